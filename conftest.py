@@ -1,0 +1,19 @@
+"""Test-wide isolation: a throw-away data home, offscreen Qt, and Qt settings kept out of the user's."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory, monkeypatch):
+    """Every test gets its own data home and Qt settings location; the user's are never touched."""
+    home = tmp_path_factory.mktemp("foleycut_home")
+    monkeypatch.setenv("FOLEYCUT_HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    return home

@@ -1,0 +1,1 @@
+"""Foleycut's Qt-free core: database, export layout, media, embeddings, training and scanning."""
