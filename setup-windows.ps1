@@ -1,0 +1,50 @@
+# Sets up Foleycut on Windows in .\.venv. Safe to run again: each step skips what is already there.
+#   powershell -ExecutionPolicy Bypass -File setup-windows.ps1
+#   $env:TORCH_INDEX = "<url>"   wheel index for the CUDA build of torch (NVIDIA machines)
+$ErrorActionPreference = "Stop"
+Set-Location -Path $PSScriptRoot
+
+function Say($message) { Write-Host "[setup] $message" }
+
+function Find-Python {
+    foreach ($candidate in @("py -3", "python")) {
+        $exe, $args = $candidate -split " "
+        if (Get-Command $exe -ErrorAction SilentlyContinue) {
+            & $exe @args -c "import sys; sys.exit(sys.version_info < (3, 10))"
+            if ($LASTEXITCODE -eq 0) { return ,@($exe) + $args }
+        }
+    }
+    throw "Python 3.10 or newer is needed: install it from python.org (tick 'Add to PATH') and run this again."
+}
+
+$venvPython = ".venv\Scripts\python.exe"
+if (-not (Test-Path $venvPython)) {
+    $python = Find-Python
+    Say "creating .venv"
+    & $python[0] @($python[1..($python.Length)] | Where-Object { $_ }) -m venv .venv
+}
+& $venvPython -m pip install -q --upgrade pip wheel
+
+$extra = @()
+$hasNvidia = (Get-Command nvidia-smi -ErrorAction SilentlyContinue) -and ((& nvidia-smi -L 2>$null) -ne $null)
+if ($hasNvidia) {
+    $index = if ($env:TORCH_INDEX) { $env:TORCH_INDEX } else { "https://download.pytorch.org/whl/cu128" }
+    & $venvPython -c "import torch, sys; sys.exit(not torch.version.cuda)" 2>$null
+    if ($LASTEXITCODE -ne 0) {
+        Say "NVIDIA GPU found: installing the CUDA build of torch, torchaudio, torchvision"
+        & $venvPython -m pip install -q torch torchaudio torchvision --index-url $index
+    }
+    $extra = @("--extra-index-url", $index)
+} else {
+    & $venvPython -c "import torch" 2>$null
+    if ($LASTEXITCODE -ne 0) {
+        Say "no NVIDIA GPU: installing the CPU build of torch 2.13.0"
+        & $venvPython -m pip install -q "torch==2.13.0"
+    }
+}
+if ($LASTEXITCODE -ne 0) { throw "installing torch failed: see the pip output above." }
+
+Say "installing requirements"
+& $venvPython -m pip install -q -r requirements.txt @extra
+if ($LASTEXITCODE -ne 0) { throw "installing requirements failed: see the pip output above." }
+Say "ready: .venv\Scripts\python.exe main.py"
