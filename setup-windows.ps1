@@ -6,22 +6,16 @@ Set-Location -Path $PSScriptRoot
 
 function Say($message) { Write-Host "[setup] $message" }
 
-function Find-Python {
-    foreach ($candidate in @("py -3", "python")) {
-        $exe, $args = $candidate -split " "
-        if (Get-Command $exe -ErrorAction SilentlyContinue) {
-            & $exe @args -c "import sys; sys.exit(sys.version_info < (3, 10))"
-            if ($LASTEXITCODE -eq 0) { return ,@($exe) + $args }
-        }
-    }
-    throw "Python 3.10 or newer is needed: install it from python.org (tick 'Add to PATH') and run this again."
-}
-
 $venvPython = ".venv\Scripts\python.exe"
 if (-not (Test-Path $venvPython)) {
-    $python = Find-Python
+    # The py launcher knows every installed Python; a plain python.exe on PATH is the fallback.
+    $launcher = if (Get-Command py -ErrorAction SilentlyContinue) { @("py", "-3") } else { @("python") }
+    & $launcher[0] $launcher[1..9] -c "import sys; sys.exit(sys.version_info < (3, 10))"
+    if ($LASTEXITCODE -ne 0) {
+        throw "Python 3.10 or newer is needed: install it from python.org (tick 'Add to PATH') and run this again."
+    }
     Say "creating .venv"
-    & $python[0] @($python[1..($python.Length)] | Where-Object { $_ }) -m venv .venv
+    & $launcher[0] $launcher[1..9] -m venv .venv
 }
 & $venvPython -m pip install -q --upgrade pip wheel
 
