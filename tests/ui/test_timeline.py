@@ -1,0 +1,116 @@
+"""Timeline mouse behaviour through real mouse events: seek, Shift+drag resize, marker actions, painting."""
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication
+
+from ui.timeline import Timeline, TimelineMarker, TimelineRegion, format_time
+
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture
+def timeline(qtbot):
+    widget = Timeline()
+    qtbot.addWidget(widget)
+    widget.resize(1016, 80)  # track is 1000 px wide: 1 px = 0.1 s over 100 s
+    widget.set_duration(100.0)
+    widget.set_scan_regions([TimelineRegion(7, 40.0, 50.0, 0.9)])
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def point(timeline, seconds, y=60):
+    return QPoint(round(timeline.x_at(seconds)), y)
+
+
+def test_click_seeks_and_moves_cursor(qtbot, timeline):
+    with qtbot.waitSignal(timeline.seek_requested) as sought:
+        qtbot.mouseClick(timeline, LEFT, pos=point(timeline, 25.0))
+    assert sought.args[0] == pytest.approx(25.0, abs=0.1)
+    assert timeline.cursor() == pytest.approx(25.0, abs=0.1)
+
+
+def test_plain_drag_from_region_edge_seeks_and_never_edits(qtbot, timeline):
+    resized = []
+    timeline.region_resized.connect(lambda *args: resized.append(args))
+    qtbot.mousePress(timeline, LEFT, pos=point(timeline, 50.0))
+    qtbot.mouseMove(timeline, point(timeline, 60.0))
+    qtbot.mouseRelease(timeline, LEFT, pos=point(timeline, 60.0))
+    region = timeline.scan_regions()[0]
+    assert (region.start, region.end) == (40.0, 50.0)
+    assert resized == []
+    assert timeline.cursor() == pytest.approx(60.0, abs=0.1)
+
+
+def test_shift_drag_resizes_edge_once_and_keeps_ghost_of_original(qtbot, timeline):
+    resized = []
+    timeline.region_resized.connect(lambda *args: resized.append(args))
+    qtbot.mousePress(timeline, LEFT, SHIFT, point(timeline, 50.0))
+    qtbot.mouseMove(timeline, point(timeline, 47.0))
+    qtbot.mouseMove(timeline, point(timeline, 45.0))
+    qtbot.mouseRelease(timeline, LEFT, SHIFT, point(timeline, 45.0))
+    assert len(resized) == 1
+    region_id, start, end = resized[0]
+    assert region_id == 7 and start == 40.0 and end == pytest.approx(45.0, abs=0.1)
+    region = timeline.scan_regions()[0]
+    assert (region.original_start, region.original_end) == (40.0, 50.0)
+    assert timeline.cursor() == 0.0  # a resize is not a seek
+
+
+def test_shift_drag_start_edge_cannot_cross_the_end(qtbot, timeline):
+    qtbot.mousePress(timeline, LEFT, SHIFT, point(timeline, 40.0))
+    qtbot.mouseMove(timeline, point(timeline, 70.0))
+    qtbot.mouseRelease(timeline, LEFT, SHIFT, point(timeline, 70.0))
+    region = timeline.scan_regions()[0]
+    assert region.start < region.end == 50.0
+
+
+def test_double_click_and_right_click_on_marker(qtbot, timeline):
+    marker = TimelineMarker(20.0, "mp4_Door", 3)
+    timeline.set_markers([marker])
+    with qtbot.waitSignal(timeline.marker_overwrite_requested) as overwrite:
+        qtbot.mouseDClick(timeline, LEFT, pos=point(timeline, 20.0, y=28))
+    assert overwrite.args == [20.0, "mp4_Door"]
+    with qtbot.waitSignal(timeline.marker_delete_requested) as delete:
+        qtbot.mouseClick(timeline, Qt.MouseButton.RightButton, pos=point(timeline, 20.0, y=28))
+    assert delete.args == [20.0, "mp4_Door"]
+
+
+def test_review_mode_hides_markers_from_hits(qtbot, timeline):
+    timeline.set_markers([TimelineMarker(20.0, "mp4_Door")])
+    timeline.set_review_mode(True)
+    assert timeline.marker_at(timeline.x_at(20.0)) is None
+
+
+def test_wheel_zoom_keeps_point_under_pointer(qtbot, timeline):
+    anchor = timeline.x_at(30.0)
+    QApplication.sendEvent(timeline, _wheel(anchor, 240))
+    assert timeline.time_at(anchor) == pytest.approx(30.0, abs=0.2)
+    assert timeline.x_at(40.0) - timeline.x_at(30.0) > 100
+
+
+def test_paints_many_items_and_ghosts(qtbot, timeline):
+    timeline.set_markers([TimelineMarker(i * 0.01, "f") for i in range(10_000)])
+    timeline.set_scan_regions(
+        [TimelineRegion(i, i * 0.02, i * 0.02 + 0.5, (i % 10) / 10, disabled=i % 7 == 0,
+                        original_start=i * 0.02 - 0.1) for i in range(5_000)])
+    timeline.set_export_highlight([10.0, 11.0, 12.0], 8.0)
+    image = timeline.grab().toImage()
+    assert not image.isNull()
+
+
+def test_format_time():
+    assert format_time(12.345) == "0:12.35"
+    assert format_time(3723.5) == "1:02:03.50"
+    assert format_time(65, precise=False) == "1:05"
+
+
+def _wheel(x, delta):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    pos = QPointF(x, 40)
+    return QWheelEvent(pos, pos, QPoint(0, 0), QPoint(0, delta), Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)

@@ -1,0 +1,448 @@
+"""The timeline under the video: cursor, what `E` would export, exported markers, scan regions.
+
+Mouse:  click / drag = seek (never edits) · Shift+drag on a region edge = resize that edge
+        double-click a marker = overwrite mode for it · right-click a marker = delete it
+        wheel = zoom around the pointer · Shift+wheel = pan
+
+Painting stays fast with tens of thousands of items: markers and regions are kept as sorted numpy
+arrays, only the visible slice is mapped to pixels, and items falling on the same pixel are drawn once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QPolygonF, QWheelEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+EDGE_GRAB_PX = 6
+MARKER_HIT_PX = 5
+MIN_REGION_SECONDS = 0.1
+MIN_VIEW_SECONDS = 2.0
+SCORE_BUCKETS = 16
+NICE_TICK_STEPS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
+
+RULER_H = 18
+MARKER_LANE_H = 18
+REGION_LANE_H = 26
+
+BACKGROUND = QColor("#1b1d21")
+LANE = QColor("#24272d")
+RULER_TEXT = QColor("#9aa0aa")
+TICK = QColor("#3a3f48")
+CURSOR = QColor("#f5f7fa")
+HIGHLIGHT = QColor(80, 160, 255, 60)
+HIGHLIGHT_EDGE = QColor(80, 160, 255, 160)
+MARKER = QColor("#ffb347")
+MARKER_OVERWRITE = QColor("#ff5a5a")
+DISABLED_REGION = QColor("#5c6068")
+GHOST = QColor(140, 145, 155, 70)
+
+
+def format_time(seconds: float, *, precise: bool = True) -> str:
+    """12.34 -> '0:12.34'; 3723.5 -> '1:02:03.50' (hundredths only when `precise`)."""
+    seconds = max(0.0, seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    sec_text = f"{secs:05.2f}" if precise else f"{int(secs):02d}"
+    if hours >= 1:
+        return f"{int(hours)}:{int(minutes):02d}:{sec_text}"
+    return f"{int(minutes)}:{sec_text}"
+
+
+@dataclass(frozen=True)
+class TimelineMarker:
+    """One press of `E`: the clips exported from `time` into `export_folder`."""
+
+    time: float
+    export_folder: str
+    clip_count: int = 1
+
+
+@dataclass(frozen=True)
+class TimelineRegion:
+    """A scan region; `original_*` is the extent the scan found (shown as a ghost once trimmed)."""
+
+    id: int
+    start: float
+    end: float
+    score: float
+    disabled: bool = False
+    original_start: float | None = None
+    original_end: float | None = None
+
+
+def score_color(score: float) -> QColor:
+    """Low scores green-yellow, high scores red: the eye goes to the confident hits."""
+    clamped = min(1.0, max(0.0, score))
+    return QColor.fromHsvF((1.0 - clamped) * 0.25, 0.85, 0.95, 0.85)
+
+
+_BUCKET_COLORS = [score_color((i + 0.5) / SCORE_BUCKETS) for i in range(SCORE_BUCKETS)]
+
+
+@dataclass
+class _EdgeDrag:
+    region_index: int
+    edge: str  # "start" or "end"
+
+
+class Timeline(QWidget):
+    seek_requested = Signal(float)
+    region_resized = Signal(int, float, float)
+    region_clicked = Signal(int)
+    marker_overwrite_requested = Signal(float, str)
+    marker_delete_requested = Signal(float, str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("timeline")
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumHeight(RULER_H + MARKER_LANE_H + REGION_LANE_H + 12)
+        self._duration = 0.0
+        self._cursor = 0.0
+        self._view_start = 0.0
+        self._view_span = 0.0
+        self._review_mode = False
+        self._highlight: tuple[list[float], float] = ([], 0.0)
+        self._overwrite_marker: TimelineMarker | None = None
+        self._dragging_seek = False
+        self._edge_drag: _EdgeDrag | None = None
+        self.set_markers([])
+        self.set_scan_regions([])
+
+    # ---- data in -------------------------------------------------------------------------------
+    def set_duration(self, seconds: float) -> None:
+        self._duration = max(0.0, float(seconds))
+        self._view_start, self._view_span = 0.0, self._duration
+        self.update()
+
+    def duration(self) -> float:
+        return self._duration
+
+    def set_cursor(self, seconds: float) -> None:
+        self._cursor = min(max(0.0, float(seconds)), self._duration) if self._duration else max(0.0, seconds)
+        self._keep_cursor_in_view()
+        self.update()
+
+    def cursor(self) -> float:
+        return self._cursor
+
+    def set_export_highlight(self, starts: list[float], length: float) -> None:
+        """The clips `E` would export now: one band from the first start to the last clip's end."""
+        self._highlight = (list(starts), float(length))
+        self.update()
+
+    def set_markers(self, markers: list[TimelineMarker]) -> None:
+        self._markers = sorted(markers, key=lambda m: m.time)
+        self._marker_times = np.array([m.time for m in self._markers], dtype=np.float64)
+        if self._overwrite_marker not in self._markers:
+            self._overwrite_marker = None
+        self.update()
+
+    def markers(self) -> list[TimelineMarker]:
+        return list(self._markers)
+
+    def set_overwrite_marker(self, marker: TimelineMarker | None) -> None:
+        self._overwrite_marker = marker
+        self.update()
+
+    def set_scan_regions(self, regions: list[TimelineRegion]) -> None:
+        self._regions = sorted(regions, key=lambda r: r.start)
+        self._reindex_regions()
+        self.update()
+
+    def scan_regions(self) -> list[TimelineRegion]:
+        return list(self._regions)
+
+    def set_review_mode(self, on: bool) -> None:
+        """Review mode shows scan regions only: export markers and the export band are hidden."""
+        self._review_mode = bool(on)
+        self.update()
+
+    def review_mode(self) -> bool:
+        return self._review_mode
+
+    def _reindex_regions(self) -> None:
+        regions = self._regions
+        self._region_starts = np.array([r.start for r in regions], dtype=np.float64)
+        self._region_ends = np.array([r.end for r in regions], dtype=np.float64)
+        # Regions are sorted by start but can be long: the running max of ends lets the visible slice
+        # be found by binary search on both sides.
+        self._region_end_prefix_max = np.maximum.accumulate(self._region_ends)
+        self._region_buckets = np.array(
+            [min(SCORE_BUCKETS - 1, max(0, int(r.score * SCORE_BUCKETS))) for r in regions], dtype=np.int64)
+        self._region_disabled = np.array([r.disabled for r in regions], dtype=bool)
+        self._trimmed_indices = [
+            i for i, r in enumerate(regions)
+            if (r.original_start is not None and r.original_start < r.start)
+            or (r.original_end is not None and r.original_end > r.end)
+        ]
+
+    # ---- geometry ------------------------------------------------------------------------------
+    def sizeHint(self) -> QSize:
+        return QSize(800, RULER_H + MARKER_LANE_H + REGION_LANE_H + 16)
+
+    def _track_rect(self) -> QRectF:
+        return QRectF(8, 0, max(1, self.width() - 16), self.height())
+
+    def _x_of(self, seconds):
+        track = self._track_rect()
+        span = self._view_span or 1.0
+        return track.left() + (np.asarray(seconds, dtype=np.float64) - self._view_start) / span * track.width()
+
+    def time_at(self, x: float) -> float:
+        track = self._track_rect()
+        span = self._view_span or 1.0
+        t = self._view_start + (x - track.left()) / track.width() * span
+        return min(max(0.0, t), self._duration)
+
+    def x_at(self, seconds: float) -> float:
+        return float(self._x_of(seconds))
+
+    def _keep_cursor_in_view(self) -> None:
+        if not self._view_span or self._view_span >= self._duration:
+            return
+        if not self._view_start <= self._cursor <= self._view_start + self._view_span:
+            self._set_view(self._cursor - self._view_span * 0.1, self._view_span)
+
+    def _set_view(self, start: float, span: float) -> None:
+        span = min(max(MIN_VIEW_SECONDS, span), self._duration or span)
+        self._view_span = span
+        self._view_start = min(max(0.0, start), max(0.0, self._duration - span))
+        self.update()
+
+    def _lane_rects(self) -> tuple[QRectF, QRectF]:
+        track = self._track_rect()
+        markers = QRectF(track.left(), RULER_H, track.width(), MARKER_LANE_H)
+        regions = QRectF(track.left(), RULER_H + MARKER_LANE_H + 4, track.width(),
+                         max(8.0, self.height() - RULER_H - MARKER_LANE_H - 8))
+        return markers, regions
+
+    def _visible_region_slice(self) -> slice:
+        view_end = self._view_start + self._view_span
+        first = int(np.searchsorted(self._region_end_prefix_max, self._view_start, side="right"))
+        last = int(np.searchsorted(self._region_starts, view_end, side="left"))
+        return slice(first, max(first, last))
+
+    # ---- painting ------------------------------------------------------------------------------
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), BACKGROUND)
+        marker_lane, region_lane = self._lane_rects()
+        painter.fillRect(region_lane, LANE)
+        self._paint_ruler(painter)
+        if self._duration > 0:
+            if not self._review_mode:
+                self._paint_export_highlight(painter)
+                painter.fillRect(marker_lane, LANE)
+                self._paint_markers(painter, marker_lane)
+            self._paint_regions(painter, region_lane)
+            self._paint_cursor(painter)
+        painter.end()
+
+    def _paint_ruler(self, painter: QPainter) -> None:
+        track = self._track_rect()
+        if not self._view_span:
+            return
+        min_step_seconds = self._view_span * 80.0 / track.width()
+        step = next((s for s in NICE_TICK_STEPS if s >= min_step_seconds), NICE_TICK_STEPS[-1])
+        first = np.ceil(self._view_start / step) * step
+        ticks = np.arange(first, self._view_start + self._view_span + 1e-9, step)
+        painter.setPen(QPen(TICK, 1))
+        font = painter.font()
+        font.setPointSizeF(7.5)
+        painter.setFont(font)
+        precise = step < 1
+        for t, x in zip(ticks, self._x_of(ticks)):
+            painter.setPen(TICK)
+            painter.drawLine(QLineF(x, RULER_H - 5, x, self.height()))
+            painter.setPen(RULER_TEXT)
+            painter.drawText(QPointF(x + 3, RULER_H - 6), format_time(float(t), precise=precise))
+
+    def _paint_export_highlight(self, painter: QPainter) -> None:
+        starts, length = self._highlight
+        if not starts:
+            return
+        x0 = self.x_at(min(starts))
+        x1 = self.x_at(max(starts) + length)
+        band = QRectF(x0, RULER_H, max(2.0, x1 - x0), self.height() - RULER_H)
+        painter.fillRect(band, HIGHLIGHT)
+        painter.setPen(QPen(HIGHLIGHT_EDGE, 1))
+        for start in starts:
+            x = self.x_at(start)
+            painter.drawLine(QLineF(x, RULER_H, x, RULER_H + 4))
+
+    def _paint_markers(self, painter: QPainter, lane: QRectF) -> None:
+        view_end = self._view_start + self._view_span
+        lo = int(np.searchsorted(self._marker_times, self._view_start, side="left"))
+        hi = int(np.searchsorted(self._marker_times, view_end, side="right"))
+        if hi <= lo:
+            return
+        columns = np.unique(np.round(self._x_of(self._marker_times[lo:hi])).astype(np.int64))
+        top, bottom = lane.top() + 2, lane.bottom()
+        painter.setPen(QPen(MARKER, 2))
+        painter.drawLines([QLineF(x, top + 5, x, bottom) for x in columns.tolist()])
+        if len(columns) < 400:  # flags only when they do not merge into a solid bar
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(MARKER)
+            for x in columns.tolist():
+                painter.drawPolygon(QPolygonF([QPointF(x - 4, top), QPointF(x + 4, top), QPointF(x, top + 6)]))
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        if self._overwrite_marker is not None:
+            x = self.x_at(self._overwrite_marker.time)
+            painter.setPen(QPen(MARKER_OVERWRITE, 3))
+            painter.drawLine(QLineF(x, top, x, self.height()))
+
+    def _paint_regions(self, painter: QPainter, lane: QRectF) -> None:
+        visible = self._visible_region_slice()
+        if visible.stop <= visible.start:
+            return
+        self._paint_ghosts(painter, lane, visible)
+        x0 = np.floor(self._x_of(self._region_starts[visible])).astype(np.int64)
+        x1 = np.maximum(x0 + 1, np.ceil(self._x_of(self._region_ends[visible])).astype(np.int64))
+        colour_keys = np.where(self._region_disabled[visible], -1, self._region_buckets[visible])
+        # Items mapping to the same pixels and colour are one rectangle: at full zoom thousands collapse.
+        spans = np.unique(np.stack([colour_keys, x0, x1], axis=1), axis=0)
+        top, height = lane.top() + 2, lane.height() - 4
+        painter.setPen(Qt.PenStyle.NoPen)
+        for key in np.unique(spans[:, 0]).tolist():
+            rows = spans[spans[:, 0] == key]
+            painter.setBrush(DISABLED_REGION if key < 0 else _BUCKET_COLORS[key])
+            painter.drawRects([QRectF(a, top, b - a, height) for a, b in rows[:, 1:].tolist()])
+        if self._edge_drag is not None:
+            region = self._regions[self._edge_drag.region_index]
+            x = self.x_at(region.start if self._edge_drag.edge == "start" else region.end)
+            painter.setPen(QPen(CURSOR, 2))
+            painter.drawLine(QLineF(x, lane.top(), x, lane.bottom()))
+
+    def _paint_ghosts(self, painter: QPainter, lane: QRectF, visible: slice) -> None:
+        painter.setPen(QPen(GHOST.lighter(160), 1, Qt.PenStyle.DashLine))
+        painter.setBrush(GHOST)
+        for i in self._trimmed_indices:
+            if not visible.start <= i < visible.stop:
+                continue
+            region = self._regions[i]
+            start = region.original_start if region.original_start is not None else region.start
+            end = region.original_end if region.original_end is not None else region.end
+            x0, x1 = self.x_at(start), self.x_at(end)
+            painter.drawRect(QRectF(x0, lane.top() + 2, max(1.0, x1 - x0), lane.height() - 4))
+
+    def _paint_cursor(self, painter: QPainter) -> None:
+        x = self.x_at(self._cursor)
+        painter.setPen(QPen(CURSOR, 1.5))
+        painter.drawLine(QLineF(x, 0, x, self.height()))
+        painter.setBrush(CURSOR)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.drawPolygon(QPolygonF([QPointF(x - 5, 0), QPointF(x + 5, 0), QPointF(x, 7)]))
+
+    # ---- hit testing ---------------------------------------------------------------------------
+    def marker_at(self, x: float) -> TimelineMarker | None:
+        if not self._markers or self._review_mode:
+            return None
+        distances = np.abs(self._x_of(self._marker_times) - x)
+        nearest = int(np.argmin(distances))
+        return self._markers[nearest] if distances[nearest] <= MARKER_HIT_PX else None
+
+    def _edge_at(self, x: float) -> _EdgeDrag | None:
+        visible = self._visible_region_slice()
+        if visible.stop <= visible.start:
+            return None
+        start_dist = np.abs(self._x_of(self._region_starts[visible]) - x)
+        end_dist = np.abs(self._x_of(self._region_ends[visible]) - x)
+        i_start, i_end = int(np.argmin(start_dist)), int(np.argmin(end_dist))
+        if min(start_dist[i_start], end_dist[i_end]) > EDGE_GRAB_PX:
+            return None
+        if start_dist[i_start] < end_dist[i_end]:
+            return _EdgeDrag(visible.start + i_start, "start")
+        return _EdgeDrag(visible.start + i_end, "end")
+
+    def _region_index_at(self, t: float) -> int | None:
+        inside = np.nonzero((self._region_starts <= t) & (self._region_ends >= t))[0]
+        return int(inside[0]) if len(inside) else None
+
+    # ---- mouse ---------------------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        x = event.position().x()
+        if event.button() == Qt.MouseButton.RightButton:
+            marker = self.marker_at(x)
+            if marker is not None:
+                self.marker_delete_requested.emit(marker.time, marker.export_folder)
+            return
+        if event.button() != Qt.MouseButton.LeftButton or self._duration <= 0:
+            return
+        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self._edge_drag = self._edge_at(x)
+            if self._edge_drag is not None:
+                self.update()
+                return
+        self._dragging_seek = True
+        self._seek_to_x(x)
+        index = self._region_index_at(self.time_at(x))
+        if index is not None:
+            self.region_clicked.emit(self._regions[index].id)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        x = event.position().x()
+        if self._edge_drag is not None:
+            self._move_edge(self.time_at(x))
+        elif self._dragging_seek:
+            self._seek_to_x(x)
+        else:
+            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            resizable = shift and self._edge_at(x) is not None
+            self.setCursor(Qt.CursorShape.SizeHorCursor if resizable else Qt.CursorShape.ArrowCursor)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._edge_drag is not None and event.button() == Qt.MouseButton.LeftButton:
+            region = self._regions[self._edge_drag.region_index]
+            self._edge_drag = None
+            self.update()
+            self.region_resized.emit(region.id, region.start, region.end)
+        self._dragging_seek = False
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        marker = self.marker_at(event.position().x())
+        if marker is not None:
+            self.marker_overwrite_requested.emit(marker.time, marker.export_folder)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self._duration <= 0:
+            return
+        steps = event.angleDelta().y() / 120.0
+        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self._set_view(self._view_start - steps * self._view_span * 0.1, self._view_span)
+            return
+        anchor = self.time_at(event.position().x())
+        span = self._view_span * (0.8 ** steps)
+        fraction = (anchor - self._view_start) / (self._view_span or 1.0)
+        self._set_view(anchor - fraction * span, span)
+
+    def _seek_to_x(self, x: float) -> None:
+        t = self.time_at(x)
+        self.set_cursor(t)
+        self.seek_requested.emit(t)
+
+    def _move_edge(self, t: float) -> None:
+        """Live-resize the dragged edge; a region never shrinks below MIN_REGION_SECONDS or flips."""
+        drag = self._edge_drag
+        region = self._regions[drag.region_index]
+        original_start = region.original_start if region.original_start is not None else region.start
+        original_end = region.original_end if region.original_end is not None else region.end
+        if drag.edge == "start":
+            region = replace(region, start=min(t, region.end - MIN_REGION_SECONDS))
+        else:
+            region = replace(region, end=max(t, region.start + MIN_REGION_SECONDS))
+        edited = replace(region, original_start=original_start, original_end=original_end)
+        self._regions[drag.region_index] = edited
+        # A moved start can change the sort order: re-sort and follow the dragged region.
+        self._regions.sort(key=lambda r: r.start)
+        drag.region_index = next(i for i, r in enumerate(self._regions) if r is edited)
+        self._reindex_regions()
+        self.update()
