@@ -1,0 +1,111 @@
+"""Streaming audio decode: any media file -> 16 kHz mono float32, through an ffmpeg pipe.
+
+ffmpeg writes raw little-endian float32 samples to stdout and we read them in fixed-size blocks, so a
+3-hour film never sits in memory as a whole (at 16 kHz it would be ~700 MB as float32).
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from core.errors import FoleycutError
+from core.ffmpeg import ffmpeg_exe
+
+SAMPLE_RATE = 16000
+_BYTES_PER_SAMPLE = 4
+_DURATION_RE = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
+
+
+class AudioDecodeError(FoleycutError):
+    """The file has no usable audio track (missing, empty, no audio stream, unreadable, truncated)."""
+
+
+def _check_readable(path: Path) -> None:
+    if not path.is_file():
+        raise AudioDecodeError(f"Cannot read audio: {path} does not exist; check the path.")
+    if path.stat().st_size == 0:
+        raise AudioDecodeError(f"Cannot read audio: {path.name} is an empty file; re-copy or re-export it.")
+
+
+def _decode_command(path: Path, start: float, duration: float | None) -> list[str]:
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error"]
+    if start > 0:
+        cmd += ["-ss", f"{start:.6f}"]  # before -i: fast seek
+    cmd += ["-i", str(path)]
+    if duration is not None:
+        cmd += ["-t", f"{duration:.6f}"]
+    # -map 0:a:0 makes a file with no audio stream an error instead of silently empty output
+    cmd += ["-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "pipe:1"]
+    return cmd
+
+
+def _failure_message(path: Path, stderr: str) -> str:
+    if "matches no streams" in stderr or "does not contain any stream" in stderr:
+        return f"{path.name} has no audio track; pick a video with sound."
+    last = next((line.strip() for line in reversed(stderr.splitlines()) if line.strip()), "unknown ffmpeg error")
+    return f"Cannot decode audio of {path.name} ({last}); the file may be damaged or truncated."
+
+
+def iter_audio_blocks(path, block_seconds: float = 60.0, start: float = 0.0,
+                      duration: float | None = None) -> Iterator[np.ndarray]:
+    """Yield consecutive float32 mono 16 kHz blocks of `block_seconds` (the last one shorter).
+
+    Raises AudioDecodeError (after the good blocks) when ffmpeg fails or no sample at all comes out.
+    Stopping the iteration early kills ffmpeg.
+    """
+    path = Path(path)
+    _check_readable(path)
+    block_bytes = max(1, int(block_seconds * SAMPLE_RATE)) * _BYTES_PER_SAMPLE
+    # stderr goes to a file: a damaged file can log more than a pipe buffer holds and stall ffmpeg
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(_decode_command(path, start, duration), stdout=subprocess.PIPE, stderr=errors)
+        produced = 0
+        try:
+            while True:
+                data = proc.stdout.read(block_bytes)
+                usable = len(data) - len(data) % _BYTES_PER_SAMPLE
+                if usable:
+                    produced += usable
+                    yield np.frombuffer(data[:usable], dtype="<f4").astype(np.float32)
+                if len(data) < block_bytes:
+                    break
+            returncode = proc.wait()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+        if returncode != 0 or produced == 0:
+            errors.seek(0)
+            stderr = errors.read().decode("utf-8", "replace")
+            if returncode == 0:
+                raise AudioDecodeError(f"{path.name} contains no decodable audio; pick a video with sound.")
+            raise AudioDecodeError(_failure_message(path, stderr))
+
+
+def decode_audio(path, start: float = 0.0, duration: float | None = None) -> np.ndarray:
+    """The whole (or the [start, start + duration) part of the) audio track as one float32 array."""
+    blocks = list(iter_audio_blocks(path, start=start, duration=duration))
+    return np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+
+
+def audio_duration(path) -> float:
+    """Duration in seconds as the container states it (cheap: headers only, nothing decoded)."""
+    path = Path(path)
+    _check_readable(path)
+    info = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
+                          capture_output=True, text=True, errors="replace").stderr
+    match = _DURATION_RE.search(info)
+    if "Audio:" not in info:
+        if match is None:
+            raise AudioDecodeError(_failure_message(path, info))
+        raise AudioDecodeError(f"{path.name} has no audio track; pick a video with sound.")
+    if match is None:
+        raise AudioDecodeError(f"Cannot tell how long {path.name} is; the file may be damaged or truncated.")
+    hours, minutes, seconds = match.groups()
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
