@@ -43,7 +43,24 @@ def ffprobe_exe() -> str | None:
     return None
 
 
-def run_ffmpeg(args: list[str], **kwargs) -> subprocess.CompletedProcess:
+def file_url(path: Path) -> str:
+    """How to name a local file to ffmpeg: the `file:` prefix keeps a name with a colon or a leading
+    dash from being read as a protocol or an option."""
+    return f"file:{Path(path)}"
+
+
+def ffmpeg_command(args: list[str], loglevel: str = "error") -> list[str]:
+    """The full argument list for a quiet, non-interactive ffmpeg run."""
+    return [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", loglevel, *args]
+
+
+def run_ffmpeg(args: list[str], loglevel: str = "error", **kwargs) -> subprocess.CompletedProcess:
     """Run ffmpeg with an argument list (never a shell), quiet and non-interactive."""
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", *args]
-    return subprocess.run(cmd, capture_output=True, **kwargs)
+    return subprocess.run(ffmpeg_command(args, loglevel), capture_output=True, **kwargs)
+
+
+def last_error_line(stderr: bytes | str) -> str:
+    """ffmpeg's last non-empty stderr line: the one that says why it stopped."""
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "no message"
