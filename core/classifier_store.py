@@ -1,0 +1,193 @@
+"""Trained classifiers on disk, one folder per name, one file pair per version.
+
+    <models_dir>/<name>/<version>.skops    the fitted estimator (skops: loading never runs code)
+    <models_dir>/<name>/<version>.json     what it was trained on: embedding model, window, hop,
+                                           folders, counts, metrics, created
+    <models_dir>/<name>/ACTIVE             the version scans use (absent: the newest)
+
+A version is its creation timestamp (`%Y%m%d_%H%M%S_%f`), so names sort by age. Saving makes the new
+version active; rolling back only moves the ACTIVE pointer, so no version is ever lost.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from core.errors import FoleycutError
+from core.home import DataHome
+
+VERSION_FORMAT = "%Y%m%d_%H%M%S_%f"
+ACTIVE_FILE = "ACTIVE"
+_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+# Types a calibrated HistGradientBoostingClassifier holds beyond those skops trusts by default. Anything
+# else in a file means it was not written by Foleycut, and it is refused rather than loaded.
+ALLOWED_TYPES = frozenset({
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+})
+
+
+@dataclass(frozen=True)
+class ClassifierVersion:
+    name: str
+    version: str
+    embedding_model: str
+    window: float
+    hop: float
+    created: str
+    folders: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClassifierInfo:
+    name: str
+    latest_version: str
+    active_version: str
+    embedding_model: str
+    metrics: dict[str, float]
+    version_count: int
+
+
+@dataclass(frozen=True)
+class LoadedClassifier:
+    estimator: Any
+    meta: ClassifierVersion
+
+
+def validate_name(name: str) -> str:
+    if not _NAME_PATTERN.fullmatch(name or ""):
+        raise FoleycutError(
+            f"Classifier name {name!r} is not usable: use letters, digits, '_', '-' or '.' only."
+        )
+    return name
+
+
+def save_version(home: DataHome, name: str, estimator: Any, *, embedding_model: str, window: float,
+                 hop: float, folders: dict[str, Any], counts: dict[str, int],
+                 metrics: dict[str, float]) -> ClassifierVersion:
+    import skops.io
+
+    folder = home.models_dir / validate_name(name)
+    folder.mkdir(exist_ok=True)
+    version = _new_version(folder)
+    meta = ClassifierVersion(name, version, embedding_model, float(window), float(hop),
+                             created=datetime.now().isoformat(timespec="seconds"),
+                             folders=folders, counts=counts, metrics=metrics)
+    # The estimator goes first: a version only exists once its metadata does.
+    _write_atomically(folder / f"{version}.skops", skops.io.dumps(estimator))
+    meta_fields = {key: value for key, value in vars(meta).items() if key not in ("name", "version")}
+    _write_atomically(folder / f"{version}.json", json.dumps(meta_fields, indent=2).encode())
+    _write_atomically(folder / ACTIVE_FILE, version.encode())
+    return meta
+
+
+def list_versions(home: DataHome, name: str) -> list[ClassifierVersion]:
+    """Every version of `name`, newest first."""
+    folder = _existing_folder(home, name)
+    stems = sorted((p.stem for p in folder.glob("*.json") if p.with_suffix(".skops").is_file()), reverse=True)
+    return [_read_meta(folder, name, stem) for stem in stems]
+
+
+def active_version(home: DataHome, name: str) -> str:
+    folder = _existing_folder(home, name)
+    pointer = folder / ACTIVE_FILE
+    if pointer.is_file():
+        chosen = pointer.read_text(encoding="utf-8").strip()
+        if (folder / f"{chosen}.json").is_file():
+            return chosen
+    versions = list_versions(home, name)
+    if not versions:
+        raise FoleycutError(f"Classifier '{name}' has no saved version: train it again.")
+    return versions[0].version
+
+
+def list_classifiers(home: DataHome) -> list[ClassifierInfo]:
+    infos = []
+    for folder in sorted(p for p in home.models_dir.iterdir() if p.is_dir()):
+        versions = list_versions(home, folder.name)
+        if not versions:
+            continue
+        active = active_version(home, folder.name)
+        current = next(v for v in versions if v.version == active)
+        infos.append(ClassifierInfo(folder.name, versions[0].version, active, current.embedding_model,
+                                    current.metrics, len(versions)))
+    return infos
+
+
+def load_classifier(home: DataHome, name: str, version: str | None = None) -> LoadedClassifier:
+    """The given version of `name`, else its active one."""
+    import skops.io
+
+    folder = _existing_folder(home, name)
+    version = version or active_version(home, name)
+    meta = _read_meta(folder, name, version)
+    path = folder / f"{version}.skops"
+    try:
+        untrusted = set(skops.io.get_untrusted_types(file=path))
+    except Exception as exc:  # noqa: BLE001 - any failure to parse means a damaged file
+        raise FoleycutError(f"Classifier file {path} is damaged ({exc.__class__.__name__}): train it again.") from exc
+    unexpected = untrusted - ALLOWED_TYPES
+    if unexpected:
+        raise FoleycutError(
+            f"Classifier file {path} holds types Foleycut never writes ({', '.join(sorted(unexpected))}): "
+            "refusing to load it; train the classifier again."
+        )
+    try:
+        estimator = skops.io.load(path, trusted=sorted(untrusted))
+    except Exception as exc:  # noqa: BLE001 - same as above
+        raise FoleycutError(f"Classifier file {path} is damaged ({exc.__class__.__name__}): train it again.") from exc
+    return LoadedClassifier(estimator, meta)
+
+
+def rollback(home: DataHome, name: str, version: str) -> ClassifierVersion:
+    """Make `version` the one scans use; newer versions stay on disk."""
+    folder = _existing_folder(home, name)
+    meta = _read_meta(folder, name, version)
+    _write_atomically(folder / ACTIVE_FILE, version.encode())
+    return meta
+
+
+def _existing_folder(home: DataHome, name: str) -> Path:
+    folder = home.models_dir / validate_name(name)
+    if not folder.is_dir():
+        raise FoleycutError(f"No classifier named '{name}': train one first, or pick one from `models list`.")
+    return folder
+
+
+def _read_meta(folder: Path, name: str, version: str) -> ClassifierVersion:
+    path = folder / f"{version}.json"
+    if not path.is_file() or not path.with_suffix(".skops").is_file():
+        raise FoleycutError(f"Classifier '{name}' has no version {version}: pick one from `models list`.")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return ClassifierVersion(name=name, version=version, **data)
+    except (ValueError, TypeError) as exc:
+        raise FoleycutError(f"Classifier metadata {path} is damaged: train the classifier again.") from exc
+
+
+def _new_version(folder: Path) -> str:
+    version = datetime.now().strftime(VERSION_FORMAT)
+    while (folder / f"{version}.json").exists():  # two saves within one clock tick: wait for the next
+        version = datetime.now().strftime(VERSION_FORMAT)
+    return version
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,96 @@
+import operator
+
+import numpy as np
+import pytest
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.preprocessing import FunctionTransformer
+
+from core import classifier_store as store
+from core.errors import FoleycutError
+from core.home import DataHome
+
+
+@pytest.fixture
+def home(tmp_path):
+    return DataHome.resolve(tmp_path / "home")
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 4))
+    y = (x[:, 0] > 0).astype(int)
+    return CalibratedClassifierCV(HistGradientBoostingClassifier(max_iter=5), cv=2).fit(x, y), x
+
+
+def _save(home, estimator, name="door", model="MEL", auc=0.5):
+    return store.save_version(home, name, estimator, embedding_model=model, window=8.0, hop=1.0,
+                              folders={"positive": "mp4_Door"}, counts={"positive": 3},
+                              metrics={"average_precision": auc})
+
+
+def test_saved_version_loads_back_with_its_metadata_and_predictions(home, fitted):
+    estimator, x = fitted
+    saved = _save(home, estimator)
+    loaded = store.load_classifier(home, "door")
+    assert loaded.meta == saved
+    assert loaded.meta.embedding_model == "MEL" and loaded.meta.folders == {"positive": "mp4_Door"}
+    np.testing.assert_allclose(loaded.estimator.predict_proba(x), estimator.predict_proba(x))
+    assert not list(home.models_dir.rglob("*.tmp"))
+
+
+def test_versions_are_listed_newest_first_and_rollback_keeps_them_all(home, fitted):
+    first = _save(home, fitted[0], auc=0.1)
+    second = _save(home, fitted[0], auc=0.2)
+    assert [v.version for v in store.list_versions(home, "door")] == [second.version, first.version]
+    assert store.load_classifier(home, "door").meta.version == second.version
+
+    store.rollback(home, "door", first.version)
+    assert store.load_classifier(home, "door").meta.metrics == {"average_precision": 0.1}
+    assert store.load_classifier(home, "door", second.version).meta.version == second.version
+    assert len(store.list_versions(home, "door")) == 2
+
+    [info] = store.list_classifiers(home)
+    assert (info.name, info.latest_version, info.active_version, info.version_count) == (
+        "door", second.version, first.version, 2)
+
+
+def test_list_classifiers_covers_every_name(home, fitted):
+    _save(home, fitted[0], name="door")
+    _save(home, fitted[0], name="glass", model="HUBERT_BASE")
+    assert [(i.name, i.embedding_model) for i in store.list_classifiers(home)] == [
+        ("door", "MEL"), ("glass", "HUBERT_BASE")]
+
+
+def test_unknown_names_and_versions_are_clear_errors(home, fitted):
+    with pytest.raises(FoleycutError, match="No classifier named 'nope'"):
+        store.load_classifier(home, "nope")
+    _save(home, fitted[0])
+    with pytest.raises(FoleycutError, match="no version 1999"):
+        store.rollback(home, "door", "1999")
+    with pytest.raises(FoleycutError, match="not usable"):
+        store.validate_name("../evil")
+
+
+def test_damaged_files_are_clear_errors(home, fitted):
+    saved = _save(home, fitted[0])
+    folder = home.models_dir / "door"
+    (folder / f"{saved.version}.skops").write_bytes(b"not a zip")
+    with pytest.raises(FoleycutError, match="damaged"):
+        store.load_classifier(home, "door")
+    (folder / f"{saved.version}.json").write_text("{broken")
+    with pytest.raises(FoleycutError, match="metadata .* damaged"):
+        store.load_classifier(home, "door")
+
+
+def test_file_with_types_foleycut_never_writes_is_refused(home, fitted):
+    saved = _save(home, FunctionTransformer(func=operator.neg))
+    with pytest.raises(FoleycutError, match="_operator.neg"):
+        store.load_classifier(home, "door", saved.version)
+
+
+def test_stale_active_pointer_falls_back_to_newest(home, fitted):
+    saved = _save(home, fitted[0])
+    (home.models_dir / "door" / store.ACTIVE_FILE).write_text("20000101_000000_000000")
+    assert store.active_version(home, "door") == saved.version
