@@ -1,0 +1,565 @@
+"""The Foleycut database: exported clips, scan results with history, hard negatives, hidden files.
+
+One sqlite file in the data home. The schema is versioned with `PRAGMA user_version`; `_MIGRATIONS` upgrade
+it in order, each in its own transaction, after a backup copy of the file has been written next to it.
+WAL and a busy timeout let two running instances share the file; one connection is shared by the UI's
+worker threads behind a lock. A file that sqlite cannot read raises `DatabaseError` and is left as it is.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+from core.errors import FoleycutError
+from core.layout import (export_folder_of, lowest_free_number, parse_vid_folder, vid_folder_name,
+                         vid_folder_of, vid_numbers_on_disk)
+
+DEFAULT_CLIP_LENGTH = 8.0
+BUSY_TIMEOUT_S = 10.0
+SCAN_TIMESTAMP_FORMAT = "%Y%m%d_%H%M%S_%f"
+
+
+class DatabaseError(FoleycutError):
+    """The database file cannot be opened, read or upgraded."""
+
+
+# ---------------------------------------------------------------------------------------------- schema
+
+
+def _create_base_tables(conn: sqlite3.Connection) -> None:
+    """The tables as the versions before schema versioning wrote them (IF NOT EXISTS keeps their data)."""
+    _execute_each(conn, """
+        CREATE TABLE IF NOT EXISTS processed (
+            id INTEGER PRIMARY KEY,
+            filename TEXT NOT NULL,
+            source_path TEXT NOT NULL DEFAULT '',
+            profile TEXT NOT NULL DEFAULT 'default',
+            start_time REAL NOT NULL,
+            output_path TEXT NOT NULL,
+            label TEXT NOT NULL DEFAULT '',
+            category TEXT NOT NULL DEFAULT '',
+            scan_export INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
+        );
+        CREATE TABLE IF NOT EXISTS scan_results (
+            id INTEGER PRIMARY KEY,
+            filename TEXT NOT NULL,
+            profile TEXT NOT NULL DEFAULT 'default',
+            model TEXT NOT NULL,
+            start_time REAL NOT NULL,
+            end_time REAL NOT NULL,
+            score REAL NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE IF NOT EXISTS hard_negatives (
+            id INTEGER PRIMARY KEY,
+            filename TEXT NOT NULL,
+            profile TEXT NOT NULL DEFAULT 'default',
+            start_time REAL NOT NULL,
+            source_path TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
+        );
+        CREATE TABLE IF NOT EXISTS hidden_files (path TEXT PRIMARY KEY);
+    """)
+
+
+def _execute_each(conn: sqlite3.Connection, script: str) -> None:
+    """Run `;`-separated statements inside the current transaction (executescript would commit it)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _add_column(conn: sqlite3.Connection, table: str, column: str, decl: str) -> None:
+    """ALTER TABLE ADD COLUMN unless an unversioned older build already added it."""
+    existing = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+    if column not in existing:
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+
+
+def _add_scan_history(conn: sqlite3.Connection) -> None:
+    # Legacy rows keep '' and so sort before every real version (seed design, section 2).
+    _add_column(conn, "scan_results", "scan_timestamp", "TEXT NOT NULL DEFAULT ''")
+
+
+def _add_hard_negative_source_model(conn: sqlite3.Connection) -> None:
+    _add_column(conn, "hard_negatives", "source_model", "TEXT NOT NULL DEFAULT ''")
+
+
+def _add_clip_details(conn: sqlite3.Connection) -> None:
+    """Clip length, marker grouping, encoding settings, the classifier behind a scan, and the export
+    folder / vid folder derived from each path so file-load queries can use an index."""
+    _add_column(conn, "processed", "length", f"REAL NOT NULL DEFAULT {DEFAULT_CLIP_LENGTH}")
+    _add_column(conn, "processed", "marker_time", "REAL")
+    _add_column(conn, "processed", "settings", "TEXT NOT NULL DEFAULT '{}'")
+    _add_column(conn, "processed", "export_folder", "TEXT NOT NULL DEFAULT ''")
+    _add_column(conn, "processed", "vid_folder", "TEXT NOT NULL DEFAULT ''")
+    _add_column(conn, "scan_results", "classifier", "TEXT NOT NULL DEFAULT ''")
+    conn.create_function("export_folder_of", 1, export_folder_of, deterministic=True)
+    conn.create_function("vid_folder_of", 1, vid_folder_of, deterministic=True)
+    # Older rows never recorded the cursor time: each clip becomes its own marker.
+    conn.execute("""UPDATE processed SET export_folder = export_folder_of(output_path),
+                                         vid_folder = vid_folder_of(output_path),
+                                         marker_time = COALESCE(marker_time, start_time)""")
+
+
+def _add_indexes(conn: sqlite3.Connection) -> None:
+    _execute_each(conn, """
+        CREATE INDEX IF NOT EXISTS processed_by_video ON processed (profile, filename, start_time);
+        CREATE INDEX IF NOT EXISTS processed_by_vid_folder ON processed (export_folder, vid_folder);
+        CREATE INDEX IF NOT EXISTS processed_by_folder ON processed (profile, scan_export, export_folder);
+        CREATE INDEX IF NOT EXISTS scan_results_by_version
+            ON scan_results (filename, profile, model, scan_timestamp);
+        CREATE INDEX IF NOT EXISTS hard_negatives_by_video ON hard_negatives (profile, filename, start_time);
+    """)
+
+
+def _add_legacy_move_plan(conn: sqlite3.Connection) -> None:
+    """The legacy-layout migration's plan, written whole before its first move (core/legacy_migration.py)."""
+    conn.execute("""
+        CREATE TABLE IF NOT EXISTS legacy_moves (
+            id INTEGER PRIMARY KEY,
+            src TEXT NOT NULL UNIQUE,
+            dst TEXT NOT NULL UNIQUE,
+            processed_id INTEGER,
+            marker_time REAL,
+            done INTEGER NOT NULL DEFAULT 0
+        )""")
+
+
+# Schema version N is reached by running _MIGRATIONS[N-1]; never edit or reorder an entry, only append.
+_MIGRATIONS = (
+    _create_base_tables,
+    _add_scan_history,
+    _add_hard_negative_source_model,
+    _add_clip_details,
+    _add_indexes,
+    _add_legacy_move_plan,
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+# ---------------------------------------------------------------------------------------------- rows
+
+
+@dataclass
+class _TrainingVideo:
+    positives: list[tuple[float, float]] = field(default_factory=list)
+    ambiguous: list[tuple[float, float]] = field(default_factory=list)
+    negatives: list[float] = field(default_factory=list)
+
+
+def _clip_dict(row: sqlite3.Row) -> dict[str, Any]:
+    clip = dict(row)
+    clip["scan_export"] = bool(clip["scan_export"])
+    clip["settings"] = json.loads(clip["settings"] or "{}")
+    return clip
+
+
+def _scan_dict(row: sqlite3.Row) -> dict[str, Any]:
+    region = dict(row)
+    region["disabled"] = bool(region["disabled"])
+    return region
+
+
+def _region_tuple(region) -> tuple[float, float, float]:
+    """A scan region as (start, end, score), from a Region-like object or a plain tuple."""
+    if hasattr(region, "start"):
+        return float(region.start), float(region.end), float(region.score)
+    start, end, score = region
+    return float(start), float(end), float(score)
+
+
+def _placeholders(values: Sequence) -> str:
+    return ",".join("?" * len(values))
+
+
+# ---------------------------------------------------------------------------------------------- database
+
+
+class ProcessedDB:
+    """All of Foleycut's persistent records. Safe to share between threads."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._conn = self._open()
+
+    # -- connection, migrations, transactions
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                   check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        conn.row_factory = sqlite3.Row
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]  # fails first on a non-database file
+            if version > SCHEMA_VERSION:
+                raise DatabaseError(
+                    f"The database {self.path} was written by a newer Foleycut (schema {version}, this one "
+                    f"knows up to {SCHEMA_VERSION}): update Foleycut or point it at another data home.")
+            if version < SCHEMA_VERSION and self._has_tables(conn):
+                self._backup_with(conn, f"v{version}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")  # durable enough with WAL, and much faster
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                self._run_migration(conn, target)
+        except BaseException as exc:
+            conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise self._error(exc) from exc
+            raise
+        return conn
+
+    @staticmethod
+    def _has_tables(conn: sqlite3.Connection) -> bool:
+        return conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] > 0
+
+    @staticmethod
+    def _run_migration(conn: sqlite3.Connection, target: int) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another instance may have migrated while this one waited for the write lock.
+            if conn.execute("PRAGMA user_version").fetchone()[0] < target:
+                _MIGRATIONS[target - 1](conn)
+                conn.execute(f"PRAGMA user_version = {target}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _error(self, exc: sqlite3.Error) -> DatabaseError:
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            return DatabaseError(f"The database {self.path} is busy (another Foleycut is writing to it): "
+                                 "try again in a moment.")
+        return DatabaseError(f"Cannot read the database {self.path} ({exc}); it was left untouched: restore "
+                             "a backup (*.bak next to it) or move it aside to start a new one.")
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:
+                raise self._error(exc) from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction; rolled back entirely when anything inside fails."""
+        with self._read() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def backup(self, tag: str) -> Path:
+        """Copy the database next to itself as `<name>.<tag>.bak` (never replacing an earlier backup)."""
+        with self._read() as conn:
+            return self._backup_with(conn, tag)
+
+    def _backup_with(self, conn: sqlite3.Connection, tag: str) -> Path:
+        target = self.path.with_name(f"{self.path.name}.{tag}.bak")
+        n = 1
+        while target.exists():
+            n += 1
+            target = self.path.with_name(f"{self.path.name}.{tag}.{n}.bak")
+        copy = sqlite3.connect(target)
+        try:
+            conn.backup(copy)
+        finally:
+            copy.close()
+        return target
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> "ProcessedDB":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        with self._read() as conn:
+            return conn.execute("PRAGMA user_version").fetchone()[0]
+
+    # -- exported clips
+
+    def add(self, filename: str, start_time: float, output_path: str | os.PathLike, label: str = "",
+            category: str = "", profile: str = "default", source_path: str = "", scan_export: bool = False,
+            **settings) -> int:
+        """Record one exported clip; `settings` may carry `length`, `marker_time` and encoding options."""
+        length = float(settings.pop("length", DEFAULT_CLIP_LENGTH))
+        marker_time = float(settings.pop("marker_time", start_time))
+        output_path = str(output_path)
+        with self._write() as conn:
+            cursor = conn.execute(
+                """INSERT INTO processed (filename, source_path, profile, start_time, length, output_path, label,
+                                          category, scan_export, marker_time, settings, export_folder, vid_folder)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (filename, str(source_path), profile, float(start_time), length, output_path, label, category,
+                 int(bool(scan_export)), marker_time, json.dumps(settings, sort_keys=True),
+                 export_folder_of(output_path), vid_folder_of(output_path)))
+            return cursor.lastrowid
+
+    def get_clips(self, filename: str, profile: str = "default") -> list[dict[str, Any]]:
+        """Every clip exported from one video, by start time."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT * FROM processed WHERE profile = ? AND filename = ? ORDER BY start_time, id",
+                                (profile, filename)).fetchall()
+        return [_clip_dict(row) for row in rows]
+
+    def get_markers(self, filename: str, profile: str = "default") -> list[dict[str, Any]]:
+        """One press of E each: `{marker_time, export_folder, clips}`, grouped by (marker time, export folder)."""
+        groups: dict[tuple[float, str], list[dict[str, Any]]] = defaultdict(list)
+        for clip in self.get_clips(filename, profile):
+            groups[(clip["marker_time"], clip["export_folder"])].append(clip)
+        return [{"marker_time": marker_time, "export_folder": folder, "clips": clips}
+                for (marker_time, folder), clips in sorted(groups.items())]
+
+    def get_clip_counts(self, profile: str = "default") -> dict[str, int]:
+        """{filename: number of clips} for the playlist."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT filename, COUNT(*) FROM processed WHERE profile = ? GROUP BY filename",
+                                (profile,)).fetchall()
+        return {filename: count for filename, count in rows}
+
+    def delete_clips(self, ids: Iterable[int]) -> int:
+        ids = list(ids)
+        with self._write() as conn:
+            return conn.execute(f"DELETE FROM processed WHERE id IN ({_placeholders(ids)})", ids).rowcount
+
+    def get_export_folders(self, profile: str = "default", include_scan_exports: bool = False) -> list[str]:
+        """Sorted export-folder names; folders holding only scan exports are left out unless asked for."""
+        query = "SELECT DISTINCT export_folder FROM processed WHERE profile = ?"
+        if not include_scan_exports:
+            query += " AND scan_export = 0"
+        with self._read() as conn:
+            folders = conn.execute(query, (profile,)).fetchall()
+        return sorted({Path(folder).name for (folder,) in folders})
+
+    def get_training_stats(self, profile: str = "default",
+                           include_scan_exports: bool = False) -> dict[str, dict[str, int]]:
+        """{export-folder name: {"clips": n, "videos": n}}, folders with no clips removed."""
+        query = "SELECT export_folder, COUNT(*), COUNT(DISTINCT filename) FROM processed WHERE profile = ?"
+        if not include_scan_exports:
+            query += " AND scan_export = 0"
+        with self._read() as conn:
+            rows = conn.execute(query + " GROUP BY export_folder", (profile,)).fetchall()
+        stats: dict[str, dict[str, int]] = {}
+        for folder, clips, videos in rows:
+            entry = stats.setdefault(Path(folder).name, {"clips": 0, "videos": 0})
+            entry["clips"] += clips
+            entry["videos"] += videos
+        return {name: entry for name, entry in stats.items() if entry["clips"] > 0}
+
+    # -- vid folders (SPEC section 3; naming in core/layout.py)
+
+    def get_vid_folder(self, filename: str, profile: str, export_folder: str | os.PathLike) -> str:
+        """`vid_NNN` for this video's clips in an export folder: the one it has, else the lowest number free
+        in the database and on disk."""
+        export_folder = str(Path(export_folder))
+        with self._read() as conn:
+            existing = conn.execute(
+                """SELECT vid_folder FROM processed WHERE profile = ? AND filename = ? AND export_folder = ?
+                   AND vid_folder GLOB 'vid_[0-9]*' ORDER BY id LIMIT 1""",
+                (profile, filename, export_folder)).fetchone()
+            if existing:
+                return existing[0]
+            used = conn.execute("SELECT DISTINCT vid_folder FROM processed WHERE export_folder = ?",
+                                (export_folder,)).fetchall()
+        taken = {n for (name,) in used if (n := parse_vid_folder(name)) is not None}
+        return vid_folder_name(lowest_free_number(taken | vid_numbers_on_disk(export_folder)))
+
+    def get_vid_folder_paths(self, export_folder: str | os.PathLike, vid_folder: str) -> list[str]:
+        """Stored output paths of every clip in one vid folder (for its counter)."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT output_path FROM processed WHERE export_folder = ? AND vid_folder = ?",
+                                (str(Path(export_folder)), vid_folder)).fetchall()
+        return [path for (path,) in rows]
+
+    def get_vid_folders_in(self, export_folder: str | os.PathLike) -> dict[tuple[str, str], str]:
+        """{(profile, filename): vid folder} for the videos already laid out in an export folder."""
+        with self._read() as conn:
+            rows = conn.execute(
+                """SELECT profile, filename, MIN(vid_folder) FROM processed
+                   WHERE export_folder = ? AND vid_folder GLOB 'vid_[0-9]*' GROUP BY profile, filename""",
+                (str(Path(export_folder)),)).fetchall()
+        return {(profile, filename): vid for profile, filename, vid in rows}
+
+    # -- scan results with history (seed design, section 2)
+
+    def save_scan_results(self, filename: str, profile: str, model: str, regions: Iterable,
+                          max_versions: int = 5, classifier: str = "") -> str:
+        """Store one scan as a new version of (filename, profile, model); keep the newest `max_versions`.
+        Returns the version's scan_timestamp."""
+        rows = [_region_tuple(region) for region in regions]
+        with self._write() as conn:
+            latest = conn.execute(
+                "SELECT MAX(scan_timestamp) FROM scan_results WHERE filename = ? AND profile = ? AND model = ?",
+                (filename, profile, model)).fetchone()[0]
+            timestamp = _next_scan_timestamp(latest)
+            conn.executemany(
+                """INSERT INTO scan_results (filename, profile, model, classifier, start_time, end_time, score,
+                                             scan_timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                [(filename, profile, model, classifier, start, end, score, timestamp) for start, end, score in rows])
+            conn.execute(
+                """DELETE FROM scan_results WHERE filename = ? AND profile = ? AND model = ? AND scan_timestamp IN (
+                       SELECT DISTINCT scan_timestamp FROM scan_results
+                       WHERE filename = ? AND profile = ? AND model = ?
+                       ORDER BY scan_timestamp DESC LIMIT -1 OFFSET ?)""",
+                (filename, profile, model, filename, profile, model, max(1, max_versions)))
+        return timestamp
+
+    def get_scan_versions(self, filename: str, profile: str, model: str) -> list[dict[str, Any]]:
+        """[{timestamp, count, max_score}] newest first; legacy rows (no timestamp) are not a version."""
+        with self._read() as conn:
+            rows = conn.execute(
+                """SELECT scan_timestamp, COUNT(*), MAX(score) FROM scan_results
+                   WHERE filename = ? AND profile = ? AND model = ? AND scan_timestamp != ''
+                   GROUP BY scan_timestamp ORDER BY scan_timestamp DESC""",
+                (filename, profile, model)).fetchall()
+        return [{"timestamp": ts, "count": count, "max_score": max_score} for ts, count, max_score in rows]
+
+    def get_scan_results(self, filename: str, profile: str = "default",
+                         scan_timestamp: str | None = None) -> dict[str, list[dict[str, Any]]]:
+        """{model: regions by start time}: the given version, else the latest version of each model."""
+        columns = "s.id, s.model, s.classifier, s.start_time, s.end_time, s.score, s.disabled, s.scan_timestamp"
+        with self._read() as conn:
+            if scan_timestamp is not None:
+                rows = conn.execute(
+                    f"""SELECT {columns} FROM scan_results s WHERE s.filename = ? AND s.profile = ?
+                        AND s.scan_timestamp = ? ORDER BY s.model, s.start_time, s.id""",
+                    (filename, profile, scan_timestamp)).fetchall()
+            else:
+                rows = conn.execute(
+                    f"""SELECT {columns} FROM scan_results s
+                        INNER JOIN (SELECT model, MAX(scan_timestamp) AS latest FROM scan_results
+                                    WHERE filename = ? AND profile = ? GROUP BY model) v
+                        ON s.model = v.model AND s.scan_timestamp = v.latest
+                        WHERE s.filename = ? AND s.profile = ? ORDER BY s.model, s.start_time, s.id""",
+                    (filename, profile, filename, profile)).fetchall()
+        results: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            region = _scan_dict(row)
+            results[region.pop("model")].append(region)
+        return dict(results)
+
+    def set_scan_region_disabled(self, ids: Iterable[int], disabled: bool) -> None:
+        ids = list(ids)
+        with self._write() as conn:
+            conn.execute(f"UPDATE scan_results SET disabled = ? WHERE id IN ({_placeholders(ids)})",
+                         [int(bool(disabled)), *ids])
+
+    def update_scan_region(self, region_id: int, start_time: float, end_time: float) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE scan_results SET start_time = ?, end_time = ? WHERE id = ?",
+                         (float(start_time), float(end_time), region_id))
+
+    # -- hard negatives (seed design, section 3)
+
+    def add_hard_negatives(self, filename: str, profile: str, times: Iterable[float], source_path: str = "",
+                           source_model: str = "") -> list[int]:
+        with self._write() as conn:
+            return [conn.execute(
+                """INSERT INTO hard_negatives (filename, profile, start_time, source_path, source_model)
+                   VALUES (?, ?, ?, ?, ?)""",
+                (filename, profile, float(t), str(source_path), source_model)).lastrowid for t in times]
+
+    def get_hard_negatives(self, profile: str = "default") -> list[dict[str, Any]]:
+        with self._read() as conn:
+            rows = conn.execute(
+                """SELECT id, filename, start_time, source_path, source_model FROM hard_negatives
+                   WHERE profile = ? ORDER BY filename, start_time, id""", (profile,)).fetchall()
+        return [dict(row) for row in rows]
+
+    def delete_hard_negatives_by_ids(self, ids: Iterable[int]) -> int:
+        ids = list(ids)
+        with self._write() as conn:
+            return conn.execute(f"DELETE FROM hard_negatives WHERE id IN ({_placeholders(ids)})", ids).rowcount
+
+    # -- training data
+
+    def get_training_data(self, profile: str, positive_folder: str, negative_folder: str | None = None,
+                          include_scan_exports: bool = False, use_hard_negatives: bool = True
+                          ) -> list[tuple[str, list[tuple[float, float]], list[tuple[float, float]], list[float]]]:
+        """One `(source_path, positives, ambiguous, negatives)` per source video that exists on disk and has
+        positives or explicit negatives.
+
+        Folders are matched by export-folder name (a full path works too). `ambiguous` holds the video's
+        clips in any other folder, and scan exports when they are not included, so training never draws
+        automatic negatives from them. `negatives` are start times: negative-folder clips and hard negatives.
+        """
+        positive = Path(positive_folder).name
+        negative = Path(negative_folder).name if negative_folder else None
+        videos: dict[str, _TrainingVideo] = defaultdict(_TrainingVideo)
+        source_of: dict[str, str] = {}
+        with self._read() as conn:
+            clips = conn.execute(
+                """SELECT filename, source_path, start_time, length, export_folder, scan_export FROM processed
+                   WHERE profile = ? AND source_path != '' ORDER BY start_time, id""", (profile,)).fetchall()
+            hard_negatives = conn.execute(
+                "SELECT filename, source_path, start_time FROM hard_negatives WHERE profile = ? ORDER BY start_time",
+                (profile,)).fetchall() if use_hard_negatives else []
+        for filename, source, start, length, folder, scan_export in clips:
+            source_of.setdefault(filename, source)
+            video = videos[source]
+            counted = include_scan_exports or not scan_export
+            folder_name = Path(folder).name
+            if counted and folder_name == positive:
+                video.positives.append((start, length))
+            elif counted and folder_name == negative:
+                video.negatives.append(start)
+            else:
+                video.ambiguous.append((start, length))
+        for filename, source, start in hard_negatives:
+            source = source or source_of.get(filename, "")
+            if source:
+                videos[source].negatives.append(start)
+        return [(source, video.positives, video.ambiguous, sorted(video.negatives))
+                for source, video in sorted(videos.items())
+                if (video.positives or video.negatives) and Path(source).is_file()]
+
+    # -- hidden playlist files
+
+    def hide_file(self, path: str | os.PathLike) -> None:
+        with self._write() as conn:
+            conn.execute("INSERT OR IGNORE INTO hidden_files (path) VALUES (?)", (str(path),))
+
+    def unhide_file(self, path: str | os.PathLike) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM hidden_files WHERE path = ?", (str(path),))
+
+    def get_hidden_files(self) -> list[str]:
+        with self._read() as conn:
+            return [path for (path,) in conn.execute("SELECT path FROM hidden_files ORDER BY path")]
+
+
+def _next_scan_timestamp(latest: str | None) -> str:
+    """Now with microseconds, nudged past `latest` so a new version always sorts last even on a coarse or
+    backward-stepping clock."""
+    now = datetime.now()
+    if latest:
+        try:
+            previous = datetime.strptime(latest, SCAN_TIMESTAMP_FORMAT)
+        except ValueError:
+            previous = None
+        if previous is not None and now <= previous:
+            now = previous + timedelta(microseconds=1)
+    return now.strftime(SCAN_TIMESTAMP_FORMAT)
