@@ -1,0 +1,115 @@
+"""HardNegativesDialog: filter by source model, filter-aware Delete Selected and Clear All."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from core.db import ProcessedDB
+from ui.hard_negatives_dialog import COL_ID, COL_MODEL, COL_TIME, HardNegativesDialog
+
+
+@pytest.fixture
+def db(tmp_path):
+    db = ProcessedDB(tmp_path / "foleycut.db")
+    db.add_hard_negatives("a.mp4", "default", [12.34, 20.0], source_path="/v/a.mp4", source_model="MEL")
+    db.add_hard_negatives("b.mp4", "default", [5.0], source_path="/v/b.mp4", source_model="HUBERT_BASE")
+    db.add_hard_negatives("c.mp4", "other", [1.0], source_model="MEL")  # another profile: never shown
+    return db
+
+
+@pytest.fixture
+def dialog(qtbot, db):
+    dlg = HardNegativesDialog(db, "default")
+    qtbot.addWidget(dlg)
+    dlg.show()
+    return dlg
+
+
+def shown_files(dlg) -> list[str]:
+    return [dlg.table.item(r, 0).text() for r in range(dlg.table.rowCount()) if not dlg.table.isRowHidden(r)]
+
+
+def answer(monkeypatch, reply) -> list[str]:
+    asked: list[str] = []
+
+    def question(_parent, _title, text, *args, **kwargs):
+        asked.append(text)
+        return reply
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    return asked
+
+
+def test_lists_negatives_with_time_model_and_hidden_id(dialog, db):
+    assert [dialog.cmb_filter.itemText(i) for i in range(dialog.cmb_filter.count())] == [
+        "(all)", "HUBERT_BASE", "MEL"]
+    assert dialog.lbl_summary.text() == "<b>3</b> hard negatives"
+    assert dialog.table.isColumnHidden(COL_ID)
+    times = sorted(dialog.table.item(r, COL_TIME).text() for r in range(3))
+    assert times == ["12.3s", "20.0s", "5.0s"]
+    ids = {int(dialog.table.item(r, COL_ID).text()) for r in range(3)}
+    assert ids == {row["id"] for row in db.get_hard_negatives("default")}
+
+
+def test_filter_shows_one_model(qtbot, dialog):
+    dialog.cmb_filter.setCurrentText("MEL")
+    assert sorted(shown_files(dialog)) == ["a.mp4", "a.mp4"]
+    assert dialog.lbl_summary.text() == "<b>2</b> hard negatives"
+    assert {dialog.table.item(r, COL_MODEL).text() for r in range(3) if not dialog.table.isRowHidden(r)} == {"MEL"}
+
+
+def test_delete_selected_skips_rows_hidden_by_the_filter(qtbot, dialog, db):
+    dialog.table.selectAll()  # selects every row, also the ones the filter will hide
+    dialog.cmb_filter.setCurrentText("HUBERT_BASE")
+    qtbot.mouseClick(dialog.btn_delete, Qt.LeftButton)
+    assert sorted(row["source_model"] for row in db.get_hard_negatives("default")) == ["MEL", "MEL"]
+    assert dialog.table.rowCount() == 2
+    assert dialog.cmb_filter.currentText() == "(all)"  # HUBERT_BASE has none left
+
+
+def test_delete_selected_removes_only_the_chosen_rows(qtbot, dialog, db):
+    first = dialog.table.visualItemRect(dialog.table.item(0, 0)).center()
+    qtbot.mouseClick(dialog.table.viewport(), Qt.LeftButton, pos=first)
+    deleted_id = int(dialog.table.item(0, COL_ID).text())
+    qtbot.mouseClick(dialog.btn_delete, Qt.LeftButton)
+    remaining = {row["id"] for row in db.get_hard_negatives("default")}
+    assert len(remaining) == 2 and deleted_id not in remaining
+    assert dialog.lbl_summary.text() == "<b>2</b> hard negatives"
+
+
+def test_clear_all_with_a_filter_deletes_only_that_model(qtbot, monkeypatch, dialog, db):
+    asked = answer(monkeypatch, QMessageBox.Yes)
+    dialog.cmb_filter.setCurrentText("MEL")
+    qtbot.mouseClick(dialog.btn_clear, Qt.LeftButton)
+    assert "2 hard negatives from model MEL" in asked[0]
+    assert [row["source_model"] for row in db.get_hard_negatives("default")] == ["HUBERT_BASE"]
+    assert db.get_hard_negatives("other")  # other profiles untouched
+
+
+def test_clear_all_unfiltered_deletes_everything_after_confirmation(qtbot, monkeypatch, dialog, db):
+    asked = answer(monkeypatch, QMessageBox.No)
+    qtbot.mouseClick(dialog.btn_clear, Qt.LeftButton)
+    assert len(db.get_hard_negatives("default")) == 3  # declined: nothing deleted
+
+    asked = answer(monkeypatch, QMessageBox.Yes)
+    qtbot.mouseClick(dialog.btn_clear, Qt.LeftButton)
+    assert "all 3 hard negatives" in asked[0]
+    assert db.get_hard_negatives("default") == []
+    assert dialog.lbl_summary.text() == "<b>0</b> hard negatives"
+
+
+def test_reload_keeps_filter_and_fires_no_filter_changes(qtbot, dialog):
+    dialog.cmb_filter.setCurrentText("MEL")
+    changes: list[int] = []
+    dialog.cmb_filter.currentIndexChanged.connect(changes.append)
+    dialog._load()
+    assert changes == []
+    assert dialog.cmb_filter.currentText() == "MEL"
+    assert dialog.lbl_summary.text() == "<b>2</b> hard negatives"
+
+
+def test_close_button_closes(qtbot, dialog):
+    with qtbot.waitSignal(dialog.finished):
+        qtbot.mouseClick(dialog.btn_close, Qt.LeftButton)
+    assert not dialog.isVisible()

@@ -1,0 +1,143 @@
+"""View and remove the hard negatives of a profile, optionally narrowed to one source model.
+
+Opened from the Train dialog's "Manage..." button; closing it makes the Train dialog refresh its stats
+(the Train dialog listens to `finished`).
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+ALL_MODELS = "(all)"
+UNKNOWN_MODEL = "(unknown)"  # negatives marked before source models were recorded
+COL_FILE, COL_TIME, COL_MODEL, COL_ID = range(4)
+
+
+class HardNegativesDialog(QDialog):
+    def __init__(self, db, profile: str, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Hard Negatives")
+        self.resize(620, 420)
+        self._db = db
+        self._profile = profile
+        self._rows: list[dict] = []
+
+        self.cmb_filter = QComboBox()
+        self.cmb_filter.currentIndexChanged.connect(self._apply_filter)
+        self.lbl_summary = QLabel()
+        self.lbl_summary.setTextFormat(Qt.RichText)
+
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["File", "Time", "Source Model", "ID"])
+        self.table.setColumnHidden(COL_ID, True)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(COL_FILE, QHeaderView.Stretch)
+        header.setSectionResizeMode(COL_TIME, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(COL_MODEL, QHeaderView.ResizeToContents)
+
+        self.btn_delete = QPushButton("Delete Selected")
+        self.btn_delete.clicked.connect(self._delete_selected)
+        self.btn_clear = QPushButton("Clear All")
+        self.btn_clear.clicked.connect(self._clear_all)
+        self.btn_close = QPushButton("Close")
+        self.btn_close.clicked.connect(self.accept)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Source model:"))
+        top.addWidget(self.cmb_filter, 1)
+        top.addStretch(1)
+        top.addWidget(self.lbl_summary)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.btn_delete)
+        buttons.addWidget(self.btn_clear)
+        buttons.addStretch(1)
+        buttons.addWidget(self.btn_close)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+
+        self._load()
+
+    # --- loading and filtering -------------------------------------------------------------------
+
+    def _load(self) -> None:
+        """Re-read the negatives, keeping the chosen filter when its model still has any."""
+        self._rows = self._db.get_hard_negatives(self._profile)
+        chosen = self._filter_model()
+        models = sorted({row["source_model"] for row in self._rows})
+        # Rebuilding the combo would fire a filter change per item; one explicit apply follows instead.
+        self.cmb_filter.blockSignals(True)
+        self.cmb_filter.clear()
+        self.cmb_filter.addItem(ALL_MODELS, None)
+        for model in models:
+            self.cmb_filter.addItem(model or UNKNOWN_MODEL, model)
+        self.cmb_filter.setCurrentIndex(max(0, self.cmb_filter.findData(chosen)) if chosen is not None else 0)
+        self.cmb_filter.blockSignals(False)
+
+        self.table.setRowCount(len(self._rows))
+        for r, row in enumerate(self._rows):
+            values = (row["filename"], f"{row['start_time']:.1f}s", row["source_model"] or UNKNOWN_MODEL,
+                      str(row["id"]))
+            for col, text in enumerate(values):
+                item = QTableWidgetItem(text)
+                if col == COL_TIME:
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                self.table.setItem(r, col, item)
+        self._apply_filter()
+
+    def _filter_model(self) -> str | None:
+        """The source model the view is narrowed to, or None for (all)."""
+        return self.cmb_filter.currentData()
+
+    def _apply_filter(self) -> None:
+        model = self._filter_model()
+        for r, row in enumerate(self._rows):
+            self.table.setRowHidden(r, model is not None and row["source_model"] != model)
+        self.lbl_summary.setText(f"<b>{len(self._shown_rows())}</b> hard negatives")
+
+    def _shown_rows(self) -> list[int]:
+        return [r for r in range(self.table.rowCount()) if not self.table.isRowHidden(r)]
+
+    def _row_id(self, r: int) -> int:
+        return int(self.table.item(r, COL_ID).text())
+
+    # --- deleting --------------------------------------------------------------------------------
+
+    def _delete_selected(self) -> None:
+        # A selection can outlive a filter change; rows the user cannot see are never deleted.
+        selected = {index.row() for index in self.table.selectionModel().selectedRows()}
+        ids = [self._row_id(r) for r in sorted(selected) if not self.table.isRowHidden(r)]
+        if ids:
+            self._db.delete_hard_negatives_by_ids(ids)
+            self._load()
+
+    def _clear_all(self) -> None:
+        ids = [self._row_id(r) for r in self._shown_rows()]
+        if not ids:
+            return
+        model = self._filter_model()
+        if model is None:
+            question = f"Delete all {len(ids)} hard negatives of profile '{self._profile}'?"
+        else:
+            question = f"Delete the {len(ids)} hard negatives from model {model or UNKNOWN_MODEL}?"
+        answer = QMessageBox.question(self, "Clear hard negatives", question + " This cannot be undone.")
+        if answer == QMessageBox.Yes:
+            self._db.delete_hard_negatives_by_ids(ids)
+            self._load()
