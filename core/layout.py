@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Iterable
 
 VID_PREFIX = "vid_"
-_VID_FOLDER = re.compile(r"vid_(\d+)")
+_VID_FOLDER = re.compile(r"vid_(\d+)", re.ASCII)
 # Greedy name: the counter, optional area and sub are always the last underscore-separated groups.
-_CLIP_NAME = re.compile(r"(?P<name>.+)_(?P<counter>\d+)(?:_a(?P<area>\d+))?_(?P<sub>\d+)(?P<ext>\.[A-Za-z0-9]+)?")
+_CLIP_NAME = re.compile(r"(?P<name>.+)_(?P<counter>\d+)(?:_a(?P<area>\d+))?_(?P<sub>\d+)(?P<ext>\.[A-Za-z0-9]+)?",
+                        re.ASCII | re.DOTALL)
 
 
 @dataclass(frozen=True)
