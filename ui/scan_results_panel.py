@@ -1,0 +1,438 @@
+"""Review of scan results for the loaded video: one tab per embedding model, its scan history, edits.
+
+Each model tab is a container holding a version combo (hidden while the model has a single scan) above
+a Start / End / Score table. Edits (disable, resize, mark as hard negative) go through one QUndoStack;
+switching to another version of a scan clears it, since its entries name rows of the version left behind.
+`regions_edited` fires whenever what the timeline should show changes.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QShortcut, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.scanning import negative_times_for_region
+from ui.scan_undo import MarkNegativeCommand, ResizeRegionCommand, SetDisabledCommand
+from ui.timeline import format_time
+
+COL_START, COL_END, COL_SCORE = range(3)
+DISABLED_COLOR = QColor(150, 150, 150)
+SCAN_TIMESTAMP_FORMAT = "%Y%m%d_%H%M%S_%f"
+_TAB_COUNT_SUFFIX = re.compile(r" \(\d+\)$")
+
+
+@dataclass
+class ShownRegion:
+    """A region as the panel shows it; `original_*` is the extent the scan found, kept to draw the trim."""
+
+    id: int
+    start: float
+    end: float
+    score: float
+    disabled: bool
+    original_start: float
+    original_end: float
+
+    @classmethod
+    def from_row(cls, row: dict) -> "ShownRegion":
+        return cls(row["id"], row["start_time"], row["end_time"], row["score"], bool(row["disabled"]),
+                   row["start_time"], row["end_time"])
+
+
+def version_label(version: dict) -> str:
+    """'2026-04-19 14:30 (12 regions, best: 0.95)'; a timestamp in another format is shown as stored."""
+    stamp = version["timestamp"]
+    try:
+        when = datetime.strptime(stamp, SCAN_TIMESTAMP_FORMAT).strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        when = stamp or "(unversioned)"
+    return f"{when} ({version['count']} regions, best: {version['max_score']:.2f})"
+
+
+def parse_time(text: str) -> float:
+    """Seconds from '75.5', '1:15.5' or '0:01:15.5'; ValueError on anything else or a negative value."""
+    parts = text.strip().split(":")
+    if not 1 <= len(parts) <= 3:
+        raise ValueError(text)
+    seconds = 0.0
+    for part in parts:
+        seconds = seconds * 60 + float(part)
+    if seconds < 0:
+        raise ValueError(text)
+    return seconds
+
+
+class ModelTab(QWidget):
+    """The container of one model's tab: version combo above the region table."""
+
+    def __init__(self, model: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model = model
+        self.scan_timestamp: str | None = None  # version on show
+        self.regions: list[ShownRegion] = []
+
+        self.cmb_version = QComboBox()
+        self.cmb_version.setToolTip("Earlier scans of this file with this model, newest first")
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["Start", "End", "Score"])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.cmb_version)
+        layout.addWidget(self.table)
+
+    def show_regions(self, rows: list[dict]) -> None:
+        self.regions = sorted((ShownRegion.from_row(row) for row in rows), key=lambda r: r.start)
+        self.scan_timestamp = rows[0].get("scan_timestamp") if rows else None
+        with QSignalBlocker(self.table):  # itemChanged means "the user edited a cell"
+            self.table.setRowCount(len(self.regions))
+            for r, region in enumerate(self.regions):
+                score = QTableWidgetItem(f"{region.score:.2f}")
+                score.setFlags(score.flags() & ~Qt.ItemIsEditable)
+                for col, item in ((COL_START, QTableWidgetItem()), (COL_END, QTableWidgetItem()),
+                                  (COL_SCORE, score)):
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                    self.table.setItem(r, col, item)
+                self._paint_row(r)
+
+    def row_of(self, region_id: int) -> int | None:
+        return next((r for r, region in enumerate(self.regions) if region.id == region_id), None)
+
+    def selected_rows(self) -> list[int]:
+        return sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+
+    def set_disabled(self, row: int, disabled: bool) -> None:
+        self.regions[row].disabled = disabled
+        self._paint_row(row)
+
+    def set_bounds(self, row: int, start: float, end: float) -> None:
+        self.regions[row].start, self.regions[row].end = start, end
+        self._paint_row(row)
+
+    def _paint_row(self, row: int) -> None:
+        region = self.regions[row]
+        with QSignalBlocker(self.table):
+            self.table.item(row, COL_START).setText(format_time(region.start))
+            self.table.item(row, COL_END).setText(format_time(region.end))
+            for col in range(3):
+                item = self.table.item(row, col)
+                font = item.font()
+                font.setStrikeOut(region.disabled)
+                item.setFont(font)
+                item.setForeground(QBrush(DISABLED_COLOR) if region.disabled else QBrush())
+
+
+class ScanResultsPanel(QWidget):
+    regions_edited = Signal()
+    region_activated = Signal(float)  # start of the region the user picked: seek there
+    export_requested = Signal(object)  # list[ShownRegion]: the enabled regions to export
+    message = Signal(str)  # a short status line (e.g. why an edit was refused)
+
+    def __init__(self, db, profile: str, *, window: float = 8.0, hop: float = 1.0,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self._db = db
+        self.profile = profile
+        self.window, self.hop = window, hop  # classifier windows, for hard-negative times
+        self.filename: str | None = None
+        self.source_path = ""
+        self.clip_length = 8.0  # length of exported clips, for the export estimate
+
+        self.undo_stack = QUndoStack(self)
+        self.undo_action: QAction = self.undo_stack.createUndoAction(self, "Undo Scan Edit")
+        self.undo_action.setShortcut(QKeySequence.Undo)
+        self.redo_action: QAction = self.undo_stack.createRedoAction(self, "Redo Scan Edit")
+        self.redo_action.setShortcut(QKeySequence.Redo)
+        for action in (self.undo_action, self.redo_action):
+            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+            self.addAction(action)
+        for key in (Qt.Key_Delete, Qt.Key_Backspace):
+            QShortcut(QKeySequence(key), self, self.toggle_selected_disabled, context=Qt.WidgetWithChildrenShortcut)
+
+        self.lbl_file = QLabel("No file loaded")
+        self.tabs = QTabWidget()
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+
+        self.btn_negative = QPushButton("Mark as negative")
+        self.btn_negative.setToolTip("Store the selected regions as hard negatives for the next training "
+                                     "and disable them")
+        self.btn_negative.clicked.connect(self.mark_selected_negative)
+
+        self.spn_spread = QDoubleSpinBox()
+        self.spn_spread.setRange(0.5, 600.0)
+        self.spn_spread.setValue(4.0)
+        self.spn_spread.setSuffix(" s")
+        self.spn_spread.setToolTip("Distance between the starts of clips cut from one region")
+        self.spn_min_length = QDoubleSpinBox()
+        self.spn_min_length.setRange(0.0, 600.0)
+        self.spn_min_length.setValue(1.0)
+        self.spn_min_length.setSuffix(" s")
+        self.spn_min_length.setToolTip("Regions shorter than this are not exported")
+        for spin in (self.spn_spread, self.spn_min_length):
+            spin.valueChanged.connect(self._update_export_count)
+        self.btn_export = QPushButton()
+        self.btn_export.clicked.connect(self._request_export)
+
+        export_form = QFormLayout()
+        export_form.addRow("Spread:", self.spn_spread)
+        export_form.addRow("Minimum length:", self.spn_min_length)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.btn_negative)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.lbl_file)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(buttons)
+        layout.addLayout(export_form)
+        layout.addWidget(self.btn_export)
+        self._update_export_count()
+
+    # --- loading ---------------------------------------------------------------------------------
+
+    def set_profile(self, profile: str) -> None:
+        self.profile = profile
+        if self.filename:
+            self.load_for_file(self.filename, self.source_path)
+
+    def load_for_file(self, filename: str, source_path: str = "") -> None:
+        """Show the latest scan of every model for `filename` (a video's base name)."""
+        self.filename, self.source_path = filename, source_path
+        self.lbl_file.setText(filename)
+        self.tabs.blockSignals(True)
+        self._remove_tabs()
+        for model, rows in sorted(self._db.get_scan_results(filename, self.profile).items()):
+            self._add_tab(model, rows)
+        self.tabs.blockSignals(False)
+        self._populate_version_combos()
+        self.undo_stack.clear()
+        self._on_tab_changed()
+
+    def add_scan_results(self, filename: str, model: str) -> None:
+        """A scan of `filename` with `model` has been saved: show it if that file is on show."""
+        if filename != self.filename:
+            return
+        rows = self._db.get_scan_results(filename, self.profile).get(model, [])
+        index = self._tab_index(model)
+        if index is None:
+            self._add_tab(model, rows)
+            index = self.tabs.count() - 1
+        else:
+            self._tab(index).show_regions(rows)
+        self._populate_version_combos()
+        # Older entries may name rows that the new scan pruned from the history.
+        self.undo_stack.clear()
+        if self.tabs.currentIndex() == index:
+            self._on_tab_changed()
+        else:
+            self.tabs.setCurrentIndex(index)
+
+    def clear(self) -> None:
+        self.filename, self.source_path = None, ""
+        self.lbl_file.setText("No file loaded")
+        self._remove_tabs()
+        self.undo_stack.clear()
+        self._on_tab_changed()
+
+    def _remove_tabs(self) -> None:
+        while self.tabs.count():
+            self.tabs.widget(0).deleteLater()
+            self.tabs.removeTab(0)
+
+    def _add_tab(self, model: str, rows: list[dict]) -> None:
+        tab = ModelTab(model)
+        tab.show_regions(rows)
+        tab.cmb_version.currentIndexChanged.connect(lambda idx, m=model: self._on_version_changed(m, idx))
+        tab.table.itemChanged.connect(lambda item, t=tab: self._on_cell_edited(t, item))
+        tab.table.currentCellChanged.connect(lambda row, *_rest, t=tab: self._on_row_picked(t, row))
+        self.tabs.addTab(tab, model)
+
+    def _populate_version_combos(self) -> None:
+        for index in range(self.tabs.count()):
+            tab = self._tab(index)
+            versions = self._db.get_scan_versions(self.filename, self.profile, tab.model)
+            tab.cmb_version.blockSignals(True)
+            tab.cmb_version.clear()
+            for version in versions:
+                tab.cmb_version.addItem(version_label(version), version["timestamp"])
+            tab.cmb_version.setCurrentIndex(max(0, tab.cmb_version.findData(tab.scan_timestamp)))
+            tab.cmb_version.blockSignals(False)
+            tab.cmb_version.setVisible(len(versions) > 1)
+            self._retitle(index)
+
+    def _on_version_changed(self, model: str, idx: int) -> None:
+        index = self._tab_index(model)
+        if index is None or idx < 0:
+            return
+        tab = self._tab(index)
+        timestamp = tab.cmb_version.itemData(idx)
+        rows = self._db.get_scan_results(self.filename, self.profile, scan_timestamp=timestamp).get(model, [])
+        tab.show_regions(rows)
+        self._retitle(index)
+        self.undo_stack.clear()
+        self.regions_edited.emit()
+        self._update_export_count()
+
+    def _on_tab_changed(self, *_args) -> None:
+        self.regions_edited.emit()
+        self._update_export_count()
+
+    def _retitle(self, index: int) -> None:
+        tab = self._tab(index)
+        self.tabs.setTabText(index, f"{tab.model} ({len(tab.regions)})")
+
+    # --- tab helpers -----------------------------------------------------------------------------
+
+    def _tab(self, index: int) -> ModelTab:
+        return self.tabs.widget(index)
+
+    def _tab_index(self, model: str) -> int | None:
+        return next((i for i in range(self.tabs.count()) if self._tab(i).model == model), None)
+
+    def _current_tab(self) -> ModelTab | None:
+        return self.tabs.currentWidget()
+
+    def _tab_table(self, index: int) -> QTableWidget:
+        return self._tab(index).table
+
+    def _current_table(self) -> QTableWidget | None:
+        tab = self._current_tab()
+        return tab.table if tab else None
+
+    def current_model_name(self) -> str | None:
+        """The embedding model of the active tab: its title without the region count."""
+        index = self.tabs.currentIndex()
+        return _TAB_COUNT_SUFFIX.sub("", self.tabs.tabText(index)) if index >= 0 else None
+
+    def current_regions(self) -> list[ShownRegion]:
+        tab = self._current_tab()
+        return list(tab.regions) if tab else []
+
+    def enabled_regions(self) -> list[ShownRegion]:
+        minimum = self.spn_min_length.value()
+        return [r for r in self.current_regions() if not r.disabled and r.end - r.start >= minimum]
+
+    # --- edits -----------------------------------------------------------------------------------
+
+    def toggle_selected_disabled(self) -> None:
+        """Disable the selected regions, or enable them when all of them are disabled already."""
+        tab = self._current_tab()
+        rows = tab.selected_rows() if tab else []
+        if not rows:
+            return
+        before = {tab.regions[r].id: tab.regions[r].disabled for r in rows}
+        self.undo_stack.push(SetDisabledCommand(self._db, self, before, not all(before.values())))
+
+    def resize_region(self, region_id: int, start: float, end: float) -> None:
+        """Give a region new bounds (from the table or a Shift+drag on the timeline), undoably."""
+        found = self._find(region_id)
+        if found is None:
+            return
+        tab, row = found
+        region = tab.regions[row]
+        if (start, end) != (region.start, region.end):
+            self.undo_stack.push(ResizeRegionCommand(self._db, self, region_id, (region.start, region.end),
+                                                     (start, end)))
+
+    def mark_selected_negative(self) -> None:
+        tab = self._current_tab()
+        rows = tab.selected_rows() if tab else []
+        if not rows or not self.filename:
+            return
+        regions = [tab.regions[r] for r in rows]
+        times = sorted({t for region in regions
+                        for t in negative_times_for_region(region.start, region.end, self.window, self.hop)})
+        self.undo_stack.push(MarkNegativeCommand(
+            self._db, self, filename=self.filename, profile=self.profile, source_path=self.source_path,
+            source_model=self.current_model_name(), times=times,
+            before={region.id: region.disabled for region in regions}))
+        self.message.emit(f"{len(times)} hard negative window(s) stored from {len(regions)} region(s)")
+
+    def _on_cell_edited(self, tab: ModelTab, item: QTableWidgetItem) -> None:
+        row, col = item.row(), item.column()
+        region = tab.regions[row]
+        try:
+            value = parse_time(item.text())
+        except ValueError:
+            value = None
+        start, end = (value, region.end) if col == COL_START else (region.start, value)
+        if value is None or start >= end:
+            self.message.emit(f"'{item.text()}' is not a valid time here: the start must come before the end")
+            tab.set_bounds(row, region.start, region.end)  # put the old text back
+            return
+        self.resize_region(region.id, start, end)
+
+    def _on_row_picked(self, tab: ModelTab, row: int) -> None:
+        if 0 <= row < len(tab.regions):
+            self.region_activated.emit(tab.regions[row].start)
+
+    # --- RegionView: the undo commands report here -----------------------------------------------
+
+    def show_disabled(self, region_id: int, disabled: bool) -> None:
+        found = self._find(region_id)
+        if found:
+            found[0].set_disabled(found[1], disabled)
+        self.regions_edited.emit()
+        self._update_export_count()
+
+    def show_bounds(self, region_id: int, start: float, end: float) -> None:
+        found = self._find(region_id)
+        if found:
+            found[0].set_bounds(found[1], start, end)
+        self.regions_edited.emit()
+        self._update_export_count()
+
+    def _find(self, region_id: int) -> tuple[ModelTab, int] | None:
+        for index in range(self.tabs.count()):
+            tab = self._tab(index)
+            row = tab.row_of(region_id)
+            if row is not None:
+                return tab, row
+        return None
+
+    # --- export ----------------------------------------------------------------------------------
+
+    def estimated_clip_count(self) -> int:
+        return sum(clips_for_region(r.end - r.start, self.clip_length, self.spn_spread.value())
+                   for r in self.enabled_regions())
+
+    def set_clip_length(self, seconds: float) -> None:
+        self.clip_length = seconds
+        self._update_export_count()
+
+    def _update_export_count(self) -> None:
+        count = self.estimated_clip_count()
+        self.btn_export.setText(f"Export Scan Results ({count} clip{'' if count == 1 else 's'})")
+        self.btn_export.setEnabled(count > 0)
+
+    def _request_export(self) -> None:
+        regions = self.enabled_regions()
+        if regions:
+            self.export_requested.emit(regions)
+
+
+def clips_for_region(length: float, clip_length: float, spread: float) -> int:
+    """Clips cut from a region: one per `spread` seconds while a whole clip still starts inside it."""
+    return 1 + max(0, int((length - clip_length) // spread)) if length > 0 else 0
