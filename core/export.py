@@ -1,0 +1,446 @@
+"""Clip export: one press of `E` (a *marker*) becomes `count` overlapping clips of exactly `length` seconds.
+
+Clips start at `marker_time + i * spread`, snapped to the nearest frame, and are re-encoded from an
+accurate seek so each holds exactly round(length * fps) frames. Every clip is encoded to a hidden temp
+name in its vid folder by parallel ffmpeg processes; only when all of a marker's clips encoded and
+checked out are they renamed to their final names, and each database row is added after its rename. A
+failure or a cancel removes the temp files, so no partial clip ever carries a final name and no row
+points at a missing file.
+"""
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Callable
+
+from core import dataset_json, layout
+from core.errors import Cancelled, FoleycutError
+from core.ffmpeg import ffmpeg_command, file_url, last_error_line
+from core.probe import SOFTWARE_H264, H264Encoder, MediaError, MediaInfo, choose_h264_encoder, probe
+
+FORMATS = ("mp4", "webp")
+PORTRAIT_RATIOS = {"9:16": Fraction(9, 16), "4:5": Fraction(4, 5), "1:1": Fraction(1)}
+WEBP_FRAME_PATTERN = "frame_%04d.webp"
+Progress = Callable[[float, str], None]
+
+
+def default_workers() -> int:
+    # A few parallel ffmpeg processes hide the per-clip seek and start-up cost; more mostly contend
+    # with libx264's own threads.
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+@dataclass
+class ExportSettings:
+    name: str
+    export_folder: Path
+    label: str = ""
+    category: str = ""
+    fmt: str = "mp4"
+    short_side: int | None = None
+    length: float = 8.0
+    count: int = 1
+    spread: float = 1.0
+    portrait: str | None = None
+    portrait_center: float = 0.5
+    workers: int = field(default_factory=default_workers)
+    encoder: str = "auto"  # "auto" (hardware when one works, else libx264) or an encoder name
+
+    def check(self) -> None:
+        """Raise FoleycutError naming the first setting that cannot work."""
+        problems = [
+            (not self.name.strip() or any(c in self.name for c in '/\\:*?"<>|'),
+             f"clip name {self.name!r} is empty or holds a character not allowed in file names"),
+            (self.fmt not in FORMATS, f"format {self.fmt!r} is unknown: use one of {', '.join(FORMATS)}"),
+            (self.length <= 0, f"clip length {self.length} s must be positive"),
+            (self.count < 1, f"clip count {self.count} must be at least 1"),
+            (self.count > 1 and self.spread <= 0, f"spread {self.spread} s must be positive for several clips"),
+            (self.short_side is not None and self.short_side < 16, f"short side {self.short_side} px is too small (16 at least)"),
+            (self.portrait is not None and self.portrait not in PORTRAIT_RATIOS,
+             f"portrait crop {self.portrait!r} is unknown: use one of {', '.join(PORTRAIT_RATIOS)}"),
+            (not 0.0 <= self.portrait_center <= 1.0, f"portrait centre {self.portrait_center} must be between 0 and 1"),
+            (self.workers < 1, f"workers {self.workers} must be at least 1"),
+        ]
+        for failed, message in problems:
+            if failed:
+                raise FoleycutError(f"Export settings: {message}.")
+
+    def db_settings(self) -> dict:
+        """The encoding settings stored with each clip's database row."""
+        return {"fmt": self.fmt, "short_side": self.short_side, "portrait": self.portrait,
+                "portrait_center": self.portrait_center if self.portrait else None}
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    """What exporting a marker would do, computed without writing anything."""
+
+    video: Path
+    media: MediaInfo
+    marker_time: float
+    starts: list[float]
+    vid_folder: Path
+    counter: int
+    stems: list[str]
+    fmt: str
+    frame_size: tuple[int, int]
+    crop: tuple[int, int, int, int] | None
+    frames: int
+    warnings: list[str]
+    replaced_rows: list[dict]  # overwrite mode: the marker's existing clips
+
+    @property
+    def clip_paths(self) -> list[Path]:
+        """Final paths: the .mp4 file, or the WebP frame folder (its .wav lies beside it)."""
+        return [self.vid_folder / (f"{stem}.mp4" if self.fmt == "mp4" else stem) for stem in self.stems]
+
+
+@dataclass(frozen=True)
+class ExportedClip:
+    path: Path
+    start: float
+    length: float
+    row_id: int
+
+
+# --- planning ------------------------------------------------------------------------------------
+
+def plan_marker(db, video: Path, marker_time: float, settings: ExportSettings, profile: str = "default",
+                overwrite: bool = False) -> ExportPlan:
+    """Check the source and settings and work out clip starts, vid folder, counter and names."""
+    settings.check()
+    video = Path(video).resolve()
+    media = _usable_source(video)
+    if not 0 <= marker_time <= media.duration:
+        raise FoleycutError(f"Marker at {marker_time:.2f} s lies outside {video.name} (0–{media.duration:.2f} s): "
+                            "put the cursor inside the video.")
+    starts, warnings = _clip_starts(media, marker_time, settings)
+    export_folder = Path(settings.export_folder).resolve()
+    replaced = _marker_rows(db, video.name, profile, marker_time, export_folder) if overwrite else []
+    if replaced:
+        vid_folder, counter = _group_of(replaced[0]["output_path"])
+    else:
+        vid_folder = layout.vid_folder_path(db, video.name, profile, export_folder)
+        counter = layout.next_counter(db, vid_folder)
+    crop, frame_size = output_geometry(media.width, media.height, settings.portrait, settings.portrait_center,
+                                       settings.short_side)
+    return ExportPlan(video=video, media=media, marker_time=marker_time, starts=starts, vid_folder=vid_folder,
+                      counter=counter, stems=[layout.clip_stem(settings.name, counter, sub)
+                                              for sub in range(1, len(starts) + 1)],
+                      fmt=settings.fmt, frame_size=frame_size, crop=crop, frames=round(settings.length * media.fps),
+                      warnings=warnings, replaced_rows=replaced)
+
+
+def _usable_source(video: Path) -> MediaInfo:
+    media = probe(video)
+    if not media.has_video or not media.fps or not media.width:
+        raise MediaError(f"{video.name} has no video stream: clips need pictures; choose a video file.")
+    if not media.has_audio:
+        raise MediaError(f"{video.name} has no audio track: sound-event clips need sound; choose a video with audio.")
+    return media
+
+
+def _clip_starts(media: MediaInfo, marker_time: float, settings: ExportSettings) -> tuple[list[float], list[str]]:
+    """Frame-snapped clip starts, the ones that would run past the end clamped to the last that fits."""
+    fps = media.fps
+    last_frame = math.floor((Fraction(media.duration) - Fraction(settings.length)) * fps + Fraction(1, 1000))
+    if last_frame < 0:
+        raise FoleycutError(f"{media.path.name} lasts {media.duration:.2f} s, shorter than one {settings.length:g} s "
+                            "clip: nothing was written; choose a shorter clip length.")
+    wanted = [_nearest_frame(marker_time + i * settings.spread, fps) for i in range(settings.count)]
+    frames = list(dict.fromkeys(min(frame, last_frame) for frame in wanted))
+    warnings = []
+    clamped = sum(frame > last_frame for frame in wanted)
+    if clamped:
+        dropped = len(wanted) - len(frames)
+        warnings.append(f"{clamped} clip(s) would run past the end of {media.path.name}: moved to start at "
+                        f"{float(last_frame / fps):.3f} s" + (f", {dropped} duplicate(s) dropped." if dropped else "."))
+    return [float(frame / fps) for frame in frames], warnings
+
+
+def _nearest_frame(seconds: float, fps: Fraction) -> int:
+    return math.floor(Fraction(seconds) * fps + Fraction(1, 2))  # half up, unlike round()'s half to even
+
+
+def output_geometry(width: int, height: int, portrait: str | None, center: float,
+                    short_side: int | None) -> tuple[tuple[int, int, int, int] | None, tuple[int, int]]:
+    """(crop w, h, x, y) or None, and the final frame size; every size even, as yuv420p needs."""
+    crop = None
+    w, h = width, height
+    if portrait:
+        ratio = PORTRAIT_RATIOS[portrait]
+        if Fraction(width, height) > ratio:  # too wide: keep the height, cut the sides around `center`
+            w = _even(height * ratio)
+            x = min(max(round(center * width - w / 2), 0), width - w)
+            crop = (w, h, x, 0)
+        else:  # too tall: keep the width, cut top and bottom evenly
+            h = _even(width / ratio)
+            crop = (w, h, 0, (height - h) // 2)
+    if short_side:
+        scale = Fraction(short_side, min(w, h))
+        return crop, (_even(w * scale), _even(h * scale))
+    return crop, (w - w % 2, h - h % 2)
+
+
+def _even(value) -> int:
+    return max(2, 2 * round(Fraction(value) / 2))
+
+
+# --- encoding ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Job:
+    start: float
+    stem: str
+    temp: Path  # the .mp4 temp file, or the WebP temp frame folder
+    temp_wav: Path | None
+
+
+# The input seek lands this far before the clip and a trim filter cuts the rest: AAC audio decoded right
+# at a seek point comes out misplaced by a few milliseconds, while decoding through a pre-roll does not.
+PREROLL_US = 1_000_000
+
+
+def _seconds_arg(micro: int) -> str:
+    return f"{micro // 1_000_000}.{micro % 1_000_000:06d}"
+
+
+def _seek(start: float, fps: Fraction) -> tuple[list[str], str]:
+    """Input-seek arguments and the trim offset after them for a clip starting at `start`."""
+    # Floor to the microsecond so float rounding never lands just after the first wanted frame.
+    start_us = math.floor(Fraction(_nearest_frame(start, fps)) / fps * 1_000_000)
+    preroll_us = max(0, start_us - PREROLL_US)
+    return (["-ss", _seconds_arg(preroll_us)] if preroll_us else []), _seconds_arg(start_us - preroll_us)
+
+
+def _video_filters(plan: ExportPlan, trim_at: str) -> list[str]:
+    filters = [f"trim=start={trim_at}", "setpts=PTS-STARTPTS"]
+    if plan.crop:
+        w, h, x, y = plan.crop
+        filters.append(f"crop={w}:{h}:{x}:{y}")
+    if plan.frame_size != (plan.crop[:2] if plan.crop else (plan.media.width, plan.media.height)):
+        filters.append(f"scale={plan.frame_size[0]}:{plan.frame_size[1]}")
+    return filters
+
+
+def clip_command(plan: ExportPlan, job: _Job, settings: ExportSettings, encoder: H264Encoder) -> list[str]:
+    """The ffmpeg argument list that encodes one clip to its temp path."""
+    length = f"{settings.length:.6f}"
+    seek, trim_at = _seek(job.start, plan.media.fps)
+    source = [*seek, "-i", file_url(plan.video)]
+    audio = ["-map", "0:a:0", "-af", f"atrim=start={trim_at},asetpts=PTS-STARTPTS", "-t", length,
+             "-c:a", "pcm_s16le"]
+    video = ["-map", "0:v:0", "-frames:v", str(plan.frames), "-t", length]
+    if plan.fmt == "mp4":
+        chain = ",".join([*_video_filters(plan, trim_at), encoder.pixel_filter])
+        args = [*encoder.input_args, *source, *video, "-vf", chain, *encoder.codec_args, *audio,
+                "-movflags", "+faststart", "-f", "mp4", file_url(job.temp)]
+    else:
+        chain = ",".join(_video_filters(plan, trim_at))
+        args = [*source, *video, "-vf", chain, "-c:v", "libwebp", "-quality", "90", "-f", "image2",
+                "-start_number", "1", file_url(job.temp / WEBP_FRAME_PATTERN), *audio, "-f", "wav", file_url(job.temp_wav)]
+    return ffmpeg_command(["-y", *args])
+
+
+def _run_until_done(cmd: list[str], stopped: Callable[[], bool]) -> tuple[int, bytes]:
+    """Run ffmpeg; kill it as soon as `stopped()` (the user cancelled, or another clip failed)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    while True:
+        try:
+            _, stderr = proc.communicate(timeout=0.1)
+            return proc.returncode, stderr
+        except subprocess.TimeoutExpired:
+            if stopped():
+                proc.kill()
+                proc.communicate()
+                return -1, b""
+
+
+def _encode_one(plan: ExportPlan, job: _Job, settings: ExportSettings, encoder: H264Encoder,
+                stopped: Callable[[], bool]) -> None:
+    """Encode one clip to its temp path and check it; returns quietly when stopped."""
+    if stopped():
+        return
+    where = f"clip {job.stem} at {job.start:.2f} s of {plan.video.name}"
+    try:
+        if job.temp_wav:
+            job.temp.mkdir()
+        returncode, stderr = _run_until_done(clip_command(plan, job, settings, encoder), stopped)
+    except OSError as exc:
+        raise FoleycutError(f"Could not write {where} ({exc.strerror or exc}): "
+                            "choose a writable export folder with free space.") from exc
+    if stopped():
+        return
+    if returncode != 0:
+        raise FoleycutError(f"ffmpeg could not encode {where} ({last_error_line(stderr)}): "
+                            "check free space and write access in the export folder, then try again.")
+    _check_clip_length(plan, job, settings, where)
+
+
+def _check_clip_length(plan: ExportPlan, job: _Job, settings: ExportSettings, where: str) -> None:
+    """A damaged or truncated source can make ffmpeg stop early without an error: never keep a short clip."""
+    tolerance = plan.media.frame_duration + 0.011  # `ffmpeg -i` prints durations to 10 ms
+    if job.temp_wav:
+        frames = sum(1 for _ in job.temp.glob("frame_*.webp"))
+        got = min(float(frames / plan.media.fps), probe(job.temp_wav).duration)
+    else:
+        got = probe(job.temp).duration
+    if abs(got - settings.length) > tolerance:
+        raise FoleycutError(f"{where} came out {got:.2f} s long instead of {settings.length:g} s: the video may be "
+                            "damaged or truncated there; choose another time or repair the file.")
+
+
+def _encode_all(plan: ExportPlan, jobs: list[_Job], settings: ExportSettings, progress: Progress | None,
+                cancel: threading.Event | None) -> None:
+    """Encode every clip in parallel; the first failure stops (kills) the rest and is raised."""
+    encoder = choose_h264_encoder(settings.encoder) if plan.fmt == "mp4" else SOFTWARE_H264
+    # Consumer GPUs allow only a few concurrent hardware encode sessions.
+    workers = min(settings.workers, len(jobs), 2 if encoder.hardware else len(jobs))
+    failed = threading.Event()
+
+    def stopped() -> bool:
+        return failed.is_set() or (cancel is not None and cancel.is_set())
+
+    failure: FoleycutError | None = None
+    done = 0
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(_encode_one, plan, job, settings, encoder, stopped) for job in jobs]
+        for future in as_completed(futures):
+            try:
+                future.result()
+            except FoleycutError as exc:
+                failure = failure or exc
+                failed.set()
+                continue
+            done += 1
+            if progress and not stopped():
+                progress(done / len(jobs), f"Encoded {done}/{len(jobs)} clips from {plan.video.name}")
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("Export cancelled: no clip of this marker was written.")
+    if failure:
+        raise failure
+
+
+# --- writing, overwriting, deleting ----------------------------------------------------------------
+
+def export_marker(db, video: Path, marker_time: float, settings: ExportSettings, profile: str = "default",
+                  overwrite: bool = False, progress: Progress | None = None,
+                  cancel: threading.Event | None = None) -> list[ExportedClip]:
+    """Encode a marker's clips, move them to their final names, record them, rewrite dataset.json.
+
+    With `overwrite`, an existing marker at this time in this export folder is re-encoded to its own
+    vid folder and counter (files replaced, rows renewed); otherwise a new counter is used.
+    """
+    plan = plan_marker(db, video, marker_time, settings, profile, overwrite)
+    created_folder = _prepare_folder(plan.vid_folder)
+    jobs = [_Job(start, stem, *_temp_paths(plan, stem)) for start, stem in zip(plan.starts, plan.stems)]
+    try:
+        _encode_all(plan, jobs, settings, progress, cancel)
+        clips = _commit(db, plan, jobs, settings, profile)
+    finally:
+        for job in jobs:
+            _remove_clip_files(job.temp)
+            if job.temp_wav:
+                job.temp_wav.unlink(missing_ok=True)
+        if created_folder and not any(plan.vid_folder.iterdir()):
+            plan.vid_folder.rmdir()
+    dataset_json.rebuild(db, settings.export_folder)
+    if progress:
+        progress(1.0, f"Wrote {len(clips)} clip(s) to {plan.vid_folder}")
+    return clips
+
+
+def delete_marker(db, filename: str, profile: str, marker_time: float, export_folder: Path) -> int:
+    """Remove a marker's clips: rows first (so none points at a missing file), then files, then dataset.json."""
+    rows = _marker_rows(db, filename, profile, marker_time, Path(export_folder).resolve())
+    db.delete_clips([row["id"] for row in rows])
+    for row in rows:
+        _remove_clip_files(Path(row["output_path"]))
+    dataset_json.rebuild(db, export_folder)
+    return len(rows)
+
+
+def _marker_rows(db, filename: str, profile: str, marker_time: float, export_folder: Path) -> list[dict]:
+    for marker in db.get_markers(filename, profile):
+        if abs(marker["marker_time"] - marker_time) < 1e-6 and Path(marker["export_folder"]) == export_folder:
+            return [clip for clip in marker["clips"] if not clip["scan_export"]]
+    return []
+
+
+def _group_of(output_path: str) -> tuple[Path, int]:
+    """The vid folder and counter an existing clip was written with."""
+    path = Path(output_path)
+    return path.parent, layout.parse_clip_name(path.name).counter
+
+
+def _prepare_folder(vid_folder: Path) -> bool:
+    """Make sure the vid folder exists and takes files; True when this call created it."""
+    existed = vid_folder.is_dir()
+    try:
+        vid_folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=vid_folder):
+            pass
+    except OSError as exc:
+        raise FoleycutError(f"Cannot write to {vid_folder} ({exc.strerror or exc}): "
+                            "choose an export folder you can write to.") from exc
+    return not existed
+
+
+def _temp_paths(plan: ExportPlan, stem: str) -> tuple[Path, Path | None]:
+    """Hidden names beside the final ones (same folder, so the final rename is atomic)."""
+    base = plan.vid_folder / f".{stem}.part{os.getpid()}"
+    if plan.fmt == "mp4":
+        return base.with_name(base.name + ".mp4"), None
+    return base, base.with_name(base.name + ".wav")
+
+
+def _commit(db, plan: ExportPlan, jobs: list[_Job], settings: ExportSettings, profile: str) -> list[ExportedClip]:
+    finals = plan.clip_paths
+    if not plan.replaced_rows:
+        taken = [stem for stem in plan.stems if layout.stem_taken(plan.vid_folder, stem)]
+        if taken:
+            raise FoleycutError(f"{taken[0]} already exists in {plan.vid_folder}: nothing was overwritten; "
+                                "export again (a new counter is chosen) or choose overwrite for this marker.")
+    for job, final in zip(jobs, finals):
+        _move_into_place(job, final)
+    if plan.replaced_rows:
+        db.delete_clips([row["id"] for row in plan.replaced_rows])
+        for row in plan.replaced_rows:
+            if Path(row["output_path"]) not in finals:
+                _remove_clip_files(Path(row["output_path"]))
+    return [ExportedClip(final, job.start, settings.length,
+                         db.add(plan.video.name, job.start, final, label=settings.label, category=settings.category,
+                                profile=profile, source_path=str(plan.video), length=settings.length,
+                                marker_time=plan.marker_time, **settings.db_settings()))
+            for job, final in zip(jobs, finals)]
+
+
+def _move_into_place(job: _Job, final: Path) -> None:
+    if job.temp_wav is None:
+        os.replace(job.temp, final)
+        return
+    os.replace(job.temp_wav, final.with_name(final.name + ".wav"))
+    if final.exists():  # overwrite: a folder cannot be replaced in one step, so swap it out first
+        old = final.with_name(f".{final.name}.old{os.getpid()}")
+        os.replace(final, old)
+        os.replace(job.temp, final)
+        shutil.rmtree(old)
+    else:
+        os.replace(job.temp, final)
+
+
+def _remove_clip_files(path: Path) -> None:
+    """An .mp4, or a WebP frame folder and the .wav beside it."""
+    if path.is_dir():
+        shutil.rmtree(path)
+        path.with_name(path.name + ".wav").unlink(missing_ok=True)
+    else:
+        path.unlink(missing_ok=True)
