@@ -123,12 +123,13 @@ def _add_indexes(conn: sqlite3.Connection) -> None:
 
 
 def _add_legacy_move_plan(conn: sqlite3.Connection) -> None:
-    """The legacy-layout migration's plan, written whole before its first move (core/legacy_migration.py)."""
+    """The legacy-layout migration's plan, written whole before its first move (core/legacy_migration.py).
+    A move with a `processed_id` rewrites that row's path (and marker time) once done."""
     conn.execute("""
         CREATE TABLE IF NOT EXISTS legacy_moves (
             id INTEGER PRIMARY KEY,
-            src TEXT NOT NULL UNIQUE,
-            dst TEXT NOT NULL UNIQUE,
+            src TEXT NOT NULL,
+            dst TEXT NOT NULL,
             processed_id INTEGER,
             marker_time REAL,
             done INTEGER NOT NULL DEFAULT 0
@@ -277,12 +278,14 @@ class ProcessedDB:
         while target.exists():
             n += 1
             target = self.path.with_name(f"{self.path.name}.{tag}.{n}.bak")
-        copy = sqlite3.connect(target)
+        # Copied under a temporary name first so a killed run never leaves a half backup looking whole.
+        partial = target.with_name(target.name + ".part")
+        copy = sqlite3.connect(partial)
         try:
             conn.backup(copy)
         finally:
             copy.close()
-        return target
+        return partial.rename(target)
 
     def close(self) -> None:
         with self._lock:
@@ -535,6 +538,43 @@ class ProcessedDB:
         return [(source, video.positives, video.ambiguous, sorted(video.negatives))
                 for source, video in sorted(videos.items())
                 if (video.positives or video.negatives) and Path(source).is_file()]
+
+    # -- legacy-layout migration plan (driven by core/legacy_migration.py)
+
+    def get_legacy_layout_clips(self) -> list[dict[str, Any]]:
+        """Clips still stored in a legacy `clip_NNN` group dir."""
+        with self._read() as conn:
+            rows = conn.execute(
+                """SELECT id, filename, profile, start_time, output_path, export_folder, vid_folder FROM processed
+                   WHERE vid_folder GLOB 'clip_[0-9]*' ORDER BY export_folder, vid_folder, id""").fetchall()
+        return [dict(row) for row in rows]
+
+    def save_legacy_plan(self, moves: Iterable[tuple[str, str, int | None, float | None]]) -> None:
+        """Record every planned move `(src, dst, processed_id, marker_time)` in one transaction."""
+        with self._write() as conn:
+            conn.executemany("INSERT INTO legacy_moves (src, dst, processed_id, marker_time) VALUES (?, ?, ?, ?)",
+                             moves)
+
+    def get_legacy_plan(self) -> list[dict[str, Any]]:
+        """The recorded plan in order, each move with its `done` flag; empty when no migration is under way."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT id, src, dst, processed_id, marker_time, done FROM legacy_moves ORDER BY id").fetchall()
+        return [dict(row) for row in rows]
+
+    def finish_legacy_moves(self, moves: Sequence[dict[str, Any]]) -> None:
+        """Mark moves done and point their clips at the new paths, in one transaction."""
+        rewrites = [(move["dst"], vid_folder_of(move["dst"]), move["marker_time"], move["processed_id"])
+                    for move in moves if move["processed_id"] is not None]
+        with self._write() as conn:
+            conn.executemany("UPDATE legacy_moves SET done = 1 WHERE id = ?", [(move["id"],) for move in moves])
+            conn.executemany(
+                """UPDATE processed SET output_path = ?, vid_folder = ?, marker_time = COALESCE(?, marker_time)
+                   WHERE id = ?""", rewrites)
+
+    def clear_legacy_plan(self) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM legacy_moves")
 
     # -- hidden playlist files
 
