@@ -167,7 +167,8 @@ def _clip_starts(media: MediaInfo, marker_time: float, settings: ExportSettings)
 
 
 def _nearest_frame(seconds: float, fps: Fraction) -> int:
-    return math.floor(Fraction(seconds) * fps + Fraction(1, 2))  # half up, unlike round()'s half to even
+    # The float's shortest decimal form is the time the user meant (2.9, not 2.899999…); ties round up.
+    return math.floor(Fraction(repr(float(seconds))) * fps + Fraction(1, 2))
 
 
 def output_geometry(width: int, height: int, portrait: str | None, center: float,
@@ -288,11 +289,14 @@ def _encode_one(plan: ExportPlan, job: _Job, settings: ExportSettings, encoder: 
 def _check_clip_length(plan: ExportPlan, job: _Job, settings: ExportSettings, where: str) -> None:
     """A damaged or truncated source can make ffmpeg stop early without an error: never keep a short clip."""
     tolerance = plan.media.frame_duration + 0.011  # `ffmpeg -i` prints durations to 10 ms
-    if job.temp_wav:
-        frames = sum(1 for _ in job.temp.glob("frame_*.webp"))
-        got = min(float(frames / plan.media.fps), probe(job.temp_wav).duration)
-    else:
-        got = probe(job.temp).duration
+    try:
+        if job.temp_wav:
+            frames = sum(1 for _ in job.temp.glob("frame_*.webp"))
+            got = min(float(frames / plan.media.fps), probe(job.temp_wav).duration)
+        else:
+            got = probe(job.temp).duration
+    except MediaError:  # no stream at all came out
+        got = 0.0
     if abs(got - settings.length) > tolerance:
         raise FoleycutError(f"{where} came out {got:.2f} s long instead of {settings.length:g} s: the video may be "
                             "damaged or truncated there; choose another time or repair the file.")
