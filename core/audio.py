@@ -5,7 +5,6 @@ ffmpeg writes raw little-endian float32 samples to stdout and we read them in fi
 """
 from __future__ import annotations
 
-import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -14,11 +13,11 @@ from typing import Iterator
 import numpy as np
 
 from core.errors import FoleycutError
-from core.ffmpeg import ffmpeg_exe
+from core.ffmpeg import ffmpeg_command, file_url, last_error_line
+from core.probe import MediaError, probe
 
 SAMPLE_RATE = 16000
 _BYTES_PER_SAMPLE = 4
-_DURATION_RE = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
 
 
 class AudioDecodeError(FoleycutError):
@@ -33,22 +32,19 @@ def _check_readable(path: Path) -> None:
 
 
 def _decode_command(path: Path, start: float, duration: float | None) -> list[str]:
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error"]
-    if start > 0:
-        cmd += ["-ss", f"{start:.6f}"]  # before -i: fast seek
-    cmd += ["-i", str(path)]
+    cmd = ["-ss", f"{start:.6f}"] if start > 0 else []  # before -i: fast seek
+    cmd += ["-i", file_url(path)]
     if duration is not None:
         cmd += ["-t", f"{duration:.6f}"]
     # -map 0:a:0 makes a file with no audio stream an error instead of silently empty output
     cmd += ["-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "pipe:1"]
-    return cmd
+    return ffmpeg_command(cmd)
 
 
 def _failure_message(path: Path, stderr: str) -> str:
     if "matches no streams" in stderr or "does not contain any stream" in stderr:
         return f"{path.name} has no audio track; pick a video with sound."
-    last = next((line.strip() for line in reversed(stderr.splitlines()) if line.strip()), "unknown ffmpeg error")
-    return f"Cannot decode audio of {path.name} ({last}); the file may be damaged or truncated."
+    return f"Cannot decode audio of {path.name} ({last_error_line(stderr)}); the file may be damaged or truncated."
 
 
 def iter_audio_blocks(path, block_seconds: float = 60.0, start: float = 0.0,
@@ -97,15 +93,10 @@ def decode_audio(path, start: float = 0.0, duration: float | None = None) -> np.
 def audio_duration(path) -> float:
     """Duration in seconds as the container states it (cheap: headers only, nothing decoded)."""
     path = Path(path)
-    _check_readable(path)
-    info = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
-                          capture_output=True, text=True, errors="replace").stderr
-    match = _DURATION_RE.search(info)
-    if "Audio:" not in info:
-        if match is None:
-            raise AudioDecodeError(_failure_message(path, info))
+    try:
+        info = probe(path)
+    except MediaError as exc:
+        raise AudioDecodeError(str(exc)) from exc
+    if not info.has_audio:
         raise AudioDecodeError(f"{path.name} has no audio track; pick a video with sound.")
-    if match is None:
-        raise AudioDecodeError(f"Cannot tell how long {path.name} is; the file may be damaged or truncated.")
-    hours, minutes, seconds = match.groups()
-    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    return info.duration

@@ -1,0 +1,290 @@
+"""The embedding-model registry and the embedders that turn audio chunks into frame features.
+
+An embedder maps equal-length 16 kHz chunks to frame features with their centre times; the window
+pooling lives in core.window_embeddings. `MEL` is built in (numpy); the others are Hugging Face
+transformers models, downloaded once into the data home (or read from a local folder), loaded lazily:
+nothing here imports torch or transformers until `load_embedder` is asked for such a model.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Protocol
+
+import numpy as np
+
+from core import eat_features
+from core.audio import SAMPLE_RATE
+from core.devices import (Device, batch_size_for, chunk_seconds_for, pick_device,
+                          transformer_chunk_bytes)
+from core.errors import FoleycutError
+from core.home import DataHome
+from core.mel import MelEmbedder
+
+DEFAULT_MODEL = "MEL"
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json",
+                "pytorch_model.bin.index.json")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    repo_id: str | None  # None: built in, nothing to download
+    revision: str | None  # pinned Hugging Face revision
+    dim: int  # length of one window embedding
+    sample_rate: int
+    family: str  # "mel", "wav2vec2" (HuBERT too), "ast", "eat"
+    description: str
+
+    @property
+    def builtin(self) -> bool:
+        return self.repo_id is None
+
+    @property
+    def local_dir_variable(self) -> str:
+        """Environment variable naming a folder that holds this model's files (config + weights)."""
+        return f"FOLEYCUT_{self.name}_DIR"
+
+
+# Revisions are "main": no commit hash could be verified offline when this registry was written.
+MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
+    ModelSpec("MEL", None, None, 2 * MelEmbedder.frame_dim, SAMPLE_RATE, "mel",
+              "log-mel statistics, built in, no download"),
+    ModelSpec("HUBERT_BASE", "facebook/hubert-base-ls960", "main", 768, SAMPLE_RATE, "wav2vec2", "HuBERT base (95 M)"),
+    ModelSpec("HUBERT_LARGE", "facebook/hubert-large-ll60k", "main", 1024, SAMPLE_RATE, "wav2vec2",
+              "HuBERT large (316 M)"),
+    ModelSpec("HUBERT_XLARGE", "facebook/hubert-xlarge-ll60k", "main", 1280, SAMPLE_RATE, "wav2vec2",
+              "HuBERT extra large (1 B)"),
+    ModelSpec("WAV2VEC2_BASE", "facebook/wav2vec2-base", "main", 768, SAMPLE_RATE, "wav2vec2", "wav2vec 2.0 base"),
+    ModelSpec("WAV2VEC2_LARGE", "facebook/wav2vec2-large-lv60", "main", 1024, SAMPLE_RATE, "wav2vec2",
+              "wav2vec 2.0 large"),
+    ModelSpec("AST", "MIT/ast-finetuned-audioset-10-10-0.4593", "main", 768, SAMPLE_RATE, "ast",
+              "Audio Spectrogram Transformer (AudioSet)"),
+    ModelSpec("EAT", "worstchan/EAT-base_epoch30_finetune_AS2M", "main", 768, SAMPLE_RATE, "eat",
+              "EAT base (AudioSet)"),
+    ModelSpec("EAT_LARGE", "worstchan/EAT-large_epoch18_finetune_AS2M", "main", 1024, SAMPLE_RATE, "eat",
+              "EAT large (AudioSet)"),
+)}
+
+
+class ModelUnavailable(FoleycutError):
+    """A model's weights are neither downloaded nor downloadable, nor in a local folder."""
+
+
+class FrameEmbedder(Protocol):
+    name: str
+    frame_dim: int  # features per frame
+    dim: int  # features per pooled window: frame_dim, or 2 * frame_dim for "mean_std"
+    pooling: str  # "mean" or "mean_std"
+    chunk_seconds: float  # audio per model call, context excluded
+    context_seconds: float  # extra audio on each side of a chunk whose frames are discarded
+    batch_size: int
+
+    def frames(self, chunks: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For equal-length chunks: per chunk (frame centre times in seconds from its start, (n, frame_dim))."""
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    name: str
+    dim: int
+    builtin: bool
+    downloaded: bool
+
+
+def get_spec(name: str) -> ModelSpec:
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise FoleycutError(f"Unknown embedding model {name!r}; choose one of {', '.join(MODELS)}.") from None
+
+
+def _holds_weights(folder: Path) -> bool:
+    return (folder / "config.json").is_file() and any((folder / name).is_file() for name in WEIGHT_FILES)
+
+
+def local_dir_for(spec: ModelSpec, local_dir: str | os.PathLike | None = None) -> Path | None:
+    """The folder to load from instead of the download cache: the explicit one, else the env variable."""
+    chosen = local_dir or os.environ.get(spec.local_dir_variable)
+    return Path(chosen).expanduser() if chosen else None
+
+
+def is_downloaded(spec: ModelSpec, home: DataHome, local_dir: str | os.PathLike | None = None) -> bool:
+    """Weights present locally: in the chosen folder, or as a snapshot in the data home's HF cache."""
+    if spec.builtin:
+        return True
+    folder = local_dir_for(spec, local_dir)
+    if folder is not None:
+        return _holds_weights(folder)
+    snapshots = home.hf_cache_dir / f"models--{spec.repo_id.replace('/', '--')}" / "snapshots"
+    return snapshots.is_dir() and any(_holds_weights(snap) for snap in snapshots.iterdir())
+
+
+def list_models(home: DataHome, local_dirs: Mapping[str, str | os.PathLike] | None = None) -> list[ModelStatus]:
+    local_dirs = local_dirs or {}
+    return [ModelStatus(spec.name, spec.dim, spec.builtin, is_downloaded(spec, home, local_dirs.get(spec.name)))
+            for spec in MODELS.values()]
+
+
+def load_embedder(name: str, home: DataHome, device: Device | str | None = None,
+                  local_dir: str | os.PathLike | None = None) -> FrameEmbedder:
+    """An embedder ready to run; transformers models load from `local_dir`, `$FOLEYCUT_<NAME>_DIR`, or
+    the data home's download cache (downloading there on first use)."""
+    spec = get_spec(name)
+    if spec.builtin:
+        return MelEmbedder()
+    if not isinstance(device, Device):
+        device = pick_device(device)
+    folder = local_dir_for(spec, local_dir)
+    if folder is not None:
+        source, options = str(folder), {}
+    else:
+        source, options = spec.repo_id, {"revision": spec.revision, "cache_dir": str(home.hf_cache_dir)}
+    try:
+        return _EMBEDDERS[spec.family].load(spec.name, source, options, device)
+    except (OSError, ValueError, ImportError) as exc:
+        where = f"the folder {folder}" if folder else f"Hugging Face ({spec.repo_id})"
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        raise ModelUnavailable(
+            f"{spec.name} weights could not be loaded from {where} ({reason[:160]}). Connect to the internet "
+            f"once to download them into the data home, or download {spec.repo_id} elsewhere and choose that "
+            f"folder (or set {spec.local_dir_variable})."
+        ) from exc
+
+
+class _TorchEmbedder:
+    """Shared plumbing: device placement, precision, inference mode, memory-based batch size."""
+
+    pooling = "mean"
+
+    def __init__(self, name: str, model, device: Device):
+        self.name = name
+        self.device = device
+        self.model = model.to(device=device.kind, dtype=device.torch_dtype).eval()
+        self.frame_dim = self.dim = int(model.config.hidden_size)
+        self.chunk_seconds = self._chunk_seconds()
+        seconds = self.chunk_seconds + 2 * self.context_seconds
+        # on a CPU the threads already share one item; batching only pays on a GPU
+        self.batch_size = batch_size_for(device.free_bytes, self._chunk_bytes(seconds)) if device.kind != "cpu" else 1
+
+    def _chunk_bytes(self, seconds: float) -> int:
+        config = self.model.config
+        return transformer_chunk_bytes(seconds, self.frames_per_second, self.dim, config.num_attention_heads,
+                                       2 if self.device.half else 4)
+
+    def frames(self, chunks: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+        import torch
+
+        with torch.inference_mode():
+            return self._frames(chunks)
+
+    def _to_model(self, array):
+        import torch
+
+        return torch.as_tensor(array).to(device=self.device.kind, dtype=self.device.torch_dtype)
+
+    @staticmethod
+    def _to_numpy(tensor) -> np.ndarray:
+        return tensor.float().cpu().numpy()
+
+
+class Wav2Vec2StyleEmbedder(_TorchEmbedder):
+    """HuBERT and wav2vec 2.0: raw waveform in, one frame per 20 ms out (conv stride 320, receptive 400)."""
+
+    frames_per_second = SAMPLE_RATE / 320
+    context_seconds = 1.0  # covers the positional convolution's reach at the chunk edges
+
+    def __init__(self, name: str, model, feature_extractor, device: Device):
+        super().__init__(name, model, device)
+        self.extractor = feature_extractor
+
+    def _chunk_seconds(self) -> float:
+        return chunk_seconds_for(self.device.free_bytes, lambda s: self._chunk_bytes(s + 2 * self.context_seconds),
+                                 longest=30.0, shortest=8.0)
+
+    @classmethod
+    def load(cls, name, source, options, device):
+        from transformers import AutoModel, Wav2Vec2FeatureExtractor
+
+        model = AutoModel.from_pretrained(source, **options)
+        try:
+            extractor = Wav2Vec2FeatureExtractor.from_pretrained(source, **options)
+        except OSError:  # some checkpoints ship no preprocessor_config.json: layer-norm models want normalised input
+            extractor = Wav2Vec2FeatureExtractor(do_normalize=model.config.feat_extract_norm == "layer")
+        return cls(name, model, extractor, device)
+
+    def _frames(self, chunks):
+        values = self.extractor(chunks, sampling_rate=SAMPLE_RATE, return_tensors="np").input_values
+        hidden = self._to_numpy(self.model(self._to_model(values)).last_hidden_state)
+        centres = (np.arange(hidden.shape[1]) * 320 + 200) / SAMPLE_RATE
+        return [(centres, h) for h in hidden]
+
+
+class AstEmbedder(_TorchEmbedder):
+    """Audio Spectrogram Transformer: at most `max_length` fbank frames per call; patch tokens (frequency-
+    major grid) are averaged over frequency into one feature per time column."""
+
+    frames_per_second = 10.0
+    context_seconds = 0.5
+
+    def __init__(self, name: str, model, feature_extractor, device: Device):
+        config = model.config
+        self.freq_patches = (config.num_mel_bins - config.patch_size) // config.frequency_stride + 1
+        self.time_patches = (config.max_length - config.patch_size) // config.time_stride + 1
+        super().__init__(name, model, device)
+        self.extractor = feature_extractor
+
+    def _chunk_seconds(self) -> float:
+        capacity = ((self.model.config.max_length - 1) * 160 + 400) / SAMPLE_RATE
+        # whole seconds: chunk starts then fall on the 0.1 s patch grid, like the 1 s-hop window starts
+        return float(math.floor(capacity - 2 * self.context_seconds))
+
+    @classmethod
+    def load(cls, name, source, options, device):
+        from transformers import ASTFeatureExtractor, ASTModel
+
+        return cls(name, ASTModel.from_pretrained(source, **options),
+                   ASTFeatureExtractor.from_pretrained(source, **options), device)
+
+    def _frames(self, chunks):
+        config = self.model.config
+        values = self.extractor(chunks, sampling_rate=SAMPLE_RATE, return_tensors="np").input_values
+        hidden = self._to_numpy(self.model(self._to_model(values)).last_hidden_state)
+        n_patches = self.freq_patches * self.time_patches
+        columns = hidden[:, -n_patches:].reshape(len(chunks), self.freq_patches, self.time_patches, -1).mean(axis=1)
+        centres = ((np.arange(self.time_patches) * config.time_stride + (config.patch_size - 1) / 2) * 0.01
+                   + 200 / SAMPLE_RATE)
+        keep = centres < len(chunks[0]) / SAMPLE_RATE  # columns made of padding carry no audio
+        return [(centres[keep], c[keep]) for c in columns]
+
+
+class EatEmbedder(_TorchEmbedder):
+    """EAT (remote code): 1024-frame normalised fbank in, CLS + 16 x 16 patch tokens out."""
+
+    frames_per_second = 1 / (eat_features.PATCH * eat_features.FRAME_SHIFT_SECONDS)
+    context_seconds = 0.5
+
+    def _chunk_seconds(self) -> float:
+        return float(math.floor(eat_features.CAPACITY_SECONDS - 2 * self.context_seconds))
+
+    @classmethod
+    def load(cls, name, source, options, device):
+        from transformers import AutoModel
+
+        return cls(name, AutoModel.from_pretrained(source, trust_remote_code=True, **options), device)
+
+    def _frames(self, chunks):
+        inputs = np.stack([eat_features.eat_input(chunk) for chunk in chunks])[:, None]  # (B, 1, T, F)
+        tokens = self._to_numpy(self.model.extract_features(self._to_model(inputs)))
+        out = []
+        for chunk, chunk_tokens in zip(chunks, tokens):
+            columns = eat_features.patch_columns(chunk_tokens)
+            centres = eat_features.column_centres(len(columns))
+            keep = centres < len(chunk) / SAMPLE_RATE  # columns made of padding carry no audio
+            out.append((centres[keep], columns[keep]))
+        return out
+
+
+_EMBEDDERS = {"wav2vec2": Wav2Vec2StyleEmbedder, "ast": AstEmbedder, "eat": EatEmbedder}

@@ -1,0 +1,234 @@
+"""Window embeddings: one vector per `window`-second window, one window every `hop` seconds.
+
+The model runs once over long chunks of the audio (with a little context on each side whose frames are
+thrown away); every frame feature is summed into the `cell` (gcd of window and hop, 1 s by default) its
+centre falls in, and a window's vector is the mean (and for MEL also the std) of the frames of its cells.
+So the cost grows with the audio length, not with length x window / hop: an 8 s window with a 1 s hop
+would otherwise embed every second eight times. `embed_windows_directly` is that naive path, kept to
+measure how close the pooled vectors come to it (tests) and how much faster pooling is (bench).
+"""
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from core import embedding_cache
+from core.audio import SAMPLE_RATE, AudioDecodeError, audio_duration, iter_audio_blocks
+from core.embedding_models import FrameEmbedder, load_embedder
+from core.errors import Cancelled, FoleycutError
+from core.home import DataHome
+
+Progress = Callable[[float, str], None]
+_EPS = 1e-6
+
+
+class AudioTooShort(FoleycutError):
+    """The audio is shorter than one window."""
+
+
+@dataclass
+class WindowEmbeddings:
+    times: np.ndarray  # window start, seconds
+    vectors: np.ndarray  # (n, dim) float32
+    model: str
+    window: float
+    hop: float
+    duration: float  # seconds of audio decoded
+
+
+def window_starts(duration: float, window: float, hop: float) -> np.ndarray:
+    """Starts of the windows that fit entirely in `duration` (none when the audio is shorter than one)."""
+    if window <= 0 or hop <= 0:
+        raise ValueError("window and hop must be positive")
+    if duration + _EPS < window:
+        return np.zeros(0)
+    count = int(math.floor((duration - window) / hop + _EPS)) + 1
+    return np.round(np.arange(count) * hop, 6)
+
+
+def cell_seconds(window: float, hop: float) -> float:
+    """The largest step (in whole milliseconds) that divides both window and hop."""
+    return math.gcd(round(window * 1000), round(hop * 1000)) / 1000
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    offset: float  # seconds from the start of the audio to chunk sample 0
+    samples: np.ndarray
+    keep_from: float  # frames whose centre lies in [keep_from, keep_to) belong to this chunk
+    keep_to: float
+
+
+def _chunks(blocks: Iterable[np.ndarray], chunk_seconds: float, context_seconds: float) -> Iterator[_Chunk]:
+    """Cut a stream of sample blocks into chunks of `chunk_seconds` plus context on both sides.
+
+    Only about one chunk of samples is buffered. Every chunk has the same length when the audio allows
+    (the first takes its context on the right, the last reaches back to the left), so they batch together.
+    """
+    core, context = round(chunk_seconds * SAMPLE_RATE), round(context_seconds * SAMPLE_RATE)
+    buffer, buffer_start, next_core = np.zeros(0, np.float32), 0, 0
+
+    def cut(lo: int, hi: int, keep_to: int) -> _Chunk:
+        return _Chunk(lo / SAMPLE_RATE, buffer[lo - buffer_start: hi - buffer_start],
+                      next_core / SAMPLE_RATE, keep_to / SAMPLE_RATE)
+
+    for block in blocks:
+        buffer = np.concatenate([buffer, block]) if len(buffer) else block
+        while True:
+            lo = max(0, next_core - context)
+            hi = lo + core + 2 * context  # the first chunk takes its missing left context on the right
+            if buffer_start + len(buffer) < hi:
+                break
+            yield cut(lo, hi, next_core + core)
+            next_core += core
+            # keep a full chunk's worth behind the next core, for the tail chunk to reach back into
+            drop = max(0, next_core - core - 2 * context) - buffer_start
+            buffer, buffer_start = buffer[drop:], buffer_start + drop
+    end = buffer_start + len(buffer)
+    while next_core < end:
+        lo = max(0, min(next_core - context, end - core - 2 * context))
+        yield cut(lo, end, min(end, next_core + core))
+        next_core += core
+
+
+def _batches(chunks: Iterable[_Chunk], size: int) -> Iterator[list[_Chunk]]:
+    """Consecutive chunks of equal length, `size` at a time (the model takes a rectangular batch)."""
+    batch: list[_Chunk] = []
+    for chunk in chunks:
+        if batch and (len(batch) == size or len(chunk.samples) != len(batch[0].samples)):
+            yield batch
+            batch = []
+        batch.append(chunk)
+    if batch:
+        yield batch
+
+
+class _CellPooler:
+    """Per-cell sums (and sums of squares) of frame features; windows made of whole cells pool in O(1)."""
+
+    def __init__(self, cell: float, frame_dim: int, with_std: bool):
+        self.cell, self.with_std = cell, with_std
+        self.sums = np.zeros((0, frame_dim))
+        self.squares = np.zeros((0, frame_dim)) if with_std else None
+        self.counts = np.zeros(0, np.int64)
+
+    def _grow(self, cells: int) -> None:
+        if cells <= len(self.counts):
+            return
+        cells = max(cells, 2 * len(self.counts))
+        pad = cells - len(self.counts)
+        self.sums = np.pad(self.sums, ((0, pad), (0, 0)))
+        if self.with_std:
+            self.squares = np.pad(self.squares, ((0, pad), (0, 0)))
+        self.counts = np.pad(self.counts, (0, pad))
+
+    def add(self, centres: np.ndarray, features: np.ndarray) -> None:
+        if len(centres) == 0:
+            return
+        cells = np.floor(centres / self.cell + _EPS).astype(np.int64)  # sorted: frames come in time order
+        self._grow(int(cells[-1]) + 1)
+        firsts = np.flatnonzero(np.r_[True, np.diff(cells) != 0])
+        features = features.astype(np.float64)
+        self.sums[cells[firsts]] += np.add.reduceat(features, firsts, axis=0)
+        if self.with_std:
+            self.squares[cells[firsts]] += np.add.reduceat(features * features, firsts, axis=0)
+        self.counts[cells[firsts]] += np.diff(np.r_[firsts, len(cells)])
+
+    def pool(self, starts: np.ndarray, window: float) -> np.ndarray:
+        span = round(window / self.cell)
+        first = np.round(starts / self.cell).astype(np.int64)
+        self._grow(int(first[-1]) + span if len(first) else 0)
+
+        def window_totals(per_cell: np.ndarray) -> np.ndarray:
+            running = np.concatenate([np.zeros((1,) + per_cell.shape[1:]), np.cumsum(per_cell, axis=0)])
+            return running[first + span] - running[first]
+
+        counts = np.maximum(window_totals(self.counts.astype(np.float64)), 1)[:, None]
+        mean = window_totals(self.sums) / counts
+        if not self.with_std:
+            return mean.astype(np.float32)
+        variance = np.maximum(window_totals(self.squares) / counts - mean * mean, 0)
+        return np.hstack([mean, np.sqrt(variance)]).astype(np.float32)
+
+
+def _check_cancel(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise Cancelled()
+
+
+def embed_stream(blocks: Iterable[np.ndarray], embedder: FrameEmbedder, model: str, window: float = 8.0,
+                 hop: float = 1.0, expected_seconds: float | None = None, progress: Progress | None = None,
+                 cancel: threading.Event | None = None) -> WindowEmbeddings:
+    """Pooled window embeddings of a stream of 16 kHz blocks (the chunked path)."""
+    pooler = _CellPooler(cell_seconds(window, hop), embedder.frame_dim, embedder.pooling == "mean_std")
+    duration = 0.0
+    for batch in _batches(_chunks(blocks, embedder.chunk_seconds, embedder.context_seconds), embedder.batch_size):
+        _check_cancel(cancel)
+        for chunk, (centres, features) in zip(batch, embedder.frames([c.samples for c in batch])):
+            centres = centres + chunk.offset
+            keep = (centres >= chunk.keep_from) & (centres < chunk.keep_to)
+            pooler.add(centres[keep], features[keep])
+        duration = batch[-1].keep_to
+        if progress is not None:
+            progress(duration / max(expected_seconds or 0.0, duration), f"Embedding with {model}")
+    _check_cancel(cancel)
+    starts = window_starts(duration, window, hop)
+    if len(starts) == 0:
+        raise AudioTooShort(f"The audio is {duration:.1f} s long, shorter than one {window:g} s window; "
+                            f"use a longer file or a shorter window.")
+    return WindowEmbeddings(starts, pooler.pool(starts, window), model, window, hop, duration)
+
+
+def embed_windows_directly(samples: np.ndarray, embedder: FrameEmbedder, model: str, window: float = 8.0,
+                           hop: float = 1.0) -> WindowEmbeddings:
+    """Each window embedded on its own, all its frames pooled (the slow path pooling replaces)."""
+    duration = len(samples) / SAMPLE_RATE
+    starts = window_starts(duration, window, hop)
+    length = round(window * SAMPLE_RATE)
+    vectors = []
+    for first in range(0, len(starts), embedder.batch_size):
+        batch = [samples[round(t * SAMPLE_RATE):][:length] for t in starts[first: first + embedder.batch_size]]
+        for _centres, features in embedder.frames(batch):
+            pooler = _CellPooler(window, embedder.frame_dim, embedder.pooling == "mean_std")
+            pooler.add(np.zeros(len(features)), features)  # all frames in one cell: the whole window
+            vectors.append(pooler.pool(np.zeros(1), window)[0])
+    return WindowEmbeddings(starts, np.array(vectors, np.float32).reshape(len(starts), embedder.dim), model,
+                            window, hop, duration)
+
+
+def cached_embeddings(path, model: str, home: DataHome, window: float = 8.0,
+                      hop: float = 1.0) -> WindowEmbeddings | None:
+    """The cached embeddings of `path`, if present and current; nothing is decoded."""
+    return _from_cache(home, embedding_cache.CacheKey.for_file(path, model, window, hop))
+
+
+def _from_cache(home: DataHome, key: embedding_cache.CacheKey) -> WindowEmbeddings | None:
+    entry = embedding_cache.load(home, key)
+    if entry is None:
+        return None
+    return WindowEmbeddings(entry.times, entry.vectors, key.model, key.window, key.hop, entry.duration)
+
+
+def embed_file(path, model_name: str, home: DataHome, window: float = 8.0, hop: float = 1.0,
+               progress: Progress | None = None, cancel: threading.Event | None = None,
+               embedder: FrameEmbedder | None = None) -> WindowEmbeddings:
+    """Window embeddings of a media file's audio, from the cache when current, else computed and cached."""
+    path = Path(path)
+    if not path.is_file():
+        raise AudioDecodeError(f"Cannot read audio: {path} does not exist; check the path.")
+    key = embedding_cache.CacheKey.for_file(path, model_name, window, hop)
+    cached = _from_cache(home, key)
+    if cached is not None:
+        return cached
+    expected = audio_duration(path)
+    if progress is not None:
+        progress(0.0, f"Loading {model_name}")
+    embedder = embedder or load_embedder(model_name, home)
+    result = embed_stream(iter_audio_blocks(path), embedder, model_name, window, hop, expected, progress, cancel)
+    embedding_cache.save(home, key, result.times, result.vectors, result.duration)
+    return result

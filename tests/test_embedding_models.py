@@ -1,0 +1,188 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core import eat_features
+from core.devices import Device, batch_size_for, chunk_seconds_for, pick_device
+from core.embedding_models import (DEFAULT_MODEL, MODELS, EatEmbedder, ModelUnavailable, get_spec, list_models,
+                                   load_embedder)
+from core.errors import FoleycutError
+from core.home import DataHome
+from core.mel import MelEmbedder
+from tests.media_factory import tone_burst_track
+from tests.tiny_models import save_tiny_ast, save_tiny_hubert, save_tiny_wav2vec2, tiny_eat_model
+
+ROOT = Path(__file__).resolve().parents[1]
+CPU = Device("cpu", half=False, free_bytes=8 << 30)
+
+
+@pytest.fixture
+def home():
+    return DataHome.resolve()
+
+
+def test_registry_names_and_default():
+    assert list(MODELS) == ["MEL", "HUBERT_BASE", "HUBERT_LARGE", "HUBERT_XLARGE", "WAV2VEC2_BASE",
+                            "WAV2VEC2_LARGE", "AST", "EAT", "EAT_LARGE"]
+    assert DEFAULT_MODEL == "MEL" and MODELS["MEL"].builtin
+    assert all(spec.revision and spec.sample_rate == 16000 for spec in MODELS.values() if not spec.builtin)
+
+
+def test_unknown_model_is_a_clear_error():
+    with pytest.raises(FoleycutError, match="Unknown embedding model 'NOPE'"):
+        get_spec("NOPE")
+
+
+def test_list_models_reports_downloads_without_importing_torch(tmp_path):
+    code = (
+        "import sys\n"
+        "from core.home import DataHome\n"
+        "from core.embedding_models import list_models\n"
+        f"print([s.name for s in list_models(DataHome.resolve({str(tmp_path)!r})) if s.downloaded])\n"
+        "print('torch' in sys.modules or 'transformers' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["['MEL']", "False"]
+
+
+def test_downloaded_means_weights_in_hf_cache_or_local_folder(home, tmp_path, monkeypatch):
+    snapshot = home.hf_cache_dir / "models--facebook--hubert-base-ls960" / "snapshots" / "abc123"
+    snapshot.mkdir(parents=True)
+    (snapshot / "config.json").write_text("{}")
+    assert not _downloaded(home)["HUBERT_BASE"]  # a config alone is not a model
+    (snapshot / "model.safetensors").write_bytes(b"weights")
+    assert _downloaded(home)["HUBERT_BASE"]
+
+    local = tmp_path / "ast"
+    local.mkdir()
+    (local / "config.json").write_text("{}")
+    (local / "pytorch_model.bin").write_bytes(b"weights")
+    assert _downloaded(home, {"AST": local})["AST"]
+    monkeypatch.setenv("FOLEYCUT_EAT_DIR", str(local))
+    assert _downloaded(home)["EAT"]
+    assert not _downloaded(home)["EAT_LARGE"]
+
+
+def _downloaded(home, local_dirs=None):
+    return {status.name: status.downloaded for status in list_models(home, local_dirs)}
+
+
+def test_offline_model_names_it_and_how_to_supply_weights(home):
+    with pytest.raises(ModelUnavailable) as info:
+        load_embedder("HUBERT_BASE", home, device=CPU)
+    message = str(info.value)
+    assert "\n" not in message
+    assert "HUBERT_BASE" in message and "facebook/hubert-base-ls960" in message
+    assert "FOLEYCUT_HUBERT_BASE_DIR" in message and "folder" in message
+
+
+def test_empty_local_folder_is_unavailable_too(home, tmp_path):
+    with pytest.raises(ModelUnavailable, match=f"AST weights could not be loaded from the folder {tmp_path}"):
+        load_embedder("AST", home, device=CPU, local_dir=tmp_path)
+
+
+def test_mel_needs_no_weights(home):
+    assert isinstance(load_embedder("MEL", home), MelEmbedder)
+
+
+@pytest.mark.parametrize("name, save", [("HUBERT_BASE", save_tiny_hubert), ("WAV2VEC2_LARGE", save_tiny_wav2vec2)])
+def test_tiny_wav2vec2_style_models_load_from_a_folder_and_give_20ms_frames(home, tmp_path, name, save):
+    embedder = load_embedder(name, home, device=CPU, local_dir=save(tmp_path / name))
+    assert embedder.dim == 32 and embedder.pooling == "mean"
+    chunks = [tone_burst_track(2.0, [0.5], seed=s) for s in (1, 2)]
+    (times, feats), _ = embedder.frames(chunks)
+    assert feats.shape == (99, 32) and feats.dtype == np.float32
+    assert np.allclose(np.diff(times), 0.02) and 0 < times[0] < 0.02
+
+
+def test_env_variable_points_at_a_local_folder(home, tmp_path, monkeypatch):
+    monkeypatch.setenv("FOLEYCUT_HUBERT_LARGE_DIR", str(save_tiny_hubert(tmp_path / "h")))
+    assert load_embedder("HUBERT_LARGE", home, device=CPU).dim == 32
+
+
+def test_tiny_ast_pools_patch_tokens_into_time_columns(home, tmp_path):
+    embedder = load_embedder("AST", home, device=CPU, local_dir=save_tiny_ast(tmp_path / "ast", max_length=256))
+    assert embedder.chunk_seconds + 2 * embedder.context_seconds <= 256 * 0.01 + 0.015
+    [(times, feats)] = embedder.frames([tone_burst_track(1.5, [0.5])])
+    assert np.allclose(np.diff(times), 0.1)
+    assert times[-1] < 1.5 <= times[-1] + 0.1  # columns beyond the audio (padding) are dropped
+    assert feats.shape == (len(times), 32)
+
+
+def test_eat_shaped_model_gets_normalised_fbank_and_time_columns():
+    seen = []
+    model = tiny_eat_model()
+    original = model.extract_features
+    model.extract_features = lambda source: seen.append(source.shape) or original(source)
+    embedder = EatEmbedder("EAT", model, CPU)
+    chunks = [tone_burst_track(3.0, [1.0], seed=s) for s in (1, 2)]
+    results = embedder.frames(chunks)
+    assert seen == [(2, 1, 1024, 128)]
+    for times, feats in results:
+        assert np.allclose(np.diff(times), 0.16) and times[-1] < 3.0
+        assert feats.shape == (len(times), 32)
+
+
+def test_device_choice_and_memory_budget():
+    assert pick_device("cpu").kind == "cpu" and not pick_device("cpu").half
+    assert batch_size_for(free_bytes=10_000, bytes_per_item=1_000) == 5
+    assert batch_size_for(free_bytes=10, bytes_per_item=1_000) == 1
+    assert batch_size_for(free_bytes=10 ** 12, bytes_per_item=1, limit=16) == 16
+    assert chunk_seconds_for(10 ** 12, lambda s: s * 100, longest=32, shortest=8) == 32
+    assert chunk_seconds_for(1000, lambda s: s * 100, longest=32, shortest=8) == 8
+    assert chunk_seconds_for(3400, lambda s: s * 100, longest=32, shortest=8) == 16
+
+
+# --- EAT input: Kaldi-style fbank ----------------------------------------------------------------
+
+def _kaldi_fbank_reference(samples: np.ndarray) -> np.ndarray:
+    """Kaldi's fbank written out in numpy: snip-edge 25 ms frames every 10 ms, DC removal, 0.97
+    pre-emphasis, symmetric Hann, 512-point power spectrum, 128 triangles on Kaldi's mel scale."""
+    n = 1 + (len(samples) - 400) // 160
+    frames = np.stack([samples[i * 160: i * 160 + 400] for i in range(n)]).astype(np.float64)
+    frames -= frames.mean(axis=1, keepdims=True)
+    frames = np.concatenate([frames[:, :1] * (1 - 0.97), frames[:, 1:] - 0.97 * frames[:, :-1]], axis=1)
+    frames *= 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(400) / 399)
+    power = np.abs(np.fft.rfft(frames, 512)) ** 2
+    mel = lambda f: 1127.0 * np.log(1 + f / 700.0)  # noqa: E731
+    fft_mels = mel(np.arange(257) * 16000 / 512)
+    edges = mel(20.0) + np.arange(130) * (mel(8000.0) - mel(20.0)) / 129
+    left, centre, right = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    bank = np.maximum(0, np.minimum((fft_mels - left) / (centre - left), (right - fft_mels) / (right - centre)))
+    return np.log(np.maximum(power @ bank.T, np.finfo(np.float32).eps))
+
+
+def test_fbank_fallback_matches_a_numpy_kaldi_reference():
+    audio = tone_burst_track(1.0, [0.2], freq=900.0, seed=3)
+    audio -= audio.mean()
+    fallback = eat_features.fbank_transformers(audio)
+    reference = _kaldi_fbank_reference(audio)
+    assert fallback.shape == reference.shape == (98, 128)
+    assert np.abs(fallback - reference).max() < 1e-3
+
+
+def test_torchaudio_is_optional_and_the_fallback_is_used_without_it(monkeypatch):
+    monkeypatch.setattr(eat_features, "torchaudio_available", lambda: False)
+    audio = tone_burst_track(1.0, [0.2], seed=3)
+    assert np.array_equal(eat_features.kaldi_fbank(audio), eat_features.fbank_transformers(audio - audio.mean()))
+
+
+@pytest.mark.skipif(not eat_features.torchaudio_available(), reason="torchaudio not installed")
+def test_fbank_backends_agree_when_torchaudio_is_present():
+    audio = tone_burst_track(1.0, [0.2], seed=3)
+    assert np.abs(eat_features.fbank_torchaudio(audio) - eat_features.fbank_transformers(audio)).max() < 1e-2
+
+
+def test_eat_input_is_padded_cut_and_normalised():
+    short = tone_burst_track(3.0, [1.0], seed=4)
+    features = eat_features.eat_input(short)
+    assert features.shape == (1024, 128) and features.dtype == np.float32
+    real = 1 + (len(short) - 400) // 160
+    assert np.allclose(features[real:], 4.268 / (4.569 * 2))  # zero padding, normalised like the rest
+    assert np.allclose(features[:real] * (4.569 * 2) - 4.268, eat_features.kaldi_fbank(short), atol=1e-4)
+    long = tone_burst_track(12.0, [1.0], seed=4)
+    cut = eat_features.eat_input(long[: int(10.24 * 16000) + 240])  # exactly 1024 frames
+    assert np.allclose(eat_features.eat_input(long), cut, atol=1e-4)
