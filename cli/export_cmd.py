@@ -1,0 +1,58 @@
+"""`export VIDEO --at T [--at T …] --folder DIR …`: cut clips at given times, as `E` does in the window."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from core.export import FORMATS, PORTRAIT_RATIOS, ExportSettings, default_workers, export_marker, plan_marker
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "export", help="cut clips from a video at given times",
+        description="Cut COUNT overlapping clips of LENGTH seconds at each --at time into "
+                    "FOLDER/vid_NNN/NAME_NNN_SS.mp4, record them and rewrite FOLDER/dataset.json.")
+    parser.add_argument("video", type=Path, help="source video")
+    parser.add_argument("--at", type=float, action="append", required=True, metavar="T",
+                        help="marker time in seconds; repeat for several markers")
+    parser.add_argument("--folder", type=Path, required=True, help="export folder")
+    parser.add_argument("--name", help="clip name (default: the export folder's name)")
+    parser.add_argument("--count", type=int, default=1, help="clips per marker (default: %(default)s)")
+    parser.add_argument("--spread", type=float, default=1.0,
+                        help="seconds between the starts of a marker's clips (default: %(default)s)")
+    parser.add_argument("--length", type=float, default=8.0, help="clip length in seconds (default: %(default)s)")
+    parser.add_argument("--label", default="", help="label stored with each clip")
+    parser.add_argument("--category", default="", help="category stored with each clip")
+    parser.add_argument("--format", dest="fmt", choices=FORMATS, default="mp4",
+                        help="mp4 (H.264 + PCM) or webp (frame folder + .wav) (default: %(default)s)")
+    parser.add_argument("--short-side", type=int, metavar="N", help="resize so the shorter side is N pixels")
+    parser.add_argument("--portrait", choices=tuple(PORTRAIT_RATIOS), help="crop to a portrait/square ratio")
+    parser.add_argument("--portrait-center", type=float, default=0.5, metavar="X",
+                        help="horizontal centre of the crop, 0 (left) to 1 (right) (default: %(default)s)")
+    parser.add_argument("--workers", type=int, default=default_workers(),
+                        help="clips encoded in parallel (default: %(default)s)")
+    parser.add_argument("--encoder", default="auto",
+                        help="H.264 encoder: auto (hardware when one works), libx264, h264_nvenc, … (default: auto)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="re-encode markers already exported at these times to their own file names")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, ctx) -> int:
+    settings = ExportSettings(
+        name=args.name or args.folder.resolve().name, export_folder=args.folder, label=args.label,
+        category=args.category, fmt=args.fmt, short_side=args.short_side, length=args.length, count=args.count,
+        spread=args.spread, portrait=args.portrait, portrait_center=args.portrait_center, workers=args.workers,
+        encoder=args.encoder)
+    # Every marker is checked before the first clip is encoded, so bad input writes nothing.
+    for marker_time in args.at:
+        for warning in plan_marker(ctx.db, args.video, marker_time, settings, ctx.profile, args.overwrite).warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+    written = 0
+    for marker_time in args.at:
+        for clip in export_marker(ctx.db, args.video, marker_time, settings, ctx.profile, overwrite=args.overwrite):
+            print(f"{clip.path}\tstart {clip.start:.3f} s\tlength {clip.length:g} s")
+            written += 1
+    print(f"Wrote {written} clip(s); dataset.json updated in {settings.export_folder.resolve()}")
+    return 0
