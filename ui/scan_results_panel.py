@@ -356,6 +356,14 @@ class ScanResultsPanel(QWidget):
             self.undo_stack.push(ResizeRegionCommand(self._db, self, region_id, (region.start, region.end),
                                                      (start, end)))
 
+    def select_region(self, region_id: int) -> None:
+        """Select a region's row (e.g. after a click on it in the timeline)."""
+        found = self._find(region_id)
+        if found:
+            tab, row = found
+            self.tabs.setCurrentWidget(tab)
+            tab.table.selectRow(row)
+
     def mark_selected_negative(self) -> None:
         tab = self._current_tab()
         rows = tab.selected_rows() if tab else []

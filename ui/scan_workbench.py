@@ -1,0 +1,301 @@
+"""Scanning and training inside the main window: the scan dock, the Scan menu, and the wiring between them.
+
+`ScanWorkbench(window)` is the only code that knows the main window. It docks the scan controls and the
+ScanResultsPanel, adds the Scan menu actions, and connects: loaded video -> panel, panel edits -> timeline,
+Shift+drag on the timeline -> undoable resize, picked region -> seek. Scans and exports run through
+ui/background.py; Scan All shows each file's results as soon as that file is done.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.classifier_store import list_classifiers, list_versions, rollback
+from core.scanning import scan_file, scan_files
+from ui.background import BackgroundTask, run_in_background
+from ui.hard_negatives_dialog import HardNegativesDialog
+from ui.scan_results_panel import ScanResultsPanel
+from ui.timeline import TimelineRegion
+from ui.train_dialog import TrainDialog
+
+
+def classifier_version_label(meta, active: str) -> str:
+    """'2026-04-19 14:30 · P 0.91 R 0.84 (active)' from a ClassifierVersion."""
+    when = meta.created.replace("T", " ")[:16]
+    metrics = meta.metrics
+    scores = (f" · P {metrics['precision']:.2f} R {metrics['recall']:.2f}"
+              if "precision" in metrics and "recall" in metrics else "")
+    return f"{when}{scores}{' (active)' if meta.version == active else ''}"
+
+
+class ScanControls(QWidget):
+    """Which classifier (and version) to scan with, the threshold, Scan / Scan All / Cancel, progress."""
+
+    scan_requested = Signal()
+    scan_all_requested = Signal()
+    cancel_requested = Signal()
+
+    def __init__(self, home, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._home = home
+        self.cmb_classifier = QComboBox()
+        self.cmb_classifier.currentIndexChanged.connect(self._fill_versions)
+        self.cmb_version = QComboBox()
+        self.cmb_version.setToolTip("Scan with an older version; 'Roll Back' makes it the active one")
+        self.spn_threshold = QDoubleSpinBox()
+        self.spn_threshold.setRange(0.01, 0.99)
+        self.spn_threshold.setSingleStep(0.05)
+        self.spn_threshold.setValue(0.5)
+        self.spn_threshold.setToolTip("Windows scoring at least this much become regions")
+        self.btn_scan = QPushButton("Scan")
+        self.btn_scan.setToolTip("Scan the current video")
+        self.btn_scan.clicked.connect(self.scan_requested)
+        self.btn_scan_all = QPushButton("Scan All")
+        self.btn_scan_all.setToolTip("Scan every video in the playlist")
+        self.btn_scan_all.clicked.connect(self.scan_all_requested)
+        self.btn_cancel = QPushButton("Cancel")
+        self.btn_cancel.clicked.connect(self.cancel_requested)
+        self.btn_cancel.hide()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.hide()
+        self.lbl_status = QLabel()
+        self.lbl_status.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow("Classifier:", self.cmb_classifier)
+        form.addRow("Version:", self.cmb_version)
+        form.addRow("Threshold:", self.spn_threshold)
+        buttons = QHBoxLayout()
+        for button in (self.btn_scan, self.btn_scan_all, self.btn_cancel):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.lbl_status)
+        self.refresh_classifiers()
+
+    def refresh_classifiers(self, select: str | None = None) -> None:
+        chosen = select or self.classifier_name()
+        infos = list_classifiers(self._home)
+        self.cmb_classifier.blockSignals(True)
+        self.cmb_classifier.clear()
+        for info in infos:
+            self.cmb_classifier.addItem(f"{info.name} ({info.embedding_model})", info.name)
+        self.cmb_classifier.setCurrentIndex(max(0, self.cmb_classifier.findData(chosen)))
+        self.cmb_classifier.blockSignals(False)
+        self._fill_versions()
+
+    def _fill_versions(self, *_args) -> None:
+        self.cmb_version.clear()
+        name = self.classifier_name()
+        if name:
+            infos = {info.name: info for info in list_classifiers(self._home)}
+            active = infos[name].active_version
+            for meta in list_versions(self._home, name):
+                self.cmb_version.addItem(classifier_version_label(meta, active), meta.version)
+            self.cmb_version.setCurrentIndex(max(0, self.cmb_version.findData(active)))
+        self.set_busy(False)
+
+    def classifier_name(self) -> str | None:
+        return self.cmb_classifier.currentData()
+
+    def version(self) -> str | None:
+        return self.cmb_version.currentData()
+
+    def threshold(self) -> float:
+        return self.spn_threshold.value()
+
+    def set_busy(self, busy: bool) -> None:
+        ready = not busy and self.classifier_name() is not None
+        self.btn_scan.setEnabled(ready)
+        self.btn_scan_all.setEnabled(ready)
+        self.btn_cancel.setVisible(busy)
+        self.progress.setVisible(busy)
+        if busy:
+            self.progress.setValue(0)
+        elif self.classifier_name() is None:
+            self.lbl_status.setText("No classifier yet: train one (Scan > Train Classifier...).")
+
+    def show_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        self.lbl_status.setText(message)
+
+
+class _FileDoneRelay(QObject):
+    """Carries Scan All's per-file outcomes from the worker thread to the UI thread (queued signal)."""
+
+    file_done = Signal(object, object)  # video Path, ScanOutcome
+
+
+class ScanWorkbench(QObject):
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self._task: BackgroundTask | None = None
+        self.train_dialog: TrainDialog | None = None
+
+        self.controls = ScanControls(window.home)
+        self.panel = ScanResultsPanel(window.db, window.profile)
+        dock_body = QWidget()
+        body = QVBoxLayout(dock_body)
+        body.addWidget(self.controls)
+        body.addWidget(self.panel, 1)
+        self.dock = QDockWidget("Scan", window)
+        self.dock.setObjectName("scan_dock")  # lets QMainWindow.saveState remember where it sits
+        self.dock.setWidget(dock_body)
+        window.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+
+        self._relay = _FileDoneRelay(self)
+        self._relay.file_done.connect(self._on_file_scanned)
+        self._add_menu_actions(window.menu_scan)
+        self._connect(window)
+        if window.current_video is not None:
+            self._on_video_loaded(window.current_video)
+
+    def _add_menu_actions(self, menu) -> None:
+        def action(text: str, slot, shortcut: str | None = None) -> QAction:
+            act = QAction(text, self.window)
+            if shortcut:
+                act.setShortcut(QKeySequence(shortcut))
+            act.triggered.connect(slot)
+            menu.addAction(act)
+            return act
+
+        self.act_train = action("Train Classifier...", self.open_train_dialog, "Ctrl+T")
+        self.act_negatives = action("Hard Negatives...", self.open_hard_negatives)
+        menu.addSeparator()
+        self.act_scan = action("Scan Current File", self.scan_current, "Ctrl+Shift+S")
+        self.act_scan_all = action("Scan All Files", self.scan_all, "Ctrl+Shift+A")
+        self.act_cancel = action("Cancel Scan", self.cancel_scan)
+        self.act_rollback = action("Roll Back to Chosen Version and Rescan", self.rollback_and_rescan)
+        self.act_toggle_dock = self.dock.toggleViewAction()
+        menu.addAction(self.act_toggle_dock)
+        menu.addSeparator()
+        # Ctrl+Z must reach the scan edits also after a Shift+drag on the timeline, outside the dock.
+        for act in (self.panel.undo_action, self.panel.redo_action):
+            act.setShortcutContext(Qt.WindowShortcut)
+            menu.addAction(act)
+        self._set_busy(False)
+
+    def _connect(self, window) -> None:
+        window.video_loaded.connect(self._on_video_loaded)
+        window.profile_changed.connect(self.panel.set_profile)
+        window.timeline.region_resized.connect(self.panel.resize_region)
+        self.panel.regions_edited.connect(self._show_regions_on_timeline)
+        self.panel.region_activated.connect(window.seek)
+        self.panel.message.connect(lambda text: window.statusBar().showMessage(text, 5000))
+        self.controls.scan_requested.connect(self.scan_current)
+        self.controls.scan_all_requested.connect(self.scan_all)
+        self.controls.cancel_requested.connect(self.cancel_scan)
+
+    # --- panel <-> window ------------------------------------------------------------------------
+
+    def _on_video_loaded(self, path) -> None:
+        video = Path(path)
+        self.panel.load_for_file(video.name, str(video))
+
+    def _show_regions_on_timeline(self) -> None:
+        self.window.timeline.set_scan_regions([
+            TimelineRegion(r.id, r.start, r.end, r.score, r.disabled, r.original_start, r.original_end)
+            for r in self.panel.current_regions()])
+
+    # --- dialogs ---------------------------------------------------------------------------------
+
+    def open_train_dialog(self) -> None:
+        self.train_dialog = TrainDialog(self.window.db, self.window.home, self.window.profile, self.window)
+        self.train_dialog.trained.connect(lambda result: self.controls.refresh_classifiers(select=result.name))
+        self.train_dialog.open()
+
+    def open_hard_negatives(self) -> None:
+        HardNegativesDialog(self.window.db, self.window.profile, self.window).open()
+
+    # --- scanning --------------------------------------------------------------------------------
+
+    def scan_current(self) -> None:
+        video = self.window.current_video
+        if video is None:
+            self.window.show_error("No video is loaded: open one from the playlist, then scan.")
+            return
+        self._scan([Path(video)])
+
+    def scan_all(self) -> None:
+        videos = [Path(p) for p in self.window.playlist_paths()]
+        if not videos:
+            self.window.show_error("The playlist is empty: add videos, then Scan All.")
+            return
+        self._scan(videos)
+
+    def _scan(self, videos: list[Path]) -> None:
+        name = self.controls.classifier_name()
+        if name is None or self._task is not None:
+            return
+        db, home, profile = self.window.db, self.window.home, self.window.profile
+        version, threshold = self.controls.version(), self.controls.threshold()
+        relay = self._relay
+
+        def work(progress, cancel):
+            if len(videos) == 1:
+                outcome = scan_file(db, home, videos[0], name, profile, threshold=threshold, version=version,
+                                    progress=progress, cancel=cancel)
+                relay.file_done.emit(videos[0], outcome)
+            else:
+                scan_files(db, home, videos, name, profile, threshold=threshold, version=version,
+                           progress=progress, cancel=cancel, on_file_done=relay.file_done.emit)
+            return len(videos)
+
+        self._set_busy(True)
+        label = f"Scanning {videos[0].name}" if len(videos) == 1 else f"Scanning {len(videos)} videos"
+        self._task = run_in_background(
+            work,
+            on_success=lambda count: self.controls.lbl_status.setText(f"Scanned {count} video(s) with {name}."),
+            on_failure=self._on_scan_failed,
+            on_progress=self.controls.show_progress,
+            on_cancelled=lambda: self.controls.lbl_status.setText("Scan cancelled; finished files are kept."),
+            on_finished=lambda: self._set_busy(False),
+        )
+        self.window.show_task(self._task, label)
+
+    def cancel_scan(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    def rollback_and_rescan(self) -> None:
+        name, version = self.controls.classifier_name(), self.controls.version()
+        if name is None or version is None or self._task is not None:
+            return
+        rollback(self.window.home, name, version)
+        self.controls.refresh_classifiers(select=name)
+        self.scan_current()
+
+    def _on_file_scanned(self, video: Path, outcome) -> None:
+        self.panel.add_scan_results(Path(video).name, outcome.model)
+
+    def _on_scan_failed(self, message: str) -> None:
+        self.controls.lbl_status.setText(message)
+        self.window.show_error(message)
+
+    def _set_busy(self, busy: bool) -> None:
+        if not busy:
+            self._task = None
+        self.controls.set_busy(busy)
+        ready = not busy and self.controls.classifier_name() is not None
+        for act in (self.act_scan, self.act_scan_all, self.act_rollback):
+            act.setEnabled(ready)
+        self.act_cancel.setEnabled(busy)
