@@ -1,0 +1,183 @@
+import threading
+
+import numpy as np
+import pytest
+
+from core import classifier_store
+from core.db import ProcessedDB
+from core.errors import Cancelled, FoleycutError
+from core.home import DataHome
+from core.training import (NEGATIVE, POSITIVE, UNUSED, LabelledWindows, TrainingOptions, cross_validated_metrics,
+                           fit_balanced, label_windows, marked_windows, preview_training, train_classifier)
+from tests.scan_scenario import SCENES, TRAINING, add_positive_clips, scene_videos
+
+WINDOW = 8.0
+STARTS = np.arange(0, 93, 1.0)  # a 100 s video, hop 1 s
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory):
+    return scene_videos(tmp_path_factory)
+
+
+@pytest.fixture
+def home(tmp_path):
+    return DataHome.resolve(tmp_path / "home")
+
+
+@pytest.fixture
+def db(home):
+    return ProcessedDB(home.db_path)
+
+
+def _labels_at(labels, value):
+    return STARTS[labels == value].tolist()
+
+
+# --------------------------------------------------------------------------- labelling rules
+
+
+def test_positive_windows_overlap_a_positive_clip_by_at_least_half():
+    labels = label_windows(STARTS, WINDOW, positives=[(40.0, 8.0)], ambiguous=[], negatives=[], margin=10)
+    assert _labels_at(labels, POSITIVE) == list(range(36, 45))  # overlap >= 4 s: starts 36..44
+
+
+def test_automatic_negatives_keep_the_margin_from_every_clip_of_any_folder():
+    labels = label_windows(STARTS, WINDOW, positives=[(40.0, 8.0)], ambiguous=[(80.0, 8.0)], negatives=[],
+                           margin=10)
+    negatives = _labels_at(labels, NEGATIVE)
+    assert negatives == list(range(0, 23)) + list(range(58, 63))  # gap >= 10 s to [40, 48] and [80, 88]
+    assert labels[(STARTS > 22) & (STARTS < 36)].tolist() == [UNUSED] * 13  # near a marker: label unknown
+
+
+def test_marked_negatives_count_even_near_markers_but_never_override_positives():
+    labels = label_windows(STARTS, WINDOW, positives=[(40.0, 8.0)], ambiguous=[], negatives=[30.2, 40.0],
+                           margin=10)
+    assert labels[30] == NEGATIVE
+    assert labels[40] == POSITIVE
+
+
+def test_videos_without_positives_only_give_their_marked_negatives():
+    labels = label_windows(STARTS, WINDOW, positives=[], ambiguous=[(10.0, 8.0)], negatives=[50.0], margin=10)
+    assert _labels_at(labels, NEGATIVE) == [50.0]
+    assert (labels != NEGATIVE).sum() == len(STARTS) - 1
+
+
+def test_marked_negatives_outside_the_audio_are_ignored():
+    assert marked_windows(STARTS, WINDOW, [500.0]).sum() == 0
+    assert marked_windows(STARTS, WINDOW, [92.4]).tolist()[-1]
+
+
+# --------------------------------------------------------------------------- the model on arrays
+
+
+def _blobs(videos=3, per_video=60, positives_per_video=8, seed=0):
+    rng = np.random.default_rng(seed)
+    features, labels, groups = [], [], []
+    for video in range(videos):
+        label = np.r_[np.ones(positives_per_video), np.zeros(per_video - positives_per_video)].astype(np.int8)
+        x = rng.normal(size=(per_video, 6))
+        x[label == 1, :2] += 3.0
+        features.append(x)
+        labels.append(label)
+        groups.append(np.full(per_video, video))
+    labels = np.concatenate(labels)
+    return LabelledWindows(np.vstack(features), labels, np.concatenate(groups), labels == NEGATIVE)
+
+
+def test_cross_validation_is_grouped_by_video_and_reports_precision_recall_ap():
+    metrics = cross_validated_metrics(_blobs())
+    assert metrics["grouped_by"] == "video" and metrics["folds"] == 3
+    assert metrics["precision"] > 0.8 and metrics["recall"] > 0.8 and metrics["average_precision"] > 0.9
+
+
+def test_one_video_falls_back_to_folds_over_windows():
+    metrics = cross_validated_metrics(_blobs(videos=1))
+    assert metrics["grouped_by"] == "window" and metrics["folds"] == 5
+
+
+def test_balanced_fit_scores_rare_positives_high_and_is_calibrated_to_probabilities():
+    data = _blobs(videos=1, per_video=300, positives_per_video=10)
+    probabilities = fit_balanced(data.features, data.labels).predict_proba(data.features)[:, 1]
+    assert probabilities[data.labels == POSITIVE].mean() > 0.7
+    assert probabilities[data.labels == NEGATIVE].mean() < 0.2
+    assert ((0 <= probabilities) & (probabilities <= 1)).all()
+
+
+# --------------------------------------------------------------------------- with the database
+
+
+def _options(**overrides):
+    return TrainingOptions(**{"profile": "default", "positive_folder": "mp4_Tone", "margin": 10.0, **overrides})
+
+
+def _add_training_clips(db, tmp_path, videos):
+    for name in TRAINING:
+        add_positive_clips(db, tmp_path, "mp4_Tone", videos[name], SCENES[name].targets)
+
+
+def test_preview_counts_videos_clips_and_switchable_hard_negatives(db, tmp_path, videos):
+    _add_training_clips(db, tmp_path, videos)
+    add_positive_clips(db, tmp_path, "mp4_Other", videos["train_a"], [50])
+    db.add_hard_negatives("chords.mp4", "default", [40.0, 41.0], source_path=str(videos["chords"]))
+
+    preview = preview_training(db, _options())
+    assert (preview.videos, preview.positive_clips, preview.negative_clips, preview.hard_negatives,
+            preview.ambiguous_clips) == (4, 6, 0, 2, 1)
+    without = preview_training(db, _options(use_hard_negatives=False))
+    assert (without.videos, without.hard_negatives) == (3, 0)
+    assert len(db.get_hard_negatives("default")) == 2  # switching off deletes nothing
+
+    with_negative_folder = preview_training(db, _options(negative_folder="mp4_Other"))
+    assert (with_negative_folder.negative_clips, with_negative_folder.ambiguous_clips) == (1, 0)
+
+
+def test_unknown_or_empty_positive_folder_is_a_clear_error(db, tmp_path, videos):
+    with pytest.raises(FoleycutError, match="'mp4_Tone' has no clips .* \\(none yet\\)"):
+        preview_training(db, _options())
+    add_positive_clips(db, tmp_path, "mp4_Other", videos["train_a"], [50])
+    with pytest.raises(FoleycutError, match="pick one of: mp4_Other"):
+        train_classifier(db, DataHome.resolve(tmp_path / "h"), _options())
+
+
+def test_source_videos_missing_from_disk_is_a_clear_error(db, tmp_path):
+    db.add("gone.mp4", 10.0, tmp_path / "mp4_Tone" / "vid_001" / "gone_001_1.mp4",
+           source_path=str(tmp_path / "gone.mp4"), length=8.0)
+    with pytest.raises(FoleycutError, match="None of the source videos of 'mp4_Tone' is on disk"):
+        preview_training(db, _options())
+
+
+def test_too_few_examples_is_a_clear_error_and_saves_nothing(db, home, tmp_path, videos):
+    _add_training_clips(db, tmp_path, videos)
+    with pytest.raises(FoleycutError, match="Too few examples to train: 48 positive and 0 negative"):
+        train_classifier(db, home, _options(margin=500.0))
+    assert classifier_store.list_classifiers(home) == []
+
+
+def test_training_saves_a_version_and_skips_unreadable_videos(db, home, tmp_path, videos):
+    _add_training_clips(db, tmp_path, videos)
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video at all")
+    db.add("broken.mp4", 10.0, tmp_path / "mp4_Tone" / "vid_009" / "broken_001_1.mp4",
+           source_path=str(broken), length=8.0)
+    updates = []
+    result = train_classifier(db, home, _options(name="tone"), progress=lambda f, m: updates.append(f))
+
+    assert [video for video, _ in result.skipped] == [str(broken)]
+    assert result.counts["videos"] == 3 and result.counts["positive_clips"] == 6
+    assert result.counts["positive_windows"] == 48  # 8 windows per clip centred on its event
+    assert result.counts["automatic_negative_windows"] > 100
+    assert result.metrics["grouped_by"] == "video" and result.metrics["average_precision"] > 0.9
+    meta = classifier_store.load_classifier(home, "tone").meta
+    assert (meta.version, meta.embedding_model, meta.window, meta.hop) == (result.version, "MEL", 8.0, 1.0)
+    assert meta.folders["positive"] == "mp4_Tone" and meta.counts == result.counts
+    assert updates == sorted(updates) and updates[-1] == 1.0
+
+
+def test_cancelled_training_saves_nothing(db, home, tmp_path, videos):
+    _add_training_clips(db, tmp_path, videos)
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(Cancelled):
+        train_classifier(db, home, _options(), cancel=cancel)
+    assert classifier_store.list_classifiers(home) == []
