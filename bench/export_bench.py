@@ -1,0 +1,77 @@
+"""Clip-export throughput: clips per minute with 1 worker vs N parallel ffmpeg workers, on a generated
+10-minute 720p video (test pattern + tone), 8 s clips, markers spread over the whole video.
+
+    .venv/bin/python bench/export_bench.py [--markers 6] [--count 4] [--workers 1 2 4] [--video PATH]
+
+The generated video lives in a throw-away folder unless --video names one to reuse (it is made if missing).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from core.db import ProcessedDB  # noqa: E402
+from core.export import ExportSettings, export_marker  # noqa: E402
+from core.ffmpeg import ffmpeg_exe, run_ffmpeg  # noqa: E402
+from core.probe import choose_h264_encoder, probe  # noqa: E402
+
+MINUTES = 10
+
+
+def make_source(path: Path) -> Path:
+    if path.is_file():
+        return path
+    seconds = MINUTES * 60
+    started = time.perf_counter()
+    run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate=25:duration={seconds}",
+                "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}",
+                "-c:v", "libx264", "-preset", "ultrafast", "-g", "250", "-pix_fmt", "yuv420p",
+                "-c:a", "aac", "-b:a", "128k", "-shortest", str(path)], check=True)
+    print(f"generated {path.name} ({path.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - started:.0f} s")
+    return path
+
+
+def clips_per_minute(video: Path, work: Path, markers: int, count: int, workers: int, encoder: str) -> float:
+    db = ProcessedDB(work / f"bench_{workers}.db")
+    settings = ExportSettings(name="bench", export_folder=work / f"out_{workers}", count=count, spread=1.0,
+                              workers=workers, encoder=encoder)
+    duration = probe(video).duration
+    times = [duration * (i + 0.5) / markers for i in range(markers)]
+    started = time.perf_counter()
+    written = sum(len(export_marker(db, video, t, settings)) for t in times)
+    elapsed = time.perf_counter() - started
+    return written / elapsed * 60
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--markers", type=int, default=6, help="markers spread over the video")
+    parser.add_argument("--count", type=int, default=4, help="clips per marker (encoded in parallel)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, os.cpu_count() or 1])
+    parser.add_argument("--encoder", default="auto")
+    parser.add_argument("--video", type=Path, help="where to keep the generated source for reuse")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="foleycut_export_bench_") as tmp:
+        work = Path(tmp)
+        video = make_source(args.video or work / "source_720p_10min.mp4")
+        encoder = choose_h264_encoder(args.encoder)
+        print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+              f"ffmpeg: {ffmpeg_exe()}; encoder: {encoder.name}")
+        print(f"{args.markers} markers x {args.count} clips of 8 s, 1280x720 25 fps, MP4 H.264 + PCM")
+        rates = {}
+        for workers in args.workers:
+            rates[workers] = clips_per_minute(video, work, args.markers, args.count, workers, encoder.name)
+            print(f"workers={workers:2d}: {rates[workers]:6.1f} clips/min  "
+                  f"({rates[workers] / rates[args.workers[0]]:.2f}x of workers={args.workers[0]})")
+
+
+if __name__ == "__main__":
+    main()
