@@ -136,6 +136,12 @@ def _add_legacy_move_plan(conn: sqlite3.Connection) -> None:
         )""")
 
 
+def _add_vid_folder_lookup_index(conn: sqlite3.Connection) -> None:
+    """Without it the vid-folder lookup on file load walked every clip of the export folder."""
+    conn.execute("""CREATE INDEX IF NOT EXISTS processed_by_video_folder
+                    ON processed (profile, filename, export_folder, vid_folder)""")
+
+
 # Schema version N is reached by running _MIGRATIONS[N-1]; never edit or reorder an entry, only append.
 _MIGRATIONS = (
     _create_base_tables,
@@ -144,6 +150,7 @@ _MIGRATIONS = (
     _add_clip_details,
     _add_indexes,
     _add_legacy_move_plan,
+    _add_vid_folder_lookup_index,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -377,7 +384,7 @@ class ProcessedDB:
     def get_vid_folder(self, filename: str, profile: str, export_folder: str | os.PathLike) -> str:
         """`vid_NNN` for this video's clips in an export folder: the one it has, else the lowest number free
         in the database and on disk."""
-        export_folder = str(Path(export_folder))
+        export_folder = os.path.normpath(export_folder)
         with self._read() as conn:
             existing = conn.execute(
                 """SELECT vid_folder FROM processed WHERE profile = ? AND filename = ? AND export_folder = ?
@@ -394,7 +401,7 @@ class ProcessedDB:
         """Stored output paths of every clip in one vid folder (for its counter)."""
         with self._read() as conn:
             rows = conn.execute("SELECT output_path FROM processed WHERE export_folder = ? AND vid_folder = ?",
-                                (str(Path(export_folder)), vid_folder)).fetchall()
+                                (os.path.normpath(export_folder), vid_folder)).fetchall()
         return [path for (path,) in rows]
 
     def get_vid_folders_in(self, export_folder: str | os.PathLike) -> dict[tuple[str, str], str]:
@@ -403,7 +410,7 @@ class ProcessedDB:
             rows = conn.execute(
                 """SELECT profile, filename, MIN(vid_folder) FROM processed
                    WHERE export_folder = ? AND vid_folder GLOB 'vid_[0-9]*' GROUP BY profile, filename""",
-                (str(Path(export_folder)),)).fetchall()
+                (os.path.normpath(export_folder),)).fetchall()
         return {(profile, filename): vid for profile, filename, vid in rows}
 
     # -- scan results with history (seed design, section 2)

@@ -65,14 +65,15 @@ def parse_clip_name(entry_name: str) -> ClipName | None:
                     int(area) if area is not None else None)
 
 
+# These two run once per clip row when paths are rewritten in bulk, hence os.path rather than pathlib.
 def export_folder_of(output_path: str | os.PathLike) -> str:
     """The export folder a clip belongs to: two levels above the clip file."""
-    return str(Path(output_path).parent.parent)
+    return os.path.dirname(os.path.dirname(os.path.normpath(output_path)))
 
 
 def vid_folder_of(output_path: str | os.PathLike) -> str:
     """The name of the folder directly holding a clip (`vid_NNN`, or `clip_NNN` in the legacy layout)."""
-    return Path(output_path).parent.name
+    return os.path.basename(os.path.dirname(os.path.normpath(output_path)))
 
 
 def vid_numbers_on_disk(export_folder: str | os.PathLike) -> set[int]:

@@ -17,18 +17,20 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from core.errors import FoleycutError
-from core.layout import (ClipName, lowest_free_number, next_counter, parse_clip_name,
+from core.layout import (ClipName, export_folder_of, lowest_free_number, next_counter, parse_clip_name,
                          parse_vid_folder, vid_folder_name, vid_numbers_on_disk)
 
 Progress = Callable[[float, str], None]
 Move = tuple[str, str, int | None, float | None]  # (src, dst, processed_id, marker_time)
 
 _GROUP_DIR = re.compile(r"clip_(\d+)", re.ASCII)
+_CLEANUP_THREADS = 8
 
 
 @dataclass
@@ -58,22 +60,31 @@ def migrate_legacy_layout(db, progress: Progress | None = None, batch_size: int 
         report.backup = db.backup("before-vid-folders")
         db.save_legacy_plan(moves)
         plan = db.get_legacy_plan()
-    report.export_folders = {Path(move["dst"]).parent.parent for move in plan}
+    report.export_folders = {Path(folder) for folder in {export_folder_of(move["dst"]) for move in plan}}
     _run_moves(db, [move for move in plan if not move["done"]], report, report_progress, batch_size)
     report_progress(0.99, "Removing emptied clip folders…")
-    for group_dir in sorted({Path(move["src"]).parent for move in plan}):
-        try:
-            group_dir.rmdir()
-            report.removed_dirs += 1
-        except OSError:
-            pass  # gone already, or it still holds files no clip refers to: they stay where they are
+    group_dirs = {os.path.dirname(move["src"]) for move in plan}
+    # rmdir waits on the filesystem journal (half a millisecond each on some disks): overlap them.
+    with ThreadPoolExecutor(max_workers=_CLEANUP_THREADS) as pool:
+        report.removed_dirs = sum(pool.map(_remove_if_empty, group_dirs))
     db.clear_legacy_plan()
     report_progress(1.0, f"Moved {report.moved} clip files into per-video folders.")
     return report
 
 
+def _remove_if_empty(folder: str) -> bool:
+    try:
+        os.rmdir(folder)
+    except OSError:
+        return False  # gone already, or it still holds files no clip refers to: they stay where they are
+    return True
+
+
 def _run_moves(db, pending: list[dict], report: LegacyMigrationReport, progress: Progress,
                batch_size: int) -> None:
+    # Destination folders first: a handful of vid folders rather than one mkdir per move.
+    for folder in {os.path.dirname(move["dst"]) for move in pending}:
+        os.makedirs(folder, exist_ok=True)
     batch: list[dict] = []
 
     def finish_batch() -> None:
@@ -84,7 +95,7 @@ def _run_moves(db, pending: list[dict], report: LegacyMigrationReport, progress:
 
     try:
         for index, move in enumerate(pending, 1):
-            report.moved += _apply_move(Path(move["src"]), Path(move["dst"]))
+            report.moved += _apply_move(move["src"], move["dst"])
             batch.append(move)
             if len(batch) >= batch_size:
                 finish_batch()
@@ -93,21 +104,21 @@ def _run_moves(db, pending: list[dict], report: LegacyMigrationReport, progress:
         finish_batch()  # what moved is recorded even when a move fails
 
 
-def _apply_move(src: Path, dst: Path) -> bool:
+def _apply_move(src: str, dst: str) -> bool:
     """Move one entry unless that already happened; True when this call moved it."""
     if os.path.lexists(dst):
         if os.path.lexists(src):
             raise FoleycutError(f"Cannot move {src} to {dst}: something else is already there; move one of "
                                 "them aside and start Foleycut again.")
         return False  # moved before an interruption
-    if not os.path.lexists(src):
+    try:
+        _move_entry(src, dst)
+    except FileNotFoundError:
         return False  # the file was gone before the migration; its row is still pointed at the new place
-    _move_entry(src, dst)
     return True
 
 
-def _move_entry(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
+def _move_entry(src: str, dst: str) -> None:
     os.rename(src, dst)
 
 
@@ -124,7 +135,7 @@ def plan_legacy_moves(db) -> list[Move]:
     moves: list[Move] = []
     for key in sorted(groups, key=lambda k: (k[0], k[1], k[2], _group_number(k[3]), k[3])):
         export_folder, profile, filename, group_dir = key
-        moves += planner.plan_group(Path(export_folder), profile, filename, group_dir, groups[key])
+        moves += planner.plan_group(export_folder, profile, filename, group_dir, groups[key])
     return moves
 
 
@@ -133,58 +144,56 @@ def _group_number(group_dir: str) -> int:
     return int(match.group(1)) if match else 0
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(NamedTuple):
+    """A file or folder in a legacy group dir. A WebP folder and its .wav (or an .mp4) share one clip key."""
     name: str
-    is_dir: bool
+    clip_key: str
+    suffix: str
 
-    @property
-    def clip_key(self) -> str:
-        """The clip this entry is part of: a WebP folder and its .wav (or an .mp4) share one key."""
-        return self.name if self.is_dir else Path(self.name).stem
-
-    @property
-    def suffix(self) -> str:
-        return "" if self.is_dir else Path(self.name).suffix
+    @classmethod
+    def of(cls, name: str, is_dir: bool) -> "_Entry":
+        if is_dir:
+            return cls(name, name, "")
+        return cls(name, *os.path.splitext(name))
 
 
 class _Planner:
-    """Hands out vid folders, counters and stems, remembering what the plan has already claimed."""
+    """Hands out vid folders, counters and stems, remembering what the plan has already claimed.
+    Paths are plain strings here: a plan has one entry per clip file, and pathlib would dominate its cost."""
 
     def __init__(self, db):
         self._db = db
-        self._vid_folders: dict[Path, dict[tuple[str, str], str]] = {}
-        self._taken_vid_numbers: dict[Path, set[int]] = {}
-        self._counters: dict[Path, int] = {}
-        self._claimed_stems: dict[Path, set[str]] = defaultdict(set)
-        self._listings: dict[Path, _Listing] = {}
-        self._planned_srcs: set[Path] = set()
+        self._vid_folders: dict[str, dict[tuple[str, str], str]] = {}
+        self._taken_vid_numbers: dict[str, set[int]] = {}
+        self._counters: dict[str, int] = {}
+        self._claimed_stems: dict[str, set[str]] = defaultdict(set)
+        self._planned_srcs: set[str] = set()
 
-    def plan_group(self, export_folder: Path, profile: str, filename: str, group_dir: str,
+    def plan_group(self, export_folder: str, profile: str, filename: str, group_dir: str,
                    clips: list[dict]) -> list[Move]:
         vid_dir = self._vid_folder(export_folder, profile, filename)
         counter = self._take_counter(vid_dir)
         marker_time = min(clip["start_time"] for clip in clips)
-        source_dir = export_folder / group_dir
-        listing = self._listing(source_dir)
+        source_dir = os.path.join(export_folder, group_dir)
+        listing = _Listing.read(source_dir)
         stems: dict[str, str] = {}
         moves: list[Move] = []
         for clip in clips:
-            own_name = Path(clip["output_path"]).name
+            own_name = os.path.basename(clip["output_path"])
             # A clip whose file is already missing keeps its row: it is still pointed at the new place.
-            own = listing.by_name.get(own_name) or _Entry(own_name, is_dir=not Path(own_name).suffix)
+            own = listing.by_name.get(own_name) or _Entry.of(own_name, is_dir=not os.path.splitext(own_name)[1])
             if own.clip_key not in stems:
                 stems[own.clip_key] = self._claim_stem(vid_dir, own.clip_key, counter)
             for entry in dict.fromkeys([own, *listing.by_key.get(own.clip_key, [])]):
-                src, is_own = source_dir / entry.name, entry.name == own.name
+                src, is_own = os.path.join(source_dir, entry.name), entry.name == own.name
                 if src in self._planned_srcs and not is_own:
                     continue  # a sibling another row of this clip already moves
                 self._planned_srcs.add(src)
-                moves.append((str(src), str(vid_dir / (stems[own.clip_key] + entry.suffix)),
+                moves.append((src, os.path.join(vid_dir, stems[own.clip_key] + entry.suffix),
                               clip["id"] if is_own else None, marker_time))
         return moves
 
-    def _vid_folder(self, export_folder: Path, profile: str, filename: str) -> Path:
+    def _vid_folder(self, export_folder: str, profile: str, filename: str) -> str:
         if export_folder not in self._vid_folders:
             known = self._db.get_vid_folders_in(export_folder)
             self._vid_folders[export_folder] = known
@@ -195,16 +204,16 @@ class _Planner:
             number = lowest_free_number(self._taken_vid_numbers[export_folder])
             self._taken_vid_numbers[export_folder].add(number)
             known[(profile, filename)] = vid_folder_name(number)
-        return export_folder / known[(profile, filename)]
+        return os.path.join(export_folder, known[(profile, filename)])
 
-    def _take_counter(self, vid_dir: Path) -> int:
+    def _take_counter(self, vid_dir: str) -> int:
         if vid_dir not in self._counters:
             self._counters[vid_dir] = next_counter(self._db, vid_dir)
         counter = self._counters[vid_dir]
         self._counters[vid_dir] += 1
         return counter
 
-    def _claim_stem(self, vid_dir: Path, key: str, counter: int) -> str:
+    def _claim_stem(self, vid_dir: str, key: str, counter: int) -> str:
         """The new stem for a legacy clip. The counter is fresh, so only two legacy names meaning the same
         clip (`clip_003_1`, `clip_003_01`) or names that do not parse can collide: the sub moves on then."""
         legacy = parse_clip_name(key)
@@ -215,25 +224,19 @@ class _Planner:
         claimed.add(clip.stem)
         return clip.stem
 
-    def _listing(self, folder: Path) -> "_Listing":
-        if folder not in self._listings:
-            self._listings[folder] = _Listing.read(folder)
-        return self._listings[folder]
 
-
-@dataclass
-class _Listing:
-    """A legacy group dir's entries, read once, by name and by the clip they belong to."""
+class _Listing(NamedTuple):
+    """A legacy group dir's entries by name and by the clip they belong to."""
     by_name: dict[str, _Entry]
     by_key: dict[str, list[_Entry]]
 
     @classmethod
-    def read(cls, folder: Path) -> "_Listing":
+    def read(cls, folder: str) -> "_Listing":
         by_name: dict[str, _Entry] = {}
         try:
             with os.scandir(folder) as items:
                 for item in items:
-                    by_name[item.name] = _Entry(item.name, item.is_dir(follow_symlinks=False))
+                    by_name[item.name] = _Entry.of(item.name, item.is_dir(follow_symlinks=False))
         except FileNotFoundError:
             pass  # the whole group dir is gone: its rows are still rewritten
         by_key: dict[str, list[_Entry]] = defaultdict(list)
