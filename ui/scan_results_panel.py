@@ -162,9 +162,9 @@ class ScanResultsPanel(QWidget):
         self.clip_length = 8.0  # length of exported clips, for the export estimate
 
         self.undo_stack = QUndoStack(self)
-        self.undo_action: QAction = self.undo_stack.createUndoAction(self, "Undo Scan Edit")
+        self.undo_action: QAction = self.undo_stack.createUndoAction(self, "Undo")
         self.undo_action.setShortcut(QKeySequence.Undo)
-        self.redo_action: QAction = self.undo_stack.createRedoAction(self, "Redo Scan Edit")
+        self.redo_action: QAction = self.undo_stack.createRedoAction(self, "Redo")
         self.redo_action.setShortcut(QKeySequence.Redo)
         for action in (self.undo_action, self.redo_action):
             action.setShortcutContext(Qt.WidgetWithChildrenShortcut)

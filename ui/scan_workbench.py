@@ -141,7 +141,7 @@ class ScanControls(QWidget):
 class _FileDoneRelay(QObject):
     """Carries Scan All's per-file outcomes from the worker thread to the UI thread (queued signal)."""
 
-    file_done = Signal(object, object)  # video Path, ScanOutcome
+    file_done = Signal(object, object, object)  # video Path, ScanOutcome or None, error or None
 
 
 class ScanWorkbench(QObject):
@@ -149,6 +149,7 @@ class ScanWorkbench(QObject):
         super().__init__(window)
         self.window = window
         self._task: BackgroundTask | None = None
+        self._skipped: list[str] = []  # Scan All: files that could not be scanned, with why
         self.train_dialog: TrainDialog | None = None
 
         self.controls = ScanControls(window.home)
@@ -186,6 +187,7 @@ class ScanWorkbench(QObject):
         self.act_cancel = action("Cancel Scan", self.cancel_scan)
         self.act_rollback = action("Roll Back to Chosen Version and Rescan", self.rollback_and_rescan)
         self.act_toggle_dock = self.dock.toggleViewAction()
+        self.act_toggle_dock.setText("Show Scan Panel")
         menu.addAction(self.act_toggle_dock)
         menu.addSeparator()
         # Ctrl+Z must reach the scan edits also after a Shift+drag on the timeline, outside the dock.
@@ -254,17 +256,18 @@ class ScanWorkbench(QObject):
             if len(videos) == 1:
                 outcome = scan_file(db, home, videos[0], name, profile, threshold=threshold, version=version,
                                     progress=progress, cancel=cancel)
-                relay.file_done.emit(videos[0], outcome)
+                relay.file_done.emit(videos[0], outcome, None)
             else:
                 scan_files(db, home, videos, name, profile, threshold=threshold, version=version,
                            progress=progress, cancel=cancel, on_file_done=relay.file_done.emit)
             return len(videos)
 
+        self._skipped = []
         self._set_busy(True)
         label = f"Scanning {videos[0].name}" if len(videos) == 1 else f"Scanning {len(videos)} videos"
         self._task = run_in_background(
             work,
-            on_success=lambda count: self.controls.lbl_status.setText(f"Scanned {count} video(s) with {name}."),
+            on_success=lambda count: self._on_scan_done(count, name),
             on_failure=self._on_scan_failed,
             on_progress=self.controls.show_progress,
             on_cancelled=lambda: self.controls.lbl_status.setText("Scan cancelled; finished files are kept."),
@@ -284,8 +287,15 @@ class ScanWorkbench(QObject):
         self.controls.refresh_classifiers(select=name)
         self.scan_current()
 
-    def _on_file_scanned(self, video: Path, outcome) -> None:
+    def _on_file_scanned(self, video: Path, outcome, error: str | None) -> None:
+        if outcome is None:
+            self._skipped.append(f"{Path(video).name}: {error}")
+            return
         self.panel.add_scan_results(Path(video).name, outcome.model)
+
+    def _on_scan_done(self, count: int, classifier: str) -> None:
+        done = f"Scanned {count - len(self._skipped)} of {count} video(s) with {classifier}."
+        self.controls.lbl_status.setText(" ".join([done, *(f"Skipped {why}" for why in self._skipped)]))
 
     def _on_scan_failed(self, message: str) -> None:
         self.controls.lbl_status.setText(message)

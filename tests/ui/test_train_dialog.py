@@ -1,0 +1,178 @@
+"""TrainDialog: folders without ghosts, model list, live debounced stats, hard-negative toggle, training."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QMessageBox
+
+from core.classifier_store import list_versions
+from core.db import ProcessedDB
+from core.home import DataHome
+from tests.media_factory import make_video, tone_burst_track
+from ui.train_dialog import AUTO_ONLY, STATS_DELAY_MS, TrainDialog
+
+EVENTS = [6.0, 22.0, 38.0]  # tone bursts in the training video: the "door slams" the clips hold
+
+
+@pytest.fixture
+def home(isolated_home):
+    return DataHome.resolve(isolated_home)
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory):
+    path = tmp_path_factory.mktemp("media") / "film.mp4"
+    return make_video(path, 120.0, audio=tone_burst_track(120.0, EVENTS), size=(64, 48), fps=5)
+
+
+@pytest.fixture
+def db(tmp_path, video):
+    """Clips of 8 s around each event in mp4_Door, one clip in mp4_Wind, one scan-only folder."""
+    db = ProcessedDB(tmp_path / "foleycut.db")
+    exports = tmp_path / "exports"
+    for n, event in enumerate(EVENTS, start=1):
+        db.add("film.mp4", event - 3.0, exports / "mp4_Door" / "vid_001" / f"door_{n:03d}_1.mp4",
+               source_path=str(video))
+    db.add("film.mp4", 46.0, exports / "mp4_Wind" / "vid_001" / "wind_001_1.mp4", source_path=str(video))
+    db.add("film.mp4", 54.0, exports / "mp4_ScanOnly" / "vid_001" / "door_001_a1_1.mp4", source_path=str(video),
+           scan_export=True)
+    db.add_hard_negatives("film.mp4", "default", [45.0, 46.0], source_path=str(video), source_model="MEL")
+    return db
+
+
+@pytest.fixture
+def dialog(qtbot, db, home):
+    dlg = TrainDialog(db, home, "default")
+    qtbot.addWidget(dlg)
+    dlg.show()
+    return dlg
+
+
+def tick(qtbot, checkbox):
+    """Click a check box on its indicator (a stretched box does not react to clicks past its text)."""
+    qtbot.mouseClick(checkbox, Qt.LeftButton, pos=QPoint(6, checkbox.height() // 2))
+
+
+def combo_texts(combo):
+    return [combo.itemText(i) for i in range(combo.count())]
+
+
+def wait_for_stats(qtbot, dialog):
+    qtbot.waitUntil(lambda: not dialog._stats_timer.isActive(), timeout=STATS_DELAY_MS * 10)
+
+
+def test_folders_exclude_scan_only_ghosts(dialog):
+    assert combo_texts(dialog.cmb_positive) == ["mp4_Door", "mp4_Wind"]
+    assert combo_texts(dialog.cmb_negative) == [AUTO_ONLY, "mp4_Door", "mp4_Wind"]
+    assert dialog.cmb_negative.currentData() is None
+
+
+def test_models_not_downloaded_are_marked(dialog):
+    texts = combo_texts(dialog.cmb_model)
+    assert dialog.cmb_model.currentText() == "MEL"
+    assert "HUBERT_BASE (download)" in texts
+    assert dialog.options().model_name == "MEL"
+
+
+def test_hard_negatives_toggle_sits_beside_manage_and_is_on_by_default(dialog):
+    assert dialog.chk_hard_negatives.text() == "Use hard negatives in training"
+    assert dialog.chk_hard_negatives.isChecked()
+    assert dialog.btn_manage.text() == "Manage..."
+    assert dialog.chk_hard_negatives.parentWidget() is dialog.btn_manage.parentWidget()
+    assert abs(dialog.chk_hard_negatives.y() - dialog.btn_manage.y()) < dialog.btn_manage.height()
+
+
+def test_stats_preview_follows_options_after_a_debounce(qtbot, dialog):
+    assert "<b>3</b> positive clips" in dialog.lbl_stats.text()
+    assert "<b>2</b> hard negatives" in dialog.lbl_stats.text()
+
+    tick(qtbot, dialog.chk_hard_negatives)  # toggle off: negatives excluded
+    assert dialog._stats_timer.isActive()
+    assert "<b>2</b> hard negatives" in dialog.lbl_stats.text()  # not yet: the preview waits
+    wait_for_stats(qtbot, dialog)
+    assert "<b>0</b> hard negatives" in dialog.lbl_stats.text()
+    assert dialog.options().use_hard_negatives is False
+
+    dialog.cmb_negative.setCurrentText("mp4_Wind")
+    wait_for_stats(qtbot, dialog)
+    assert "<b>1</b> negative-folder clips" in dialog.lbl_stats.text()
+
+
+CHANGES = {
+    "positive": lambda qtbot, d: d.cmb_positive.setCurrentIndex(1),
+    "negative": lambda qtbot, d: d.cmb_negative.setCurrentIndex(1),
+    "model": lambda qtbot, d: d.cmb_model.setCurrentIndex(d.cmb_model.currentIndex() ^ 1),
+    "margin": lambda qtbot, d: d.spn_margin.setValue(12.0),
+    "scan exports": lambda qtbot, d: tick(qtbot, d.chk_scan_exports),
+    "hard negatives": lambda qtbot, d: tick(qtbot, d.chk_hard_negatives),
+}
+
+
+@pytest.mark.parametrize("option", CHANGES)
+def test_every_option_restarts_the_debounce(qtbot, dialog, option):
+    dialog._stats_timer.stop()
+    CHANGES[option](qtbot, dialog)
+    assert dialog._stats_timer.isActive()
+
+
+def test_a_bad_choice_shows_why_in_the_stats(qtbot, dialog):
+    dialog.cmb_negative.setCurrentText("mp4_Door")  # same as the positive folder
+    wait_for_stats(qtbot, dialog)
+    assert "negative folder is the positive folder" in dialog.lbl_stats.text()
+
+
+def test_classifier_name_follows_the_folder_until_typed(qtbot, dialog):
+    assert dialog.edt_name.text() == "mp4_Door"
+    dialog.cmb_positive.setCurrentText("mp4_Wind")
+    assert dialog.edt_name.text() == "mp4_Wind"
+    dialog.edt_name.clear()
+    qtbot.keyClicks(dialog.edt_name, "doors")
+    dialog.cmb_positive.setCurrentText("mp4_Door")
+    assert dialog.options().name == "doors"
+
+
+def test_manage_opens_hard_negatives_and_closing_refreshes_stats(qtbot, monkeypatch, dialog):
+    qtbot.mouseClick(dialog.btn_manage, Qt.LeftButton)
+    negatives = dialog.negatives_dialog
+    assert negatives.isVisible()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    qtbot.mouseClick(negatives.btn_clear, Qt.LeftButton)
+    assert "<b>2</b> hard negatives" in dialog.lbl_stats.text()
+    qtbot.mouseClick(negatives.btn_close, Qt.LeftButton)
+    assert "<b>0</b> hard negatives" in dialog.lbl_stats.text()
+
+
+def test_no_export_folders_explains_and_disables_train(qtbot, tmp_path, home):
+    dlg = TrainDialog(ProcessedDB(tmp_path / "empty.db"), home, "default")
+    qtbot.addWidget(dlg)
+    assert not dlg.btn_train.isEnabled()
+    assert "export some clips" in dlg.lbl_stats.text()
+
+
+def test_train_runs_in_background_and_shows_cv_metrics(qtbot, dialog, home):
+    trained = []
+    dialog.trained.connect(trained.append)
+    qtbot.mouseClick(dialog.btn_train, Qt.LeftButton)
+    assert dialog.btn_cancel.isVisible() and not dialog.btn_train.isEnabled()
+    qtbot.waitUntil(lambda: not dialog.is_training(), timeout=120_000)
+    assert trained, dialog.lbl_result.text()
+    assert [v.version for v in list_versions(home, "mp4_Door")] == [trained[0].version]
+    text = dialog.lbl_result.text()
+    assert "Cross-validated" in text and "precision" in text and "recall" in text
+    assert dialog.btn_train.isEnabled() and not dialog.btn_cancel.isVisible()
+
+
+def test_training_failure_is_shown(qtbot, dialog, home):
+    dialog.spn_margin.setValue(3600.0)  # no automatic negatives anywhere: too few to train
+    tick(qtbot, dialog.chk_hard_negatives)
+    qtbot.mouseClick(dialog.btn_train, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.is_training(), timeout=120_000)
+    assert "Training failed: Too few examples" in dialog.lbl_result.text()
+
+
+def test_cancel_stops_training_without_saving(qtbot, dialog, home):
+    qtbot.mouseClick(dialog.btn_train, Qt.LeftButton)
+    qtbot.mouseClick(dialog.btn_cancel, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.is_training(), timeout=120_000)
+    assert dialog.lbl_result.text() == "Training cancelled."
+    assert not (home.models_dir / "mp4_Door").exists()

@@ -1,0 +1,247 @@
+"""Train a classifier from an export folder: options, a live preview of the training data, background run.
+
+Every option change restarts a short single-shot timer; when it fires, `preview_training` counts what the
+options would train on, so the stats follow the user's choices without a query per keystroke.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from core.embedding_models import DEFAULT_MODEL, list_models
+from core.errors import FoleycutError
+from core.training import TrainingOptions, preview_training, train_classifier
+from ui.background import run_in_background
+from ui.hard_negatives_dialog import HardNegativesDialog
+
+AUTO_ONLY = "(auto only)"
+STATS_DELAY_MS = 250
+
+
+class TrainDialog(QDialog):
+    trained = Signal(object)  # core.training.TrainResult
+
+    def __init__(self, db, home, profile: str, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Train Classifier")
+        self.setMinimumWidth(520)
+        self._db, self._home, self.profile = db, home, profile
+        self._task = None
+        self._name_edited = False  # once the user names the classifier, the folder stops naming it
+        self.negatives_dialog: HardNegativesDialog | None = None
+
+        folders = db.get_export_folders(profile)
+        self.cmb_positive = QComboBox()
+        self.cmb_positive.addItems(folders)
+        self.cmb_negative = QComboBox()
+        self.cmb_negative.addItem(AUTO_ONLY, None)
+        for folder in folders:
+            self.cmb_negative.addItem(folder, folder)
+        self.cmb_model = QComboBox()
+        for model in list_models(home):
+            ready = model.builtin or model.downloaded
+            self.cmb_model.addItem(model.name if ready else f"{model.name} (download)", model.name)
+        self.cmb_model.setCurrentIndex(max(0, self.cmb_model.findData(DEFAULT_MODEL)))
+        self.edt_name = QLineEdit()
+        self.edt_name.textEdited.connect(self._on_name_edited)
+        self.spn_margin = QDoubleSpinBox()
+        self.spn_margin.setRange(0.0, 3600.0)
+        self.spn_margin.setValue(30.0)
+        self.spn_margin.setSuffix(" s")
+        self.spn_margin.setToolTip("Automatic negatives are taken at least this far from any exported clip")
+        self.chk_scan_exports = QCheckBox("Include scan exports")
+        self.chk_scan_exports.setToolTip("Also train on clips exported from scan results")
+        self.chk_hard_negatives = QCheckBox("Use hard negatives in training")
+        self.chk_hard_negatives.setChecked(True)
+        self.btn_manage = QPushButton("Manage...")
+        self.btn_manage.clicked.connect(self._open_hard_negatives)
+        negatives_row = QHBoxLayout()
+        negatives_row.addWidget(self.chk_hard_negatives)
+        negatives_row.addWidget(self.btn_manage)
+        negatives_row.addStretch(1)
+
+        self.lbl_stats = QLabel()
+        self.lbl_stats.setTextFormat(Qt.RichText)
+        self.lbl_stats.setWordWrap(True)
+        self.lbl_result = QLabel()
+        self.lbl_result.setTextFormat(Qt.RichText)
+        self.lbl_result.setWordWrap(True)
+        self.lbl_result.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.lbl_progress = QLabel()
+
+        self.btn_train = QPushButton("Train")
+        self.btn_train.setDefault(True)
+        self.btn_train.clicked.connect(self.start_training)
+        self.btn_cancel = QPushButton("Cancel")
+        self.btn_cancel.clicked.connect(self._cancel_training)
+        self.btn_cancel.hide()
+        self.btn_close = QPushButton("Close")
+        self.btn_close.clicked.connect(self.reject)
+
+        form = QFormLayout()
+        form.addRow("Positive folder:", self.cmb_positive)
+        form.addRow("Negative folder:", self.cmb_negative)
+        form.addRow("Embedding model:", self.cmb_model)
+        form.addRow("Classifier name:", self.edt_name)
+        form.addRow("Auto-negative margin:", self.spn_margin)
+        form.addRow("", self.chk_scan_exports)
+        form.addRow("", negatives_row)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.lbl_progress, 1)
+        buttons.addWidget(self.btn_train)
+        buttons.addWidget(self.btn_cancel)
+        buttons.addWidget(self.btn_close)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.lbl_stats)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.lbl_result)
+        layout.addStretch(1)
+        layout.addLayout(buttons)
+
+        self._stats_timer = QTimer(self)
+        self._stats_timer.setSingleShot(True)
+        self._stats_timer.setInterval(STATS_DELAY_MS)
+        self._stats_timer.timeout.connect(self._update_stats)
+        for signal in (self.cmb_positive.currentIndexChanged, self.cmb_negative.currentIndexChanged,
+                       self.cmb_model.currentIndexChanged, self.spn_margin.valueChanged,
+                       self.chk_scan_exports.toggled, self.chk_hard_negatives.toggled):
+            signal.connect(self._schedule_stats)
+        self.cmb_positive.currentTextChanged.connect(self._suggest_name)
+
+        self._suggest_name(self.cmb_positive.currentText())
+        self.btn_train.setEnabled(bool(folders))
+        if folders:
+            self._update_stats()
+        else:
+            self.lbl_stats.setText("No export folders in this profile yet: export some clips (E) first.")
+
+    # --- options and live stats ------------------------------------------------------------------
+
+    def options(self) -> TrainingOptions:
+        return TrainingOptions(
+            profile=self.profile,
+            positive_folder=self.cmb_positive.currentText(),
+            negative_folder=self.cmb_negative.currentData(),
+            model_name=self.cmb_model.currentData(),
+            name=self.edt_name.text().strip(),
+            margin=self.spn_margin.value(),
+            use_hard_negatives=self.chk_hard_negatives.isChecked(),
+            include_scan_exports=self.chk_scan_exports.isChecked(),
+        )
+
+    def _schedule_stats(self, *_args) -> None:
+        self._stats_timer.start()  # restarts: one preview after the last change
+
+    def _update_stats(self) -> None:
+        if not self.cmb_positive.currentText():
+            return
+        try:
+            preview = preview_training(self._db, self.options())
+        except FoleycutError as exc:
+            self.lbl_stats.setText(f"<span style='color:#b00'>{exc}</span>")
+            return
+        self.lbl_stats.setText(describe_preview(preview))
+
+    def _suggest_name(self, folder: str) -> None:
+        if not self._name_edited:
+            self.edt_name.setText(folder)
+
+    def _on_name_edited(self, text: str) -> None:
+        self._name_edited = bool(text)
+
+    def _open_hard_negatives(self) -> None:
+        self.negatives_dialog = HardNegativesDialog(self._db, self.profile, self)
+        self.negatives_dialog.finished.connect(self._update_stats)
+        self.negatives_dialog.open()
+
+    # --- training --------------------------------------------------------------------------------
+
+    def start_training(self) -> None:
+        options = self.options()
+        db, home = self._db, self._home
+        self._set_running(True)
+        self.lbl_result.clear()
+        self._task = run_in_background(
+            lambda progress, cancel: train_classifier(db, home, options, progress=progress, cancel=cancel),
+            on_success=self._on_trained,
+            on_failure=self._on_failed,
+            on_progress=self._on_progress,
+            on_cancelled=lambda: self.lbl_result.setText("Training cancelled."),
+            on_finished=lambda: self._set_running(False),
+        )
+
+    def is_training(self) -> bool:
+        return self._task is not None
+
+    def _cancel_training(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self.lbl_progress.setText("Cancelling...")
+
+    def _set_running(self, running: bool) -> None:
+        if not running:
+            self._task = None
+            self.lbl_progress.clear()
+        for widget in (self.btn_train, self.btn_close, self.btn_manage):
+            widget.setEnabled(not running)
+        self.btn_cancel.setVisible(running)
+        self.progress.setVisible(running)
+        self.progress.setValue(0)
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        self.lbl_progress.setText(message)
+
+    def _on_failed(self, message: str) -> None:
+        self.lbl_result.setText(f"<span style='color:#b00'>Training failed: {message}</span>")
+
+    def _on_trained(self, result) -> None:
+        self.lbl_result.setText(describe_result(result))
+        self.trained.emit(result)
+
+    def reject(self) -> None:
+        if self._task is None:  # Esc must not walk away from a running training
+            super().reject()
+
+
+def describe_preview(preview) -> str:
+    """The live stats line: what the current options would train on."""
+    parts = [f"<b>{preview.positive_clips}</b> positive clips in <b>{preview.videos}</b> video(s)",
+             f"<b>{preview.negative_clips}</b> negative-folder clips",
+             f"<b>{preview.hard_negatives}</b> hard negatives"]
+    if preview.ambiguous_clips:
+        parts.append(f"{preview.ambiguous_clips} other clips kept clear of automatic negatives")
+    return ", ".join(parts) + "; automatic negatives are drawn beyond the margin."
+
+
+def describe_result(result) -> str:
+    """Summary shown after training: version, cross-validated metrics, what it learned from."""
+    metrics, counts = result.metrics, result.counts
+    lines = [
+        f"Trained <b>{result.name}</b> (version {result.version}).",
+        f"Cross-validated ({metrics['folds']} folds by {metrics['grouped_by']}): precision "
+        f"<b>{metrics['precision']:.2f}</b>, recall <b>{metrics['recall']:.2f}</b>, average precision "
+        f"<b>{metrics['average_precision']:.2f}</b>.",
+        f"{counts['positive_windows']} positive and {counts['negative_windows']} negative windows "
+        f"({counts['marked_negative_windows']} marked, {counts['automatic_negative_windows']} automatic) "
+        f"from {counts['videos']} video(s).",
+    ]
+    lines += [f"Skipped {video}: {why}" for video, why in result.skipped]
+    return "<br>".join(lines)
