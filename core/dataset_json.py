@@ -39,9 +39,12 @@ def _entry(clip: dict, folder: Path) -> dict:
 
 
 def rebuild(db, export_folder: str | os.PathLike) -> Path:
-    """Rewrite `<export_folder>/dataset.json` from the database; returns its path."""
+    """Rewrite `<export_folder>/dataset.json` from the database; returns its path (nothing is written
+    when the export folder itself is gone)."""
     folder = Path(export_folder).resolve()
     target = folder / FILE_NAME
+    if not folder.is_dir():
+        return target
     with _rebuild_lock:
         text = json.dumps(entries(db, folder), indent=1, ensure_ascii=False)
         handle, temp = tempfile.mkstemp(prefix=".dataset.", suffix=".tmp", dir=folder)

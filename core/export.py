@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Callable
@@ -88,14 +88,18 @@ class ExportPlan:
     marker_time: float
     starts: list[float]
     vid_folder: Path
+    name: str
     counter: int
-    stems: list[str]
     fmt: str
     frame_size: tuple[int, int]
     crop: tuple[int, int, int, int] | None
     frames: int
     warnings: list[str]
     replaced_rows: list[dict]  # overwrite mode: the marker's existing clips
+
+    @property
+    def stems(self) -> list[str]:
+        return [layout.clip_stem(self.name, self.counter, sub) for sub in range(1, len(self.starts) + 1)]
 
     @property
     def clip_paths(self) -> list[Path]:
@@ -125,18 +129,18 @@ def plan_marker(db, video: Path, marker_time: float, settings: ExportSettings, p
     starts, warnings = _clip_starts(media, marker_time, settings)
     export_folder = Path(settings.export_folder).resolve()
     replaced = _marker_rows(db, video.name, profile, marker_time, export_folder) if overwrite else []
-    if replaced:
-        vid_folder, counter = _group_of(replaced[0]["output_path"])
+    if replaced:  # the marker keeps its own folder, name and counter
+        first = Path(replaced[0]["output_path"])
+        vid_folder, clip_name = first.parent, layout.parse_clip_name(first.name)
+        name, counter = clip_name.name, clip_name.counter
     else:
         vid_folder = layout.vid_folder_path(db, video.name, profile, export_folder)
-        counter = layout.next_counter(db, vid_folder)
+        name, counter = settings.name, layout.next_counter(db, vid_folder)
     crop, frame_size = output_geometry(media.width, media.height, settings.portrait, settings.portrait_center,
                                        settings.short_side)
     return ExportPlan(video=video, media=media, marker_time=marker_time, starts=starts, vid_folder=vid_folder,
-                      counter=counter, stems=[layout.clip_stem(settings.name, counter, sub)
-                                              for sub in range(1, len(starts) + 1)],
-                      fmt=settings.fmt, frame_size=frame_size, crop=crop, frames=round(settings.length * media.fps),
-                      warnings=warnings, replaced_rows=replaced)
+                      name=name, counter=counter, fmt=settings.fmt, frame_size=frame_size, crop=crop,
+                      frames=round(settings.length * media.fps), warnings=warnings, replaced_rows=replaced)
 
 
 def _usable_source(video: Path) -> MediaInfo:
@@ -358,7 +362,7 @@ def export_marker(db, video: Path, marker_time: float, settings: ExportSettings,
             plan.vid_folder.rmdir()
     dataset_json.rebuild(db, settings.export_folder)
     if progress:
-        progress(1.0, f"Wrote {len(clips)} clip(s) to {plan.vid_folder}")
+        progress(1.0, f"Wrote {len(clips)} clip(s) to {clips[0].path.parent}")
     return clips
 
 
@@ -377,12 +381,6 @@ def _marker_rows(db, filename: str, profile: str, marker_time: float, export_fol
         if abs(marker["marker_time"] - marker_time) < 1e-6 and Path(marker["export_folder"]) == export_folder:
             return [clip for clip in marker["clips"] if not clip["scan_export"]]
     return []
-
-
-def _group_of(output_path: str) -> tuple[Path, int]:
-    """The vid folder and counter an existing clip was written with."""
-    path = Path(output_path)
-    return path.parent, layout.parse_clip_name(path.name).counter
 
 
 def _prepare_folder(vid_folder: Path) -> bool:
@@ -406,13 +404,20 @@ def _temp_paths(plan: ExportPlan, stem: str) -> tuple[Path, Path | None]:
     return base, base.with_name(base.name + ".wav")
 
 
+# Exports finishing together (the user pressed E twice) must not both claim the same counter.
+_commit_lock = threading.Lock()
+
+
 def _commit(db, plan: ExportPlan, jobs: list[_Job], settings: ExportSettings, profile: str) -> list[ExportedClip]:
-    finals = plan.clip_paths
+    with _commit_lock:
+        return _commit_locked(db, plan, jobs, settings, profile)
+
+
+def _commit_locked(db, plan: ExportPlan, jobs: list[_Job], settings: ExportSettings,
+                   profile: str) -> list[ExportedClip]:
     if not plan.replaced_rows:
-        taken = [stem for stem in plan.stems if layout.stem_taken(plan.vid_folder, stem)]
-        if taken:
-            raise FoleycutError(f"{taken[0]} already exists in {plan.vid_folder}: nothing was overwritten; "
-                                "export again (a new counter is chosen) or choose overwrite for this marker.")
+        plan = _recheck_names(db, plan, profile)
+    finals = plan.clip_paths
     for job, final in zip(jobs, finals):
         _move_into_place(job, final)
     if plan.replaced_rows:
@@ -425,6 +430,18 @@ def _commit(db, plan: ExportPlan, jobs: list[_Job], settings: ExportSettings, pr
                                 profile=profile, source_path=str(plan.video), length=settings.length,
                                 marker_time=plan.marker_time, **settings.db_settings()))
             for job, final in zip(jobs, finals)]
+
+
+def _recheck_names(db, plan: ExportPlan, profile: str) -> ExportPlan:
+    """Another export of this video may have committed while these clips encoded: join the vid folder it
+    recorded and take the next free counter rather than a name it used."""
+    export_folder = plan.vid_folder.parent
+    known = db.get_vid_folders_in(export_folder).get((profile, plan.video.name))
+    vid_folder = export_folder / known if known else plan.vid_folder
+    if vid_folder == plan.vid_folder and not any(layout.stem_taken(vid_folder, stem) for stem in plan.stems):
+        return plan
+    vid_folder.mkdir(exist_ok=True)
+    return replace(plan, vid_folder=vid_folder, counter=layout.next_counter(db, vid_folder))
 
 
 def _move_into_place(job: _Job, final: Path) -> None:

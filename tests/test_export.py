@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import threading
 from pathlib import Path
@@ -291,3 +292,34 @@ def test_cancel_writes_nothing(db, source, settings):
         export_marker(db, source, 0.0, settings, progress=cancel_after_first, cancel=cancel)
     assert db.get_clips(source.name) == []
     assert not (settings.export_folder / "vid_001").exists()
+
+
+def test_overwrite_keeps_the_markers_original_name(db, source, settings):
+    first, = export_marker(db, source, 1.0, settings)
+    settings.name = "renamed"
+    again, = export_marker(db, source, 1.0, settings, overwrite=True)
+    assert again.path == first.path
+
+
+def test_exports_finishing_together_take_different_counters(db, source, settings):
+    results = {}
+
+    def export_at(marker):
+        results[marker] = export_marker(db, source, marker, settings)
+
+    threads = [threading.Thread(target=export_at, args=(marker,)) for marker in (0.0, 2.0)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    names = sorted(clips[0].path.name for clips in results.values())
+    assert names == ["door_001_01.mp4", "door_002_01.mp4"]
+    assert sorted(p.name for p in settings.export_folder.iterdir()) == ["dataset.json", "vid_001"]
+    assert len(dataset_json.entries(db, settings.export_folder)) == 2
+
+
+def test_delete_after_the_export_folder_was_removed(db, source, settings):
+    export_marker(db, source, 0.0, settings)
+    shutil.rmtree(settings.export_folder)
+    assert delete_marker(db, source.name, "default", 0.0, settings.export_folder) == 1
+    assert db.get_clips(source.name) == []
