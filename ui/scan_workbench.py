@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.classifier_store import list_classifiers, list_versions, rollback
+from core.classifier_store import ClassifierVersion, active_version, list_classifiers, list_versions, rollback
 from core.scanning import scan_file, scan_files
 from ui.background import BackgroundTask, run_in_background
 from ui.hard_negatives_dialog import HardNegativesDialog
@@ -48,13 +48,16 @@ class ScanControls(QWidget):
     scan_requested = Signal()
     scan_all_requested = Signal()
     cancel_requested = Signal()
+    selection_changed = Signal()  # another classifier or version was chosen (or none is left)
 
     def __init__(self, home, parent: QWidget | None = None):
         super().__init__(parent)
         self._home = home
+        self._versions: dict[str, ClassifierVersion] = {}  # of the chosen classifier, by version
         self.cmb_classifier = QComboBox()
         self.cmb_classifier.currentIndexChanged.connect(self._fill_versions)
         self.cmb_version = QComboBox()
+        self.cmb_version.currentIndexChanged.connect(self.selection_changed)
         self.cmb_version.setToolTip("Scan with an older version; 'Roll Back' makes it the active one")
         self.spn_threshold = QDoubleSpinBox()
         self.spn_threshold.setRange(0.01, 0.99)
@@ -103,21 +106,26 @@ class ScanControls(QWidget):
         self._fill_versions()
 
     def _fill_versions(self, *_args) -> None:
-        self.cmb_version.clear()
         name = self.classifier_name()
-        if name:
-            infos = {info.name: info for info in list_classifiers(self._home)}
-            active = infos[name].active_version
-            for meta in list_versions(self._home, name):
-                self.cmb_version.addItem(classifier_version_label(meta, active), meta.version)
-            self.cmb_version.setCurrentIndex(max(0, self.cmb_version.findData(active)))
+        self._versions = {meta.version: meta for meta in list_versions(self._home, name)} if name else {}
+        with QSignalBlocker(self.cmb_version):
+            self.cmb_version.clear()
+            if name:
+                active = active_version(self._home, name)
+                for meta in self._versions.values():
+                    self.cmb_version.addItem(classifier_version_label(meta, active), meta.version)
+                self.cmb_version.setCurrentIndex(max(0, self.cmb_version.findData(active)))
         self.set_busy(False)
+        self.selection_changed.emit()
 
     def classifier_name(self) -> str | None:
         return self.cmb_classifier.currentData()
 
     def version(self) -> str | None:
         return self.cmb_version.currentData()
+
+    def chosen_meta(self) -> ClassifierVersion | None:
+        return self._versions.get(self.version())
 
     def threshold(self) -> float:
         return self.spn_threshold.value()
@@ -206,6 +214,7 @@ class ScanWorkbench(QObject):
         self.controls.scan_requested.connect(self.scan_current)
         self.controls.scan_all_requested.connect(self.scan_all)
         self.controls.cancel_requested.connect(self.cancel_scan)
+        self.controls.selection_changed.connect(self._on_classifier_chosen)
 
     # --- panel <-> window ------------------------------------------------------------------------
 
@@ -300,6 +309,12 @@ class ScanWorkbench(QObject):
     def _on_scan_failed(self, message: str) -> None:
         self.controls.lbl_status.setText(message)
         self.window.show_error(message)
+
+    def _on_classifier_chosen(self) -> None:
+        meta = self.controls.chosen_meta()
+        if meta is not None:  # hard negatives are stored on the grid of the windows the classifier saw
+            self.panel.window, self.panel.hop = meta.window, meta.hop
+        self._set_busy(self._task is not None)
 
     def _set_busy(self, busy: bool) -> None:
         if not busy:

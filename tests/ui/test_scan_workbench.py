@@ -3,12 +3,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import QMainWindow
 
+from core.classifier_store import active_version, save_version
 from core.db import ProcessedDB
+from core.embedding_models import get_spec
 from core.home import DataHome
+from core.training import TrainResult, fit_balanced
+from tests.media_factory import make_video
 from ui.scan_workbench import ScanWorkbench
 from ui.timeline import Timeline
 
@@ -136,3 +141,107 @@ def test_scan_without_a_video_explains(window, bench):
     bench.scan_all()
     assert window.errors == ["No video is loaded: open one from the playlist, then scan.",
                              "The playlist is empty: add videos, then Scan All."]
+
+
+# --- scanning with a real (tiny) classifier -------------------------------------------------------
+
+def save_random_classifier(home, name="doors", seed=0):
+    """A MEL classifier fitted on random features: scanning needs one, not a good one."""
+    rng = np.random.default_rng(seed)
+    features = rng.standard_normal((60, get_spec("MEL").dim)).astype(np.float32)
+    labels = (np.arange(60) % 3 == 0).astype(np.int8)
+    return save_version(home, name, fit_balanced(features, labels), embedding_model="MEL", window=8.0, hop=1.0,
+                        folders={}, counts={}, metrics={"precision": 0.9, "recall": 0.8})
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("media")
+    return [make_video(folder / f"{name}.mp4", 20.0, size=(64, 48), fps=5) for name in ("one", "two")]
+
+
+def ready_to_scan(window, bench, versions=1):
+    """Classifier versions saved and listed; a threshold low enough that the random one finds regions."""
+    saved = [save_random_classifier(window.home, seed=seed) for seed in range(versions)]
+    bench.controls.refresh_classifiers()
+    bench.controls.spn_threshold.setValue(0.01)
+    return saved
+
+
+def wait_idle(qtbot, bench):
+    qtbot.waitUntil(lambda: bench._task is None, timeout=60_000)
+
+
+def test_lists_classifiers_with_versions(window, bench):
+    save_random_classifier(window.home)
+    second = save_random_classifier(window.home, seed=1)
+    bench.controls.refresh_classifiers()
+    assert bench.controls.cmb_classifier.currentText() == "doors (MEL)"
+    assert bench.controls.cmb_version.count() == 2
+    assert bench.controls.version() == second.version
+    assert bench.controls.cmb_version.currentText().endswith("P 0.90 R 0.80 (active)")
+    assert bench.controls.btn_scan.isEnabled() and bench.act_scan_all.isEnabled()
+
+
+def test_scan_current_file_in_background_shows_results(qtbot, window, bench, db, videos):
+    ready_to_scan(window, bench)
+    window.load(videos[0])
+    qtbot.mouseClick(bench.controls.btn_scan, Qt.LeftButton)
+    assert bench.controls.btn_cancel.isVisible()
+    assert window.tasks == ["Scanning one.mp4"]
+    wait_idle(qtbot, bench)
+    assert bench.panel.current_model_name() == "MEL"
+    assert bench.panel.current_regions()
+    assert window.timeline.scan_regions()
+    assert "Scanned 1 of 1" in bench.controls.lbl_status.text()
+    assert not bench.controls.btn_cancel.isVisible()
+
+    qtbot.mouseClick(bench.controls.btn_scan, Qt.LeftButton)  # a rescan is a new version
+    wait_idle(qtbot, bench)
+    assert len(db.get_scan_versions("one.mp4", "default", "MEL")) == 2
+    assert bench.panel._tab(0).cmb_version.isVisible()
+
+
+def test_scan_all_saves_every_file_and_reports_skipped_ones(qtbot, tmp_path, window, bench, db, videos):
+    ready_to_scan(window, bench)
+    silent = make_video(tmp_path / "silent.mp4", 2.0, audio=None, size=(64, 48), fps=5)
+    window.playlist = [videos[0], silent, videos[1]]
+    window.load(videos[1])
+    landed = []
+    bench._relay.file_done.connect(lambda video, outcome, error: landed.append(video.name))
+    bench.act_scan_all.trigger()
+    wait_idle(qtbot, bench)
+    assert landed == ["one.mp4", "silent.mp4", "two.mp4"]
+    assert db.get_scan_versions("one.mp4", "default", "MEL") and db.get_scan_versions("two.mp4", "default", "MEL")
+    assert bench.panel.filename == "two.mp4" and bench.panel.tabs.count() == 1
+    status = bench.controls.lbl_status.text()
+    assert "Scanned 2 of 3" in status and "Skipped silent.mp4" in status
+
+
+def test_cancel_stops_scan_all(qtbot, window, bench, videos):
+    ready_to_scan(window, bench)
+    window.playlist = list(videos) * 5
+    qtbot.mouseClick(bench.controls.btn_scan_all, Qt.LeftButton)
+    qtbot.mouseClick(bench.controls.btn_cancel, Qt.LeftButton)
+    wait_idle(qtbot, bench)
+    assert bench.controls.lbl_status.text() == "Scan cancelled; finished files are kept."
+
+
+def test_rollback_makes_the_chosen_version_active_and_rescans(qtbot, window, bench, db, videos):
+    first, _second = ready_to_scan(window, bench, versions=2)
+    window.load(videos[0])
+    bench.controls.cmb_version.setCurrentIndex(bench.controls.cmb_version.findData(first.version))
+    bench.act_rollback.trigger()
+    assert active_version(window.home, "doors") == first.version
+    assert bench.controls.version() == first.version
+    assert bench.controls.cmb_version.currentText().endswith("(active)")
+    wait_idle(qtbot, bench)
+    assert len(db.get_scan_versions("one.mp4", "default", "MEL")) == 1
+
+
+def test_train_dialog_from_the_menu_and_new_classifier_listed(qtbot, window, bench):
+    bench.act_train.trigger()
+    assert bench.train_dialog.isVisible()
+    saved = save_random_classifier(window.home, name="glass")
+    bench.train_dialog.trained.emit(TrainResult("glass", saved.version, saved.metrics, {}))
+    assert bench.controls.classifier_name() == "glass"
