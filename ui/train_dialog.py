@@ -214,6 +214,7 @@ class TrainDialog(QDialog):
 
     def _on_trained(self, result) -> None:
         self.lbl_result.setText(describe_result(result))
+        self.adjustSize()  # the summary spans several lines
         self.trained.emit(result)
 
     def reject(self) -> None:
