@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -357,12 +357,14 @@ class ScanResultsPanel(QWidget):
                                                      (start, end)))
 
     def select_region(self, region_id: int) -> None:
-        """Select a region's row (e.g. after a click on it in the timeline)."""
+        """Select a region's row (after a click on it in the timeline) without seeking to its start."""
         found = self._find(region_id)
         if found:
             tab, row = found
             self.tabs.setCurrentWidget(tab)
-            tab.table.selectRow(row)
+            index = tab.table.model().index(row, 0)
+            tab.table.selectionModel().select(index, QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+            tab.table.scrollTo(index)
 
     def mark_selected_negative(self) -> None:
         tab = self._current_tab()

@@ -208,6 +208,7 @@ class ScanWorkbench(QObject):
         window.video_loaded.connect(self._on_video_loaded)
         window.profile_changed.connect(self.panel.set_profile)
         window.timeline.region_resized.connect(self.panel.resize_region)
+        window.timeline.region_clicked.connect(self.panel.select_region)
         self.panel.regions_edited.connect(self._show_regions_on_timeline)
         self.panel.region_activated.connect(window.seek)
         self.panel.message.connect(lambda text: window.statusBar().showMessage(text, 5000))
@@ -219,6 +220,9 @@ class ScanWorkbench(QObject):
     # --- panel <-> window ------------------------------------------------------------------------
 
     def _on_video_loaded(self, path) -> None:
+        if path is None:
+            self.panel.clear()
+            return
         video = Path(path)
         self.panel.load_for_file(video.name, str(video))
 

@@ -245,3 +245,21 @@ def test_train_dialog_from_the_menu_and_new_classifier_listed(qtbot, window, ben
     saved = save_random_classifier(window.home, name="glass")
     bench.train_dialog.trained.emit(TrainResult("glass", saved.version, saved.metrics, {}))
     assert bench.controls.classifier_name() == "glass"
+
+
+def test_clicking_a_region_on_the_timeline_selects_its_row(qtbot, window, bench, db):
+    db.save_scan_results("film.mp4", "default", "MEL", [(10.0, 18.0, 0.9), (40.0, 48.0, 0.8)])
+    window.load(Path("/videos/film.mp4"))
+    timeline = window.timeline
+    y = round(timeline._lane_rects()[1].center().y())
+    qtbot.mouseClick(timeline, Qt.LeftButton, pos=QPoint(round(timeline.x_at(44.0)), y))
+    assert bench.panel._current_tab().selected_rows() == [1]
+    assert window.seeks == []  # selecting the row does not jump back to the region's start
+
+
+def test_unloading_the_video_clears_the_panel(window, bench, db):
+    db.save_scan_results("film.mp4", "default", "MEL", [(10.0, 18.0, 0.9)])
+    window.load(Path("/videos/film.mp4"))
+    window.load(None)
+    assert bench.panel.tabs.count() == 0
+    assert window.timeline.scan_regions() == []
