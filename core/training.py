@@ -11,7 +11,8 @@ The model is a HistGradientBoostingClassifier wrapped in a sigmoid-calibrated Ca
 Classes are balanced by repeating each positive window (the weighted binning HistGradientBoosting does
 with sample weights costs ~20x the whole fit here); the copies of one window share a cross-validation
 group so calibration never scores a window the booster trained on. Precision, recall and average
-precision come from an outer cross-validation, grouped by video when two or more videos hold positives.
+precision come from an outer cross-validation, grouped by video when two or more videos hold positives,
+else by blocks of a few windows' length (overlapping neighbours must not land on both sides of a split).
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ POSITIVE_OVERLAP = 0.5  # share of a window a positive clip must cover
 MIN_WINDOWS_PER_CLASS = 5
 MAX_AUTOMATIC_NEGATIVES = 20_000  # a random sample beyond this: neighbouring windows repeat each other
 MAX_CV_FOLDS = 5
+CV_BLOCK_WINDOWS = 4  # one-video cross-validation groups windows into blocks this many windows long
 EMBEDDING_SHARE = 0.8  # of the progress bar: embedding dominates, fitting is the rest
 SEED = 0
 
@@ -83,6 +85,7 @@ class LabelledWindows:
     labels: np.ndarray  # (n,) POSITIVE / NEGATIVE
     groups: np.ndarray  # (n,) video index
     automatic: np.ndarray  # (n,) bool: negative drawn automatically
+    times: np.ndarray  # (n,) window start, seconds
 
 
 # ------------------------------------------------------------------------------------ training data
@@ -193,7 +196,7 @@ def fit_balanced(features: np.ndarray, labels: np.ndarray):
     return estimator
 
 
-def cross_validated_metrics(data: LabelledWindows, threshold: float = 0.5,
+def cross_validated_metrics(data: LabelledWindows, window: float, threshold: float = 0.5,
                             cancel: threading.Event | None = None,
                             progress: Progress | None = None) -> dict[str, Any]:
     """Out-of-fold precision, recall (at `threshold`) and average precision."""
@@ -201,10 +204,13 @@ def cross_validated_metrics(data: LabelledWindows, threshold: float = 0.5,
     from sklearn.model_selection import StratifiedGroupKFold
 
     labels = data.labels
-    videos_with_positives = np.unique(data.groups[labels == POSITIVE])
-    by_video = len(videos_with_positives) >= 2
-    groups = data.groups if by_video else np.arange(len(labels))
-    folds = min(MAX_CV_FOLDS, len(videos_with_positives) if by_video else int((labels == POSITIVE).sum()))
+    by_video = len(np.unique(data.groups[labels == POSITIVE])) >= 2
+    if by_video:
+        groups = data.groups
+    else:
+        blocks = np.floor(data.times / (CV_BLOCK_WINDOWS * window)).astype(np.int64)
+        groups = np.unique(np.c_[data.groups, blocks], axis=0, return_inverse=True)[1].ravel()
+    folds = min(MAX_CV_FOLDS, len(np.unique(groups[labels == POSITIVE])))
     splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=SEED)
 
     scores = np.full(len(labels), np.nan)
@@ -223,7 +229,7 @@ def cross_validated_metrics(data: LabelledWindows, threshold: float = 0.5,
         "recall": float(recall_score(truth, predicted, zero_division=0.0)),
         "average_precision": float(average_precision_score(truth, scores[scored])) if truth.any() else 0.0,
         "folds": folds,
-        "grouped_by": "video" if by_video else "window",
+        "grouped_by": "video" if by_video else "time block",
         "threshold": threshold,
     }
 
@@ -259,18 +265,19 @@ def train_classifier(db, home: DataHome, options: TrainingOptions, progress: Pro
         used = labels != UNUSED
         automatic = (labels == NEGATIVE) & ~marked_windows(embeddings.times, options.window, negatives)
         parts.append(LabelledWindows(embeddings.vectors[used], labels[used], np.full(used.sum(), index),
-                                     automatic[used]))
+                                     automatic[used], embeddings.times[used]))
     data = _thin_automatic_negatives(_concatenate(parts, get_spec(options.model_name).dim))
     skipped_sources = {source for source, _ in skipped}
     counts = _counts(data, [record for record in records if record[0] not in skipped_sources])
     _check_enough(counts, skipped)
 
+    final_fit_from = EMBEDDING_SHARE + (1 - EMBEDDING_SHARE) * 0.8  # the final fit costs about one fold
     report(EMBEDDING_SHARE, "Cross-validating")
     metrics = cross_validated_metrics(
-        data, cancel=cancel,
-        progress=lambda f, message: report(EMBEDDING_SHARE + (1 - EMBEDDING_SHARE) * 0.8 * f, message))
+        data, options.window, cancel=cancel,
+        progress=lambda f, message: report(EMBEDDING_SHARE + (final_fit_from - EMBEDDING_SHARE) * f, message))
     _check_cancel(cancel)
-    report(EMBEDDING_SHARE + (1 - EMBEDDING_SHARE) * 0.8, "Fitting the final classifier")
+    report(final_fit_from, "Fitting the final classifier")
     estimator = fit_balanced(data.features, data.labels)
     saved = classifier_store.save_version(
         home, name, estimator, embedding_model=options.model_name, window=options.window, hop=options.hop,
@@ -286,7 +293,7 @@ def train_classifier(db, home: DataHome, options: TrainingOptions, progress: Pro
 def _concatenate(parts: list[LabelledWindows], dim: int) -> LabelledWindows:
     if not parts:
         return LabelledWindows(np.zeros((0, dim), np.float32), np.zeros(0, np.int8), np.zeros(0, int),
-                               np.zeros(0, bool))
+                               np.zeros(0, bool), np.zeros(0))
     return LabelledWindows(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(LabelledWindows)))
 
 
@@ -298,7 +305,7 @@ def _thin_automatic_negatives(data: LabelledWindows) -> LabelledWindows:
                                                  replace=False)
     keep = np.ones(len(data.labels), dtype=bool)
     keep[dropped] = False
-    return LabelledWindows(data.features[keep], data.labels[keep], data.groups[keep], data.automatic[keep])
+    return LabelledWindows(*(getattr(data, f.name)[keep] for f in fields(LabelledWindows)))
 
 
 def _counts(data: LabelledWindows, used_records) -> dict[str, int]:

@@ -73,7 +73,7 @@ def test_marked_negatives_outside_the_audio_are_ignored():
 
 def _blobs(videos=3, per_video=60, positives_per_video=8, seed=0):
     rng = np.random.default_rng(seed)
-    features, labels, groups = [], [], []
+    features, labels, groups, times = [], [], [], []
     for video in range(videos):
         label = np.r_[np.ones(positives_per_video), np.zeros(per_video - positives_per_video)].astype(np.int8)
         x = rng.normal(size=(per_video, 6))
@@ -81,19 +81,22 @@ def _blobs(videos=3, per_video=60, positives_per_video=8, seed=0):
         features.append(x)
         labels.append(label)
         groups.append(np.full(per_video, video))
+        times.append(rng.permutation(per_video).astype(float))  # positives spread over the video
     labels = np.concatenate(labels)
-    return LabelledWindows(np.vstack(features), labels, np.concatenate(groups), labels == NEGATIVE)
+    return LabelledWindows(np.vstack(features), labels, np.concatenate(groups), labels == NEGATIVE,
+                           np.concatenate(times))
 
 
 def test_cross_validation_is_grouped_by_video_and_reports_precision_recall_ap():
-    metrics = cross_validated_metrics(_blobs())
+    metrics = cross_validated_metrics(_blobs(), WINDOW)
     assert metrics["grouped_by"] == "video" and metrics["folds"] == 3
     assert metrics["precision"] > 0.8 and metrics["recall"] > 0.8 and metrics["average_precision"] > 0.9
 
 
-def test_one_video_falls_back_to_folds_over_windows():
-    metrics = cross_validated_metrics(_blobs(videos=1))
-    assert metrics["grouped_by"] == "window" and metrics["folds"] == 5
+def test_one_video_falls_back_to_folds_over_time_blocks():
+    metrics = cross_validated_metrics(_blobs(videos=1, per_video=200, positives_per_video=20), WINDOW)
+    assert metrics["grouped_by"] == "time block" and metrics["folds"] == 5  # 200 s in blocks of 32 s
+    assert metrics["average_precision"] > 0.9
 
 
 def test_balanced_fit_scores_rare_positives_high_and_is_calibrated_to_probabilities():
