@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -397,8 +398,9 @@ def _prepare_folder(vid_folder: Path) -> bool:
 
 
 def _temp_paths(plan: ExportPlan, stem: str) -> tuple[Path, Path | None]:
-    """Hidden names beside the final ones (same folder, so the final rename is atomic)."""
-    base = plan.vid_folder / f".{stem}.part{os.getpid()}"
+    """Hidden names beside the final ones (same folder, so the final rename is atomic), unique to this
+    export: another one running at the same time may have planned the same stem."""
+    base = plan.vid_folder / f".{stem}.part{uuid.uuid4().hex[:12]}"
     if plan.fmt == "mp4":
         return base.with_name(base.name + ".mp4"), None
     return base, base.with_name(base.name + ".wav")
@@ -433,11 +435,17 @@ def _commit_locked(db, plan: ExportPlan, jobs: list[_Job], settings: ExportSetti
 
 
 def _recheck_names(db, plan: ExportPlan, profile: str) -> ExportPlan:
-    """Another export of this video may have committed while these clips encoded: join the vid folder it
-    recorded and take the next free counter rather than a name it used."""
+    """Other exports may have committed while these clips encoded: join the vid folder this video got
+    meanwhile, leave one another video took, and never reuse a name."""
     export_folder = plan.vid_folder.parent
-    known = db.get_vid_folders_in(export_folder).get((profile, plan.video.name))
-    vid_folder = export_folder / known if known else plan.vid_folder
+    owners = db.get_vid_folders_in(export_folder)
+    known = owners.get((profile, plan.video.name))
+    if known:
+        vid_folder = export_folder / known
+    elif plan.vid_folder.name in owners.values():
+        vid_folder = layout.vid_folder_path(db, plan.video.name, profile, export_folder)
+    else:
+        vid_folder = plan.vid_folder
     if vid_folder == plan.vid_folder and not any(layout.stem_taken(vid_folder, stem) for stem in plan.stems):
         return plan
     vid_folder.mkdir(exist_ok=True)
@@ -450,7 +458,7 @@ def _move_into_place(job: _Job, final: Path) -> None:
         return
     os.replace(job.temp_wav, final.with_name(final.name + ".wav"))
     if final.exists():  # overwrite: a folder cannot be replaced in one step, so swap it out first
-        old = final.with_name(f".{final.name}.old{os.getpid()}")
+        old = final.with_name(f".{final.name}.old{uuid.uuid4().hex[:12]}")
         os.replace(final, old)
         os.replace(job.temp, final)
         shutil.rmtree(old)

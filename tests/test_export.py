@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from core import dataset_json
+from core import export as export_mod
 from core.audio import iter_audio_blocks
 from core.db import ProcessedDB
 from core.errors import Cancelled
@@ -301,21 +302,38 @@ def test_overwrite_keeps_the_markers_original_name(db, source, settings):
     assert again.path == first.path
 
 
-def test_exports_finishing_together_take_different_counters(db, source, settings):
-    results = {}
+def export_together(db, monkeypatch, jobs):
+    """Run exports in threads that all plan before any of them creates its vid folder."""
+    barrier = threading.Barrier(len(jobs))
+    prepare = export_mod._prepare_folder
+    monkeypatch.setattr(export_mod, "_prepare_folder", lambda folder: barrier.wait() is None or prepare(folder))
+    results = [None] * len(jobs)
 
-    def export_at(marker):
-        results[marker] = export_marker(db, source, marker, settings)
+    def run(index, video, marker, settings):
+        results[index] = export_marker(db, video, marker, settings)
 
-    threads = [threading.Thread(target=export_at, args=(marker,)) for marker in (0.0, 2.0)]
+    threads = [threading.Thread(target=run, args=(i, *job)) for i, job in enumerate(jobs)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    names = sorted(clips[0].path.name for clips in results.values())
-    assert names == ["door_001_01.mp4", "door_002_01.mp4"]
+    return [clips[0].path for clips in results]
+
+
+def test_exports_of_one_video_finishing_together_take_different_counters(db, source, settings, monkeypatch):
+    paths = export_together(db, monkeypatch, [(source, 0.0, settings), (source, 2.0, settings)])
+    vid = settings.export_folder / "vid_001"
+    assert sorted(paths) == [vid / "door_001_01.mp4", vid / "door_002_01.mp4"]
     assert sorted(p.name for p in settings.export_folder.iterdir()) == ["dataset.json", "vid_001"]
     assert len(dataset_json.entries(db, settings.export_folder)) == 2
+
+
+def test_two_new_videos_finishing_together_get_their_own_vid_folders(db, source, settings, monkeypatch, tmp_path):
+    other = tmp_path / "other.mp4"
+    shutil.copy(source, other)
+    paths = export_together(db, monkeypatch, [(source, 0.0, settings), (other, 0.0, settings)])
+    assert sorted(p.parent.name for p in paths) == ["vid_001", "vid_002"]
+    assert {p.name for p in paths} == {"door_001_01.mp4"}
 
 
 def test_delete_after_the_export_folder_was_removed(db, source, settings):
