@@ -216,6 +216,8 @@ class ScanWorkbench(QObject):
         self.controls.scan_all_requested.connect(self.scan_all)
         self.controls.cancel_requested.connect(self.cancel_scan)
         self.controls.selection_changed.connect(self._on_classifier_chosen)
+        window.export_panel.settings_changed.connect(self._follow_clip_length)
+        self._follow_clip_length()
 
     # --- panel <-> window ------------------------------------------------------------------------
 
@@ -225,6 +227,10 @@ class ScanWorkbench(QObject):
             return
         video = Path(path)
         self.panel.load_for_file(video.name, str(video))
+
+    def _follow_clip_length(self) -> None:
+        """Scan exports cut clips of the export panel's length: the estimate on the button uses it too."""
+        self.panel.set_clip_length(self.window.export_panel.highlight_settings().length)
 
     def _show_regions_on_timeline(self) -> None:
         self.window.timeline.set_scan_regions([

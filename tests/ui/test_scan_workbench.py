@@ -13,7 +13,9 @@ from core.db import ProcessedDB
 from core.embedding_models import get_spec
 from core.home import DataHome
 from core.training import TrainResult, fit_balanced
-from tests.media_factory import make_video
+from core.export import ExportSettings, export_marker
+from tests.media_factory import make_video, tone_burst_track
+from ui.export_panel import ExportPanel
 from ui.scan_workbench import ScanWorkbench
 from ui.timeline import Timeline
 
@@ -34,6 +36,7 @@ class StandInMainWindow(QMainWindow):
         self.timeline.set_duration(120.0)
         self.setCentralWidget(self.timeline)
         self.menu_scan = self.menuBar().addMenu("&Scan")
+        self.export_panel = ExportPanel()
         self.seeks: list[float] = []
         self.errors: list[str] = []
         self.tasks: list[str] = []
@@ -134,6 +137,15 @@ def test_picking_a_region_row_seeks_and_disabling_greys_it_on_the_timeline(qtbot
     assert window.seeks[-1] == 40.0
     qtbot.keyClick(table, Qt.Key_Delete)
     assert [r.disabled for r in window.timeline.scan_regions()] == [False, True]
+
+
+def test_export_estimate_follows_the_export_panel_clip_length(window, bench, db):
+    db.save_scan_results("film.mp4", "default", "MEL", [(10.0, 30.0, 0.9)])
+    window.load(Path("/videos/film.mp4"))
+    bench.panel.spn_spread.setValue(4.0)
+    assert bench.panel.btn_export.text() == "Export Scan Results (4 clips)"  # 8 s clips: 10, 14, 18, 22
+    window.export_panel.length_spin.setValue(16.0)
+    assert bench.panel.btn_export.text() == "Export Scan Results (2 clips)"
 
 
 def test_scan_without_a_video_explains(window, bench):
@@ -263,3 +275,53 @@ def test_unloading_the_video_clears_the_panel(window, bench, db):
     window.load(None)
     assert bench.panel.tabs.count() == 0
     assert window.timeline.scan_regions() == []
+
+
+# --- the whole loop ----------------------------------------------------------------------------------
+
+def train_through_dialog(qtbot, bench):
+    bench.act_train.trigger()
+    dialog = bench.train_dialog
+    qtbot.waitUntil(lambda: not dialog._stats_timer.isActive())
+    qtbot.mouseClick(dialog.btn_train, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.is_training(), timeout=120_000)
+    assert "Cross-validated" in dialog.lbl_result.text(), dialog.lbl_result.text()
+    return dialog
+
+
+def test_export_train_scan_review_negatives_retrain_compare(qtbot, tmp_path, window, bench, db):
+    events = [6.0, 22.0, 38.0, 70.0, 100.0]
+    video = make_video(tmp_path / "film.mp4", 120.0, audio=tone_burst_track(120.0, events), size=(64, 48), fps=5)
+    settings = ExportSettings(name="door", export_folder=tmp_path / "mp4_Door", length=8.0)
+    for event in events[:3]:  # the user cut three; the scan should find the other two
+        export_marker(db, video, event - 3.0, settings)
+    window.playlist = [video]
+    window.load(video)
+
+    dialog = train_through_dialog(qtbot, bench)
+    assert dialog.cmb_positive.currentText() == "mp4_Door"
+    assert bench.controls.classifier_name() == "mp4_Door"
+
+    qtbot.mouseClick(bench.controls.btn_scan_all, Qt.LeftButton)
+    wait_idle(qtbot, bench)
+    found = bench.panel.current_regions()
+    assert any(r.start <= 70.3 and r.end >= 70.3 for r in found), found
+    assert window.timeline.scan_regions()
+
+    # a false positive: mark it, its windows become hard negatives of the MEL model
+    table = bench.panel._current_table()
+    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=table.visualItemRect(table.item(0, 2)).center())
+    qtbot.mouseClick(bench.panel.btn_negative, Qt.LeftButton)
+    negatives = db.get_hard_negatives("default")
+    assert negatives and {n["source_model"] for n in negatives} == {"MEL"}
+
+    dialog = train_through_dialog(qtbot, bench)
+    assert "<b>%d</b> hard negatives" % len(negatives) in dialog.lbl_stats.text()
+    assert bench.controls.cmb_version.count() == 2
+    qtbot.mouseClick(bench.controls.btn_scan, Qt.LeftButton)
+    wait_idle(qtbot, bench)
+
+    combo = bench.panel._current_tab().cmb_version
+    assert combo.isVisible() and combo.count() == 2
+    combo.setCurrentIndex(1)  # compare with the first scan
+    assert [r.id for r in bench.panel.current_regions()] == [r.id for r in found]
