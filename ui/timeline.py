@@ -23,9 +23,9 @@ MIN_VIEW_SECONDS = 2.0
 SCORE_BUCKETS = 16
 NICE_TICK_STEPS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
 
-RULER_H = 18
-MARKER_LANE_H = 18
-REGION_LANE_H = 26
+RULER_H = 20
+MARKER_LANE_H = 24
+REGION_LANE_H = 40
 
 BACKGROUND = QColor("#1b1d21")
 LANE = QColor("#24272d")
@@ -184,7 +184,7 @@ class Timeline(QWidget):
 
     # ---- geometry ------------------------------------------------------------------------------
     def sizeHint(self) -> QSize:
-        return QSize(800, RULER_H + MARKER_LANE_H + REGION_LANE_H + 16)
+        return QSize(800, RULER_H + MARKER_LANE_H + REGION_LANE_H + 24)
 
     def _track_rect(self) -> QRectF:
         return QRectF(8, 0, max(1, self.width() - 16), self.height())
@@ -257,11 +257,13 @@ class Timeline(QWidget):
         font.setPointSizeF(7.5)
         painter.setFont(font)
         precise = step < 1
+        label_room = painter.fontMetrics().horizontalAdvance("0:00:00.00")
         for t, x in zip(ticks, self._x_of(ticks)):
             painter.setPen(TICK)
             painter.drawLine(QLineF(x, RULER_H - 5, x, self.height()))
-            painter.setPen(RULER_TEXT)
-            painter.drawText(QPointF(x + 3, RULER_H - 6), format_time(float(t), precise=precise))
+            if x + label_room <= self.width():
+                painter.setPen(RULER_TEXT)
+                painter.drawText(QPointF(x + 3, RULER_H - 7), format_time(float(t), precise=precise))
 
     def _paint_export_highlight(self, painter: QPainter) -> None:
         starts, length = self._highlight

@@ -1,0 +1,210 @@
+"""Export controls: what `E` writes (names, folder, format, size, length, count, spread, portrait crop)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+    QPushButton, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget,
+)
+
+from core.errors import FoleycutError
+from core.export import FORMATS, PORTRAIT_RATIOS, ExportSettings
+
+NO_PORTRAIT = "none"
+SETTINGS_GROUP = "export"
+
+
+def preview_starts(cursor: float, duration: float, settings: ExportSettings) -> list[float]:
+    """Where the clips of `E` would start, for the timeline band (export snaps them to frames)."""
+    last = max(0.0, duration - settings.length)
+    return sorted({min(cursor + i * settings.spread, last) for i in range(settings.count)})
+
+
+class ExportPanel(QWidget):
+    settings_changed = Signal()
+    export_requested = Signal()
+    overwrite_cancelled = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("exportPanel")
+
+        self.folder_edit = QLineEdit(self)
+        self.folder_edit.setPlaceholderText("Choose where clips go…")
+        self.browse_button = QToolButton(self)
+        self.browse_button.setText("Browse…")
+        self.browse_button.clicked.connect(self._browse)
+        self.name_edit = QLineEdit("clip", self)
+        self.label_edit = QLineEdit(self)
+        self.label_edit.setPlaceholderText("e.g. door_slam")
+        self.category_edit = QLineEdit(self)
+        self.category_edit.setPlaceholderText("e.g. doors")
+
+        self.format_combo = QComboBox(self)
+        self.format_combo.addItems(FORMATS)
+        self.short_side_spin = QSpinBox(self)
+        self.short_side_spin.setRange(0, 4320)
+        self.short_side_spin.setSingleStep(16)
+        self.short_side_spin.setSpecialValueText("original")
+        self.short_side_spin.setSuffix(" px")
+        self.length_spin = self._seconds_spin(0.5, 120.0, 8.0)
+        self.count_spin = QSpinBox(self)
+        self.count_spin.setRange(1, 100)
+        self.spread_spin = self._seconds_spin(0.04, 60.0, 1.0)
+        self.portrait_combo = QComboBox(self)
+        self.portrait_combo.addItems([NO_PORTRAIT, *PORTRAIT_RATIOS])
+        self.portrait_center_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.portrait_center_slider.setRange(0, 100)
+        self.portrait_center_slider.setValue(50)
+        self.portrait_center_slider.setToolTip("Horizontal centre of the portrait crop")
+
+        self.destination_label = QLabel("No video loaded", self)
+        self.destination_label.setObjectName("destinationLabel")
+        self.overwrite_label = QLabel(self)
+        self.overwrite_label.setObjectName("overwriteLabel")
+        self.overwrite_label.setWordWrap(True)
+        self.overwrite_label.hide()
+        self.export_button = QPushButton("Export at cursor  (E)", self)
+        self.export_button.setObjectName("exportButton")
+        self.export_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.export_button.clicked.connect(self.export_requested)
+
+        self._build_layout()
+        for signal in (self.folder_edit.textChanged, self.name_edit.textChanged, self.format_combo.currentIndexChanged,
+                       self.short_side_spin.valueChanged, self.length_spin.valueChanged,
+                       self.count_spin.valueChanged, self.spread_spin.valueChanged,
+                       self.portrait_combo.currentIndexChanged, self.portrait_center_slider.valueChanged):
+            signal.connect(self.settings_changed)
+        self.portrait_combo.currentTextChanged.connect(self._enable_portrait_center)
+        self.count_spin.valueChanged.connect(lambda count: self.spread_spin.setEnabled(count > 1))
+        self._enable_portrait_center(self.portrait_combo.currentText())
+        self.spread_spin.setEnabled(False)
+
+    def _seconds_spin(self, low: float, high: float, value: float) -> QDoubleSpinBox:
+        spin = QDoubleSpinBox(self)
+        spin.setRange(low, high)
+        spin.setDecimals(2)
+        spin.setSingleStep(0.5)
+        spin.setSuffix(" s")
+        spin.setValue(value)
+        return spin
+
+    def _build_layout(self) -> None:
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder_edit, 1)
+        folder_row.addWidget(self.browse_button)
+
+        destination = self._form("Destination")
+        destination.layout().addRow("Folder", folder_row)
+        destination.layout().addRow("Name", self.name_edit)
+        destination.layout().addRow("Label", self.label_edit)
+        destination.layout().addRow("Category", self.category_edit)
+        destination.layout().addRow("", self.destination_label)
+
+        clips = self._form("Clips")
+        clips.layout().addRow("Length", self.length_spin)
+        clips.layout().addRow("Count", self.count_spin)
+        clips.layout().addRow("Spread", self.spread_spin)
+
+        picture = self._form("Picture")
+        picture.layout().addRow("Format", self.format_combo)
+        picture.layout().addRow("Short side", self.short_side_spin)
+        picture.layout().addRow("Portrait crop", self.portrait_combo)
+        picture.layout().addRow("Crop centre", self.portrait_center_slider)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(10)
+        for group in (destination, clips, picture):
+            layout.addWidget(group)
+        layout.addWidget(self.overwrite_label)
+        layout.addWidget(self.export_button)
+        layout.addStretch(1)
+
+    def _form(self, title: str) -> QGroupBox:
+        group = QGroupBox(title, self)
+        form = QFormLayout(group)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        return group
+
+    def _enable_portrait_center(self, portrait: str) -> None:
+        self.portrait_center_slider.setEnabled(portrait != NO_PORTRAIT)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export folder", self.folder_edit.text() or str(Path.home()))
+        if folder:
+            self.folder_edit.setText(folder)
+
+    # ---- values --------------------------------------------------------------------------------
+    def export_folder(self) -> Path | None:
+        text = self.folder_edit.text().strip()
+        return Path(text).expanduser().resolve() if text else None
+
+    def settings(self) -> ExportSettings:
+        """The settings `E` would use now; FoleycutError names what is missing or wrong."""
+        folder = self.export_folder()
+        if folder is None:
+            raise FoleycutError("No export folder chosen: pick one under Destination → Folder, then press E again.")
+        portrait = self.portrait_combo.currentText()
+        settings = ExportSettings(
+            name=self.name_edit.text().strip(), export_folder=folder,
+            label=self.label_edit.text().strip(), category=self.category_edit.text().strip(),
+            fmt=self.format_combo.currentText(), short_side=self.short_side_spin.value() or None,
+            length=self.length_spin.value(), count=self.count_spin.value(), spread=self.spread_spin.value(),
+            portrait=None if portrait == NO_PORTRAIT else portrait,
+            portrait_center=self.portrait_center_slider.value() / 100.0)
+        settings.check()
+        return settings
+
+    def highlight_settings(self) -> ExportSettings:
+        """Length, count and spread for the timeline preview, valid even before a folder is chosen."""
+        return ExportSettings(name="preview", export_folder=Path(), length=self.length_spin.value(),
+                              count=self.count_spin.value(), spread=self.spread_spin.value())
+
+    def set_destination_info(self, text: str) -> None:
+        self.destination_label.setText(text)
+
+    def set_overwrite_target(self, description: str | None) -> None:
+        """Show (or clear) the overwrite-mode banner: the next `E` replaces that marker's clips."""
+        self.overwrite_label.setVisible(description is not None)
+        self.overwrite_label.setText(f"Overwrite mode: E re-exports the marker at {description} in place "
+                                     "(Esc leaves overwrite mode)" if description else "")
+
+    def set_busy(self, busy: bool) -> None:
+        self.export_button.setEnabled(not busy)
+
+    # ---- persistence ---------------------------------------------------------------------------
+    def save_state(self, settings: QSettings) -> None:
+        settings.beginGroup(SETTINGS_GROUP)
+        for key, value in self._state().items():
+            settings.setValue(key, value)
+        settings.endGroup()
+
+    def restore_state(self, settings: QSettings) -> None:
+        settings.beginGroup(SETTINGS_GROUP)
+        for key, value in self._state().items():
+            stored = settings.value(key, value, type=type(value))
+            self._apply(key, stored)
+        settings.endGroup()
+
+    def _state(self) -> dict:
+        return {
+            "folder": self.folder_edit.text(), "name": self.name_edit.text(), "label": self.label_edit.text(),
+            "category": self.category_edit.text(), "format": self.format_combo.currentText(),
+            "short_side": self.short_side_spin.value(), "length": self.length_spin.value(),
+            "count": self.count_spin.value(), "spread": self.spread_spin.value(),
+            "portrait": self.portrait_combo.currentText(), "portrait_center": self.portrait_center_slider.value(),
+        }
+
+    def _apply(self, key: str, value) -> None:
+        setters = {
+            "folder": self.folder_edit.setText, "name": self.name_edit.setText, "label": self.label_edit.setText,
+            "category": self.category_edit.setText, "format": self.format_combo.setCurrentText,
+            "short_side": self.short_side_spin.setValue, "length": self.length_spin.setValue,
+            "count": self.count_spin.setValue, "spread": self.spread_spin.setValue,
+            "portrait": self.portrait_combo.setCurrentText, "portrait_center": self.portrait_center_slider.setValue,
+        }
+        setters[key](value)

@@ -1,0 +1,480 @@
+"""The main window: player and timeline in the middle, playlist and export controls docked beside them.
+
+Public surface other parts build on (the scan tools add their dock and Scan-menu actions through it):
+`db`, `home`, `profile` + `profile_changed`, `current_video` + `video_loaded`, `playlist_paths()`,
+`timeline`, `player`, `export_panel`, `menu_scan`, `seek()`, `show_task()`, `show_error()`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QThreadPool, Signal
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import (
+    QApplication, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QScrollArea,
+    QToolButton, QVBoxLayout, QWidget,
+)
+
+from core import layout
+from core.errors import FoleycutError
+from core.export import delete_marker, export_marker
+from core.home import DataHome
+from core.probe import MediaInfo, probe
+from ui.background import BackgroundTask, run_in_background
+from ui.changelog_dialog import show_full_changelog
+from ui.export_panel import ExportPanel, preview_starts
+from ui.player import Player
+from ui.playlist import VIDEO_SUFFIXES, Playlist
+from ui.profiles import ProfileSelector
+from ui.shortcuts import ShortcutRouter, ShortcutsDialog
+from ui.timeline import Timeline, TimelineMarker, format_time
+
+STATUS_MESSAGE_MS = 8000
+SHUTDOWN_WAIT_MS = 10_000
+MARKER_EPSILON = 1e-3
+
+
+class TaskIndicator(QWidget):
+    """Status-bar progress of the most recent long task, with its cancel button."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.label = QLabel(self)
+        self.bar = QProgressBar(self)
+        self.bar.setRange(0, 1000)
+        self.bar.setFixedWidth(200)
+        self.bar.setTextVisible(False)
+        self.cancel_button = QToolButton(self)
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.clicked.connect(self._cancel)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 4, 0)
+        row.addWidget(self.label)
+        row.addWidget(self.bar)
+        row.addWidget(self.cancel_button)
+        self._task: BackgroundTask | None = None
+        self.hide()
+
+    def track(self, task: BackgroundTask, label: str) -> None:
+        self._task = task
+        self.label.setText(label)
+        self.bar.setValue(0)
+        self.cancel_button.setEnabled(True)
+        self.show()
+        task.progressed.connect(lambda fraction, message: self._progress(task, fraction, message))
+        task.finished.connect(lambda: self._finished(task))
+
+    def _progress(self, task: BackgroundTask, fraction: float, message: str) -> None:
+        if task is self._task:
+            self.bar.setValue(round(fraction * 1000))
+            self.bar.setToolTip(message)
+
+    def _finished(self, task: BackgroundTask) -> None:
+        if task is self._task:
+            self._task = None
+            self.hide()
+
+    def _cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self.cancel_button.setEnabled(False)
+            self.label.setText("Cancelling…")
+
+
+class MainWindow(QMainWindow):
+    profile_changed = Signal(str)
+    video_loaded = Signal(object)  # Path
+
+    def __init__(self, home: DataHome, db, settings: QSettings):
+        super().__init__()
+        self.home = home
+        self.db = db
+        self.settings = settings
+        self._media: MediaInfo | None = None
+        self._overwrite: TimelineMarker | None = None
+        self._export_task: BackgroundTask | None = None
+        self.setWindowTitle("Foleycut")
+        self.setObjectName("mainWindow")
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
+
+        self.player = Player(self)
+        self.timeline = Timeline(self)
+        self.playlist = Playlist(db, self)
+        self.export_panel = ExportPanel(self)
+        self.profiles = ProfileSelector(settings, self)
+        self.task_indicator = TaskIndicator(self)
+
+        self._build_central()
+        self._build_docks()
+        self._build_menus()
+        self._build_toolbar()
+        self.statusBar().addPermanentWidget(self.task_indicator)
+        self._connect()
+        self._router = ShortcutRouter(self, self._shortcut_handlers())
+        QApplication.instance().installEventFilter(self._router)
+        self._restore_state()
+
+    # ---- public surface ------------------------------------------------------------------------
+    @property
+    def profile(self) -> str:
+        return self.profiles.current()
+
+    @property
+    def current_video(self) -> Path | None:
+        return self.player.path()
+
+    def playlist_paths(self) -> list[Path]:
+        return self.playlist.paths()
+
+    def seek(self, seconds: float) -> None:
+        self.player.seek(seconds)
+
+    def show_task(self, task: BackgroundTask, label: str) -> None:
+        """Progress and a cancel button in the status bar for a task started with run_in_background."""
+        self.task_indicator.track(task, label)
+
+    def show_error(self, message: str) -> None:
+        self.statusBar().showMessage(message, STATUS_MESSAGE_MS)
+        QMessageBox.warning(self, "Foleycut", message)
+
+    def show_message(self, message: str) -> None:
+        self.statusBar().showMessage(message, STATUS_MESSAGE_MS)
+
+    # ---- construction --------------------------------------------------------------------------
+    def _build_central(self) -> None:
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.player, 1)
+        column.addWidget(self.timeline)
+        self.setCentralWidget(central)
+
+    def _build_docks(self) -> None:
+        self.playlist_dock = self._dock("Playlist", "playlistDock", self.playlist, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.playlist.setMinimumWidth(280)
+        scroller = QScrollArea(self)
+        scroller.setWidget(self.export_panel)
+        scroller.setWidgetResizable(True)
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroller.setMinimumWidth(self.export_panel.sizeHint().width() + 24)
+        self.export_dock = self._dock("Export", "exportDock", scroller, Qt.DockWidgetArea.RightDockWidgetArea)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, text: str, slot, shortcut_label: str = "", checkable: bool = False) -> QAction:
+        """A menu action; `shortcut_label` is only displayed, the keys themselves go through ShortcutRouter."""
+        action = QAction(f"{text}\t{shortcut_label}" if shortcut_label else text, self)
+        action.setCheckable(checkable)
+        (action.toggled if checkable else action.triggered).connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.open_action = self._action("&Open videos…", self.open_files)
+        self.open_action.setShortcut("Ctrl+O")
+        file_menu.addAction(self.open_action)
+        file_menu.addAction(self._action("Add &folder…", self.open_folder))
+        file_menu.addAction(self._action("&Next file", self.next_file, "N"))
+        file_menu.addSeparator()
+        quit_action = self._action("&Quit", self.close)
+        quit_action.setShortcut("Ctrl+Q")
+        file_menu.addAction(quit_action)
+
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addAction(self._action("&Export at cursor", self.export_at_cursor, "E"))
+        edit_menu.addAction(self._action("Leave &overwrite mode", self.leave_overwrite_mode, "Esc"))
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.playlist.hide_action(self))
+
+        self.menu_scan = bar.addMenu("&Scan")
+
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(self.playlist_dock.toggleViewAction())
+        view_menu.addAction(self.export_dock.toggleViewAction())
+        view_menu.addSeparator()
+        self.review_action = self._action("&Review mode", self.timeline.set_review_mode, checkable=True)
+        self.review_action.setToolTip("Review mode: the timeline shows scan regions only")
+        view_menu.addAction(self.review_action)
+        self.show_hidden_action = self._action("Show &hidden files", self.playlist.set_show_hidden, checkable=True)
+        view_menu.addAction(self.show_hidden_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self._action("Next &marker", lambda: self.jump_to_marker(+1), "M"))
+        view_menu.addAction(self._action("&Previous marker", lambda: self.jump_to_marker(-1), "Shift+M"))
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, "? / F1"))
+        help_menu.addAction(self._action("&What's new", lambda: show_full_changelog(self)))
+        help_menu.addAction(self._action("&About Foleycut", self._about))
+
+    def _build_toolbar(self) -> None:
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.addAction(self.open_action)
+        toolbar.addSeparator()
+        toolbar.addWidget(QLabel("Profile", self))
+        toolbar.addWidget(self.profiles)
+        toolbar.addSeparator()
+        toolbar.addAction(self.review_action)
+
+    def _connect(self) -> None:
+        self.player.position_changed.connect(self._on_position)
+        self.timeline.seek_requested.connect(self.player.seek)
+        self.timeline.marker_overwrite_requested.connect(self.enter_overwrite_mode)
+        self.timeline.marker_delete_requested.connect(self.delete_marker)
+        self.playlist.file_activated.connect(self.load_video)
+        self.export_panel.export_requested.connect(self.export_at_cursor)
+        self.export_panel.settings_changed.connect(self._refresh_highlight)
+        self.export_panel.folder_edit.editingFinished.connect(self._refresh_destination)
+        self.export_panel.folder_edit.textChanged.connect(self._refresh_destination)
+        self.profiles.profile_changed.connect(self._on_profile_changed)
+
+    def _shortcut_handlers(self) -> dict:
+        return {
+            "play_pause": self.player.toggle_play,
+            "frame_back": lambda: self.player.step_frames(-1),
+            "frame_forward": lambda: self.player.step_frames(1),
+            "second_back": lambda: self.player.step_seconds(-1.0),
+            "second_forward": lambda: self.player.step_seconds(1.0),
+            "export": self.export_at_cursor,
+            "next_marker": lambda: self.jump_to_marker(+1),
+            "previous_marker": lambda: self.jump_to_marker(-1),
+            "next_file": self.next_file,
+            "cancel_overwrite": self.leave_overwrite_mode,
+            "help": self.show_shortcuts,
+        }
+
+    # ---- files ---------------------------------------------------------------------------------
+    def open_files(self) -> None:
+        patterns = " ".join(f"*{suffix}" for suffix in sorted(VIDEO_SUFFIXES))
+        files, _ = QFileDialog.getOpenFileNames(self, "Open videos", self._last_dir(), f"Videos ({patterns});;All files (*)")
+        self.add_to_playlist([Path(f) for f in files])
+
+    def open_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add the videos of a folder", self._last_dir())
+        if folder:
+            self.add_to_playlist([Path(folder)])
+
+    def _last_dir(self) -> str:
+        return self.settings.value("session/last_dir", str(Path.home()), type=str)
+
+    def add_to_playlist(self, paths: list[Path]) -> None:
+        if not paths:
+            return
+        self.settings.setValue("session/last_dir", str(paths[0].parent if paths[0].is_file() else paths[0]))
+        added = self.playlist.add_paths(paths)
+        self.playlist.set_clip_counts(self.db.get_clip_counts(self.profile))
+        if added and self.current_video is None:
+            self.load_video(added[0])
+
+    def load_video(self, path: Path) -> None:
+        """Open a video: probe it, show it, and recompute its markers, vid folder and counter."""
+        try:
+            media = probe(path)
+        except FoleycutError as exc:
+            self.show_error(str(exc))
+            return
+        self.leave_overwrite_mode()
+        self._media = media
+        self.player.load(media.path, media.duration, float(media.fps) if media.fps else None)
+        self.timeline.set_duration(media.duration)
+        self.timeline.set_cursor(0.0)
+        self.playlist.set_current(media.path)
+        self.setWindowTitle(f"{media.path.name} — Foleycut")
+        self._refresh_markers()
+        self._refresh_destination()
+        self._refresh_highlight()
+        self.video_loaded.emit(media.path)
+
+    def next_file(self) -> None:
+        path = self.playlist.next_path()
+        if path is None:
+            self.show_message("This is the last file in the playlist.")
+        else:
+            self.load_video(path)
+
+    # ---- position ------------------------------------------------------------------------------
+    def _on_position(self, seconds: float) -> None:
+        self.timeline.set_cursor(seconds)
+        self._refresh_highlight()
+
+    def jump_to_marker(self, direction: int) -> None:
+        now = self.player.position()
+        times = [m.time for m in self.timeline.markers()]
+        if direction > 0:
+            target = next((t for t in times if t > now + MARKER_EPSILON), None)
+        else:
+            target = next((t for t in reversed(times) if t < now - MARKER_EPSILON), None)
+        if target is None:
+            self.show_message("No further marker in this direction.")
+        else:
+            self.player.seek(target)
+
+    # ---- export --------------------------------------------------------------------------------
+    def export_at_cursor(self) -> None:
+        """`E`: export the clips at the cursor in the background; in overwrite mode, redo that marker."""
+        video = self.current_video
+        if video is None:
+            self.show_error("No video loaded: open one (File → Open videos…) before exporting.")
+            return
+        if self._export_task is not None:
+            self.show_message("An export is still running: wait for it or cancel it in the status bar.")
+            return
+        try:
+            settings = self.export_panel.settings()
+        except FoleycutError as exc:
+            self.show_error(str(exc))
+            return
+        overwrite = self._overwrite
+        if overwrite is not None and Path(overwrite.export_folder) != settings.export_folder:
+            self.show_error(f"The marker being overwritten lives in {overwrite.export_folder}: set that export "
+                            "folder again, or press Esc to leave overwrite mode.")
+            return
+        marker_time = overwrite.time if overwrite else self.player.position()
+        profile, db = self.profile, self.db
+
+        def work(progress, cancel):
+            return export_marker(db, video, marker_time, settings, profile, overwrite=overwrite is not None,
+                                 progress=progress, cancel=cancel)
+
+        self.export_panel.set_busy(True)
+        self._export_task = run_in_background(
+            work, on_success=self._on_exported, on_failure=self.show_error,
+            on_cancelled=lambda: self.show_message("Export cancelled: nothing was written."),
+            on_finished=self._on_export_finished)
+        self.show_task(self._export_task, f"Exporting at {format_time(marker_time)}…")
+
+    def _on_exported(self, clips) -> None:
+        self.leave_overwrite_mode()
+        self._refresh_markers()
+        self._refresh_destination()
+        if clips:
+            self.show_message(f"Exported {len(clips)} clip(s) to {clips[0].path.parent}")
+
+    def _on_export_finished(self) -> None:
+        self._export_task = None
+        self.export_panel.set_busy(False)
+
+    def enter_overwrite_mode(self, marker_time: float, export_folder: str) -> None:
+        marker = next((m for m in self.timeline.markers()
+                       if m.time == marker_time and m.export_folder == export_folder), None)
+        if marker is None:
+            return
+        self._overwrite = marker
+        self.timeline.set_overwrite_marker(marker)
+        self.export_panel.set_overwrite_target(f"{format_time(marker_time)} ({marker.clip_count} clip(s))")
+        self.player.seek(marker_time)
+
+    def leave_overwrite_mode(self) -> None:
+        self._overwrite = None
+        self.timeline.set_overwrite_marker(None)
+        self.export_panel.set_overwrite_target(None)
+
+    def delete_marker(self, marker_time: float, export_folder: str) -> None:
+        video = self.current_video
+        if video is None:
+            return
+        answer = QMessageBox.question(
+            self, "Delete marker",
+            f"Delete the clips exported at {format_time(marker_time)} into {export_folder}?\n"
+            "Their files are removed from disk.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            removed = delete_marker(self.db, video.name, self.profile, marker_time, Path(export_folder))
+        except FoleycutError as exc:
+            self.show_error(str(exc))
+            return
+        if self._overwrite is not None and self._overwrite.time == marker_time:
+            self.leave_overwrite_mode()
+        self._refresh_markers()
+        self._refresh_destination()
+        self.show_message(f"Deleted {removed} clip(s) of the marker at {format_time(marker_time)}.")
+
+    # ---- refreshes -----------------------------------------------------------------------------
+    def _refresh_markers(self) -> None:
+        video = self.current_video
+        markers = [] if video is None else [
+            TimelineMarker(m["marker_time"], m["export_folder"], len(m["clips"]))
+            for m in self.db.get_markers(video.name, self.profile)]
+        self.timeline.set_markers(markers)
+        self.playlist.set_clip_counts(self.db.get_clip_counts(self.profile))
+
+    def _refresh_destination(self) -> None:
+        """Show where the next `E` writes: the video's vid folder and its next counter."""
+        video, folder = self.current_video, self.export_panel.export_folder()
+        if video is None or folder is None:
+            self.export_panel.set_destination_info("Choose a video and an export folder")
+            return
+        vid_folder = layout.vid_folder_path(self.db, video.name, self.profile, folder)
+        counter = layout.next_counter(self.db, vid_folder)
+        self.export_panel.set_destination_info(f"→ {vid_folder.name}, next {counter:03d}")
+
+    def _refresh_highlight(self) -> None:
+        if self._media is None:
+            self.timeline.set_export_highlight([], 0.0)
+            return
+        settings = self.export_panel.highlight_settings()
+        starts = preview_starts(self.player.position(), self._media.duration, settings)
+        self.timeline.set_export_highlight(starts, settings.length)
+
+    def _on_profile_changed(self, profile: str) -> None:
+        self.leave_overwrite_mode()
+        self._refresh_markers()
+        self._refresh_destination()
+        self.show_message(f"Profile “{profile}”: its own markers and clip counts.")
+        self.profile_changed.emit(profile)
+
+    # ---- dialogs -------------------------------------------------------------------------------
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self).exec()
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About Foleycut",
+                          "<b>Foleycut</b><br>Cut sound-event clips from video, train a classifier on them, "
+                          f"and scan for more.<br><br>Data home: {self.home.root}")
+
+    # ---- persistence ---------------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        self.resize(1440, 900)
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        self.export_panel.restore_state(self.settings)
+        self.review_action.setChecked(self.settings.value("view/review_mode", False, type=bool))
+        self.show_hidden_action.setChecked(self.settings.value("view/show_hidden", False, type=bool))
+        paths = [Path(p) for p in self.settings.value("session/playlist", [], type=list) or []]
+        self.playlist.add_paths([p for p in paths if p.is_file()])
+        self.playlist.set_clip_counts(self.db.get_clip_counts(self.profile))
+        last = self.settings.value("session/current_video", "", type=str)
+        if last and Path(last).is_file():
+            self.load_video(Path(last))
+
+    def save_state(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.export_panel.save_state(self.settings)
+        self.settings.setValue("view/review_mode", self.review_action.isChecked())
+        self.settings.setValue("view/show_hidden", self.show_hidden_action.isChecked())
+        self.settings.setValue("session/playlist", [str(p) for p in self.playlist.all_paths()])
+        self.settings.setValue("session/current_video", str(self.current_video or ""))
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        if self._export_task is not None:
+            self._export_task.cancel()
+        # Workers write to the database: let them stop before the caller closes it.
+        QThreadPool.globalInstance().waitForDone(SHUTDOWN_WAIT_MS)
+        self.player.unload()
+        super().closeEvent(event)

@@ -1,0 +1,145 @@
+"""Video player: QMediaPlayer shown in a QVideoWidget, with a position the app can always rely on.
+
+The position and duration the rest of the app reads are kept here, seeded from probe() and moved by
+seeks and steps, and only followed from the media backend while it actually plays. So scrubbing, frame
+steps and exports behave the same on a machine (or a test run) whose backend cannot decode the file.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+from PySide6.QtMultimediaWidgets import QVideoWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStyle, QToolButton, QVBoxLayout, QWidget
+
+from ui.timeline import format_time
+
+DEFAULT_FPS = 25.0
+
+
+class Player(QWidget):
+    position_changed = Signal(float)
+    playing_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._path: Path | None = None
+        self._position = 0.0
+        self._duration = 0.0
+        self._fps = DEFAULT_FPS
+
+        self.video = QVideoWidget(self)
+        self.video.setMinimumSize(320, 180)
+        self.video.setStyleSheet("background: #000;")
+        self._audio = QAudioOutput(self)
+        self._media = QMediaPlayer(self)
+        self._media.setAudioOutput(self._audio)
+        self._media.setVideoOutput(self.video)
+        self._media.positionChanged.connect(self._follow_backend)
+        self._media.playbackStateChanged.connect(
+            lambda state: self.playing_changed.emit(state == QMediaPlayer.PlaybackState.PlayingState))
+
+        self.play_button = QToolButton(self)
+        self.play_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.play_button.setToolTip("Play / pause (Space)")
+        self.play_button.clicked.connect(self.toggle_play)
+        self.playing_changed.connect(self._show_play_state)
+        self._show_play_state(False)
+        self.time_label = QLabel(self)
+        self.time_label.setObjectName("timeLabel")
+        self.file_label = QLabel(self)
+        self.file_label.setObjectName("fileLabel")
+        self.file_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+        controls = QHBoxLayout()
+        controls.setContentsMargins(6, 4, 6, 4)
+        controls.addWidget(self.play_button)
+        controls.addWidget(self.time_label)
+        controls.addStretch(1)
+        controls.addWidget(self.file_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.video, 1)
+        layout.addLayout(controls)
+        self._show_time()
+
+    # ---- state ---------------------------------------------------------------------------------
+    def load(self, path: Path, duration: float, fps: float | None) -> None:
+        """Open `path`; duration and fps come from probe() so stepping works before playback starts."""
+        self._media.stop()
+        self._path = Path(path)
+        self._duration = max(0.0, float(duration))
+        self._fps = fps if fps and fps > 0 else DEFAULT_FPS
+        self._position = 0.0
+        self._media.setSource(QUrl.fromLocalFile(str(self._path)))
+        self.file_label.setText(self._path.name)
+        self._show_time()
+        self.position_changed.emit(0.0)
+
+    def unload(self) -> None:
+        self._media.stop()
+        self._media.setSource(QUrl())
+        self._path = None
+        self._duration = self._position = 0.0
+        self.file_label.clear()
+        self._show_time()
+
+    def path(self) -> Path | None:
+        return self._path
+
+    def position(self) -> float:
+        return self._position
+
+    def duration(self) -> float:
+        return self._duration
+
+    def fps(self) -> float:
+        return self._fps
+
+    def is_playing(self) -> bool:
+        return self._media.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+
+    # ---- transport -----------------------------------------------------------------------------
+    def seek(self, seconds: float) -> None:
+        if self._path is None:
+            return
+        self._position = min(max(0.0, float(seconds)), self._duration)
+        self._media.setPosition(round(self._position * 1000))
+        self._show_time()
+        self.position_changed.emit(self._position)
+
+    def step_frames(self, frames: int) -> None:
+        self.pause()
+        self.seek(self._position + frames / self._fps)
+
+    def step_seconds(self, seconds: float) -> None:
+        self.seek(self._position + seconds)
+
+    def toggle_play(self) -> None:
+        if self._path is None:
+            return
+        if self.is_playing():
+            self.pause()
+        else:
+            self._media.play()
+
+    def pause(self) -> None:
+        if self.is_playing():
+            self._media.pause()
+
+    def _follow_backend(self, ms: int) -> None:
+        if not self.is_playing():
+            return  # while paused our own position is the truth; the backend lags behind seeks
+        self._position = min(ms / 1000.0, self._duration)
+        self._show_time()
+        self.position_changed.emit(self._position)
+
+    def _show_time(self) -> None:
+        self.time_label.setText(f"{format_time(self._position)} / {format_time(self._duration)}")
+
+    def _show_play_state(self, playing: bool) -> None:
+        icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        self.play_button.setIcon(QIcon(self.style().standardIcon(icon)))
