@@ -1,7 +1,7 @@
 """Clip export: one press of `E` (a *marker*) becomes `count` overlapping clips of exactly `length` seconds.
 
-Clips start at `marker_time + i * spread`, snapped to the nearest frame, and are re-encoded from an
-accurate seek so each holds exactly round(length * fps) frames. Every clip is encoded to a hidden temp
+Clips start at `marker_time + i * spread`, snapped to the frame on screen at that time, and are
+re-encoded after an accurate seek so each holds exactly round(length * fps) frames. Every clip is encoded to a hidden temp
 name in its vid folder by parallel ffmpeg processes; only when all of a marker's clips encoded and
 checked out are they renamed to their final names, and each database row is added after its rename. A
 failure or a cancel removes the temp files, so no partial clip ever carries a final name and no row
@@ -160,7 +160,7 @@ def _clip_starts(media: MediaInfo, marker_time: float, settings: ExportSettings)
     if last_frame < 0:
         raise FoleycutError(f"{media.path.name} lasts {media.duration:.2f} s, shorter than one {settings.length:g} s "
                             "clip: nothing was written; choose a shorter clip length.")
-    wanted = [_nearest_frame(marker_time + i * settings.spread, fps) for i in range(settings.count)]
+    wanted = [_frame_at(marker_time + i * settings.spread, fps) for i in range(settings.count)]
     frames = list(dict.fromkeys(min(frame, last_frame) for frame in wanted))
     warnings = []
     clamped = sum(frame > last_frame for frame in wanted)
@@ -171,9 +171,11 @@ def _clip_starts(media: MediaInfo, marker_time: float, settings: ExportSettings)
     return [float(frame / fps) for frame in frames], warnings
 
 
-def _nearest_frame(seconds: float, fps: Fraction) -> int:
-    # The float's shortest decimal form is the time the user meant (2.9, not 2.899999…); ties round up.
-    return math.floor(Fraction(repr(float(seconds))) * fps + Fraction(1, 2))
+def _frame_at(seconds: float, fps: Fraction) -> int:
+    """The frame on screen at `seconds`, so a clip starts with the picture the user saw at the cursor."""
+    # The float's shortest decimal form is the time the user meant (2.9, not 2.899999…); the thousandth of
+    # a frame absorbs what rounding is left when the cursor sits exactly on a frame.
+    return math.floor(Fraction(repr(float(seconds))) * fps + Fraction(1, 1000))
 
 
 def output_geometry(width: int, height: int, portrait: str | None, center: float,
@@ -222,7 +224,7 @@ def _seconds_arg(micro: int) -> str:
 def _seek(start: float, fps: Fraction) -> tuple[list[str], str]:
     """Input-seek arguments and the trim offset after them for a clip starting at `start`."""
     # Floor to the microsecond so float rounding never lands just after the first wanted frame.
-    start_us = math.floor(Fraction(_nearest_frame(start, fps)) / fps * 1_000_000)
+    start_us = math.floor(Fraction(_frame_at(start, fps)) / fps * 1_000_000)
     preroll_us = max(0, start_us - PREROLL_US)
     return (["-ss", _seconds_arg(preroll_us)] if preroll_us else []), _seconds_arg(start_us - preroll_us)
 

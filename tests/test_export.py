@@ -94,8 +94,8 @@ def test_clip_starts_on_the_wanted_frame_and_sample(db, source, settings, marker
     assert abs(int(np.argmin(errors)) - 80) <= 1  # within a sample (of 16 kHz) of the frame's time
 
 
-def test_marker_between_frames_snaps_to_nearest(db, source, settings):
-    clip, = export_marker(db, source, 1.013, settings)
+def test_marker_between_frames_starts_with_the_frame_on_screen(db, source, settings):
+    clip, = export_marker(db, source, 1.035, settings)
     assert clip.start == pytest.approx(1.0)
     assert frame_count(clip.path) == 50
 
@@ -341,3 +341,14 @@ def test_delete_after_the_export_folder_was_removed(db, source, settings):
     shutil.rmtree(settings.export_folder)
     assert delete_marker(db, source.name, "default", 0.0, settings.export_folder) == 1
     assert db.get_clips(source.name) == []
+
+
+def test_ntsc_rate_clip(db, settings, tmp_path):
+    video = tmp_path / "ntsc.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=30000/1001:duration=5", "-f", "lavfi", "-i",
+                "sine=duration=5", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest",
+                str(video)], check=True)
+    clip, = export_marker(db, video, 45 * 1001 / 30000, settings)
+    assert clip.start == pytest.approx(1.5015)
+    assert frame_count(clip.path) == 60  # round(2 s x 29.97)
+    assert probe(clip.path).duration == pytest.approx(2.0, abs=1001 / 30000)
