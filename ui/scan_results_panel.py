@@ -91,6 +91,7 @@ class ModelTab(QWidget):
 
         self.cmb_version = QComboBox()
         self.cmb_version.setToolTip("Earlier scans of this file with this model, newest first")
+        self.cmb_version.setSizeAdjustPolicy(QComboBox.AdjustToContents)  # labels stay whole
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["Start", "End", "Score"])
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)

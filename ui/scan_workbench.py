@@ -33,6 +33,9 @@ from ui.timeline import TimelineRegion
 from ui.train_dialog import TrainDialog
 
 
+DOCK_WIDTH = 380  # px: a version label "2026-04-19 14:30 (12 regions, best: 0.95)" fits whole
+
+
 def classifier_version_label(meta, active: str) -> str:
     """'2026-04-19 14:30 · P 0.91 R 0.84 (active)' from a ClassifierVersion."""
     when = meta.created.replace("T", " ")[:16]
@@ -170,6 +173,13 @@ class ScanWorkbench(QObject):
         self.dock.setObjectName("scan_dock")  # lets QMainWindow.saveState remember where it sits
         self.dock.setWidget(dock_body)
         window.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        # A dock already on the right (export controls) would leave the region table a few rows high:
+        # stand beside it at full height instead of below it.
+        neighbour = next((d for d in window.findChildren(QDockWidget)
+                          if d is not self.dock and window.dockWidgetArea(d) == Qt.RightDockWidgetArea), None)
+        if neighbour is not None:
+            window.splitDockWidget(neighbour, self.dock, Qt.Horizontal)
+        window.resizeDocks([self.dock], [DOCK_WIDTH], Qt.Horizontal)
 
         self._relay = _FileDoneRelay(self)
         self._relay.file_done.connect(self._on_file_scanned)
