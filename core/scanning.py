@@ -16,6 +16,7 @@ from core.classifier_store import LoadedClassifier, load_classifier
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
 from core.regions import Region, fuse_windows
+from core.training import boosting_threads
 
 Progress = Callable[[float, str], None]
 FileDone = Callable[[Path, "ScanOutcome | None", "str | None"], None]
@@ -104,7 +105,8 @@ def _scan_with(db, home: DataHome, video: Path, classifier: LoadedClassifier, pr
             f"Classifier '{meta.name}' expects {expected} features but {meta.embedding_model} gives "
             f"{embeddings.vectors.shape[1]}: retrain it with the current {meta.embedding_model} model.")
     _check_cancel(cancel)
-    probabilities = classifier.estimator.predict_proba(embeddings.vectors)[:, 1]
+    with boosting_threads():
+        probabilities = classifier.estimator.predict_proba(embeddings.vectors)[:, 1]
     regions = fuse_windows(embeddings.times, probabilities, meta.window, threshold, min_length)
     timestamp = db.save_scan_results(video.name, profile, meta.embedding_model, regions,
                                      classifier=meta.name)

@@ -184,16 +184,22 @@ def _make_estimator(calibration_folds: int):
 def fit_balanced(features: np.ndarray, labels: np.ndarray):
     """A calibrated classifier fitted with each positive repeated up to the number of negatives."""
     import sklearn
-    from threadpoolctl import threadpool_limits
 
     positives = np.flatnonzero(labels == POSITIVE)
     repeats = max(1, round((len(labels) - len(positives)) / max(1, len(positives))))
     rows = np.concatenate([np.arange(len(labels)), np.repeat(positives, repeats - 1)])
     estimator = _make_estimator(min(3, len(positives)))
-    # OpenMP spinning on a busy machine slows boosting tenfold (measured): leave half the cores free.
-    with sklearn.config_context(enable_metadata_routing=True), threadpool_limits(max(1, (os.cpu_count() or 2) // 2)):
+    with sklearn.config_context(enable_metadata_routing=True), boosting_threads():
         estimator.fit(features[rows], labels[rows], groups=rows)
     return estimator
+
+
+def boosting_threads():
+    """Context limiting OpenMP to half the cores: on a busy machine its spinning threads slowed boosting
+    (fit and predict) four- to tenfold in our measurements, and the UI and decoder need the rest."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(max(1, (os.cpu_count() or 2) // 2))
 
 
 def cross_validated_metrics(data: LabelledWindows, window: float, threshold: float = 0.5,
