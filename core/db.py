@@ -136,10 +136,13 @@ def _add_legacy_move_plan(conn: sqlite3.Connection) -> None:
         )""")
 
 
-def _add_vid_folder_lookup_index(conn: sqlite3.Connection) -> None:
-    """Without it the vid-folder lookup on file load walked every clip of the export folder."""
+def _add_file_load_indexes(conn: sqlite3.Connection) -> None:
+    """Without them the vid-folder lookup on file load walked every clip of the export folder, and the
+    startup check for legacy-layout clips every clip there is."""
     conn.execute("""CREATE INDEX IF NOT EXISTS processed_by_video_folder
                     ON processed (profile, filename, export_folder, vid_folder)""")
+    conn.execute("""CREATE INDEX IF NOT EXISTS processed_in_legacy_layout ON processed (export_folder, vid_folder)
+                    WHERE vid_folder GLOB 'clip_[0-9]*'""")
 
 
 # Schema version N is reached by running _MIGRATIONS[N-1]; never edit or reorder an entry, only append.
@@ -150,7 +153,7 @@ _MIGRATIONS = (
     _add_clip_details,
     _add_indexes,
     _add_legacy_move_plan,
-    _add_vid_folder_lookup_index,
+    _add_file_load_indexes,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -555,6 +558,15 @@ class ProcessedDB:
                 """SELECT id, filename, profile, start_time, output_path, export_folder, vid_folder FROM processed
                    WHERE vid_folder GLOB 'clip_[0-9]*' ORDER BY export_folder, vid_folder, id""").fetchall()
         return [dict(row) for row in rows]
+
+    def has_legacy_layout_clips(self) -> bool:
+        with self._read() as conn:
+            return conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM processed WHERE vid_folder GLOB 'clip_[0-9]*')").fetchone()[0] == 1
+
+    def has_legacy_plan(self) -> bool:
+        with self._read() as conn:
+            return conn.execute("SELECT EXISTS (SELECT 1 FROM legacy_moves)").fetchone()[0] == 1
 
     def save_legacy_plan(self, moves: Iterable[tuple[str, str, int | None, float | None]]) -> None:
         """Record every planned move `(src, dst, processed_id, marker_time)` in one transaction."""

@@ -20,7 +20,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import Callable
 
 from core.errors import FoleycutError
 from core.layout import (ClipName, export_folder_of, lowest_free_number, next_counter, parse_clip_name,
@@ -44,10 +44,10 @@ class LegacyMigrationReport:
 
 def needs_legacy_migration(db) -> bool:
     """Whether clips still live in legacy group dirs, or an interrupted migration waits to be finished."""
-    return bool(db.get_legacy_plan() or db.get_legacy_layout_clips())
+    return db.has_legacy_plan() or db.has_legacy_layout_clips()
 
 
-def migrate_legacy_layout(db, progress: Progress | None = None, batch_size: int = 1000) -> LegacyMigrationReport:
+def migrate_legacy_layout(db, progress: Progress | None = None, batch_size: int = 2000) -> LegacyMigrationReport:
     """Move every legacy clip into its vid folder and rewrite the stored paths; resume an interrupted run."""
     report_progress = progress or (lambda fraction, message: None)
     report = LegacyMigrationReport()
@@ -60,24 +60,14 @@ def migrate_legacy_layout(db, progress: Progress | None = None, batch_size: int 
         report.backup = db.backup("before-vid-folders")
         db.save_legacy_plan(moves)
         plan = db.get_legacy_plan()
-    report.export_folders = {Path(folder) for folder in {export_folder_of(move["dst"]) for move in plan}}
+    group_dirs = {os.path.dirname(move["src"]) for move in plan}
+    report.export_folders = {Path(folder).parent for folder in group_dirs}
     _run_moves(db, [move for move in plan if not move["done"]], report, report_progress, batch_size)
     report_progress(0.99, "Removing emptied clip folders…")
-    group_dirs = {os.path.dirname(move["src"]) for move in plan}
-    # rmdir waits on the filesystem journal (half a millisecond each on some disks): overlap them.
-    with ThreadPoolExecutor(max_workers=_CLEANUP_THREADS) as pool:
-        report.removed_dirs = sum(pool.map(_remove_if_empty, group_dirs))
+    report.removed_dirs = _remove_empty_dirs(group_dirs)
     db.clear_legacy_plan()
     report_progress(1.0, f"Moved {report.moved} clip files into per-video folders.")
     return report
-
-
-def _remove_if_empty(folder: str) -> bool:
-    try:
-        os.rmdir(folder)
-    except OSError:
-        return False  # gone already, or it still holds files no clip refers to: they stay where they are
-    return True
 
 
 def _run_moves(db, pending: list[dict], report: LegacyMigrationReport, progress: Progress,
@@ -114,7 +104,7 @@ def _apply_move(src: str, dst: str) -> bool:
     try:
         _move_entry(src, dst)
     except FileNotFoundError:
-        return False  # the file was gone before the migration; its row is still pointed at the new place
+        return False  # never existed (a WebP clip without its .wav) or deleted before the migration
     return True
 
 
@@ -122,12 +112,30 @@ def _move_entry(src: str, dst: str) -> None:
     os.rename(src, dst)
 
 
+def _remove_empty_dirs(folders: set[str]) -> int:
+    """Remove the folders that are empty now; rmdir waits on the filesystem journal (half a millisecond
+    each on some disks), so a few threads overlap them."""
+    ordered = sorted(folders)
+    slices = [ordered[i::_CLEANUP_THREADS] for i in range(_CLEANUP_THREADS)]
+    with ThreadPoolExecutor(max_workers=_CLEANUP_THREADS) as pool:
+        return sum(pool.map(lambda part: sum(map(_remove_if_empty, part)), slices))
+
+
+def _remove_if_empty(folder: str) -> bool:
+    try:
+        os.rmdir(folder)
+    except OSError:
+        return False  # gone already, or it still holds files no clip refers to: they stay where they are
+    return True
+
+
 # ---------------------------------------------------------------------------------------------- planning
 
 
 def plan_legacy_moves(db) -> list[Move]:
-    """Every move the migration will make, in order; a group's clips move to the next counter of their
-    video's vid folder, groups taken in their legacy order."""
+    """Every move the migration will make, in order: each group's clips go to the next counter of their
+    video's vid folder, groups taken in their legacy order. Planned from the database alone; whether a file
+    is really there is settled when it moves."""
     groups: dict[tuple[str, str, str, str], list[dict]] = defaultdict(list)
     for clip in db.get_legacy_layout_clips():
         groups[(clip["export_folder"], clip["profile"], clip["filename"], clip["vid_folder"])].append(clip)
@@ -144,22 +152,20 @@ def _group_number(group_dir: str) -> int:
     return int(match.group(1)) if match else 0
 
 
-class _Entry(NamedTuple):
-    """A file or folder in a legacy group dir. A WebP folder and its .wav (or an .mp4) share one clip key."""
-    name: str
-    clip_key: str
-    suffix: str
-
-    @classmethod
-    def of(cls, name: str, is_dir: bool) -> "_Entry":
-        if is_dir:
-            return cls(name, name, "")
-        return cls(name, *os.path.splitext(name))
+def _clip_entries(name: str) -> tuple[str, list[str]]:
+    """A legacy clip's stem and every entry it consists of: `x.mp4`, or a WebP folder `x` with `x.wav`
+    (the clip row may name either of those two)."""
+    stem, suffix = os.path.splitext(name)
+    if suffix.lower() == ".mp4":
+        return stem, [name]
+    if suffix.lower() != ".wav":
+        stem = name
+    return stem, [stem, f"{stem}.wav"]
 
 
 class _Planner:
     """Hands out vid folders, counters and stems, remembering what the plan has already claimed.
-    Paths are plain strings here: a plan has one entry per clip file, and pathlib would dominate its cost."""
+    Paths are plain strings here: a plan has an entry per clip file, and pathlib would dominate its cost."""
 
     def __init__(self, db):
         self._db = db
@@ -173,24 +179,22 @@ class _Planner:
                    clips: list[dict]) -> list[Move]:
         vid_dir = self._vid_folder(export_folder, profile, filename)
         counter = self._take_counter(vid_dir)
-        marker_time = min(clip["start_time"] for clip in clips)
+        marker_time = min(clip["start_time"] for clip in clips)  # one export, one marker
         source_dir = os.path.join(export_folder, group_dir)
-        listing = _Listing.read(source_dir)
-        stems: dict[str, str] = {}
+        new_stems: dict[str, str] = {}
         moves: list[Move] = []
         for clip in clips:
-            own_name = os.path.basename(clip["output_path"])
-            # A clip whose file is already missing keeps its row: it is still pointed at the new place.
-            own = listing.by_name.get(own_name) or _Entry.of(own_name, is_dir=not os.path.splitext(own_name)[1])
-            if own.clip_key not in stems:
-                stems[own.clip_key] = self._claim_stem(vid_dir, own.clip_key, counter)
-            for entry in dict.fromkeys([own, *listing.by_key.get(own.clip_key, [])]):
-                src, is_own = os.path.join(source_dir, entry.name), entry.name == own.name
-                if src in self._planned_srcs and not is_own:
-                    continue  # a sibling another row of this clip already moves
+            own = os.path.basename(clip["output_path"])
+            stem, entries = _clip_entries(own)
+            if stem not in new_stems:
+                new_stems[stem] = self._claim_stem(vid_dir, stem, counter)
+            for entry in entries:
+                src = os.path.join(source_dir, entry)
+                if src in self._planned_srcs and entry != own:
+                    continue  # a part of this clip that another row already moves
                 self._planned_srcs.add(src)
-                moves.append((src, os.path.join(vid_dir, stems[own.clip_key] + entry.suffix),
-                              clip["id"] if is_own else None, marker_time))
+                dst = os.path.join(vid_dir, new_stems[stem] + entry[len(stem):])
+                moves.append((src, dst, clip["id"] if entry == own else None, marker_time))
         return moves
 
     def _vid_folder(self, export_folder: str, profile: str, filename: str) -> str:
@@ -213,33 +217,13 @@ class _Planner:
         self._counters[vid_dir] += 1
         return counter
 
-    def _claim_stem(self, vid_dir: str, key: str, counter: int) -> str:
+    def _claim_stem(self, vid_dir: str, legacy_stem: str, counter: int) -> str:
         """The new stem for a legacy clip. The counter is fresh, so only two legacy names meaning the same
         clip (`clip_003_1`, `clip_003_01`) or names that do not parse can collide: the sub moves on then."""
-        legacy = parse_clip_name(key)
-        clip = ClipName(legacy.name, counter, legacy.sub, legacy.area) if legacy else ClipName(key, counter, 1)
+        legacy = parse_clip_name(legacy_stem)
+        name, sub, area = (legacy.name, legacy.sub, legacy.area) if legacy else (legacy_stem, 1, None)
         claimed = self._claimed_stems[vid_dir]
-        while clip.stem in claimed:
-            clip = ClipName(clip.name, clip.counter, clip.sub + 1, clip.area)
-        claimed.add(clip.stem)
-        return clip.stem
-
-
-class _Listing(NamedTuple):
-    """A legacy group dir's entries by name and by the clip they belong to."""
-    by_name: dict[str, _Entry]
-    by_key: dict[str, list[_Entry]]
-
-    @classmethod
-    def read(cls, folder: str) -> "_Listing":
-        by_name: dict[str, _Entry] = {}
-        try:
-            with os.scandir(folder) as items:
-                for item in items:
-                    by_name[item.name] = _Entry.of(item.name, item.is_dir(follow_symlinks=False))
-        except FileNotFoundError:
-            pass  # the whole group dir is gone: its rows are still rewritten
-        by_key: dict[str, list[_Entry]] = defaultdict(list)
-        for name in sorted(by_name):
-            by_key[by_name[name].clip_key].append(by_name[name])
-        return cls(by_name, by_key)
+        while (stem := ClipName(name, counter, sub, area).stem) in claimed:
+            sub += 1
+        claimed.add(stem)
+        return stem
