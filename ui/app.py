@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from core.home import APP_NAME, DataHome
 from ui.changelog_dialog import show_changelog_if_new
 from ui.main_window import MainWindow
+from ui.scan_workbench import ScanWorkbench
 from ui.startup import open_database, run_legacy_migration, ui_settings
 from ui.style import apply_style
 
@@ -29,6 +30,8 @@ def run_app() -> int:
             QMessageBox.warning(None, "Foleycut: export layout update",
                                 f"{error}\nNothing was lost; the update resumes at the next start.")
         window = MainWindow(home, db, settings)
+        ScanWorkbench(window)
+        window.restore_layout()
         window.show()
         QTimer.singleShot(0, lambda: show_changelog_if_new(settings, window))
         return app.exec()

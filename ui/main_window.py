@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QThreadPool, Signal
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QScrollArea,
     QToolButton, QVBoxLayout, QWidget,
@@ -26,7 +26,7 @@ from ui.export_panel import ExportPanel, preview_starts
 from ui.player import Player
 from ui.playlist import VIDEO_SUFFIXES, Playlist
 from ui.profiles import ProfileSelector
-from ui.shortcuts import ShortcutRouter, ShortcutsDialog
+from ui.shortcuts import ShortcutRouter, ShortcutsDialog, is_text_entry
 from ui.timeline import Timeline, TimelineMarker, format_time
 
 STATUS_MESSAGE_MS = 8000
@@ -442,14 +442,17 @@ class MainWindow(QMainWindow):
                           f"and scan for more.<br><br>Data home: {self.home.root}")
 
     # ---- persistence ---------------------------------------------------------------------------
-    def _restore_state(self) -> None:
-        self.resize(1440, 900)
+    def restore_layout(self) -> None:
+        """Size, position and dock layout as last left; call once every dock (the scan tools' too) is added."""
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
         state = self.settings.value("window/state")
         if state is not None:
             self.restoreState(state)
+
+    def _restore_state(self) -> None:
+        self.resize(1440, 900)
         self.export_panel.restore_state(self.settings)
         self.review_action.setChecked(self.settings.value("view/review_mode", False, type=bool))
         self.show_hidden_action.setChecked(self.settings.value("view/show_hidden", False, type=bool))
@@ -469,6 +472,11 @@ class MainWindow(QMainWindow):
         self.settings.setValue("session/playlist", [str(p) for p in self.playlist.all_paths()])
         self.settings.setValue("session/current_video", str(self.current_video or ""))
         self.settings.sync()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if is_text_entry(self.focusWidget()) or self.focusWidget() is None:
+            self.timeline.setFocus()  # single-key shortcuts work from the start, not typed into a field
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()

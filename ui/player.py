@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QIcon
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStyle, QToolButton, QVBoxLayout, QWidget
@@ -32,6 +31,7 @@ class Player(QWidget):
 
         self.video = QVideoWidget(self)
         self.video.setMinimumSize(320, 180)
+        self.video.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.video.setStyleSheet("background: #000;")
         self._audio = QAudioOutput(self)
         self._media = QMediaPlayer(self)
@@ -142,4 +142,4 @@ class Player(QWidget):
 
     def _show_play_state(self, playing: bool) -> None:
         icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
-        self.play_button.setIcon(QIcon(self.style().standardIcon(icon)))
+        self.play_button.setIcon(self.style().standardIcon(icon))

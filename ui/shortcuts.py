@@ -70,7 +70,7 @@ class ShortcutRouter(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() != QEvent.Type.KeyPress or not isinstance(watched, QWidget):
             return False
-        if watched.window() is not self._window or not self._window.isActiveWindow():
+        if watched.window() is not self._window:
             return False
         action = self.action_for(event)
         if action is None or action not in self._handlers:
