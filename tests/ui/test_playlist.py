@@ -1,0 +1,94 @@
+"""Playlist: adding files and folders, drag and drop, next file, hiding (persisted), counts, progress."""
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from core.db import ProcessedDB
+from ui.playlist import PROGRESS_COLUMN, PROGRESS_ROLE, Playlist, video_files
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = ProcessedDB(tmp_path / "foleycut.db")
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def media(tmp_path):
+    folder = tmp_path / "media"
+    folder.mkdir()
+    for name in ("b.mp4", "a.MKV", "notes.txt", "c.mov"):
+        (folder / name).write_bytes(b"x")
+    return folder
+
+
+@pytest.fixture
+def playlist(qtbot, db):
+    widget = Playlist(db)
+    qtbot.addWidget(widget)
+    widget.show()
+    return widget
+
+
+def test_folder_gives_its_videos_sorted_and_duplicates_are_skipped(playlist, media):
+    added = playlist.add_paths([media])
+    assert [p.name for p in added] == ["a.MKV", "b.mp4", "c.mov"]
+    assert playlist.add_paths([media / "b.mp4", media / "notes.txt"]) == []
+    assert video_files([media / "notes.txt"]) == []
+
+
+def test_next_path_walks_visible_files(playlist, media):
+    a, b, c = playlist.add_paths([media])
+    assert playlist.next_path() == a
+    playlist.set_current(a)
+    playlist.hide_paths([b])
+    assert playlist.next_path() == c
+    playlist.set_current(c)
+    assert playlist.next_path() is None
+
+
+def test_hidden_files_are_persisted_and_can_be_shown_and_unhidden(qtbot, playlist, media, db):
+    a, b, c = playlist.add_paths([media])
+    playlist.hide_paths([b])
+    assert playlist.paths() == [a, c]
+    assert playlist.topLevelItem(1).isHidden()
+    reopened = Playlist(db)
+    qtbot.addWidget(reopened)
+    reopened.add_paths([media])
+    assert reopened.paths() == [a, c] and reopened.is_hidden(b)
+    reopened.set_show_hidden(True)
+    assert not reopened.topLevelItem(1).isHidden() and reopened.topLevelItem(1).font(0).italic()
+    reopened.unhide_paths([b])
+    assert Playlist(db).is_hidden(b) is False
+
+
+def test_clip_counts_and_progress_column(playlist, media):
+    playlist.add_paths([media])
+    playlist.set_clip_counts({"b.mp4": 4})
+    assert [playlist.topLevelItem(i).text(1) for i in range(3)] == ["", "4", ""]
+    playlist.set_progress(media.resolve() / "c.mov", 0.25)
+    assert playlist.topLevelItem(2).data(PROGRESS_COLUMN, PROGRESS_ROLE) == 0.25
+    playlist.grab()  # the delegate paints the bar
+    playlist.set_progress(media.resolve() / "c.mov", None)
+    assert playlist.topLevelItem(2).data(PROGRESS_COLUMN, PROGRESS_ROLE) is None
+
+
+def test_dropping_files_adds_them_and_opens_the_first(qtbot, playlist, media):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(media / "c.mov")), QUrl.fromLocalFile(str(media / "notes.txt"))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(playlist.file_activated) as activated:
+        playlist.dropEvent(event)
+    assert activated.args[0].name == "c.mov"
+    assert [p.name for p in playlist.paths()] == ["c.mov"]
+
+
+def test_double_click_activates_a_file(qtbot, playlist, media):
+    playlist.add_paths([media])
+    rect = playlist.visualItemRect(playlist.topLevelItem(1))
+    qtbot.mouseClick(playlist.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())  # a real double
+    with qtbot.waitSignal(playlist.file_activated) as activated:  # click starts with a press
+        qtbot.mouseDClick(playlist.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert activated.args[0].name == "b.mp4"
