@@ -148,6 +148,41 @@ def test_never_overwrites_what_appeared_at_a_destination(db, tmp_path):
     assert Path(first[0]).exists()
 
 
+legacy_groups = st.lists(
+    st.tuples(st.sampled_from(["a.mp4", "b.mp4", "c.mp4"]), st.sampled_from(["default", "cats"]),
+              st.integers(min_value=1, max_value=4), st.booleans()),  # video, profile, clips, WebP
+    min_size=1, max_size=8)
+
+
+@settings(max_examples=40, deadline=None)
+@given(groups=legacy_groups, taken_on_disk=st.sets(st.integers(min_value=1, max_value=4), max_size=3))
+def test_plan_gives_every_clip_one_free_place_in_its_own_vid_folder(groups, taken_on_disk):
+    with tempfile.TemporaryDirectory() as tmp, ProcessedDB(Path(tmp) / "foleycut.db") as db:
+        folder = Path(tmp) / "mp4_Door"
+        for number in taken_on_disk:
+            _write(folder / f"vid_{number:03d}" / "door_001_01.mp4")
+        rows = {}
+        for group, (video, profile, count, webp) in enumerate(groups, 1):
+            for sub in range(1, count + 1):
+                stem = folder / f"clip_{group:03d}" / f"clip_{group:03d}_{sub}"
+                output = stem if webp else stem.with_name(stem.name + ".mp4")
+                rows[db.add(video, float(group), output, profile=profile)] = (video, profile)
+
+        moves = plan_legacy_moves(db)
+
+        destinations = [dst for _, dst, _, _ in moves]
+        assert len(set(destinations)) == len(destinations)
+        assert not any(Path(dst).exists() for dst in destinations)
+        rewritten = {row_id: Path(dst) for _, dst, row_id, _ in moves if row_id is not None}
+        assert rewritten.keys() == rows.keys()
+        vid_of = {}
+        for row_id, dst in rewritten.items():
+            assert dst.parent.parent == folder and dst.parent.name.startswith("vid_")
+            assert vid_of.setdefault(rows[row_id], dst.parent.name) == dst.parent.name
+        assert len(set(vid_of.values())) == len(vid_of)  # one vid folder per (video, profile)
+        assert not {int(name[4:]) for name in vid_of.values()} & taken_on_disk
+
+
 def _interrupt_after(monkeypatch, db, moves_allowed: int) -> None:
     """Let `moves_allowed` moves happen, then die: the next move and any later database write fail."""
     real_move, real_finish = legacy_migration._move_entry, db.finish_legacy_moves
@@ -181,7 +216,7 @@ def test_interrupted_after_any_number_of_moves_then_rerun(tmp_path, monkeypatch)
                 try:
                     migrate_legacy_layout(db, batch_size=4)
                 except Killed:
-                    assert k < total
+                    assert k < total and needs_legacy_migration(db)
             migrate_legacy_layout(db, batch_size=4)
             _assert_consistent(db, folder, before)
 
