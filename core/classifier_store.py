@@ -114,7 +114,7 @@ def active_version(home: DataHome, name: str) -> str:
 
 def list_classifiers(home: DataHome) -> list[ClassifierInfo]:
     infos = []
-    for folder in sorted(p for p in home.models_dir.iterdir() if p.is_dir()):
+    for folder in sorted(p for p in home.models_dir.iterdir() if p.is_dir() and _NAME_PATTERN.fullmatch(p.name)):
         versions = list_versions(home, folder.name)
         if not versions:
             continue

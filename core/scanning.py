@@ -63,13 +63,14 @@ def scan_files(db, home: DataHome, videos: Sequence, classifier_name: str, profi
             if progress is not None:
                 progress((index + fraction) / len(videos), f"{video.name} ({index + 1}/{len(videos)}): {message}")
 
+        outcome, error = None, None
         try:
-            outcome, error = _scan_with(db, home, video, classifier, profile, threshold, min_length,
-                                        file_progress, cancel), None
+            outcome = _scan_with(db, home, video, classifier, profile, threshold, min_length, file_progress,
+                                 cancel)
         except Cancelled:
             raise
         except FoleycutError as exc:
-            outcome, error = None, str(exc)
+            error = str(exc)
         results.append(FileScan(video, outcome, error))
         if on_file_done is not None:
             on_file_done(video, outcome, error)

@@ -59,6 +59,8 @@ def test_versions_are_listed_newest_first_and_rollback_keeps_them_all(home, fitt
 def test_list_classifiers_covers_every_name(home, fitted):
     _save(home, fitted[0], name="door")
     _save(home, fitted[0], name="glass", model="HUBERT_BASE")
+    (home.models_dir / "not a classifier").mkdir()
+    (home.models_dir / "empty").mkdir()
     assert [(i.name, i.embedding_model) for i in store.list_classifiers(home)] == [
         ("door", "MEL"), ("glass", "HUBERT_BASE")]
 

@@ -3,6 +3,8 @@ import threading
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sklearn.dummy import DummyClassifier
 
 from core import classifier_store, window_embeddings
@@ -142,3 +144,15 @@ def test_cancelled_scan_stores_nothing(db, home, videos):
 ])
 def test_negative_times_for_a_region(start, end, expected):
     assert negative_times_for_region(start, end, 8.0, 1.0) == expected
+
+
+@given(st.floats(0, 500), st.floats(0.1, 60), st.sampled_from([0.5, 1.0, 2.0]))
+def test_negative_times_lie_on_the_hop_grid_and_cover_the_region(start, length, hop):
+    window, end = 8.0, start + length
+    times = negative_times_for_region(start, end, window, hop)
+    assert times and all(t >= 0 and abs(t / hop - round(t / hop)) < 1e-6 for t in times)
+    if length >= window + hop:
+        assert all(start - 1e-6 <= t and t + window <= end + 1e-6 for t in times)
+        assert times[0] - start < hop + 1e-6 and end - (times[-1] + window) < hop + 1e-6
+    else:
+        assert len(times) <= 2
