@@ -152,12 +152,13 @@ class ScanResultsPanel(QWidget):
     export_requested = Signal(object)  # list[ShownRegion]: the enabled regions to export
     message = Signal(str)  # a short status line (e.g. why an edit was refused)
 
-    def __init__(self, db, profile: str, *, window: float = 8.0, hop: float = 1.0,
+    def __init__(self, db, profile: str, *, window_length: float = 8.0, hop: float = 1.0,
                  parent: QWidget | None = None):
         super().__init__(parent)
         self._db = db
         self.profile = profile
-        self.window, self.hop = window, hop  # classifier windows, for hard-negative times
+        # The classifier's windows, for hard-negative times (`window` would hide QWidget.window()).
+        self.window_length, self.hop = window_length, hop
         self.filename: str | None = None
         self.source_path = ""
         self.clip_length = 8.0  # length of exported clips, for the export estimate
@@ -373,8 +374,8 @@ class ScanResultsPanel(QWidget):
         if not rows or not self.filename:
             return
         regions = [tab.regions[r] for r in rows]
-        times = sorted({t for region in regions
-                        for t in negative_times_for_region(region.start, region.end, self.window, self.hop)})
+        times = sorted({t for region in regions for t in negative_times_for_region(
+            region.start, region.end, self.window_length, self.hop)})
         self.undo_stack.push(MarkNegativeCommand(
             self._db, self, filename=self.filename, profile=self.profile, source_path=self.source_path,
             source_model=self.current_model_name(), times=times,

@@ -333,7 +333,7 @@ class ScanWorkbench(QObject):
     def _on_classifier_chosen(self) -> None:
         meta = self.controls.chosen_meta()
         if meta is not None:  # hard negatives are stored on the grid of the windows the classifier saw
-            self.panel.window, self.panel.hop = meta.window, meta.hop
+            self.panel.window_length, self.panel.hop = meta.window, meta.hop
         self._set_busy(self._task is not None)
 
     def _set_busy(self, busy: bool) -> None:

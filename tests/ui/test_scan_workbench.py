@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 from core.classifier_store import active_version, save_version
 from core.db import ProcessedDB
@@ -16,7 +16,9 @@ from core.training import TrainResult, fit_balanced
 from core.export import ExportSettings, export_marker
 from tests.media_factory import make_video, tone_burst_track
 from ui.export_panel import ExportPanel
+from ui.main_window import MainWindow
 from ui.scan_workbench import ScanWorkbench
+from ui.startup import ui_settings
 from ui.timeline import Timeline
 
 
@@ -325,3 +327,34 @@ def test_export_train_scan_review_negatives_retrain_compare(qtbot, tmp_path, win
     assert combo.isVisible() and combo.count() == 2
     combo.setCurrentIndex(1)  # compare with the first scan
     assert [r.id for r in bench.panel.current_regions()] == [r.id for r in found]
+
+
+# --- in the real main window ---------------------------------------------------------------------
+
+def test_in_the_main_window_keys_reach_the_scan_panel(qtbot, tmp_path, isolated_home):
+    home = DataHome.resolve(isolated_home)
+    db = ProcessedDB(home.db_path)
+    video = make_video(tmp_path / "film.mp4", 30.0, size=(64, 48), fps=5)
+    db.save_scan_results("film.mp4", "default", "MEL", [(2.0, 10.0, 0.9), (12.0, 20.0, 0.7)])
+    window = MainWindow(home, db, ui_settings(home))
+    qtbot.addWidget(window)
+    bench = ScanWorkbench(window)
+    window.show()
+    window.add_to_playlist([video])
+    with qtbot.waitActive(window):  # loading the video took activation away (offscreen platform)
+        window.activateWindow()
+    assert bench.panel.filename == "film.mp4"
+    assert len(window.timeline.scan_regions()) == 2
+    assert bench.dock.isVisible() and "Scan Current File" in menu_texts(window)
+
+    table = bench.panel._current_table()
+    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=table.visualItemRect(table.item(1, 2)).center())
+    assert QApplication.focusWidget() is table
+    qtbot.keyClick(table, Qt.Key_Delete)  # not taken by the window's single-key shortcuts
+    assert [r.disabled for r in window.timeline.scan_regions()] == [False, True]
+    bench.panel.resize_region(bench.panel.current_regions()[0].id, 3.0, 9.0)  # as a Shift+drag does
+    qtbot.keyClick(window.timeline, Qt.Key_Z, Qt.ControlModifier)
+    qtbot.keyClick(window.timeline, Qt.Key_Z, Qt.ControlModifier)
+    assert [(r.start, r.disabled) for r in window.timeline.scan_regions()] == [(2.0, False), (12.0, False)]
+    window.close()
+    db.close()
