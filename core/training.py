@@ -1,6 +1,6 @@
 """Training a classifier on window embeddings of the clips already exported.
 
-Labels per window (window = clip length, one every hop seconds):
+Labels per window (window = the positive clips' length unless given, one every hop seconds):
 - positive: it overlaps a clip of the positive folder by at least half its length;
 - explicit negative: the window nearest to a negative-folder clip or a hard negative (never a positive);
 - automatic negative: it lies at least `margin` seconds from every clip of that video, whatever its folder,
@@ -52,7 +52,7 @@ class TrainingOptions:
     margin: float = 30.0
     use_hard_negatives: bool = True
     include_scan_exports: bool = False
-    window: float = 8.0
+    window: float | None = None  # seconds; None: the positive clips' (most common) length
     hop: float = 1.0
 
     @property
@@ -127,6 +127,13 @@ def _training_records(db, options: TrainingOptions, use_hard_negatives: bool | N
         raise FoleycutError(f"None of the source videos of '{options.positive_folder}' is on disk: "
                             "reconnect the drive holding them or re-add them.")
     return records
+
+
+def clip_length(records) -> float:
+    """The most common length of the positive clips (to 0.1 s): the window the classifier sees."""
+    lengths, counts = np.unique([round(length, 1) for _, positives, _, _ in records for _, length in positives],
+                                return_counts=True)
+    return float(lengths[counts.argmax()])
 
 
 def label_windows(starts: np.ndarray, window: float, positives: list[tuple[float, float]],
@@ -251,6 +258,7 @@ def train_classifier(db, home: DataHome, options: TrainingOptions, progress: Pro
     name = classifier_store.validate_name(options.classifier_name)
     get_spec(options.model_name)
     records = _training_records(db, options)
+    window = options.window or clip_length(records)
     report = progress or (lambda fraction, message: None)
 
     parts: list[LabelledWindows] = []
@@ -260,16 +268,16 @@ def train_classifier(db, home: DataHome, options: TrainingOptions, progress: Pro
         share = EMBEDDING_SHARE / len(records)
         label = f"Embedding {index + 1}/{len(records)}"
         try:
-            embeddings = embed_file(source, options.model_name, home, options.window, options.hop,
+            embeddings = embed_file(source, options.model_name, home, window, options.hop,
                                     progress=lambda f, _m: report(share * (index + f), label), cancel=cancel)
         except Cancelled:
             raise
         except FoleycutError as exc:
             skipped.append((source, str(exc)))
             continue
-        labels = label_windows(embeddings.times, options.window, positives, ambiguous, negatives, options.margin)
+        labels = label_windows(embeddings.times, window, positives, ambiguous, negatives, options.margin)
         used = labels != UNUSED
-        automatic = (labels == NEGATIVE) & ~marked_windows(embeddings.times, options.window, negatives)
+        automatic = (labels == NEGATIVE) & ~marked_windows(embeddings.times, window, negatives)
         parts.append(LabelledWindows(embeddings.vectors[used], labels[used], np.full(used.sum(), index),
                                      automatic[used], embeddings.times[used]))
     data = _thin_automatic_negatives(_concatenate(parts, get_spec(options.model_name).dim))
@@ -280,13 +288,13 @@ def train_classifier(db, home: DataHome, options: TrainingOptions, progress: Pro
     final_fit_from = EMBEDDING_SHARE + (1 - EMBEDDING_SHARE) * 0.8  # the final fit costs about one fold
     report(EMBEDDING_SHARE, "Cross-validating")
     metrics = cross_validated_metrics(
-        data, options.window, cancel=cancel,
+        data, window, cancel=cancel,
         progress=lambda f, message: report(EMBEDDING_SHARE + (final_fit_from - EMBEDDING_SHARE) * f, message))
     _check_cancel(cancel)
     report(final_fit_from, "Fitting the final classifier")
     estimator = fit_balanced(data.features, data.labels)
     saved = classifier_store.save_version(
-        home, name, estimator, embedding_model=options.model_name, window=options.window, hop=options.hop,
+        home, name, estimator, embedding_model=options.model_name, window=window, hop=options.hop,
         folders={"positive": options.positive_folder, "negative": options.negative_folder,
                  "profile": options.profile, "margin": options.margin,
                  "use_hard_negatives": options.use_hard_negatives,

@@ -7,8 +7,9 @@ from core import classifier_store
 from core.db import ProcessedDB
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
-from core.training import (NEGATIVE, POSITIVE, UNUSED, LabelledWindows, TrainingOptions, cross_validated_metrics,
-                           fit_balanced, label_windows, marked_windows, preview_training, train_classifier)
+from core.training import (NEGATIVE, POSITIVE, UNUSED, LabelledWindows, TrainingOptions, clip_length,
+                           cross_validated_metrics, fit_balanced, label_windows, marked_windows, preview_training,
+                           train_classifier)
 from tests.scan_scenario import SCENES, TRAINING, add_positive_clips, scene_videos
 
 WINDOW = 8.0
@@ -66,6 +67,11 @@ def test_videos_without_positives_only_give_their_marked_negatives():
 def test_marked_negatives_outside_the_audio_are_ignored():
     assert marked_windows(STARTS, WINDOW, [500.0]).sum() == 0
     assert marked_windows(STARTS, WINDOW, [92.4]).tolist()[-1]
+
+
+def test_window_is_the_most_common_positive_clip_length():
+    records = [("a.mp4", [(0.0, 4.0), (10.0, 4.0)], [(30.0, 8.0)], []), ("b.mp4", [(5.0, 8.0)], [], [])]
+    assert clip_length(records) == 4.0
 
 
 # --------------------------------------------------------------------------- the model on arrays
