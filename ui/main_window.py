@@ -158,7 +158,11 @@ class MainWindow(QMainWindow):
         scroller.setWidgetResizable(True)
         scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroller.setMinimumWidth(self.export_panel.sizeHint().width() + 24)
-        self.export_dock = self._dock("Export", "exportDock", scroller, Qt.DockWidgetArea.RightDockWidgetArea)
+        # Playlist above export controls on the left, so the video keeps the width and the right side is
+        # free for the scan tools.
+        self.export_dock = self._dock("Export", "exportDock", scroller, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.splitDockWidget(self.playlist_dock, self.export_dock, Qt.Orientation.Vertical)
+        self.resizeDocks([self.playlist_dock, self.export_dock], [240, 560], Qt.Orientation.Vertical)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)

@@ -75,6 +75,7 @@ class Player(QWidget):
         self._fps = fps if fps and fps > 0 else DEFAULT_FPS
         self._position = 0.0
         self._media.setSource(QUrl.fromLocalFile(str(self._path)))
+        self._media.pause()  # paused, not stopped: the backend shows the frame at each seek
         self.file_label.setText(self._path.name)
         self._show_time()
         self.position_changed.emit(0.0)
