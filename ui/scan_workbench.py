@@ -251,11 +251,14 @@ class ScanWorkbench(QObject):
 
     def open_train_dialog(self) -> None:
         self.train_dialog = TrainDialog(self.window.db, self.window.home, self.window.profile, self.window)
+        self.train_dialog.setAttribute(Qt.WA_DeleteOnClose)
         self.train_dialog.trained.connect(lambda result: self.controls.refresh_classifiers(select=result.name))
         self.train_dialog.open()
 
     def open_hard_negatives(self) -> None:
-        HardNegativesDialog(self.window.db, self.window.profile, self.window).open()
+        dialog = HardNegativesDialog(self.window.db, self.window.profile, self.window)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.open()
 
     # --- scanning --------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from core.training import TrainResult, fit_balanced
 from core.export import ExportSettings, export_marker
 from tests.media_factory import make_video, tone_burst_track
 from ui.export_panel import ExportPanel
+from ui.hard_negatives_dialog import HardNegativesDialog
 from ui.main_window import MainWindow
 from ui.scan_workbench import ScanWorkbench
 from ui.startup import ui_settings
@@ -358,3 +359,11 @@ def test_in_the_main_window_keys_reach_the_scan_panel(qtbot, tmp_path, isolated_
     assert [(r.start, r.disabled) for r in window.timeline.scan_regions()] == [(2.0, False), (12.0, False)]
     window.close()
     db.close()
+
+
+def test_hard_negatives_from_the_menu(qtbot, window, bench, db):
+    db.add_hard_negatives("film.mp4", "default", [3.0], source_model="MEL")
+    bench.act_negatives.trigger()
+    dialog = window.findChild(HardNegativesDialog)
+    assert dialog.isVisible() and dialog.table.rowCount() == 1
+    qtbot.mouseClick(dialog.btn_close, Qt.LeftButton)
