@@ -46,7 +46,7 @@ class ClassifierVersion:
     created: str
     folders: dict[str, Any] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
-    metrics: dict[str, float] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)  # precision, recall, average_precision, …
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class ClassifierInfo:
     latest_version: str
     active_version: str
     embedding_model: str
-    metrics: dict[str, float]
+    metrics: dict[str, Any]
     version_count: int
 
 
@@ -75,7 +75,7 @@ def validate_name(name: str) -> str:
 
 def save_version(home: DataHome, name: str, estimator: Any, *, embedding_model: str, window: float,
                  hop: float, folders: dict[str, Any], counts: dict[str, int],
-                 metrics: dict[str, float]) -> ClassifierVersion:
+                 metrics: dict[str, Any]) -> ClassifierVersion:
     import skops.io
 
     folder = home.models_dir / validate_name(name)
