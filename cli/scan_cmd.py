@@ -33,8 +33,9 @@ def run(args: argparse.Namespace, ctx) -> int:
     if missing:
         raise FoleycutError(f"No such video: {', '.join(missing)}; check the path.")
 
-    results = scan_files(ctx.db, ctx.home, [Path(v) for v in args.videos], args.classifier, ctx.profile, threshold=args.threshold,
-                         min_length=args.min_length, version=args.version, progress=terminal_progress())
+    results = scan_files(ctx.db, ctx.home, [Path(v) for v in args.videos], args.classifier, ctx.profile,
+                         threshold=args.threshold, min_length=args.min_length, version=args.version,
+                         progress=terminal_progress())
     found = {}  # keyed by the path as given, so scripts find their own strings back
     for video, result in zip(args.videos, results):
         if result.error is not None:
