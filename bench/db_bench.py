@@ -1,9 +1,10 @@
 """Database figures of SPEC section 8: the queries the UI runs on file load, against 100 k clips and 50 k scan
 rows, and the legacy-layout migration of 100 k rows. Everything lives in a throw-away folder.
 
-    .venv/bin/python bench/db_bench.py [--runs 200] [--keep DIR]
+    .venv/bin/python bench/db_bench.py [--runs 200] [--dir PARENT]
 
-Bars: each query < 20 ms (median), migration < 10 s.
+Bars: each query run on file load < 20 ms (median), migration < 10 s. `--dir` picks the filesystem the
+throw-away folder is made on (the migration's renames and rmdirs cost what that filesystem charges).
 """
 from __future__ import annotations
 
@@ -71,7 +72,7 @@ def bench_queries(work: Path, runs: int) -> bool:
         print(f"populated {CLIPS} clips, {VIDEOS * len(SCAN_MODELS) * SCAN_VERSIONS * REGIONS_PER_SCAN} scan rows, "
               f"{HARD_NEGATIVES} hard negatives in {setup:.1f} s through the public API")
         film, folder = "film_123.mp4", exports / "mp4_Folder3"
-        queries: dict[str, Callable[[], object]] = {
+        on_file_load: dict[str, Callable[[], object]] = {
             "get_clips": lambda: db.get_clips(film),
             "get_markers": lambda: db.get_markers(film),
             "get_scan_results (latest)": lambda: db.get_scan_results(film),
@@ -82,16 +83,20 @@ def bench_queries(work: Path, runs: int) -> bool:
                 lambda: next_counter(db, vid_folder_path(db, "new.mp4", "default", folder)),
             "get_hard_negatives": lambda: db.get_hard_negatives(),
             "needs_legacy_migration (startup)": lambda: needs_legacy_migration(db),
-            "get_export_folders (train dialog)": lambda: db.get_export_folders(),
-            "get_training_stats (train dialog)": lambda: db.get_training_stats("default"),
+        }
+        in_dialogs: dict[str, Callable[[], object]] = {
+            "get_export_folders": lambda: db.get_export_folders(),
+            "get_training_stats": lambda: db.get_training_stats("default"),
         }
         ok = True
-        print(f"\n{'query (median of %d runs)' % runs:48s} {'ms':>8s}")
-        for name, fn in queries.items():
+        print(f"\n{'file-load query, median of %d runs' % runs:48s} {'ms':>8s}")
+        for name, fn in on_file_load.items():
             ms = median_ms(fn, runs)
-            on_load = "dialog" not in name
-            ok &= ms < QUERY_BAR_MS or not on_load
+            ok &= ms < QUERY_BAR_MS
             print(f"{name:48s} {ms:8.2f}{'' if ms < QUERY_BAR_MS else '  OVER THE BAR'}")
+        print("train dialog (no bar)")
+        for name, fn in in_dialogs.items():
+            print(f"{name:48s} {median_ms(fn, runs):8.2f}")
     return ok
 
 
@@ -110,24 +115,29 @@ def bench_legacy_migration(work: Path) -> bool:
                 db.add(filename, 10.0 * group + sub, path, source_path=f"/films/{filename}")
         print(f"\nlegacy layout: {CLIPS} empty clip files in {CLIPS // clips_per_group} group dirs "
               f"(built in {time.perf_counter() - start:.1f} s)")
+        phase_starts: dict[str, float] = {}  # first progress message of each phase
         start = time.perf_counter()
-        report = migrate_legacy_layout(db)
+        report = migrate_legacy_layout(db, progress=lambda fraction, message: phase_starts.setdefault(
+            message.split()[0], time.perf_counter() - start))
         seconds = time.perf_counter() - start
-    print(f"{'legacy migration of %d rows' % CLIPS:48s} {seconds:8.2f} s{'' if seconds < MIGRATION_BAR_S else '  OVER THE BAR'}"
-          f"  ({report.moved} moves, {report.removed_dirs} dirs removed)")
+    verdict = "" if seconds < MIGRATION_BAR_S else "  OVER THE BAR"
+    print(f"{'legacy migration of %d rows' % CLIPS:48s} {seconds:8.2f} s{verdict}  "
+          f"({report.moved} moves, {report.removed_dirs} dirs removed)")
+    moving, removing = phase_starts.get("Moving", seconds), phase_starts.get("Removing", seconds)
+    print(f"  plan + backup + record {moving:.2f} s (incl. the first batch of moves), "
+          f"moves {removing - moving:.2f} s, removing group dirs {seconds - removing:.2f} s")
     return seconds < MIGRATION_BAR_S and report.clips_rewritten == CLIPS
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200, help="runs per query (median reported)")
-    parser.add_argument("--keep", help="work in this folder and keep it (default: a temporary folder)")
+    parser.add_argument("--dir", help="make the throw-away folder in PARENT (default: the system temp folder)")
     args = parser.parse_args()
     print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}, sqlite {__import__('sqlite3').sqlite_version}")
-    with tempfile.TemporaryDirectory(prefix="foleycut-db-bench-") as tmp:
-        work = Path(args.keep) if args.keep else Path(tmp)
-        work.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="foleycut-db-bench-", dir=args.dir) as tmp:
+        work = Path(tmp)
         print(f"work folder: {work}")
         ok = bench_queries(work, args.runs)
         ok &= bench_legacy_migration(work)

@@ -582,11 +582,13 @@ class ProcessedDB:
         return [dict(row) for row in rows]
 
     def finish_legacy_moves(self, moves: Sequence[dict[str, Any]]) -> None:
-        """Mark moves done and point their clips at the new paths, in one transaction."""
+        """Mark a run of consecutive pending moves done and point their clips at the new paths, in one
+        transaction. Every move between the first and the last id is in the run or was done before."""
         rewrites = [(move["dst"], vid_folder_of(move["dst"]), move["marker_time"], move["processed_id"])
                     for move in moves if move["processed_id"] is not None]
         with self._write() as conn:
-            conn.executemany("UPDATE legacy_moves SET done = 1 WHERE id = ?", [(move["id"],) for move in moves])
+            conn.execute("UPDATE legacy_moves SET done = 1 WHERE id BETWEEN ? AND ?",
+                         (moves[0]["id"], moves[-1]["id"]))
             conn.executemany(
                 """UPDATE processed SET output_path = ?, vid_folder = ?, marker_time = COALESCE(?, marker_time)
                    WHERE id = ?""", rewrites)
