@@ -5,6 +5,8 @@ options would train on, so the stats follow the user's choices without a query p
 """
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -155,7 +157,7 @@ class TrainDialog(QDialog):
         try:
             preview = preview_training(self._db, self.options())
         except FoleycutError as exc:
-            self.lbl_stats.setText(f"<span style='color:#b00'>{exc}</span>")
+            self.lbl_stats.setText(f"<span style='color:#b00'>{escape(str(exc))}</span>")
             return
         self.lbl_stats.setText(describe_preview(preview))
 
@@ -210,7 +212,7 @@ class TrainDialog(QDialog):
         self.lbl_progress.setText(message)
 
     def _on_failed(self, message: str) -> None:
-        self.lbl_result.setText(f"<span style='color:#b00'>Training failed: {message}</span>")
+        self.lbl_result.setText(f"<span style='color:#b00'>Training failed: {escape(message)}</span>")
 
     def _on_trained(self, result) -> None:
         self.lbl_result.setText(describe_result(result))
@@ -236,7 +238,7 @@ def describe_result(result) -> str:
     """Summary shown after training: version, cross-validated metrics, what it learned from."""
     metrics, counts = result.metrics, result.counts
     lines = [
-        f"Trained <b>{result.name}</b> (version {result.version}).",
+        f"Trained <b>{escape(result.name)}</b> (version {result.version}).",
         f"Cross-validated ({metrics['folds']} folds by {metrics['grouped_by']}): precision "
         f"<b>{metrics['precision']:.2f}</b>, recall <b>{metrics['recall']:.2f}</b>, average precision "
         f"<b>{metrics['average_precision']:.2f}</b>.",
@@ -244,5 +246,5 @@ def describe_result(result) -> str:
         f"({counts['marked_negative_windows']} marked, {counts['automatic_negative_windows']} automatic) "
         f"from {counts['videos']} video(s).",
     ]
-    lines += [f"Skipped {video}: {why}" for video, why in result.skipped]
+    lines += [escape(f"Skipped {video}: {why}") for video, why in result.skipped]
     return "<br>".join(lines)

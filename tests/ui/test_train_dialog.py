@@ -157,9 +157,17 @@ def test_train_runs_in_background_and_shows_cv_metrics(qtbot, dialog, home):
     qtbot.waitUntil(lambda: not dialog.is_training(), timeout=120_000)
     assert trained, dialog.lbl_result.text()
     assert [v.version for v in list_versions(home, "mp4_Door")] == [trained[0].version]
+    assert trained[0].counts["marked_negative_windows"] > 0  # the two hard negatives
     text = dialog.lbl_result.text()
     assert "Cross-validated" in text and "precision" in text and "recall" in text
     assert dialog.btn_train.isEnabled() and not dialog.btn_cancel.isVisible()
+
+    tick(qtbot, dialog.chk_hard_negatives)  # off: the retrained version leaves them out, they stay stored
+    qtbot.mouseClick(dialog.btn_train, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.is_training(), timeout=120_000)
+    assert trained[1].counts["marked_negative_windows"] == 0
+    assert list_versions(home, "mp4_Door")[0].folders["use_hard_negatives"] is False
+    assert len(dialog._db.get_hard_negatives("default")) == 2
 
 
 def test_training_failure_is_shown(qtbot, dialog, home):
