@@ -24,6 +24,7 @@ from core.home import DataHome
 from core.mel import MelEmbedder
 
 DEFAULT_MODEL = "MEL"
+HOST_BATCH_BYTES = 64 << 20  # keeps a 3-hour scan far below 500 MB of RAM with two batches in flight
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json",
                 "pytorch_model.bin.index.json")
 
@@ -166,8 +167,11 @@ class _TorchEmbedder:
         self.frame_dim = self.dim = int(model.config.hidden_size)
         self.chunk_seconds = self._chunk_seconds()
         seconds = self.chunk_seconds + 2 * self.context_seconds
-        # on a CPU the threads already share one item; batching only pays on a GPU
-        self.batch_size = batch_size_for(device.free_bytes, self._chunk_bytes(seconds)) if device.kind != "cpu" else 1
+        # on a CPU the threads already share one item; batching only pays on a GPU, where host memory
+        # (audio in, frame features out) bounds the batch as much as the GPU's own does
+        host_bytes = round(seconds * (SAMPLE_RATE + self.frames_per_second * self.dim) * 4)
+        self.batch_size = 1 if device.kind == "cpu" else min(
+            batch_size_for(device.free_bytes, self._chunk_bytes(seconds)), max(1, HOST_BATCH_BYTES // host_bytes))
 
     def _chunk_bytes(self, seconds: float) -> int:
         config = self.model.config

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -133,10 +135,10 @@ class _CellPooler:
         cells = np.floor(centres / self.cell + _EPS).astype(np.int64)  # sorted: frames come in time order
         self._grow(int(cells[-1]) + 1)
         firsts = np.flatnonzero(np.r_[True, np.diff(cells) != 0])
-        features = features.astype(np.float64)
-        self.sums[cells[firsts]] += np.add.reduceat(features, firsts, axis=0)
+        self.sums[cells[firsts]] += np.add.reduceat(features, firsts, axis=0, dtype=np.float64)
         if self.with_std:
-            self.squares[cells[firsts]] += np.add.reduceat(features * features, firsts, axis=0)
+            squares = np.square(features, dtype=np.float64)
+            self.squares[cells[firsts]] += np.add.reduceat(squares, firsts, axis=0)
         self.counts[cells[firsts]] += np.diff(np.r_[firsts, len(cells)])
 
     def pool(self, starts: np.ndarray, window: float) -> np.ndarray:
@@ -167,15 +169,29 @@ def embed_stream(blocks: Iterable[np.ndarray], embedder: FrameEmbedder, model: s
     """Pooled window embeddings of a stream of 16 kHz blocks (the chunked path)."""
     pooler = _CellPooler(cell_seconds(window, hop), embedder.frame_dim, embedder.pooling == "mean_std")
     duration = 0.0
-    for batch in _batches(_chunks(blocks, embedder.chunk_seconds, embedder.context_seconds), embedder.batch_size):
-        _check_cancel(cancel)
-        for chunk, (centres, features) in zip(batch, embedder.frames([c.samples for c in batch])):
+
+    def pool(batch: list[_Chunk], frames: Future) -> None:
+        nonlocal duration
+        for chunk, (centres, features) in zip(batch, frames.result()):
             centres = centres + chunk.offset
-            keep = (centres >= chunk.keep_from) & (centres < chunk.keep_to)
-            pooler.add(centres[keep], features[keep])
+            kept = slice(*np.searchsorted(centres, [chunk.keep_from, chunk.keep_to]))  # centres ascend
+            pooler.add(centres[kept], features[kept])
         duration = batch[-1].keep_to
         if progress is not None:
             progress(duration / max(expected_seconds or 0.0, duration), f"Embedding with {model}")
+
+    # the model works on the next batch (GPU, or torch's own threads) while this thread pools the last one
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        pending = None
+        for batch in _batches(_chunks(blocks, embedder.chunk_seconds, embedder.context_seconds),
+                              embedder.batch_size):
+            _check_cancel(cancel)
+            running = (batch, worker.submit(embedder.frames, [chunk.samples for chunk in batch]))
+            if pending is not None:
+                pool(*pending)
+            pending = running
+        if pending is not None:
+            pool(*pending)
     _check_cancel(cancel)
     starts = window_starts(duration, window, hop)
     if len(starts) == 0:
@@ -229,6 +245,7 @@ def embed_file(path, model_name: str, home: DataHome, window: float = 8.0, hop: 
     if progress is not None:
         progress(0.0, f"Loading {model_name}")
     embedder = embedder or load_embedder(model_name, home)
-    result = embed_stream(iter_audio_blocks(path), embedder, model_name, window, hop, expected, progress, cancel)
+    with closing(iter_audio_blocks(path)) as blocks:  # stops ffmpeg at once on cancel or error
+        result = embed_stream(blocks, embedder, model_name, window, hop, expected, progress, cancel)
     embedding_cache.save(home, key, result.times, result.vectors, result.duration)
     return result
