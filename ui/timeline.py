@@ -82,6 +82,35 @@ def score_color(score: float) -> QColor:
 _BUCKET_COLORS = [score_color((i + 0.5) / SCORE_BUCKETS) for i in range(SCORE_BUCKETS)]
 
 
+def _column_levels(x0: np.ndarray, x1: np.ndarray, levels: np.ndarray, width: int) -> np.ndarray:
+    """For each pixel column, the highest level among the spans [x0, x1) covering it (0 where none).
+
+    One coverage count (difference array + cumsum) per level: cost grows with the number of levels
+    and the widget width, never with how wide or how overlapping the regions are."""
+    x0, x1 = np.clip(x0, 0, width), np.clip(x1, 0, width)
+    best = np.zeros(width, dtype=np.int64)
+    for level in np.unique(levels).tolist():
+        chosen = levels == level
+        diff = np.zeros(width + 1, dtype=np.int64)
+        np.add.at(diff, x0[chosen], 1)
+        np.add.at(diff, x1[chosen], -1)
+        best[np.cumsum(diff[:-1]) > 0] = level
+    return best
+
+
+def _span_rects(x0: np.ndarray, x1: np.ndarray, top: float, height: float) -> list[QRectF]:
+    """One rectangle per union of overlapping pixel spans [x0, x1): painted in one colour they look the
+    same as the separate ones, and at full zoom thousands of regions collapse into a few hundred."""
+    order = np.argsort(x0, kind="stable")
+    x0, x1 = x0[order], x1[order]
+    reach = np.maximum.accumulate(x1)
+    opens = np.ones(len(x0), dtype=bool)
+    opens[1:] = x0[1:] > reach[:-1]
+    starts = np.flatnonzero(opens)
+    lefts, rights = x0[starts], np.maximum.reduceat(x1, starts)
+    return [QRectF(left, top, right - left, height) for left, right in zip(lefts.tolist(), rights.tolist())]
+
+
 @dataclass
 class _EdgeDrag:
     region_index: int
@@ -176,11 +205,15 @@ class Timeline(QWidget):
         self._region_buckets = np.array(
             [min(SCORE_BUCKETS - 1, max(0, int(r.score * SCORE_BUCKETS))) for r in regions], dtype=np.int64)
         self._region_disabled = np.array([r.disabled for r in regions], dtype=bool)
-        self._trimmed_indices = [
-            i for i, r in enumerate(regions)
+        trimmed = [
+            (i, r.start if r.original_start is None else r.original_start, r.end if r.original_end is None else r.original_end)
+            for i, r in enumerate(regions)
             if (r.original_start is not None and r.original_start < r.start)
             or (r.original_end is not None and r.original_end > r.end)
         ]
+        self._ghost_indices = np.array([i for i, _, _ in trimmed], dtype=np.int64)
+        self._ghost_starts = np.array([start for _, start, _ in trimmed], dtype=np.float64)
+        self._ghost_ends = np.array([end for _, _, end in trimmed], dtype=np.float64)
 
     # ---- geometry ------------------------------------------------------------------------------
     def sizeHint(self) -> QSize:
@@ -237,8 +270,8 @@ class Timeline(QWidget):
         self._paint_ruler(painter)
         if self._duration > 0:
             if not self._review_mode:
-                self._paint_export_highlight(painter)
                 painter.fillRect(marker_lane, LANE)
+                self._paint_export_highlight(painter)
                 self._paint_markers(painter, marker_lane)
             self._paint_regions(painter, region_lane)
             self._paint_cursor(painter)
@@ -286,12 +319,12 @@ class Timeline(QWidget):
             return
         columns = np.unique(np.round(self._x_of(self._marker_times[lo:hi])).astype(np.int64))
         top, bottom = lane.top() + 2, lane.bottom()
-        painter.setPen(QPen(MARKER, 2))
-        painter.drawLines([QLineF(x, top + 5, x, bottom) for x in columns.tolist()])
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(MARKER)
+        # 2 px stems; neighbouring ones merge, so a dense stretch is one rectangle, not hundreds of lines.
+        painter.drawRects(_span_rects(columns - 1, columns + 1, top + 5, bottom - top - 5))
         if len(columns) < 400:  # flags only when they do not merge into a solid bar
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(MARKER)
             for x in columns.tolist():
                 painter.drawPolygon(QPolygonF([QPointF(x - 4, top), QPointF(x + 4, top), QPointF(x, top + 6)]))
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
@@ -304,35 +337,38 @@ class Timeline(QWidget):
         visible = self._visible_region_slice()
         if visible.stop <= visible.start:
             return
-        self._paint_ghosts(painter, lane, visible)
+        top, height = lane.top() + 2, lane.height() - 4
+        self._paint_ghosts(painter, visible, top, height)
         x0 = np.floor(self._x_of(self._region_starts[visible])).astype(np.int64)
         x1 = np.maximum(x0 + 1, np.ceil(self._x_of(self._region_ends[visible])).astype(np.int64))
-        colour_keys = np.where(self._region_disabled[visible], -1, self._region_buckets[visible])
-        # Items mapping to the same pixels and colour are one rectangle: at full zoom thousands collapse.
-        spans = np.unique(np.stack([colour_keys, x0, x1], axis=1), axis=0)
-        top, height = lane.top() + 2, lane.height() - 4
+        # Level 1 is disabled, 2.. the score buckets: where regions overlap, the best score shows.
+        levels = np.where(self._region_disabled[visible], 1, self._region_buckets[visible] + 2)
+        column_levels = _column_levels(x0, x1, levels, self.width())
+        run_starts = np.concatenate([[0], np.flatnonzero(np.diff(column_levels)) + 1])
+        run_ends = np.append(run_starts[1:], len(column_levels))
+        run_levels = column_levels[run_starts]
         painter.setPen(Qt.PenStyle.NoPen)
-        for key in np.unique(spans[:, 0]).tolist():
-            rows = spans[spans[:, 0] == key]
-            painter.setBrush(DISABLED_REGION if key < 0 else _BUCKET_COLORS[key])
-            painter.drawRects([QRectF(a, top, b - a, height) for a, b in rows[:, 1:].tolist()])
+        for level in np.unique(run_levels[run_levels > 0]).tolist():
+            chosen = run_levels == level
+            painter.setBrush(DISABLED_REGION if level == 1 else _BUCKET_COLORS[level - 2])
+            painter.drawRects([QRectF(a, top, b - a, height)
+                               for a, b in zip(run_starts[chosen].tolist(), run_ends[chosen].tolist())])
         if self._edge_drag is not None:
             region = self._regions[self._edge_drag.region_index]
             x = self.x_at(region.start if self._edge_drag.edge == "start" else region.end)
             painter.setPen(QPen(CURSOR, 2))
             painter.drawLine(QLineF(x, lane.top(), x, lane.bottom()))
 
-    def _paint_ghosts(self, painter: QPainter, lane: QRectF, visible: slice) -> None:
+    def _paint_ghosts(self, painter: QPainter, visible: slice, top: float, height: float) -> None:
+        """The original extent of trimmed regions, under them, so the user sees what was cut away."""
+        shown = (self._ghost_indices >= visible.start) & (self._ghost_indices < visible.stop)
+        if not shown.any():
+            return
+        x0 = np.floor(self._x_of(self._ghost_starts[shown])).astype(np.int64)
+        x1 = np.maximum(x0 + 1, np.ceil(self._x_of(self._ghost_ends[shown])).astype(np.int64))
         painter.setPen(QPen(GHOST.lighter(160), 1, Qt.PenStyle.DashLine))
         painter.setBrush(GHOST)
-        for i in self._trimmed_indices:
-            if not visible.start <= i < visible.stop:
-                continue
-            region = self._regions[i]
-            start = region.original_start if region.original_start is not None else region.start
-            end = region.original_end if region.original_end is not None else region.end
-            x0, x1 = self.x_at(start), self.x_at(end)
-            painter.drawRect(QRectF(x0, lane.top() + 2, max(1.0, x1 - x0), lane.height() - 4))
+        painter.drawRects(_span_rects(x0, x1, top, height))
 
     def _paint_cursor(self, painter: QPainter) -> None:
         x = self.x_at(self._cursor)

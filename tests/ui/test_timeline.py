@@ -1,9 +1,11 @@
 """Timeline mouse behaviour through real mouse events: seek, Shift+drag resize, marker actions, painting."""
+import numpy as np
 import pytest
+from hypothesis import given, strategies as st
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
-from ui.timeline import Timeline, TimelineMarker, TimelineRegion, format_time
+from ui.timeline import Timeline, TimelineMarker, TimelineRegion, _column_levels, _span_rects, format_time
 
 SHIFT = Qt.KeyboardModifier.ShiftModifier
 LEFT = Qt.MouseButton.LeftButton
@@ -114,3 +116,18 @@ def _wheel(x, delta):
     pos = QPointF(x, 40)
     return QWheelEvent(pos, pos, QPoint(0, 0), QPoint(0, delta), Qt.MouseButton.NoButton,
                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+
+
+@given(st.lists(st.tuples(st.integers(-20, 120), st.integers(1, 60), st.integers(1, 18)), max_size=40))
+def test_column_levels_show_the_best_region_covering_each_pixel(spans):
+    width = 100
+    x0 = np.array([a for a, _, _ in spans], dtype=np.int64)
+    x1 = x0 + np.array([w for _, w, _ in spans], dtype=np.int64)
+    levels = np.array([level for _, _, level in spans], dtype=np.int64)
+    expected = [max((lv for a, b, lv in zip(x0, x1, levels) if a <= column < b), default=0) for column in range(width)]
+    assert _column_levels(x0, x1, levels, width).tolist() == expected
+
+
+def test_span_rects_merge_overlapping_and_touching_spans():
+    rects = _span_rects(np.array([5, 0, 2, 10]), np.array([7, 3, 5, 11]), 0.0, 4.0)
+    assert [(r.left(), r.right()) for r in rects] == [(0, 7), (10, 11)]
