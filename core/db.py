@@ -239,21 +239,19 @@ class ProcessedDB:
 
     @staticmethod
     def _run_migration(conn: sqlite3.Connection, target: int) -> None:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with _transaction(conn):
             # Another instance may have migrated while this one waited for the write lock.
             if conn.execute("PRAGMA user_version").fetchone()[0] < target:
                 _MIGRATIONS[target - 1](conn)
                 conn.execute(f"PRAGMA user_version = {target}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def _error(self, exc: sqlite3.Error) -> DatabaseError:
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
             return DatabaseError(f"The database {self.path} is busy (another Foleycut is writing to it): "
                                  "try again in a moment.")
+        if isinstance(exc, sqlite3.OperationalError):  # cannot open or write: disk full, read-only, …
+            return DatabaseError(f"The database {self.path} could not be used ({exc}): check that its disk has "
+                                 "free space and its folder is writable, then try again.")
         return DatabaseError(f"Cannot read the database {self.path} ({exc}); it was left untouched: restore "
                              "a backup (*.bak next to it) or move it aside to start a new one.")
 
@@ -268,14 +266,8 @@ class ProcessedDB:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One transaction; rolled back entirely when anything inside fails."""
-        with self._read() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with self._read() as conn, _transaction(conn):
+            yield conn
 
     def backup(self, tag: str) -> Path:
         """Copy the database next to itself as `<name>.<tag>.bak` (never replacing an earlier backup)."""
@@ -610,6 +602,19 @@ class ProcessedDB:
     def get_hidden_files(self) -> list[str]:
         with self._read() as conn:
             return [path for (path,) in conn.execute("SELECT path FROM hidden_files ORDER BY path")]
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE … COMMIT, rolled back when anything inside (or the commit itself) fails."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def _next_scan_timestamp(latest: str | None) -> str:

@@ -238,3 +238,12 @@ def test_wal_lets_a_second_instance_read_and_write(tmp_path):
         second.add("b.mp4", 1.0, _clip(tmp_path, "mp4_Door", vid="vid_002"))
         assert first.get_clip_counts() == second.get_clip_counts() == {"a.mp4": 1, "b.mp4": 1}
         assert first._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_failing_write_leaves_no_partial_rows(db):
+    with pytest.raises(ValueError):
+        db.add_hard_negatives("a.mp4", "default", [1.0, 2.0, "not a time"])
+
+    assert db.get_hard_negatives("default") == []
+    db.add_hard_negatives("a.mp4", "default", [3.0])  # the connection is usable again
+    assert len(db.get_hard_negatives("default")) == 1
