@@ -349,10 +349,12 @@ class MainWindow(QMainWindow):
                                  progress=progress, cancel=cancel)
 
         self.export_panel.set_busy(True)
+        self.playlist.set_progress(video, 0.0)
         self._export_task = run_in_background(
             work, on_success=self._on_exported, on_failure=self.show_error,
+            on_progress=lambda fraction, _message: self.playlist.set_progress(video, fraction),
             on_cancelled=lambda: self.show_message("Export cancelled: nothing was written."),
-            on_finished=self._on_export_finished)
+            on_finished=lambda: self._on_export_finished(video))
         self.show_task(self._export_task, f"Exporting at {format_time(marker_time)}…")
 
     def _on_exported(self, clips) -> None:
@@ -362,8 +364,9 @@ class MainWindow(QMainWindow):
         if clips:
             self.show_message(f"Exported {len(clips)} clip(s) to {clips[0].path.parent}")
 
-    def _on_export_finished(self) -> None:
+    def _on_export_finished(self, video: Path) -> None:
         self._export_task = None
+        self.playlist.set_progress(video, None)
         self.export_panel.set_busy(False)
 
     def enter_overwrite_mode(self, marker_time: float, export_folder: str) -> None:

@@ -11,6 +11,7 @@ from core.db import ProcessedDB
 from core.home import DataHome
 from tests.media_factory import make_video
 from ui.main_window import MainWindow
+from ui.playlist import PROGRESS_COLUMN, PROGRESS_ROLE
 from ui.startup import ui_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,7 +90,11 @@ def test_e_exports_clips_that_appear_as_markers(qtbot, window, tmp_path):
     window.export_panel.count_spin.setValue(2)
     window.export_panel.spread_spin.setValue(0.5)
     press(qtbot, window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
-    export_with_e(qtbot, window)
+    press(qtbot, window, Qt.Key.Key_E)
+    row = window.playlist.topLevelItem(0)
+    assert row.data(PROGRESS_COLUMN, PROGRESS_ROLE) == 0.0  # the file's row shows the export under way
+    qtbot.waitUntil(lambda: window._export_task is None, timeout=20000)
+    assert row.data(PROGRESS_COLUMN, PROGRESS_ROLE) is None
     files = clip_files(tmp_path)
     assert [f.name for f in files] == ["clip_001_01.mp4", "clip_001_02.mp4"]
     assert files[0].parent.name == "vid_001"

@@ -2,7 +2,7 @@
 import os
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from core.db import ProcessedDB
@@ -86,3 +86,36 @@ def test_legacy_layout_migrates_behind_a_progress_dialog(qtbot, home, tmp_path):
     assert clip["output_path"] == str(moved) and moved.read_bytes() == b"clip" and not legacy.exists()
     assert run_legacy_migration(db) is None  # nothing left to do: no dialog, no change
     db.close()
+
+
+def test_run_app_shows_the_window_and_the_changelog_once(qtbot, home):
+    from ui.app import run_app
+    from ui.changelog_dialog import ChangelogDialog
+    from ui.main_window import MainWindow
+
+    popups = []
+
+    def dismiss_changelog_then_close():
+        dialog = next((w for w in QApplication.topLevelWidgets() if isinstance(w, ChangelogDialog) and w.isVisible()),
+                      None)
+        if dialog is None:
+            QTimer.singleShot(10, dismiss_changelog_then_close)
+            return
+        popups.append(dialog)
+        box = dialog.dont_show_again
+        qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(6, box.height() // 2))
+        dialog.accept()
+        QTimer.singleShot(0, close_windows)
+
+    def close_windows():
+        for window in QApplication.topLevelWidgets():
+            if isinstance(window, MainWindow):
+                window.close()
+
+    QTimer.singleShot(0, dismiss_changelog_then_close)
+    assert run_app() == 0
+    assert len(popups) == 1
+
+    QTimer.singleShot(200, close_windows)  # second start: no popup, the window just opens
+    assert run_app() == 0
+    assert len(popups) == 1
