@@ -1,7 +1,9 @@
 """Clip-export throughput: clips per minute with 1 worker vs N parallel ffmpeg workers, on a generated
 10-minute 720p video (test pattern + tone), 8 s clips, markers spread over the whole video.
 
-    .venv/bin/python bench/export_bench.py [--markers 6] [--count 4] [--workers 1 2 4] [--video PATH]
+    .venv/bin/python bench/export_bench.py [--markers 3] [--count 8] [--workers 1 2 4] [--video PATH]
+
+Workers encode the clips of one marker in parallel, so more workers than --count cannot help.
 
 The generated video lives in a throw-away folder unless --video names one to reuse (it is made if missing).
 """
@@ -52,8 +54,8 @@ def clips_per_minute(video: Path, work: Path, markers: int, count: int, workers:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--markers", type=int, default=6, help="markers spread over the video")
-    parser.add_argument("--count", type=int, default=4, help="clips per marker (encoded in parallel)")
+    parser.add_argument("--markers", type=int, default=3, help="markers spread over the video")
+    parser.add_argument("--count", type=int, default=8, help="clips per marker (encoded in parallel)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, os.cpu_count() or 1])
     parser.add_argument("--encoder", default="auto")
     parser.add_argument("--video", type=Path, help="where to keep the generated source for reuse")
