@@ -86,6 +86,14 @@ def test_first_file_loads_and_keys_step_frames_and_seconds(qtbot, window, videos
     assert "0:00.96" in window.player.time_label.text()
 
 
+def test_space_plays_and_pauses_and_the_cursor_follows(qtbot, window):
+    press(qtbot, window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.player.is_playing() and window.player.position() > 0.2, timeout=5000)
+    press(qtbot, window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not window.player.is_playing())
+    assert window.timeline.cursor() == pytest.approx(window.player.position())
+
+
 def test_e_exports_clips_that_appear_as_markers(qtbot, window, tmp_path):
     window.export_panel.count_spin.setValue(2)
     window.export_panel.spread_spin.setValue(0.5)
