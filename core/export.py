@@ -230,7 +230,10 @@ def _seek(start: float, fps: Fraction) -> tuple[list[str], str]:
 
 
 def _video_filters(plan: ExportPlan, trim_at: str) -> list[str]:
-    filters = [f"trim=start={trim_at}", "setpts=PTS-STARTPTS"]
+    # The fps filter makes a variable-rate source (phones) come out at a constant rate, so every clip
+    # holds the same number of evenly spaced frames; on a constant-rate source it changes nothing.
+    rate = plan.media.fps
+    filters = [f"trim=start={trim_at}", "setpts=PTS-STARTPTS", f"fps={rate.numerator}/{rate.denominator}"]
     if plan.crop:
         w, h, x, y = plan.crop
         filters.append(f"crop={w}:{h}:{x}:{y}")

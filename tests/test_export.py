@@ -352,3 +352,14 @@ def test_ntsc_rate_clip(db, settings, tmp_path):
     assert clip.start == pytest.approx(1.5015)
     assert frame_count(clip.path) == 60  # round(2 s x 29.97)
     assert probe(clip.path).duration == pytest.approx(2.0, abs=1001 / 30000)
+
+
+def test_variable_frame_rate_source_gives_evenly_timed_frames(db, settings, tmp_path):
+    video = tmp_path / "vfr.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=6", "-f", "lavfi", "-i", "sine=duration=6.5",
+                "-vf", r"setpts=PTS+if(gt(N\,50)\,0.5/TB\,0)", "-fps_mode", "vfr",  # a 0.5 s hole after 2 s
+                "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(video)], check=True)
+    rate = probe(video).fps
+    clip, = export_marker(db, video, 1.0, settings)
+    assert frame_count(clip.path) == round(2 * rate)
+    assert probe(clip.path).duration == pytest.approx(2.0, abs=float(1 / rate))
