@@ -64,7 +64,6 @@ class ExportPanel(QWidget):
         self.destination_label.setObjectName("destinationLabel")
         self.overwrite_label = QLabel(self)
         self.overwrite_label.setObjectName("overwriteLabel")
-        self.overwrite_label.setWordWrap(True)
         self.overwrite_label.hide()
         self.export_button = QPushButton("Export at cursor  (E)", self)
         self.export_button.setObjectName("exportButton")
@@ -170,8 +169,8 @@ class ExportPanel(QWidget):
     def set_overwrite_target(self, description: str | None) -> None:
         """Show (or clear) the overwrite-mode banner: the next `E` replaces that marker's clips."""
         self.overwrite_label.setVisible(description is not None)
-        self.overwrite_label.setText(f"Overwrite mode: E re-exports the marker at {description} in place "
-                                     "(Esc leaves overwrite mode)" if description else "")
+        self.overwrite_label.setText(f"Overwriting the marker at {description}\nE replaces its clips · Esc cancels"
+                                     if description else "")
 
     def set_busy(self, busy: bool) -> None:
         self.export_button.setEnabled(not busy)

@@ -376,7 +376,7 @@ class MainWindow(QMainWindow):
             return
         self._overwrite = marker
         self.timeline.set_overwrite_marker(marker)
-        self.export_panel.set_overwrite_target(f"{format_time(marker_time)} ({marker.clip_count} clip(s))")
+        self.export_panel.set_overwrite_target(f"{format_time(marker_time)} ({marker.clip_count} clips)")
         self.player.seek(marker_time)
 
     def leave_overwrite_mode(self) -> None:

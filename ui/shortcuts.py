@@ -37,6 +37,15 @@ SHORTCUTS = (
     Shortcut("help", ("?", "F1"), "Show this list of shortcuts"),
 )
 
+# Shown in the help dialog beside the keys; the timeline implements them.
+TIMELINE_GESTURES = (
+    ("Click / drag", "Seek (never edits a region)"),
+    ("Shift+drag a region edge", "Resize that scan region"),
+    ("Double-click a marker", "Overwrite mode for that marker"),
+    ("Right-click a marker", "Delete its clips (asks first)"),
+    ("Wheel / Shift+wheel", "Zoom around the pointer / pan"),
+)
+
 _NAVIGATION_KEYS = {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Space}
 
 
@@ -96,14 +105,16 @@ class ShortcutsDialog(QDialog):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
-        table = QTableWidget(len(SHORTCUTS), 2, self)
+        rows = [("  /  ".join(shortcut.keys), shortcut.description) for shortcut in SHORTCUTS]
+        rows += [(f"Timeline: {gesture}", description) for gesture, description in TIMELINE_GESTURES]
+        table = QTableWidget(len(rows), 2, self)
         table.setHorizontalHeaderLabels(["Keys", "Action"])
         table.verticalHeader().hide()
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        for row, shortcut in enumerate(SHORTCUTS):
-            table.setItem(row, 0, QTableWidgetItem("  /  ".join(shortcut.keys)))
-            table.setItem(row, 1, QTableWidgetItem(shortcut.description))
+        for row, (keys, description) in enumerate(rows):
+            table.setItem(row, 0, QTableWidgetItem(keys))
+            table.setItem(row, 1, QTableWidgetItem(description))
         table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         table.horizontalHeader().setStretchLastSection(True)
         self.table = table
@@ -112,4 +123,4 @@ class ShortcutsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(table)
         layout.addWidget(buttons)
-        self.resize(560, 420)
+        self.resize(640, 560)
