@@ -1,11 +1,11 @@
 """Clip export: one press of `E` (a *marker*) becomes `count` overlapping clips of exactly `length` seconds.
 
 Clips start at `marker_time + i * spread`, snapped to the frame on screen at that time, and are
-re-encoded after an accurate seek so each holds exactly round(length * fps) frames. Every clip is encoded to a hidden temp
-name in its vid folder by parallel ffmpeg processes; only when all of a marker's clips encoded and
-checked out are they renamed to their final names, and each database row is added after its rename. A
-failure or a cancel removes the temp files, so no partial clip ever carries a final name and no row
-points at a missing file.
+re-encoded after an accurate seek so each holds exactly round(length * fps) frames. Every clip is
+encoded to a hidden temp name in its vid folder by parallel ffmpeg processes; only when all of a
+marker's clips encoded and checked out are they renamed to their final names, and each database row is
+added after its rename. A failure or a cancel removes the temp files, so no partial clip ever carries a
+final name and no row points at a missing file.
 """
 from __future__ import annotations
 
@@ -64,7 +64,8 @@ class ExportSettings:
             (self.length <= 0, f"clip length {self.length} s must be positive"),
             (self.count < 1, f"clip count {self.count} must be at least 1"),
             (self.count > 1 and self.spread <= 0, f"spread {self.spread} s must be positive for several clips"),
-            (self.short_side is not None and self.short_side < 16, f"short side {self.short_side} px is too small (16 at least)"),
+            (self.short_side is not None and self.short_side < 16,
+             f"short side {self.short_side} px is too small (16 at least)"),
             (self.portrait is not None and self.portrait not in PORTRAIT_RATIOS,
              f"portrait crop {self.portrait!r} is unknown: use one of {', '.join(PORTRAIT_RATIOS)}"),
             (not 0.0 <= self.portrait_center <= 1.0, f"portrait centre {self.portrait_center} must be between 0 and 1"),
@@ -257,7 +258,8 @@ def clip_command(plan: ExportPlan, job: _Job, settings: ExportSettings, encoder:
     else:
         chain = ",".join(_video_filters(plan, trim_at))
         args = [*source, *video, "-vf", chain, "-c:v", "libwebp", "-quality", "90", "-f", "image2",
-                "-start_number", "1", file_url(job.temp / WEBP_FRAME_PATTERN), *audio, "-f", "wav", file_url(job.temp_wav)]
+                "-start_number", "1", file_url(job.temp / WEBP_FRAME_PATTERN),
+                *audio, "-f", "wav", file_url(job.temp_wav)]
     return ffmpeg_command(["-y", *args])
 
 

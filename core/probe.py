@@ -52,7 +52,8 @@ def probe(path: str | Path) -> MediaInfo:
     if not (info.has_video or info.has_audio):
         raise MediaError(f"{path.name} has no audio or video stream: choose a video file.")
     if info.duration <= 0:
-        raise MediaError(f"{path.name} has no duration (a still image or a truncated file): choose a complete video file.")
+        raise MediaError(f"{path.name} has no duration (a still image or a truncated file): "
+                         "choose a complete video file.")
     return info
 
 
