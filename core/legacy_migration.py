@@ -134,8 +134,8 @@ def _remove_if_empty(folder: str) -> bool:
 
 def plan_legacy_moves(db) -> list[Move]:
     """Every move the migration will make, in order: each group's clips go to the next counter of their
-    video's vid folder, groups taken in their legacy order. Planned from the database alone; whether a file
-    is really there is settled when it moves."""
+    video's vid folder, groups taken in their legacy order. The group dirs are not listed: whether each
+    legacy file is really there is settled when it moves."""
     groups: dict[tuple[str, str, str, str], list[dict]] = defaultdict(list)
     for clip in db.get_legacy_layout_clips():
         groups[(clip["export_folder"], clip["profile"], clip["filename"], clip["vid_folder"])].append(clip)
