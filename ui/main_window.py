@@ -469,6 +469,8 @@ class MainWindow(QMainWindow):
         last = self.settings.value("session/current_video", "", type=str)
         if last and Path(last).is_file():
             self.load_video(Path(last))
+        else:
+            self.statusBar().showMessage("Open videos (Ctrl+O) or drop them on the playlist; press ? for shortcuts.")
 
     def save_state(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
