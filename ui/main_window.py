@@ -208,6 +208,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.review_action)
         self.show_hidden_action = self._action("Show &hidden files", self.playlist.set_show_hidden, checkable=True)
         view_menu.addAction(self.show_hidden_action)
+        view_menu.addAction(self._action("&Zoom timeline to fit", self.timeline.zoom_to_fit))
         view_menu.addSeparator()
         view_menu.addAction(self._action("Next &marker", lambda: self.jump_to_marker(+1), "M"))
         view_menu.addAction(self._action("&Previous marker", lambda: self.jump_to_marker(-1), "Shift+M"))

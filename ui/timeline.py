@@ -152,6 +152,9 @@ class Timeline(QWidget):
     def duration(self) -> float:
         return self._duration
 
+    def zoom_to_fit(self) -> None:
+        self._set_view(0.0, self._duration)
+
     def set_cursor(self, seconds: float) -> None:
         self._cursor = min(max(0.0, float(seconds)), self._duration) if self._duration else max(0.0, seconds)
         self._keep_cursor_in_view()

@@ -91,6 +91,8 @@ def test_wheel_zoom_keeps_point_under_pointer(qtbot, timeline):
     QApplication.sendEvent(timeline, _wheel(anchor, 240))
     assert timeline.time_at(anchor) == pytest.approx(30.0, abs=0.2)
     assert timeline.x_at(40.0) - timeline.x_at(30.0) > 100
+    timeline.zoom_to_fit()
+    assert timeline.x_at(40.0) - timeline.x_at(30.0) == pytest.approx(100)
 
 
 def test_paints_many_items_and_ghosts(qtbot, timeline):
