@@ -278,6 +278,9 @@ class Timeline(QWidget):
                 self._paint_markers(painter, marker_lane)
             self._paint_regions(painter, region_lane)
             self._paint_cursor(painter)
+        else:
+            painter.setPen(RULER_TEXT)
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Open a video to see its timeline")
         painter.end()
 
     def _paint_ruler(self, painter: QPainter) -> None:
