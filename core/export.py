@@ -182,21 +182,21 @@ def _frame_at(seconds: float, fps: Fraction) -> int:
 def output_geometry(width: int, height: int, portrait: str | None, center: float,
                     short_side: int | None) -> tuple[tuple[int, int, int, int] | None, tuple[int, int]]:
     """(crop w, h, x, y) or None, and the final frame size; every size even, as yuv420p needs."""
-    crop = None
-    w, h = width, height
+    w, h = width - width % 2, height - height % 2
+    crop = (w, h, 0, 0) if (w, h) != (width, height) else None  # drop an odd row/column rather than rescale
     if portrait:
         ratio = PORTRAIT_RATIOS[portrait]
-        if Fraction(width, height) > ratio:  # too wide: keep the height, cut the sides around `center`
-            w = _even(height * ratio)
+        if Fraction(w, h) > ratio:  # too wide: keep the height, cut the sides around `center`
+            w = min(_even(h * ratio), w)
             x = min(max(round(center * width - w / 2), 0), width - w)
             crop = (w, h, x, 0)
         else:  # too tall: keep the width, cut top and bottom evenly
-            h = _even(width / ratio)
+            h = min(_even(w / ratio), h)
             crop = (w, h, 0, (height - h) // 2)
     if short_side:
         scale = Fraction(short_side, min(w, h))
         return crop, (_even(w * scale), _even(h * scale))
-    return crop, (w - w % 2, h - h % 2)
+    return crop, (w, h)
 
 
 def _even(value) -> int:

@@ -6,19 +6,24 @@ import re
 import shutil
 import subprocess
 import threading
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import settings as settings_hypothesis
+from hypothesis import strategies as st
 
 from core import dataset_json
 from core import export as export_mod
 from core.audio import iter_audio_blocks
 from core.db import ProcessedDB
 from core.errors import Cancelled
-from core.export import ExportSettings, delete_marker, export_marker, output_geometry, plan_marker
+from core.export import (PORTRAIT_RATIOS, ExportSettings, _clip_starts, delete_marker, export_marker, output_geometry,
+                         plan_marker)
 from core.ffmpeg import ffmpeg_command, file_url, run_ffmpeg
-from core.probe import probe
+from core.probe import MediaInfo, probe
 from tests.media_factory import make_video, tone_burst_track
 
 FPS = 25
@@ -194,7 +199,8 @@ def test_portrait_geometry_follows_centre():
     assert output_geometry(1920, 1080, "9:16", 1.0, None)[0] == (608, 1080, 1312, 0)
     assert output_geometry(1080, 1920, "1:1", 0.5, 540)[0] == (1080, 1080, 0, 420)
     assert output_geometry(1080, 1920, "1:1", 0.5, 540)[1] == (540, 540)
-    assert output_geometry(161, 121, None, 0.5, None) == (None, (160, 120))
+    assert output_geometry(160, 120, None, 0.5, None) == (None, (160, 120))
+    assert output_geometry(161, 121, None, 0.5, None) == ((160, 120, 0, 0), (160, 120))
 
 
 def test_clips_past_the_end_are_clamped(db, source, settings):
@@ -363,3 +369,32 @@ def test_variable_frame_rate_source_gives_evenly_timed_frames(db, settings, tmp_
     clip, = export_marker(db, video, 1.0, settings)
     assert frame_count(clip.path) == round(2 * rate)
     assert probe(clip.path).duration == pytest.approx(2.0, abs=float(1 / rate))
+
+
+@settings_hypothesis(max_examples=300, deadline=None)
+@given(width=st.integers(16, 4096), height=st.integers(16, 4096), portrait=st.sampled_from([None, *PORTRAIT_RATIOS]),
+       center=st.floats(0, 1), short_side=st.one_of(st.none(), st.integers(16, 2160)))
+def test_geometry_is_even_inside_the_frame_and_keeps_the_ratio(width, height, portrait, center, short_side):
+    crop, (out_w, out_h) = output_geometry(width, height, portrait, center, short_side)
+    assert out_w % 2 == 0 and out_h % 2 == 0 and out_w >= 2 and out_h >= 2
+    if crop:
+        w, h, x, y = crop
+        assert 0 <= x <= width - w and 0 <= y <= height - h and w % 2 == 0 and h % 2 == 0
+    if portrait:
+        w, h = crop[:2]
+        assert w / h == pytest.approx(float(PORTRAIT_RATIOS[portrait]), abs=2.5 / min(w, h))
+    if short_side:
+        assert min(out_w, out_h) == pytest.approx(short_side, abs=1)
+
+
+@settings_hypothesis(max_examples=300, deadline=None)
+@given(duration=st.floats(2.0, 7200), marker=st.floats(0, 1), count=st.integers(1, 12),
+       spread=st.floats(0.04, 4), fps=st.sampled_from([Fraction(25), Fraction(30000, 1001), Fraction(60)]))
+def test_clip_starts_fit_in_the_video_on_frame_times(duration, marker, count, spread, fps):
+    media = MediaInfo(path=Path("v.mp4"), size=1, duration=duration, has_video=True, has_audio=True, fps=fps)
+    settings = ExportSettings(name="x", export_folder=Path("out"), length=2.0, count=count, spread=spread)
+    starts, warnings = _clip_starts(media, marker * duration, settings)
+    assert starts == sorted(set(starts)) and 1 <= len(starts) <= count
+    assert all(0 <= start <= duration - 2.0 + 1e-9 for start in starts)
+    assert all(abs(start * fps - round(start * fps)) < 1e-6 for start in starts)
+    assert bool(warnings) == (len(starts) < count or starts[-1] < marker * duration + (count - 1) * spread - 1 / fps)
