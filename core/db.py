@@ -7,9 +7,11 @@ worker threads behind a lock. A file that sqlite cannot read raises `DatabaseErr
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
+import tempfile
 import threading
 from collections import defaultdict
 from contextlib import contextmanager
@@ -275,19 +277,17 @@ class ProcessedDB:
             return self._backup_with(conn, tag)
 
     def _backup_with(self, conn: sqlite3.Connection, tag: str) -> Path:
-        target = self.path.with_name(f"{self.path.name}.{tag}.bak")
-        n = 1
-        while target.exists():
-            n += 1
-            target = self.path.with_name(f"{self.path.name}.{tag}.{n}.bak")
-        # Copied under a temporary name first so a killed run never leaves a half backup looking whole.
-        partial = target.with_name(target.name + ".part")
+        # Copied under a temporary name of its own first, so a killed run never leaves a half backup
+        # looking whole and two instances backing up at once never write into one file.
+        handle, partial_name = tempfile.mkstemp(dir=self.path.parent, prefix=f"{self.path.name}.", suffix=".part")
+        os.close(handle)
+        partial = Path(partial_name)
         copy = sqlite3.connect(partial)
         try:
             conn.backup(copy)
         finally:
             copy.close()
-        return partial.rename(target)
+        return _publish_backup(partial, self.path, tag)
 
     def close(self) -> None:
         with self._lock:
@@ -560,11 +560,15 @@ class ProcessedDB:
         with self._read() as conn:
             return conn.execute("SELECT EXISTS (SELECT 1 FROM legacy_moves)").fetchone()[0] == 1
 
-    def save_legacy_plan(self, moves: Iterable[tuple[str, str, int | None, float | None]]) -> None:
-        """Record every planned move `(src, dst, processed_id, marker_time)` in one transaction."""
+    def save_legacy_plan(self, moves: Iterable[tuple[str, str, int | None, float | None]]) -> bool:
+        """Record every planned move `(src, dst, processed_id, marker_time)` in one transaction. False, and
+        nothing written, when a plan is already recorded (another instance got there first)."""
         with self._write() as conn:
+            if conn.execute("SELECT EXISTS (SELECT 1 FROM legacy_moves)").fetchone()[0]:
+                return False
             conn.executemany("INSERT INTO legacy_moves (src, dst, processed_id, marker_time) VALUES (?, ?, ?, ?)",
                              moves)
+            return True
 
     def get_legacy_plan(self) -> list[dict[str, Any]]:
         """The recorded plan in order, each move with its `done` flag; empty when no migration is under way."""
@@ -602,6 +606,23 @@ class ProcessedDB:
     def get_hidden_files(self) -> list[str]:
         with self._read() as conn:
             return [path for (path,) in conn.execute("SELECT path FROM hidden_files ORDER BY path")]
+
+
+def _publish_backup(partial: Path, db_path: Path, tag: str) -> Path:
+    """Give a finished backup the first free name `<db>.<tag>.bak`, `<db>.<tag>.2.bak`, … without ever
+    replacing one: a hard link fails when the name is taken, where a rename would overwrite."""
+    for n in itertools.count(1):
+        target = db_path.with_name(f"{db_path.name}.{tag}.bak" if n == 1 else f"{db_path.name}.{tag}.{n}.bak")
+        try:
+            os.link(partial, target)
+        except FileExistsError:
+            continue
+        except OSError:  # no hard links on this filesystem (FAT, some network shares)
+            if target.exists():
+                continue
+            return partial.rename(target)
+        partial.unlink()
+        return target
 
 
 @contextmanager

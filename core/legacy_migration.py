@@ -58,7 +58,7 @@ def migrate_legacy_layout(db, progress: Progress | None = None, batch_size: int 
         if not moves:
             return report
         report.backup = db.backup("before-vid-folders")
-        db.save_legacy_plan(moves)
+        db.save_legacy_plan(moves)  # when another instance recorded its plan first, that one is followed
         plan = db.get_legacy_plan()
     group_dirs = {os.path.dirname(move["src"]) for move in plan}
     report.export_folders = {Path(folder).parent for folder in group_dirs}

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -181,6 +182,22 @@ def test_plan_gives_every_clip_one_free_place_in_its_own_vid_folder(groups, take
             assert vid_of.setdefault(rows[row_id], dst.parent.name) == dst.parent.name
         assert len(set(vid_of.values())) == len(vid_of)  # one vid folder per (video, profile)
         assert not {int(name[4:]) for name in vid_of.values()} & taken_on_disk
+
+
+def test_two_instances_starting_together_follow_one_plan(db, tmp_path):
+    folder = make_legacy_export(tmp_path, db, groups=30)
+    before = _files(folder)
+    with ProcessedDB(tmp_path / "foleycut.db") as second:
+        assert second.save_legacy_plan(plan_legacy_moves(second))
+        assert not db.save_legacy_plan(plan_legacy_moves(db))  # the first recorded plan is the only one
+        second.clear_legacy_plan()
+        runs = [threading.Thread(target=migrate_legacy_layout, args=(instance,), kwargs={"batch_size": 3})
+                for instance in (db, second)]
+        for run in runs:
+            run.start()
+        for run in runs:
+            run.join()
+    _assert_consistent(db, folder, before)
 
 
 def _interrupt_after(monkeypatch, db, moves_allowed: int) -> None:
