@@ -1,10 +1,14 @@
 """ProcessedDB: the seed design's five tests, then clips, markers, vid folders, scans and threads."""
 from __future__ import annotations
 
+import tempfile
 import threading
 from collections import namedtuple
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.db import ProcessedDB
 
@@ -247,3 +251,15 @@ def test_a_failing_write_leaves_no_partial_rows(db):
     assert db.get_hard_negatives("default") == []
     db.add_hard_negatives("a.mp4", "default", [3.0])  # the connection is usable again
     assert len(db.get_hard_negatives("default")) == 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(saves=st.lists(st.integers(min_value=1, max_value=4), min_size=1, max_size=8))
+def test_scan_history_keeps_the_newest_versions(saves):
+    """Whatever max_versions each save used, what remains is the newest saves, at most the last limit."""
+    with tempfile.TemporaryDirectory() as tmp, ProcessedDB(Path(tmp) / "foleycut.db") as db:
+        stamps = [db.save_scan_results("a.mp4", "default", "MEL", [(0.0, 8.0, 0.5)], max_versions=limit)
+                  for limit in saves]
+        kept = [v["timestamp"] for v in db.get_scan_versions("a.mp4", "default", "MEL")]
+        assert kept == stamps[::-1][:len(kept)] and 1 <= len(kept) <= saves[-1]
+        assert db.get_scan_results("a.mp4", "default")["MEL"][0]["scan_timestamp"] == stamps[-1]

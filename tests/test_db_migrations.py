@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 
 import pytest
 
@@ -134,3 +135,26 @@ def test_database_from_a_newer_version_is_refused(tmp_path):
 
     with pytest.raises(DatabaseError, match="newer Foleycut"):
         ProcessedDB(path)
+
+
+def test_instances_opening_an_old_database_together_upgrade_it_once(tmp_path):
+    path = _write_old_db(tmp_path / "foleycut.db")
+    opened, errors = [], []
+
+    def open_db():
+        try:
+            opened.append(ProcessedDB(path))
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_db) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == [] and len(opened) == 4
+    assert {db.schema_version for db in opened} == {SCHEMA_VERSION}
+    assert [c["id"] for c in opened[0].get_clips("a.mp4")] == [7, 8]
+    for db in opened:
+        db.close()
