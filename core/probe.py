@@ -81,11 +81,18 @@ def _probe_with_ffprobe(path: Path) -> dict:
     if video:
         rate = video.get("avg_frame_rate") or video.get("r_frame_rate") or "0/1"
         fps = Fraction(rate) if rate != "0/0" else Fraction(0)
-        fields.update(fps=fps or None, width=video.get("width"), height=video.get("height"),
-                      video_codec=video.get("codec_name"))
+        fields.update(fps=fps or None, video_codec=video.get("codec_name"),
+                      **_displayed(video.get("width"), video.get("height"), _ffprobe_rotation(video)))
     if audio:
         fields.update(audio_codec=audio.get("codec_name"), audio_rate=int(audio.get("sample_rate") or 0) or None)
     return fields
+
+
+def _ffprobe_rotation(stream: dict) -> float:
+    for side_data in stream.get("side_data_list", []):
+        if "rotation" in side_data:
+            return float(side_data["rotation"])
+    return float(stream.get("tags", {}).get("rotate", 0))  # ffprobe before 5.0
 
 
 def _first_stream(data: dict, kind: str) -> dict | None:
@@ -102,6 +109,8 @@ _STREAM = re.compile(r"^\s*Stream #\d+:\d+.*?: (Video|Audio): (.*)$", re.MULTILI
 _SIZE = re.compile(r"\b(\d{2,5})x(\d{2,5})\b")
 _FPS = re.compile(r"([\d.]+)(k?) (?:fps|tbr)\b")
 _RATE = re.compile(r"(\d+) Hz")
+_STREAM_START = re.compile(r"^\s*Stream #", re.MULTILINE)
+_ROTATION = re.compile(r"rotation of (-?[\d.]+) degrees", re.IGNORECASE)
 # ffmpeg prints NTSC rates rounded ("29.97 fps"); the exact rational keeps frame times exact.
 _NTSC = {round(n * 1000 / 1001, 2): Fraction(n * 1000, 1001) for n in (24, 30, 48, 60, 120)}
 
@@ -114,9 +123,11 @@ def _probe_with_ffmpeg(path: Path) -> dict:
     duration = _DURATION.search(stderr)
     fields: dict = {"duration": _seconds(*duration.groups()) if duration else 0.0,
                     "has_video": False, "has_audio": False}
-    for kind, details in _STREAM.findall(stderr):
+    for stream in _STREAM.finditer(stderr):
+        kind, details = stream.groups()
         if kind == "Video" and not fields["has_video"] and "attached pic" not in details:
-            fields.update(has_video=True, video_codec=details.split()[0].rstrip(","), **_video_details(details))
+            fields.update(has_video=True, video_codec=details.split()[0].rstrip(","),
+                          **_video_details(details, _side_lines(stderr, stream.end())))
         elif kind == "Audio" and not fields["has_audio"]:
             rate = _RATE.search(details)
             fields.update(has_audio=True, audio_codec=details.split()[0].rstrip(","),
@@ -135,15 +146,30 @@ def _seconds(hours: str, minutes: str, seconds: str) -> float:
     return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
 
 
-def _video_details(details: str) -> dict:
+def _side_lines(stderr: str, start: int) -> str:
+    """The metadata and side-data lines printed under a stream, up to the next stream."""
+    following = _STREAM_START.search(stderr, start)
+    return stderr[start:following.start() if following else len(stderr)]
+
+
+def _video_details(details: str, side_lines: str) -> dict:
     size = _SIZE.search(details)
     fps = _FPS.search(details)
     rate = None
     if fps:
         value = float(fps.group(1)) * (1000 if fps.group(2) else 1)
         rate = _NTSC.get(round(value, 2)) or Fraction(value).limit_denominator(1000)
-    return {"width": int(size.group(1)) if size else None, "height": int(size.group(2)) if size else None,
-            "fps": rate or None}
+    width, height = (int(size.group(1)), int(size.group(2))) if size else (None, None)
+    rotation = _ROTATION.search(side_lines)
+    return {**_displayed(width, height, float(rotation.group(1)) if rotation else 0.0), "fps": rate or None}
+
+
+def _displayed(width: int | None, height: int | None, rotation: float) -> dict:
+    """Width and height as shown: ffmpeg turns a phone's sideways-stored frames upright before filtering,
+    so crops and resizes must be planned on the turned size."""
+    if round(rotation) % 180 == 90:
+        width, height = height, width
+    return {"width": width, "height": height}
 
 
 # --- hardware H.264 encoders ---------------------------------------------------------------------

@@ -398,3 +398,14 @@ def test_clip_starts_fit_in_the_video_on_frame_times(duration, marker, count, sp
     assert all(0 <= start <= duration - 2.0 + 1e-9 for start in starts)
     assert all(abs(start * fps - round(start * fps)) < 1e-6 for start in starts)
     assert bool(warnings) == (len(starts) < count or starts[-1] < marker * duration + (count - 1) * spread - 1 / fps)
+
+
+@pytest.mark.parametrize("portrait, short_side, size", [(None, None, (120, 160)), ("9:16", None, (90, 160)),
+                                                         (None, 60, (60, 80))])
+def test_rotated_phone_video_is_cropped_upright(db, source, settings, tmp_path, portrait, short_side, size):
+    phone = tmp_path / "phone.mp4"
+    run_ffmpeg(["-display_rotation", "90", "-i", file_url(source), "-c", "copy", file_url(phone)], check=True)
+    settings.portrait, settings.short_side = portrait, short_side
+    clip, = export_marker(db, phone, 0.0, settings)
+    assert frame_size(clip.path) == size
+    assert (probe(clip.path).width, probe(clip.path).height) == size

@@ -10,7 +10,7 @@ import pytest
 
 from core import probe as probe_mod
 from core.errors import FoleycutError
-from core.ffmpeg import run_ffmpeg
+from core.ffmpeg import file_url, run_ffmpeg
 from core.probe import SOFTWARE_H264, MediaError, choose_h264_encoder, probe
 from tests.media_factory import make_video, write_wav
 
@@ -60,6 +60,13 @@ def test_awkward_names(tmp_path, media, name):
     assert probe(path).has_audio
 
 
+def test_rotated_phone_video_reports_the_upright_size(tmp_path, media):
+    rotated = tmp_path / "phone.mp4"
+    run_ffmpeg(["-display_rotation", "90", "-i", file_url(media["av"]), "-c", "copy", file_url(rotated)], check=True)
+    info = probe(rotated)
+    assert (info.width, info.height) == (120, 160)
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(MediaError, match="does not exist"):
         probe(tmp_path / "nope.mp4")
@@ -97,14 +104,16 @@ def test_ffprobe_json_is_used_when_present(monkeypatch, tmp_path):
     video.write_bytes(b"x")
     report = {"format": {"duration": "12.5"}, "streams": [
         {"codec_type": "video", "codec_name": "mjpeg", "width": 1, "height": 1, "disposition": {"attached_pic": 1}},
-        {"codec_type": "video", "codec_name": "h264", "width": 1920, "height": 1080, "avg_frame_rate": "24000/1001"},
+        {"codec_type": "video", "codec_name": "h264", "width": 1920, "height": 1080, "avg_frame_rate": "24000/1001",
+         "side_data_list": [{"side_data_type": "Display Matrix", "rotation": -90}]},
         {"codec_type": "audio", "codec_name": "opus", "sample_rate": "48000"},
     ]}
     monkeypatch.setattr(probe_mod, "ffprobe_exe", lambda: "ffprobe")
     monkeypatch.setattr(probe_mod.subprocess, "run", lambda cmd, **kw: subprocess.CompletedProcess(
         cmd, 0, json.dumps(report).encode(), b""))
     info = probe(video)
-    assert (info.duration, info.width, info.fps, info.video_codec) == (12.5, 1920, Fraction(24000, 1001), "h264")
+    assert (info.duration, info.fps, info.video_codec) == (12.5, Fraction(24000, 1001), "h264")
+    assert (info.width, info.height) == (1080, 1920)
     assert (info.audio_codec, info.audio_rate) == ("opus", 48000)
 
 
