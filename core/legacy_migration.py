@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from core.errors import FoleycutError
-from core.layout import (ClipName, export_folder_of, lowest_free_number, next_counter, parse_clip_name,
+from core.layout import (ClipName, lowest_free_number, next_counter, parse_clip_name,
                          parse_vid_folder, vid_folder_name, vid_numbers_on_disk)
 
 Progress = Callable[[float, str], None]
