@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QPolygonF, QWheelEvent
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 EDGE_GRAB_PX = 6
 MARKER_HIT_PX = 5
@@ -408,6 +408,30 @@ class Timeline(QWidget):
     def _region_index_at(self, t: float) -> int | None:
         inside = np.nonzero((self._region_starts <= t) & (self._region_ends >= t))[0]
         return int(inside[0]) if len(inside) else None
+
+    def tooltip_at(self, x: float) -> str:
+        """What is under the pointer and what can be done with it (empty over bare track)."""
+        marker = self.marker_at(x)
+        if marker is not None:
+            return (f"Marker {format_time(marker.time)} · {marker.clip_count} clip(s) in {marker.export_folder}\n"
+                    "Double-click: overwrite mode · Right-click: delete")
+        index = self._region_index_at(self.time_at(x))
+        if index is None or self._duration <= 0:
+            return ""
+        region = self._regions[index]
+        state = " (disabled)" if region.disabled else ""
+        return (f"Region {format_time(region.start)}–{format_time(region.end)} · score {region.score:.2f}{state}\n"
+                "Shift+drag an edge to resize")
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            text = self.tooltip_at(event.pos().x())
+            if text:
+                QToolTip.showText(event.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
 
     # ---- mouse ---------------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:

@@ -80,6 +80,14 @@ def test_double_click_and_right_click_on_marker(qtbot, timeline):
     assert delete.args == [20.0, "mp4_Door"]
 
 
+def test_tooltips_name_the_item_and_its_gestures(timeline):
+    timeline.set_markers([TimelineMarker(20.0, "mp4_Door", 2)])
+    assert "2 clip(s) in mp4_Door" in timeline.tooltip_at(timeline.x_at(20.0))
+    assert "score 0.90" in timeline.tooltip_at(timeline.x_at(45.0))
+    assert "Shift+drag" in timeline.tooltip_at(timeline.x_at(45.0))
+    assert timeline.tooltip_at(timeline.x_at(80.0)) == ""
+
+
 def test_review_mode_hides_markers_from_hits(qtbot, timeline):
     timeline.set_markers([TimelineMarker(20.0, "mp4_Door")])
     timeline.set_review_mode(True)
