@@ -1,15 +1,17 @@
 """Bad input to clip export: a clear one-line error, no partial clip under a final name, no row without a file."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
+import psutil
 import pytest
 
 from core import export as export_mod
 from core.db import ProcessedDB
-from core.errors import FoleycutError
+from core.errors import Cancelled, FoleycutError
 from core.export import ExportSettings, export_marker
-from core.ffmpeg import file_url, run_ffmpeg
+from core.ffmpeg import ffmpeg_command, file_url, run_ffmpeg
 from tests.media_factory import make_video
 
 
@@ -155,3 +157,32 @@ def test_bad_settings(db, settings, source, change, match):
     for key, value in change.items():
         setattr(settings, key, value)
     fails_cleanly(db, source, settings, match)
+
+
+def endless_ffmpeg() -> list[str]:
+    """An ffmpeg that never finishes on its own (an endless silent source into nowhere)."""
+    return ffmpeg_command(["-re", "-f", "lavfi", "-i", "anullsrc", "-f", "null", "-"])
+
+
+def ffmpeg_children() -> list:
+    return [p for p in psutil.Process().children(recursive=True) if "ffmpeg" in p.name()]
+
+
+def test_cancel_kills_running_ffmpeg(db, settings, source, monkeypatch):
+    monkeypatch.setattr(export_mod, "clip_command", lambda *args: endless_ffmpeg())
+    cancel = threading.Event()
+    threading.Timer(0.5, cancel.set).start()
+    with pytest.raises(Cancelled):
+        export_marker(db, source, 0.0, settings, cancel=cancel)
+    assert ffmpeg_children() == []
+    assert db.get_clips(source.name) == [] and not (settings.export_folder / "vid_001").exists()
+
+
+def test_a_failing_clip_stops_the_others(db, settings, source, monkeypatch):
+    real = export_mod.clip_command
+    monkeypatch.setattr(export_mod, "clip_command", lambda plan, job, *rest: (
+        endless_ffmpeg() if job.stem.endswith("_01") else [*real(plan, job, *rest), "-no-such-option"]))
+    with pytest.raises(FoleycutError, match="could not encode clip door_001_02"):
+        export_marker(db, source, 0.0, settings)
+    assert ffmpeg_children() == []
+    assert db.get_clips(source.name) == []
