@@ -13,12 +13,13 @@ from PySide6.QtCore import QEventLoop, QSettings, Qt
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from core import dataset_json
-from core.db import DatabaseError, ProcessedDB
+from core.db import ProcessedDB
 from core.home import DataHome
 from core.legacy_migration import migrate_legacy_layout, needs_legacy_migration
 from ui.background import run_in_background
 
 UI_SETTINGS_FILE = "ui-settings.ini"
+STARTUP_DIALOG_DELAY_MS = 400
 SQLITE_SIDE_FILES = ("-wal", "-shm")
 
 
@@ -54,13 +55,16 @@ def restore_backup(db_path: Path, backup: Path) -> Path:
 
 
 def open_database(home: DataHome, parent: QWidget | None = None) -> ProcessedDB | None:
-    """Open the database; when it cannot be read, ask what to do. None means the user chose to quit."""
+    """Open (and if needed upgrade) the database; when it cannot be read, ask what to do.
+
+    None means the user chose to quit."""
     while True:
-        try:
-            return ProcessedDB(home.db_path)
-        except DatabaseError as exc:
-            if not _recover(home.db_path, str(exc), parent):
-                return None
+        db, error = _wait_for(lambda _progress, _cancel: ProcessedDB(home.db_path),
+                              "Opening the database (upgrading it if this version needs to)…", parent)
+        if error is None:
+            return db
+        if not _recover(home.db_path, error, parent):
+            return None
 
 
 def _recover(db_path: Path, problem: str, parent: QWidget | None) -> bool:
@@ -94,14 +98,6 @@ def run_legacy_migration(db: ProcessedDB, parent: QWidget | None = None) -> str 
     """
     if not needs_legacy_migration(db):
         return None
-    dialog = QProgressDialog("Moving exported clips into per-video folders…", "", 0, 1000, parent)
-    dialog.setWindowTitle("Foleycut: updating the export layout")
-    dialog.setCancelButton(None)  # stopping halfway gains nothing; the move is crash-safe and resumes
-    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
-    dialog.setMinimumDuration(0)
-    dialog.setValue(0)
-    outcome: dict[str, str] = {}
-    loop = QEventLoop()
 
     def work(progress, _cancel):
         report = migrate_legacy_layout(db, progress)
@@ -110,14 +106,34 @@ def run_legacy_migration(db: ProcessedDB, parent: QWidget | None = None) -> str 
                 dataset_json.rebuild(db, folder)
         return report
 
+    return _wait_for(work, "Moving exported clips into per-video folders…", parent, determinate=True)[1]
+
+
+# ---- waiting on start-up work ----------------------------------------------------------------------
+
+def _wait_for(work, label: str, parent: QWidget | None, determinate: bool = False) -> tuple[object, str | None]:
+    """Run `work` off the UI thread while the UI stays responsive; (result, None) or (None, error message).
+
+    A modal progress dialog appears only when the work takes longer than a moment; it has no cancel
+    button: stopping a schema upgrade or a crash-safe file move halfway gains nothing.
+    """
+    dialog = QProgressDialog(label, "", 0, 1000 if determinate else 0, parent)
+    dialog.setWindowTitle("Foleycut: starting")
+    dialog.setCancelButton(None)
+    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+    dialog.setMinimumDuration(STARTUP_DIALOG_DELAY_MS)
+    outcome: dict[str, object] = {}
+    loop = QEventLoop()
+
     def show_progress(fraction: float, message: str) -> None:
         dialog.setValue(round(fraction * 1000))
         if message:
             dialog.setLabelText(message)
 
-    run_in_background(work, on_progress=show_progress,
+    run_in_background(work, on_progress=show_progress if determinate else None,
+                      on_success=lambda result: outcome.setdefault("result", result),
                       on_failure=lambda message: outcome.setdefault("error", message),
                       on_finished=loop.quit)
     loop.exec()
     dialog.close()
-    return outcome.get("error")
+    return outcome.get("result"), outcome.get("error")
