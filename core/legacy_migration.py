@@ -74,7 +74,10 @@ def _run_moves(db, pending: list[dict], report: LegacyMigrationReport, progress:
                batch_size: int) -> None:
     # Destination folders first: a handful of vid folders rather than one mkdir per move.
     for folder in {os.path.dirname(move["dst"]) for move in pending}:
-        os.makedirs(folder, exist_ok=True)
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as exc:
+            raise _cannot_write(folder, exc) from exc
     batch: list[dict] = []
 
     def finish_batch() -> None:
@@ -105,7 +108,14 @@ def _apply_move(src: str, dst: str) -> bool:
         _move_entry(src, dst)
     except FileNotFoundError:
         return False  # never existed (a WebP clip without its .wav) or deleted before the migration
+    except OSError as exc:
+        raise _cannot_write(dst, exc) from exc
     return True
+
+
+def _cannot_write(path: str, exc: OSError) -> FoleycutError:
+    return FoleycutError(f"Cannot move exported clips into {os.path.dirname(path)} ({exc.strerror}): make the "
+                         "export folder writable (or free some space) and start Foleycut again; it resumes.")
 
 
 def _move_entry(src: str, dst: str) -> None:

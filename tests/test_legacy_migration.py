@@ -184,6 +184,31 @@ def test_plan_gives_every_clip_one_free_place_in_its_own_vid_folder(groups, take
         assert not {int(name[4:]) for name in vid_of.values()} & taken_on_disk
 
 
+def test_unwritable_folder_gives_a_clear_error_and_the_next_start_finishes(db, tmp_path, monkeypatch):
+    folder = make_legacy_export(tmp_path, db)
+    before = _files(folder)
+    real_move, calls = legacy_migration._move_entry, []
+
+    def read_only_after_five(src, dst):
+        calls.append(src)
+        if len(calls) > 5:
+            raise PermissionError(13, "Permission denied")
+        real_move(src, dst)
+
+    monkeypatch.setattr(legacy_migration, "_move_entry", read_only_after_five)
+    with pytest.raises(FoleycutError, match=r"Cannot move exported clips into .*vid_0\d\d \(Permission denied\)"):
+        migrate_legacy_layout(db, batch_size=100)
+
+    # The five moves that happened are recorded: every stored path still points at its file.
+    clips = [c for video, profile in (("a.mp4", "default"), ("b.mp4", "default"), ("b.mp4", "cats"))
+             for c in db.get_clips(video, profile)]
+    assert all(Path(c["output_path"]).exists() for c in clips)
+    assert sum(Path(c["output_path"]).parent.name.startswith("vid_") for c in clips) == 5
+    monkeypatch.undo()
+    migrate_legacy_layout(db)
+    _assert_consistent(db, folder, before)
+
+
 def test_two_instances_starting_together_follow_one_plan(db, tmp_path):
     folder = make_legacy_export(tmp_path, db, groups=30)
     before = _files(folder)
