@@ -53,12 +53,5 @@ def batch_size_for(free_bytes: int, bytes_per_item: int, limit: int = 32) -> int
     return max(1, min(limit, int(free_bytes * MEMORY_SHARE) // max(1, bytes_per_item)))
 
 
-def chunk_seconds_for(free_bytes: int, bytes_for_seconds, longest: float, shortest: float) -> float:
-    """The longest chunk (from `longest` halving down to `shortest`) whose one-item cost fits in memory.
-
-    `bytes_for_seconds(seconds)` estimates the memory of one chunk of that length.
-    """
-    seconds = longest
-    while seconds / 2 >= shortest and bytes_for_seconds(seconds) > free_bytes * MEMORY_SHARE:
-        seconds /= 2
-    return seconds
+def fits_in_memory(free_bytes: int, bytes_needed: int) -> bool:
+    return bytes_needed <= free_bytes * MEMORY_SHARE

@@ -17,14 +17,13 @@ import numpy as np
 
 from core import eat_features
 from core.audio import SAMPLE_RATE
-from core.devices import (Device, batch_size_for, chunk_seconds_for, pick_device,
-                          transformer_chunk_bytes)
+from core.devices import Device, batch_size_for, fits_in_memory, pick_device, transformer_chunk_bytes
 from core.errors import FoleycutError
 from core.home import DataHome
 from core.mel import MelEmbedder
 
 DEFAULT_MODEL = "MEL"
-HOST_BATCH_BYTES = 64 << 20  # keeps a 3-hour scan far below 500 MB of RAM with two batches in flight
+HOST_BATCH_BYTES = 32 << 20  # audio in + features out per batch: a 3-hour GPU scan stays < 500 MB of RAM
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json",
                 "pytorch_model.bin.index.json")
 
@@ -198,15 +197,30 @@ class Wav2Vec2StyleEmbedder(_TorchEmbedder):
     """HuBERT and wav2vec 2.0: raw waveform in, one frame per 20 ms out (conv stride 320, receptive 400)."""
 
     frames_per_second = SAMPLE_RATE / 320
-    context_seconds = 1.0  # covers the positional convolution's reach at the chunk edges
+    # reaches past the positional convolution's first layers; a window cut out on its own has no context
+    # at all at its edges, so the pooled path is never worse there
+    context_seconds = 0.5
+    chunk_choices = (8.0, 10.0, 12.0, 15.0, 20.0, 30.0)
 
     def __init__(self, name: str, model, feature_extractor, device: Device):
         super().__init__(name, model, device)
         self.extractor = feature_extractor
 
     def _chunk_seconds(self) -> float:
-        return chunk_seconds_for(self.device.free_bytes, lambda s: self._chunk_bytes(s + 2 * self.context_seconds),
-                                 longest=30.0, shortest=8.0)
+        """The chunk length with the least compute per audio second among those that fit in memory.
+
+        Context is wasted work (long chunks waste less) while attention grows with length (short chunks
+        pay less): per frame, attention over T frames costs about T / (6 * hidden) of the linear layers.
+        """
+        attention_per_frame = self.frames_per_second / (6 * self.dim)
+
+        def cost(seconds: float) -> float:
+            total = seconds + 2 * self.context_seconds
+            return total / seconds * (1 + attention_per_frame * total)
+
+        affordable = [seconds for seconds in self.chunk_choices
+                      if fits_in_memory(self.device.free_bytes, self._chunk_bytes(seconds + 2 * self.context_seconds))]
+        return min(affordable or self.chunk_choices[:1], key=cost)
 
     @classmethod
     def load(cls, name, source, options, device):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core import eat_features
-from core.devices import Device, batch_size_for, chunk_seconds_for, pick_device
+from core.devices import Device, batch_size_for, fits_in_memory, pick_device
 from core.embedding_models import (DEFAULT_MODEL, MODELS, EatEmbedder, ModelUnavailable, get_spec, list_models,
                                    load_embedder)
 from core.errors import FoleycutError
@@ -131,9 +131,20 @@ def test_device_choice_and_memory_budget():
     assert batch_size_for(free_bytes=10_000, bytes_per_item=1_000) == 5
     assert batch_size_for(free_bytes=10, bytes_per_item=1_000) == 1
     assert batch_size_for(free_bytes=10 ** 12, bytes_per_item=1, limit=16) == 16
-    assert chunk_seconds_for(10 ** 12, lambda s: s * 100, longest=32, shortest=8) == 32
-    assert chunk_seconds_for(1000, lambda s: s * 100, longest=32, shortest=8) == 8
-    assert chunk_seconds_for(3400, lambda s: s * 100, longest=32, shortest=8) == 16
+    assert fits_in_memory(free_bytes=1000, bytes_needed=500) and not fits_in_memory(1000, 501)
+
+
+def test_chunk_length_balances_context_waste_against_attention_cost(tmp_path):
+    def chunk_for(hidden, free_bytes=8 << 30):
+        embedder = load_embedder("HUBERT_BASE", DataHome.resolve(), Device("cpu", False, free_bytes),
+                                 local_dir=save_tiny_hubert(tmp_path / str(hidden)))
+        embedder.dim = hidden  # the choice depends on the width alone; a tiny model stands in for the real
+        return embedder._chunk_seconds()
+
+    assert chunk_for(32) == 8.0  # narrow: attention dominates, short chunks
+    assert chunk_for(768) == 10.0  # HuBERT base
+    assert chunk_for(1280) == 12.0  # extra large: attention matters less, longer chunks waste less context
+    assert chunk_for(1280, free_bytes=10) == 8.0  # nothing fits: the shortest
 
 
 # --- EAT input: Kaldi-style fbank ----------------------------------------------------------------
