@@ -147,6 +147,24 @@ def _add_file_load_indexes(conn: sqlite3.Connection) -> None:
                     WHERE vid_folder GLOB 'clip_[0-9]*'""")
 
 
+def _add_clip_counts(conn: sqlite3.Connection) -> None:
+    """Clips per (profile, video), kept by triggers: the playlist reads it on every load, and counting
+    100 k clips there took too long."""
+    conn.execute("""CREATE TABLE IF NOT EXISTS clip_counts (
+                        profile TEXT NOT NULL, filename TEXT NOT NULL, clips INTEGER NOT NULL,
+                        PRIMARY KEY (profile, filename)) WITHOUT ROWID""")
+    conn.execute("""INSERT INTO clip_counts (profile, filename, clips)
+                    SELECT profile, filename, COUNT(*) FROM processed GROUP BY profile, filename""")
+    count_in = """INSERT OR IGNORE INTO clip_counts (profile, filename, clips) VALUES (NEW.profile, NEW.filename, 0);
+                  UPDATE clip_counts SET clips = clips + 1 WHERE profile = NEW.profile AND filename = NEW.filename;"""
+    count_out = """UPDATE clip_counts SET clips = clips - 1 WHERE profile = OLD.profile AND filename = OLD.filename;
+                   DELETE FROM clip_counts WHERE profile = OLD.profile AND filename = OLD.filename AND clips <= 0;"""
+    conn.execute(f"CREATE TRIGGER clip_counted AFTER INSERT ON processed BEGIN {count_in} END")
+    conn.execute(f"CREATE TRIGGER clip_uncounted AFTER DELETE ON processed BEGIN {count_out} END")
+    conn.execute(f"""CREATE TRIGGER clip_recounted AFTER UPDATE OF profile, filename ON processed
+                     BEGIN {count_out} {count_in} END""")
+
+
 # Schema version N is reached by running _MIGRATIONS[N-1]; never edit or reorder an entry, only append.
 _MIGRATIONS = (
     _create_base_tables,
@@ -156,6 +174,7 @@ _MIGRATIONS = (
     _add_indexes,
     _add_legacy_move_plan,
     _add_file_load_indexes,
+    _add_clip_counts,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -341,8 +360,7 @@ class ProcessedDB:
     def get_clip_counts(self, profile: str = "default") -> dict[str, int]:
         """{filename: number of clips} for the playlist."""
         with self._read() as conn:
-            rows = conn.execute("SELECT filename, COUNT(*) FROM processed WHERE profile = ? GROUP BY filename",
-                                (profile,)).fetchall()
+            rows = conn.execute("SELECT filename, clips FROM clip_counts WHERE profile = ?", (profile,)).fetchall()
         return {filename: count for filename, count in rows}
 
     def delete_clips(self, ids: Iterable[int]) -> int:

@@ -118,6 +118,9 @@ def test_delete_clips(db, tmp_path):
 
     assert db.delete_clips([gone]) == 1
     assert [c["id"] for c in db.get_clips("a.mp4")] == [keep]
+    assert db.get_clip_counts() == {"a.mp4": 1}
+    db.delete_clips([keep])
+    assert db.get_clip_counts() == {}
 
 
 def test_training_stats_count_clips_and_videos(db, tmp_path):

@@ -55,6 +55,7 @@ def test_old_schema_upgrades_with_nothing_lost(tmp_path):
         assert (clip["export_folder"], clip["vid_folder"]) == ("/x/mp4_Door", "vid_002")
         assert clip["created_at"] == "2025-01-01 10:00:00"
         assert db.get_export_folders() == ["mp4_Door"]
+        assert db.get_clip_counts() == {"a.mp4": 2}
         assert db.get_vid_folder("a.mp4", "default", "/x/mp4_Door") == "vid_002"
 
         legacy = db.get_scan_results("a.mp4", "default")["MEL"]
