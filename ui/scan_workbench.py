@@ -301,9 +301,9 @@ class ScanWorkbench(QObject):
             work,
             on_success=lambda count: self._on_scan_done(count, name),
             on_failure=self._on_scan_failed,
-            on_progress=self.controls.show_progress,
+            on_progress=lambda fraction, message: self._on_progress(videos, fraction, message),
             on_cancelled=lambda: self.controls.lbl_status.setText("Scan cancelled; finished files are kept."),
-            on_finished=lambda: self._set_busy(False),
+            on_finished=lambda: self._on_scan_finished(videos),
         )
         self.window.show_task(self._task, label)
 
@@ -319,7 +319,19 @@ class ScanWorkbench(QObject):
         self.controls.refresh_classifiers(select=name)
         self.scan_current()
 
+    def _on_progress(self, videos: list[Path], fraction: float, message: str) -> None:
+        """Overall progress in the dock; the file being scanned gets its own bar in the playlist."""
+        self.controls.show_progress(fraction, message)
+        index = min(int(fraction * len(videos)), len(videos) - 1)
+        self.window.playlist.set_progress(videos[index], fraction * len(videos) - index)
+
+    def _on_scan_finished(self, videos: list[Path]) -> None:
+        for video in videos:
+            self.window.playlist.set_progress(video, None)
+        self._set_busy(False)
+
     def _on_file_scanned(self, video: Path, outcome, error: str | None) -> None:
+        self.window.playlist.set_progress(Path(video), None)
         if outcome is None:
             self._skipped.append(f"{Path(video).name}: {error}")
             return

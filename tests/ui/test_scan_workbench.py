@@ -18,6 +18,7 @@ from tests.media_factory import make_video, tone_burst_track
 from ui.export_panel import ExportPanel
 from ui.hard_negatives_dialog import HardNegativesDialog
 from ui.main_window import MainWindow
+from ui.playlist import Playlist
 from ui.scan_workbench import ScanWorkbench
 from ui.startup import ui_settings
 from ui.timeline import Timeline
@@ -34,7 +35,7 @@ class StandInMainWindow(QMainWindow):
         self.db, self.home = db, home
         self._profile = "default"
         self.current_video: Path | None = None
-        self.playlist: list[Path] = []
+        self.playlist = Playlist(db)
         self.timeline = Timeline()
         self.timeline.set_duration(120.0)
         self.setCentralWidget(self.timeline)
@@ -57,7 +58,7 @@ class StandInMainWindow(QMainWindow):
         self.video_loaded.emit(path)
 
     def playlist_paths(self) -> list[Path]:
-        return list(self.playlist)
+        return self.playlist.paths()
 
     def seek(self, seconds: float) -> None:
         self.seeks.append(seconds)
@@ -220,7 +221,9 @@ def test_scan_current_file_in_background_shows_results(qtbot, window, bench, db,
 def test_scan_all_saves_every_file_and_reports_skipped_ones(qtbot, tmp_path, window, bench, db, videos):
     ready_to_scan(window, bench)
     silent = make_video(tmp_path / "silent.mp4", 2.0, audio=None, size=(64, 48), fps=5)
-    window.playlist = [videos[0], silent, videos[1]]
+    window.playlist.add_paths([videos[0], silent, videos[1]])
+    shown: list[tuple[str, float]] = []
+    window.playlist.set_progress = lambda path, fraction: shown.append((path.name, fraction))
     window.load(videos[1])
     landed = []
     bench._relay.file_done.connect(lambda video, outcome, error: landed.append(video.name))
@@ -231,11 +234,16 @@ def test_scan_all_saves_every_file_and_reports_skipped_ones(qtbot, tmp_path, win
     assert bench.panel.filename == "two.mp4" and bench.panel.tabs.count() == 1
     status = bench.controls.lbl_status.text()
     assert "Scanned 2 of 3" in status and "Skipped silent.mp4" in status
+    bars = [(name, fraction) for name, fraction in shown if fraction is not None]
+    assert {name for name, _ in bars} <= {"one.mp4", "silent.mp4", "two.mp4"} and "two.mp4" in dict(bars)
+    assert all(0.0 <= fraction <= 1.0 for _, fraction in bars)
+    assert shown[-3:] == [("one.mp4", None), ("silent.mp4", None), ("two.mp4", None)]  # cleared at the end
 
 
 def test_cancel_stops_scan_all(qtbot, window, bench, videos):
     ready_to_scan(window, bench)
-    window.playlist = list(videos) * 5
+    window.playlist.add_paths(list(videos))
+    window.playlist_paths = lambda: list(videos) * 5
     qtbot.mouseClick(bench.controls.btn_scan_all, Qt.LeftButton)
     qtbot.mouseClick(bench.controls.btn_cancel, Qt.LeftButton)
     wait_idle(qtbot, bench)
@@ -298,7 +306,7 @@ def test_export_train_scan_review_negatives_retrain_compare(qtbot, tmp_path, win
     settings = ExportSettings(name="door", export_folder=tmp_path / "mp4_Door", length=8.0)
     for event in events[:3]:  # the user cut three; the scan should find the other two
         export_marker(db, video, event - 3.0, settings)
-    window.playlist = [video]
+    window.playlist.add_paths([video])
     window.load(video)
 
     dialog = train_through_dialog(qtbot, bench)
