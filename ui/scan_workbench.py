@@ -184,6 +184,7 @@ class ScanWorkbench(QObject):
         self._relay = _FileDoneRelay(self)
         self._relay.file_done.connect(self._on_file_scanned)
         self._add_menu_actions(window.menu_scan)
+        self._keep_choices(window.settings)
         self._connect(window)
         if window.current_video is not None:
             self._on_video_loaded(window.current_video)
@@ -213,6 +214,22 @@ class ScanWorkbench(QObject):
             act.setShortcutContext(Qt.WindowShortcut)
             menu.addAction(act)
         self._set_busy(False)
+
+    def _keep_choices(self, settings) -> None:
+        """Threshold, classifier and export spread/minimum length as the user last left them."""
+        remembered = (
+            (self.controls.spn_threshold, "scan/threshold"),
+            (self.panel.spn_spread, "scan/export_spread"),
+            (self.panel.spn_min_length, "scan/export_min_length"),
+        )
+        for spin, key in remembered:
+            spin.setValue(settings.value(key, spin.value(), type=float))
+            spin.valueChanged.connect(lambda value, key=key: settings.setValue(key, value))
+        last = settings.value("scan/classifier", "", type=str)
+        if last:
+            self.controls.refresh_classifiers(select=last)
+        self.controls.selection_changed.connect(
+            lambda: settings.setValue("scan/classifier", self.controls.classifier_name() or ""))
 
     def _connect(self, window) -> None:
         window.video_loaded.connect(self._on_video_loaded)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, QSettings, Qt, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from core.classifier_store import active_version, save_version
@@ -33,6 +33,7 @@ class StandInMainWindow(QMainWindow):
     def __init__(self, db, home):
         super().__init__()
         self.db, self.home = db, home
+        self.settings = QSettings(str(home.root / "ui.ini"), QSettings.Format.IniFormat)
         self._profile = "default"
         self.current_video: Path | None = None
         self.playlist = Playlist(db)
@@ -367,6 +368,22 @@ def test_in_the_main_window_keys_reach_the_scan_panel(qtbot, tmp_path, isolated_
     assert [(r.start, r.disabled) for r in window.timeline.scan_regions()] == [(2.0, False), (12.0, False)]
     window.close()
     db.close()
+
+
+def test_choices_are_remembered(qtbot, db, window, bench):
+    save_random_classifier(window.home, name="doors")
+    save_random_classifier(window.home, name="glass")
+    bench.controls.refresh_classifiers(select="glass")
+    bench.controls.spn_threshold.setValue(0.7)
+    bench.panel.spn_spread.setValue(2.5)
+    bench.panel.spn_min_length.setValue(3.0)
+
+    again = StandInMainWindow(db, window.home)
+    qtbot.addWidget(again)
+    restored = ScanWorkbench(again)
+    assert restored.controls.threshold() == 0.7
+    assert restored.controls.classifier_name() == "glass"
+    assert (restored.panel.spn_spread.value(), restored.panel.spn_min_length.value()) == (2.5, 3.0)
 
 
 def test_hard_negatives_from_the_menu(qtbot, window, bench, db):
