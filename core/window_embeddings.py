@@ -111,19 +111,26 @@ def _batches(chunks: Iterable[_Chunk], size: int) -> Iterator[list[_Chunk]]:
 
 
 class _CellPooler:
-    """Per-cell sums (and sums of squares) of frame features; windows made of whole cells pool in O(1)."""
+    """Per-cell sums (and sums of squares) of frame features; a window is the sum of its cells.
 
-    def __init__(self, cell: float, frame_dim: int, with_std: bool):
+    Cells hold float32 (a few dozen frames each, summed in float64 first): a 3-hour film at 1 s cells
+    and 768 features is 33 MB. Windows are pooled a slice at a time, so no full-size temporaries.
+    """
+
+    _SLICE = 1024  # windows pooled at once
+
+    def __init__(self, cell: float, frame_dim: int, with_std: bool, expected_seconds: float | None = None):
         self.cell, self.with_std = cell, with_std
-        self.sums = np.zeros((0, frame_dim))
-        self.squares = np.zeros((0, frame_dim)) if with_std else None
+        self.sums = np.zeros((0, frame_dim), np.float32)
+        self.squares = np.zeros((0, frame_dim), np.float32) if with_std else None
         self.counts = np.zeros(0, np.int64)
+        if expected_seconds:
+            self._grow(math.ceil(expected_seconds / cell) + 1)
 
     def _grow(self, cells: int) -> None:
         if cells <= len(self.counts):
             return
-        cells = max(cells, 2 * len(self.counts))
-        pad = cells - len(self.counts)
+        pad = max(cells, len(self.counts) * 5 // 4) - len(self.counts)
         self.sums = np.pad(self.sums, ((0, pad), (0, 0)))
         if self.with_std:
             self.squares = np.pad(self.squares, ((0, pad), (0, 0)))
@@ -145,17 +152,16 @@ class _CellPooler:
         span = round(window / self.cell)
         first = np.round(starts / self.cell).astype(np.int64)
         self._grow(int(first[-1]) + span if len(first) else 0)
-
-        def window_totals(per_cell: np.ndarray) -> np.ndarray:
-            running = np.concatenate([np.zeros((1,) + per_cell.shape[1:]), np.cumsum(per_cell, axis=0)])
-            return running[first + span] - running[first]
-
-        counts = np.maximum(window_totals(self.counts.astype(np.float64)), 1)[:, None]
-        mean = window_totals(self.sums) / counts
-        if not self.with_std:
-            return mean.astype(np.float32)
-        variance = np.maximum(window_totals(self.squares) / counts - mean * mean, 0)
-        return np.hstack([mean, np.sqrt(variance)]).astype(np.float32)
+        out = np.empty((len(first), self.sums.shape[1] * (2 if self.with_std else 1)), np.float32)
+        for lo in range(0, len(first), self._SLICE):
+            cells = first[lo: lo + self._SLICE, None] + np.arange(span)  # (windows, span) cell indices
+            counts = np.maximum(self.counts[cells].sum(axis=1), 1)[:, None]
+            mean = self.sums[cells].sum(axis=1, dtype=np.float64) / counts
+            if self.with_std:
+                variance = self.squares[cells].sum(axis=1, dtype=np.float64) / counts - mean * mean
+                mean = np.hstack([mean, np.sqrt(np.maximum(variance, 0))])
+            out[lo: lo + len(cells)] = mean
+        return out
 
 
 def _check_cancel(cancel: threading.Event | None) -> None:
@@ -167,7 +173,8 @@ def embed_stream(blocks: Iterable[np.ndarray], embedder: FrameEmbedder, model: s
                  hop: float = 1.0, expected_seconds: float | None = None, progress: Progress | None = None,
                  cancel: threading.Event | None = None) -> WindowEmbeddings:
     """Pooled window embeddings of a stream of 16 kHz blocks (the chunked path)."""
-    pooler = _CellPooler(cell_seconds(window, hop), embedder.frame_dim, embedder.pooling == "mean_std")
+    pooler = _CellPooler(cell_seconds(window, hop), embedder.frame_dim, embedder.pooling == "mean_std",
+                         expected_seconds)
     duration = 0.0
 
     def pool(batch: list[_Chunk], frames: Future) -> None:
