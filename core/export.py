@@ -128,7 +128,7 @@ def plan_marker(db, video: Path, marker_time: float, settings: ExportSettings, p
     if not 0 <= marker_time <= media.duration:
         raise FoleycutError(f"Marker at {marker_time:.2f} s lies outside {video.name} (0–{media.duration:.2f} s): "
                             "put the cursor inside the video.")
-    starts, warnings = _clip_starts(media, marker_time, settings)
+    starts, warnings = clip_starts(media, marker_time, settings)
     export_folder = Path(settings.export_folder).resolve()
     replaced = _marker_rows(db, video.name, profile, marker_time, export_folder) if overwrite else []
     if replaced:  # the marker keeps its own folder, name and counter
@@ -154,7 +154,7 @@ def _usable_source(video: Path) -> MediaInfo:
     return media
 
 
-def _clip_starts(media: MediaInfo, marker_time: float, settings: ExportSettings) -> tuple[list[float], list[str]]:
+def clip_starts(media: MediaInfo, marker_time: float, settings: ExportSettings) -> tuple[list[float], list[str]]:
     """Frame-snapped clip starts, the ones that would run past the end clamped to the last that fits."""
     fps = media.fps
     last_frame = math.floor((Fraction(media.duration) - Fraction(settings.length)) * fps + Fraction(1, 1000))

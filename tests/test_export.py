@@ -20,7 +20,7 @@ from core import export as export_mod
 from core.audio import iter_audio_blocks
 from core.db import ProcessedDB
 from core.errors import Cancelled
-from core.export import (PORTRAIT_RATIOS, ExportSettings, _clip_starts, delete_marker, export_marker, output_geometry,
+from core.export import (PORTRAIT_RATIOS, ExportSettings, clip_starts, delete_marker, export_marker, output_geometry,
                          plan_marker)
 from core.ffmpeg import ffmpeg_command, file_url, run_ffmpeg
 from core.probe import MediaInfo, probe
@@ -393,7 +393,7 @@ def test_geometry_is_even_inside_the_frame_and_keeps_the_ratio(width, height, po
 def test_clip_starts_fit_in_the_video_on_frame_times(duration, marker, count, spread, fps):
     media = MediaInfo(path=Path("v.mp4"), size=1, duration=duration, has_video=True, has_audio=True, fps=fps)
     settings = ExportSettings(name="x", export_folder=Path("out"), length=2.0, count=count, spread=spread)
-    starts, warnings = _clip_starts(media, marker * duration, settings)
+    starts, warnings = clip_starts(media, marker * duration, settings)
     assert starts == sorted(set(starts)) and 1 <= len(starts) <= count
     assert all(0 <= start <= duration - 2.0 + 1e-9 for start in starts)
     assert all(abs(start * fps - round(start * fps)) < 1e-6 for start in starts)

@@ -16,12 +16,6 @@ NO_PORTRAIT = "none"
 SETTINGS_GROUP = "export"
 
 
-def preview_starts(cursor: float, duration: float, settings: ExportSettings) -> list[float]:
-    """Where the clips of `E` would start, for the timeline band (export snaps them to frames)."""
-    last = max(0.0, duration - settings.length)
-    return sorted({min(cursor + i * settings.spread, last) for i in range(settings.count)})
-
-
 class ExportPanel(QWidget):
     settings_changed = Signal()
     export_requested = Signal()

@@ -17,12 +17,12 @@ from PySide6.QtWidgets import (
 
 from core import layout
 from core.errors import FoleycutError
-from core.export import delete_marker, export_marker
+from core.export import clip_starts, delete_marker, export_marker
 from core.home import DataHome
 from core.probe import MediaInfo, probe
 from ui.background import BackgroundTask, run_in_background
 from ui.changelog_dialog import show_full_changelog
-from ui.export_panel import ExportPanel, preview_starts
+from ui.export_panel import ExportPanel
 from ui.player import Player
 from ui.playlist import VIDEO_SUFFIXES, Playlist
 from ui.profiles import ProfileSelector
@@ -430,7 +430,10 @@ class MainWindow(QMainWindow):
             self.timeline.set_export_highlight([], 0.0)
             return
         settings = self.export_panel.highlight_settings()
-        starts = preview_starts(self.player.position(), self._media.duration, settings)
+        try:  # the same frame-snapped, end-clamped starts that E will export
+            starts, _ = clip_starts(self._media, self.player.position(), settings)
+        except FoleycutError:  # not even one clip fits
+            starts = []
         self.timeline.set_export_highlight(starts, settings.length)
 
     def _on_profile_changed(self, profile: str) -> None:

@@ -6,7 +6,7 @@ from PySide6.QtCore import QSettings, Qt
 
 from core.errors import FoleycutError
 from core.export import ExportSettings
-from ui.export_panel import ExportPanel, preview_starts
+from ui.export_panel import ExportPanel
 
 
 @pytest.fixture
@@ -72,8 +72,3 @@ def test_overwrite_banner(panel):
     assert not panel.overwrite_label.isVisible()
 
 
-def test_preview_starts_are_spread_and_clamped_to_the_end():
-    settings = ExportSettings(name="c", export_folder=Path(), length=8.0, count=3, spread=2.0)
-    assert preview_starts(10.0, 100.0, settings) == [10.0, 12.0, 14.0]
-    assert preview_starts(89.0, 100.0, settings) == [89.0, 91.0, 92.0]
-    assert preview_starts(99.0, 100.0, settings) == [92.0]
