@@ -154,6 +154,14 @@ def load_embedder(name: str, home: DataHome, device: Device | str | None = None,
         ) from exc
 
 
+def _config_value(config, *names: str) -> int:
+    """The first of `names` the config has: transformers configs and EAT's remote one name widths differently."""
+    for name in names:
+        if getattr(config, name, None) is not None:
+            return int(getattr(config, name))
+    raise ValueError(f"model config has none of {', '.join(names)}")
+
+
 class _TorchEmbedder:
     """Shared plumbing: device placement, precision, inference mode, memory-based batch size."""
 
@@ -163,7 +171,7 @@ class _TorchEmbedder:
         self.name = name
         self.device = device
         self.model = model.to(device=device.kind, dtype=device.torch_dtype).eval()
-        self.frame_dim = self.dim = int(model.config.hidden_size)
+        self.frame_dim = self.dim = _config_value(model.config, "hidden_size", "embed_dim")
         self.chunk_seconds = self._chunk_seconds()
         seconds = self.chunk_seconds + 2 * self.context_seconds
         # on a CPU the threads already share one item; batching only pays on a GPU, where host memory
@@ -173,8 +181,8 @@ class _TorchEmbedder:
             batch_size_for(device.free_bytes, self._chunk_bytes(seconds)), max(1, HOST_BATCH_BYTES // host_bytes))
 
     def _chunk_bytes(self, seconds: float) -> int:
-        config = self.model.config
-        return transformer_chunk_bytes(seconds, self.frames_per_second, self.dim, config.num_attention_heads,
+        heads = _config_value(self.model.config, "num_attention_heads", "num_heads")
+        return transformer_chunk_bytes(seconds, self.frames_per_second, self.dim, heads,
                                        2 if self.device.half else 4)
 
     def frames(self, chunks: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -56,7 +56,8 @@ def tiny_eat_model(hidden: int = 32):
             torch.manual_seed(0)
             self.patch = nn.Conv2d(1, hidden, kernel_size=16, stride=16)
             self.cls = nn.Parameter(torch.zeros(1, 1, hidden))
-            self.config = type("Config", (), {"hidden_size": hidden, "num_attention_heads": 1})()
+            # named as remote-code configs may name them (not hidden_size / num_attention_heads)
+            self.config = type("Config", (), {"embed_dim": hidden, "num_heads": 1})()
 
         def extract_features(self, source):
             patches = self.patch(source).flatten(2).transpose(1, 2)  # (B, 64 * 8, hidden), index t * 8 + f
