@@ -226,7 +226,9 @@ def embed_windows_directly(samples: np.ndarray, embedder: FrameEmbedder, model: 
 
 def cached_embeddings(path, model: str, home: DataHome, window: float = 8.0,
                       hop: float = 1.0) -> WindowEmbeddings | None:
-    """The cached embeddings of `path`, if present and current; nothing is decoded."""
+    """The cached embeddings of `path`, if present and current (None for a missing file); nothing is decoded."""
+    if not Path(path).is_file():
+        return None
     return _from_cache(home, embedding_cache.CacheKey.for_file(path, model, window, hop))
 
 
@@ -247,6 +249,8 @@ def embed_file(path, model_name: str, home: DataHome, window: float = 8.0, hop: 
     key = embedding_cache.CacheKey.for_file(path, model_name, window, hop)
     cached = _from_cache(home, key)
     if cached is not None:
+        if progress is not None:
+            progress(1.0, f"{model_name} embeddings from cache")
         return cached
     expected = audio_duration(path)
     if progress is not None:
