@@ -32,6 +32,9 @@ def run_app() -> int:
         window = MainWindow(home, db, settings)
         ScanWorkbench(window)
         window.restore_layout()
+        # Closing the main window ends the app even while a dialog (Train, Hard Negatives) is still open.
+        app.setQuitOnLastWindowClosed(False)
+        window.closed.connect(app.quit)
         window.show()
         QTimer.singleShot(0, lambda: show_changelog_if_new(settings, window))
         return app.exec()

@@ -84,6 +84,7 @@ class TaskIndicator(QWidget):
 class MainWindow(QMainWindow):
     profile_changed = Signal(str)
     video_loaded = Signal(object)  # Path
+    closed = Signal()
 
     def __init__(self, home: DataHome, db, settings: QSettings):
         super().__init__()
@@ -499,3 +500,4 @@ class MainWindow(QMainWindow):
         QThreadPool.globalInstance().waitForDone(SHUTDOWN_WAIT_MS)
         self.player.unload()
         super().closeEvent(event)
+        self.closed.emit()
