@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import QLoggingCategory, Qt, QUrl, Signal
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStyle, QToolButton, QVBoxLayout, QWidget
 
 from ui.timeline import format_time
+
+# Qt's FFmpeg backend prints the stream table of every file it opens and each optional library it could
+# not load (PipeWire, VA-API): terminal noise, not problems. Its warnings still show.
+QLoggingCategory.setFilterRules("qt.multimedia.ffmpeg*.info=false\nqt.multimedia.symbolsresolver*=false")
 
 DEFAULT_FPS = 25.0
 
