@@ -98,9 +98,14 @@ class ExportPlan:
     frames: int
     warnings: list[str]
     replaced_rows: list[dict]  # overwrite mode: the marker's existing clips
+    # Scan exports: (area, sub) of each clip, 1-based, and each area's region start (its marker time).
+    areas: tuple[tuple[int, int], ...] = ()
+    region_starts: tuple[float, ...] = ()
 
     @property
     def stems(self) -> list[str]:
+        if self.areas:
+            return [layout.scan_export_stem(self.name, self.counter, area, sub) for area, sub in self.areas]
         return [layout.clip_stem(self.name, self.counter, sub) for sub in range(1, len(self.starts) + 1)]
 
     @property
@@ -143,6 +148,51 @@ def plan_marker(db, video: Path, marker_time: float, settings: ExportSettings, p
     return ExportPlan(video=video, media=media, marker_time=marker_time, starts=starts, vid_folder=vid_folder,
                       name=name, counter=counter, fmt=settings.fmt, frame_size=frame_size, crop=crop,
                       frames=round(settings.length * media.fps), warnings=warnings, replaced_rows=replaced)
+
+
+def plan_scan_regions(db, video: Path, regions: list[tuple[float, float]], settings: ExportSettings,
+                      profile: str = "default") -> ExportPlan:
+    """Clips every `settings.spread` seconds inside each scan region (at least one per region), all under
+    one new counter in the video's vid folder."""
+    settings.check()
+    if settings.spread <= 0:
+        raise FoleycutError(f"Export settings: spread {settings.spread} s must be positive for scan exports.")
+    if not regions:
+        raise FoleycutError("No scan region to export: enable at least one region, then export again.")
+    video = Path(video).resolve()
+    media = _usable_source(video)
+    starts: list[float] = []
+    areas: list[tuple[int, int]] = []
+    warnings: list[str] = []
+    for area, (start, end) in enumerate(regions, 1):
+        if not 0 <= start < end or start > media.duration:
+            raise FoleycutError(f"Scan region {area} ({start:.2f}–{end:.2f} s) does not lie inside {video.name} "
+                                f"(0–{media.duration:.2f} s): rescan the video, then export again.")
+        count = clips_in_region(end - start, settings.length, settings.spread)
+        region_starts, region_warnings = clip_starts(media, start, replace(settings, count=count))
+        starts += region_starts
+        areas += [(area, sub) for sub in range(1, len(region_starts) + 1)]
+        warnings += region_warnings
+    export_folder = Path(settings.export_folder).resolve()
+    vid_folder = layout.vid_folder_path(db, video.name, profile, export_folder)
+    crop, frame_size = output_geometry(media.width, media.height, settings.portrait, settings.portrait_center,
+                                       settings.short_side)
+    return ExportPlan(video=video, media=media, marker_time=regions[0][0], starts=starts, vid_folder=vid_folder,
+                      name=settings.name, counter=layout.next_counter(db, vid_folder), fmt=settings.fmt,
+                      frame_size=frame_size, crop=crop, frames=round(settings.length * media.fps),
+                      warnings=warnings, replaced_rows=[], areas=tuple(areas),
+                      region_starts=tuple(float(start) for start, _end in regions))
+
+
+def clips_in_region(region_length: float, clip_length: float, spread: float) -> int:
+    """One clip per `spread` seconds while a whole clip still fits in the region; always at least one."""
+    # The millionth absorbs float error in lengths that are exact multiples of the spread.
+    return 1 + max(0, math.floor((region_length - clip_length) / spread + 1e-6))
+
+
+def estimate_scan_clips(regions: list[tuple[float, float]], length: float, spread: float) -> int:
+    """How many clips export_scan_regions would write for these regions (before end-of-video clamping)."""
+    return sum(clips_in_region(end - start, length, spread) for start, end in regions if end > start)
 
 
 def _usable_source(video: Path) -> MediaInfo:
@@ -355,7 +405,22 @@ def export_marker(db, video: Path, marker_time: float, settings: ExportSettings,
     With `overwrite`, an existing marker at this time in this export folder is re-encoded to its own
     vid folder and counter (files replaced, rows renewed); otherwise a new counter is used.
     """
-    plan = plan_marker(db, video, marker_time, settings, profile, overwrite)
+    return _export_plan(db, plan_marker(db, video, marker_time, settings, profile, overwrite), settings, profile,
+                        progress, cancel)
+
+
+def export_scan_regions(db, video: Path, regions: list[tuple[float, float]], settings: ExportSettings,
+                        profile: str = "default", progress: Progress | None = None,
+                        cancel: threading.Event | None = None) -> list[ExportedClip]:
+    """Export clips from scan regions ((start, end) seconds) as `<name>_NNN_a<area>_<sub>`, rows flagged
+    scan_export; all of them or none, like a marker."""
+    return _export_plan(db, plan_scan_regions(db, video, regions, settings, profile), settings, profile,
+                        progress, cancel)
+
+
+def _export_plan(db, plan: ExportPlan, settings: ExportSettings, profile: str, progress: Progress | None,
+                 cancel: threading.Event | None) -> list[ExportedClip]:
+    """Encode a plan's clips to temp names, then move them into place and record them; clean up on failure."""
     created_folder = _prepare_folder(plan.vid_folder)
     jobs = [_Job(start, stem, *_temp_paths(plan, stem)) for start, stem in zip(plan.starts, plan.stems)]
     try:
@@ -434,11 +499,13 @@ def _commit_locked(db, plan: ExportPlan, jobs: list[_Job], settings: ExportSetti
         for row in plan.replaced_rows:
             if Path(row["output_path"]) not in finals:
                 _remove_clip_files(Path(row["output_path"]))
+    marker_times = ([plan.region_starts[area - 1] for area, _sub in plan.areas] if plan.areas
+                    else [plan.marker_time] * len(jobs))
     return [ExportedClip(final, job.start, settings.length,
                          db.add(plan.video.name, job.start, final, label=settings.label, category=settings.category,
-                                profile=profile, source_path=str(plan.video), length=settings.length,
-                                marker_time=plan.marker_time, **settings.db_settings()))
-            for job, final in zip(jobs, finals)]
+                                profile=profile, source_path=str(plan.video), scan_export=bool(plan.areas),
+                                length=settings.length, marker_time=marker_time, **settings.db_settings()))
+            for job, final, marker_time in zip(jobs, finals, marker_times)]
 
 
 def _recheck_names(db, plan: ExportPlan, profile: str) -> ExportPlan:
