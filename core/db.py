@@ -625,6 +625,13 @@ class ProcessedDB:
         with self._read() as conn:
             return [path for (path,) in conn.execute("SELECT path FROM hidden_files ORDER BY path")]
 
+    def get_profiles(self) -> list[str]:
+        """Every profile that holds clips, scans or hard negatives (the CLI's `--profile` creates them too)."""
+        with self._read() as conn:
+            return [name for (name,) in conn.execute(
+                "SELECT profile FROM processed UNION SELECT profile FROM scan_results "
+                "UNION SELECT profile FROM hard_negatives ORDER BY 1")]
+
 
 def _publish_backup(partial: Path, db_path: Path, tag: str) -> Path:
     """Give a finished backup the first free name `<db>.<tag>.bak`, `<db>.<tag>.2.bak`, … without ever

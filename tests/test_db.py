@@ -266,3 +266,10 @@ def test_scan_history_keeps_the_newest_versions(saves):
         kept = [v["timestamp"] for v in db.get_scan_versions("a.mp4", "default", "MEL")]
         assert kept == stamps[::-1][:len(kept)] and 1 <= len(kept) <= saves[-1]
         assert db.get_scan_results("a.mp4", "default")["MEL"][0]["scan_timestamp"] == stamps[-1]
+
+
+def test_profiles_in_use_are_listed_once(db):
+    db.add("a.mp4", 1.0, "/x/mp4_Door/vid_001/door_001_01.mp4", profile="doors")
+    db.add_hard_negatives("a.mp4", "steps", [3.0])
+    db.save_scan_results("a.mp4", "doors", "MEL", [(1.0, 9.0, 0.9)])
+    assert db.get_profiles() == ["doors", "steps"]

@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
         self.timeline = Timeline(self)
         self.playlist = Playlist(db, self)
         self.export_panel = ExportPanel(self)
-        self.profiles = ProfileSelector(settings, self)
+        self.profiles = ProfileSelector(settings, db.get_profiles(), self)
         self.task_indicator = TaskIndicator(self)
 
         self._build_central()

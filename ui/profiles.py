@@ -10,11 +10,12 @@ CURRENT_KEY = "profiles/current"
 
 
 class ProfileSelector(QWidget):
-    """A combo of the known profiles and a "+" button to add one; both persisted in `settings`."""
+    """A combo of the known profiles and a "+" button to add one; both persisted in `settings`.
+    `in_use` adds the profiles the database already holds data for (made by the CLI, say)."""
 
     profile_changed = Signal(str)
 
-    def __init__(self, settings: QSettings, parent: QWidget | None = None):
+    def __init__(self, settings: QSettings, in_use: list[str] = (), parent: QWidget | None = None):
         super().__init__(parent)
         self._settings = settings
         self.combo = QComboBox(self)
@@ -33,7 +34,7 @@ class ProfileSelector(QWidget):
 
         names = settings.value(LIST_KEY, [], type=list) or []
         current = settings.value(CURRENT_KEY, DEFAULT_PROFILE, type=str) or DEFAULT_PROFILE
-        self.combo.addItems(list(dict.fromkeys([DEFAULT_PROFILE, *names, current])))
+        self.combo.addItems(list(dict.fromkeys([DEFAULT_PROFILE, *names, *in_use, current])))
         self.combo.setCurrentText(current)
         self.combo.currentTextChanged.connect(self._on_changed)
 

@@ -276,3 +276,10 @@ def test_qt_bindings_keep_none_alive(qtbot):
     for _ in range(1000):
         label.setText("x")
     assert sys.getrefcount(None) - before > -100
+
+
+def test_profiles_made_outside_the_window_are_offered(qtbot, home, db):
+    db.add("a.mp4", 1.0, "/x/mp4_Door/vid_001/door_001_01.mp4", profile="from_cli")
+    win = open_window(qtbot, home, db)
+    assert "from_cli" in win.profiles.names() and win.profile == "default"
+    win.close()
