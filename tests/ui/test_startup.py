@@ -105,17 +105,21 @@ def test_run_app_shows_the_window_and_the_changelog_once(qtbot, home):
         box = dialog.dont_show_again
         qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(6, box.height() // 2))
         dialog.accept()
-        QTimer.singleShot(0, close_windows)
+        QTimer.singleShot(0, close_shown_window)
 
-    def close_windows():
-        for window in QApplication.topLevelWidgets():
-            if isinstance(window, MainWindow):
-                window.close()
+    def close_shown_window():
+        # Polls: run_app processes events while it opens the database, before its window exists.
+        shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        if not shown:
+            QTimer.singleShot(10, close_shown_window)
+            return
+        for window in shown:
+            window.close()
 
     QTimer.singleShot(0, dismiss_changelog_then_close)
     assert run_app() == 0
     assert len(popups) == 1
 
-    QTimer.singleShot(200, close_windows)  # second start: no popup, the window just opens
+    QTimer.singleShot(0, close_shown_window)  # second start: no popup, the window just opens
     assert run_app() == 0
     assert len(popups) == 1
