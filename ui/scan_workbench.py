@@ -7,6 +7,7 @@ ui/background.py; Scan All shows each file's results as soon as that file is don
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSignalBlocker, Qt, Signal
@@ -24,6 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.errors import FoleycutError
+from core.export import export_scan_regions
 from core.classifier_store import ClassifierVersion, active_version, list_classifiers, list_versions, rollback
 from core.scanning import scan_file, scan_files
 from ui.background import BackgroundTask, run_in_background
@@ -160,6 +163,7 @@ class ScanWorkbench(QObject):
         super().__init__(window)
         self.window = window
         self._task: BackgroundTask | None = None
+        self._export_task: BackgroundTask | None = None  # apart from scans: both may run at once
         self._skipped: list[str] = []  # Scan All: files that could not be scanned, with why
         self.train_dialog: TrainDialog | None = None
 
@@ -238,6 +242,7 @@ class ScanWorkbench(QObject):
         window.timeline.region_clicked.connect(self.panel.select_region)
         self.panel.regions_edited.connect(self._show_regions_on_timeline)
         self.panel.region_activated.connect(window.seek)
+        self.panel.export_requested.connect(self.export_regions)
         self.panel.message.connect(lambda text: window.statusBar().showMessage(text, 5000))
         self.controls.scan_requested.connect(self.scan_current)
         self.controls.scan_all_requested.connect(self.scan_all)
@@ -263,6 +268,39 @@ class ScanWorkbench(QObject):
         self.window.timeline.set_scan_regions([
             TimelineRegion(r.id, r.start, r.end, r.score, r.disabled, r.original_start, r.original_end)
             for r in self.panel.current_regions()])
+
+    # --- exporting scan regions --------------------------------------------------------------------
+
+    def export_regions(self, regions) -> None:
+        """Cut clips from the enabled regions (the panel already dropped those under its minimum length)
+        with the export panel's settings and the scan dock's spread."""
+        video = self.window.current_video
+        if video is None or self._export_task is not None:
+            return
+        try:
+            settings = replace(self.window.export_panel.settings(), spread=self.panel.spn_spread.value())
+        except FoleycutError as exc:
+            self.window.show_error(str(exc))
+            return
+        db, profile = self.window.db, self.window.profile
+        spans = [(region.start, region.end) for region in regions]
+
+        def work(progress, cancel):
+            return export_scan_regions(db, video, spans, settings, profile, progress=progress, cancel=cancel)
+
+        self.panel.btn_export.setEnabled(False)
+        self._export_task = run_in_background(
+            work,
+            on_success=lambda clips: self.window.show_message(
+                f"Exported {len(clips)} clip(s) from {len(spans)} scan region(s) to {clips[0].path.parent}"),
+            on_failure=self.window.show_error,
+            on_cancelled=lambda: self.window.show_message("Scan export cancelled: nothing was written."),
+            on_finished=self._on_export_finished)
+        self.window.show_task(self._export_task, f"Exporting {len(spans)} scan region(s) of {Path(video).name}")
+
+    def _on_export_finished(self) -> None:
+        self._export_task = None
+        self.panel.btn_export.setEnabled(self.panel.estimated_clip_count() > 0)
 
     # --- dialogs ---------------------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ class StandInMainWindow(QMainWindow):
         self.export_panel = ExportPanel()
         self.seeks: list[float] = []
         self.errors: list[str] = []
+        self.messages: list[str] = []
         self.tasks: list[str] = []
 
     @property
@@ -69,6 +70,9 @@ class StandInMainWindow(QMainWindow):
 
     def show_error(self, message: str) -> None:
         self.errors.append(message)
+
+    def show_message(self, message: str) -> None:
+        self.messages.append(message)
 
 
 @pytest.fixture
@@ -151,6 +155,28 @@ def test_export_estimate_follows_the_export_panel_clip_length(window, bench, db)
     assert bench.panel.btn_export.text() == "Export Scan Results (4 clips)"  # 8 s clips: 10, 14, 18, 22
     window.export_panel.length_spin.setValue(16.0)
     assert bench.panel.btn_export.text() == "Export Scan Results (2 clips)"
+
+
+def test_export_button_writes_scan_clips_in_the_background(qtbot, tmp_path, window, bench, db):
+    video = make_video(tmp_path / "film.mp4", 20.0, size=(64, 48), fps=5)
+    db.save_scan_results("film.mp4", "default", "MEL", [(2.0, 7.0, 0.9), (10.0, 10.5, 0.8), (14.0, 17.0, 0.7)])
+    window.load(video)
+    window.export_panel.folder_edit.setText(str(tmp_path / "out"))
+    window.export_panel.name_edit.setText("door")
+    window.export_panel.length_spin.setValue(2.0)
+    bench.panel.spn_spread.setValue(2.5)
+    bench.panel.spn_min_length.setValue(1.0)  # the 0.5 s region is left out
+    assert bench.panel.btn_export.text() == "Export Scan Results (3 clips)"
+
+    qtbot.mouseClick(bench.panel.btn_export, Qt.LeftButton)
+    assert window.tasks == ["Exporting 2 scan region(s) of film.mp4"]
+    qtbot.waitUntil(lambda: bench._export_task is None, timeout=30_000)
+    assert window.errors == []
+    names = sorted(p.name for p in (tmp_path / "out" / "vid_001").iterdir())
+    assert names == ["door_001_a1_01.mp4", "door_001_a1_02.mp4", "door_001_a2_01.mp4"]
+    assert all(clip["scan_export"] for clip in db.get_clips("film.mp4"))
+    assert window.messages[-1].startswith("Exported 3 clip(s) from 2 scan region(s)")
+    assert bench.panel.btn_export.isEnabled()
 
 
 def test_scan_without_a_video_explains(window, bench):
