@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QScrollArea,
@@ -499,5 +499,6 @@ class MainWindow(QMainWindow):
         # Workers write to the database: let them stop before the caller closes it.
         QThreadPool.globalInstance().waitForDone(SHUTDOWN_WAIT_MS)
         self.player.unload()
+        QCoreApplication.processEvents()  # runs the queued stop now, before the player is destroyed
         super().closeEvent(event)
         self.closed.emit()

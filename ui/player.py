@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QLoggingCategory, Qt, QUrl, Signal
+from PySide6.QtCore import Q_ARG, QLoggingCategory, QMetaObject, Qt, QUrl, Signal
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStyle, QToolButton, QVBoxLayout, QWidget
@@ -20,6 +20,7 @@ from ui.timeline import format_time
 QLoggingCategory.setFilterRules("qt.multimedia.ffmpeg*.info=false\nqt.multimedia.symbolsresolver*=false")
 
 DEFAULT_FPS = 25.0
+_ARG_TYPES = {int: "qint64"}  # QMediaPlayer.setPosition takes a qint64
 
 
 class Player(QWidget):
@@ -73,24 +74,31 @@ class Player(QWidget):
     # ---- state ---------------------------------------------------------------------------------
     def load(self, path: Path, duration: float, fps: float | None) -> None:
         """Open `path`; duration and fps come from probe() so stepping works before playback starts."""
-        self._media.stop()
+        self._queue("stop")
         self._path = Path(path)
         self._duration = max(0.0, float(duration))
         self._fps = fps if fps and fps > 0 else DEFAULT_FPS
         self._position = 0.0
-        self._media.setSource(QUrl.fromLocalFile(str(self._path)))
-        self._media.pause()  # paused, not stopped: the backend shows the frame at each seek
+        self._queue("setSource", QUrl.fromLocalFile(str(self._path)))
+        self._queue("pause")  # paused, not stopped: the backend shows the frame at each seek
         self.file_label.setText(self._path.name)
         self._show_time()
         self.position_changed.emit(0.0)
 
     def unload(self) -> None:
-        self._media.stop()
-        self._media.setSource(QUrl())
+        self._queue("stop")
+        self._queue("setSource", QUrl())
         self._path = None
         self._duration = self._position = 0.0
         self.file_label.clear()
         self._show_time()
+
+    def _queue(self, slot: str, *args) -> None:
+        """Run a QMediaPlayer slot from the event loop, where no Python code holds the GIL: called directly,
+        stop() and setSource() wait for the playback threads, and the audio thread can be waiting for the
+        GIL (PySide6 checks for Python overrides), a deadlock."""
+        QMetaObject.invokeMethod(self._media, slot, Qt.ConnectionType.QueuedConnection,
+                                 *(Q_ARG(_ARG_TYPES.get(type(arg), type(arg)), arg) for arg in args))
 
     def path(self) -> Path | None:
         return self._path
@@ -112,7 +120,7 @@ class Player(QWidget):
         if self._path is None:
             return
         self._position = min(max(0.0, float(seconds)), self._duration)
-        self._media.setPosition(round(self._position * 1000))
+        self._queue("setPosition", round(self._position * 1000))
         self._show_time()
         self.position_changed.emit(self._position)
 
