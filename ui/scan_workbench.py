@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.classifier_store import ClassifierVersion, active_version, list_classifiers, list_versions, rollback
 from core.errors import FoleycutError
 from core.export import export_scan_regions
-from core.classifier_store import ClassifierVersion, active_version, list_classifiers, list_versions, rollback
 from core.scanning import scan_file, scan_files
 from ui.background import BackgroundTask, run_in_background
 from ui.hard_negatives_dialog import HardNegativesDialog
