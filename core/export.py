@@ -390,7 +390,7 @@ def _encode_all(plan: ExportPlan, jobs: list[_Job], settings: ExportSettings, pr
             if progress and not stopped():
                 progress(done / len(jobs), f"Encoded {done}/{len(jobs)} clips from {plan.video.name}")
     if cancel is not None and cancel.is_set():
-        raise Cancelled("Export cancelled: no clip of this marker was written.")
+        raise Cancelled("Export cancelled: none of its clips was written.")
     if failure:
         raise failure
 

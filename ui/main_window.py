@@ -408,6 +408,11 @@ class MainWindow(QMainWindow):
         self.show_message(f"Deleted {removed} clip(s) of the marker at {format_time(marker_time)}.")
 
     # ---- refreshes -----------------------------------------------------------------------------
+    def refresh_clips(self) -> None:
+        """Markers, clip counts and the next destination, after clips were written or removed elsewhere."""
+        self._refresh_markers()
+        self._refresh_destination()
+
     def _refresh_markers(self) -> None:
         video = self.current_video
         markers = [] if video is None else [

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.export import estimate_scan_clips
 from core.scanning import negative_times_for_region
 from ui.scan_undo import MarkNegativeCommand, ResizeRegionCommand, SetDisabledCommand
 from ui.timeline import format_time
@@ -427,8 +428,8 @@ class ScanResultsPanel(QWidget):
     # --- export ----------------------------------------------------------------------------------
 
     def estimated_clip_count(self) -> int:
-        return sum(clips_for_region(r.end - r.start, self.clip_length, self.spn_spread.value())
-                   for r in self.enabled_regions())
+        return estimate_scan_clips([(r.start, r.end) for r in self.enabled_regions()], self.clip_length,
+                                   self.spn_spread.value())
 
     def set_clip_length(self, seconds: float) -> None:
         self.clip_length = seconds
@@ -443,8 +444,3 @@ class ScanResultsPanel(QWidget):
         regions = self.enabled_regions()
         if regions:
             self.export_requested.emit(regions)
-
-
-def clips_for_region(length: float, clip_length: float, spread: float) -> int:
-    """Clips cut from a region: one per `spread` seconds while a whole clip still starts inside it."""
-    return 1 + max(0, int((length - clip_length) // spread)) if length > 0 else 0

@@ -291,12 +291,16 @@ class ScanWorkbench(QObject):
         self.panel.btn_export.setEnabled(False)
         self._export_task = run_in_background(
             work,
-            on_success=lambda clips: self.window.show_message(
-                f"Exported {len(clips)} clip(s) from {len(spans)} scan region(s) to {clips[0].path.parent}"),
+            on_success=lambda clips: self._on_exported(clips, len(spans)),
             on_failure=self.window.show_error,
             on_cancelled=lambda: self.window.show_message("Scan export cancelled: nothing was written."),
             on_finished=self._on_export_finished)
         self.window.show_task(self._export_task, f"Exporting {len(spans)} scan region(s) of {Path(video).name}")
+
+    def _on_exported(self, clips, region_count: int) -> None:
+        self.window.refresh_clips()
+        self.window.show_message(
+            f"Exported {len(clips)} clip(s) from {region_count} scan region(s) to {clips[0].path.parent}")
 
     def _on_export_finished(self) -> None:
         self._export_task = None

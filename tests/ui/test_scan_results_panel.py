@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication
 
 from core.db import ProcessedDB
-from ui.scan_results_panel import COL_END, COL_START, ScanResultsPanel, clips_for_region, parse_time, version_label
+from ui.scan_results_panel import COL_END, COL_START, ScanResultsPanel, parse_time, version_label
 
 FILE = "film.mp4"
 
@@ -233,10 +233,3 @@ def test_parse_time(text, seconds):
 def test_parse_time_rejects(text):
     with pytest.raises(ValueError):
         parse_time(text)
-
-
-def test_clips_for_region():
-    assert clips_for_region(8.0, 8.0, 2.0) == 1
-    assert clips_for_region(5.0, 8.0, 2.0) == 1  # a short region still gives one clip
-    assert clips_for_region(12.0, 8.0, 2.0) == 3
-    assert clips_for_region(0.0, 8.0, 2.0) == 0

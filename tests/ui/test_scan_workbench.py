@@ -46,6 +46,7 @@ class StandInMainWindow(QMainWindow):
         self.errors: list[str] = []
         self.messages: list[str] = []
         self.tasks: list[str] = []
+        self.clip_refreshes = 0
 
     @property
     def profile(self) -> str:
@@ -73,6 +74,9 @@ class StandInMainWindow(QMainWindow):
 
     def show_message(self, message: str) -> None:
         self.messages.append(message)
+
+    def refresh_clips(self) -> None:
+        self.clip_refreshes += 1
 
 
 @pytest.fixture
@@ -176,6 +180,7 @@ def test_export_button_writes_scan_clips_in_the_background(qtbot, tmp_path, wind
     assert names == ["door_001_a1_01.mp4", "door_001_a1_02.mp4", "door_001_a2_01.mp4"]
     assert all(clip["scan_export"] for clip in db.get_clips("film.mp4"))
     assert window.messages[-1].startswith("Exported 3 clip(s) from 2 scan region(s)")
+    assert window.clip_refreshes == 1  # markers and playlist counts follow
     assert bench.panel.btn_export.isEnabled()
 
 
