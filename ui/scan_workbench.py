@@ -145,7 +145,7 @@ class ScanControls(QWidget):
         if busy:
             self.progress.setValue(0)
         elif self.classifier_name() is None:
-            self.lbl_status.setText("No classifier yet: train one (Scan > Train Classifier...).")
+            self.lbl_status.setText("No classifier yet: train one (Scan ▸ Train classifier…).")
 
     def show_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(fraction * 1000))
@@ -202,15 +202,15 @@ class ScanWorkbench(QObject):
             menu.addAction(act)
             return act
 
-        self.act_train = action("Train Classifier...", self.open_train_dialog, "Ctrl+T")
-        self.act_negatives = action("Hard Negatives...", self.open_hard_negatives)
+        self.act_train = action("&Train classifier…", self.open_train_dialog, "Ctrl+T")
+        self.act_negatives = action("&Hard negatives…", self.open_hard_negatives)
         menu.addSeparator()
-        self.act_scan = action("Scan Current File", self.scan_current, "Ctrl+Shift+S")
-        self.act_scan_all = action("Scan All Files", self.scan_all, "Ctrl+Shift+A")
-        self.act_cancel = action("Cancel Scan", self.cancel_scan)
-        self.act_rollback = action("Roll Back to Chosen Version and Rescan", self.rollback_and_rescan)
+        self.act_scan = action("&Scan current file", self.scan_current, "Ctrl+Shift+S")
+        self.act_scan_all = action("Scan &all files", self.scan_all, "Ctrl+Shift+A")
+        self.act_cancel = action("&Cancel scan", self.cancel_scan)
+        self.act_rollback = action("&Roll back to the chosen version and rescan", self.rollback_and_rescan)
         self.act_toggle_dock = self.dock.toggleViewAction()
-        self.act_toggle_dock.setText("Show Scan Panel")
+        self.act_toggle_dock.setText("Show scan &panel")
         menu.addAction(self.act_toggle_dock)
         menu.addSeparator()
         # Ctrl+Z must reach the scan edits also after a Shift+drag on the timeline, outside the dock.

@@ -99,14 +99,14 @@ def bench(window):
 
 
 def menu_texts(window):
-    return [a.text() for a in window.menu_scan.actions() if not a.isSeparator()]
+    return [a.text().replace("&", "") for a in window.menu_scan.actions() if not a.isSeparator()]
 
 
 def test_installs_dock_and_scan_menu(window, bench):
     assert window.dockWidgetArea(bench.dock) == Qt.RightDockWidgetArea
     assert bench.dock.isVisible()
-    assert {"Train Classifier...", "Hard Negatives...", "Scan Current File", "Scan All Files", "Cancel Scan",
-            "Roll Back to Chosen Version and Rescan"} <= set(menu_texts(window))
+    assert {"Train classifier…", "Hard negatives…", "Scan current file", "Scan all files", "Cancel scan",
+            "Roll back to the chosen version and rescan"} <= set(menu_texts(window))
     # no classifier trained yet: scanning is offered only once one exists
     assert not bench.controls.btn_scan.isEnabled()
     assert not bench.act_scan_all.isEnabled()
@@ -386,7 +386,7 @@ def test_in_the_main_window_keys_reach_the_scan_panel(qtbot, tmp_path, isolated_
         window.activateWindow()
     assert bench.panel.filename == "film.mp4"
     assert len(window.timeline.scan_regions()) == 2
-    assert bench.dock.isVisible() and "Scan Current File" in menu_texts(window)
+    assert bench.dock.isVisible() and "Scan current file" in menu_texts(window)
 
     table = bench.panel._current_table()
     qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=table.visualItemRect(table.item(1, 2)).center())
