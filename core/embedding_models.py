@@ -4,11 +4,15 @@ An embedder maps equal-length 16 kHz chunks to frame features with their centre 
 pooling lives in core.window_embeddings. `MEL` is built in (numpy); the others are Hugging Face
 transformers models, downloaded once into the data home (or read from a local folder), loaded lazily:
 nothing here imports torch or transformers until `load_embedder` is asked for such a model.
+A local folder can be given per call, through `$FOLEYCUT_<NAME>_DIR`, or chosen once for good with
+`set_model_folder` (kept in the data home's model_folders.json).
 """
 from __future__ import annotations
 
+import json
 import math
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Protocol
@@ -24,6 +28,7 @@ from core.mel import MelEmbedder
 
 DEFAULT_MODEL = "MEL"
 HOST_BATCH_BYTES = 32 << 20  # audio in + features out per batch: a 3-hour GPU scan stays < 500 MB of RAM
+MODEL_FOLDERS_FILE = "model_folders.json"  # in the data home: {model name: folder chosen for its weights}
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json",
                 "pytorch_model.bin.index.json")
 
@@ -101,21 +106,82 @@ def get_spec(name: str) -> ModelSpec:
         raise FoleycutError(f"Unknown embedding model {name!r}; choose one of {', '.join(MODELS)}.") from None
 
 
+def _missing_weights(folder: Path) -> str | None:
+    """What keeps `folder` from being a model folder, or None when it holds config and weights."""
+    if not folder.is_dir():
+        return "it is not a folder"
+    if not (folder / "config.json").is_file():
+        return "config.json is missing"
+    if not any((folder / name).is_file() for name in WEIGHT_FILES):
+        return f"no weights file ({' or '.join(WEIGHT_FILES[:2])})"
+    return None
+
+
 def _holds_weights(folder: Path) -> bool:
-    return (folder / "config.json").is_file() and any((folder / name).is_file() for name in WEIGHT_FILES)
+    return _missing_weights(folder) is None
 
 
-def local_dir_for(spec: ModelSpec, local_dir: str | os.PathLike | None = None) -> Path | None:
-    """The folder to load from instead of the download cache: the explicit one, else the env variable."""
+def model_folders(home: DataHome) -> dict[str, Path]:
+    """The folders chosen with `set_model_folder`, by model name; an unreadable file counts as no choice."""
+    try:
+        saved = json.loads((home.root / MODEL_FOLDERS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(saved, dict):
+        return {}
+    return {name: Path(folder) for name, folder in saved.items() if name in MODELS and isinstance(folder, str)}
+
+
+def set_model_folder(home: DataHome, name: str, folder: str | os.PathLike | None) -> Path | None:
+    """Remember `folder` as where model `name` loads from from now on (None forgets the choice).
+
+    The folder must hold config.json and a weights file; returns the absolute folder saved.
+    """
+    spec = get_spec(name)
+    if spec.builtin:
+        raise FoleycutError(f"{name} is built in and needs no model folder.")
+    chosen = model_folders(home)
+    if folder is None:
+        chosen.pop(name, None)
+        saved = None
+    else:
+        saved = Path(folder).expanduser().resolve()
+        missing = _missing_weights(saved)
+        if missing:
+            raise FoleycutError(f"{saved} cannot be the {name} model folder: {missing}. Choose the folder that "
+                                f"holds {spec.repo_id}'s config.json and weights.")
+        chosen[name] = saved
+    _write_json_atomically(home.root / MODEL_FOLDERS_FILE, {key: str(path) for key, path in sorted(chosen.items())})
+    return saved
+
+
+def _write_json_atomically(path: Path, data: dict) -> None:
+    """Readers see the old file or the new one, never half of one."""
+    handle, temp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(data, out, indent=2)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def local_dir_for(spec: ModelSpec, local_dir: str | os.PathLike | None = None,
+                  home: DataHome | None = None) -> Path | None:
+    """The folder to load from instead of the download cache: the explicit one, else the env variable,
+    else the folder saved for this model in `home`."""
     chosen = local_dir or os.environ.get(spec.local_dir_variable)
-    return Path(chosen).expanduser() if chosen else None
+    if chosen:
+        return Path(chosen).expanduser()
+    return model_folders(home).get(spec.name) if home is not None else None
 
 
 def is_downloaded(spec: ModelSpec, home: DataHome, local_dir: str | os.PathLike | None = None) -> bool:
     """Weights present locally: in the chosen folder, or as a snapshot in the data home's HF cache."""
     if spec.builtin:
         return True
-    folder = local_dir_for(spec, local_dir)
+    folder = local_dir_for(spec, local_dir, home)
     if folder is not None:
         return _holds_weights(folder)
     snapshots = home.hf_cache_dir / f"models--{spec.repo_id.replace('/', '--')}" / "snapshots"
@@ -130,14 +196,14 @@ def list_models(home: DataHome, local_dirs: Mapping[str, str | os.PathLike] | No
 
 def load_embedder(name: str, home: DataHome, device: Device | str | None = None,
                   local_dir: str | os.PathLike | None = None) -> FrameEmbedder:
-    """An embedder ready to run; transformers models load from `local_dir`, `$FOLEYCUT_<NAME>_DIR`, or
-    the data home's download cache (downloading there on first use)."""
+    """An embedder ready to run; transformers models load from `local_dir`, `$FOLEYCUT_<NAME>_DIR`, the
+    folder saved with `set_model_folder`, or the data home's download cache (downloading there on first use)."""
     spec = get_spec(name)
     if spec.builtin:
         return MelEmbedder()
     if not isinstance(device, Device):
         device = pick_device(device)
-    folder = local_dir_for(spec, local_dir)
+    folder = local_dir_for(spec, local_dir, home)
     if folder is not None:
         source, options = str(folder), {}
     else:
@@ -150,7 +216,8 @@ def load_embedder(name: str, home: DataHome, device: Device | str | None = None,
         raise ModelUnavailable(
             f"{spec.name} weights could not be loaded from {where} ({reason[:160]}). Connect to the internet "
             f"once to download them into the data home, or download {spec.repo_id} elsewhere and choose that "
-            f"folder (or set {spec.local_dir_variable})."
+            f"folder (Train dialog \"Model folder...\", or `main.py models folder {spec.name} DIR`, or set "
+            f"{spec.local_dir_variable})."
         ) from exc
 
 

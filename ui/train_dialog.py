@@ -13,16 +13,18 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
 )
 
-from core.embedding_models import DEFAULT_MODEL, list_models
+from core.embedding_models import DEFAULT_MODEL, get_spec, list_models, set_model_folder
 from core.errors import FoleycutError
 from core.training import TrainingOptions, preview_training, train_classifier
 from ui.background import run_in_background
@@ -53,9 +55,16 @@ class TrainDialog(QDialog):
             self.cmb_negative.addItem(folder, folder)
         self.cmb_model = QComboBox()
         for model in list_models(home):
-            ready = model.builtin or model.downloaded
-            self.cmb_model.addItem(model.name if ready else f"{model.name} (download)", model.name)
+            self.cmb_model.addItem(model_label(model), model.name)
         self.cmb_model.setCurrentIndex(max(0, self.cmb_model.findData(DEFAULT_MODEL)))
+        self.btn_model_folder = QPushButton("Model folder...")
+        self.btn_model_folder.setToolTip("Load the chosen model from a folder holding its config.json and weights")
+        self.btn_model_folder.clicked.connect(self._choose_model_folder)
+        self.cmb_model.currentIndexChanged.connect(self._update_model_folder_button)
+        self._update_model_folder_button()
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.cmb_model, 1)
+        model_row.addWidget(self.btn_model_folder)
         self.edt_name = QLineEdit()
         self.edt_name.textEdited.connect(self._on_name_edited)
         self.spn_margin = QDoubleSpinBox()
@@ -99,7 +108,7 @@ class TrainDialog(QDialog):
         form = QFormLayout()
         form.addRow("Positive folder:", self.cmb_positive)
         form.addRow("Negative folder:", self.cmb_negative)
-        form.addRow("Embedding model:", self.cmb_model)
+        form.addRow("Embedding model:", model_row)
         form.addRow("Classifier name:", self.edt_name)
         form.addRow("Auto-negative margin:", self.spn_margin)
         form.addRow("", self.chk_scan_exports)
@@ -168,6 +177,25 @@ class TrainDialog(QDialog):
     def _on_name_edited(self, text: str) -> None:
         self._name_edited = bool(text)
 
+    def _update_model_folder_button(self, *_args) -> None:
+        self.btn_model_folder.setEnabled(not get_spec(self.cmb_model.currentData()).builtin)
+
+    def _choose_model_folder(self) -> None:
+        name = self.cmb_model.currentData()
+        folder = QFileDialog.getExistingDirectory(self, f"Folder holding the {name} weights")
+        if not folder:
+            return
+        try:
+            set_model_folder(self._home, name, folder)
+        except FoleycutError as exc:
+            QMessageBox.warning(self, "Model folder", str(exc))
+            return
+        self._refresh_model_labels()
+
+    def _refresh_model_labels(self) -> None:
+        for model in list_models(self._home):
+            self.cmb_model.setItemText(self.cmb_model.findData(model.name), model_label(model))
+
     def _open_hard_negatives(self) -> None:
         self.negatives_dialog = HardNegativesDialog(self._db, self.profile, self)
         self.negatives_dialog.finished.connect(self._update_stats)
@@ -222,6 +250,11 @@ class TrainDialog(QDialog):
     def reject(self) -> None:
         if self._task is None:  # Esc must not walk away from a running training
             super().reject()
+
+
+def model_label(model) -> str:
+    """A combo entry: the model's name, flagged when its weights are not on this machine yet."""
+    return model.name if model.builtin or model.downloaded else f"{model.name} (download)"
 
 
 def describe_preview(preview) -> str:

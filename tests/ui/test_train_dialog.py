@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from core.classifier_store import list_versions
 from core.db import ProcessedDB
+from core.embedding_models import model_folders
 from core.home import DataHome
 from tests.media_factory import make_video, tone_burst_track
+from tests.tiny_models import save_tiny_hubert
 from ui.train_dialog import AUTO_ONLY, STATS_DELAY_MS, TrainDialog
 
 EVENTS = [6.0, 22.0, 38.0]  # tone bursts in the training video: the "door slams" the clips hold
@@ -184,3 +186,24 @@ def test_cancel_stops_training_without_saving(qtbot, dialog, home):
     qtbot.waitUntil(lambda: not dialog.is_training(), timeout=120_000)
     assert dialog.lbl_result.text() == "Training cancelled."
     assert not (home.models_dir / "mp4_Door").exists()
+
+
+def test_model_folder_button_saves_the_folder_and_drops_the_download_mark(qtbot, monkeypatch, dialog, home,
+                                                                          tmp_path):
+    assert not dialog.btn_model_folder.isEnabled()  # MEL is built in
+    dialog.cmb_model.setCurrentIndex(dialog.cmb_model.findData("HUBERT_BASE"))
+    folder = save_tiny_hubert(tmp_path / "hubert")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args, **kwargs: str(folder))
+    qtbot.mouseClick(dialog.btn_model_folder, Qt.LeftButton)
+    assert dialog.cmb_model.currentText() == "HUBERT_BASE"
+    assert model_folders(home) == {"HUBERT_BASE": folder.resolve()}
+
+
+def test_model_folder_without_weights_warns_and_keeps_the_mark(qtbot, monkeypatch, dialog, home, tmp_path):
+    warnings = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args, **kwargs: str(tmp_path))
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warnings.append(text))
+    dialog.cmb_model.setCurrentIndex(dialog.cmb_model.findData("AST"))
+    qtbot.mouseClick(dialog.btn_model_folder, Qt.LeftButton)
+    assert len(warnings) == 1 and "config.json is missing" in warnings[0]
+    assert dialog.cmb_model.currentText() == "AST (download)"
