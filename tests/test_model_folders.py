@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from cli import run_cli
+from core.devices import Device
 from core.embedding_models import (MODEL_FOLDERS_FILE, ModelUnavailable, get_spec, is_downloaded, list_models,
                                    load_embedder, local_dir_for, model_folders, set_model_folder)
-from core.devices import Device
 from core.errors import FoleycutError
 from core.home import DataHome
 from tests.tiny_models import save_tiny_hubert
