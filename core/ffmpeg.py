@@ -2,7 +2,7 @@
 
 The system ffmpeg is preferred (it is usually built with hardware encoders); when there is none, the
 binary shipped by imageio-ffmpeg is used, so a fresh machine needs nothing else. `$FOLEYCUT_FFMPEG`
-names a binary explicitly (tests use it to exercise the bundled one).
+names a binary explicitly (a custom build, say).
 """
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
+from core.errors import FoleycutError
 
-class FFmpegNotFound(RuntimeError):
-    pass
+
+class FFmpegNotFound(FoleycutError):
+    """No usable ffmpeg binary: the front ends show the message like any other user-facing error."""
 
 
 @lru_cache(maxsize=1)
@@ -22,7 +24,7 @@ def ffmpeg_exe() -> str:
     explicit = os.environ.get("FOLEYCUT_FFMPEG")
     if explicit:
         if not Path(explicit).is_file():
-            raise FFmpegNotFound(f"FOLEYCUT_FFMPEG points at {explicit}, which does not exist.")
+            raise FFmpegNotFound(f"FOLEYCUT_FFMPEG points at {explicit}, which does not exist: point it at an ffmpeg binary or unset it.")
         return explicit
     system = shutil.which("ffmpeg")
     if system:
