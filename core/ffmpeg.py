@@ -24,7 +24,8 @@ def ffmpeg_exe() -> str:
     explicit = os.environ.get("FOLEYCUT_FFMPEG")
     if explicit:
         if not Path(explicit).is_file():
-            raise FFmpegNotFound(f"FOLEYCUT_FFMPEG points at {explicit}, which does not exist: point it at an ffmpeg binary or unset it.")
+            raise FFmpegNotFound(f"FOLEYCUT_FFMPEG points at {explicit}, which does not exist: "
+                                 "point it at an ffmpeg binary or unset it.")
         return explicit
     system = shutil.which("ffmpeg")
     if system:
