@@ -165,6 +165,18 @@ def _add_clip_counts(conn: sqlite3.Connection) -> None:
                      BEGIN {count_out} {count_in} END""")
 
 
+def _add_scan_versions(conn: sqlite3.Connection) -> None:
+    """Every scan as a version of its own, also one that found nothing: without it an empty rescan left
+    the previous scan's regions showing as the latest."""
+    conn.execute("""CREATE TABLE IF NOT EXISTS scan_versions (
+                        filename TEXT NOT NULL, profile TEXT NOT NULL, model TEXT NOT NULL,
+                        scan_timestamp TEXT NOT NULL, classifier TEXT NOT NULL DEFAULT '',
+                        PRIMARY KEY (filename, profile, model, scan_timestamp)) WITHOUT ROWID""")
+    conn.execute("""INSERT OR IGNORE INTO scan_versions (filename, profile, model, scan_timestamp, classifier)
+                    SELECT filename, profile, model, scan_timestamp, MAX(classifier) FROM scan_results
+                    WHERE scan_timestamp != '' GROUP BY filename, profile, model, scan_timestamp""")
+
+
 # Schema version N is reached by running _MIGRATIONS[N-1]; never edit or reorder an entry, only append.
 _MIGRATIONS = (
     _create_base_tables,
@@ -175,6 +187,7 @@ _MIGRATIONS = (
     _add_legacy_move_plan,
     _add_file_load_indexes,
     _add_clip_counts,
+    _add_scan_versions,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -433,36 +446,43 @@ class ProcessedDB:
         """Store one scan as a new version of (filename, profile, model); keep the newest `max_versions`.
         Returns the version's scan_timestamp."""
         rows = [_region_tuple(region) for region in regions]
+        key = (filename, profile, model)
         with self._write() as conn:
             latest = conn.execute(
-                "SELECT MAX(scan_timestamp) FROM scan_results WHERE filename = ? AND profile = ? AND model = ?",
-                (filename, profile, model)).fetchone()[0]
+                "SELECT MAX(scan_timestamp) FROM scan_versions WHERE filename = ? AND profile = ? AND model = ?",
+                key).fetchone()[0]
             timestamp = _next_scan_timestamp(latest)
+            conn.execute("INSERT INTO scan_versions (filename, profile, model, scan_timestamp, classifier) "
+                         "VALUES (?, ?, ?, ?, ?)", (*key, timestamp, classifier))
             conn.executemany(
                 """INSERT INTO scan_results (filename, profile, model, classifier, start_time, end_time, score,
                                              scan_timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-                [(filename, profile, model, classifier, start, end, score, timestamp) for start, end, score in rows])
-            conn.execute(
-                """DELETE FROM scan_results WHERE filename = ? AND profile = ? AND model = ? AND scan_timestamp IN (
-                       SELECT DISTINCT scan_timestamp FROM scan_results
-                       WHERE filename = ? AND profile = ? AND model = ?
-                       ORDER BY scan_timestamp DESC LIMIT -1 OFFSET ?)""",
-                (filename, profile, model, filename, profile, model, max(1, max_versions)))
+                [(*key, classifier, start, end, score, timestamp) for start, end, score in rows])
+            pruned = [ts for (ts,) in conn.execute(
+                """SELECT scan_timestamp FROM scan_versions WHERE filename = ? AND profile = ? AND model = ?
+                   ORDER BY scan_timestamp DESC LIMIT -1 OFFSET ?""", (*key, max(1, max_versions)))]
+            for table in ("scan_results", "scan_versions"):
+                conn.executemany(f"DELETE FROM {table} WHERE filename = ? AND profile = ? AND model = ? "
+                                 "AND scan_timestamp = ?", [(*key, ts) for ts in pruned])
         return timestamp
 
     def get_scan_versions(self, filename: str, profile: str, model: str) -> list[dict[str, Any]]:
-        """[{timestamp, count, max_score}] newest first; legacy rows (no timestamp) are not a version."""
+        """[{timestamp, count, max_score}] newest first (an empty scan: count 0, max_score None); legacy rows
+        (no timestamp) are not a version."""
         with self._read() as conn:
             rows = conn.execute(
-                """SELECT scan_timestamp, COUNT(*), MAX(score) FROM scan_results
-                   WHERE filename = ? AND profile = ? AND model = ? AND scan_timestamp != ''
-                   GROUP BY scan_timestamp ORDER BY scan_timestamp DESC""",
+                """SELECT v.scan_timestamp, COUNT(s.id), MAX(s.score) FROM scan_versions v
+                   LEFT JOIN scan_results s ON s.filename = v.filename AND s.profile = v.profile
+                        AND s.model = v.model AND s.scan_timestamp = v.scan_timestamp
+                   WHERE v.filename = ? AND v.profile = ? AND v.model = ?
+                   GROUP BY v.scan_timestamp ORDER BY v.scan_timestamp DESC""",
                 (filename, profile, model)).fetchall()
         return [{"timestamp": ts, "count": count, "max_score": max_score} for ts, count, max_score in rows]
 
     def get_scan_results(self, filename: str, profile: str = "default",
                          scan_timestamp: str | None = None) -> dict[str, list[dict[str, Any]]]:
-        """{model: regions by start time}: the given version, else the latest version of each model."""
+        """{model: regions by start time}: the given version, else the latest version of each model (an
+        empty list when that scan found nothing; legacy unversioned rows when a model has no version)."""
         columns = "s.id, s.model, s.classifier, s.start_time, s.end_time, s.score, s.disabled, s.scan_timestamp"
         with self._read() as conn:
             if scan_timestamp is not None:
@@ -471,14 +491,25 @@ class ProcessedDB:
                         AND s.scan_timestamp = ? ORDER BY s.model, s.start_time, s.id""",
                     (filename, profile, scan_timestamp)).fetchall()
             else:
+                versioned = [model for (model,) in conn.execute(
+                    "SELECT DISTINCT model FROM scan_versions WHERE filename = ? AND profile = ?",
+                    (filename, profile))]
+                # Legacy rows ('') sort before every real version, so they show only where none exists.
                 rows = conn.execute(
                     f"""SELECT {columns} FROM scan_results s
-                        INNER JOIN (SELECT model, MAX(scan_timestamp) AS latest FROM scan_results
-                                    WHERE filename = ? AND profile = ? GROUP BY model) v
+                        INNER JOIN (SELECT model, MAX(scan_timestamp) AS latest FROM (
+                                        SELECT model, scan_timestamp FROM scan_versions
+                                        WHERE filename = ? AND profile = ?
+                                        UNION ALL SELECT model, scan_timestamp FROM scan_results
+                                        WHERE filename = ? AND profile = ? AND scan_timestamp = '')
+                                    GROUP BY model) v
                         ON s.model = v.model AND s.scan_timestamp = v.latest
                         WHERE s.filename = ? AND s.profile = ? ORDER BY s.model, s.start_time, s.id""",
-                    (filename, profile, filename, profile)).fetchall()
+                    (filename, profile, filename, profile, filename, profile)).fetchall()
         results: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        if scan_timestamp is None:
+            for model in versioned:  # a latest scan that found nothing still names its model
+                results.setdefault(model, [])
         for row in rows:
             region = _scan_dict(row)
             results[region.pop("model")].append(region)

@@ -273,3 +273,18 @@ def test_profiles_in_use_are_listed_once(db):
     db.add_hard_negatives("a.mp4", "steps", [3.0])
     db.save_scan_results("a.mp4", "doors", "MEL", [(1.0, 9.0, 0.9)])
     assert db.get_profiles() == ["doors", "steps"]
+
+
+def test_a_scan_that_finds_nothing_is_the_latest_version(db):
+    db.save_scan_results("a.mp4", "default", "MEL", [(1.0, 9.0, 0.9)])
+    empty = db.save_scan_results("a.mp4", "default", "MEL", [])
+
+    versions = db.get_scan_versions("a.mp4", "default", "MEL")
+    assert [(v["timestamp"], v["count"], v["max_score"]) for v in versions][0] == (empty, 0, None)
+    assert db.get_scan_results("a.mp4", "default") == {"MEL": []}  # not the older scan's region
+    assert db.get_scan_results("a.mp4", "default", scan_timestamp=versions[1]["timestamp"])["MEL"]
+
+    for _ in range(5):
+        db.save_scan_results("a.mp4", "default", "MEL", [], max_versions=3)
+    assert [v["count"] for v in db.get_scan_versions("a.mp4", "default", "MEL")] == [0, 0, 0]
+    assert db.get_scan_results("a.mp4", "default", scan_timestamp=versions[1]["timestamp"]) == {}

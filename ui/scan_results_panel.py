@@ -65,6 +65,8 @@ def version_label(version: dict) -> str:
         when = datetime.strptime(stamp, SCAN_TIMESTAMP_FORMAT).strftime("%Y-%m-%d %H:%M")
     except (TypeError, ValueError):
         when = stamp or "(unversioned)"
+    if not version["count"]:
+        return f"{when} (no regions)"
     return f"{when} ({version['count']} regions, best: {version['max_score']:.2f})"
 
 

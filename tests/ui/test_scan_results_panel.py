@@ -67,6 +67,8 @@ def test_version_labels_read_timestamps_and_survive_odd_ones():
         "2026-04-19 14:30 (12 regions, best: 0.95)"
     assert version_label({"timestamp": "yesterday", "count": 1, "max_score": 0.5}) == \
         "yesterday (1 regions, best: 0.50)"
+    assert version_label({"timestamp": "20260419_143022_123456", "count": 0, "max_score": None}) == \
+        "2026-04-19 14:30 (no regions)"
 
 
 def test_switching_version_repopulates_clears_undo_and_refreshes_timeline(qtbot, panel, db):
