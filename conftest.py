@@ -17,3 +17,12 @@ def isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("FOLEYCUT_HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     return home
+
+
+@pytest.fixture
+def db(tmp_path):
+    """A fresh database in the test's own folder, closed afterwards (tests that need another one override it)."""
+    from core.db import ProcessedDB
+
+    with ProcessedDB(tmp_path / "foleycut.db") as database:
+        yield database

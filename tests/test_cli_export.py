@@ -8,7 +8,6 @@ from types import SimpleNamespace
 import pytest
 
 from cli import export_cmd, run_cli
-from core.db import ProcessedDB
 from core.errors import FoleycutError
 from core.probe import probe
 from tests.media_factory import make_video
@@ -17,11 +16,6 @@ from tests.media_factory import make_video
 @pytest.fixture(scope="module")
 def video(tmp_path_factory):
     return make_video(tmp_path_factory.mktemp("src") / "street scene.mp4", 10, size=(64, 48))
-
-
-@pytest.fixture
-def db(tmp_path):
-    return ProcessedDB(tmp_path / "foleycut.db")
 
 
 def run_export(db, argv: list[str], profile: str = "default") -> int:

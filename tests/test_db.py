@@ -15,12 +15,6 @@ from core.db import ProcessedDB
 Region = namedtuple("Region", "start end score")
 
 
-@pytest.fixture
-def db(tmp_path):
-    with ProcessedDB(tmp_path / "foleycut.db") as database:
-        yield database
-
-
 def _clip(tmp_path, folder, vid="vid_001", stem="door_001_01"):
     return tmp_path / "exports" / folder / vid / f"{stem}.mp4"
 

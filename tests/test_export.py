@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from core import dataset_json
 from core import export as export_mod
 from core.audio import iter_audio_blocks
-from core.db import ProcessedDB
 from core.errors import Cancelled
 from core.export import (PORTRAIT_RATIOS, ExportSettings, clip_starts, delete_marker, export_marker, output_geometry,
                          plan_marker)
@@ -36,11 +35,6 @@ def source(tmp_path_factory):
     """6 s, 160x120 test pattern whose audio has one tone burst at BURST_AT."""
     path = tmp_path_factory.mktemp("src") / "source video.mp4"
     return make_video(path, 6, audio=tone_burst_track(6, [BURST_AT], noise=0.001), fps=FPS)
-
-
-@pytest.fixture
-def db(tmp_path):
-    return ProcessedDB(tmp_path / "foleycut.db")
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import psutil
 import pytest
 
 from core import export as export_mod
-from core.db import ProcessedDB
 from core.errors import Cancelled, FoleycutError
 from core.export import ExportSettings, export_marker
 from core.ffmpeg import ffmpeg_command, file_url, run_ffmpeg
@@ -18,11 +17,6 @@ from tests.media_factory import make_video
 @pytest.fixture(scope="module")
 def source(tmp_path_factory):
     return make_video(tmp_path_factory.mktemp("src") / "source.mp4", 4, size=(64, 48))
-
-
-@pytest.fixture
-def db(tmp_path):
-    return ProcessedDB(tmp_path / "foleycut.db")
 
 
 @pytest.fixture

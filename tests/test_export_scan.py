@@ -6,7 +6,6 @@ import json
 import pytest
 
 from core import export as export_mod
-from core.db import ProcessedDB
 from core.errors import FoleycutError
 from core.export import ExportSettings, estimate_scan_clips, export_marker, export_scan_regions
 from core.probe import probe
@@ -16,11 +15,6 @@ from tests.media_factory import make_video
 @pytest.fixture(scope="module")
 def source(tmp_path_factory):
     return make_video(tmp_path_factory.mktemp("src") / "film.mp4", 20.0, size=(64, 48), fps=10)
-
-
-@pytest.fixture
-def db(tmp_path):
-    return ProcessedDB(tmp_path / "foleycut.db")
 
 
 @pytest.fixture

@@ -69,12 +69,6 @@ def _assert_consistent(db: ProcessedDB, folder: Path, before: Counter) -> None:
     assert not needs_legacy_migration(db)
 
 
-@pytest.fixture
-def db(tmp_path):
-    with ProcessedDB(tmp_path / "foleycut.db") as database:
-        yield database
-
-
 def test_moves_groups_into_vid_folders_and_rewrites_paths(db, tmp_path):
     folder = make_legacy_export(tmp_path, db)
     before = _files(folder)

@@ -1,11 +1,9 @@
 """Export controls: the settings they produce, their errors, their persistence, the E preview."""
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
 from core.errors import FoleycutError
-from core.export import ExportSettings
 from ui.export_panel import ExportPanel
 
 

@@ -3,15 +3,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from core.db import ProcessedDB
 from ui.playlist import PROGRESS_COLUMN, PROGRESS_ROLE, Playlist, video_files
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = ProcessedDB(tmp_path / "foleycut.db")
-    yield database
-    database.close()
 
 
 @pytest.fixture

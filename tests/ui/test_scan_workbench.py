@@ -80,11 +80,6 @@ class StandInMainWindow(QMainWindow):
 
 
 @pytest.fixture
-def db(tmp_path):
-    return ProcessedDB(tmp_path / "foleycut.db")
-
-
-@pytest.fixture
 def window(qtbot, db, isolated_home):
     win = StandInMainWindow(db, DataHome.resolve(isolated_home))
     qtbot.addWidget(win)
