@@ -1,4 +1,4 @@
-"""`negatives add VIDEO --at T… [--model NAME]`, `negatives list`, `negatives delete ID…`: hard negatives."""
+"""`negatives add VIDEO [--at T…] [--region START END…] [--model NAME]`, `negatives list`, `negatives delete ID…`."""
 from __future__ import annotations
 
 import argparse
@@ -7,6 +7,8 @@ from pathlib import Path
 from core.audio import audio_duration
 from core.embedding_models import get_spec
 from core.errors import FoleycutError
+from core.scanning import negative_times_for_region
+from core.training import DEFAULT_HOP, DEFAULT_WINDOW
 
 
 def register(subparsers) -> None:
@@ -16,8 +18,11 @@ def register(subparsers) -> None:
 
     add = actions.add_parser("add", help="mark windows of a video as hard negatives")
     add.add_argument("video", type=Path, metavar="VIDEO")
-    add.add_argument("--at", type=float, action="append", required=True, metavar="T",
+    add.add_argument("--at", type=float, action="append", default=[], metavar="T",
                      help="window start in seconds; repeat for several")
+    add.add_argument("--region", type=float, nargs=2, action="append", default=[], metavar=("START", "END"),
+                     help="every window inside a scan region, as the window's 'Mark as negative' stores it; "
+                          "repeat for several")
     add.add_argument("--model", default="", metavar="NAME", help="embedding model whose scan showed them")
     add.set_defaults(func=run_add)
 
@@ -35,12 +40,20 @@ def run_add(args: argparse.Namespace, ctx) -> int:
     video = args.video.resolve()
     if not video.is_file():
         raise FoleycutError(f"No such video: {args.video}; check the path.")
+    if not args.at and not args.region:
+        raise FoleycutError("Nothing to add: give --at T or --region START END.")
     duration = audio_duration(video)
-    outside = [t for t in args.at if not 0.0 <= t < duration]
+    bounds = [t for t in args.at] + [t for region in args.region for t in region]
+    outside = [t for t in bounds if not 0.0 <= t <= duration]
     if outside:
-        raise FoleycutError(f"--at {', '.join(f'{t:g}' for t in outside)} lies outside {video.name} "
+        raise FoleycutError(f"{', '.join(f'{t:g}' for t in outside)} s lies outside {video.name} "
                             f"(0 to {duration:.1f} s); give times inside the video.")
-    ids = ctx.db.add_hard_negatives(video.name, ctx.profile, args.at, source_path=str(video),
+    backwards = [f"{start:g}-{end:g}" for start, end in args.region if start >= end]
+    if backwards:
+        raise FoleycutError(f"--region {', '.join(backwards)} ends before it starts: give START then END.")
+    times = sorted(set(args.at) | {t for start, end in args.region
+                                   for t in negative_times_for_region(start, end, DEFAULT_WINDOW, DEFAULT_HOP)})
+    ids = ctx.db.add_hard_negatives(video.name, ctx.profile, times, source_path=str(video),
                                     source_model=args.model)
     print(f"Added {len(ids)} hard negative(s) to {video.name}: id {', '.join(map(str, ids))}")
     return 0

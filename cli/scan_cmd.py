@@ -18,7 +18,8 @@ def register(subparsers) -> None:
     parser.add_argument("videos", nargs="+", metavar="VIDEO")
     parser.add_argument("--classifier", required=True, metavar="NAME", help="classifier name (see `models list`)")
     parser.add_argument("--version", help="classifier version (default: the active one)")
-    parser.add_argument("--threshold", type=float, default=0.5, help="window probability (default: %(default)s)")
+    parser.add_argument("--threshold", type=float,
+                        help="window probability (default: the one chosen when the classifier was trained)")
     parser.add_argument("--min-length", type=float, default=0.0, metavar="SECONDS",
                         help="drop regions shorter than this (default: %(default)s)")
     parser.add_argument("--json", action="store_true",
@@ -27,8 +28,10 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace, ctx) -> int:
-    if not 0.0 <= args.threshold <= 1.0:
+    if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
         raise FoleycutError(f"--threshold {args.threshold:g} is not a probability: give a value from 0 to 1.")
+    if not args.min_length >= 0.0:  # also refuses nan
+        raise FoleycutError(f"--min-length {args.min_length:g} is not a length: give seconds, 0 or more.")
     missing = [video for video in args.videos if not Path(video).is_file()]
     if missing:
         raise FoleycutError(f"No such video: {', '.join(missing)}; check the path.")

@@ -6,7 +6,8 @@ import sys
 
 from cli.scan_cmd import terminal_progress
 from core.embedding_models import DEFAULT_MODEL
-from core.training import TrainingOptions, train_classifier
+from core.errors import FoleycutError
+from core.training import DEFAULT_MARGIN, TrainingOptions, train_classifier
 
 
 def register(subparsers) -> None:
@@ -19,18 +20,26 @@ def register(subparsers) -> None:
     parser.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME",
                         help="embedding model (default: %(default)s; see `models list`)")
     parser.add_argument("--name", required=True, metavar="CLASSIFIER", help="classifier name")
-    parser.add_argument("--margin", type=float, default=30.0, metavar="SECONDS",
+    parser.add_argument("--margin", type=float, default=DEFAULT_MARGIN, metavar="SECONDS",
                         help="automatic negatives keep this distance from every clip (default: %(default)s)")
     parser.add_argument("--no-hard-negatives", action="store_true", help="leave the hard negatives out")
     parser.add_argument("--include-scan-exports", action="store_true", help="train on scan-exported clips too")
+    parser.add_argument("--target-precision", type=float, metavar="P",
+                        help="scan at the lowest threshold whose cross-validated precision reaches P "
+                             "(default: the threshold with the best F0.5, precision weighing double)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace, ctx) -> int:
+    if args.target_precision is not None and not 0.0 < args.target_precision <= 1.0:
+        raise FoleycutError(f"--target-precision {args.target_precision:g} is not a precision: "
+                            "give a value above 0, up to 1.")
+    if not args.margin >= 0.0:
+        raise FoleycutError(f"--margin {args.margin:g} is not a distance: give seconds, 0 or more.")
     options = TrainingOptions(
         profile=ctx.profile, positive_folder=args.positive, negative_folder=args.negative, model_name=args.model,
         name=args.name, margin=args.margin, use_hard_negatives=not args.no_hard_negatives,
-        include_scan_exports=args.include_scan_exports)
+        include_scan_exports=args.include_scan_exports, target_precision=args.target_precision)
     result = train_classifier(ctx.db, ctx.home, options, progress=terminal_progress())
     for video, reason in result.skipped:
         print(f"warning: skipped {video}: {reason}", file=sys.stderr)
@@ -40,6 +49,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     print(f"  windows: positive {counts['positive_windows']}, negative {counts['negative_windows']} "
           f"(marked {counts['marked_negative_windows']}, automatic {counts['automatic_negative_windows']})")
     print(f"  cross-validated ({metrics['folds']} folds by {metrics['grouped_by']}): "
-          f"precision {metrics['precision']:.3f}, recall {metrics['recall']:.3f}, "
           f"average precision {metrics['average_precision']:.3f}")
+    print(f"  operating point ({metrics['threshold_rule']}): threshold {metrics['threshold']:.3f}, "
+          f"precision {metrics['precision']:.3f}, recall {metrics['recall']:.3f}")
     return 0

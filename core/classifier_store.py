@@ -47,6 +47,11 @@ class ClassifierVersion:
     folders: dict[str, Any] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)  # precision, recall, average_precision, …
+    # How scans use it (core.scanning.window_probabilities); the defaults are those of classifiers
+    # trained before these were stored.
+    threshold: float = 0.5  # the operating point chosen from out-of-fold probabilities
+    feature_set: str = "raw"  # core.window_context
+    prior_shift: float = 0.0  # log-odds added by class balancing, taken off again when scoring
 
 
 @dataclass(frozen=True)
@@ -74,8 +79,8 @@ def validate_name(name: str) -> str:
 
 
 def save_version(home: DataHome, name: str, estimator: Any, *, embedding_model: str, window: float,
-                 hop: float, folders: dict[str, Any], counts: dict[str, int],
-                 metrics: dict[str, Any]) -> ClassifierVersion:
+                 hop: float, folders: dict[str, Any], counts: dict[str, int], metrics: dict[str, Any],
+                 threshold: float = 0.5, feature_set: str = "raw", prior_shift: float = 0.0) -> ClassifierVersion:
     import skops.io
 
     folder = home.models_dir / validate_name(name)
@@ -83,7 +88,8 @@ def save_version(home: DataHome, name: str, estimator: Any, *, embedding_model: 
     version = _new_version(folder)
     meta = ClassifierVersion(name, version, embedding_model, float(window), float(hop),
                              created=datetime.now().isoformat(timespec="seconds"),
-                             folders=folders, counts=counts, metrics=metrics)
+                             folders=folders, counts=counts, metrics=metrics, threshold=float(threshold),
+                             feature_set=feature_set, prior_shift=float(prior_shift))
     # The estimator goes first: a version only exists once its metadata does.
     _write_atomically(folder / f"{version}.skops", skops.io.dumps(estimator))
     meta_fields = {key: value for key, value in vars(meta).items() if key not in ("name", "version")}

@@ -1,8 +1,10 @@
 """Scanning videos with a trained classifier: window probabilities -> regions -> scan history.
 
 Embeddings come through the cache, so a rescan (a new classifier version, another threshold) only runs the
-classifier. Each scan is stored as a new version of (file, profile, embedding model) by
-`ProcessedDB.save_scan_results`, which keeps the newest few.
+classifier. A scan without an explicit threshold uses the operating point stored with the classifier
+version. Each scan is stored as a new version of (file, profile, embedding model) by
+`ProcessedDB.save_scan_results`, which keeps the newest few; the outcome also carries every window's
+probability, so the window can draw the curve and re-fuse at another threshold without rescanning.
 """
 from __future__ import annotations
 
@@ -12,11 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+import numpy as np
+
 from core.classifier_store import LoadedClassifier, load_classifier
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
 from core.regions import Region, fuse_windows
-from core.training import boosting_threads
+from core.training import boosting_threads, real_probabilities
+from core.window_context import window_features
 
 Progress = Callable[[float, str], None]
 FileDone = Callable[[Path, "ScanOutcome | None", "str | None"], None]
@@ -29,6 +34,20 @@ class ScanOutcome:
     model: str  # embedding model
     classifier: str
     classifier_version: str
+    threshold: float
+    scores: "WindowScores"
+
+
+@dataclass(frozen=True)
+class WindowScores:
+    """Every window's probability of holding the sound: what regions are fused from."""
+    times: np.ndarray  # window starts, seconds
+    probabilities: np.ndarray
+    window: float
+    hop: float
+
+    def regions(self, threshold: float, min_length: float = 0.0) -> list[Region]:
+        return fuse_windows(self.times, self.probabilities, self.window, threshold, min_length, hop=self.hop)
 
 
 @dataclass(frozen=True)
@@ -39,17 +58,18 @@ class FileScan:
 
 
 def scan_file(db, home: DataHome, video, classifier_name: str, profile: str = "default",
-              threshold: float = 0.5, min_length: float = 0.0, version: str | None = None,
+              threshold: float | None = None, min_length: float = 0.0, version: str | None = None,
               progress: Progress | None = None, cancel: threading.Event | None = None,
               model_name: str | None = None) -> ScanOutcome:
-    """Scan one video; `model_name`, when given, must be the classifier's embedding model."""
+    """Scan one video; `model_name`, when given, must be the classifier's embedding model; no
+    `threshold`: the classifier version's own."""
     classifier = load_classifier(home, classifier_name, version)
     _check_model(classifier, model_name)
     return _scan_with(db, home, Path(video), classifier, profile, threshold, min_length, progress, cancel)
 
 
 def scan_files(db, home: DataHome, videos: Sequence, classifier_name: str, profile: str = "default",
-               threshold: float = 0.5, min_length: float = 0.0, version: str | None = None,
+               threshold: float | None = None, min_length: float = 0.0, version: str | None = None,
                progress: Progress | None = None, cancel: threading.Event | None = None,
                model_name: str | None = None, on_file_done: FileDone | None = None) -> list[FileScan]:
     """Scan many videos in order; a file that cannot be scanned is reported and skipped, not fatal."""
@@ -80,40 +100,57 @@ def scan_files(db, home: DataHome, videos: Sequence, classifier_name: str, profi
 
 
 def negative_times_for_region(start: float, end: float, window: float, hop: float) -> list[float]:
-    """Starts of the scan windows lying inside [start, end], to store as hard negatives.
-
-    Windows start on the hop grid. A region shorter than one window (trimmed by the user) gives the one
-    grid window centred closest on it.
-    """
-    first = math.ceil(round(start / hop, 6))
-    last = math.floor(round((end - window) / hop, 6))
+    """Starts of the scan windows whose centres lie inside [start, end], to store as hard negatives: the
+    windows whose firing made the region (core.regions). Windows start on the hop grid. A region narrower
+    than the hop gives the one grid window centred closest on it."""
+    first = max(0, math.ceil(round((start - window / 2) / hop, 6)))
+    last = math.floor(round((end - window / 2) / hop, 6))
     if last >= first:
         return [round(k * hop, 6) for k in range(first, last + 1)]
     centred = max(0.0, (start + end - window) / 2)
     return [round(round(centred / hop) * hop, 6)]
 
 
-def _scan_with(db, home: DataHome, video: Path, classifier: LoadedClassifier, profile: str, threshold: float,
-               min_length: float, progress: Progress | None, cancel: threading.Event | None) -> ScanOutcome:
+def window_probabilities(classifier: LoadedClassifier, embeddings) -> np.ndarray:
+    """The classifier's probability for each window of a file's embeddings (in time order)."""
+    meta = classifier.meta
+    features = window_features(embeddings.vectors, meta.hop, meta.feature_set)
+    expected = classifier.estimator.n_features_in_
+    if features.shape[1] != expected:
+        raise FoleycutError(
+            f"Classifier '{meta.name}' expects {expected} features but {meta.embedding_model} gives "
+            f"{features.shape[1]}: retrain it with the current {meta.embedding_model} model.")
+    if len(features) == 0:
+        return np.zeros(0)
+    with boosting_threads():
+        balanced = classifier.estimator.predict_proba(features)[:, 1]
+    return real_probabilities(balanced, meta.prior_shift)
+
+
+def score_file(home: DataHome, video, classifier: LoadedClassifier, progress: Progress | None = None,
+               cancel: threading.Event | None = None) -> WindowScores:
+    """Every window's probability for one video (embeddings from the cache when current)."""
     from core.window_embeddings import embed_file
 
     meta = classifier.meta
     embeddings = embed_file(video, meta.embedding_model, home, meta.window, meta.hop,
                             progress=progress, cancel=cancel)
-    expected = classifier.estimator.n_features_in_
-    if embeddings.vectors.shape[1] != expected:
-        raise FoleycutError(
-            f"Classifier '{meta.name}' expects {expected} features but {meta.embedding_model} gives "
-            f"{embeddings.vectors.shape[1]}: retrain it with the current {meta.embedding_model} model.")
     _check_cancel(cancel)
-    with boosting_threads():
-        probabilities = classifier.estimator.predict_proba(embeddings.vectors)[:, 1]
-    regions = fuse_windows(embeddings.times, probabilities, meta.window, threshold, min_length)
+    return WindowScores(embeddings.times, window_probabilities(classifier, embeddings), meta.window, meta.hop)
+
+
+def _scan_with(db, home: DataHome, video: Path, classifier: LoadedClassifier, profile: str,
+               threshold: float | None, min_length: float, progress: Progress | None,
+               cancel: threading.Event | None) -> ScanOutcome:
+    meta = classifier.meta
+    scores = score_file(home, video, classifier, progress, cancel)
+    threshold = meta.threshold if threshold is None else threshold
+    regions = scores.regions(threshold, min_length)
     timestamp = db.save_scan_results(video.name, profile, meta.embedding_model, regions,
                                      classifier=meta.name)
     if progress is not None:
-        progress(1.0, f"{len(regions)} regions found")
-    return ScanOutcome(regions, timestamp, meta.embedding_model, meta.name, meta.version)
+        progress(1.0, f"{len(regions)} region{'s' * (len(regions) != 1)} found")
+    return ScanOutcome(regions, timestamp, meta.embedding_model, meta.name, meta.version, threshold, scores)
 
 
 def _check_model(classifier: LoadedClassifier, model_name: str | None) -> None:

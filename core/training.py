@@ -1,21 +1,39 @@
 """Training a classifier on window embeddings of the clips already exported.
 
-Labels per window (window = the positive clips' length unless given, one every hop seconds):
-- positive: it overlaps a clip of the positive folder by at least half its length;
-- explicit negative: the window nearest to a negative-folder clip or a hard negative (never a positive);
+The classifier hears short windows (`DEFAULT_WINDOW`, one every `DEFAULT_HOP` seconds), not whole clips:
+an 8 s clip holds a 1 s door knock and 7 s of film, and a window of clip length describes mostly the film.
+Each window is described by its own statistics beside what it adds to the surrounding 20 s
+(core.window_context), so a sound is recognised by itself rather than by the scenes it was cut from.
+
+Labels per window:
+- sound (positive): a clip is a bag that holds the sound somewhere. Every window lying inside a positive
+  clip is a candidate; in each clip the candidates most like the other clips' candidates are kept (mean,
+  over the other clips, of the best cosine similarity of standardised features), within
+  `AGREEMENT_SLACK` of that clip's best. A lone clip keeps its windows that stand out most from the
+  video's windows. The rest of the clip is left out: it may or may not hold the sound.
+- explicit negative: the window nearest to a negative-folder clip or a hard negative (never a candidate);
 - automatic negative: it lies at least `margin` seconds from every clip of that video, whatever its folder,
   in a video holding positives (a video seen only through its negatives was never searched for the sound);
-- anything else (near a marker without being a positive) is left out: its label is unknown.
+- anything else (near a marker without being a candidate) is left out: its label is unknown.
+Measured on real recordings (bench/detection_bench.py), windows overlapping a clip by half (the old rule)
+labelled mostly film as sound: a third of every held-out video was flagged.
 
 The model is a HistGradientBoostingClassifier wrapped in a sigmoid-calibrated CalibratedClassifierCV.
 Classes are balanced by repeating each positive window (the weighted binning HistGradientBoosting does
 with sample weights costs ~20x the whole fit here); the copies of one window share a cross-validation
-group so calibration never scores a window the booster trained on. Precision, recall and average
-precision come from an outer cross-validation, grouped by video when two or more videos hold positives,
-else by blocks of a few windows' length (overlapping neighbours must not land on both sides of a split).
+group so calibration never scores a window the booster trained on. Repeating positives r times multiplies
+the calibrated odds by r, so probabilities are divided back by r in odds (`prior_shift` = log r, stored
+with the classifier): they then hold for the real class balance.
+
+Precision, recall and average precision come from an outer cross-validation, grouped by video when two or
+more videos hold positives, else by blocks of a few windows' length. Its out-of-fold probabilities also
+choose the operating point stored with the classifier: the threshold with the best F0.5 (precision
+weighs double: every false region costs the user a listen, a missed event is found by the next round),
+or, when the user sets a target precision, the lowest threshold reaching it.
 """
 from __future__ import annotations
 
+import math
 import os
 import threading
 from dataclasses import dataclass, field, fields
@@ -27,13 +45,22 @@ from core import classifier_store
 from core.embedding_models import DEFAULT_MODEL, get_spec
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
+from core.window_context import CONTEXT, window_features
 
 Progress = Callable[[float, str], None]
 
 POSITIVE = 1
 NEGATIVE = 0
 UNUSED = -1
-POSITIVE_OVERLAP = 0.5  # share of a window a positive clip must cover
+CANDIDATE = 2  # inside a positive clip: may hold the sound (see pick_sound_windows)
+DEFAULT_WINDOW = 1.0  # seconds the classifier hears at once
+DEFAULT_HOP = 0.25
+DEFAULT_MARGIN = 30.0
+FEATURE_SET = CONTEXT
+AGREEMENT_SLACK = 0.05
+MAX_BAGS_COMPARED = 64  # other clips a candidate is compared with (a fixed sample beyond)
+PRECISION_WEIGHT = 0.5  # the beta of the F-score that picks the default threshold
+CURVE_POINTS = 40  # precision/recall points kept for the Train dialog's plot
 MIN_WINDOWS_PER_CLASS = 5
 MAX_AUTOMATIC_NEGATIVES = 20_000  # a random sample beyond this: neighbouring windows repeat each other
 MAX_CV_FOLDS = 5
@@ -49,11 +76,12 @@ class TrainingOptions:
     negative_folder: str | None = None
     model_name: str = DEFAULT_MODEL
     name: str = ""  # classifier name; empty: the positive folder's name
-    margin: float = 30.0
+    margin: float = DEFAULT_MARGIN
     use_hard_negatives: bool = True
     include_scan_exports: bool = False
-    window: float | None = None  # seconds; None: the positive clips' (most common) length
-    hop: float = 1.0
+    window: float = DEFAULT_WINDOW
+    hop: float = DEFAULT_HOP
+    target_precision: float | None = None  # None: the threshold with the best F0.5
 
     @property
     def classifier_name(self) -> str:
@@ -129,16 +157,9 @@ def _training_records(db, options: TrainingOptions, use_hard_negatives: bool | N
     return records
 
 
-def clip_length(records) -> float:
-    """The most common length of the positive clips (to 0.1 s): the window the classifier sees."""
-    lengths, counts = np.unique([round(length, 1) for _, positives, _, _ in records for _, length in positives],
-                                return_counts=True)
-    return float(lengths[counts.argmax()])
-
-
 def label_windows(starts: np.ndarray, window: float, positives: list[tuple[float, float]],
                   ambiguous: list[tuple[float, float]], negatives: list[float], margin: float) -> np.ndarray:
-    """POSITIVE, NEGATIVE or UNUSED for each window start (rules in the module docstring)."""
+    """CANDIDATE, NEGATIVE or UNUSED for each window start (rules in the module docstring)."""
     starts = np.asarray(starts, dtype=float)
     labels = np.full(len(starts), UNUSED, dtype=np.int8)
     if len(starts) == 0:
@@ -152,13 +173,64 @@ def label_windows(starts: np.ndarray, window: float, positives: list[tuple[float
         labels[gaps.min(axis=1) >= margin] = NEGATIVE
 
     labels[marked_windows(starts, window, negatives)] = NEGATIVE
-
-    clips = np.array(positives, dtype=float).reshape(-1, 2)
-    if len(clips):
-        overlap = (np.minimum(ends[:, None], (clips[:, 0] + clips[:, 1])[None, :])
-                   - np.maximum(starts[:, None], clips[:, 0][None, :]))
-        labels[overlap.max(axis=1) >= POSITIVE_OVERLAP * window - 1e-9] = POSITIVE
+    for inside in clip_windows(starts, window, positives):
+        labels[inside] = CANDIDATE
     return labels
+
+
+def clip_windows(starts: np.ndarray, window: float, clips: list[tuple[float, float]]) -> list[np.ndarray]:
+    """For each (start, length) clip, the indices of the windows lying inside it (of those containing it,
+    for a clip shorter than a window); else the one window covering most of it."""
+    starts = np.asarray(starts, dtype=float)
+    out = []
+    for clip_start, length in clips:
+        clip_end = clip_start + length
+        if length >= window:
+            inside = (starts >= clip_start - 1e-6) & (starts + window <= clip_end + 1e-6)
+        else:
+            inside = (starts <= clip_start + 1e-6) & (starts + window >= clip_end - 1e-6)
+        indices = np.flatnonzero(inside)
+        if len(indices) == 0 and len(starts):
+            overlap = np.minimum(starts + window, clip_end) - np.maximum(starts, clip_start)
+            indices = np.flatnonzero(overlap == overlap.max())[:1] if overlap.max() > 0 else indices
+        out.append(indices)
+    return out
+
+
+def merged_clips(clips: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Overlapping (start, length) clips joined into one: the clips of one marker (count > 1) are one bag,
+    not several that would agree with each other on the very same windows."""
+    merged: list[list[float]] = []
+    for start, length in sorted(clips):
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], start + length)
+        else:
+            merged.append([start, start + length])
+    return [(start, end - start) for start, end in merged]
+
+
+def pick_sound_windows(bags: list[np.ndarray], mean: np.ndarray, scale: np.ndarray) -> list[np.ndarray]:
+    """For each bag (the feature rows of one positive clip's candidate windows), a boolean mask of the
+    windows that hold the sound: those most like the other bags (rule in the module docstring). `mean`
+    and `scale` (of all windows of the training videos) standardise the features, so what is common in
+    the videos weighs little and what stands out weighs much."""
+    standardised = [(bag - mean) / scale for bag in bags]
+    units = [z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-9) for z in standardised]
+    rng = np.random.default_rng(SEED)
+    masks = []
+    for index, z in enumerate(standardised):
+        others = [j for j in range(len(bags)) if j != index and len(bags[j])]
+        if len(z) == 0:
+            masks.append(np.zeros(0, bool))
+        elif others:
+            if len(others) > MAX_BAGS_COMPARED:
+                others = sorted(rng.choice(others, MAX_BAGS_COMPARED, replace=False).tolist())
+            agreement = np.mean([(units[index] @ units[j].T).max(axis=1) for j in others], axis=0)
+            masks.append(agreement >= agreement.max() - AGREEMENT_SLACK)
+        else:  # a lone clip: the windows that stand out most from the videos
+            salience = np.linalg.norm(z, axis=1)
+            masks.append(salience >= salience.max() * (1 - 2 * AGREEMENT_SLACK))
+    return masks
 
 
 def marked_windows(starts: np.ndarray, window: float, negatives: list[float]) -> np.ndarray:
@@ -189,13 +261,30 @@ def _make_estimator(calibration_folds: int):
                                   cv=StratifiedGroupKFold(calibration_folds, shuffle=True, random_state=SEED))
 
 
+def balance_repeats(labels: np.ndarray) -> int:
+    """How many times each positive is repeated so both classes weigh about the same."""
+    positives = int((labels == POSITIVE).sum())
+    return max(1, round((len(labels) - positives) / max(1, positives)))
+
+
+def prior_shift(labels: np.ndarray) -> float:
+    """The log-odds that balancing adds to the calibrated probabilities (see `real_probabilities`)."""
+    return math.log(balance_repeats(labels))
+
+
+def real_probabilities(balanced: np.ndarray, shift: float) -> np.ndarray:
+    """Probabilities calibrated on balanced data, brought back to the real class balance."""
+    p = np.clip(np.asarray(balanced, dtype=np.float64), 1e-12, 1 - 1e-12)
+    return 1.0 / (1.0 + np.exp(shift - np.log(p / (1 - p))))
+
+
 def fit_balanced(features: np.ndarray, labels: np.ndarray):
-    """A calibrated classifier fitted with each positive repeated up to the number of negatives."""
+    """A calibrated classifier fitted with each positive repeated up to the number of negatives; its
+    probabilities hold for balanced classes (`real_probabilities` brings them back)."""
     import sklearn
 
     positives = np.flatnonzero(labels == POSITIVE)
-    repeats = max(1, round((len(labels) - len(positives)) / max(1, len(positives))))
-    rows = np.concatenate([np.arange(len(labels)), np.repeat(positives, repeats - 1)])
+    rows = np.concatenate([np.arange(len(labels)), np.repeat(positives, balance_repeats(labels) - 1)])
     estimator = _make_estimator(min(3, len(positives)))
     with sklearn.config_context(enable_metadata_routing=True), boosting_threads():
         estimator.fit(features[rows], labels[rows], groups=rows)
@@ -210,11 +299,10 @@ def boosting_threads():
     return threadpool_limits(max(1, (os.cpu_count() or 2) // 2))
 
 
-def cross_validated_metrics(data: LabelledWindows, window: float, threshold: float = 0.5,
-                            cancel: threading.Event | None = None,
-                            progress: Progress | None = None) -> dict[str, Any]:
-    """Out-of-fold precision, recall (at `threshold`) and average precision."""
-    from sklearn.metrics import average_precision_score, precision_score, recall_score
+def out_of_fold_probabilities(data: LabelledWindows, window: float, cancel: threading.Event | None = None,
+                              progress: Progress | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    """Each window's probability from a classifier that never saw its video (or its time block), at the
+    real class balance; NaN where a fold could not be learnt. Also how the folds were made."""
     from sklearn.model_selection import StratifiedGroupKFold
 
     labels = data.labels
@@ -234,18 +322,62 @@ def cross_validated_metrics(data: LabelledWindows, window: float, threshold: flo
             progress(fold / folds, f"Cross-validating ({fold + 1}/{folds})")
         if np.bincount(labels[train], minlength=2).min() < 2:
             continue  # a fold the booster cannot learn from; its windows stay unscored
-        scores[test] = fit_balanced(data.features[train], labels[train]).predict_proba(data.features[test])[:, 1]
+        balanced = fit_balanced(data.features[train], labels[train]).predict_proba(data.features[test])[:, 1]
+        scores[test] = real_probabilities(balanced, prior_shift(labels[train]))
+    return scores, {"folds": folds, "grouped_by": "video" if by_video else "time block"}
+
+
+def choose_threshold(scores: np.ndarray, truth: np.ndarray, target_precision: float | None = None) -> float:
+    """The operating point (module docstring): best F0.5, or the lowest threshold reaching the target."""
+    from sklearn.metrics import precision_recall_curve
+
+    if not truth.any() or truth.all():
+        return 0.5
+    precision, recall, thresholds = precision_recall_curve(truth, scores)
+    precision, recall = precision[:-1], recall[:-1]  # the last point has no threshold
+    if target_precision is not None:
+        reaching = np.flatnonzero((precision >= target_precision) & (recall > 0))
+        if len(reaching):
+            return float(thresholds[reaching[0]])
+    beta2 = PRECISION_WEIGHT ** 2
+    f_score = (1 + beta2) * precision * recall / np.maximum(beta2 * precision + recall, 1e-12)
+    return float(thresholds[int(f_score.argmax())])
+
+
+def threshold_metrics(scores: np.ndarray, labels: np.ndarray, threshold: float) -> dict[str, Any]:
+    """Precision and recall at `threshold`, average precision, and a few points of the precision/recall
+    curve ([threshold, precision, recall], thresholds ascending) for the plot."""
+    from sklearn.metrics import average_precision_score, precision_recall_curve
+
     scored = ~np.isnan(scores)
-    predicted = scores[scored] >= threshold
-    truth = labels[scored] == POSITIVE
-    return {
-        "precision": float(precision_score(truth, predicted, zero_division=0.0)),
-        "recall": float(recall_score(truth, predicted, zero_division=0.0)),
-        "average_precision": float(average_precision_score(truth, scores[scored])) if truth.any() else 0.0,
-        "folds": folds,
-        "grouped_by": "video" if by_video else "time block",
-        "threshold": threshold,
+    scores, truth = scores[scored], labels[scored] == POSITIVE
+    predicted = scores >= threshold
+    true_positives = int((predicted & truth).sum())
+    metrics: dict[str, Any] = {
+        "precision": true_positives / max(1, int(predicted.sum())),
+        "recall": true_positives / max(1, int(truth.sum())),
+        "average_precision": float(average_precision_score(truth, scores)) if truth.any() else 0.0,
+        "threshold": float(threshold),
+        "curve": [],
     }
+    if truth.any() and not truth.all():
+        precision, recall, thresholds = precision_recall_curve(truth, scores)
+        keep = np.unique(np.linspace(0, len(thresholds) - 1, CURVE_POINTS).round().astype(int))
+        metrics["curve"] = [[round(float(thresholds[i]), 4), round(float(precision[i]), 4),
+                             round(float(recall[i]), 4)] for i in keep]
+    return metrics
+
+
+def cross_validated_metrics(data: LabelledWindows, window: float, target_precision: float | None = None,
+                            cancel: threading.Event | None = None,
+                            progress: Progress | None = None) -> dict[str, Any]:
+    """Out-of-fold metrics at the operating point chosen from the same out-of-fold probabilities."""
+    scores, folds = out_of_fold_probabilities(data, window, cancel, progress)
+    scored = ~np.isnan(scores)
+    threshold = choose_threshold(scores[scored], data.labels[scored] == POSITIVE, target_precision)
+    return {**threshold_metrics(scores, data.labels, threshold), **folds,
+            "threshold_rule": "target precision" if target_precision is not None else "best F0.5",
+            "target_precision": target_precision}
 
 
 # ------------------------------------------------------------------------------------ end to end
@@ -254,34 +386,13 @@ def cross_validated_metrics(data: LabelledWindows, window: float, threshold: flo
 def train_classifier(db, home: DataHome, options: TrainingOptions, progress: Progress | None = None,
                      cancel: threading.Event | None = None) -> TrainResult:
     """Embed every training video (cache first), label its windows, fit, cross-validate, save a version."""
-    from core.window_embeddings import embed_file
-
     name = classifier_store.validate_name(options.classifier_name)
     get_spec(options.model_name)
     records = _training_records(db, options)
-    window = options.window or clip_length(records)
     report = progress or (lambda fraction, message: None)
 
-    parts: list[LabelledWindows] = []
-    skipped: list[tuple[str, str]] = []
-    for index, (source, positives, ambiguous, negatives) in enumerate(records):
-        _check_cancel(cancel)
-        share = EMBEDDING_SHARE / len(records)
-        label = f"Embedding {index + 1}/{len(records)}"
-        try:
-            embeddings = embed_file(source, options.model_name, home, window, options.hop,
-                                    progress=lambda f, _m: report(share * (index + f), label), cancel=cancel)
-        except Cancelled:
-            raise
-        except FoleycutError as exc:
-            skipped.append((source, str(exc)))
-            continue
-        labels = label_windows(embeddings.times, window, positives, ambiguous, negatives, options.margin)
-        used = labels != UNUSED
-        automatic = (labels == NEGATIVE) & ~marked_windows(embeddings.times, window, negatives)
-        parts.append(LabelledWindows(embeddings.vectors[used], labels[used], np.full(used.sum(), index),
-                                     automatic[used], embeddings.times[used]))
-    data = _thin_automatic_negatives(_concatenate(parts, get_spec(options.model_name).dim))
+    videos, skipped = _embed_and_label(home, records, options, report, cancel)
+    data = _thin_automatic_negatives(_with_sound_windows(videos, get_spec(options.model_name).dim))
     skipped_sources = {source for source, _ in skipped}
     counts = _counts(data, [record for record in records if record[0] not in skipped_sources])
     _check_enough(counts, skipped)
@@ -289,20 +400,91 @@ def train_classifier(db, home: DataHome, options: TrainingOptions, progress: Pro
     final_fit_from = EMBEDDING_SHARE + (1 - EMBEDDING_SHARE) * 0.8  # the final fit costs about one fold
     report(EMBEDDING_SHARE, "Cross-validating")
     metrics = cross_validated_metrics(
-        data, window, cancel=cancel,
+        data, options.window, options.target_precision, cancel=cancel,
         progress=lambda f, message: report(EMBEDDING_SHARE + (final_fit_from - EMBEDDING_SHARE) * f, message))
     _check_cancel(cancel)
     report(final_fit_from, "Fitting the final classifier")
     estimator = fit_balanced(data.features, data.labels)
     saved = classifier_store.save_version(
-        home, name, estimator, embedding_model=options.model_name, window=window, hop=options.hop,
+        home, name, estimator, embedding_model=options.model_name, window=options.window, hop=options.hop,
         folders={"positive": options.positive_folder, "negative": options.negative_folder,
                  "profile": options.profile, "margin": options.margin,
                  "use_hard_negatives": options.use_hard_negatives,
                  "include_scan_exports": options.include_scan_exports},
-        counts=counts, metrics=metrics)
+        counts=counts, metrics=metrics, threshold=metrics["threshold"], feature_set=FEATURE_SET,
+        prior_shift=prior_shift(data.labels))
     report(1.0, "Done")
     return TrainResult(name, saved.version, metrics, counts, skipped)
+
+
+@dataclass
+class _VideoWindows:
+    """One training video's used windows, before the sound windows of its clips are picked."""
+    data: LabelledWindows
+    bags: list[np.ndarray]  # per positive clip: row indices into data of its candidate windows
+    sums: np.ndarray  # feature sums and sums of squares over all the video's windows, and their count
+    squares: np.ndarray
+    count: int
+
+
+def _embed_and_label(home: DataHome, records, options: TrainingOptions, report: Progress,
+                     cancel: threading.Event | None) -> tuple[list[_VideoWindows], list[tuple[str, str]]]:
+    from core.window_embeddings import embed_file
+
+    window, hop = options.window, options.hop
+    automatic_per_video = math.ceil(MAX_AUTOMATIC_NEGATIVES / max(1, len(records)))
+    rng = np.random.default_rng(SEED)
+    videos: list[_VideoWindows] = []
+    skipped: list[tuple[str, str]] = []
+    for index, (source, positives, ambiguous, negatives) in enumerate(records):
+        _check_cancel(cancel)
+        share = EMBEDDING_SHARE / len(records)
+        label = f"Embedding {index + 1}/{len(records)}"
+        try:
+            embeddings = embed_file(source, options.model_name, home, window, hop,
+                                    progress=lambda f, _m: report(share * (index + f), label), cancel=cancel)
+        except Cancelled:
+            raise
+        except FoleycutError as exc:
+            skipped.append((source, str(exc)))
+            continue
+        features = window_features(embeddings.vectors, hop, FEATURE_SET)
+        labels = label_windows(embeddings.times, window, positives, ambiguous, negatives, options.margin)
+        automatic = (labels == NEGATIVE) & ~marked_windows(embeddings.times, window, negatives)
+        # memory stays bounded by sampling automatic negatives per video (they are thinned again later)
+        surplus = np.flatnonzero(automatic)
+        if len(surplus) > automatic_per_video:
+            dropped = rng.choice(surplus, len(surplus) - automatic_per_video, replace=False)
+            labels[dropped], automatic[dropped] = UNUSED, False
+        used = np.flatnonzero(labels != UNUSED)
+        row_of = np.full(len(labels), -1)
+        row_of[used] = np.arange(len(used))
+        bags = [row_of[inside] for inside in clip_windows(embeddings.times, window, merged_clips(positives))]
+        videos.append(_VideoWindows(
+            LabelledWindows(features[used], labels[used], np.full(len(used), index), automatic[used],
+                            embeddings.times[used]),
+            bags, features.sum(axis=0, dtype=np.float64), np.square(features, dtype=np.float64).sum(axis=0),
+            len(features)))
+    return videos, skipped
+
+
+def _with_sound_windows(videos: list[_VideoWindows], dim: int) -> LabelledWindows:
+    """All videos' windows, each clip's candidates labelled POSITIVE where they hold the sound, else
+    left out (pick_sound_windows)."""
+    if not videos:
+        return _concatenate([], 2 * dim)
+    count = sum(video.count for video in videos)
+    mean = sum(video.sums for video in videos) / count
+    scale = np.sqrt(np.maximum(sum(video.squares for video in videos) / count - mean ** 2, 0)) + 1e-6
+    bags = [(video, rows) for video in videos for rows in video.bags]
+    masks = pick_sound_windows([video.data.features[rows] for video, rows in bags], mean, scale)
+    for (video, rows), holds_sound in zip(bags, masks):
+        video.data.labels[rows] = np.where(holds_sound, POSITIVE, UNUSED)
+    parts = []
+    for video in videos:
+        keep = video.data.labels != UNUSED
+        parts.append(LabelledWindows(*(getattr(video.data, f.name)[keep] for f in fields(LabelledWindows))))
+    return _concatenate(parts, 2 * dim)
 
 
 def _concatenate(parts: list[LabelledWindows], dim: int) -> LabelledWindows:

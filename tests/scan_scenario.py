@@ -68,7 +68,8 @@ def add_positive_clips(db, root: Path, folder: str, video: Path, events, profile
 
 
 def covers(region, event: float) -> bool:
-    return region.start <= event and event + BURST <= region.end
+    """The region marks the burst at `event` (overlaps it, as the detection bench matches them)."""
+    return region.start < event + BURST and event < region.end
 
 
 def scene_videos(tmp_path_factory) -> dict[str, Path]:

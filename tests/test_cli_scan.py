@@ -1,5 +1,6 @@
 """The headless train / scan / negatives / models commands, run in-process through cli.run_cli."""
 import json
+import re
 import shutil
 
 import pytest
@@ -8,7 +9,9 @@ from cli import run_cli
 from core.classifier_store import list_versions
 from core.db import ProcessedDB
 from core.home import DataHome
-from tests.scan_scenario import SCENES, TRAINING, add_positive_clips, scene_videos
+from core.scanning import negative_times_for_region
+from core.training import DEFAULT_HOP, DEFAULT_WINDOW
+from tests.scan_scenario import BURST, SCENES, TRAINING, add_positive_clips, scene_videos
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +61,8 @@ def test_train_prints_counts_and_metrics(home, capsys):
     out = capsys.readouterr().out
     assert "Trained 'tone' version" in out and "on MEL embeddings" in out
     assert "videos 3, positive clips 6" in out
-    assert "cross-validated (3 folds by video): precision" in out
+    assert "cross-validated (3 folds by video): average precision" in out
+    assert re.search(r"operating point \(best F0.5\): threshold 0\.\d+, precision", out)
 
 
 @pytest.mark.parametrize("args, message", [
@@ -66,6 +70,8 @@ def test_train_prints_counts_and_metrics(home, capsys):
     (["--positive", "mp4_Tone", "--name", "x", "--model", "NOPE"], "Unknown embedding model 'NOPE'"),
     (["--positive", "mp4_Tone", "--name", "a/b"], "Classifier name 'a/b' is not usable"),
     (["--positive", "mp4_Tone", "--name", "x", "--negative", "mp4_Tone"], "negative folder is the positive"),
+    (["--positive", "mp4_Tone", "--name", "x", "--target-precision", "1.5"], "is not a precision"),
+    (["--positive", "mp4_Tone", "--name", "x", "--margin", "nan"], "is not a distance"),
 ])
 def test_train_bad_input_is_one_line_and_writes_nothing(home, capsys, args, message):
     before = sorted(p.name for p in home.models_dir.iterdir())
@@ -84,7 +90,7 @@ def test_scan_json_is_regions_per_video_path_as_given(home, videos, capsys):
     assert list(found) == [held_out]
     assert all(set(region) == {"start", "end", "score"} for region in found[held_out])
     for event in SCENES["held_out"].targets:
-        assert any(r["start"] <= event < r["end"] for r in found[held_out])
+        assert any(r["start"] < event + BURST and event < r["end"] for r in found[held_out])
     assert len(found[held_out]) == len(SCENES["held_out"].targets)
     assert len(scan_rows(home, "held_out.mp4")["MEL"]) == len(found[held_out])
 
@@ -133,8 +139,21 @@ def test_negatives_add_list_delete(home, videos, capsys):
     assert capsys.readouterr().out.splitlines()[-1] == "1 hard negative(s) in profile 'default'"
 
 
+def test_negatives_add_region_stores_the_windows_the_window_would(home, videos, capsys):
+    assert cli(home, "negatives", "add", videos["chords"], "--region", "40.1", "41.3", "--region", "70", "70.5",
+               "--at", "90") == 0
+    expected = sorted(negative_times_for_region(40.1, 41.3, DEFAULT_WINDOW, DEFAULT_HOP)
+                      + negative_times_for_region(70, 70.5, DEFAULT_WINDOW, DEFAULT_HOP) + [90.0])
+    assert f"Added {len(expected)} hard negative(s) to chords.mp4" in capsys.readouterr().out
+    with ProcessedDB(home.db_path) as db:
+        assert sorted(row["start_time"] for row in db.get_hard_negatives("default")) == expected
+
+
 @pytest.mark.parametrize("args, message", [
-    (["add", "{chords}", "--at", "500"], "--at 500 lies outside chords.mp4"),
+    (["add", "{chords}", "--at", "500"], "500 s lies outside chords.mp4"),
+    (["add", "{chords}", "--region", "50", "40"], "--region 50-40 ends before it starts"),
+    (["add", "{chords}", "--region", "100", "130"], "130 s lies outside chords.mp4"),
+    (["add", "{chords}"], "Nothing to add: give --at T or --region START END"),
     (["add", "{chords}", "--at", "5", "--model", "NOPE"], "Unknown embedding model 'NOPE'"),
     (["add", "missing.mp4", "--at", "5"], "No such video: missing.mp4"),
     (["delete", "12345"], "No hard negative with id 12345"),

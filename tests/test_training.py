@@ -7,9 +7,10 @@ from core import classifier_store
 from core.db import ProcessedDB
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
-from core.training import (NEGATIVE, POSITIVE, UNUSED, LabelledWindows, TrainingOptions, clip_length,
-                           cross_validated_metrics, fit_balanced, label_windows, marked_windows, preview_training,
-                           train_classifier)
+from core.training import (CANDIDATE, NEGATIVE, POSITIVE, UNUSED, LabelledWindows, TrainingOptions,
+                           choose_threshold, clip_windows, cross_validated_metrics, fit_balanced, label_windows,
+                           marked_windows, merged_clips, pick_sound_windows, preview_training, prior_shift,
+                           real_probabilities, train_classifier)
 from tests.scan_scenario import SCENES, TRAINING, add_positive_clips, scene_videos
 
 WINDOW = 8.0
@@ -38,9 +39,41 @@ def _labels_at(labels, value):
 # --------------------------------------------------------------------------- labelling rules
 
 
-def test_positive_windows_overlap_a_positive_clip_by_at_least_half():
-    labels = label_windows(STARTS, WINDOW, positives=[(40.0, 8.0)], ambiguous=[], negatives=[], margin=10)
-    assert _labels_at(labels, POSITIVE) == list(range(36, 45))  # overlap >= 4 s: starts 36..44
+def test_candidate_windows_lie_inside_a_positive_clip():
+    labels = label_windows(STARTS, 2.0, positives=[(40.0, 8.0)], ambiguous=[], negatives=[], margin=10)
+    assert _labels_at(labels, CANDIDATE) == list(range(40, 47))  # [t, t + 2] inside [40, 48]
+
+
+def test_a_clip_shorter_than_a_window_takes_the_windows_containing_it():
+    starts = np.arange(0, 20, 0.5)
+    assert starts[clip_windows(starts, 2.0, [(5.2, 0.5)])[0]].tolist() == [4.0, 4.5, 5.0]
+    near_the_end = np.arange(0, 18, 0.5)  # the last window ends at 19.5 s
+    assert clip_windows(near_the_end, 2.0, [(19.0, 0.8)])[0].tolist() == [35]  # the one covering most
+
+
+def test_overlapping_clips_of_one_marker_are_one_bag():
+    assert merged_clips([(12.0, 8.0), (10.0, 8.0), (11.0, 8.0), (40.0, 8.0)]) == [(10.0, 10.0), (40.0, 8.0)]
+
+
+def _bag(rng, sound_at, length=7, dim=8):
+    bag = rng.normal(size=(length, dim))
+    bag[sound_at, :3] += 6.0  # the same sound, somewhere in each clip
+    return bag
+
+
+def test_the_windows_holding_the_sound_are_the_ones_all_clips_share():
+    rng = np.random.default_rng(0)
+    where = [1, 5, 3, 0, 6]
+    bags = [_bag(rng, at) for at in where]
+    reference = rng.normal(size=(500, 8))
+    masks = pick_sound_windows(bags, reference.mean(axis=0), reference.std(axis=0))
+    assert [np.flatnonzero(mask).tolist() for mask in masks] == [[at] for at in where]
+
+
+def test_a_lone_clip_keeps_the_window_that_stands_out():
+    rng = np.random.default_rng(1)
+    (mask,) = pick_sound_windows([_bag(rng, 4)], np.zeros(8), np.ones(8))
+    assert np.flatnonzero(mask).tolist() == [4]
 
 
 def test_automatic_negatives_keep_the_margin_from_every_clip_of_any_folder():
@@ -55,7 +88,7 @@ def test_marked_negatives_count_even_near_markers_but_never_override_positives()
     labels = label_windows(STARTS, WINDOW, positives=[(40.0, 8.0)], ambiguous=[], negatives=[30.2, 40.0],
                            margin=10)
     assert labels[30] == NEGATIVE
-    assert labels[40] == POSITIVE
+    assert labels[40] == CANDIDATE
 
 
 def test_videos_without_positives_only_give_their_marked_negatives():
@@ -67,11 +100,6 @@ def test_videos_without_positives_only_give_their_marked_negatives():
 def test_marked_negatives_outside_the_audio_are_ignored():
     assert marked_windows(STARTS, WINDOW, [500.0]).sum() == 0
     assert marked_windows(STARTS, WINDOW, [92.4]).tolist()[-1]
-
-
-def test_window_is_the_most_common_positive_clip_length():
-    records = [("a.mp4", [(0.0, 4.0), (10.0, 4.0)], [(30.0, 8.0)], []), ("b.mp4", [(5.0, 8.0)], [], [])]
-    assert clip_length(records) == 4.0
 
 
 # --------------------------------------------------------------------------- the model on arrays
@@ -103,6 +131,26 @@ def test_one_video_falls_back_to_folds_over_time_blocks():
     metrics = cross_validated_metrics(_blobs(videos=1, per_video=200, positives_per_video=20), WINDOW)
     assert metrics["grouped_by"] == "time block" and metrics["folds"] == 5  # 200 s in blocks of 32 s
     assert metrics["average_precision"] > 0.9
+
+
+def test_threshold_is_the_best_f05_or_the_lowest_reaching_the_target_precision():
+    scores = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
+    truth = np.array([0, 0, 1, 0, 1, 0, 1, 1, 1], bool)
+    # from 0.7 up: precision 1, recall 0.6 (F0.5 0.88); from 0.5: 0.8 / 0.8 (0.8); from 0.3: 0.71 / 1 (0.76)
+    assert choose_threshold(scores, truth) == 0.7
+    assert choose_threshold(scores, truth, target_precision=0.75) == 0.5
+    assert choose_threshold(scores, truth, target_precision=0.7) == 0.3
+
+
+def test_probabilities_hold_for_the_real_class_balance():
+    data = _blobs(videos=1, per_video=2000, positives_per_video=40, seed=3)
+    data.features[:, :2] = np.random.default_rng(4).normal(size=(2000, 2))  # classes now overlap: p < 1
+    data.features[data.labels == POSITIVE, :2] += 1.0
+    balanced = fit_balanced(data.features, data.labels).predict_proba(data.features)[:, 1]
+    real = real_probabilities(balanced, prior_shift(data.labels))
+    base_rate = (data.labels == POSITIVE).mean()
+    assert balanced.mean() > 5 * base_rate  # balancing inflates the positives' prior ...
+    assert real.mean() == pytest.approx(base_rate, rel=0.5)  # ... and the shift takes it back off
 
 
 def test_balanced_fit_scores_rare_positives_high_and_is_calibrated_to_probabilities():
@@ -158,7 +206,7 @@ def test_source_videos_missing_from_disk_is_a_clear_error(db, tmp_path):
 
 def test_too_few_examples_is_a_clear_error_and_saves_nothing(db, home, tmp_path, videos):
     _add_training_clips(db, tmp_path, videos)
-    with pytest.raises(FoleycutError, match="Too few examples to train: 48 positive and 0 negative"):
+    with pytest.raises(FoleycutError, match="Too few examples to train: 18 positive and 0 negative"):
         train_classifier(db, home, _options(margin=500.0))
     assert classifier_store.list_classifiers(home) == []
 
@@ -174,11 +222,14 @@ def test_training_saves_a_version_and_skips_unreadable_videos(db, home, tmp_path
 
     assert [video for video, _ in result.skipped] == [str(broken)]
     assert result.counts["videos"] == 3 and result.counts["positive_clips"] == 6
-    assert result.counts["positive_windows"] == 48  # 8 windows per clip centred on its event
+    assert result.counts["positive_windows"] == 18  # per clip, the 1 s windows holding its 0.6 s burst
     assert result.counts["automatic_negative_windows"] > 100
     assert result.metrics["grouped_by"] == "video" and result.metrics["average_precision"] > 0.9
     meta = classifier_store.load_classifier(home, "tone").meta
-    assert (meta.version, meta.embedding_model, meta.window, meta.hop) == (result.version, "MEL", 8.0, 1.0)
+    assert (meta.version, meta.embedding_model, meta.window, meta.hop) == (result.version, "MEL", 1.0, 0.25)
+    assert meta.threshold == result.metrics["threshold"] and 0 < meta.threshold < 1
+    assert meta.feature_set == "context" and meta.prior_shift > 0
+    assert result.metrics["curve"] and result.metrics["threshold_rule"] == "best F0.5"
     assert meta.folders["positive"] == "mp4_Tone" and meta.counts == result.counts
     assert updates == sorted(updates) and updates[-1] == 1.0
 

@@ -1,0 +1,37 @@
+"""What a window adds to its scene: each window's vector beside its difference from the local background.
+
+A short sound in a film sits on top of music, room tone or speech that changes from scene to scene and
+from film to film. A classifier given only the window's own statistics learns the backgrounds of the
+training videos along with the sound. Giving it also the window minus the mean of the windows around it
+(`BACKGROUND_SECONDS` either side) describes the sound by what it adds, which carries over to other
+videos. Training and scanning apply the same transform; classifiers store which one they were fitted on.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+BACKGROUND_SECONDS = 10.0
+RAW = "raw"  # the window's vector alone (classifiers trained before context existed)
+CONTEXT = "context"  # [vector, vector - local background mean]
+FEATURE_SETS = (RAW, CONTEXT)
+
+
+def local_background(vectors: np.ndarray, hop: float, seconds: float = BACKGROUND_SECONDS) -> np.ndarray:
+    """Mean of the windows within `seconds` of each window (fewer at the ends of the file)."""
+    vectors = np.asarray(vectors, dtype=np.float64)
+    reach = max(1, round(seconds / hop))
+    sums = np.vstack([np.zeros((1, vectors.shape[1])), np.cumsum(vectors, axis=0)])
+    index = np.arange(len(vectors))
+    lo = np.maximum(index - reach, 0)
+    hi = np.minimum(index + reach + 1, len(vectors))
+    return (sums[hi] - sums[lo]) / (hi - lo)[:, None]
+
+
+def window_features(vectors: np.ndarray, hop: float, feature_set: str = CONTEXT) -> np.ndarray:
+    """The classifier's input for a file's windows (in time order, one every `hop` seconds)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if feature_set == RAW or len(vectors) == 0:
+        return vectors if feature_set == RAW else np.zeros((0, 2 * vectors.shape[1]), np.float32)
+    if feature_set != CONTEXT:
+        raise ValueError(f"unknown feature set {feature_set!r}")
+    return np.hstack([vectors, vectors - local_background(vectors, hop)]).astype(np.float32)
