@@ -28,8 +28,9 @@ from core.model_registry import DEFAULT_MODEL, MODELS, ModelSpec, get_spec
 from core.model_weights import ModelUnavailable
 
 __all__ = ["DEFAULT_MODEL", "MODELS", "MODEL_FOLDERS_FILE", "AstEmbedder", "BeatsEmbedder", "EatEmbedder",
-           "FrameEmbedder", "ModelSpec", "ModelStatus", "ModelUnavailable", "Wav2Vec2StyleEmbedder", "forget_unavailable", "get_spec", "is_downloaded", "list_models", "load_embedder",
-           "local_dir_for", "model_folders", "set_model_folder"]
+           "FrameEmbedder", "ModelSpec", "ModelStatus", "ModelUnavailable", "Wav2Vec2StyleEmbedder",
+           "forget_unavailable", "get_spec", "is_downloaded", "list_models", "load_embedder", "local_dir_for",
+           "model_folders", "set_model_folder"]
 
 UNAVAILABLE_SECONDS = 600  # how long a failed download is remembered: one scan run, not the whole session
 _unavailable: dict[tuple[str, str], tuple[float, str]] = {}  # (model, data home) -> (when, message)
