@@ -35,7 +35,7 @@ def run_list(args: argparse.Namespace, ctx) -> int:
             state = "downloaded"
         else:
             state = f"not downloaded (downloads on first use, or `models folder {model.name} DIR`)"
-        print(f"  {model.name:15s} dim {model.dim:5d}  {state}")
+        print(f"  {model.name:18s} dim {model.dim:5d}  {state}")
 
     classifiers = list_classifiers(ctx.home)
     print("Classifiers:" if classifiers else "Classifiers: none yet (see `train --help`)")

@@ -216,3 +216,30 @@ def test_eat_input_is_padded_cut_and_normalised():
     long = tone_burst_track(12.0, [1.0], seed=4)
     cut = eat_features.eat_input(long[: int(10.24 * 16000) + 240])  # exactly 1024 frames
     assert np.allclose(eat_features.eat_input(long), cut, atol=1e-4)
+
+
+@pytest.mark.filterwarnings("ignore:At least one mel filter has all zero values")  # ASTFeatureExtractor's own
+@pytest.mark.parametrize("name, single, save", [("HUBERT_XLARGE_ML", "HUBERT_XLARGE", save_tiny_hubert),
+                                                ("WAV2VEC2_LARGE_ML", "WAV2VEC2_LARGE", save_tiny_wav2vec2),
+                                                ("AST_ML", "AST", save_tiny_ast)])
+def test_multi_layer_variants_concatenate_quartile_hidden_states(home, tmp_path, name, single, save):
+    folder = save(tmp_path / name, num_hidden_layers=8)
+    multi = load_embedder(name, home, device=CPU, local_dir=folder)
+    plain = load_embedder(single, home, device=CPU, local_dir=folder)
+    assert multi.depths == (2, 4, 6, 8) and multi.frame_dim == multi.dim == 4 * plain.dim == 128
+    chunks = [tone_burst_track(2.0, [0.5], seed=s) for s in (1, 2)]
+    for (t_multi, f_multi), (t_plain, f_plain) in zip(multi.frames(chunks), plain.frames(chunks)):
+        assert np.array_equal(t_multi, t_plain) and f_multi.shape == (len(t_plain), 128)
+        assert np.allclose(f_multi[:, -32:], f_plain, atol=1e-5)  # the full depth is the single-layer vector
+        blocks = np.split(f_multi, 4, axis=1)
+        assert all(not np.allclose(blocks[i], blocks[i + 1], atol=1e-3) for i in range(3))  # four depths
+
+
+def test_models_list_shows_the_new_models(home, capsys):
+    from cli import run_cli
+
+    assert run_cli(["--home", str(home.root), "models", "list"]) == 0
+    out = capsys.readouterr().out
+    for name, dim in (("BEATS", 768), ("HUBERT_XLARGE_ML", 5120), ("WAV2VEC2_LARGE_ML", 4096), ("AST_ML", 3072),
+                      ("EAT_ML", 3072), ("BEATS_ML", 3072)):
+        assert f"  {name:18s} dim {dim:5d}  " in out
