@@ -102,3 +102,42 @@ def save_tiny_eat(folder: Path, seed: int = 0, **config) -> Path:
              **TINY_EAT, **config, "img_size": [1024, 128], "num_classes": 527}
     (folder / "config.json").write_text(json.dumps(saved))
     return folder
+
+
+TINY_BEATS = dict(input_patch_size=16, embed_dim=24, conv_bias=False, encoder_layers=4, encoder_embed_dim=32,
+                  encoder_ffn_embed_dim=64, encoder_attention_heads=2, activation_fn="gelu", layer_norm_first=False,
+                  deep_norm=True, conv_pos=16, conv_pos_groups=4, relative_position_embedding=True, num_buckets=32,
+                  max_distance=64, gru_rel_pos=True, dropout=0.1, finetuned_model=True, predictor_class=3)
+
+
+def tiny_beats_network(seed: int = 0, **config):
+    """A randomly initialised BEATs network (core.beats_model) of a tiny shape."""
+    import torch
+
+    from core.beats_model import BeatsConfig, build_beats
+
+    torch.manual_seed(seed)
+    network = build_beats(BeatsConfig.from_checkpoint({**TINY_BEATS, **config})).eval()
+    with torch.no_grad():  # the gates start at 1 in a fresh model; vary them so the test sees them work
+        for layer in network.encoder.layers:
+            layer.self_attn.grep_a.uniform_(0.5, 1.5)
+    return network
+
+
+def save_tiny_beats(folder: Path, seed: int = 0, name: str = "BEATs_tiny.pt", **config) -> Path:
+    """A tiny BEATs saved as Microsoft releases it: torch.save({"cfg", "model", "label_dict"}), the shared
+    relative-bias table repeated under every layer's name and a fine-tuned predictor included. Returns the
+    folder; the network is `tiny_beats_network(seed, **config)`."""
+    import torch
+
+    network = tiny_beats_network(seed, **config)
+    state = dict(network.state_dict())
+    table = state["encoder.layers.0.self_attn.relative_attention_bias.weight"]
+    for i in range(1, network.config.encoder_layers):
+        state[f"encoder.layers.{i}.self_attn.relative_attention_bias.weight"] = table
+    state["predictor.weight"] = torch.zeros(3, network.config.encoder_embed_dim)
+    state["predictor.bias"] = torch.zeros(3)
+    folder.mkdir(parents=True, exist_ok=True)
+    torch.save({"cfg": {**TINY_BEATS, **config}, "model": state, "label_dict": {0: "/m/09x0r", 1: "a", 2: "b"}},
+               folder / name)
+    return folder
