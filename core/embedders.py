@@ -57,8 +57,11 @@ class _TorchEmbedder:
 
     def _chunk_bytes(self, seconds: float) -> int:
         heads = _config_value(self.model.config, "num_attention_heads", "num_heads", "encoder_attention_heads")
-        return transformer_chunk_bytes(seconds, self.frames_per_second, self.hidden, heads,
-                                       2 if self.device.half else 4)
+        value_bytes = 2 if self.device.half else 4
+        # a multi-layer pass keeps hidden states until the end (transformers keeps every layer's)
+        kept = (self._model_depth() + 1) * seconds * self.frames_per_second * self.hidden if len(self.depths) > 1 else 0
+        return transformer_chunk_bytes(seconds, self.frames_per_second, self.hidden, heads, value_bytes) + round(
+            kept * value_bytes)
 
     def frames(self, chunks: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
         import torch

@@ -80,8 +80,10 @@ def set_model_folder(home: DataHome, name: str, folder: str | os.PathLike | None
         saved = Path(folder).expanduser().resolve()
         missing = missing_weights(saved, spec)
         if missing:
+            wanted = (f"the BEATs checkpoint ({BEATS_CHECKPOINT})" if spec.family == "beats"
+                      else f"{spec.source}'s config.json and weights")
             raise FoleycutError(f"{saved} cannot be the {name} model folder: {missing}. Choose the folder that "
-                                f"holds {spec.source}'s config.json and weights.")
+                                f"holds {wanted}.")
         chosen[name] = saved
     _write_json_atomically(home.root / MODEL_FOLDERS_FILE, {key: str(path) for key, path in sorted(chosen.items())})
     return saved

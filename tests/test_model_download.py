@@ -1,5 +1,6 @@
 """An unavailable model fails once per run, quickly and quietly; downloads fetch only configs and weights."""
 import logging
+import urllib.error
 
 import pytest
 
@@ -109,3 +110,36 @@ def test_hub_retry_warnings_are_kept_quiet(caplog):
     with caplog.at_level(logging.WARNING), model_download.quiet_hub():
         logging.getLogger("huggingface_hub.utils._http").warning("Retrying in 1s [Retry 1/5].")
     assert "Retrying" not in caplog.text
+
+
+def test_beats_downloads_its_pinned_checkpoint_once_into_the_cache(home, monkeypatch, tmp_path):
+    import io
+
+    from core.model_registry import BEATS_CHECKPOINT
+    from tests.tiny_models import save_tiny_beats
+
+    payload = (save_tiny_beats(tmp_path / "source", name="x.pt") / "x.pt").read_bytes()
+    opened = []
+
+    def fake_urlopen(url, timeout):
+        opened.append(url)
+        return io.BytesIO(payload)
+
+    monkeypatch.setattr(model_download.urllib.request, "urlopen", fake_urlopen)
+    spec = get_spec("BEATS")
+    folder = model_download.fetch(spec, home)
+    assert (folder / BEATS_CHECKPOINT).read_bytes() == payload and list(folder.iterdir()) == [folder / BEATS_CHECKPOINT]
+    assert load_embedder("BEATS_ML", home, device=CPU).dim == 128  # the variant shares the file
+    assert opened == [spec.url] and BEATS_CHECKPOINT in spec.url
+
+
+def test_beats_offline_is_one_line_and_leaves_no_partial_file(home, monkeypatch):
+    def unreachable(url, timeout):
+        raise urllib.error.URLError("Name or service not known")
+
+    monkeypatch.setattr(model_download.urllib.request, "urlopen", unreachable)
+    with pytest.raises(ModelUnavailable) as info:
+        load_embedder("BEATS", home, device=CPU)
+    message = str(info.value)
+    assert "\n" not in message and message.startswith("BEATS") and "models folder BEATS DIR" in message
+    assert list((home.hf_cache_dir / "beats").iterdir()) == []
