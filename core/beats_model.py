@@ -70,7 +70,7 @@ class BeatsConfig:
             raise ValueError("the attention heads must divide the encoder width")
         return config
 
-    # the names core.embedders reads widths under
+    # the names core.embedders reads the shape under, as in transformers configs
     @property
     def hidden_size(self) -> int:
         return self.encoder_embed_dim

@@ -58,7 +58,7 @@ class EatConfig:
             raise ValueError("unsupported shape (stride must equal patch_size, heads must divide embed_dim)")
         return config
 
-    # the names core.embedding_models reads widths under
+    # the names core.embedders reads the shape under, as in transformers configs
     @property
     def hidden_size(self) -> int:
         return self.embed_dim
@@ -66,6 +66,10 @@ class EatConfig:
     @property
     def num_attention_heads(self) -> int:
         return self.num_heads
+
+    @property
+    def num_hidden_layers(self) -> int:
+        return self.depth
 
 
 def load_eat(folder: Path, model: str):

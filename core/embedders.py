@@ -24,14 +24,6 @@ def depths_for(layers: tuple[float, ...], total: int) -> tuple[int, ...]:
     return tuple(min(total, max(1, math.ceil(fraction * total - 1e-9))) for fraction in layers)
 
 
-def _config_value(config, *names: str) -> int:
-    """The first of `names` the config has: transformers configs and the native ones name widths differently."""
-    for name in names:
-        if getattr(config, name, None) is not None:
-            return int(getattr(config, name))
-    raise ValueError(f"model config has none of {', '.join(names)}")
-
-
 class _TorchEmbedder:
     """Shared plumbing: device placement, precision, inference mode, memory-based batch size, layer choice."""
 
@@ -41,7 +33,8 @@ class _TorchEmbedder:
         self.name = name
         self.device = device
         self.model = model.to(device=device.kind, dtype=device.torch_dtype).eval()
-        self.hidden = _config_value(model.config, "hidden_size", "embed_dim", "encoder_embed_dim")
+        # transformers configs and the native ones (core.eat_model, core.beats_model) share these names
+        self.hidden = int(model.config.hidden_size)
         self.depths = depths_for(layers, self._model_depth())
         self.frame_dim = self.dim = self.hidden * len(self.depths)
         self.chunk_seconds = self._chunk_seconds()
@@ -53,10 +46,10 @@ class _TorchEmbedder:
             batch_size_for(device.free_bytes, self._chunk_bytes(seconds)), max(1, HOST_BATCH_BYTES // host_bytes))
 
     def _model_depth(self) -> int:
-        return _config_value(self.model.config, "num_hidden_layers", "depth", "encoder_layers")
+        return int(self.model.config.num_hidden_layers)
 
     def _chunk_bytes(self, seconds: float) -> int:
-        heads = _config_value(self.model.config, "num_attention_heads", "num_heads", "encoder_attention_heads")
+        heads = int(self.model.config.num_attention_heads)
         value_bytes = 2 if self.device.half else 4
         # a multi-layer pass keeps hidden states until the end (transformers keeps every layer's)
         kept = (self._model_depth() + 1) * seconds * self.frames_per_second * self.hidden if len(self.depths) > 1 else 0

@@ -58,8 +58,9 @@ def read_torch_checkpoint(path: Path, model: str) -> dict:
         data = torch.load(str(path), map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise _bad_file(model, path, "is missing") from None
-    except pickle.UnpicklingError:
-        raise _bad_file(model, path, "holds more than weights (refused: it could run code)") from None
+    except pickle.UnpicklingError:  # damaged, or holding objects whose loading could run code
+        raise _bad_file(model, path, "is not a weights-only checkpoint (damaged, or it holds objects that could "
+                                     "run code, which are refused)") from None
     except (OSError, ValueError, RuntimeError, EOFError) as exc:
         raise _bad_file(model, path, f"is not a readable checkpoint ({exc.__class__.__name__})") from None
     if not isinstance(data, dict):

@@ -69,7 +69,9 @@ def test_a_checkpoint_that_would_run_code_is_refused_in_one_line(home, tmp_path)
     (folder / "BEATs_evil.pt").write_bytes(pickle.dumps({"cfg": {}, "model": Evil()}))
     with pytest.raises(ModelUnavailable) as info:
         load_embedder("BEATS", home, device=CPU, local_dir=folder)
-    assert "\n" not in str(info.value) and "BEATs_evil.pt" in str(info.value) and str(info.value).startswith("BEATS")
+    message = str(info.value)
+    assert "\n" not in message and "BEATs_evil.pt" in message and message.startswith("BEATS")
+    assert "not a weights-only checkpoint" in message
     assert not marker.exists()
 
 

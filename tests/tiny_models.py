@@ -61,7 +61,8 @@ def tiny_eat_model(hidden: int = 32):
             torch.manual_seed(0)
             self.patch = nn.Conv2d(1, hidden, kernel_size=16, stride=16)
             self.cls = nn.Parameter(torch.zeros(1, 1, hidden))
-            self.config = type("Config", (), {"embed_dim": hidden, "num_heads": 1, "depth": 1})()
+            shape = {"hidden_size": hidden, "num_attention_heads": 1, "num_hidden_layers": 1}
+            self.config = type("Config", (), shape)()
 
         def hidden_states(self, source, depths):
             patches = self.patch(source).flatten(2).transpose(1, 2)  # (B, 64 * 8, hidden), index t * 8 + f
