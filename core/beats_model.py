@@ -27,6 +27,9 @@ from core.model_weights import ModelUnavailable, load_state, read_torch_checkpoi
 FBANK_MEAN = 15.41663
 FBANK_STD = 6.55582
 PCM_SCALE = 2 ** 15  # BEATs computes its fbank on the waveform in 16-bit integer range
+# torch's newer weight-norm parametrisation names the two halves of the position convolution differently
+_WEIGHT_NORM_ALIASES = {"encoder.pos_conv.0.parametrizations.weight.original0": "encoder.pos_conv.0.weight_g",
+                        "encoder.pos_conv.0.parametrizations.weight.original1": "encoder.pos_conv.0.weight_v"}
 
 
 def beats_input(samples: np.ndarray) -> np.ndarray:
@@ -96,6 +99,9 @@ def load_beats(folder: Path, model: str):
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelUnavailable(f"{model}: {path} is not a BEATs checkpoint ({exc.__class__.__name__}: {exc}); "
                                f"choose the folder of one.") from None
+    for new_name, old_name in _WEIGHT_NORM_ALIASES.items():  # a checkpoint re-saved by torch >= 2.1
+        if new_name in state:
+            state[old_name] = state.pop(new_name)
     network = build_beats(config)
     # the one relative-bias table is shared by every layer; the checkpoint repeats it under each layer's name
     repeated = tuple(f"encoder.layers.{i}.self_attn.relative_attention_bias." for i in range(1, config.encoder_layers))

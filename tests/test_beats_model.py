@@ -99,3 +99,18 @@ def test_input_is_the_povey_fbank_of_16_bit_audio_normalised():
     audio = tone_burst_track(1.0, [0.2], seed=7)
     expected = (fbank.kaldi_fbank(audio * 32768, window="povey") - 15.41663) / (2 * 6.55582)
     assert np.allclose(beats_input(audio), expected) and beats_input(audio).shape == (98, 128)
+
+
+def test_a_checkpoint_resaved_with_weight_norm_parametrisations_loads_too(home, tmp_path):
+    import torch
+
+    folder = save_tiny_beats(tmp_path / "beats", seed=2)
+    path = folder / "BEATs_tiny.pt"
+    checkpoint = torch.load(path, weights_only=True)
+    state = checkpoint["model"]
+    state["encoder.pos_conv.0.parametrizations.weight.original0"] = state.pop("encoder.pos_conv.0.weight_g")
+    state["encoder.pos_conv.0.parametrizations.weight.original1"] = state.pop("encoder.pos_conv.0.weight_v")
+    torch.save(checkpoint, path)
+    loaded = load_embedder("BEATS", home, device=CPU, local_dir=folder).frames(_chunks()[:1])[0][1]
+    expected = BeatsEmbedder("BEATS", tiny_beats_network(seed=2), CPU).frames(_chunks()[:1])[0][1]
+    assert np.allclose(loaded, expected, atol=1e-5)

@@ -132,3 +132,15 @@ def test_real_eat_base_shapes_without_weights():
             "blocks.0.attn.qkv.weight", "blocks.0.attn.proj.bias", "blocks.0.norm1.weight", "blocks.0.mlp.fc1.weight",
             "blocks.0.mlp.fc2.bias", "blocks.0.norm2.bias"} <= names
     assert tuple(network.state_dict()["fixed_positional_encoder.positions"].shape) == (1, 768 * 8, 768)
+
+
+def test_position_table_encodes_frequency_then_time_as_sines_then_cosines():
+    table = sincos_positions(16, rows=5, cols=8)[0].numpy()  # token t * 8 + f
+    assert table.shape == (40, 16)
+    for t in range(5):
+        for f in range(8):
+            assert np.allclose(table[8 * t + f, :8], table[f, :8])  # first half: the frequency column only
+            assert np.allclose(table[8 * t + f, 8:], table[8 * t, 8:])  # second half: the time row only
+    omega = 1.0 / 10000 ** (np.arange(4) / 4)
+    assert np.allclose(table[3, :8], np.r_[np.sin(3 * omega), np.cos(3 * omega)], atol=1e-6)
+    assert np.allclose(table[16, 8:], np.r_[np.sin(2 * omega), np.cos(2 * omega)], atol=1e-6)
