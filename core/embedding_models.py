@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -72,7 +73,8 @@ def load_embedder(name: str, home: DataHome, device: Device | str | None = None,
         raise _unavailable_error(spec, f"the folder {folder}", exc) from exc
 
 
-def _downloaded_folder(spec: ModelSpec, home: DataHome):
+def _downloaded_folder(spec: ModelSpec, home: DataHome) -> Path:
+    """The download-cache folder of `spec`, fetching it first; a failure is remembered for a while."""
     key = (spec.name, str(home.root))
     failed = _unavailable.get(key)
     if failed is not None and time.monotonic() - failed[0] < UNAVAILABLE_SECONDS:

@@ -242,4 +242,4 @@ def test_models_list_shows_the_new_models(home, capsys):
     out = capsys.readouterr().out
     for name, dim in (("BEATS", 768), ("HUBERT_XLARGE_ML", 5120), ("WAV2VEC2_LARGE_ML", 4096), ("AST_ML", 3072),
                       ("EAT_ML", 3072), ("BEATS_ML", 3072)):
-        assert f"  {name:18s} dim {dim:5d}  " in out
+        assert f"  {name:15s} dim {dim:5d}  " in out
