@@ -21,7 +21,8 @@ def register(subparsers) -> None:
     folder = actions.add_parser("folder", help="show or choose the local folder an embedding model loads from")
     folder.add_argument("model", metavar="NAME")
     choice = folder.add_mutually_exclusive_group()
-    choice.add_argument("dir", metavar="DIR", nargs="?", type=Path, help="folder holding config.json and weights")
+    choice.add_argument("dir", metavar="DIR", nargs="?", type=Path,
+                        help="folder holding config.json and the weights (BEATS: its .pt checkpoint)")
     choice.add_argument("--clear", action="store_true", help="forget the chosen folder")
     folder.set_defaults(func=run_folder)
 
