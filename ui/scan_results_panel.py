@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 
 from PySide6.QtCore import QItemSelectionModel, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QShortcut, QUndoStack
+from PySide6.QtGui import QAction, QBrush, QColor, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -33,11 +32,12 @@ from PySide6.QtWidgets import (
 from core.export import estimate_scan_clips
 from core.scanning import negative_times_for_region
 from ui.scan_undo import MarkNegativeCommand, ResizeRegionCommand, SetDisabledCommand
+from ui.shortcuts import key_sequences
 from ui.timeline import format_time
+from ui.wording import format_stamp, plural
 
 COL_START, COL_END, COL_SCORE, COL_EXPORTED = range(4)
 DISABLED_COLOR = QColor(150, 150, 150)
-SCAN_TIMESTAMP_FORMAT = "%Y%m%d_%H%M%S_%f"
 _TAB_COUNT_SUFFIX = re.compile(r" \(\d+\)$")
 
 
@@ -62,19 +62,6 @@ class ShownRegion:
     def covers(self, t: float) -> bool:
         """Whether `t` lies in the region as shown or as the scan found it (a clip cut before a trim)."""
         return min(self.start, self.original_start) <= t <= max(self.end, self.original_end)
-
-
-def plural(count: int, word: str) -> str:
-    """'1 region', '3 regions'."""
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-def format_stamp(stamp: str, pattern: str = "%Y-%m-%d %H:%M") -> str:
-    """A version id such as '20261130_202335_520926' as a date ('2026-11-30 20:23'); other text unchanged."""
-    try:
-        return datetime.strptime(stamp, SCAN_TIMESTAMP_FORMAT).strftime(pattern)
-    except (TypeError, ValueError):
-        return stamp or "(unversioned)"
 
 
 def version_label(version: dict) -> str:
@@ -234,14 +221,14 @@ class ScanResultsPanel(QWidget):
 
         self.undo_stack = QUndoStack(self)
         self.undo_action: QAction = self.undo_stack.createUndoAction(self, "Undo")
-        self.undo_action.setShortcut(QKeySequence.Undo)
+        self.undo_action.setShortcuts(key_sequences("undo"))
         self.redo_action: QAction = self.undo_stack.createRedoAction(self, "Redo")
-        self.redo_action.setShortcut(QKeySequence.Redo)
+        self.redo_action.setShortcuts(key_sequences("redo"))
         for action in (self.undo_action, self.redo_action):
             action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
             self.addAction(action)
-        for key in (Qt.Key_Delete, Qt.Key_Backspace):
-            QShortcut(QKeySequence(key), self, self.toggle_selected_disabled, context=Qt.WidgetWithChildrenShortcut)
+        for keys in key_sequences("toggle_region"):
+            QShortcut(keys, self, self.toggle_selected_disabled, context=Qt.WidgetWithChildrenShortcut)
 
         self.lbl_file = QLabel("No file loaded")
         self.tabs = QTabWidget()

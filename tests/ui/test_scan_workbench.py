@@ -19,9 +19,11 @@ from ui.export_panel import ExportPanel
 from ui.hard_negatives_dialog import HardNegativesDialog
 from ui.main_window import MainWindow
 from ui.playlist import Playlist
+from ui.scan_results_panel import COL_EXPORTED
 from ui.scan_workbench import ScanWorkbench
 from ui.startup import ui_settings
 from ui.timeline import Timeline
+from ui.wording import plural
 
 
 class StandInMainWindow(QMainWindow):
@@ -41,6 +43,7 @@ class StandInMainWindow(QMainWindow):
         self.timeline.set_duration(120.0)
         self.setCentralWidget(self.timeline)
         self.menu_scan = self.menuBar().addMenu("&Scan")
+        self.menu_edit = self.menuBar().addMenu("&Edit")
         self.export_panel = ExportPanel()
         self.seeks: list[float] = []
         self.errors: list[str] = []
@@ -176,7 +179,13 @@ def test_export_button_writes_scan_clips_in_the_background(qtbot, tmp_path, wind
     assert all(clip["scan_export"] for clip in db.get_clips("film.mp4"))
     assert window.messages[-1].startswith("Exported 3 clip(s) from 2 scan region(s)")
     assert window.clip_refreshes == 1  # markers and playlist counts follow
-    assert bench.panel.btn_export.isEnabled()
+    # Exporting again would write every clip a second time: those regions are marked and skipped now.
+    table = bench.panel._current_table()
+    assert [table.item(r, COL_EXPORTED).text() for r in range(3)] == ["✓", "", "✓"]
+    assert bench.panel.btn_export.text() == "Export Scan Results (0 new clips)"
+    assert not bench.panel.btn_export.isEnabled()
+    qtbot.mouseClick(bench.panel.chk_reexport, Qt.LeftButton)
+    assert bench.panel.btn_export.text() == "Export Scan Results (3 clips)" and bench.panel.btn_export.isEnabled()
 
 
 def test_scan_without_a_video_explains(window, bench):
@@ -236,13 +245,18 @@ def test_scan_current_file_in_background_shows_results(qtbot, window, bench, db,
     assert bench.panel.current_model_name() == "MEL"
     assert bench.panel.current_regions()
     assert window.timeline.scan_regions()
-    assert "Scanned 1 of 1" in bench.controls.lbl_status.text()
+    found = plural(len(bench.panel.current_regions()), "region")
+    assert bench.controls.lbl_status.text() == f"Scanned with doors: {found} found."
+    assert window.messages[-1] == f"Scanned with doors: {found} found."
+    assert f"one.mp4: {found} found." in window.messages
     assert not bench.controls.btn_cancel.isVisible()
 
-    qtbot.mouseClick(bench.controls.btn_scan, Qt.LeftButton)  # a rescan is a new version
+    # The same classifier and threshold find the same regions: no second, identical version.
+    qtbot.mouseClick(bench.controls.btn_scan, Qt.LeftButton)
     wait_idle(qtbot, bench)
-    assert len(db.get_scan_versions("one.mp4", "default", "MEL")) == 2
-    assert bench.panel._tab(0).cmb_version.isVisible()
+    assert len(db.get_scan_versions("one.mp4", "default", "MEL")) == 1
+    assert "(same as the latest scan: not stored again)" in bench.controls.lbl_status.text()
+    assert not bench.panel._tab(0).history_row.isVisible()
 
 
 def test_scan_all_saves_every_file_and_reports_skipped_ones(qtbot, tmp_path, window, bench, db, videos):
