@@ -20,5 +20,6 @@ def format_stamp(stamp: str, pattern: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def skipped(name: str, why: str) -> str:
-    """'Skipped broken.mp4: it has no audio', without naming the file twice when `why` already does."""
-    return f"Skipped {why}" if name in why else f"Skipped {name}: {why}"
+    """'Skipped broken.mp4: no audio track', or 'Skipped: broken.mp4 has no audio track' when `why` names the
+    file already (not twice)."""
+    return f"Skipped: {why}" if name in why else f"Skipped {name}: {why}"

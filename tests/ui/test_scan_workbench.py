@@ -274,7 +274,8 @@ def test_scan_all_saves_every_file_and_reports_skipped_ones(qtbot, tmp_path, win
     assert db.get_scan_versions("one.mp4", "default", "MEL") and db.get_scan_versions("two.mp4", "default", "MEL")
     assert bench.panel.filename == "two.mp4" and bench.panel.tabs.count() == 1
     status = bench.controls.lbl_status.text()
-    assert "Scanned 2 of 3" in status and "Skipped silent.mp4" in status
+    assert "Scanned 2 of 3 videos" in status and "Skipped: silent.mp4 has no audio" in status
+    assert status.count("silent.mp4") == 1
     bars = [(name, fraction) for name, fraction in shown if fraction is not None]
     assert {name for name, _ in bars} <= {"one.mp4", "silent.mp4", "two.mp4"} and "two.mp4" in dict(bars)
     assert all(0.0 <= fraction <= 1.0 for _, fraction in bars)
