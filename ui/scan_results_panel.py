@@ -114,10 +114,10 @@ class ModelTab(QWidget):
         self.regions: list[ShownRegion] = []
 
         self.cmb_version = QComboBox()
-        self.cmb_version.setToolTip("Earlier scans of this file with this model, newest first")
         # Long labels (threshold, classifier version) must not widen the dock: the popup shows them whole.
         self.cmb_version.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.cmb_version.setMinimumContentsLength(24)
+        self.cmb_version.currentIndexChanged.connect(self._explain_version)
         self.history_row = QWidget()
         history = QHBoxLayout(self.history_row)
         history.setContentsMargins(0, 0, 0, 0)
@@ -137,6 +137,12 @@ class ModelTab(QWidget):
         layout.addWidget(self.history_row)
         layout.addWidget(self.table)
 
+    def _explain_version(self, index: int) -> None:
+        """The chosen version's whole label and story as the combo's tooltip: a narrow dock cuts the label."""
+        if index >= 0:
+            self.cmb_version.setToolTip(f"{self.cmb_version.itemText(index)}\n"
+                                        f"{self.cmb_version.itemData(index, Qt.ToolTipRole)}")
+
     def fill_versions(self, versions: list[dict]) -> None:
         with QSignalBlocker(self.cmb_version):
             self.cmb_version.clear()
@@ -144,6 +150,7 @@ class ModelTab(QWidget):
                 self.cmb_version.addItem(version_label(version), version["timestamp"])
                 self.cmb_version.setItemData(i, version_tooltip(version), Qt.ToolTipRole)
             self.cmb_version.setCurrentIndex(max(0, self.cmb_version.findData(self.scan_timestamp)))
+        self._explain_version(self.cmb_version.currentIndex())
         view = self.cmb_version.view()
         view.setMinimumWidth(view.sizeHintForColumn(0) + 24)
         self.history_row.setVisible(len(versions) > 1)

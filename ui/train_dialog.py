@@ -284,15 +284,20 @@ def model_label(model) -> str:
     return model.name if model.builtin or model.downloaded else f"{model.name} (download)"
 
 
+def bold_count(count: int, word: str) -> str:
+    """'<b>1</b> video', '<b>3</b> videos'."""
+    return f"<b>{count}</b> {word}{'' if count == 1 else 's'}"
+
+
 def describe_preview(preview) -> str:
     """The live stats line: what the current options would train on."""
-    videos = f"<b>{preview.positive_videos}</b> {'video' if preview.positive_videos == 1 else 'videos'}"
+    videos = bold_count(preview.positive_videos, "video")
     others = preview.videos - preview.positive_videos
     if others:
         videos += f" (and {others} more with negatives only)"
-    parts = [f"<b>{preview.positive_clips}</b> positive clips in {videos}",
-             f"<b>{preview.negative_clips}</b> negative-folder clips",
-             f"<b>{preview.hard_negatives}</b> hard negatives"]
+    parts = [bold_count(preview.positive_clips, "positive clip") + f" in {videos}",
+             bold_count(preview.negative_clips, "negative-folder clip"),
+             bold_count(preview.hard_negatives, "hard negative")]
     if preview.ambiguous_clips:
         parts.append(f"{preview.ambiguous_clips} other clips kept clear of automatic negatives")
     return ", ".join(parts) + "; automatic negatives are drawn beyond the margin."

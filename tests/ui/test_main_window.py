@@ -409,3 +409,17 @@ def test_opening_a_non_video_says_so(qtbot, window, tmp_path):
     notes.write_text("x")
     window.add_to_playlist([notes])
     assert window.statusBar().currentMessage() == "Not a video, left out: notes.txt"
+
+
+def test_export_controls_fit_their_dock_on_first_use(qtbot, window):
+    """A video is loaded, no folder yet: the hint says what is missing and does not widen the panel."""
+    window.export_panel.folder_edit.clear()
+    assert window.export_panel.destination_label.text() == "Choose an export folder"
+    window.export_panel.set_destination_info("a hint far longer than the dock is wide, " * 3)  # any font
+    scroller = window.export_dock.widget()
+    qtbot.wait(100)  # the scroll area lays the panel out again
+    panel = window.export_panel
+    assert panel.width() <= scroller.viewport().width()
+    for widget in (panel.browse_button, panel.length_spin, panel.short_side_spin):
+        right = widget.mapTo(panel, widget.rect().topRight()).x()
+        assert right < scroller.viewport().width(), widget
