@@ -30,7 +30,7 @@ from core.errors import FoleycutError
 from core.training import TrainingOptions, preview_training, train_classifier
 from ui.background import run_in_background
 from ui.hard_negatives_dialog import HardNegativesDialog
-from ui.wording import format_stamp, skipped
+from ui.wording import format_stamp, plural, skipped
 
 AUTO_ONLY = "(auto only)"
 STATS_DELAY_MS = 250
@@ -299,7 +299,7 @@ def describe_preview(preview) -> str:
              bold_count(preview.negative_clips, "negative-folder clip"),
              bold_count(preview.hard_negatives, "hard negative")]
     if preview.ambiguous_clips:
-        parts.append(f"{preview.ambiguous_clips} other clips kept clear of automatic negatives")
+        parts.append(f"{plural(preview.ambiguous_clips, 'other clip')} kept clear of automatic negatives")
     return ", ".join(parts) + "; automatic negatives are drawn beyond the margin."
 
 

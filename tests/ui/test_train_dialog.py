@@ -97,7 +97,7 @@ def test_stats_preview_follows_options_after_a_debounce(qtbot, dialog):
 
     dialog.cmb_negative.setCurrentText("mp4_Wind")
     wait_for_stats(qtbot, dialog)
-    assert "<b>1</b> negative-folder clips" in dialog.lbl_stats.text()
+    assert "<b>1</b> negative-folder clip," in dialog.lbl_stats.text()
 
 
 CHANGES = {
