@@ -418,17 +418,17 @@ class ScanWorkbench(QObject):
         if outcome is None:
             self._skipped.append(skipped(Path(video).name, error or ""))
             return
-        found = plural(len(outcome.regions), "region")
+        found = f"{plural(len(outcome.regions), 'region')} found"
         if outcome.scan_timestamp < self._scan_started:
-            found += " (same as the latest scan: not stored again)"
+            found += "; the same as the latest scan, so not stored again"
         self._found.append(found)
         self.panel.add_scan_results(Path(video).name, outcome.model)
-        self.window.show_message(f"{Path(video).name}: {found} found.")
+        self.window.show_message(f"{Path(video).name}: {found}.")
 
     def _on_scan_done(self, count: int, classifier: str) -> None:
         scanned = count - len(self._skipped)
         if count == 1 and self._found:
-            done = f"Scanned with {classifier}: {self._found[0]} found."
+            done = f"Scanned with {classifier}: {self._found[0]}."
         else:
             done = f"Scanned {scanned} of {plural(count, 'video')} with {classifier}."
         self.controls.lbl_status.setText(" ".join([done, *self._skipped]))
