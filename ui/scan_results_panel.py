@@ -119,10 +119,13 @@ class ModelTab(QWidget):
         self.cmb_version.setMinimumContentsLength(24)
         self.cmb_version.currentIndexChanged.connect(self._explain_version)
         self.history_row = QWidget()
-        history = QHBoxLayout(self.history_row)
+        history = QVBoxLayout(self.history_row)  # above the combo: the seed's label keeps the full width
         history.setContentsMargins(0, 0, 0, 0)
+        history.setSpacing(2)
         history.addWidget(QLabel("Scan history:"))  # the dock's other "Version:" is the classifier's
-        history.addWidget(self.cmb_version, 1)
+        history.addWidget(self.cmb_version)
+        self.lbl_version_detail = QLabel()  # what the closed combo may cut: threshold, classifier version
+        history.addWidget(self.lbl_version_detail)
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["Start", "End", "Score", "Exported"])
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -138,10 +141,12 @@ class ModelTab(QWidget):
         layout.addWidget(self.table)
 
     def _explain_version(self, index: int) -> None:
-        """The chosen version's whole label and story as the combo's tooltip: a narrow dock cuts the label."""
+        """The chosen version's details under the combo and its whole story as the tooltip: the dock is too
+        narrow for the label's tail."""
         if index >= 0:
-            self.cmb_version.setToolTip(f"{self.cmb_version.itemText(index)}\n"
-                                        f"{self.cmb_version.itemData(index, Qt.ToolTipRole)}")
+            label = self.cmb_version.itemText(index)
+            self.cmb_version.setToolTip(f"{label}\n{self.cmb_version.itemData(index, Qt.ToolTipRole)}")
+            self.lbl_version_detail.setText(label.partition(" · ")[2].replace(" · ", ", "))
 
     def fill_versions(self, versions: list[dict]) -> None:
         with QSignalBlocker(self.cmb_version):

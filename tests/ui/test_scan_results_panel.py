@@ -257,6 +257,10 @@ def test_version_label_tells_threshold_and_classifier_version_apart(qtbot, db):
     assert [label.split(" · ")[1] for label in labels] == ["threshold 0.60", "threshold 0.50"]
     assert "with classifier door" in tab.cmb_version.itemData(0, Qt.ToolTipRole)
     assert tab.cmb_version.toolTip().startswith(labels[0])  # the dock may cut the label: the tooltip has it whole
+    assert tab.lbl_version_detail.text() == "threshold 0.60, classifier of 04-18 09:15"
+    tab.cmb_version.setFocus()
+    qtbot.keyClick(tab.cmb_version, Qt.Key_Down)  # the older scan, chosen by key
+    assert tab.lbl_version_detail.text() == "threshold 0.50, classifier of 04-18 09:15"
 
 
 def test_a_trimmed_region_keeps_its_ghost_after_a_reload(qtbot, panel, db):
