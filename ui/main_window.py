@@ -22,12 +22,11 @@ from core.home import DataHome
 from core.probe import MediaInfo, probe
 from ui.background import BackgroundTask, run_in_background
 from ui.changelog_dialog import show_full_changelog
-from ui.export_panel import SETTINGS_GROUP as EXPORT_SETTINGS_GROUP
-from ui.export_panel import ExportPanel
+from ui.export_panel import SETTINGS_GROUP as EXPORT_SETTINGS_GROUP, ExportPanel
 from ui.player import Player
 from ui.playlist import VIDEO_SUFFIXES, Playlist
 from ui.profiles import ProfileSelector
-from ui.shortcuts import SHORTCUTS, ShortcutRouter, ShortcutsDialog, is_text_entry, key_sequences, keys_label
+from ui.shortcuts import ShortcutRouter, ShortcutsDialog, is_routed, is_text_entry, key_sequences, keys_label
 from ui.timeline import Timeline, TimelineMarker, format_time
 
 STATUS_MESSAGE_MS = 8000
@@ -100,7 +99,6 @@ class MainWindow(QMainWindow):
         self._media: MediaInfo | None = None
         self._overwrite: TimelineMarker | None = None
         self._export_task: BackgroundTask | None = None
-        self._routed = {shortcut.action for shortcut in SHORTCUTS if shortcut.routed}
         self.setWindowTitle("Foleycut")
         self.setObjectName("mainWindow")
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
@@ -184,7 +182,7 @@ class MainWindow(QMainWindow):
         """A menu action with the keys of SHORTCUTS entry `shortcut`: single keys are only displayed (they go
         through ShortcutRouter), the others become the action's own shortcuts."""
         action = QAction(text, self)
-        if shortcut and shortcut in self._routed:
+        if shortcut and is_routed(shortcut):
             action.setText(f"{text}\t{keys_label(shortcut)}")
         elif shortcut:
             action.setShortcuts(key_sequences(shortcut))

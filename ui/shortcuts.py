@@ -57,6 +57,10 @@ def key_sequences(action: str) -> list[QKeySequence]:
     return [QKeySequence(key) for key in _BY_ACTION[action].keys]
 
 
+def is_routed(action: str) -> bool:
+    return _BY_ACTION[action].routed
+
+
 def keys_label(action: str) -> str:
     """'? / F1': the keys of a table entry as menus and the help show them."""
     return " / ".join(_BY_ACTION[action].keys)
