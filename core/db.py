@@ -177,6 +177,17 @@ def _add_scan_versions(conn: sqlite3.Connection) -> None:
                     WHERE scan_timestamp != '' GROUP BY filename, profile, model, scan_timestamp""")
 
 
+def _add_scan_review_details(conn: sqlite3.Connection) -> None:
+    """What tells scan versions apart (classifier version, threshold), the extent a scan found (so a trimmed
+    region's ghost survives a restart), and the scan region a hard negative was marked from."""
+    _add_column(conn, "scan_versions", "classifier_version", "TEXT NOT NULL DEFAULT ''")
+    _add_column(conn, "scan_versions", "threshold", "REAL")
+    _add_column(conn, "scan_results", "original_start", "REAL")
+    _add_column(conn, "scan_results", "original_end", "REAL")
+    conn.execute("UPDATE scan_results SET original_start = start_time, original_end = end_time")
+    _add_column(conn, "hard_negatives", "region_id", "INTEGER")
+
+
 # Schema version N is reached by running _MIGRATIONS[N-1]; never edit or reorder an entry, only append.
 _MIGRATIONS = (
     _create_base_tables,
@@ -188,6 +199,7 @@ _MIGRATIONS = (
     _add_file_load_indexes,
     _add_clip_counts,
     _add_scan_versions,
+    _add_scan_review_details,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -442,22 +454,28 @@ class ProcessedDB:
     # -- scan results with history (seed design, section 2)
 
     def save_scan_results(self, filename: str, profile: str, model: str, regions: Iterable,
-                          max_versions: int = 5, classifier: str = "") -> str:
+                          max_versions: int = 5, classifier: str = "", *, classifier_version: str = "",
+                          threshold: float | None = None) -> str:
         """Store one scan as a new version of (filename, profile, model); keep the newest `max_versions`.
-        Returns the version's scan_timestamp."""
+        Returns the version's scan_timestamp. A scan identical to the latest version (same classifier,
+        classifier version, threshold and regions) is not stored again: its timestamp is returned instead."""
         rows = [_region_tuple(region) for region in regions]
         key = (filename, profile, model)
         with self._write() as conn:
             latest = conn.execute(
                 "SELECT MAX(scan_timestamp) FROM scan_versions WHERE filename = ? AND profile = ? AND model = ?",
                 key).fetchone()[0]
+            if latest and self._same_scan(conn, key, latest, rows, classifier, classifier_version, threshold):
+                return latest
             timestamp = _next_scan_timestamp(latest)
-            conn.execute("INSERT INTO scan_versions (filename, profile, model, scan_timestamp, classifier) "
-                         "VALUES (?, ?, ?, ?, ?)", (*key, timestamp, classifier))
+            conn.execute("INSERT INTO scan_versions (filename, profile, model, scan_timestamp, classifier, "
+                         "classifier_version, threshold) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (*key, timestamp, classifier, classifier_version, threshold))
             conn.executemany(
                 """INSERT INTO scan_results (filename, profile, model, classifier, start_time, end_time, score,
-                                             scan_timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-                [(*key, classifier, start, end, score, timestamp) for start, end, score in rows])
+                                             scan_timestamp, original_start, original_end)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [(*key, classifier, start, end, score, timestamp, start, end) for start, end, score in rows])
             pruned = [ts for (ts,) in conn.execute(
                 """SELECT scan_timestamp FROM scan_versions WHERE filename = ? AND profile = ? AND model = ?
                    ORDER BY scan_timestamp DESC LIMIT -1 OFFSET ?""", (*key, max(1, max_versions)))]
@@ -466,24 +484,46 @@ class ProcessedDB:
                                  "AND scan_timestamp = ?", [(*key, ts) for ts in pruned])
         return timestamp
 
+    @staticmethod
+    def _same_scan(conn: sqlite3.Connection, key: tuple, timestamp: str, rows: list, classifier: str,
+                   classifier_version: str, threshold: float | None) -> bool:
+        """Whether version `timestamp` holds exactly this scan (edits since then do not count)."""
+        stored = conn.execute(
+            "SELECT classifier, classifier_version, threshold FROM scan_versions WHERE filename = ? AND profile = ? "
+            "AND model = ? AND scan_timestamp = ?", (*key, timestamp)).fetchone()
+        if tuple(stored) != (classifier, classifier_version, threshold):
+            return False
+        found = conn.execute(
+            "SELECT COALESCE(original_start, start_time), COALESCE(original_end, end_time), score FROM scan_results "
+            "WHERE filename = ? AND profile = ? AND model = ? AND scan_timestamp = ?", (*key, timestamp)).fetchall()
+
+        def rounded(regions):
+            return sorted(tuple(round(value, 6) for value in region) for region in regions)
+        return rounded(found) == rounded(rows)
+
     def get_scan_versions(self, filename: str, profile: str, model: str) -> list[dict[str, Any]]:
-        """[{timestamp, count, max_score}] newest first (an empty scan: count 0, max_score None); legacy rows
-        (no timestamp) are not a version."""
+        """[{timestamp, count, max_score, classifier, classifier_version, threshold}] newest first (an empty
+        scan: count 0, max_score None); legacy rows (no timestamp) are not a version."""
         with self._read() as conn:
             rows = conn.execute(
-                """SELECT v.scan_timestamp, COUNT(s.id), MAX(s.score) FROM scan_versions v
+                """SELECT v.scan_timestamp, COUNT(s.id), MAX(s.score), v.classifier, v.classifier_version,
+                          v.threshold FROM scan_versions v
                    LEFT JOIN scan_results s ON s.filename = v.filename AND s.profile = v.profile
                         AND s.model = v.model AND s.scan_timestamp = v.scan_timestamp
                    WHERE v.filename = ? AND v.profile = ? AND v.model = ?
                    GROUP BY v.scan_timestamp ORDER BY v.scan_timestamp DESC""",
                 (filename, profile, model)).fetchall()
-        return [{"timestamp": ts, "count": count, "max_score": max_score} for ts, count, max_score in rows]
+        return [{"timestamp": ts, "count": count, "max_score": max_score, "classifier": classifier,
+                 "classifier_version": version, "threshold": threshold}
+                for ts, count, max_score, classifier, version, threshold in rows]
 
     def get_scan_results(self, filename: str, profile: str = "default",
                          scan_timestamp: str | None = None) -> dict[str, list[dict[str, Any]]]:
         """{model: regions by start time}: the given version, else the latest version of each model (an
         empty list when that scan found nothing; legacy unversioned rows when a model has no version)."""
-        columns = "s.id, s.model, s.classifier, s.start_time, s.end_time, s.score, s.disabled, s.scan_timestamp"
+        columns = ("s.id, s.model, s.classifier, s.start_time, s.end_time, s.score, s.disabled, s.scan_timestamp, "
+                   "COALESCE(s.original_start, s.start_time) AS original_start, "
+                   "COALESCE(s.original_end, s.end_time) AS original_end")
         with self._read() as conn:
             if scan_timestamp is not None:
                 rows = conn.execute(
@@ -529,17 +569,18 @@ class ProcessedDB:
     # -- hard negatives (seed design, section 3)
 
     def add_hard_negatives(self, filename: str, profile: str, times: Iterable[float], source_path: str = "",
-                           source_model: str = "") -> list[int]:
+                           source_model: str = "", *, region_id: int | None = None) -> list[int]:
+        """`region_id`: the scan region the times were marked from, so the negatives can be told by region."""
         with self._write() as conn:
             return [conn.execute(
-                """INSERT INTO hard_negatives (filename, profile, start_time, source_path, source_model)
-                   VALUES (?, ?, ?, ?, ?)""",
-                (filename, profile, float(t), str(source_path), source_model)).lastrowid for t in times]
+                """INSERT INTO hard_negatives (filename, profile, start_time, source_path, source_model, region_id)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                (filename, profile, float(t), str(source_path), source_model, region_id)).lastrowid for t in times]
 
     def get_hard_negatives(self, profile: str = "default") -> list[dict[str, Any]]:
         with self._read() as conn:
             rows = conn.execute(
-                """SELECT id, filename, start_time, source_path, source_model FROM hard_negatives
+                """SELECT id, filename, start_time, source_path, source_model, region_id FROM hard_negatives
                    WHERE profile = ? ORDER BY filename, start_time, id""", (profile,)).fetchall()
         return [dict(row) for row in rows]
 

@@ -96,6 +96,7 @@ class TrainingPreview:
     negative_clips: int  # clips of the negative folder
     hard_negatives: int  # 0 when hard negatives are switched off
     ambiguous_clips: int  # clips near which no automatic negative is drawn
+    positive_videos: int = 0  # of `videos`, those holding positive clips (the others give negatives only)
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ def preview_training(db, options: TrainingOptions) -> TrainingPreview:
         negative_clips=_count_negatives(records) - hard,
         hard_negatives=hard,
         ambiguous_clips=sum(len(ambiguous) for _, _, ambiguous, _ in records),
+        positive_videos=sum(1 for _, positives, _, _ in records if positives),
     )
 
 

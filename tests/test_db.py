@@ -53,7 +53,7 @@ def test_hard_negatives_source_model(db):
     assert [(r["filename"], r["start_time"], r["source_model"]) for r in rows] == [
         ("a.mp4", 3.0, "HUBERT_BASE"), ("a.mp4", 7.5, "HUBERT_BASE"), ("b.mp4", 1.0, "")]
     assert rows[0]["source_path"] == "/v/a.mp4" and set(rows[0]) == {
-        "id", "filename", "start_time", "source_path", "source_model"}
+        "id", "filename", "start_time", "source_path", "source_model", "region_id"}
 
 
 def test_training_data_skips_hard_negatives(db, tmp_path):
@@ -175,8 +175,8 @@ def test_vid_folder_skips_numbers_taken_on_disk(db, tmp_path):
 
 
 def test_scan_versions_pruned_to_max_versions(db):
-    stamps = [db.save_scan_results("a.mp4", "default", "MEL", [Region(0.0, 8.0, 0.9)], max_versions=2)
-              for _ in range(4)]
+    stamps = [db.save_scan_results("a.mp4", "default", "MEL", [Region(0.0, 8.0, 0.9)], max_versions=2,
+                                   threshold=threshold) for threshold in (0.2, 0.3, 0.4, 0.5)]
     db.save_scan_results("a.mp4", "default", "AST", [Region(1.0, 9.0, 0.8)], max_versions=2)
 
     assert [v["timestamp"] for v in db.get_scan_versions("a.mp4", "default", "MEL")] == stamps[:1:-1]
@@ -278,7 +278,27 @@ def test_a_scan_that_finds_nothing_is_the_latest_version(db):
     assert db.get_scan_results("a.mp4", "default") == {"MEL": []}  # not the older scan's region
     assert db.get_scan_results("a.mp4", "default", scan_timestamp=versions[1]["timestamp"])["MEL"]
 
-    for _ in range(5):
-        db.save_scan_results("a.mp4", "default", "MEL", [], max_versions=3)
+    for threshold in (0.5, 0.6, 0.7, 0.8, 0.9):
+        db.save_scan_results("a.mp4", "default", "MEL", [], max_versions=3, threshold=threshold)
     assert [v["count"] for v in db.get_scan_versions("a.mp4", "default", "MEL")] == [0, 0, 0]
     assert db.get_scan_results("a.mp4", "default", scan_timestamp=versions[1]["timestamp"]) == {}
+
+
+def test_scan_versions_tell_classifier_version_and_threshold_and_skip_identical_rescans(db):
+    """A rescan with the same classifier version and threshold that finds the same regions is not a new
+    version (it would push older scans out of the five kept); another threshold is."""
+    first = db.save_scan_results("a.mp4", "default", "MEL", [(1.0, 9.0, 0.8)], classifier="door",
+                                 classifier_version="20261130_202335_520926", threshold=0.5)
+    [region] = db.get_scan_results("a.mp4", "default")["MEL"]
+    db.update_scan_region(region["id"], 2.0, 8.0)  # an edit does not make the next identical scan new
+    again = db.save_scan_results("a.mp4", "default", "MEL", [(1.0, 9.0, 0.8)], classifier="door",
+                                 classifier_version="20261130_202335_520926", threshold=0.5)
+    assert again == first
+    other = db.save_scan_results("a.mp4", "default", "MEL", [(1.0, 9.0, 0.8)], classifier="door",
+                                 classifier_version="20261130_202335_520926", threshold=0.6)
+    versions = db.get_scan_versions("a.mp4", "default", "MEL")
+    assert [(v["timestamp"], v["threshold"], v["classifier_version"]) for v in versions] == [
+        (other, 0.6, "20261130_202335_520926"), (first, 0.5, "20261130_202335_520926")]
+    trimmed = db.get_scan_results("a.mp4", "default", scan_timestamp=first)["MEL"][0]
+    assert (trimmed["start_time"], trimmed["end_time"]) == (2.0, 8.0)
+    assert (trimmed["original_start"], trimmed["original_end"]) == (1.0, 9.0)  # the ghost survives a restart

@@ -65,7 +65,8 @@ def test_old_schema_upgrades_with_nothing_lost(tmp_path):
         assert [r["scan_timestamp"] for r in db.get_scan_results("a.mp4", "default")["MEL"]] == [new]
 
         assert db.get_hard_negatives() == [
-            {"id": 5, "filename": "a.mp4", "start_time": 33.0, "source_path": "/v/a.mp4", "source_model": ""}]
+            {"id": 5, "filename": "a.mp4", "start_time": 33.0, "source_path": "/v/a.mp4", "source_model": "",
+             "region_id": None}]
         assert db.get_hidden_files() == ["/v/hidden.mp4"]
 
     [backup] = tmp_path.glob("*.bak")

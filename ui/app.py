@@ -29,6 +29,7 @@ def run_app() -> int:
         if error:
             QMessageBox.warning(None, "Foleycut: export layout update",
                                 f"{error}\nNothing was lost; the update resumes at the next start.")
+        first_start = not settings.contains("window/geometry")  # saved when the window first closes
         window = MainWindow(home, db, settings)
         ScanWorkbench(window)
         window.restore_layout()
@@ -36,7 +37,7 @@ def run_app() -> int:
         app.setQuitOnLastWindowClosed(False)
         window.closed.connect(app.quit)
         window.show()
-        QTimer.singleShot(0, lambda: show_changelog_if_new(settings, window))
+        QTimer.singleShot(0, lambda: show_changelog_if_new(settings, window, first_start=first_start))
         return app.exec()
     finally:
         db.close()

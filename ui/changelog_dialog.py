@@ -1,12 +1,24 @@
-"""'What's new': the changelog entries a user has not seen, once per new version."""
+"""'What's new': the changelog entries a user has not seen, once per new version; a welcome at the first start.
+
+A first start has nothing "new" to show (every entry predates the user): it gets a few lines on the loop
+instead, and the current version counts as seen. Later the popup shows the versions newer than the last one
+seen, once; "Don't show again" stops it for good (Help ▸ What's new still lists everything).
+"""
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QMessageBox, QTextBrowser, QVBoxLayout, QWidget
 
 from core.changelog import ChangelogEntry, entries_since, newest_version, read_changelog
 
 LAST_SEEN_KEY = "changelog/last_seen_version"
+NEVER_KEY = "changelog/dont_show"
+WELCOME = ("<b>Welcome to Foleycut.</b><ol>"
+           "<li>Open videos (Ctrl+O) or drop them on the playlist.</li>"
+           "<li>Choose an export folder, go to a sound and press <b>E</b> to cut clips there.</li>"
+           "<li>Train a classifier (Ctrl+T), scan (Ctrl+Shift+S), review the regions it found, mark the false "
+           "hits as negatives and train again.</li></ol>"
+           "Press <b>?</b> for every shortcut.")
 
 
 def entries_as_markdown(entries: list[ChangelogEntry]) -> str:
@@ -41,21 +53,28 @@ def unseen_entries(settings: QSettings, entries: list[ChangelogEntry] | None = N
 
 
 def show_changelog_if_new(settings: QSettings, parent: QWidget | None = None,
-                          entries: list[ChangelogEntry] | None = None) -> bool:
-    """At start-up: show what is new since the last version the user dismissed with "Don't show again".
-
-    Ticking the box records the newest version as seen, so the popup returns only with the next version.
-    Returns whether the dialog was shown.
-    """
+                          entries: list[ChangelogEntry] | None = None, *, first_start: bool = False) -> bool:
+    """At start-up: a welcome on the first start, else what is new since the last version seen (once).
+    Returns whether a dialog was shown."""
+    entries = read_changelog() if entries is None else entries
+    if first_start and not settings.contains(LAST_SEEN_KEY):
+        QMessageBox.information(parent, "Welcome to Foleycut", WELCOME)
+        _mark_seen(settings, newest_version(entries))
+        return True
     new = unseen_entries(settings, entries)
-    if not new:
+    if not new or settings.value(NEVER_KEY, False, type=bool):
         return False
     dialog = ChangelogDialog(new, offer_dont_show=True, parent=parent)
     dialog.exec()
-    if dialog.dont_show_again.isChecked():
-        settings.setValue(LAST_SEEN_KEY, newest_version(new))
-        settings.sync()
+    settings.setValue(NEVER_KEY, dialog.dont_show_again.isChecked())
+    _mark_seen(settings, newest_version(new))
     return True
+
+
+def _mark_seen(settings: QSettings, version: str | None) -> None:
+    if version is not None:
+        settings.setValue(LAST_SEEN_KEY, version)
+        settings.sync()
 
 
 def show_full_changelog(parent: QWidget | None = None) -> None:

@@ -56,6 +56,7 @@ class ExportPanel(QWidget):
 
         self.destination_label = QLabel("No video loaded", self)
         self.destination_label.setObjectName("destinationLabel")
+        self.destination_label.setWordWrap(True)  # a long hint must not widen the dock
         self.overwrite_label = QLabel(self)
         self.overwrite_label.setObjectName("overwriteLabel")
         self.overwrite_label.hide()
@@ -170,14 +171,26 @@ class ExportPanel(QWidget):
         self.export_button.setEnabled(not busy)
 
     # ---- persistence ---------------------------------------------------------------------------
-    def save_state(self, settings: QSettings) -> None:
-        settings.beginGroup(SETTINGS_GROUP)
+    def save_state(self, settings: QSettings, group: str = SETTINGS_GROUP) -> None:
+        settings.beginGroup(group)
         for key, value in self._state().items():
             settings.setValue(key, value)
         settings.endGroup()
 
-    def restore_state(self, settings: QSettings) -> None:
-        settings.beginGroup(SETTINGS_GROUP)
+    @staticmethod
+    def has_state(settings: QSettings, group: str) -> bool:
+        settings.beginGroup(group)
+        found = bool(settings.childKeys())
+        settings.endGroup()
+        return found
+
+    def clear_destination(self) -> None:
+        """A fresh profile: no folder, label or category yet (the clip and picture settings stay)."""
+        for edit in (self.folder_edit, self.label_edit, self.category_edit):
+            edit.clear()
+
+    def restore_state(self, settings: QSettings, group: str = SETTINGS_GROUP) -> None:
+        settings.beginGroup(group)
         for key, value in self._state().items():
             stored = settings.value(key, value, type=type(value))
             self._apply(key, stored)

@@ -1,9 +1,14 @@
 """View and remove the hard negatives of a profile, optionally narrowed to one source model.
 
+Marking one scan region stores one negative per classifier window inside it, so a region gives several rows:
+the summary also counts the regions they came from, and each row's tooltip names its siblings.
+
 Opened from the Train dialog's "Manage..." button; closing it makes the Train dialog refresh its stats
 (the Train dialog listens to `finished`).
 """
 from __future__ import annotations
+
+from collections import Counter
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -23,6 +28,22 @@ from PySide6.QtWidgets import (
 ALL_MODELS = "(all)"
 UNKNOWN_MODEL = "(unknown)"  # negatives marked before source models were recorded
 COL_FILE, COL_TIME, COL_MODEL, COL_ID = range(4)
+
+
+def _region_key(row: dict) -> tuple:
+    """Negatives marked from one scan region share a key; older ones (no region recorded) stand alone."""
+    return (row["filename"], row["region_id"]) if row["region_id"] is not None else ("", -row["id"])
+
+
+def summary(rows: list[dict]) -> str:
+    """'<b>5</b> hard negatives from <b>1</b> scan region' (the seed's count, and where they came from)."""
+    text = f"<b>{len(rows)}</b> hard negatives"
+    marked = [row for row in rows if row["region_id"] is not None]
+    regions = len({_region_key(row) for row in marked})
+    if not regions:
+        return text
+    source = f"<b>{regions}</b> scan region{'' if regions == 1 else 's'}"
+    return f"{text} from {source}" if len(marked) == len(rows) else f"{text} ({len(marked)} from {source})"
 
 
 class HardNegativesDialog(QDialog):
@@ -91,6 +112,7 @@ class HardNegativesDialog(QDialog):
         self.cmb_filter.setCurrentIndex(max(0, self.cmb_filter.findData(chosen)) if chosen is not None else 0)
         self.cmb_filter.blockSignals(False)
 
+        siblings = Counter(_region_key(row) for row in self._rows)
         self.table.setRowCount(len(self._rows))
         for r, row in enumerate(self._rows):
             values = (row["filename"], f"{row['start_time']:.1f}s", row["source_model"] or UNKNOWN_MODEL,
@@ -99,6 +121,9 @@ class HardNegativesDialog(QDialog):
                 item = QTableWidgetItem(text)
                 if col == COL_TIME:
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                    if row["region_id"] is not None:
+                        item.setToolTip(f"One window of a scan region marked as negative; that region gave "
+                                        f"{siblings[_region_key(row)]} window(s)")
                 self.table.setItem(r, col, item)
         self._apply_filter()
 
@@ -110,7 +135,7 @@ class HardNegativesDialog(QDialog):
         model = self._filter_model()
         for r, row in enumerate(self._rows):
             self.table.setRowHidden(r, model is not None and row["source_model"] != model)
-        self.lbl_summary.setText(f"<b>{len(self._shown_rows())}</b> hard negatives")
+        self.lbl_summary.setText(summary([self._rows[r] for r in self._shown_rows()]))
 
     def _shown_rows(self) -> list[int]:
         return [r for r in range(self.table.rowCount()) if not self.table.isRowHidden(r)]
@@ -137,7 +162,8 @@ class HardNegativesDialog(QDialog):
             question = f"Delete all {len(ids)} hard negatives of profile '{self._profile}'?"
         else:
             question = f"Delete the {len(ids)} hard negatives from model {model or UNKNOWN_MODEL}?"
-        answer = QMessageBox.question(self, "Clear hard negatives", question + " This cannot be undone.")
+        answer = QMessageBox.question(self, "Clear hard negatives", question + " This cannot be undone.",
+                                      QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
         if answer == QMessageBox.Yes:
             self._db.delete_hard_negatives_by_ids(ids)
             self._load()

@@ -2,7 +2,7 @@
 
 Public surface other parts build on (the scan tools add their dock and Scan-menu actions through it):
 `db`, `home`, `profile` + `profile_changed`, `current_video` + `video_loaded`, `playlist_paths()`,
-`timeline`, `player`, `export_panel`, `menu_scan`, `seek()`, `show_task()`, `show_error()`.
+`timeline`, `player`, `export_panel`, `menu_edit`, `menu_scan`, `seek()`, `show_task()`, `show_error()`.
 """
 from __future__ import annotations
 
@@ -22,16 +22,21 @@ from core.home import DataHome
 from core.probe import MediaInfo, probe
 from ui.background import BackgroundTask, run_in_background
 from ui.changelog_dialog import show_full_changelog
-from ui.export_panel import ExportPanel
+from ui.export_panel import SETTINGS_GROUP as EXPORT_SETTINGS_GROUP, ExportPanel
 from ui.player import Player
 from ui.playlist import VIDEO_SUFFIXES, Playlist
 from ui.profiles import ProfileSelector
-from ui.shortcuts import ShortcutRouter, ShortcutsDialog, is_text_entry
+from ui.shortcuts import ShortcutRouter, ShortcutsDialog, is_routed, is_text_entry, key_sequences, keys_label
 from ui.timeline import Timeline, TimelineMarker, format_time
 
 STATUS_MESSAGE_MS = 8000
 SHUTDOWN_WAIT_MS = 10_000
 MARKER_EPSILON = 1e-3
+
+
+def export_group(profile: str) -> str:
+    """The settings group holding a profile's export settings."""
+    return f"{EXPORT_SETTINGS_GROUP}/profiles/{profile}"
 
 
 class TaskIndicator(QWidget):
@@ -103,6 +108,7 @@ class MainWindow(QMainWindow):
         self.playlist = Playlist(db, self)
         self.export_panel = ExportPanel(self)
         self.profiles = ProfileSelector(settings, db.get_profiles(), self)
+        self._export_profile = self.profiles.current()  # whose export settings the panel holds
         self.task_indicator = TaskIndicator(self)
 
         self._build_central()
@@ -172,9 +178,14 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _action(self, text: str, slot, shortcut_label: str = "", checkable: bool = False) -> QAction:
-        """A menu action; `shortcut_label` is only displayed, the keys themselves go through ShortcutRouter."""
-        action = QAction(f"{text}\t{shortcut_label}" if shortcut_label else text, self)
+    def _action(self, text: str, slot, shortcut: str = "", checkable: bool = False) -> QAction:
+        """A menu action with the keys of SHORTCUTS entry `shortcut`: single keys are only displayed (they go
+        through ShortcutRouter), the others become the action's own shortcuts."""
+        action = QAction(text, self)
+        if shortcut and is_routed(shortcut):
+            action.setText(f"{text}\t{keys_label(shortcut)}")
+        elif shortcut:
+            action.setShortcuts(key_sequences(shortcut))
         action.setCheckable(checkable)
         (action.toggled if checkable else action.triggered).connect(slot)
         return action
@@ -182,21 +193,20 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        self.open_action = self._action("&Open videos…", self.open_files)
-        self.open_action.setShortcut("Ctrl+O")
+        self.open_action = self._action("&Open videos…", self.open_files, "open")
         file_menu.addAction(self.open_action)
         file_menu.addAction(self._action("Add &folder…", self.open_folder))
-        file_menu.addAction(self._action("&Next file", self.next_file, "N"))
+        file_menu.addAction(self._action("&Next file", self.next_file, "next_file"))
         file_menu.addSeparator()
-        quit_action = self._action("&Quit", self.close)
-        quit_action.setShortcut("Ctrl+Q")
-        file_menu.addAction(quit_action)
+        file_menu.addAction(self._action("&Quit", self.close, "quit"))
 
-        edit_menu = bar.addMenu("&Edit")
-        edit_menu.addAction(self._action("&Export at cursor", self.export_at_cursor, "E"))
-        edit_menu.addAction(self._action("Leave &overwrite mode", self.leave_overwrite_mode, "Esc"))
+        # The scan tools put Undo / Redo of region edits at the top of this menu.
+        self.menu_edit = edit_menu = bar.addMenu("&Edit")
+        edit_menu.addAction(self._action("&Export at cursor", self.export_at_cursor, "export"))
+        edit_menu.addAction(self._action("Leave &overwrite mode", self.leave_overwrite_mode, "cancel_overwrite"))
         edit_menu.addSeparator()
         edit_menu.addAction(self.playlist.hide_action(self))
+        edit_menu.addAction(self.playlist.remove_action(self))
 
         self.menu_scan = bar.addMenu("&Scan")
 
@@ -211,11 +221,12 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.show_hidden_action)
         view_menu.addAction(self._action("&Zoom timeline to fit", self.timeline.zoom_to_fit))
         view_menu.addSeparator()
-        view_menu.addAction(self._action("Next &marker", lambda: self.jump_to_marker(+1), "M"))
-        view_menu.addAction(self._action("&Previous marker", lambda: self.jump_to_marker(-1), "Shift+M"))
+        view_menu.addAction(self._action("Next &marker", lambda: self.jump_to_marker(+1), "next_marker"))
+        view_menu.addAction(self._action("&Previous marker", lambda: self.jump_to_marker(-1), "previous_marker"))
+        view_menu.addAction(self._action("Next &scan region", self.next_scan_region, "next_region"))
 
         help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, "? / F1"))
+        help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, "help"))
         help_menu.addAction(self._action("&What's new", lambda: show_full_changelog(self)))
         help_menu.addAction(self._action("&About Foleycut", self._about))
 
@@ -236,6 +247,7 @@ class MainWindow(QMainWindow):
         self.timeline.marker_overwrite_requested.connect(self.enter_overwrite_mode)
         self.timeline.marker_delete_requested.connect(self.delete_marker)
         self.playlist.file_activated.connect(self.load_video)
+        self.playlist.files_rejected.connect(self._report_rejected)
         self.export_panel.export_requested.connect(self.export_at_cursor)
         self.export_panel.settings_changed.connect(self._refresh_highlight)
         self.export_panel.folder_edit.editingFinished.connect(self._refresh_destination)
@@ -245,6 +257,8 @@ class MainWindow(QMainWindow):
     def _shortcut_handlers(self) -> dict:
         return {
             "play_pause": self.player.toggle_play,
+            "snap_back": self.player.snap_back,
+            "next_region": self.next_scan_region,
             "frame_back": lambda: self.player.step_frames(-1),
             "frame_forward": lambda: self.player.step_frames(1),
             "second_back": lambda: self.player.step_seconds(-1.0),
@@ -299,6 +313,10 @@ class MainWindow(QMainWindow):
         self._refresh_highlight()
         self.video_loaded.emit(media.path)
 
+    def _report_rejected(self, paths: list[Path]) -> None:
+        names = ", ".join(path.name for path in paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        self.show_message(f"Not a video, left out: {names}")
+
     def next_file(self) -> None:
         path = self.playlist.next_path()
         if path is None:
@@ -323,6 +341,17 @@ class MainWindow(QMainWindow):
         else:
             self.player.seek(target)
 
+    def next_scan_region(self) -> None:
+        """`S`: the next scan region after the cursor, selected in the scan table as if clicked."""
+        now = self.player.position()
+        region = min((r for r in self.timeline.scan_regions() if r.start > now + MARKER_EPSILON),
+                     key=lambda r: r.start, default=None)
+        if region is None:
+            self.show_message("No further scan region after the cursor.")
+            return
+        self.player.seek(region.start)
+        self.timeline.region_clicked.emit(region.id)
+
     # ---- export --------------------------------------------------------------------------------
     def export_at_cursor(self) -> None:
         """`E`: export the clips at the cursor in the background; in overwrite mode, redo that marker."""
@@ -332,6 +361,9 @@ class MainWindow(QMainWindow):
             return
         if self._export_task is not None:
             self.show_message("An export is still running: wait for it or cancel it in the status bar.")
+            return
+        if self.timeline.review_mode():  # markers are hidden there: a new one would be written unseen
+            self.show_message("Review mode hides markers: leave it (View ▸ Review mode) to export at the cursor.")
             return
         try:
             settings = self.export_panel.settings()
@@ -393,7 +425,8 @@ class MainWindow(QMainWindow):
         answer = QMessageBox.question(
             self, "Delete marker",
             f"Delete the clips exported at {format_time(marker_time)} into {export_folder}?\n"
-            "Their files are removed from disk.")
+            "Their files are removed from disk.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
@@ -425,7 +458,7 @@ class MainWindow(QMainWindow):
         """Show where the next `E` writes: the video's vid folder and its next counter."""
         video, folder = self.current_video, self.export_panel.export_folder()
         if video is None or folder is None:
-            self.export_panel.set_destination_info("Choose a video and an export folder")
+            self.export_panel.set_destination_info("Open a video first" if video is None else "Choose an export folder")
             return
         vid_folder = layout.vid_folder_path(self.db, video.name, self.profile, folder)
         counter = layout.next_counter(self.db, vid_folder)
@@ -443,6 +476,13 @@ class MainWindow(QMainWindow):
         self.timeline.set_export_highlight(starts, settings.length)
 
     def _on_profile_changed(self, profile: str) -> None:
+        # Each profile keeps its own export folder, label and the rest; a new one starts without a destination.
+        self.export_panel.save_state(self.settings, export_group(self._export_profile))
+        if ExportPanel.has_state(self.settings, export_group(profile)):
+            self.export_panel.restore_state(self.settings, export_group(profile))
+        else:
+            self.export_panel.clear_destination()
+        self._export_profile = profile
         self.leave_overwrite_mode()
         self._refresh_markers()
         self._refresh_destination()
@@ -470,7 +510,9 @@ class MainWindow(QMainWindow):
 
     def _restore_state(self) -> None:
         self.resize(1440, 900)
-        self.export_panel.restore_state(self.settings)
+        group = export_group(self.profile)  # before profiles, one set of export settings for all of them
+        self.export_panel.restore_state(self.settings, group if ExportPanel.has_state(self.settings, group) else
+                                        EXPORT_SETTINGS_GROUP)
         self.review_action.setChecked(self.settings.value("view/review_mode", False, type=bool))
         self.show_hidden_action.setChecked(self.settings.value("view/show_hidden", False, type=bool))
         paths = [Path(p) for p in self.settings.value("session/playlist", [], type=list) or []]
@@ -485,7 +527,7 @@ class MainWindow(QMainWindow):
     def save_state(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
-        self.export_panel.save_state(self.settings)
+        self.export_panel.save_state(self.settings, export_group(self.profile))
         self.settings.setValue("view/review_mode", self.review_action.isChecked())
         self.settings.setValue("view/show_hidden", self.show_hidden_action.isChecked())
         self.settings.setValue("session/playlist", [str(p) for p in self.playlist.all_paths()])

@@ -31,6 +31,7 @@ class Player(QWidget):
         super().__init__(parent)
         self._path: Path | None = None
         self._position = 0.0
+        self._play_origin: float | None = None  # where the last play started: K snaps back there
         self._duration = 0.0
         self._fps = DEFAULT_FPS
 
@@ -76,6 +77,7 @@ class Player(QWidget):
         """Open `path`; duration and fps come from probe() so stepping works before playback starts."""
         self._queue("stop")
         self._path = Path(path)
+        self._play_origin = None
         self._duration = max(0.0, float(duration))
         self._fps = fps if fps and fps > 0 else DEFAULT_FPS
         self._position = 0.0
@@ -137,7 +139,14 @@ class Player(QWidget):
         if self.is_playing():
             self.pause()
         else:
+            self._play_origin = self._position
             self._media.play()
+
+    def snap_back(self) -> None:
+        """`K`: pause and return to where playback last started, to listen to the same spot again."""
+        self.pause()
+        if self._play_origin is not None:
+            self.seek(self._play_origin)
 
     def pause(self) -> None:
         if self.is_playing():

@@ -28,6 +28,11 @@ def video_files(paths: list[Path]) -> list[Path]:
     return [p.resolve() for p in found]
 
 
+def not_videos(paths: list[Path]) -> list[Path]:
+    """The files among `paths` that are no video (folders are searched, not judged)."""
+    return [path for path in paths if not path.is_dir() and path.suffix.lower() not in VIDEO_SUFFIXES]
+
+
 class _ProgressDelegate(QStyledItemDelegate):
     """Paints a progress bar in a row whose long work is under way; nothing otherwise."""
 
@@ -49,6 +54,7 @@ class Playlist(QTreeWidget):
     """Rows are videos; hidden files (kept in the database) are left out unless `show_hidden` is on."""
 
     file_activated = Signal(object)  # Path
+    files_rejected = Signal(object)  # list[Path]: files offered (dropped, opened) that are no video
 
     def __init__(self, db, parent: QWidget | None = None):
         super().__init__(parent)
@@ -78,7 +84,11 @@ class Playlist(QTreeWidget):
 
     # ---- contents ------------------------------------------------------------------------------
     def add_paths(self, paths: list[Path]) -> list[Path]:
-        """Add videos (folders give their videos); returns those newly added, hidden ones included."""
+        """Add videos (folders give their videos); returns those newly added, hidden ones included.
+        Files that are no video are left out and reported through `files_rejected`."""
+        rejected = not_videos(paths)
+        if rejected:
+            self.files_rejected.emit(rejected)
         known = set(self.all_paths())
         added = [path for path in dict.fromkeys(video_files(paths)) if path not in known]
         for path in added:
@@ -170,6 +180,7 @@ class Playlist(QTreeWidget):
             menu.addAction(f"Hide {len(to_hide)} file(s)", lambda: self.hide_paths(to_hide))
         if to_unhide:
             menu.addAction(f"Unhide {len(to_unhide)} file(s)", lambda: self.unhide_paths(to_unhide))
+        menu.addAction(f"Remove {len(selected)} file(s) from the playlist", lambda: self.remove_paths(selected))
         menu.exec(self.viewport().mapToGlobal(pos))
 
     def hide_action(self, parent) -> QAction:
@@ -179,6 +190,17 @@ class Playlist(QTreeWidget):
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         action.triggered.connect(lambda: self.hide_paths(self.selected_paths()))
         self.addAction(action)
+        return action
+
+    def remove_paths(self, paths: list[Path]) -> None:
+        """Take files off the playlist (hiding, by contrast, is remembered for every session)."""
+        for item in [item for item in self._items() if item.data(FILE_COLUMN, PATH_ROLE) in set(paths)]:
+            self.takeTopLevelItem(self.indexOfTopLevelItem(item))
+
+    def remove_action(self, parent) -> QAction:
+        """Edit-menu action: remove the selected files from the playlist."""
+        action = QAction("Remove selected files from the playlist", parent)
+        action.triggered.connect(lambda: self.remove_paths(self.selected_paths()))
         return action
 
     # ---- per-file figures ----------------------------------------------------------------------

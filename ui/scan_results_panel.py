@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 
 from PySide6.QtCore import QItemSelectionModel, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QShortcut, QUndoStack
+from PySide6.QtGui import QAction, QBrush, QColor, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -32,11 +32,12 @@ from PySide6.QtWidgets import (
 from core.export import estimate_scan_clips
 from core.scanning import negative_times_for_region
 from ui.scan_undo import MarkNegativeCommand, ResizeRegionCommand, SetDisabledCommand
+from ui.shortcuts import key_sequences
 from ui.timeline import format_time
+from ui.wording import format_stamp, plural
 
-COL_START, COL_END, COL_SCORE = range(3)
+COL_START, COL_END, COL_SCORE, COL_EXPORTED = range(4)
 DISABLED_COLOR = QColor(150, 150, 150)
-SCAN_TIMESTAMP_FORMAT = "%Y%m%d_%H%M%S_%f"
 _TAB_COUNT_SUFFIX = re.compile(r" \(\d+\)$")
 
 
@@ -51,23 +52,43 @@ class ShownRegion:
     disabled: bool
     original_start: float
     original_end: float
+    exported: bool = False  # clips were already exported from it (into the chosen export folder)
 
     @classmethod
     def from_row(cls, row: dict) -> "ShownRegion":
         return cls(row["id"], row["start_time"], row["end_time"], row["score"], bool(row["disabled"]),
-                   row["start_time"], row["end_time"])
+                   row.get("original_start", row["start_time"]), row.get("original_end", row["end_time"]))
+
+    def covers(self, t: float) -> bool:
+        """Whether `t` lies in the region as shown or as the scan found it (a clip cut before a trim)."""
+        return min(self.start, self.original_start) <= t <= max(self.end, self.original_end)
 
 
 def version_label(version: dict) -> str:
-    """'2026-04-19 14:30 (12 regions, best: 0.95)'; a timestamp in another format is shown as stored."""
-    stamp = version["timestamp"]
-    try:
-        when = datetime.strptime(stamp, SCAN_TIMESTAMP_FORMAT).strftime("%Y-%m-%d %H:%M")
-    except (TypeError, ValueError):
-        when = stamp or "(unversioned)"
+    """The seed's '2026-04-19 14:30 (12 regions, best: 0.95)', then what tells rescans apart: the threshold
+    and the classifier version when the scan recorded them."""
+    when = format_stamp(version["timestamp"])
     if not version["count"]:
-        return f"{when} (no regions)"
-    return f"{when} ({version['count']} regions, best: {version['max_score']:.2f})"
+        label = f"{when} (no regions)"
+    else:
+        label = f"{when} ({plural(version['count'], 'region')}, best: {version['max_score']:.2f})"
+    if version.get("threshold") is not None:
+        label += f" · threshold {version['threshold']:.2f}"
+    if version.get("classifier_version"):
+        label += f" · classifier of {format_stamp(version['classifier_version'], '%m-%d %H:%M')}"
+    return label
+
+
+def version_tooltip(version: dict) -> str:
+    """The item's tooltip: the whole story of one scan version."""
+    parts = [f"Scanned {format_stamp(version['timestamp'])}"]
+    if version.get("classifier"):
+        parts.append(f"with classifier {version['classifier']}")
+    if version.get("classifier_version"):
+        parts.append(f"(version of {format_stamp(version['classifier_version'])})")
+    if version.get("threshold") is not None:
+        parts.append(f"at threshold {version['threshold']:.2f}")
+    return " ".join(parts)
 
 
 def parse_time(text: str) -> float:
@@ -93,20 +114,51 @@ class ModelTab(QWidget):
         self.regions: list[ShownRegion] = []
 
         self.cmb_version = QComboBox()
-        self.cmb_version.setToolTip("Earlier scans of this file with this model, newest first")
-        self.cmb_version.setSizeAdjustPolicy(QComboBox.AdjustToContents)  # labels stay whole
-        self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["Start", "End", "Score"])
+        # Long labels (threshold, classifier version) must not widen the dock: the popup shows them whole.
+        self.cmb_version.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.cmb_version.setMinimumContentsLength(24)
+        self.cmb_version.currentIndexChanged.connect(self._explain_version)
+        self.history_row = QWidget()
+        history = QVBoxLayout(self.history_row)  # above the combo: the seed's label keeps the full width
+        history.setContentsMargins(0, 0, 0, 0)
+        history.setSpacing(2)
+        history.addWidget(QLabel("Scan history:"))  # the dock's other "Version:" is the classifier's
+        history.addWidget(self.cmb_version)
+        self.lbl_version_detail = QLabel()  # what the closed combo may cut: threshold, classifier version
+        history.addWidget(self.lbl_version_detail)
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["Start", "End", "Score", "Exported"])
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(COL_EXPORTED, QHeaderView.ResizeToContents)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.cmb_version)
+        layout.addWidget(self.history_row)
         layout.addWidget(self.table)
+
+    def _explain_version(self, index: int) -> None:
+        """The chosen version's details under the combo and its whole story as the tooltip: the dock is too
+        narrow for the label's tail."""
+        if index >= 0:
+            label = self.cmb_version.itemText(index)
+            self.cmb_version.setToolTip(f"{label}\n{self.cmb_version.itemData(index, Qt.ToolTipRole)}")
+            self.lbl_version_detail.setText(label.partition(" · ")[2].replace(" · ", ", "))
+
+    def fill_versions(self, versions: list[dict]) -> None:
+        with QSignalBlocker(self.cmb_version):
+            self.cmb_version.clear()
+            for i, version in enumerate(versions):
+                self.cmb_version.addItem(version_label(version), version["timestamp"])
+                self.cmb_version.setItemData(i, version_tooltip(version), Qt.ToolTipRole)
+            self.cmb_version.setCurrentIndex(max(0, self.cmb_version.findData(self.scan_timestamp)))
+        self._explain_version(self.cmb_version.currentIndex())
+        view = self.cmb_version.view()
+        view.setMinimumWidth(view.sizeHintForColumn(0) + 24)
+        self.history_row.setVisible(len(versions) > 1)
 
     def show_regions(self, rows: list[dict]) -> None:
         self.regions = sorted((ShownRegion.from_row(row) for row in rows), key=lambda r: r.start)
@@ -115,12 +167,20 @@ class ModelTab(QWidget):
             self.table.setRowCount(len(self.regions))
             for r, region in enumerate(self.regions):
                 score = QTableWidgetItem(f"{region.score:.2f}")
-                score.setFlags(score.flags() & ~Qt.ItemIsEditable)
+                exported = QTableWidgetItem()
+                for item in (score, exported):
+                    item.setFlags(item.flags() & ~Qt.ItemIsEditable)
                 for col, item in ((COL_START, QTableWidgetItem()), (COL_END, QTableWidgetItem()),
-                                  (COL_SCORE, score)):
+                                  (COL_SCORE, score), (COL_EXPORTED, exported)):
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                     self.table.setItem(r, col, item)
                 self._paint_row(r)
+
+    def mark_exported(self, clip_starts: list[float]) -> None:
+        """Flag the regions that clips were already cut from (their starts lie inside)."""
+        for row, region in enumerate(self.regions):
+            region.exported = any(region.covers(t) for t in clip_starts)
+            self._paint_row(row)
 
     def row_of(self, region_id: int) -> int | None:
         return next((r for r, region in enumerate(self.regions) if region.id == region_id), None)
@@ -141,7 +201,10 @@ class ModelTab(QWidget):
         with QSignalBlocker(self.table):
             self.table.item(row, COL_START).setText(format_time(region.start))
             self.table.item(row, COL_END).setText(format_time(region.end))
-            for col in range(3):
+            exported = self.table.item(row, COL_EXPORTED)
+            exported.setText("✓" if region.exported else "")
+            exported.setToolTip("Clips were exported from this region" if region.exported else "")
+            for col in range(4):
                 item = self.table.item(row, col)
                 font = item.font()
                 font.setStrikeOut(region.disabled)
@@ -154,6 +217,7 @@ class ScanResultsPanel(QWidget):
     region_activated = Signal(float)  # start of the region the user picked: seek there
     export_requested = Signal(object)  # list[ShownRegion]: the enabled regions to export
     message = Signal(str)  # a short status line (e.g. why an edit was refused)
+    region_selected = Signal(object)  # id of the region whose row is current, or None: the timeline marks it
 
     def __init__(self, db, profile: str, *, window_length: float = 8.0, hop: float = 1.0,
                  parent: QWidget | None = None):
@@ -165,17 +229,18 @@ class ScanResultsPanel(QWidget):
         self.filename: str | None = None
         self.source_path = ""
         self.clip_length = 8.0  # length of exported clips, for the export estimate
+        self._exported_starts: list[float] = []  # starts of clips already exported from this file's scans
 
         self.undo_stack = QUndoStack(self)
         self.undo_action: QAction = self.undo_stack.createUndoAction(self, "Undo")
-        self.undo_action.setShortcut(QKeySequence.Undo)
+        self.undo_action.setShortcuts(key_sequences("undo"))
         self.redo_action: QAction = self.undo_stack.createRedoAction(self, "Redo")
-        self.redo_action.setShortcut(QKeySequence.Redo)
+        self.redo_action.setShortcuts(key_sequences("redo"))
         for action in (self.undo_action, self.redo_action):
             action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
             self.addAction(action)
-        for key in (Qt.Key_Delete, Qt.Key_Backspace):
-            QShortcut(QKeySequence(key), self, self.toggle_selected_disabled, context=Qt.WidgetWithChildrenShortcut)
+        for keys in key_sequences("toggle_region"):
+            QShortcut(keys, self, self.toggle_selected_disabled, context=Qt.WidgetWithChildrenShortcut)
 
         self.lbl_file = QLabel("No file loaded")
         self.tabs = QTabWidget()
@@ -198,6 +263,9 @@ class ScanResultsPanel(QWidget):
         self.spn_min_length.setToolTip("Regions shorter than this are not exported")
         for spin in (self.spn_spread, self.spn_min_length):
             spin.valueChanged.connect(self._update_export_count)
+        self.chk_reexport = QCheckBox()
+        self.chk_reexport.setToolTip("Regions marked ✓ already gave clips; exporting them again writes new copies")
+        self.chk_reexport.toggled.connect(self._update_export_count)
         self.btn_export = QPushButton()
         self.btn_export.clicked.connect(self._request_export)
 
@@ -212,6 +280,7 @@ class ScanResultsPanel(QWidget):
         layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
         layout.addLayout(export_form)
+        layout.addWidget(self.chk_reexport)
         layout.addWidget(self.btn_export)
         self._update_export_count()
 
@@ -246,6 +315,7 @@ class ScanResultsPanel(QWidget):
             index = self.tabs.count() - 1
         else:
             self._tab(index).show_regions(rows)
+            self._tab(index).mark_exported(self._exported_starts)
         self._populate_version_combos()
         # Older entries may name rows that the new scan pruned from the history.
         self.undo_stack.clear()
@@ -272,19 +342,14 @@ class ScanResultsPanel(QWidget):
         tab.cmb_version.currentIndexChanged.connect(lambda idx, m=model: self._on_version_changed(m, idx))
         tab.table.itemChanged.connect(lambda item, t=tab: self._on_cell_edited(t, item))
         tab.table.currentCellChanged.connect(lambda row, *_rest, t=tab: self._on_row_picked(t, row))
+        tab.table.itemSelectionChanged.connect(lambda t=tab: self._on_selection_changed(t))
+        tab.mark_exported(self._exported_starts)
         self.tabs.addTab(tab, model)
 
     def _populate_version_combos(self) -> None:
         for index in range(self.tabs.count()):
             tab = self._tab(index)
-            versions = self._db.get_scan_versions(self.filename, self.profile, tab.model)
-            tab.cmb_version.blockSignals(True)
-            tab.cmb_version.clear()
-            for version in versions:
-                tab.cmb_version.addItem(version_label(version), version["timestamp"])
-            tab.cmb_version.setCurrentIndex(max(0, tab.cmb_version.findData(tab.scan_timestamp)))
-            tab.cmb_version.blockSignals(False)
-            tab.cmb_version.setVisible(len(versions) > 1)
+            tab.fill_versions(self._db.get_scan_versions(self.filename, self.profile, tab.model))
             self._retitle(index)
 
     def _on_version_changed(self, model: str, idx: int) -> None:
@@ -295,6 +360,7 @@ class ScanResultsPanel(QWidget):
         timestamp = tab.cmb_version.itemData(idx)
         rows = self._db.get_scan_results(self.filename, self.profile, scan_timestamp=timestamp).get(model, [])
         tab.show_regions(rows)
+        tab.mark_exported(self._exported_starts)
         self._retitle(index)
         self.undo_stack.clear()
         self.regions_edited.emit()
@@ -302,6 +368,25 @@ class ScanResultsPanel(QWidget):
 
     def _on_tab_changed(self, *_args) -> None:
         self.regions_edited.emit()
+        tab = self._current_tab()
+        if tab is None:
+            self.region_selected.emit(None)
+        else:
+            self._on_selection_changed(tab)
+        self._update_export_count()
+
+    def _on_selection_changed(self, tab: ModelTab) -> None:
+        if tab is not self._current_tab():
+            return
+        rows = tab.selected_rows()
+        self.region_selected.emit(tab.regions[rows[0]].id if len(rows) == 1 else None)
+
+    def set_exported_clip_starts(self, starts: list[float]) -> None:
+        """Starts of the scan-export clips already written from this file: their regions are marked and,
+        unless "export again" is ticked, left out of the next export."""
+        self._exported_starts = list(starts)
+        for index in range(self.tabs.count()):
+            self._tab(index).mark_exported(self._exported_starts)
         self._update_export_count()
 
     def _retitle(self, index: int) -> None:
@@ -336,8 +421,10 @@ class ScanResultsPanel(QWidget):
         return list(tab.regions) if tab else []
 
     def enabled_regions(self) -> list[ShownRegion]:
-        minimum = self.spn_min_length.value()
-        return [r for r in self.current_regions() if not r.disabled and r.end - r.start >= minimum]
+        """The regions an export would cut: enabled, long enough, and not exported already (unless asked)."""
+        minimum, again = self.spn_min_length.value(), self.chk_reexport.isChecked()
+        return [r for r in self.current_regions()
+                if not r.disabled and r.end - r.start >= minimum and (again or not r.exported)]
 
     # --- edits -----------------------------------------------------------------------------------
 
@@ -377,13 +464,15 @@ class ScanResultsPanel(QWidget):
         if not rows or not self.filename:
             return
         regions = [tab.regions[r] for r in rows]
-        times = sorted({t for region in regions for t in negative_times_for_region(
-            region.start, region.end, self.window_length, self.hop)})
+        times = {region.id: negative_times_for_region(region.start, region.end, self.window_length, self.hop)
+                 for region in regions}
         self.undo_stack.push(MarkNegativeCommand(
             self._db, self, filename=self.filename, profile=self.profile, source_path=self.source_path,
             source_model=self.current_model_name(), times=times,
             before={region.id: region.disabled for region in regions}))
-        self.message.emit(f"{len(times)} hard negative window(s) stored from {len(regions)} region(s)")
+        count = sum(map(len, times.values()))
+        self.message.emit(f"{plural(count, 'hard negative window')} ({self.window_length:g} s each) stored "
+                          f"from {plural(len(regions), 'region')}")
 
     def _on_cell_edited(self, tab: ModelTab, item: QTableWidgetItem) -> None:
         row, col = item.row(), item.column()
@@ -439,7 +528,11 @@ class ScanResultsPanel(QWidget):
 
     def _update_export_count(self) -> None:
         count = self.estimated_clip_count()
-        self.btn_export.setText(f"Export Scan Results ({count} clip{'' if count == 1 else 's'})")
+        exported = sum(r.exported and not r.disabled for r in self.current_regions())
+        self.chk_reexport.setText(f"Export the {plural(exported, 'region')} marked ✓ again")
+        self.chk_reexport.setVisible(exported > 0)
+        skipped = exported and not self.chk_reexport.isChecked()
+        self.btn_export.setText(f"Export Scan Results ({plural(count, 'new clip' if skipped else 'clip')})")
         self.btn_export.setEnabled(count > 0)
 
     def _request_export(self) -> None:

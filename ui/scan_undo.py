@@ -65,19 +65,22 @@ class MarkNegativeCommand(QUndoCommand):
     """
 
     def __init__(self, db, view: RegionView, *, filename: str, profile: str, source_path: str,
-                 source_model: str, times: list[float], before: dict[int, bool]):
+                 source_model: str, times: dict[int, list[float]], before: dict[int, bool]):
+        """`times`: the window starts to store, by the region they were marked from."""
         super().__init__(f"Mark {len(before)} region(s) as negative")
         self._db, self._view = db, view
         self._filename, self._profile = filename, profile
         self._source_path, self._source_model = source_path, source_model
-        self._times = list(times)
+        self._times = {region_id: list(starts) for region_id, starts in times.items()}
         self._before = dict(before)
         self._negative_ids: list[int] = []
 
     def redo(self) -> None:
-        self._negative_ids = list(self._db.add_hard_negatives(
-            self._filename, self._profile, self._times,
-            source_path=self._source_path, source_model=self._source_model))
+        self._negative_ids = [
+            negative_id for region_id, starts in self._times.items()
+            for negative_id in self._db.add_hard_negatives(
+                self._filename, self._profile, starts, source_path=self._source_path,
+                source_model=self._source_model, region_id=region_id)]
         _apply_disabled(self._db, self._view, dict.fromkeys(self._before, True))
 
     def undo(self) -> None:

@@ -8,10 +8,11 @@ ui/background.py; Scan All shows each file's results as soon as that file is don
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -33,7 +34,9 @@ from ui.background import BackgroundTask, run_in_background
 from ui.hard_negatives_dialog import HardNegativesDialog
 from ui.scan_results_panel import ScanResultsPanel
 from ui.timeline import TimelineRegion
+from ui.shortcuts import key_sequences
 from ui.train_dialog import TrainDialog
+from ui.wording import VERSION_ID_FORMAT, plural, skipped
 
 
 DOCK_WIDTH = 380  # px: a version label "2026-04-19 14:30 (12 regions, best: 0.95)" fits whole
@@ -165,6 +168,8 @@ class ScanWorkbench(QObject):
         self._task: BackgroundTask | None = None
         self._export_task: BackgroundTask | None = None  # apart from scans: both may run at once
         self._skipped: list[str] = []  # Scan All: files that could not be scanned, with why
+        self._found: list[str] = []  # per scanned file: how many regions, and whether it was a new version
+        self._scan_started = ""
         self.train_dialog: TrainDialog | None = None
 
         self.controls = ScanControls(window.home)
@@ -197,26 +202,29 @@ class ScanWorkbench(QObject):
         def action(text: str, slot, shortcut: str | None = None) -> QAction:
             act = QAction(text, self.window)
             if shortcut:
-                act.setShortcut(QKeySequence(shortcut))
+                act.setShortcuts(key_sequences(shortcut))
             act.triggered.connect(slot)
             menu.addAction(act)
             return act
 
-        self.act_train = action("&Train classifier…", self.open_train_dialog, "Ctrl+T")
+        self.act_train = action("&Train classifier…", self.open_train_dialog, "train")
         self.act_negatives = action("&Hard negatives…", self.open_hard_negatives)
         menu.addSeparator()
-        self.act_scan = action("&Scan current file", self.scan_current, "Ctrl+Shift+S")
-        self.act_scan_all = action("Scan &all files", self.scan_all, "Ctrl+Shift+A")
+        self.act_scan = action("&Scan current file", self.scan_current, "scan")
+        self.act_scan_all = action("Scan &all files", self.scan_all, "scan_all")
         self.act_cancel = action("&Cancel scan", self.cancel_scan)
         self.act_rollback = action("&Roll back to the chosen version and rescan", self.rollback_and_rescan)
         self.act_toggle_dock = self.dock.toggleViewAction()
         self.act_toggle_dock.setText("Show scan &panel")
         menu.addAction(self.act_toggle_dock)
-        menu.addSeparator()
-        # Ctrl+Z must reach the scan edits also after a Shift+drag on the timeline, outside the dock.
+        # Undo / Redo lead the Edit menu; Ctrl+Z must reach the scan edits also after a Shift+drag on the
+        # timeline, outside the dock.
+        edit_menu = self.window.menu_edit
+        first = edit_menu.actions()[0] if edit_menu.actions() else None
         for act in (self.panel.undo_action, self.panel.redo_action):
             act.setShortcutContext(Qt.WindowShortcut)
-            menu.addAction(act)
+            edit_menu.insertAction(first, act)
+        edit_menu.insertSeparator(first)
         self._set_busy(False)
 
     def _keep_choices(self, settings) -> None:
@@ -238,6 +246,9 @@ class ScanWorkbench(QObject):
     def _connect(self, window) -> None:
         window.video_loaded.connect(self._on_video_loaded)
         window.profile_changed.connect(self.panel.set_profile)
+        window.profile_changed.connect(self._mark_exported_regions)
+        window.export_panel.folder_edit.textChanged.connect(self._mark_exported_regions)
+        self.panel.region_selected.connect(window.timeline.set_selected_region)
         window.timeline.region_resized.connect(self.panel.resize_region)
         window.timeline.region_clicked.connect(self.panel.select_region)
         self.panel.regions_edited.connect(self._show_regions_on_timeline)
@@ -259,6 +270,16 @@ class ScanWorkbench(QObject):
             return
         video = Path(path)
         self.panel.load_for_file(video.name, str(video))
+        self._mark_exported_regions()
+
+    def _mark_exported_regions(self, *_args) -> None:
+        """Tell the panel which scan-export clips of this video already lie in the chosen export folder."""
+        video, folder = self.window.current_video, self.window.export_panel.export_folder()
+        clips = [] if video is None or folder is None else self.window.db.get_clips(Path(video).name,
+                                                                                      self.window.profile)
+        self.panel.set_exported_clip_starts([
+            clip["start_time"] for clip in clips
+            if clip["scan_export"] and Path(clip["export_folder"]).name == folder.name])
 
     def _follow_clip_length(self) -> None:
         """Scan exports cut clips of the export panel's length: the estimate on the button uses it too."""
@@ -299,6 +320,7 @@ class ScanWorkbench(QObject):
 
     def _on_exported(self, clips, region_count: int) -> None:
         self.window.refresh_clips()
+        self._mark_exported_regions()
         self.window.show_message(
             f"Exported {len(clips)} clip(s) from {region_count} scan region(s) to {clips[0].path.parent}")
 
@@ -354,6 +376,8 @@ class ScanWorkbench(QObject):
             return len(videos)
 
         self._skipped = []
+        self._found = []
+        self._scan_started = datetime.now().strftime(VERSION_ID_FORMAT)  # older versions: a rescan not stored
         self._set_busy(True)
         label = f"Scanning {videos[0].name}" if len(videos) == 1 else f"Scanning {len(videos)} videos"
         self._task = run_in_background(
@@ -392,13 +416,23 @@ class ScanWorkbench(QObject):
     def _on_file_scanned(self, video: Path, outcome, error: str | None) -> None:
         self.window.playlist.set_progress(Path(video), None)
         if outcome is None:
-            self._skipped.append(f"{Path(video).name}: {error}")
+            self._skipped.append(skipped(Path(video).name, error or ""))
             return
+        found = f"{plural(len(outcome.regions), 'region')} found"
+        if outcome.scan_timestamp < self._scan_started:
+            found += "; the same as the latest scan, so not stored again"
+        self._found.append(found)
         self.panel.add_scan_results(Path(video).name, outcome.model)
+        self.window.show_message(f"{Path(video).name}: {found}.")
 
     def _on_scan_done(self, count: int, classifier: str) -> None:
-        done = f"Scanned {count - len(self._skipped)} of {count} video(s) with {classifier}."
-        self.controls.lbl_status.setText(" ".join([done, *(f"Skipped {why}" for why in self._skipped)]))
+        scanned = count - len(self._skipped)
+        if count == 1 and self._found:
+            done = f"Scanned with {classifier}: {self._found[0]}."
+        else:
+            done = f"Scanned {scanned} of {plural(count, 'video')} with {classifier}."
+        self.controls.lbl_status.setText(" ".join([done, *self._skipped]))
+        self.window.show_message(done)
 
     def _on_scan_failed(self, message: str) -> None:
         self.controls.lbl_status.setText(message)

@@ -1,7 +1,8 @@
-"""The window's single-key shortcuts, one table for the key handling and the help dialog alike.
+"""Every keyboard shortcut in one table, which drives the key handling, the menus and the help dialog alike.
 
-Keys are routed by an application event filter rather than QShortcut: a plain letter or Space must reach
-a text field that has focus (typing "Door" must not export), and lists keep their arrow keys.
+Single keys (`routed`) go through an application event filter rather than QShortcut: a plain letter or Space
+must reach a text field that has focus (typing "Door" must not export). They work from lists and tables too:
+Space plays while a scan region's row is selected. The other entries are menu actions' QKeySequences.
 """
 from __future__ import annotations
 
@@ -21,10 +22,12 @@ class Shortcut:
     action: str
     keys: tuple[str, ...]
     description: str
+    routed: bool = True  # False: a menu action (or widget) owns these keys as its QKeySequences
 
 
 SHORTCUTS = (
     Shortcut("play_pause", ("Space",), "Play / pause"),
+    Shortcut("snap_back", ("K",), "Pause and go back to where playback started"),
     Shortcut("frame_back", ("J", "Left"), "One frame back"),
     Shortcut("frame_forward", ("L", "Right"), "One frame forward"),
     Shortcut("second_back", ("Shift+J", "Shift+Left"), "One second back"),
@@ -32,10 +35,35 @@ SHORTCUTS = (
     Shortcut("export", ("E",), "Export clips at the cursor (or overwrite the chosen marker)"),
     Shortcut("next_marker", ("M",), "Jump to the next exported marker"),
     Shortcut("previous_marker", ("Shift+M",), "Jump to the previous exported marker"),
+    Shortcut("next_region", ("S",), "Jump to the next scan region and select it"),
     Shortcut("next_file", ("N",), "Open the next file in the playlist"),
     Shortcut("cancel_overwrite", ("Esc",), "Leave overwrite mode"),
     Shortcut("help", ("?", "F1"), "Show this list of shortcuts"),
+    Shortcut("open", ("Ctrl+O",), "Open videos", routed=False),
+    Shortcut("quit", ("Ctrl+Q",), "Quit", routed=False),
+    Shortcut("toggle_region", ("Delete", "Backspace"),
+             "Scan table: disable / enable the selected regions · Playlist: hide the selected files", routed=False),
+    Shortcut("undo", ("Ctrl+Z",), "Undo the last scan-region edit", routed=False),
+    Shortcut("redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo it", routed=False),
+    Shortcut("train", ("Ctrl+T",), "Train a classifier", routed=False),
+    Shortcut("scan", ("Ctrl+Shift+S",), "Scan the current file", routed=False),
+    Shortcut("scan_all", ("Ctrl+Shift+A",), "Scan every file in the playlist", routed=False),
 )
+_BY_ACTION = {shortcut.action: shortcut for shortcut in SHORTCUTS}
+
+
+def key_sequences(action: str) -> list[QKeySequence]:
+    """The keys of a table entry, for QAction.setShortcuts."""
+    return [QKeySequence(key) for key in _BY_ACTION[action].keys]
+
+
+def is_routed(action: str) -> bool:
+    return _BY_ACTION[action].routed
+
+
+def keys_label(action: str) -> str:
+    """'? / F1': the keys of a table entry as menus and the help show them."""
+    return " / ".join(_BY_ACTION[action].keys)
 
 # Shown in the help dialog beside the keys; the timeline implements them.
 TIMELINE_GESTURES = (
@@ -45,9 +73,6 @@ TIMELINE_GESTURES = (
     ("Right-click a marker", "Delete its clips (asks first)"),
     ("Wheel / Shift+wheel", "Zoom around the pointer / pan"),
 )
-
-_NAVIGATION_KEYS = {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Space}
-
 
 def _combination(text: str) -> QKeyCombination:
     return QKeySequence(text)[0]
@@ -63,8 +88,9 @@ def is_text_entry(widget: QWidget | None) -> bool:
 class ShortcutRouter(QObject):
     """Delivers the keys of SHORTCUTS pressed in `window` to `handlers[action]`.
 
-    Install on the QApplication. Keys go to the focused widget instead when it is a text entry, or a
-    list/table using its navigation keys; other windows (dialogs) are left alone.
+    Install on the QApplication. Keys go to the focused widget instead when it is a text entry; other windows
+    (dialogs) are left alone. Lists and tables keep Up/Down (not in the table) but give up Space, J/L and
+    Left/Right, which mean playback wherever the hand is.
     """
 
     def __init__(self, window: QWidget, handlers: dict[str, Callable[[], None]]):
@@ -73,7 +99,7 @@ class ShortcutRouter(QObject):
         self._handlers = handlers
         self._actions = {
             _combination(key).toCombined(): shortcut.action
-            for shortcut in SHORTCUTS for key in shortcut.keys
+            for shortcut in SHORTCUTS if shortcut.routed for key in shortcut.keys
         }
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -84,10 +110,7 @@ class ShortcutRouter(QObject):
         action = self.action_for(event)
         if action is None or action not in self._handlers:
             return False
-        focus = self._window.focusWidget()
-        if is_text_entry(focus):
-            return False
-        if isinstance(focus, QAbstractItemView) and event.key() in _NAVIGATION_KEYS:
+        if is_text_entry(self._window.focusWidget()):
             return False
         self._handlers[action]()
         return True
@@ -105,7 +128,7 @@ class ShortcutsDialog(QDialog):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
-        rows = [("  /  ".join(shortcut.keys), shortcut.description) for shortcut in SHORTCUTS]
+        rows = [(keys_label(shortcut.action), shortcut.description) for shortcut in SHORTCUTS]
         rows += [(f"Timeline: {gesture}", description) for gesture, description in TIMELINE_GESTURES]
         table = QTableWidget(len(rows), 2, self)
         table.setHorizontalHeaderLabels(["Keys", "Action"])

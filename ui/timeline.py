@@ -38,6 +38,7 @@ MARKER = QColor("#ffb347")
 MARKER_OVERWRITE = QColor("#ff5a5a")
 DISABLED_REGION = QColor("#5c6068")
 GHOST = QColor(140, 145, 155, 70)
+SELECTED_REGION = QColor("#f5f7fa")
 
 
 def format_time(seconds: float, *, precise: bool = True) -> str:
@@ -140,6 +141,7 @@ class Timeline(QWidget):
         self._overwrite_marker: TimelineMarker | None = None
         self._dragging_seek = False
         self._edge_drag: _EdgeDrag | None = None
+        self._selected_region: int | None = None  # id of the region selected in the scan table
         self.set_markers([])
         self.set_scan_regions([])
 
@@ -189,6 +191,14 @@ class Timeline(QWidget):
 
     def scan_regions(self) -> list[TimelineRegion]:
         return list(self._regions)
+
+    def set_selected_region(self, region_id: int | None) -> None:
+        """Outline the region whose row is selected in the scan table (None: no outline)."""
+        self._selected_region = region_id
+        self.update()
+
+    def selected_region(self) -> int | None:
+        return self._selected_region
 
     def set_review_mode(self, on: bool) -> None:
         """Review mode shows scan regions only: export markers and the export band are hidden."""
@@ -359,11 +369,21 @@ class Timeline(QWidget):
             painter.setBrush(DISABLED_REGION if level == 1 else _BUCKET_COLORS[level - 2])
             painter.drawRects([QRectF(a, top, b - a, height)
                                for a, b in zip(run_starts[chosen].tolist(), run_ends[chosen].tolist())])
+        self._paint_selected_region(painter, top, height)
         if self._edge_drag is not None:
             region = self._regions[self._edge_drag.region_index]
             x = self.x_at(region.start if self._edge_drag.edge == "start" else region.end)
             painter.setPen(QPen(CURSOR, 2))
             painter.drawLine(QLineF(x, lane.top(), x, lane.bottom()))
+
+    def _paint_selected_region(self, painter: QPainter, top: float, height: float) -> None:
+        region = next((r for r in self._regions if r.id == self._selected_region), None)
+        if region is None:
+            return
+        x0, x1 = self.x_at(region.start), self.x_at(region.end)
+        painter.setPen(QPen(SELECTED_REGION, 2))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(QRectF(x0, top - 1, max(2.0, x1 - x0), height + 2))
 
     def _paint_ghosts(self, painter: QPainter, visible: slice, top: float, height: float) -> None:
         """The original extent of trimmed regions, under them, so the user sees what was cut away."""

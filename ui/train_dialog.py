@@ -6,6 +6,7 @@ options would train on, so the stats follow the user's choices without a query p
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -29,9 +30,11 @@ from core.errors import FoleycutError
 from core.training import TrainingOptions, preview_training, train_classifier
 from ui.background import run_in_background
 from ui.hard_negatives_dialog import HardNegativesDialog
+from ui.wording import format_stamp, plural, skipped
 
 AUTO_ONLY = "(auto only)"
 STATS_DELAY_MS = 250
+ERROR_COLOR = "#ff8a80"  # light red: readable on the dark theme's grey
 
 
 class TrainDialog(QDialog):
@@ -44,6 +47,7 @@ class TrainDialog(QDialog):
         self._db, self._home, self.profile = db, home, profile
         self._task = None
         self._name_edited = False  # once the user names the classifier, the folder stops naming it
+        self._options_valid = False  # the last preview accepted the options
         self.negatives_dialog: HardNegativesDialog | None = None
 
         folders = db.get_export_folders(profile)
@@ -158,6 +162,9 @@ class TrainDialog(QDialog):
         )
 
     def _schedule_stats(self, *_args) -> None:
+        # The same folder on both sides is refused at once; the preview's own checks follow the debounce.
+        if self.cmb_negative.currentData() == self.cmb_positive.currentText():
+            self._show_invalid("The negative folder is the positive folder: pick another one or none.")
         self._stats_timer.start()  # restarts: one preview after the last change
 
     def _update_stats(self) -> None:
@@ -166,9 +173,17 @@ class TrainDialog(QDialog):
         try:
             preview = preview_training(self._db, self.options())
         except FoleycutError as exc:
-            self.lbl_stats.setText(f"<span style='color:#b00'>{escape(str(exc))}</span>")
+            self._show_invalid(str(exc))
             return
+        self._options_valid = True
+        self.btn_train.setEnabled(self._task is None)
         self.lbl_stats.setText(describe_preview(preview))
+
+    def _show_invalid(self, why: str) -> None:
+        """Options that cannot train: say why, and Train waits until they are fixed."""
+        self._options_valid = False
+        self.btn_train.setEnabled(False)
+        self.lbl_stats.setText(error_html(why))
 
     def _suggest_name(self, folder: str) -> None:
         if not self._name_edited:
@@ -229,8 +244,9 @@ class TrainDialog(QDialog):
         if not running:
             self._task = None
             self.lbl_progress.clear()
-        for widget in (self.btn_train, self.btn_close, self.btn_manage):
+        for widget in (self.btn_close, self.btn_manage):
             widget.setEnabled(not running)
+        self.btn_train.setEnabled(not running and self._options_valid)
         self.btn_cancel.setVisible(running)
         self.progress.setVisible(running)
         self.progress.setValue(0)
@@ -240,16 +256,27 @@ class TrainDialog(QDialog):
         self.lbl_progress.setText(message)
 
     def _on_failed(self, message: str) -> None:
-        self.lbl_result.setText(f"<span style='color:#b00'>Training failed: {escape(message)}</span>")
+        self.lbl_result.setText(error_html(f"Training failed: {message}"))
+        self._fit_result()
 
     def _on_trained(self, result) -> None:
         self.lbl_result.setText(describe_result(result))
-        self.adjustSize()  # the summary spans several lines
+        self._fit_result()
         self.trained.emit(result)
+
+    def _fit_result(self) -> None:
+        """Grow to the wrapped result (several lines, success or failure) instead of squeezing the form."""
+        self.layout().activate()
+        needed = self.layout().totalHeightForWidth(self.width())
+        self.resize(self.width(), max(self.height(), needed))
 
     def reject(self) -> None:
         if self._task is None:  # Esc must not walk away from a running training
             super().reject()
+
+
+def error_html(message: str) -> str:
+    return f"<span style='color:{ERROR_COLOR}'>{escape(message)}</span>"
 
 
 def model_label(model) -> str:
@@ -257,13 +284,22 @@ def model_label(model) -> str:
     return model.name if model.builtin or model.downloaded else f"{model.name} (download)"
 
 
+def bold_count(count: int, word: str) -> str:
+    """'<b>1</b> video', '<b>3</b> videos'."""
+    return f"<b>{count}</b> {word}{'' if count == 1 else 's'}"
+
+
 def describe_preview(preview) -> str:
     """The live stats line: what the current options would train on."""
-    parts = [f"<b>{preview.positive_clips}</b> positive clips in <b>{preview.videos}</b> video(s)",
-             f"<b>{preview.negative_clips}</b> negative-folder clips",
-             f"<b>{preview.hard_negatives}</b> hard negatives"]
+    videos = bold_count(preview.positive_videos, "video")
+    others = preview.videos - preview.positive_videos
+    if others:
+        videos += f" (and {others} more with negatives only)"
+    parts = [bold_count(preview.positive_clips, "positive clip") + f" in {videos}",
+             bold_count(preview.negative_clips, "negative-folder clip"),
+             bold_count(preview.hard_negatives, "hard negative")]
     if preview.ambiguous_clips:
-        parts.append(f"{preview.ambiguous_clips} other clips kept clear of automatic negatives")
+        parts.append(f"{plural(preview.ambiguous_clips, 'other clip')} kept clear of automatic negatives")
     return ", ".join(parts) + "; automatic negatives are drawn beyond the margin."
 
 
@@ -271,7 +307,7 @@ def describe_result(result) -> str:
     """Summary shown after training: version, cross-validated metrics, what it learned from."""
     metrics, counts = result.metrics, result.counts
     lines = [
-        f"Trained <b>{escape(result.name)}</b> (version {result.version}).",
+        f"Trained <b>{escape(result.name)}</b> (version of {format_stamp(result.version)}).",
         f"Cross-validated ({metrics['folds']} folds by {metrics['grouped_by']}): precision "
         f"<b>{metrics['precision']:.2f}</b>, recall <b>{metrics['recall']:.2f}</b>, average precision "
         f"<b>{metrics['average_precision']:.2f}</b>.",
@@ -279,5 +315,5 @@ def describe_result(result) -> str:
         f"({counts['marked_negative_windows']} marked, {counts['automatic_negative_windows']} automatic) "
         f"from {counts['videos']} video(s).",
     ]
-    lines += [escape(f"Skipped {video}: {why}") for video, why in result.skipped]
+    lines += [escape(skipped(Path(video).name, why)) for video, why in result.skipped]
     return "<br>".join(lines)

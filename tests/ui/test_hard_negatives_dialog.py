@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from core.db import ProcessedDB
 from ui.hard_negatives_dialog import COL_ID, COL_MODEL, COL_TIME, HardNegativesDialog
@@ -113,3 +113,29 @@ def test_close_button_closes(qtbot, dialog):
     with qtbot.waitSignal(dialog.finished):
         qtbot.mouseClick(dialog.btn_close, Qt.LeftButton)
     assert not dialog.isVisible()
+
+
+def test_summary_counts_the_regions_the_windows_came_from(qtbot, db):
+    """One marked region gives one negative per window: the summary and the tooltips say so."""
+    db.add_hard_negatives("d.mp4", "default", [30.0, 31.0, 32.0, 33.0, 34.0], source_model="MEL", region_id=7)
+    dlg = HardNegativesDialog(db, "default")
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.lbl_summary.text() == "<b>8</b> hard negatives (5 from <b>1</b> scan region)"
+    dlg.cmb_filter.setCurrentText("MEL")
+    assert dlg.lbl_summary.text() == "<b>7</b> hard negatives (5 from <b>1</b> scan region)"
+    row = next(r for r in range(dlg.table.rowCount()) if dlg.table.item(r, 0).text() == "d.mp4")
+    assert dlg.table.item(row, COL_TIME).text() == "30.0s"  # the seed's {:.1f}s
+    assert "gave 5 window(s)" in dlg.table.item(row, COL_TIME).toolTip()
+
+
+def test_clear_all_defaults_to_no(qtbot, dialog, db):
+    """Enter on the confirmation keeps the negatives: destructive answers are never the default."""
+    def press_enter():
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        qtbot.keyClick(box, Qt.Key_Return)
+
+    QTimer.singleShot(50, press_enter)
+    qtbot.mouseClick(dialog.btn_clear, Qt.LeftButton)
+    assert len(db.get_hard_negatives("default")) == 3

@@ -283,3 +283,143 @@ def test_profiles_made_outside_the_window_are_offered(qtbot, home, db):
     win = open_window(qtbot, home, db)
     assert "from_cli" in win.profiles.names() and win.profile == "default"
     win.close()
+
+
+# ---- the review loop (issue 13) ------------------------------------------------------------------
+
+@pytest.fixture
+def reviewing(qtbot, window, db, videos):
+    """The window with the scan tools and two scan regions of the loaded video, the first row selected."""
+    from ui.scan_workbench import ScanWorkbench
+
+    db.save_scan_results(videos[0].name, "default", "MEL", [(1.0, 2.0, 0.9), (2.5, 3.5, 0.8)])
+    bench = ScanWorkbench(window)
+    bench.dock.show()  # docked after the window was shown
+    window.activateWindow()
+    qtbot.waitActive(window)
+    table = bench.panel._current_table()
+    rect = table.visualItemRect(table.item(0, 2))
+    qtbot.mouseClick(table.viewport(), LEFT, pos=rect.center())
+    assert window.focusWidget() is table
+    return bench
+
+
+def test_playback_keys_work_while_the_region_table_has_focus(qtbot, window, reviewing):
+    table = reviewing.panel._current_table()
+    assert window.player.position() == pytest.approx(1.0)  # picking the row went to its start
+    qtbot.keyClick(table, Qt.Key.Key_L)
+    qtbot.keyClick(table, Qt.Key.Key_Right)
+    assert window.player.position() == pytest.approx(1.0 + 2 / 25)
+    qtbot.keyClick(table, Qt.Key.Key_J)
+    qtbot.keyClick(table, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+    assert window.player.position() == pytest.approx(1 / 25)
+    qtbot.keyClick(table, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.player.is_playing() and window.player.position() > 0.3, timeout=5000)
+    qtbot.keyClick(table, Qt.Key.Key_K)  # pause and back to where playback started
+    assert not window.player.is_playing()
+    assert window.player.position() == pytest.approx(1 / 25)
+
+
+def test_s_goes_to_the_next_scan_region_and_selects_it(qtbot, window, reviewing):
+    table = reviewing.panel._current_table()
+    ids = [region.id for region in reviewing.panel.current_regions()]
+    assert window.timeline.selected_region() == ids[0]  # the selected row is outlined on the timeline
+    qtbot.keyClick(table, Qt.Key.Key_S)
+    assert window.player.position() == pytest.approx(2.5)
+    assert reviewing.panel._current_tab().selected_rows() == [1]
+    assert window.timeline.selected_region() == ids[1]
+    qtbot.keyClick(table, Qt.Key.Key_S)
+    assert window.statusBar().currentMessage() == "No further scan region after the cursor."
+
+
+def test_help_is_the_whole_shortcut_table_and_undo_lives_in_edit(qtbot, window, reviewing, monkeypatch):
+    from ui.shortcuts import SHORTCUTS, ShortcutsDialog
+
+    shown = []
+    monkeypatch.setattr("ui.main_window.ShortcutsDialog.exec", lambda dialog: shown.append(dialog))
+    qtbot.keyClick(reviewing.panel._current_table(), "?", Qt.KeyboardModifier.ShiftModifier)
+    [dialog] = shown
+    keys = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
+    assert isinstance(dialog, ShortcutsDialog) and keys[:len(SHORTCUTS)] == [" / ".join(s.keys) for s in SHORTCUTS]
+    for key in ("Delete / Backspace", "Ctrl+Z", "Ctrl+Shift+Z / Ctrl+Y", "Ctrl+T", "Ctrl+Shift+S",
+                "Ctrl+Shift+A", "Ctrl+O", "S", "K"):
+        assert key in keys
+    edit = [a.text().replace("&", "") for a in window.menu_edit.actions() if not a.isSeparator()]
+    assert edit[:2] == ["Undo", "Redo"]
+    assert [s.toString() for s in reviewing.panel.redo_action.shortcuts()] == ["Ctrl+Shift+Z", "Ctrl+Y"]
+    assert not any("Undo" in a.text() for a in window.menu_scan.actions())
+
+    qtbot.keyClick(reviewing.panel._current_table(), Qt.Key.Key_Delete)
+    assert reviewing.panel.current_regions()[0].disabled
+    qtbot.keyClick(window.timeline, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert not reviewing.panel.current_regions()[0].disabled
+
+
+def test_e_in_review_mode_says_why_it_does_not_export(qtbot, window, tmp_path):
+    window.review_action.trigger()
+    press(qtbot, window, Qt.Key.Key_E)
+    assert window._export_task is None and clip_files(tmp_path) == []
+    assert window.statusBar().currentMessage().startswith("Review mode hides markers")
+
+
+def test_enter_deleting_a_marker_keeps_it(qtbot, window, tmp_path):
+    """The confirmation defaults to No: Enter must not delete files from disk."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    export_with_e(qtbot, window)
+
+    def press_enter():
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    QTimer.singleShot(50, press_enter)
+    qtbot.mouseClick(window.timeline, Qt.MouseButton.RightButton, pos=marker_point(window, 0.0))
+    assert len(clip_files(tmp_path)) == 1 and len(window.timeline.markers()) == 1
+
+
+def test_each_profile_keeps_its_own_export_settings(qtbot, window, home, db, monkeypatch, tmp_path):
+    panel = window.export_panel
+    panel.label_edit.setText("chirp")
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("dog", True))
+    qtbot.mouseClick(window.profiles.add_button, LEFT)
+    assert (panel.folder_edit.text(), panel.label_edit.text()) == ("", "")  # a new profile starts clean
+    assert panel.destination_label.text() == "Choose an export folder"
+    panel.folder_edit.setText(str(tmp_path / "dogs"))
+    panel.label_edit.setText("bark")
+    window.profiles.combo.setCurrentText("default")
+    assert (panel.folder_edit.text(), panel.label_edit.text()) == (str(tmp_path / "export"), "chirp")
+    window.close()
+    reopened = open_window(qtbot, home, db)  # reopens on "default"
+    reopened.profiles.combo.setCurrentText("dog")
+    assert reopened.export_panel.label_edit.text() == "bark"
+    reopened.close()
+
+
+def test_enter_in_the_playlist_opens_the_file(qtbot, window, videos):
+    rect = window.playlist.visualItemRect(window.playlist.topLevelItem(1))
+    qtbot.mouseClick(window.playlist.viewport(), LEFT, pos=rect.center())
+    qtbot.keyClick(window.playlist, Qt.Key.Key_Return)
+    assert window.current_video == videos[1]
+
+
+def test_opening_a_non_video_says_so(qtbot, window, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("x")
+    window.add_to_playlist([notes])
+    assert window.statusBar().currentMessage() == "Not a video, left out: notes.txt"
+
+
+def test_export_controls_fit_their_dock_on_first_use(qtbot, window):
+    """A video is loaded, no folder yet: the hint says what is missing and does not widen the panel."""
+    window.export_panel.folder_edit.clear()
+    assert window.export_panel.destination_label.text() == "Choose an export folder"
+    window.export_panel.set_destination_info("a hint far longer than the dock is wide, " * 3)  # any font
+    scroller = window.export_dock.widget()
+    qtbot.wait(100)  # the scroll area lays the panel out again
+    panel = window.export_panel
+    assert panel.width() <= scroller.viewport().width()
+    for widget in (panel.browse_button, panel.length_spin, panel.short_side_spin):
+        right = widget.mapTo(panel, widget.rect().topRight()).x()
+        assert right < scroller.viewport().width(), widget

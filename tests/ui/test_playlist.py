@@ -84,3 +84,31 @@ def test_double_click_activates_a_file(qtbot, playlist, media):
     with qtbot.waitSignal(playlist.file_activated) as activated:  # click starts with a press
         qtbot.mouseDClick(playlist.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert activated.args[0].name == "b.mp4"
+
+
+def test_dropped_non_videos_are_reported(qtbot, playlist, media):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(media / "notes.txt")), QUrl.fromLocalFile(str(media / "b.mp4"))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(playlist.files_rejected) as rejected:
+        playlist.dropEvent(event)
+    assert [p.name for p in rejected.args[0]] == ["notes.txt"]
+
+
+def test_enter_opens_the_selected_file(qtbot, playlist, media):
+    playlist.add_paths([media])
+    rect = playlist.visualItemRect(playlist.topLevelItem(2))
+    qtbot.mouseClick(playlist.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    with qtbot.waitSignal(playlist.file_activated) as activated:
+        qtbot.keyClick(playlist, Qt.Key.Key_Return)
+    assert activated.args[0].name == "c.mov"
+
+
+def test_files_can_be_removed_from_the_playlist(qtbot, playlist, media, db):
+    a, b, c = playlist.add_paths([media])
+    rect = playlist.visualItemRect(playlist.topLevelItem(1))
+    qtbot.mouseClick(playlist.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    playlist.remove_action(playlist).trigger()
+    assert playlist.all_paths() == [a, c]
+    assert not playlist.is_hidden(b) and db.get_hidden_files() == []  # removed, not hidden

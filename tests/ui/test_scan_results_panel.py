@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QApplication
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QLabel
 
 from core.db import ProcessedDB
-from ui.scan_results_panel import COL_END, COL_START, ScanResultsPanel, parse_time, version_label
+from ui.scan_results_panel import COL_END, COL_EXPORTED, COL_START, ScanResultsPanel, parse_time, version_label
 
 FILE = "film.mp4"
 
@@ -66,7 +66,7 @@ def test_version_labels_read_timestamps_and_survive_odd_ones():
     assert version_label({"timestamp": "20260419_143022_123456", "count": 12, "max_score": 0.951}) == \
         "2026-04-19 14:30 (12 regions, best: 0.95)"
     assert version_label({"timestamp": "yesterday", "count": 1, "max_score": 0.5}) == \
-        "yesterday (1 regions, best: 0.50)"
+        "yesterday (1 region, best: 0.50)"
     assert version_label({"timestamp": "20260419_143022_123456", "count": 0, "max_score": None}) == \
         "2026-04-19 14:30 (no regions)"
 
@@ -235,3 +235,68 @@ def test_parse_time(text, seconds):
 def test_parse_time_rejects(text):
     with pytest.raises(ValueError):
         parse_time(text)
+
+
+def test_version_label_tells_threshold_and_classifier_version_apart(qtbot, db):
+    version = {"timestamp": "20260419_143022_123456", "count": 12, "max_score": 0.951, "classifier": "door",
+               "classifier_version": "20260418_091500_000001", "threshold": 0.5}
+    assert version_label(version) == \
+        "2026-04-19 14:30 (12 regions, best: 0.95) · threshold 0.50 · classifier of 04-18 09:15"
+    db.save_scan_results(FILE, "default", "AST", [(1.0, 9.0, 0.7)], classifier="door",
+                         classifier_version="20260418_091500_000001", threshold=0.5)
+    db.save_scan_results(FILE, "default", "AST", [(1.0, 9.0, 0.7)], classifier="door",
+                         classifier_version="20260418_091500_000001", threshold=0.6)
+    panel = ScanResultsPanel(db, "default")
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.load_for_file(FILE)
+    tab = panel._tab(panel._tab_index("AST"))
+    assert tab.history_row.isVisible()
+    assert tab.history_row.findChild(QLabel).text() == "Scan history:"
+    labels = [tab.cmb_version.itemText(i) for i in range(tab.cmb_version.count())]
+    assert [label.split(" · ")[1] for label in labels] == ["threshold 0.60", "threshold 0.50"]
+    assert "with classifier door" in tab.cmb_version.itemData(0, Qt.ToolTipRole)
+    assert tab.cmb_version.toolTip().startswith(labels[0])  # the dock may cut the label: the tooltip has it whole
+    assert tab.lbl_version_detail.text() == "threshold 0.60, classifier of 04-18 09:15"
+    tab.cmb_version.setFocus()
+    qtbot.keyClick(tab.cmb_version, Qt.Key_Down)  # the older scan, chosen by key
+    assert tab.lbl_version_detail.text() == "threshold 0.50, classifier of 04-18 09:15"
+
+
+def test_a_trimmed_region_keeps_its_ghost_after_a_reload(qtbot, panel, db):
+    panel.resize_region(panel.current_regions()[0].id, 12.0, 17.0)
+    panel.load_for_file(FILE, "/videos/film.mp4")  # as after a restart or a version switch
+    panel.tabs.setCurrentIndex(panel._tab_index("MEL"))
+    region = panel.current_regions()[0]
+    assert (region.start, region.end, region.original_start, region.original_end) == (12.0, 17.0, 10.0, 19.0)
+
+
+def test_exported_regions_are_marked_and_skipped_unless_asked(qtbot, panel):
+    panel.set_clip_length(8.0)
+    panel.spn_spread.setValue(1.0)
+    panel.set_exported_clip_starts([10.0, 11.0])  # clips cut from 10-19 s earlier
+    table = panel._current_table()
+    assert [table.item(r, COL_EXPORTED).text() for r in range(2)] == ["✓", ""]
+    assert panel.btn_export.text() == "Export Scan Results (3 new clips)"
+    assert panel.chk_reexport.isVisible() and panel.chk_reexport.text() == "Export the 1 region marked ✓ again"
+    with qtbot.waitSignal(panel.export_requested) as sent:
+        qtbot.mouseClick(panel.btn_export, Qt.LeftButton)
+    assert [(r.start, r.end) for r in sent.args[0]] == [(70.0, 80.0)]
+    qtbot.mouseClick(panel.chk_reexport, Qt.LeftButton)
+    assert panel.btn_export.text() == "Export Scan Results (5 clips)"
+
+
+def test_selecting_a_row_names_the_region_for_the_timeline(qtbot, panel):
+    table = panel._current_table()
+    with qtbot.waitSignal(panel.region_selected) as picked:
+        click_row(qtbot, table, 1)
+    assert picked.args == [panel.current_regions()[1].id]
+
+
+def test_marking_a_region_says_how_many_windows_it_gave(qtbot, panel, db):
+    messages = []
+    panel.message.connect(messages.append)
+    click_row(qtbot, panel._current_table(), 0)  # 10-19 s, 8 s windows every 1 s
+    qtbot.mouseClick(panel.btn_negative, Qt.LeftButton)
+    assert messages == ["2 hard negative windows (8 s each) stored from 1 region"]
+    assert {n["region_id"] for n in db.get_hard_negatives("default")} == {panel.current_regions()[0].id}

@@ -19,9 +19,11 @@ from ui.export_panel import ExportPanel
 from ui.hard_negatives_dialog import HardNegativesDialog
 from ui.main_window import MainWindow
 from ui.playlist import Playlist
+from ui.scan_results_panel import COL_EXPORTED
 from ui.scan_workbench import ScanWorkbench
 from ui.startup import ui_settings
 from ui.timeline import Timeline
+from ui.wording import plural
 
 
 class StandInMainWindow(QMainWindow):
@@ -41,6 +43,7 @@ class StandInMainWindow(QMainWindow):
         self.timeline.set_duration(120.0)
         self.setCentralWidget(self.timeline)
         self.menu_scan = self.menuBar().addMenu("&Scan")
+        self.menu_edit = self.menuBar().addMenu("&Edit")
         self.export_panel = ExportPanel()
         self.seeks: list[float] = []
         self.errors: list[str] = []
@@ -176,7 +179,13 @@ def test_export_button_writes_scan_clips_in_the_background(qtbot, tmp_path, wind
     assert all(clip["scan_export"] for clip in db.get_clips("film.mp4"))
     assert window.messages[-1].startswith("Exported 3 clip(s) from 2 scan region(s)")
     assert window.clip_refreshes == 1  # markers and playlist counts follow
-    assert bench.panel.btn_export.isEnabled()
+    # Exporting again would write every clip a second time: those regions are marked and skipped now.
+    table = bench.panel._current_table()
+    assert [table.item(r, COL_EXPORTED).text() for r in range(3)] == ["✓", "", "✓"]
+    assert bench.panel.btn_export.text() == "Export Scan Results (0 new clips)"
+    assert not bench.panel.btn_export.isEnabled()
+    qtbot.mouseClick(bench.panel.chk_reexport, Qt.LeftButton)
+    assert bench.panel.btn_export.text() == "Export Scan Results (3 clips)" and bench.panel.btn_export.isEnabled()
 
 
 def test_scan_without_a_video_explains(window, bench):
@@ -236,13 +245,19 @@ def test_scan_current_file_in_background_shows_results(qtbot, window, bench, db,
     assert bench.panel.current_model_name() == "MEL"
     assert bench.panel.current_regions()
     assert window.timeline.scan_regions()
-    assert "Scanned 1 of 1" in bench.controls.lbl_status.text()
+    found = plural(len(bench.panel.current_regions()), "region")
+    assert bench.controls.lbl_status.text() == f"Scanned with doors: {found} found."
+    assert window.messages[-1] == f"Scanned with doors: {found} found."
+    assert f"one.mp4: {found} found." in window.messages
     assert not bench.controls.btn_cancel.isVisible()
 
-    qtbot.mouseClick(bench.controls.btn_scan, Qt.LeftButton)  # a rescan is a new version
+    # The same classifier and threshold find the same regions: no second, identical version.
+    qtbot.mouseClick(bench.controls.btn_scan, Qt.LeftButton)
     wait_idle(qtbot, bench)
-    assert len(db.get_scan_versions("one.mp4", "default", "MEL")) == 2
-    assert bench.panel._tab(0).cmb_version.isVisible()
+    assert len(db.get_scan_versions("one.mp4", "default", "MEL")) == 1
+    assert bench.controls.lbl_status.text() == \
+        f"Scanned with doors: {found} found; the same as the latest scan, so not stored again."
+    assert not bench.panel._tab(0).history_row.isVisible()
 
 
 def test_scan_all_saves_every_file_and_reports_skipped_ones(qtbot, tmp_path, window, bench, db, videos):
@@ -260,7 +275,8 @@ def test_scan_all_saves_every_file_and_reports_skipped_ones(qtbot, tmp_path, win
     assert db.get_scan_versions("one.mp4", "default", "MEL") and db.get_scan_versions("two.mp4", "default", "MEL")
     assert bench.panel.filename == "two.mp4" and bench.panel.tabs.count() == 1
     status = bench.controls.lbl_status.text()
-    assert "Scanned 2 of 3" in status and "Skipped silent.mp4" in status
+    assert "Scanned 2 of 3 videos" in status and "Skipped: silent.mp4 has no audio" in status
+    assert status.count("silent.mp4") == 1
     bars = [(name, fraction) for name, fraction in shown if fraction is not None]
     assert {name for name, _ in bars} <= {"one.mp4", "silent.mp4", "two.mp4"} and "two.mp4" in dict(bars)
     assert all(0.0 <= fraction <= 1.0 for _, fraction in bars)

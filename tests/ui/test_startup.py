@@ -2,7 +2,7 @@
 import os
 
 import pytest
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from core.db import ProcessedDB
@@ -88,23 +88,20 @@ def test_legacy_layout_migrates_behind_a_progress_dialog(qtbot, home, tmp_path):
     db.close()
 
 
-def test_run_app_shows_the_window_and_the_changelog_once(qtbot, home):
+def test_run_app_welcomes_on_the_first_start_only(qtbot, home):
     from ui.app import run_app
-    from ui.changelog_dialog import ChangelogDialog
     from ui.main_window import MainWindow
 
     popups = []
 
-    def dismiss_changelog_then_close():
-        dialog = next((w for w in QApplication.topLevelWidgets() if isinstance(w, ChangelogDialog) and w.isVisible()),
-                      None)
-        if dialog is None:
-            QTimer.singleShot(10, dismiss_changelog_then_close)
+    def dismiss_welcome_then_close():
+        box = next((w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()),
+                   None)
+        if box is None:
+            QTimer.singleShot(10, dismiss_welcome_then_close)
             return
-        popups.append(dialog)
-        box = dialog.dont_show_again
-        qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(6, box.height() // 2))
-        dialog.accept()
+        popups.append(box.windowTitle())
+        qtbot.keyClick(box, Qt.Key.Key_Return)
         QTimer.singleShot(0, close_shown_window)
 
     def close_shown_window():
@@ -116,9 +113,9 @@ def test_run_app_shows_the_window_and_the_changelog_once(qtbot, home):
         for window in shown:
             window.close()
 
-    QTimer.singleShot(0, dismiss_changelog_then_close)
+    QTimer.singleShot(0, dismiss_welcome_then_close)
     assert run_app() == 0
-    assert len(popups) == 1
+    assert popups == ["Welcome to Foleycut"]  # not every changelog entry: they all predate this user
 
     QTimer.singleShot(0, close_shown_window)  # second start: no popup, the window just opens
     assert run_app() == 0

@@ -11,7 +11,7 @@ from core.embedding_models import model_folders
 from core.home import DataHome
 from tests.media_factory import make_video, tone_burst_track
 from tests.tiny_models import save_tiny_hubert
-from ui.train_dialog import AUTO_ONLY, STATS_DELAY_MS, TrainDialog
+from ui.train_dialog import AUTO_ONLY, ERROR_COLOR, STATS_DELAY_MS, TrainDialog, describe_preview, describe_result
 
 EVENTS = [6.0, 22.0, 38.0]  # tone bursts in the training video: the "door slams" the clips hold
 
@@ -97,7 +97,7 @@ def test_stats_preview_follows_options_after_a_debounce(qtbot, dialog):
 
     dialog.cmb_negative.setCurrentText("mp4_Wind")
     wait_for_stats(qtbot, dialog)
-    assert "<b>1</b> negative-folder clips" in dialog.lbl_stats.text()
+    assert "<b>1</b> negative-folder clip," in dialog.lbl_stats.text()
 
 
 CHANGES = {
@@ -178,6 +178,12 @@ def test_training_failure_is_shown(qtbot, dialog, home):
     qtbot.mouseClick(dialog.btn_train, Qt.LeftButton)
     qtbot.waitUntil(lambda: not dialog.is_training(), timeout=120_000)
     assert "Training failed: Too few examples" in dialog.lbl_result.text()
+    assert ERROR_COLOR in dialog.lbl_result.text()  # light red, readable on the dark grey
+    # The failure lays out like a success: the wrapped message gets its full height below the form.
+    label = dialog.lbl_result
+    assert label.height() >= label.heightForWidth(label.width())
+    assert label.geometry().top() >= dialog.lbl_stats.geometry().bottom()
+    assert dialog.cmb_positive.height() >= dialog.cmb_positive.minimumSizeHint().height()
 
 
 def test_cancel_stops_training_without_saving(qtbot, dialog, home):
@@ -207,3 +213,39 @@ def test_model_folder_without_weights_warns_and_keeps_the_mark(qtbot, monkeypatc
     qtbot.mouseClick(dialog.btn_model_folder, Qt.LeftButton)
     assert len(warnings) == 1 and "config.json is missing" in warnings[0]
     assert dialog.cmb_model.currentText() == "AST (download)"
+
+
+def test_negative_folder_equal_to_positive_disables_train(qtbot, dialog):
+    assert dialog.btn_train.isEnabled()
+    dialog.cmb_negative.setFocus()
+    qtbot.keyClicks(dialog.cmb_negative, "mp4_Door")  # typed selection, as a keyboard user picks
+    assert dialog.cmb_negative.currentText() == "mp4_Door"
+    assert not dialog.btn_train.isEnabled()  # at once, not after the debounce
+    wait_for_stats(qtbot, dialog)
+    assert not dialog.btn_train.isEnabled() and "negative folder is the positive folder" in dialog.lbl_stats.text()
+    dialog.cmb_negative.setCurrentText(AUTO_ONLY)
+    wait_for_stats(qtbot, dialog)
+    assert dialog.btn_train.isEnabled()
+
+
+def test_preview_counts_the_videos_that_hold_positives():
+    from core.training import TrainingPreview
+
+    preview = TrainingPreview(videos=3, positive_clips=7, negative_clips=2, hard_negatives=0, ambiguous_clips=0,
+                              positive_videos=2)
+    assert describe_preview(preview).startswith(
+        "<b>7</b> positive clips in <b>2</b> videos (and 1 more with negatives only)")
+
+
+def test_result_names_the_version_as_a_date_and_each_skipped_file_once():
+    from core.training import TrainResult
+
+    result = TrainResult(
+        "doors", "20261130_202335_520926",
+        {"folds": 3, "grouped_by": "video", "precision": 0.9, "recall": 0.8, "average_precision": 0.85},
+        {"positive_windows": 5, "negative_windows": 9, "marked_negative_windows": 2,
+         "automatic_negative_windows": 7, "videos": 2},
+        skipped=[("/v/broken_e.mp4", "broken_e.mp4 is not a readable video: re-encode it")])
+    text = describe_result(result)
+    assert "(version of 2026-11-30 20:23)" in text and "20261130_202335" not in text
+    assert "Skipped: broken_e.mp4 is not a readable video" in text
