@@ -4,6 +4,11 @@
 ScanResultsPanel, adds the Scan menu actions, and connects: loaded video -> panel, panel edits -> timeline,
 Shift+drag on the timeline -> undoable resize, picked region -> seek. Scans and exports run through
 ui/background.py; Scan All shows each file's results as soon as that file is done.
+
+The threshold starts at the operating point stored with the chosen classifier version. The current
+video's per-window probabilities (from its last scan, else from the embedding cache) are drawn on the
+timeline; moving the threshold (its field, or dragging its line on the timeline) re-fuses them at once,
+and letting go stores the result as a new scan version, without embedding anything again.
 """
 from __future__ import annotations
 
@@ -22,14 +27,17 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from core.classifier_store import ClassifierVersion, active_version, list_classifiers, list_versions, rollback
+from core.classifier_store import (ClassifierVersion, active_version, list_classifiers, list_versions,
+                                   load_classifier, rollback)
 from core.errors import FoleycutError
 from core.export import export_scan_regions
-from core.scanning import scan_file, scan_files
+from core.scanning import WindowScores, scan_file, scan_files, window_probabilities
+from core.window_embeddings import cached_embeddings
 from ui.background import BackgroundTask, run_in_background
 from ui.hard_negatives_dialog import HardNegativesDialog
 from ui.scan_results_panel import ScanResultsPanel
@@ -55,6 +63,7 @@ class ScanControls(QWidget):
     """Which classifier (and version) to scan with, the threshold, Scan / Scan All / Cancel, progress."""
 
     scan_requested = Signal()
+    threshold_chosen = Signal(float)  # the user settled on another threshold (not when a classifier sets it)
     scan_all_requested = Signal()
     cancel_requested = Signal()
     selection_changed = Signal()  # another classifier or version was chosen (or none is left)
@@ -66,13 +75,20 @@ class ScanControls(QWidget):
         self.cmb_classifier = QComboBox()
         self.cmb_classifier.currentIndexChanged.connect(self._fill_versions)
         self.cmb_version = QComboBox()
-        self.cmb_version.currentIndexChanged.connect(self.selection_changed)
+        self.cmb_version.currentIndexChanged.connect(self._on_version_chosen)
         self.cmb_version.setToolTip("Scan with an older version; 'Roll Back' makes it the active one")
         self.spn_threshold = QDoubleSpinBox()
         self.spn_threshold.setRange(0.01, 0.99)
         self.spn_threshold.setSingleStep(0.05)
         self.spn_threshold.setValue(0.5)
-        self.spn_threshold.setToolTip("Windows scoring at least this much become regions")
+        self.spn_threshold.setToolTip("Windows scoring at least this much become regions; it starts at the "
+                                      "classifier version's own (chosen in training). Drag the line on the "
+                                      "timeline to try others.")
+        self.spn_threshold.editingFinished.connect(lambda: self.threshold_chosen.emit(self.threshold()))
+        self.btn_trained_threshold = QToolButton()
+        self.btn_trained_threshold.setText("Trained")
+        self.btn_trained_threshold.setToolTip("Back to the threshold chosen when this version was trained")
+        self.btn_trained_threshold.clicked.connect(self._use_trained_threshold)
         self.btn_scan = QPushButton("Scan")
         self.btn_scan.setToolTip("Scan the current video")
         self.btn_scan.clicked.connect(self.scan_requested)
@@ -91,7 +107,10 @@ class ScanControls(QWidget):
         form = QFormLayout()
         form.addRow("Classifier:", self.cmb_classifier)
         form.addRow("Version:", self.cmb_version)
-        form.addRow("Threshold:", self.spn_threshold)
+        threshold_row = QHBoxLayout()
+        threshold_row.addWidget(self.spn_threshold, 1)
+        threshold_row.addWidget(self.btn_trained_threshold)
+        form.addRow("Threshold:", threshold_row)
         buttons = QHBoxLayout()
         for button in (self.btn_scan, self.btn_scan_all, self.btn_cancel):
             buttons.addWidget(button)
@@ -125,7 +144,27 @@ class ScanControls(QWidget):
                     self.cmb_version.addItem(classifier_version_label(meta, active), meta.version)
                 self.cmb_version.setCurrentIndex(max(0, self.cmb_version.findData(active)))
         self.set_busy(False)
+        self._on_version_chosen()
+
+    def _on_version_chosen(self, *_args) -> None:
+        meta = self.chosen_meta()
+        if meta is not None:
+            with QSignalBlocker(self.spn_threshold):
+                self.spn_threshold.setValue(meta.threshold)
+            self.btn_trained_threshold.setToolTip(
+                f"Back to {meta.threshold:.2f}, the threshold chosen when this version was trained")
         self.selection_changed.emit()
+
+    def _use_trained_threshold(self) -> None:
+        meta = self.chosen_meta()
+        if meta is not None and abs(meta.threshold - self.threshold()) > 1e-9:
+            self.set_threshold(meta.threshold)
+            self.threshold_chosen.emit(self.threshold())
+
+    def set_threshold(self, threshold: float) -> None:
+        """Show another threshold without it counting as the user's edit (threshold_chosen is not sent)."""
+        with QSignalBlocker(self.spn_threshold):
+            self.spn_threshold.setValue(threshold)
 
     def classifier_name(self) -> str | None:
         return self.cmb_classifier.currentData()
@@ -170,6 +209,7 @@ class ScanWorkbench(QObject):
         self._skipped: list[str] = []  # Scan All: files that could not be scanned, with why
         self._found: list[str] = []  # per scanned file: how many regions, and whether it was a new version
         self._scan_started = ""
+        self._scores: dict[str, tuple[ClassifierVersion, WindowScores]] = {}  # by video path
         self.train_dialog: TrainDialog | None = None
 
         self.controls = ScanControls(window.home)
@@ -228,9 +268,9 @@ class ScanWorkbench(QObject):
         self._set_busy(False)
 
     def _keep_choices(self, settings) -> None:
-        """Threshold, classifier and export spread/minimum length as the user last left them."""
+        """Classifier and export spread/minimum length as the user last left them (the threshold follows
+        the classifier version)."""
         remembered = (
-            (self.controls.spn_threshold, "scan/threshold"),
             (self.panel.spn_spread, "scan/export_spread"),
             (self.panel.spn_min_length, "scan/export_min_length"),
         )
@@ -259,6 +299,10 @@ class ScanWorkbench(QObject):
         self.controls.scan_all_requested.connect(self.scan_all)
         self.controls.cancel_requested.connect(self.cancel_scan)
         self.controls.selection_changed.connect(self._on_classifier_chosen)
+        self.controls.spn_threshold.valueChanged.connect(self._preview_threshold)
+        self.controls.threshold_chosen.connect(self._store_threshold)
+        window.timeline.threshold_dragged.connect(self._on_threshold_dragged)
+        window.timeline.threshold_chosen.connect(self._on_threshold_dropped)
         window.export_panel.settings_changed.connect(self._follow_clip_length)
         self._follow_clip_length()
 
@@ -267,10 +311,13 @@ class ScanWorkbench(QObject):
     def _on_video_loaded(self, path) -> None:
         if path is None:
             self.panel.clear()
+            self._show_scores()
             return
         video = Path(path)
         self.panel.load_for_file(video.name, str(video))
         self._mark_exported_regions()
+        self._show_scores()
+        self._load_scores(video)
 
     def _mark_exported_regions(self, *_args) -> None:
         """Tell the panel which scan-export clips of this video already lie in the chosen export folder."""
@@ -289,6 +336,80 @@ class ScanWorkbench(QObject):
         self.window.timeline.set_scan_regions([
             TimelineRegion(r.id, r.start, r.end, r.score, r.disabled, r.original_start, r.original_end)
             for r in self.panel.current_regions()])
+
+    # --- the score curve and the threshold ---------------------------------------------------------
+
+    def _current_scores(self) -> WindowScores | None:
+        """The current video's window probabilities, if they are those of the chosen classifier version."""
+        video, meta = self.window.current_video, self.controls.chosen_meta()
+        entry = self._scores.get(str(video)) if video is not None else None
+        if entry is None or meta is None or (entry[0].name, entry[0].version) != (meta.name, meta.version):
+            return None
+        return entry[1]
+
+    def _show_scores(self) -> None:
+        scores = self._current_scores()
+        timeline = self.window.timeline
+        if scores is None:
+            timeline.set_scores([], [], 0.0)
+            timeline.set_threshold(None)
+        else:
+            timeline.set_scores(scores.times, scores.probabilities, scores.window)
+            timeline.set_threshold(self.controls.threshold())
+
+    def _load_scores(self, video: Path) -> None:
+        """The curve of a video scanned before (or embedded for training): from the embedding cache, so
+        only the classifier runs; nothing is shown for a video never embedded with this model."""
+        meta, home = self.controls.chosen_meta(), self.window.home
+        if meta is None or str(video) in self._scores and self._scores[str(video)][0] == meta:
+            return
+
+        def work(_progress, _cancel):
+            embeddings = cached_embeddings(video, meta.embedding_model, home, meta.window, meta.hop)
+            if embeddings is None:
+                return None
+            classifier = load_classifier(home, meta.name, meta.version)
+            return WindowScores(embeddings.times, window_probabilities(classifier, embeddings), meta.window,
+                                meta.hop)
+
+        def loaded(scores) -> None:
+            if scores is not None:
+                self._scores[str(video)] = (meta, scores)
+                self._show_scores()
+
+        run_in_background(work, on_success=loaded)  # a failure only means no curve: the scan says why
+
+    def _preview_threshold(self, threshold: float) -> None:
+        """Regions at another threshold, on the timeline only, at once (nothing stored yet)."""
+        scores = self._current_scores()
+        if scores is None:
+            return
+        self.window.timeline.set_threshold(threshold)
+        self.window.timeline.set_scan_regions([
+            TimelineRegion(-index, region.start, region.end, region.score)
+            for index, region in enumerate(scores.regions(threshold), start=1)])
+
+    def _on_threshold_dragged(self, threshold: float) -> None:
+        self.controls.set_threshold(threshold)
+        self._preview_threshold(threshold)
+
+    def _on_threshold_dropped(self, threshold: float) -> None:
+        self.controls.set_threshold(threshold)
+        self._store_threshold(threshold)
+
+    def _store_threshold(self, threshold: float) -> None:
+        """Keep the regions at the chosen threshold as the video's newest scan version."""
+        scores, video, meta = self._current_scores(), self.window.current_video, self.controls.chosen_meta()
+        if scores is None or self._task is not None:
+            return
+        regions = scores.regions(threshold)
+        self.window.timeline.set_threshold(threshold)
+        self.window.db.save_scan_results(Path(video).name, self.window.profile, meta.embedding_model, regions,
+                                         classifier=meta.name, classifier_version=meta.version,
+                                         threshold=threshold)
+        self.panel.add_scan_results(Path(video).name, meta.embedding_model)
+        self.window.show_message(f"{Path(video).name}: {plural(len(regions), 'region')} at threshold "
+                                 f"{threshold:.2f}.")
 
     # --- exporting scan regions --------------------------------------------------------------------
 
@@ -418,6 +539,10 @@ class ScanWorkbench(QObject):
         if outcome is None:
             self._skipped.append(skipped(Path(video).name, error or ""))
             return
+        meta = self.controls.chosen_meta()
+        if meta is not None and (meta.name, meta.version) == (outcome.classifier, outcome.classifier_version):
+            self._scores[str(video)] = (meta, outcome.scores)
+            self._show_scores()
         found = f"{plural(len(outcome.regions), 'region')} found"
         if outcome.scan_timestamp < self._scan_started:
             found += "; the same as the latest scan, so not stored again"
@@ -443,6 +568,9 @@ class ScanWorkbench(QObject):
         if meta is not None:  # hard negatives are stored on the grid of the windows the classifier saw
             self.panel.window_length, self.panel.hop = meta.window, meta.hop
         self._set_busy(self._task is not None)
+        self._show_scores()
+        if self.window.current_video is not None:
+            self._load_scores(Path(self.window.current_video))
 
     def _set_busy(self, busy: bool) -> None:
         if not busy:

@@ -1,6 +1,8 @@
-"""The timeline under the video: cursor, what `E` would export, exported markers, scan regions.
+"""The timeline under the video: cursor, what `E` would export, exported markers, scan regions, and the
+scan's per-window probability as a curve with the threshold as a line across it.
 
 Mouse:  click / drag = seek (never edits) · Shift+drag on a region edge = resize that edge
+        drag the threshold line (up / down) = another threshold
         double-click a marker = overwrite mode for it · right-click a marker = delete it
         wheel = zoom around the pointer · Shift+wheel = pan
 
@@ -39,6 +41,9 @@ MARKER_OVERWRITE = QColor("#ff5a5a")
 DISABLED_REGION = QColor("#5c6068")
 GHOST = QColor(140, 145, 155, 70)
 SELECTED_REGION = QColor("#f5f7fa")
+SCORE_CURVE = QColor(235, 240, 250, 150)
+THRESHOLD_LINE = QColor("#5ec8ff")
+THRESHOLD_GRAB_PX = 4
 
 
 def format_time(seconds: float, *, precise: bool = True) -> str:
@@ -120,6 +125,8 @@ class _EdgeDrag:
 
 class Timeline(QWidget):
     seek_requested = Signal(float)
+    threshold_dragged = Signal(float)  # while the threshold line moves
+    threshold_chosen = Signal(float)  # once, when it is let go
     region_resized = Signal(int, float, float)
     region_clicked = Signal(int)
     marker_overwrite_requested = Signal(float, str)
@@ -142,6 +149,10 @@ class Timeline(QWidget):
         self._dragging_seek = False
         self._edge_drag: _EdgeDrag | None = None
         self._selected_region: int | None = None  # id of the region selected in the scan table
+        self._score_centres = np.zeros(0)  # window centres, seconds, ascending
+        self._scores = np.zeros(0)
+        self._threshold: float | None = None
+        self._dragging_threshold = False
         self.set_markers([])
         self.set_scan_regions([])
 
@@ -191,6 +202,21 @@ class Timeline(QWidget):
 
     def scan_regions(self) -> list[TimelineRegion]:
         return list(self._regions)
+
+    def set_scores(self, window_starts: np.ndarray, probabilities: np.ndarray, window: float) -> None:
+        """The scan's probability for every window (drawn at the window's centre); empty: no curve."""
+        order = np.argsort(window_starts, kind="stable")
+        self._score_centres = np.asarray(window_starts, dtype=np.float64)[order] + window / 2
+        self._scores = np.asarray(probabilities, dtype=np.float64)[order]
+        self.update()
+
+    def set_threshold(self, threshold: float | None) -> None:
+        """Where the threshold line is drawn (None: no line)."""
+        self._threshold = None if threshold is None else min(1.0, max(0.0, float(threshold)))
+        self.update()
+
+    def threshold(self) -> float | None:
+        return self._threshold
 
     def set_selected_region(self, region_id: int | None) -> None:
         """Outline the region whose row is selected in the scan table (None: no outline)."""
@@ -287,6 +313,7 @@ class Timeline(QWidget):
                 self._paint_export_highlight(painter)
                 self._paint_markers(painter, marker_lane)
             self._paint_regions(painter, region_lane)
+            self._paint_scores(painter, region_lane)
             self._paint_cursor(painter)
         else:
             painter.setPen(RULER_TEXT)
@@ -375,6 +402,37 @@ class Timeline(QWidget):
             x = self.x_at(region.start if self._edge_drag.edge == "start" else region.end)
             painter.setPen(QPen(CURSOR, 2))
             painter.drawLine(QLineF(x, lane.top(), x, lane.bottom()))
+
+    def _score_y(self, probability: float, lane: QRectF) -> float:
+        return lane.bottom() - 2 - probability * (lane.height() - 4)
+
+    def _paint_scores(self, painter: QPainter, lane: QRectF) -> None:
+        """The curve (per pixel column the highest probability falling in it) and the threshold line."""
+        if len(self._scores):
+            lo, hi = np.searchsorted(self._score_centres, [self._view_start, self._view_start + self._view_span])
+            lo, hi = max(0, lo - 1), min(len(self._scores), hi + 1)
+            if hi > lo:
+                columns = np.floor(self._x_of(self._score_centres[lo:hi])).astype(np.int64)
+                firsts = np.flatnonzero(np.r_[True, np.diff(columns) != 0])
+                peaks = np.maximum.reduceat(self._scores[lo:hi], firsts)
+                painter.setPen(QPen(SCORE_CURVE, 1.2))
+                painter.drawPolyline(QPolygonF([QPointF(x + 0.5, self._score_y(p, lane))
+                                                for x, p in zip(columns[firsts].tolist(), peaks.tolist())]))
+        if self._threshold is not None:
+            y = self._score_y(self._threshold, lane)
+            painter.setPen(QPen(THRESHOLD_LINE, 2 if self._dragging_threshold else 1, Qt.PenStyle.DashLine))
+            painter.drawLine(QLineF(lane.left(), y, lane.right(), y))
+            painter.drawText(QRectF(lane.left() + 4, y - 14, 120, 13), Qt.AlignmentFlag.AlignLeft,
+                             f"threshold {self._threshold:.2f}")
+
+    def _on_threshold_line(self, y: float) -> bool:
+        _, lane = self._lane_rects()
+        return (self._threshold is not None and lane.top() <= y <= lane.bottom()
+                and abs(y - self._score_y(self._threshold, lane)) <= THRESHOLD_GRAB_PX)
+
+    def _threshold_at(self, y: float) -> float:
+        _, lane = self._lane_rects()
+        return round(min(0.99, max(0.01, (lane.bottom() - 2 - y) / (lane.height() - 4))), 2)
 
     def _paint_selected_region(self, painter: QPainter, top: float, height: float) -> None:
         region = next((r for r in self._regions if r.id == self._selected_region), None)
@@ -468,6 +526,10 @@ class Timeline(QWidget):
             if self._edge_drag is not None:
                 self.update()
                 return
+        elif self._on_threshold_line(event.position().y()):
+            self._dragging_threshold = True
+            self.update()
+            return
         self._dragging_seek = True
         self._seek_to_x(x)
         index = self._region_index_at(self.time_at(x))
@@ -478,12 +540,19 @@ class Timeline(QWidget):
         x = event.position().x()
         if self._edge_drag is not None:
             self._move_edge(self.time_at(x))
+        elif self._dragging_threshold:
+            threshold = self._threshold_at(event.position().y())
+            if threshold != self._threshold:
+                self.set_threshold(threshold)
+                self.threshold_dragged.emit(threshold)
         elif self._dragging_seek:
             self._seek_to_x(x)
         else:
             shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
             resizable = shift and self._edge_at(x) is not None
-            self.setCursor(Qt.CursorShape.SizeHorCursor if resizable else Qt.CursorShape.ArrowCursor)
+            shape = (Qt.CursorShape.SizeHorCursor if resizable else Qt.CursorShape.SizeVerCursor
+                     if self._on_threshold_line(event.position().y()) else Qt.CursorShape.ArrowCursor)
+            self.setCursor(shape)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._edge_drag is not None and event.button() == Qt.MouseButton.LeftButton:
@@ -491,6 +560,10 @@ class Timeline(QWidget):
             self._edge_drag = None
             self.update()
             self.region_resized.emit(region.id, region.start, region.end)
+        if self._dragging_threshold and event.button() == Qt.MouseButton.LeftButton:
+            self._dragging_threshold = False
+            self.update()
+            self.threshold_chosen.emit(self._threshold)
         self._dragging_seek = False
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:

@@ -27,9 +27,10 @@ from PySide6.QtWidgets import (
 
 from core.embedding_models import DEFAULT_MODEL, get_spec, list_models, set_model_folder
 from core.errors import FoleycutError
-from core.training import TrainingOptions, preview_training, train_classifier
+from core.training import DEFAULT_MARGIN, TrainingOptions, preview_training, train_classifier
 from ui.background import run_in_background
 from ui.hard_negatives_dialog import HardNegativesDialog
+from ui.precision_recall_plot import PrecisionRecallPlot
 from ui.wording import format_stamp, plural, skipped
 
 AUTO_ONLY = "(auto only)"
@@ -73,9 +74,15 @@ class TrainDialog(QDialog):
         self.edt_name.textEdited.connect(self._on_name_edited)
         self.spn_margin = QDoubleSpinBox()
         self.spn_margin.setRange(0.0, 3600.0)
-        self.spn_margin.setValue(30.0)
+        self.spn_margin.setValue(DEFAULT_MARGIN)
         self.spn_margin.setSuffix(" s")
         self.spn_margin.setToolTip("Automatic negatives are taken at least this far from any exported clip")
+        self.spn_target = QDoubleSpinBox()
+        self.spn_target.setRange(0.0, 1.0)
+        self.spn_target.setSingleStep(0.05)
+        self.spn_target.setSpecialValueText("best balance (F0.5)")
+        self.spn_target.setToolTip("Scans use the lowest threshold whose cross-validated precision reaches this; "
+                                   "at 'best balance' the threshold with the best F0.5 (precision weighs double)")
         self.chk_scan_exports = QCheckBox("Include scan exports")
         self.chk_scan_exports.setToolTip("Also train on clips exported from scan results")
         self.chk_hard_negatives = QCheckBox("Use hard negatives in training")
@@ -94,6 +101,10 @@ class TrainDialog(QDialog):
         self.lbl_result.setTextFormat(Qt.RichText)
         self.lbl_result.setWordWrap(True)
         self.lbl_result.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.plot = PrecisionRecallPlot()
+        self.plot.setToolTip("Cross-validated precision and recall at every threshold; the dashed line is "
+                             "the operating point scans use")
+        self.plot.hide()
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
@@ -115,6 +126,7 @@ class TrainDialog(QDialog):
         form.addRow("Embedding model:", model_row)
         form.addRow("Classifier name:", self.edt_name)
         form.addRow("Auto-negative margin:", self.spn_margin)
+        form.addRow("Target precision:", self.spn_target)
         form.addRow("", self.chk_scan_exports)
         form.addRow("", negatives_row)
         buttons = QHBoxLayout()
@@ -127,6 +139,7 @@ class TrainDialog(QDialog):
         layout.addWidget(self.lbl_stats)
         layout.addWidget(self.progress)
         layout.addWidget(self.lbl_result)
+        layout.addWidget(self.plot)
         layout.addStretch(1)
         layout.addLayout(buttons)
 
@@ -159,6 +172,7 @@ class TrainDialog(QDialog):
             margin=self.spn_margin.value(),
             use_hard_negatives=self.chk_hard_negatives.isChecked(),
             include_scan_exports=self.chk_scan_exports.isChecked(),
+            target_precision=self.spn_target.value() or None,
         )
 
     def _schedule_stats(self, *_args) -> None:
@@ -223,6 +237,7 @@ class TrainDialog(QDialog):
         db, home = self._db, self._home
         self._set_running(True)
         self.lbl_result.clear()
+        self.plot.hide()
         self._task = run_in_background(
             lambda progress, cancel: train_classifier(db, home, options, progress=progress, cancel=cancel),
             on_success=self._on_trained,
@@ -261,6 +276,7 @@ class TrainDialog(QDialog):
 
     def _on_trained(self, result) -> None:
         self.lbl_result.setText(describe_result(result))
+        self.plot.set_metrics(result.metrics)
         self._fit_result()
         self.trained.emit(result)
 
@@ -308,8 +324,9 @@ def describe_result(result) -> str:
     metrics, counts = result.metrics, result.counts
     lines = [
         f"Trained <b>{escape(result.name)}</b> (version of {format_stamp(result.version)}).",
-        f"Cross-validated ({metrics['folds']} folds by {metrics['grouped_by']}): precision "
-        f"<b>{metrics['precision']:.2f}</b>, recall <b>{metrics['recall']:.2f}</b>, average precision "
+        f"Cross-validated ({metrics['folds']} folds by {metrics['grouped_by']}): at the threshold "
+        f"<b>{metrics['threshold']:.2f}</b> ({metrics.get('threshold_rule', 'fixed')}) precision "
+        f"<b>{metrics['precision']:.2f}</b>, recall <b>{metrics['recall']:.2f}</b>; average precision "
         f"<b>{metrics['average_precision']:.2f}</b>.",
         f"{counts['positive_windows']} positive and {counts['negative_windows']} negative windows "
         f"({counts['marked_negative_windows']} marked, {counts['automatic_negative_windows']} automatic) "

@@ -197,13 +197,13 @@ def test_scan_without_a_video_explains(window, bench):
 
 # --- scanning with a real (tiny) classifier -------------------------------------------------------
 
-def save_random_classifier(home, name="doors", seed=0):
+def save_random_classifier(home, name="doors", seed=0, threshold=0.5):
     """A MEL classifier fitted on random features: scanning needs one, not a good one."""
     rng = np.random.default_rng(seed)
     features = rng.standard_normal((60, get_spec("MEL").dim)).astype(np.float32)
     labels = (np.arange(60) % 3 == 0).astype(np.int8)
     return save_version(home, name, fit_balanced(features, labels), embedding_model="MEL", window=8.0, hop=1.0,
-                        folders={}, counts={}, metrics={"precision": 0.9, "recall": 0.8})
+                        folders={}, counts={}, metrics={"precision": 0.9, "recall": 0.8}, threshold=threshold)
 
 
 @pytest.fixture(scope="module")
@@ -258,6 +258,52 @@ def test_scan_current_file_in_background_shows_results(qtbot, window, bench, db,
     assert bench.controls.lbl_status.text() == \
         f"Scanned with doors: {found} found; the same as the latest scan, so not stored again."
     assert not bench.panel._tab(0).history_row.isVisible()
+
+
+def test_the_score_curve_and_dragging_the_threshold_line_refuse_and_store_a_version(qtbot, window, bench, db,
+                                                                                     videos):
+    save_random_classifier(window.home, threshold=0.5)
+    bench.controls.refresh_classifiers()
+    window.load(videos[0])
+    qtbot.mouseClick(bench.controls.btn_scan, Qt.LeftButton)
+    wait_idle(qtbot, bench)
+    timeline = window.timeline
+    scores = bench._current_scores()
+    assert len(timeline._scores) == len(scores.probabilities) > 0 and timeline.threshold() == 0.5
+
+    # drag the line down to a lower threshold: regions follow at once, letting go stores them
+    low = float(np.quantile(scores.probabilities, 0.2))
+    _, lane = timeline._lane_rects()
+    start = QPoint(300, round(timeline._score_y(0.5, lane)))
+    end = QPoint(300, round(timeline._score_y(low, lane)))
+    qtbot.mousePress(timeline, Qt.LeftButton, pos=start)
+    qtbot.mouseMove(timeline, end)
+    dragged = timeline.threshold()
+    assert bench.controls.threshold() == dragged < 0.5
+    expected = scores.regions(dragged)
+    assert [(r.start, r.end) for r in timeline.scan_regions()] == [(r.start, r.end) for r in expected]
+    qtbot.mouseRelease(timeline, Qt.LeftButton, pos=end)
+    versions = db.get_scan_versions("one.mp4", "default", "MEL")
+    assert versions[0]["threshold"] == dragged and len(versions) == 2
+    assert [(r.start, r.end) for r in bench.panel.current_regions()] == [(r.start, r.end) for r in expected]
+    assert window.seeks == []  # grabbing the line never seeks
+
+    # back to the trained threshold with one click
+    qtbot.mouseClick(bench.controls.btn_trained_threshold, Qt.LeftButton)
+    assert bench.controls.threshold() == 0.5 and timeline.threshold() == 0.5
+
+
+def test_a_scanned_videos_curve_comes_back_from_the_cache(qtbot, window, bench, videos):
+    save_random_classifier(window.home)
+    bench.controls.refresh_classifiers()
+    window.load(videos[0])
+    qtbot.mouseClick(bench.controls.btn_scan, Qt.LeftButton)
+    wait_idle(qtbot, bench)
+    window.load(videos[1])
+    assert len(window.timeline._scores) == 0  # never embedded: no curve, nothing computed
+    bench._scores.clear()
+    window.load(videos[0])
+    qtbot.waitUntil(lambda: len(window.timeline._scores) > 0, timeout=20_000)
 
 
 def test_scan_all_saves_every_file_and_reports_skipped_ones(qtbot, tmp_path, window, bench, db, videos):
@@ -340,6 +386,7 @@ def train_through_dialog(qtbot, bench):
     qtbot.mouseClick(dialog.btn_train, Qt.LeftButton)
     qtbot.waitUntil(lambda: not dialog.is_training(), timeout=120_000)
     assert "Cross-validated" in dialog.lbl_result.text(), dialog.lbl_result.text()
+    assert dialog.plot.isVisible() and dialog.plot.curve()
     return dialog
 
 
@@ -412,10 +459,11 @@ def test_in_the_main_window_keys_reach_the_scan_panel(qtbot, tmp_path, isolated_
     db.close()
 
 
-def test_choices_are_remembered(qtbot, db, window, bench):
-    save_random_classifier(window.home, name="doors")
-    save_random_classifier(window.home, name="glass")
+def test_choices_are_remembered_and_the_threshold_follows_the_classifier(qtbot, db, window, bench):
+    save_random_classifier(window.home, name="doors", threshold=0.35)
+    save_random_classifier(window.home, name="glass", threshold=0.62)
     bench.controls.refresh_classifiers(select="glass")
+    assert bench.controls.threshold() == 0.62
     bench.controls.spn_threshold.setValue(0.7)
     bench.panel.spn_spread.setValue(2.5)
     bench.panel.spn_min_length.setValue(3.0)
@@ -423,8 +471,10 @@ def test_choices_are_remembered(qtbot, db, window, bench):
     again = StandInMainWindow(db, window.home)
     qtbot.addWidget(again)
     restored = ScanWorkbench(again)
-    assert restored.controls.threshold() == 0.7
+    assert restored.controls.threshold() == 0.62  # the version's own operating point, not the last edit
     assert restored.controls.classifier_name() == "glass"
+    restored.controls.cmb_classifier.setCurrentIndex(restored.controls.cmb_classifier.findData("doors"))
+    assert restored.controls.threshold() == 0.35
     assert (restored.panel.spn_spread.value(), restored.panel.spn_min_length.value()) == (2.5, 3.0)
 
 

@@ -141,3 +141,45 @@ def test_column_levels_show_the_best_region_covering_each_pixel(spans):
 def test_span_rects_merge_overlapping_and_touching_spans():
     rects = _span_rects(np.array([5, 0, 2, 10]), np.array([7, 3, 5, 11]), 0.0, 4.0)
     assert [(r.left(), r.right()) for r in rects] == [(0, 7), (10, 11)]
+
+
+# --- the score curve and the threshold line ---------------------------------------------------------
+
+def threshold_point(timeline, threshold, seconds=20.0):
+    _, lane = timeline._lane_rects()
+    return QPoint(round(timeline.x_at(seconds)), round(timeline._score_y(threshold, lane)))
+
+
+def test_dragging_the_threshold_line_reports_thresholds_and_does_not_seek(qtbot, timeline):
+    timeline.set_scores(np.arange(0, 99, 0.5), np.linspace(0, 1, 198), 1.0)
+    timeline.set_threshold(0.5)
+    dragged, chosen, sought = [], [], []
+    timeline.threshold_dragged.connect(dragged.append)
+    timeline.threshold_chosen.connect(chosen.append)
+    timeline.seek_requested.connect(sought.append)
+    qtbot.mousePress(timeline, LEFT, pos=threshold_point(timeline, 0.5))
+    qtbot.mouseMove(timeline, threshold_point(timeline, 0.8))
+    qtbot.mouseRelease(timeline, LEFT, pos=threshold_point(timeline, 0.8))
+    assert dragged and dragged[-1] == pytest.approx(0.8, abs=0.05)
+    assert chosen == [timeline.threshold()] and timeline.threshold() == dragged[-1]
+    assert sought == []
+
+
+def test_a_click_away_from_the_threshold_line_still_seeks(qtbot, timeline):
+    timeline.set_threshold(0.5)
+    with qtbot.waitSignal(timeline.seek_requested):
+        qtbot.mouseClick(timeline, LEFT, pos=threshold_point(timeline, 0.9, seconds=30.0))
+
+
+def test_no_threshold_no_line_to_grab(qtbot, timeline):
+    with qtbot.waitSignal(timeline.seek_requested):
+        qtbot.mouseClick(timeline, LEFT, pos=threshold_point(timeline, 0.5))
+
+
+def test_curve_paints_with_many_windows(qtbot, timeline):
+    timeline.set_scores(np.arange(0, 99, 0.25), np.random.default_rng(0).random(396), 1.0)
+    timeline.set_threshold(0.3)
+    image = timeline.grab().toImage()
+    assert not image.isNull()
+    timeline.set_scores([], [], 0.0)
+    assert len(timeline._scores) == 0
