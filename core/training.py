@@ -347,27 +347,28 @@ def choose_threshold(scores: np.ndarray, truth: np.ndarray, target_precision: fl
 
 
 def threshold_metrics(scores: np.ndarray, labels: np.ndarray, threshold: float) -> dict[str, Any]:
-    """Precision and recall at `threshold`, average precision, and a few points of the precision/recall
-    curve ([threshold, precision, recall], thresholds ascending) for the plot."""
-    from sklearn.metrics import average_precision_score, precision_recall_curve
+    """Precision and recall at `threshold`, average precision, and the precision/recall curve at
+    `CURVE_POINTS` evenly spaced thresholds ([threshold, precision, recall]) for the plot."""
+    from sklearn.metrics import average_precision_score
 
     scored = ~np.isnan(scores)
     scores, truth = scores[scored], labels[scored] == POSITIVE
-    predicted = scores >= threshold
-    true_positives = int((predicted & truth).sum())
-    metrics: dict[str, Any] = {
-        "precision": true_positives / max(1, int(predicted.sum())),
-        "recall": true_positives / max(1, int(truth.sum())),
+
+    def at(cut: float) -> tuple[float, float]:
+        predicted = scores >= cut
+        true_positives = int((predicted & truth).sum())
+        return true_positives / max(1, int(predicted.sum())), true_positives / max(1, int(truth.sum()))
+
+    precision, recall = at(threshold)
+    curve = [[round(float(cut), 4), *(round(value, 4) for value in at(cut))]
+             for cut in np.linspace(0.0, 1.0, CURVE_POINTS + 1)[1:-1]] if truth.any() else []
+    return {
+        "precision": precision,
+        "recall": recall,
         "average_precision": float(average_precision_score(truth, scores)) if truth.any() else 0.0,
         "threshold": float(threshold),
-        "curve": [],
+        "curve": curve,
     }
-    if truth.any() and not truth.all():
-        precision, recall, thresholds = precision_recall_curve(truth, scores)
-        keep = np.unique(np.linspace(0, len(thresholds) - 1, CURVE_POINTS).round().astype(int))
-        metrics["curve"] = [[round(float(thresholds[i]), 4), round(float(precision[i]), 4),
-                             round(float(recall[i]), 4)] for i in keep]
-    return metrics
 
 
 def cross_validated_metrics(data: LabelledWindows, window: float, target_precision: float | None = None,

@@ -258,7 +258,7 @@ class ScanResultsPanel(QWidget):
         self.spn_spread.setToolTip("Distance between the starts of clips cut from one region")
         self.spn_min_length = QDoubleSpinBox()
         self.spn_min_length.setRange(0.0, 600.0)
-        self.spn_min_length.setValue(1.0)
+        self.spn_min_length.setValue(0.0)
         self.spn_min_length.setSuffix(" s")
         self.spn_min_length.setToolTip("Regions shorter than this are not exported")
         for spin in (self.spn_spread, self.spn_min_length):
