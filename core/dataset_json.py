@@ -20,12 +20,7 @@ _rebuild_lock = threading.Lock()
 
 def entries(db, export_folder: str | os.PathLike) -> list[dict]:
     folder = Path(export_folder).resolve()
-    found = []
-    for profile, filename in db.get_vid_folders_in(folder):
-        for clip in db.get_clips(filename, profile):
-            if Path(clip["export_folder"]) == folder:
-                found.append(_entry(clip, folder))
-    return sorted(found, key=lambda entry: entry["path"])
+    return sorted((_entry(clip, folder) for clip in db.get_clips_in(folder)), key=lambda entry: entry["path"])
 
 
 def _entry(clip: dict, folder: Path) -> dict:
