@@ -5,7 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from core.export import FORMATS, PORTRAIT_RATIOS, ExportSettings, default_workers, export_marker, plan_marker
+from core.export import (FORMATS, PORTRAIT_RATIOS, DatasetJsonError, ExportSettings, default_workers, export_marker,
+                         plan_marker)
 
 
 def register(subparsers) -> None:
@@ -49,10 +50,17 @@ def run(args: argparse.Namespace, ctx) -> int:
     for marker_time in args.at:
         for warning in plan_marker(ctx.db, args.video, marker_time, settings, ctx.profile, args.overwrite).warnings:
             print(f"warning: {warning}", file=sys.stderr)
-    written = 0
+    written, stale_dataset = 0, False
     for marker_time in args.at:
-        for clip in export_marker(ctx.db, args.video, marker_time, settings, ctx.profile, overwrite=args.overwrite):
+        try:
+            clips = export_marker(ctx.db, args.video, marker_time, settings, ctx.profile, overwrite=args.overwrite)
+        except DatasetJsonError as exc:  # the clips are safe: report it and go on with the next marker
+            print(f"error: {exc}", file=sys.stderr)
+            clips, stale_dataset = exc.clips, True
+        for clip in clips:
             print(f"{clip.path}\tstart {clip.start:.3f} s\tlength {clip.length:g} s")
             written += 1
+    if stale_dataset:
+        return 1
     print(f"Wrote {written} clip(s); dataset.json updated in {settings.export_folder.resolve()}")
     return 0

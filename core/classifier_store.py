@@ -11,14 +11,13 @@ version active; rolling back only moves the ACTIVE pointer, so no version is eve
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from core.atomic_write import write_atomically
 from core.errors import FoleycutError
 from core.home import DataHome
 
@@ -85,10 +84,10 @@ def save_version(home: DataHome, name: str, estimator: Any, *, embedding_model: 
                              created=datetime.now().isoformat(timespec="seconds"),
                              folders=folders, counts=counts, metrics=metrics)
     # The estimator goes first: a version only exists once its metadata does.
-    _write_atomically(folder / f"{version}.skops", skops.io.dumps(estimator))
+    write_atomically(folder / f"{version}.skops", skops.io.dumps(estimator))
     meta_fields = {key: value for key, value in vars(meta).items() if key not in ("name", "version")}
-    _write_atomically(folder / f"{version}.json", json.dumps(meta_fields, indent=2).encode())
-    _write_atomically(folder / ACTIVE_FILE, version.encode())
+    write_atomically(folder / f"{version}.json", json.dumps(meta_fields, indent=2).encode())
+    write_atomically(folder / ACTIVE_FILE, version.encode())
     return meta
 
 
@@ -154,7 +153,7 @@ def rollback(home: DataHome, name: str, version: str) -> ClassifierVersion:
     """Make `version` the one scans use; newer versions stay on disk."""
     folder = _existing_folder(home, name)
     meta = _read_meta(folder, name, version)
-    _write_atomically(folder / ACTIVE_FILE, version.encode())
+    write_atomically(folder / ACTIVE_FILE, version.encode())
     return meta
 
 
@@ -181,14 +180,3 @@ def _new_version(folder: Path) -> str:
     while (folder / f"{version}.json").exists():  # two saves within one clock tick: wait for the next
         version = datetime.now().strftime(VERSION_FORMAT)
     return version
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -507,22 +507,28 @@ def _commit(db, plan: ExportPlan, jobs: list[_Job], settings: ExportSettings, pr
         moves = _planned_moves(plan, jobs)
         pending.record_moves([(final, aside) for _temp, final, aside in moves], new_dirs)
         plan.vid_folder.mkdir(exist_ok=True)
+        done: list[tuple[Path, Path | None]] = []  # only these are taken back: a name found taken is not ours
         try:
             for temp, final, aside in moves:
+                current = final
                 if aside is not None:
                     os.rename(final, aside)
-                export_journal.place(temp, final)
+                    done.append((final, aside))
+                    export_journal.place(temp, final)
+                else:
+                    export_journal.place(temp, final)
+                    done.append((final, aside))
             with db.transaction():
                 if plan.replaced_rows:
                     db.delete_clips([row["id"] for row in plan.replaced_rows])
                 clips = _add_rows(db, plan, jobs, settings, profile)
                 db.end_export(pending.id)
         except FileExistsError as exc:
-            export_journal.undo_moves(db, [(final, aside) for _temp, final, aside in moves])
-            raise FoleycutError(f"{exc.filename} appeared while the clips were being written: export again "
-                                "(a new name is chosen).") from exc
+            export_journal.undo_moves(db, done)
+            raise FoleycutError(f"{current} was taken by another file while the clips were "
+                                "being written: nothing was replaced; export again (a new name is chosen).") from exc
         except BaseException:
-            export_journal.undo_moves(db, [(final, aside) for _temp, final, aside in moves])
+            export_journal.undo_moves(db, done)
             raise
     for _temp, _final, aside in moves:
         if aside is not None:

@@ -178,6 +178,7 @@ def recover(db) -> int:
     return undone
 
 
-def pending_temp_paths(db) -> set[str]:
-    """Temp files that exports still running may be writing."""
-    return {temp for entry in db.pending_exports() for temp in entry["temps"]}
+def live_paths(db) -> set[str]:
+    """Temp and set-aside files of the exports still in the journal (after `recover`, the running ones)."""
+    return {path for entry in db.pending_exports()
+            for path in [*entry["temps"], *(aside for _final, aside in entry["moves"] if aside)]}

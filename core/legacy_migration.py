@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from core import dataset_json
 from core.errors import FoleycutError
 from core.layout import (ClipName, lowest_free_number, next_counter, parse_clip_name,
                          parse_vid_folder, vid_folder_name, vid_numbers_on_disk)
@@ -65,6 +66,10 @@ def migrate_legacy_layout(db, progress: Progress | None = None, batch_size: int 
     _run_moves(db, [move for move in plan if not move["done"]], report, report_progress, batch_size)
     report_progress(0.99, "Removing emptied clip folders…")
     report.removed_dirs = _remove_empty_dirs(group_dirs)
+    # Before the plan goes: a run killed after the moves still lists the old paths in dataset.json, and
+    # only a recorded plan makes the next start finish the job.
+    for folder in report.export_folders:
+        dataset_json.rebuild(db, folder)
     db.clear_legacy_plan()
     report_progress(1.0, f"Moved {report.moved} clip files into per-video folders.")
     return report

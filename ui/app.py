@@ -7,6 +7,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from core.home import APP_NAME, DataHome
+from core.recovery import recover_at_start
 from ui.changelog_dialog import show_changelog_if_new
 from ui.main_window import MainWindow
 from ui.scan_workbench import ScanWorkbench
@@ -29,6 +30,7 @@ def run_app() -> int:
         if error:
             QMessageBox.warning(None, "Foleycut: export layout update",
                                 f"{error}\nNothing was lost; the update resumes at the next start.")
+        recover_at_start(home, db)
         window = MainWindow(home, db, settings)
         ScanWorkbench(window)
         window.restore_layout()
