@@ -434,8 +434,9 @@ def _export_plan(db, plan: ExportPlan, settings: ExportSettings, profile: str, p
     finally:
         for path in temps:
             export_journal.remove_entry(path)
-        if not finished:
-            export_journal.remove_empty_dirs(pending.created_dirs)
+        # Also after success: the planned vid folder stays empty when another process gave this video
+        # its vid folder while these clips encoded.
+        export_journal.remove_empty_dirs(pending.created_dirs)
         pending.close(finished)
     try:
         dataset_json.rebuild(db, settings.export_folder)
