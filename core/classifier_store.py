@@ -56,6 +56,7 @@ class ClassifierInfo:
     embedding_model: str
     metrics: dict[str, Any]
     version_count: int
+    damaged: tuple[str, ...] = ()  # versions whose metadata cannot be read: left out, named here
 
 
 @dataclass(frozen=True)
@@ -92,20 +93,37 @@ def save_version(home: DataHome, name: str, estimator: Any, *, embedding_model: 
 
 
 def list_versions(home: DataHome, name: str) -> list[ClassifierVersion]:
-    """Every version of `name`, newest first."""
+    """Every readable version of `name`, newest first (damaged ones: `damaged_versions`)."""
+    return _scan_versions(home, name)[0]
+
+
+def damaged_versions(home: DataHome, name: str) -> list[str]:
+    """Versions of `name` whose metadata cannot be read, newest first."""
+    return _scan_versions(home, name)[1]
+
+
+def _scan_versions(home: DataHome, name: str) -> tuple[list[ClassifierVersion], list[str]]:
     folder = _existing_folder(home, name)
     stems = sorted((p.stem for p in folder.glob("*.json") if p.with_suffix(".skops").is_file()), reverse=True)
-    return [_read_meta(folder, name, stem) for stem in stems]
+    readable, damaged = [], []
+    for stem in stems:
+        try:
+            readable.append(_read_meta(folder, name, stem))
+        except FoleycutError:
+            damaged.append(stem)
+    return readable, damaged
 
 
 def active_version(home: DataHome, name: str) -> str:
     folder = _existing_folder(home, name)
     pointer = folder / ACTIVE_FILE
     if pointer.is_file():
-        chosen = pointer.read_text(encoding="utf-8").strip()
+        chosen = pointer.read_text(encoding="utf-8", errors="replace").strip()
         if (folder / f"{chosen}.json").is_file():
             return chosen
-    versions = list_versions(home, name)
+    versions, damaged = _scan_versions(home, name)
+    if not versions and damaged:
+        _read_meta(folder, name, damaged[0])  # raises, saying what is wrong with it
     if not versions:
         raise FoleycutError(f"Classifier '{name}' has no saved version: train it again.")
     return versions[0].version
@@ -114,13 +132,13 @@ def active_version(home: DataHome, name: str) -> str:
 def list_classifiers(home: DataHome) -> list[ClassifierInfo]:
     infos = []
     for folder in sorted(p for p in home.models_dir.iterdir() if p.is_dir() and _NAME_PATTERN.fullmatch(p.name)):
-        versions = list_versions(home, folder.name)
+        versions, damaged = _scan_versions(home, folder.name)
         if not versions:
             continue
         active = active_version(home, folder.name)
-        current = next(v for v in versions if v.version == active)
-        infos.append(ClassifierInfo(folder.name, versions[0].version, active, current.embedding_model,
-                                    current.metrics, len(versions)))
+        current = next((v for v in versions if v.version == active), versions[0])
+        infos.append(ClassifierInfo(folder.name, versions[0].version, current.version, current.embedding_model,
+                                    current.metrics, len(versions), tuple(damaged)))
     return infos
 
 
@@ -170,9 +188,24 @@ def _read_meta(folder: Path, name: str, version: str) -> ClassifierVersion:
         raise FoleycutError(f"Classifier '{name}' has no version {version}: pick one from `models list`.")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return ClassifierVersion(name=name, version=version, **data)
-    except (ValueError, TypeError) as exc:
-        raise FoleycutError(f"Classifier metadata {path} is damaged: train the classifier again.") from exc
+        return _checked(ClassifierVersion(name=name, version=version, **data))
+    except (ValueError, TypeError) as exc:  # not JSON, not UTF-8, unknown or missing fields, odd values
+        raise FoleycutError(f"Classifier metadata {path} is damaged ({exc}): roll back to another version "
+                            "or train the classifier again.") from exc
+
+
+def _checked(meta: ClassifierVersion) -> ClassifierVersion:
+    """Refuse metadata Foleycut never writes (`counts: null`, `window: 0`, …) before anything relies on it."""
+    for field_name in ("window", "hop"):
+        value = getattr(meta, field_name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+            raise ValueError(f"{field_name} {value!r} is not a positive number of seconds")
+    for field_name in ("folders", "counts", "metrics"):
+        if not isinstance(getattr(meta, field_name), dict):
+            raise ValueError(f"{field_name} is not a mapping")
+    if not isinstance(meta.embedding_model, str) or not meta.embedding_model:
+        raise ValueError("no embedding model is named")
+    return meta
 
 
 def _new_version(folder: Path) -> str:

@@ -28,6 +28,9 @@ from core.ffmpeg import ffmpeg_command, file_url, last_error_line
 from core.probe import SOFTWARE_H264, H264Encoder, MediaError, MediaInfo, choose_h264_encoder, probe
 
 FORMATS = ("mp4", "webp")
+MAX_COUNT = 100  # clips per marker: far more than overlapping clips of one sound need
+# A file name holds 255 bytes; the clip's counter, sub, area and temp-file decorations take the rest.
+MAX_NAME_BYTES = 200
 PORTRAIT_RATIOS = {"9:16": Fraction(9, 16), "4:5": Fraction(4, 5), "1:1": Fraction(1)}
 WEBP_FRAME_PATTERN = "frame_%04d.webp"
 Progress = Callable[[float, str], None]
@@ -60,10 +63,14 @@ class ExportSettings:
         problems = [
             (not self.name.strip() or any(c in self.name for c in '/\\:*?"<>|'),
              f"clip name {self.name!r} is empty or holds a character not allowed in file names"),
+            (len(self.name.encode("utf-8")) > MAX_NAME_BYTES,
+             f"clip name is {len(self.name.encode('utf-8'))} bytes long; file names allow {MAX_NAME_BYTES} here"),
+            (not str(self.export_folder).strip(), "the export folder is not named"),
             (self.fmt not in FORMATS, f"format {self.fmt!r} is unknown: use one of {', '.join(FORMATS)}"),
-            (self.length <= 0, f"clip length {self.length} s must be positive"),
-            (self.count < 1, f"clip count {self.count} must be at least 1"),
-            (self.count > 1 and self.spread <= 0, f"spread {self.spread} s must be positive for several clips"),
+            (not 0 < self.length < math.inf, f"clip length {self.length} s must be a positive number"),
+            (not 1 <= self.count <= MAX_COUNT, f"clip count {self.count} must be between 1 and {MAX_COUNT}"),
+            (not math.isfinite(self.spread) or (self.count > 1 and self.spread <= 0),
+             f"spread {self.spread} s must be a number, and positive for several clips"),
             (self.short_side is not None and self.short_side < 16,
              f"short side {self.short_side} px is too small (16 at least)"),
             (self.portrait is not None and self.portrait not in PORTRAIT_RATIOS,
@@ -308,9 +315,15 @@ def clip_command(plan: ExportPlan, job: _Job, settings: ExportSettings, encoder:
     else:
         chain = ",".join(_video_filters(plan, trim_at))
         args = [*source, *video, "-vf", chain, "-c:v", "libwebp", "-quality", "90", "-f", "image2",
-                "-start_number", "1", file_url(job.temp / WEBP_FRAME_PATTERN),
+                "-start_number", "1", image_pattern_url(job.temp, WEBP_FRAME_PATTERN),
                 *audio, "-f", "wav", file_url(job.temp_wav)]
     return ffmpeg_command(["-y", *args])
+
+
+def image_pattern_url(folder: Path, pattern: str) -> str:
+    """ffmpeg's image-sequence muxer reads `%` in the whole path as a pattern: a literal one in the folder
+    (a clip name or export folder such as `100%_door`) is written `%%`."""
+    return file_url(folder).replace("%", "%%") + "/" + pattern
 
 
 def _run_until_done(cmd: list[str], stopped: Callable[[], bool]) -> tuple[int, bytes]:
