@@ -29,7 +29,9 @@ class CliContext:
         from core.recovery import recover_at_start
 
         db = ProcessedDB(self.home.db_path)
-        recover_at_start(self.home, db)  # what a killed run left: undone before anything new is written
+        recovery = recover_at_start(self.home, db)  # what a killed run left: undone before anything new is written
+        if recovery.problem:
+            print(f"warning: {recovery.problem}", file=sys.stderr)
         return db
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core import dataset_json, export_journal
+from core.errors import FoleycutError
 from core.export_journal import remove_entry
 
 STALE_AFTER_S = 15 * 60
@@ -25,11 +26,19 @@ _EXPORT_TEMP = re.compile(r"\..+\.(?:part|old)[0-9a-f]{12}(?:\.mp4|\.wav)?", re.
 class RecoveryReport:
     exports_undone: int = 0
     files_removed: int = 0
+    problem: str = ""  # why the clean-up stopped early (it is tried again at the next start)
 
 
 def recover_at_start(home, db, stale_after: float = STALE_AFTER_S) -> RecoveryReport:
-    report = RecoveryReport(exports_undone=export_journal.recover(db))
-    report.files_removed = _sweep_export_folders(db) + _sweep_data_home(home, db, stale_after)
+    """Best effort: a data home or export folder that cannot be written (read-only media, a drive gone)
+    must not keep the user from reading what is there, so a failure is reported, not raised."""
+    report = RecoveryReport()
+    try:
+        report.exports_undone = export_journal.recover(db)
+        report.files_removed = _sweep_export_folders(db) + _sweep_data_home(home, db, stale_after)
+    except (OSError, FoleycutError) as exc:
+        report.problem = (f"Cleaning up after an interrupted run was not finished ({getattr(exc, 'strerror', None) or exc}); "
+                          "it is tried again at the next start.")
     return report
 
 
@@ -37,9 +46,8 @@ def _sweep_export_folders(db) -> int:
     folders = {Path(folder) for folder in db.export_folders()}
     with export_journal.export_lock(db):
         stale = [path for folder in folders if folder.is_dir() for path in dataset_json.stale_temp_files(folder)]
-    found = [entry for folder in folders if folder.is_dir()
-             for vid_folder in folder.iterdir() if vid_folder.is_dir()
-             for entry in vid_folder.iterdir() if _EXPORT_TEMP.fullmatch(entry.name)]
+    found = [entry for folder in folders for vid_folder in _listing(folder) if vid_folder.is_dir()
+             for entry in _listing(vid_folder) if _EXPORT_TEMP.fullmatch(entry.name)]
     # Read after listing: an export journals its files before creating them, so any found is listed by now.
     live = export_journal.live_paths(db)
     stale += [entry for entry in found if str(entry) not in live]
@@ -57,6 +65,14 @@ def _sweep_data_home(home, db, stale_after: float) -> int:
     for path in stale:
         remove_entry(path)
     return len(stale)
+
+
+def _listing(folder: Path) -> list[Path]:
+    """A folder's entries; none when it is gone or unreadable (an unplugged drive): swept another time."""
+    try:
+        return list(folder.iterdir())
+    except OSError:
+        return []
 
 
 def _modified(path: Path) -> float:

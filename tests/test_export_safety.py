@@ -256,3 +256,12 @@ def test_journal_survives_reopening(tmp_path):
     with ProcessedDB(tmp_path / "f.db") as second:
         assert [e["owner"] for e in second.pending_exports()] == ["export-dead.lock"]
     assert sqlite3.connect(tmp_path / "f.db").execute("SELECT COUNT(*) FROM export_journal").fetchone()[0] == 1
+
+
+def test_clean_up_that_cannot_write_is_reported_not_raised(db, monkeypatch):
+    def refuse(_db):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(export_journal, "recover", refuse)
+    report = recover_at_start(DataHome.resolve(), db)
+    assert "Permission denied" in report.problem and "\n" not in report.problem
