@@ -43,6 +43,7 @@ def rebuild(db, export_folder: str | os.PathLike) -> Path:
     with export_journal.export_lock(db):
         text = json.dumps(entries(db, folder), indent=1, ensure_ascii=False)
         write_atomically(target, (text + "\n").encode("utf-8"))
+        db.dataset_rewritten(folder)
     return target
 
 

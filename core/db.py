@@ -216,10 +216,12 @@ def _add_video_identity(conn: sqlite3.Connection) -> None:
 
 def _add_export_journal(conn: sqlite3.Connection) -> None:
     """Exports in progress (core/export_journal.py): the temp files, folders and final names each one may
-    leave behind, recorded before they exist, so a killed export is undone at the next start."""
+    leave behind, recorded before they exist, so a killed export is undone at the next start; and export
+    folders whose dataset.json is older than their rows (marked with the rows, cleared once rewritten)."""
     conn.execute("""CREATE TABLE IF NOT EXISTS export_journal (
                         id INTEGER PRIMARY KEY, owner TEXT NOT NULL, temps TEXT NOT NULL DEFAULT '[]',
                         created_dirs TEXT NOT NULL DEFAULT '[]', moves TEXT NOT NULL DEFAULT '[]')""")
+    conn.execute("CREATE TABLE IF NOT EXISTS stale_datasets (export_folder TEXT PRIMARY KEY)")
 
 
 # Schema version N is reached by running _MIGRATIONS[N-1]; never edit or reorder an entry, only append.
@@ -849,6 +851,20 @@ class ProcessedDB:
             return [{"id": row_id, "owner": owner, "temps": json.loads(temps), "created_dirs": json.loads(dirs),
                      "moves": [tuple(move) for move in json.loads(moves)]}
                     for row_id, owner, temps, dirs, moves in rows]
+
+    def mark_dataset_stale(self, export_folder: str | os.PathLike) -> None:
+        with self._write() as conn:
+            conn.execute("INSERT OR IGNORE INTO stale_datasets (export_folder) VALUES (?)",
+                         (os.path.normpath(export_folder),))
+
+    def dataset_rewritten(self, export_folder: str | os.PathLike) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM stale_datasets WHERE export_folder = ?", (os.path.normpath(export_folder),))
+
+    def stale_datasets(self) -> list[str]:
+        """Export folders whose dataset.json a killed or failed run left out of date."""
+        with self._read() as conn:
+            return [folder for (folder,) in conn.execute("SELECT export_folder FROM stale_datasets ORDER BY 1")]
 
     def recorded_outputs(self, paths: Iterable[str | os.PathLike]) -> set[str]:
         """Those of `paths` that a clip row points at."""

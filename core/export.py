@@ -475,7 +475,9 @@ def delete_marker(db, filename: str, profile: str, marker_time: float, export_fo
                   source_path: str | os.PathLike | None = None) -> int:
     """Remove a marker's clips: rows first (so none points at a missing file), then files, then dataset.json."""
     rows = _marker_rows(db, filename, profile, marker_time, Path(export_folder).resolve(), source_path)
-    db.delete_clips([row["id"] for row in rows])
+    with db.transaction():
+        db.delete_clips([row["id"] for row in rows])
+        db.mark_dataset_stale(Path(export_folder).resolve())
     for row in rows:
         _remove_clip_files(Path(row["output_path"]))
     dataset_json.rebuild(db, export_folder)
@@ -536,6 +538,7 @@ def _commit(db, plan: ExportPlan, jobs: list[_Job], settings: ExportSettings, pr
                 if plan.replaced_rows:
                     db.delete_clips([row["id"] for row in plan.replaced_rows])
                 clips = _add_rows(db, plan, jobs, settings, profile)
+                db.mark_dataset_stale(plan.vid_folder.parent)  # until rewritten, even by a later start
                 db.end_export(pending.id)
         except FileExistsError as exc:
             export_journal.undo_moves(db, done)

@@ -3,6 +3,8 @@
 - Exports whose process died are undone through their journal entries (core/export_journal.py).
 - Export temp files (`.<stem>.part…`) and set-aside files (`.<name>.old…`) that no running export lists.
 - `.dataset.json.*.tmp` in export folders: stale whenever the export lock is held, which every rewrite takes.
+- dataset.json of every export folder whose rows changed after it was last rewritten (a run killed
+  between the two, or a rewrite that failed).
 - Temp files of the data home's atomic writes (embedding cache `*.tmp`, classifier `.*.tmp`, database
   backup `*.part`) and a classifier `.skops` without its `.json` (training killed between the two): their
   writers take no lock and finish within seconds, so they go once older than `STALE_AFTER_S`.
@@ -36,6 +38,9 @@ def recover_at_start(home, db, stale_after: float = STALE_AFTER_S) -> RecoveryRe
     try:
         report.exports_undone = export_journal.recover(db)
         report.files_removed = _sweep_export_folders(db) + _sweep_data_home(home, db, stale_after)
+        for folder in db.stale_datasets():
+            dataset_json.rebuild(db, folder)
+            db.dataset_rewritten(folder)  # also when the folder is gone: nothing left to rewrite
     except (OSError, FoleycutError) as exc:
         report.problem = (f"Cleaning up after an interrupted run was not finished ({getattr(exc, 'strerror', None) or exc}); "
                           "it is tried again at the next start.")

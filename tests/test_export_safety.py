@@ -265,3 +265,17 @@ def test_clean_up_that_cannot_write_is_reported_not_raised(db, monkeypatch):
     monkeypatch.setattr(export_journal, "recover", refuse)
     report = recover_at_start(DataHome.resolve(), db)
     assert "Permission denied" in report.problem and "\n" not in report.problem
+
+
+def test_dataset_json_left_behind_by_a_killed_run_is_rewritten_at_the_next_start(db, source, settings, monkeypatch):
+    real_rebuild = dataset_json.rebuild
+    monkeypatch.setattr(dataset_json, "rebuild", lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):  # killed after the commit, before dataset.json
+        export_marker(db, source, 0.0, settings)
+    monkeypatch.setattr(dataset_json, "rebuild", real_rebuild)
+    assert not (settings.export_folder / "dataset.json").exists()
+
+    recover_at_start(DataHome.resolve(), db)
+    listed = json.loads((settings.export_folder / "dataset.json").read_text())
+    assert [entry["path"] for entry in listed] == ["vid_001/door_001_01.mp4", "vid_001/door_001_02.mp4"]
+    assert db.stale_datasets() == []
