@@ -210,7 +210,7 @@ def _add_video_identity(conn: sqlite3.Connection) -> None:
     for table in ("scan_results", "scan_versions"):
         conn.execute(f"""UPDATE {table} SET video_id = (SELECT MIN(id) FROM videos v WHERE v.filename = {table}.filename)
                          WHERE (SELECT COUNT(*) FROM videos v WHERE v.filename = {table}.filename) = 1""")
-    conn.execute("CREATE INDEX IF NOT EXISTS processed_by_video_id ON processed (video_id, profile)")
+    conn.execute("CREATE INDEX IF NOT EXISTS processed_by_video_id ON processed (video_id, profile, export_folder)")
     conn.execute("CREATE INDEX IF NOT EXISTS scan_results_by_video_id ON scan_results (video_id, profile, model)")
 
 
@@ -285,14 +285,18 @@ class _VideoRows:
     video_id: int | None
     legacy: bool
 
-    def where(self, alias: str = "") -> tuple[str, list]:
+    def where(self, alias: str = "", also: str = "", also_params: Sequence = ()) -> tuple[str, list]:
+        """SQL condition and its parameters; `also` is repeated inside each alternative so that sqlite
+        searches each with its own index rather than walking a whole profile."""
         col = f"{alias}." if alias else ""
+        extra, extra_params = (f" AND {also}", list(also_params)) if also else ("", [])
+        by_name = f"({col}video_id IS NULL AND {col}filename = ?{extra})", [self.filename, *extra_params]
         if self.video_id is None:
-            return (f"({col}video_id IS NULL AND {col}filename = ?)", [self.filename]) if self.legacy else ("0", [])
+            return by_name if self.legacy else ("0", [])
+        by_id = f"({col}video_id = ?{extra})", [self.video_id, *extra_params]
         if self.legacy:
-            return (f"({col}video_id = ? OR ({col}video_id IS NULL AND {col}filename = ?))",
-                    [self.video_id, self.filename])
-        return f"{col}video_id = ?", [self.video_id]
+            return f"({by_id[0]} OR {by_name[0]})", by_id[1] + by_name[1]
+        return by_id
 
 
 def _find_video(conn: sqlite3.Connection, path: str, identity: VideoIdentity | None) -> int | None:
@@ -503,9 +507,8 @@ class ProcessedDB:
                   source_path: str | os.PathLike | None = None) -> list[dict[str, Any]]:
         """Every clip exported from one video, by start time."""
         with self._read() as conn:
-            where, params = self._video_rows(conn, filename, source_path).where()
-            rows = conn.execute(f"SELECT * FROM processed WHERE profile = ? AND {where} ORDER BY start_time, id",
-                                (profile, *params)).fetchall()
+            where, params = self._video_rows(conn, filename, source_path).where("", "profile = ?", [profile])
+            rows = conn.execute(f"SELECT * FROM processed WHERE {where} ORDER BY start_time, id", params).fetchall()
         return [_clip_dict(row) for row in rows]
 
     def get_clips_in(self, export_folder: str | os.PathLike) -> list[dict[str, Any]]:
@@ -578,11 +581,11 @@ class ProcessedDB:
                         source_path: str | os.PathLike | None = None) -> str | None:
         """The `vid_NNN` this video already has in an export folder, None when it has none yet."""
         with self._read() as conn:
-            where, params = self._video_rows(conn, filename, source_path).where()
+            where, params = self._video_rows(conn, filename, source_path).where(
+                "", "profile = ? AND export_folder = ?", [profile, os.path.normpath(export_folder)])
             existing = conn.execute(
-                f"""SELECT vid_folder FROM processed WHERE profile = ? AND {where} AND export_folder = ?
-                    AND vid_folder GLOB 'vid_[0-9]*' ORDER BY id LIMIT 1""",
-                (profile, *params, os.path.normpath(export_folder))).fetchone()
+                f"""SELECT vid_folder FROM processed WHERE {where} AND vid_folder GLOB 'vid_[0-9]*'
+                    ORDER BY id LIMIT 1""", params).fetchone()
         return existing[0] if existing else None
 
     def vid_folder_in_use(self, export_folder: str | os.PathLike, vid_folder: str) -> bool:

@@ -3,9 +3,11 @@
 Clips start at `marker_time + i * spread`, snapped to the frame on screen at that time, and are
 re-encoded after an accurate seek so each holds exactly round(length * fps) frames. Every clip is
 encoded to a hidden temp name in its vid folder by parallel ffmpeg processes; only when all of a
-marker's clips encoded and checked out are they renamed to their final names, and each database row is
-added after its rename. A failure or a cancel removes the temp files, so no partial clip ever carries a
-final name and no row points at a missing file.
+marker's clips encoded and checked out are they moved to their final names (never over an existing
+file) and their rows added, in one transaction, under a lock shared by every Foleycut process. A failure
+or a cancel takes all of it back, and a killed export is taken back at the next start
+(core/export_journal.py), so no partial clip ever carries a final name, no row points at a missing file
+and no clip is left without its row.
 """
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,7 @@ from core.errors import FoleycutError
 LOCK_DIR = "locks"
 EXPORT_LOCK = "export.lock"
 EXPORT_LOCK_TIMEOUT_S = 120.0
+ORPHAN_LOCK_AGE_S = 60.0
 
 
 def lock_dir(db) -> Path:
@@ -175,7 +177,30 @@ def recover(db) -> int:
             finally:
                 owner.release()
                 Path(owner.lock_file).unlink(missing_ok=True)
+        _remove_orphan_owner_locks(db)
     return undone
+
+
+def _remove_orphan_owner_locks(db) -> None:
+    """Lock files of exports killed after their commit (the entry went with it, the file stayed). A young
+    one may belong to an export about to record its entry, so only those older than a minute go."""
+    listed = {entry["owner"] for entry in db.pending_exports()}
+    cutoff = time.time() - ORPHAN_LOCK_AGE_S
+    for path in lock_dir(db).glob("export-*.lock"):
+        try:
+            if path.name in listed or path.stat().st_mtime > cutoff:
+                continue
+        except OSError:
+            continue
+        owner = FileLock(path, timeout=0)
+        try:
+            owner.acquire()
+        except Timeout:
+            continue
+        try:
+            path.unlink(missing_ok=True)
+        finally:
+            owner.release()
 
 
 def live_paths(db) -> set[str]:

@@ -93,8 +93,17 @@ def assert_export_folder_consistent(home: Path, folder: Path, earlier: set[int])
     assert listed == {Path(path).relative_to(folder).as_posix() for path in paths}
     ids = {row["id"] for row in rows}
     assert earlier <= ids
-    assert [p.name for p in (home / "locks").iterdir()] == ["export.lock"]
     return ids
+
+
+def assert_no_lock_files_left_once_old(home: Path) -> None:
+    """An export killed after its commit leaves its liveness lock file; a start a minute later removes it."""
+    old = time.time() - 120
+    for lock in (home / "locks").iterdir():
+        os.utime(lock, (old, old))
+    with ProcessedDB(home / "foleycut.db") as db:
+        recover_at_start(DataHome.resolve(home), db)
+    assert [p.name for p in (home / "locks").iterdir()] == ["export.lock"]
 
 
 @trials(EXPORT_TRIALS, LONG["export"])
@@ -107,6 +116,7 @@ def test_export_killed_at_random_points_then_rerun(video, tmp_path, count):
         kill_after(export_args(home, video, folder), rng.uniform(0.0, duration))
         assert run(export_args(home, video, folder)).returncode == 0  # the rerun recovers first
         ids = assert_export_folder_consistent(home, folder, ids)
+    assert_no_lock_files_left_once_old(home)
 
 
 RACING_EXPORTS = """
@@ -140,6 +150,7 @@ def test_two_processes_exporting_the_same_video_at_once(video, tmp_path, count):
         assert racer.returncode == 0, err
     ids = assert_export_folder_consistent(home, folder, set())
     assert len(ids) == 2 * 3 * count  # every clip of every export, none shared
+    assert_no_lock_files_left_once_old(home)
 
 
 @pytest.fixture(scope="module")
