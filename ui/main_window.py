@@ -360,8 +360,6 @@ class MainWindow(QMainWindow):
 
     def _on_exported(self, clips) -> None:
         self.leave_overwrite_mode()
-        self._refresh_markers()
-        self._refresh_destination()
         if clips:
             self.show_message(f"Exported {len(clips)} clip(s) to {clips[0].path.parent}")
 
@@ -369,6 +367,8 @@ class MainWindow(QMainWindow):
         self._export_task = None
         self.playlist.set_progress(video, None)
         self.export_panel.set_busy(False)
+        # Whatever the outcome: clips written before a dataset.json failure are markers too.
+        self.refresh_clips()
 
     def enter_overwrite_mode(self, marker_time: float, export_folder: str) -> None:
         marker = next((m for m in self.timeline.markers()
