@@ -205,6 +205,10 @@ def _checked(meta: ClassifierVersion) -> ClassifierVersion:
             raise ValueError(f"{field_name} is not a mapping")
     if not isinstance(meta.embedding_model, str) or not meta.embedding_model:
         raise ValueError("no embedding model is named")
+    for key in ("precision", "recall", "average_precision", "threshold"):
+        value = meta.metrics.get(key, 0.0)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+            raise ValueError(f"metric {key} {value!r} is not a number between 0 and 1")
     return meta
 
 

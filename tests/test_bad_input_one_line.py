@@ -63,8 +63,9 @@ def _write_version(home: DataHome, name: str, version: str, **changes) -> None:
     (folder / f"{version}.skops").write_bytes(b"not loaded by a listing")
 
 
-@pytest.mark.parametrize("changes", [{"counts": None}, {"window": 0}, {"hop": "1"}, {"metrics": []}],
-                         ids=["counts-null", "window-0", "hop-text", "metrics-list"])
+@pytest.mark.parametrize("changes", [{"counts": None}, {"window": 0}, {"hop": "1"}, {"metrics": []},
+                                     {"metrics": {"precision": None}}, {"window": float("nan")}],
+                         ids=["counts-null", "window-0", "hop-text", "metrics-list", "precision-null", "window-nan"])
 def test_odd_classifier_metadata_is_one_line_and_spares_the_others(tmp_path, capsys, changes):
     home = DataHome.resolve(tmp_path / "home")
     _write_version(home, "good", "20260101_000000_000000")

@@ -6,6 +6,7 @@ import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from core.errors import FoleycutError
 from core.home import APP_NAME, DataHome
 from core.recovery import recover_at_start
 from ui.changelog_dialog import show_changelog_if_new
@@ -20,7 +21,11 @@ def run_app() -> int:
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
     apply_style(app)
-    home = DataHome.resolve()
+    try:
+        home = DataHome.resolve()
+    except FoleycutError as exc:  # $FOLEYCUT_HOME names a file, or a folder that cannot be made
+        QMessageBox.critical(None, "Foleycut: data home", str(exc))
+        return 1
     settings = ui_settings(home)
     db = open_database(home)
     if db is None:
