@@ -601,14 +601,16 @@ class ProcessedDB:
                                 (os.path.normpath(export_folder), vid_folder)).fetchall()
         return [path for (path,) in rows]
 
-    def get_vid_folders_in(self, export_folder: str | os.PathLike) -> dict[tuple[str, str], str]:
-        """{(profile, filename): vid folder} for the videos already laid out in an export folder."""
+    def get_vid_folders_in(self, export_folder: str | os.PathLike) -> dict[tuple[str, int | str], str]:
+        """{(profile, video): vid folder} for the videos already laid out in an export folder; a video is its
+        id, or its base name for rows that never learnt which video they came from."""
         with self._read() as conn:
             rows = conn.execute(
-                """SELECT profile, filename, MIN(vid_folder) FROM processed
-                   WHERE export_folder = ? AND vid_folder GLOB 'vid_[0-9]*' GROUP BY profile, filename""",
+                """SELECT profile, COALESCE(video_id, filename), MIN(vid_folder) FROM processed
+                   WHERE export_folder = ? AND vid_folder GLOB 'vid_[0-9]*'
+                   GROUP BY profile, COALESCE(video_id, filename)""",
                 (os.path.normpath(export_folder),)).fetchall()
-        return {(profile, filename): vid for profile, filename, vid in rows}
+        return {(profile, video): vid for profile, video, vid in rows}
 
     # -- scan results with history (seed design, section 2)
 
@@ -782,8 +784,8 @@ class ProcessedDB:
         """Clips still stored in a legacy `clip_NNN` group dir."""
         with self._read() as conn:
             rows = conn.execute(
-                """SELECT id, filename, profile, start_time, output_path, export_folder, vid_folder FROM processed
-                   WHERE vid_folder GLOB 'clip_[0-9]*' ORDER BY export_folder, vid_folder, id""").fetchall()
+                """SELECT id, filename, video_id, profile, start_time, output_path, export_folder, vid_folder
+                   FROM processed WHERE vid_folder GLOB 'clip_[0-9]*' ORDER BY export_folder, vid_folder, id""").fetchall()
         return [dict(row) for row in rows]
 
     def has_legacy_layout_clips(self) -> bool:

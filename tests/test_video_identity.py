@@ -139,3 +139,20 @@ def test_migration_gives_existing_rows_identities(tmp_path, twins):
         assert db.get_scan_results("solo.mp4")["MEL"][0]["score"] == 0.5  # one video of that name: joined
         assert db.get_scan_results("clip.mp4", source_path=a) == {}  # two: not given to either
     assert list(tmp_path.glob("foleycut.db.v*.bak"))
+
+
+def test_legacy_layout_migration_keeps_same_named_videos_apart(db, twins, tmp_path):
+    from core.legacy_migration import migrate_legacy_layout
+
+    a, b = twins
+    folder = tmp_path / "old"
+    for group, video in ((1, a), (2, b)):
+        clip = folder / f"clip_{group:03d}" / f"clip_{group:03d}_01.mp4"
+        clip.parent.mkdir(parents=True)
+        clip.write_text(str(video))
+        db.add("clip.mp4", 1.0, clip, source_path=str(video))
+    migrate_legacy_layout(db)
+    [clip_a] = db.get_clips("clip.mp4", source_path=a)
+    [clip_b] = db.get_clips("clip.mp4", source_path=b)
+    assert clip_a["vid_folder"] != clip_b["vid_folder"]
+    assert open(clip_a["output_path"]).read() == str(a) and open(clip_b["output_path"]).read() == str(b)
