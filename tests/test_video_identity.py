@@ -7,6 +7,7 @@ import sqlite3
 
 import pytest
 
+from core import db as db_module
 from core.db import ProcessedDB
 from core.errors import FoleycutError
 from core.export import ExportSettings, export_marker
@@ -114,6 +115,7 @@ def test_migration_gives_existing_rows_identities(tmp_path, twins):
     path = tmp_path / "foleycut.db"
     with ProcessedDB(path) as db:
         version = db.schema_version
+    before_identities = db_module._MIGRATIONS.index(db_module._add_video_identity)
     conn = sqlite3.connect(path)
     # Back to the schema before identities, with rows as that version wrote them.
     conn.executescript(f"""
@@ -125,7 +127,7 @@ def test_migration_gives_existing_rows_identities(tmp_path, twins):
                    ('solo.mp4', '/gone/solo.mp4', 1.0, '/x/out/vid_003/door_001_01.mp4', '/x/out', 'vid_003');
         INSERT INTO scan_results (filename, model, start_time, end_time, score, scan_timestamp)
             VALUES ('solo.mp4', 'MEL', 0, 1, 0.5, ''), ('clip.mp4', 'MEL', 0, 1, 0.6, '');
-        PRAGMA user_version = {version - 2};""")
+        PRAGMA user_version = {before_identities};""")
     for table in ("processed", "scan_results", "scan_versions", "hard_negatives"):
         conn.execute(f"ALTER TABLE {table} DROP COLUMN video_id")
     conn.commit()
