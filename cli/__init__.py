@@ -26,8 +26,13 @@ class CliContext:
     @cached_property
     def db(self):
         from core.db import ProcessedDB
+        from core.recovery import recover_at_start
 
-        return ProcessedDB(self.home.db_path)
+        db = ProcessedDB(self.home.db_path)
+        recovery = recover_at_start(self.home, db)  # what a killed run left: undone before anything new is written
+        if recovery.problem:
+            print(f"warning: {recovery.problem}", file=sys.stderr)
+        return db
 
 
 def build_parser() -> argparse.ArgumentParser:

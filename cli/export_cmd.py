@@ -5,7 +5,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from core.export import FORMATS, PORTRAIT_RATIOS, ExportSettings, default_workers, export_marker, plan_marker
+from core.errors import FoleycutError
+from core.export import (FORMATS, PORTRAIT_RATIOS, DatasetJsonError, ExportSettings, default_workers, export_marker,
+                         plan_marker)
 
 
 def register(subparsers) -> None:
@@ -16,7 +18,7 @@ def register(subparsers) -> None:
     parser.add_argument("video", type=Path, help="source video")
     parser.add_argument("--at", type=float, action="append", required=True, metavar="T",
                         help="marker time in seconds; repeat for several markers")
-    parser.add_argument("--folder", type=Path, required=True, help="export folder")
+    parser.add_argument("--folder", required=True, help="export folder")
     parser.add_argument("--name", help="clip name (default: the export folder's name)")
     parser.add_argument("--count", type=int, default=1, help="clips per marker (default: %(default)s)")
     parser.add_argument("--spread", type=float, default=1.0,
@@ -40,8 +42,11 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace, ctx) -> int:
+    if not args.folder.strip():  # Path('') would be the current directory
+        raise FoleycutError("--folder is empty: name the export folder the clips go to.")
+    folder = Path(args.folder)
     settings = ExportSettings(
-        name=args.name or args.folder.resolve().name, export_folder=args.folder, label=args.label,
+        name=args.name or folder.resolve().name, export_folder=folder, label=args.label,
         category=args.category, fmt=args.fmt, short_side=args.short_side, length=args.length, count=args.count,
         spread=args.spread, portrait=args.portrait, portrait_center=args.portrait_center, workers=args.workers,
         encoder=args.encoder)
@@ -49,10 +54,17 @@ def run(args: argparse.Namespace, ctx) -> int:
     for marker_time in args.at:
         for warning in plan_marker(ctx.db, args.video, marker_time, settings, ctx.profile, args.overwrite).warnings:
             print(f"warning: {warning}", file=sys.stderr)
-    written = 0
+    written, stale_dataset = 0, False
     for marker_time in args.at:
-        for clip in export_marker(ctx.db, args.video, marker_time, settings, ctx.profile, overwrite=args.overwrite):
+        try:
+            clips = export_marker(ctx.db, args.video, marker_time, settings, ctx.profile, overwrite=args.overwrite)
+        except DatasetJsonError as exc:  # the clips are safe: report it and go on with the next marker
+            print(f"error: {exc}", file=sys.stderr)
+            clips, stale_dataset = exc.clips, True
+        for clip in clips:
             print(f"{clip.path}\tstart {clip.start:.3f} s\tlength {clip.length:g} s")
             written += 1
+    if stale_dataset:
+        return 1
     print(f"Wrote {written} clip(s); dataset.json updated in {settings.export_folder.resolve()}")
     return 0

@@ -48,6 +48,8 @@ def run_list(args: argparse.Namespace, ctx) -> int:
             print(f"   {active} {meta.version}  precision {metrics.get('precision', 0):.3f}  "
                   f"recall {metrics.get('recall', 0):.3f}  AP {metrics.get('average_precision', 0):.3f}  "
                   f"positive clips {meta.counts.get('positive_clips', 0)}")
+        for version in info.damaged:
+            print(f"   ! {version}  metadata damaged: left out (roll back to another version or train again)")
     if classifiers:
         print("(* active version)")
     return 0

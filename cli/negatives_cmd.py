@@ -1,4 +1,5 @@
-"""`negatives add VIDEO [--at T…] [--region START END…] [--model NAME]`, `negatives list`, `negatives delete ID…`."""
+"""Hard negatives: `negatives add VIDEO [--at T…] [--region START END…] [--model NAME]`, `negatives list`,
+`negatives delete ID…`."""
 from __future__ import annotations
 
 import argparse

@@ -55,10 +55,11 @@ def parse_changelog(text: str) -> list[ChangelogEntry]:
 
 
 def read_changelog(path: Path = CHANGELOG_PATH) -> list[ChangelogEntry]:
-    """The entries of the shipped changelog; none when the file is missing (a stripped install)."""
+    """The entries of the shipped changelog; none when the file cannot be read. Bytes
+    that are not UTF-8 (an editor saved it in another encoding) show as replacement characters."""
     try:
-        return parse_changelog(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        return parse_changelog(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:  # missing (a stripped install) or unreadable: nothing to show
         return []
 
 

@@ -11,16 +11,16 @@ version active; rolling back only moves the ACTIVE pointer, so no version is eve
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from core.atomic_write import write_atomically
 from core.errors import FoleycutError
 from core.home import DataHome
+from core.window_context import FEATURE_SETS
 
 VERSION_FORMAT = "%Y%m%d_%H%M%S_%f"
 ACTIVE_FILE = "ACTIVE"
@@ -62,6 +62,7 @@ class ClassifierInfo:
     embedding_model: str
     metrics: dict[str, Any]
     version_count: int
+    damaged: tuple[str, ...] = ()  # versions whose metadata cannot be read: left out, named here
 
 
 @dataclass(frozen=True)
@@ -91,28 +92,45 @@ def save_version(home: DataHome, name: str, estimator: Any, *, embedding_model: 
                              folders=folders, counts=counts, metrics=metrics, threshold=float(threshold),
                              feature_set=feature_set, prior_shift=float(prior_shift))
     # The estimator goes first: a version only exists once its metadata does.
-    _write_atomically(folder / f"{version}.skops", skops.io.dumps(estimator))
+    write_atomically(folder / f"{version}.skops", skops.io.dumps(estimator))
     meta_fields = {key: value for key, value in vars(meta).items() if key not in ("name", "version")}
-    _write_atomically(folder / f"{version}.json", json.dumps(meta_fields, indent=2).encode())
-    _write_atomically(folder / ACTIVE_FILE, version.encode())
+    write_atomically(folder / f"{version}.json", json.dumps(meta_fields, indent=2).encode())
+    write_atomically(folder / ACTIVE_FILE, version.encode())
     return meta
 
 
 def list_versions(home: DataHome, name: str) -> list[ClassifierVersion]:
-    """Every version of `name`, newest first."""
+    """Every readable version of `name`, newest first (damaged ones: `damaged_versions`)."""
+    return _scan_versions(home, name)[0]
+
+
+def damaged_versions(home: DataHome, name: str) -> list[str]:
+    """Versions of `name` whose metadata cannot be read, newest first."""
+    return _scan_versions(home, name)[1]
+
+
+def _scan_versions(home: DataHome, name: str) -> tuple[list[ClassifierVersion], list[str]]:
     folder = _existing_folder(home, name)
     stems = sorted((p.stem for p in folder.glob("*.json") if p.with_suffix(".skops").is_file()), reverse=True)
-    return [_read_meta(folder, name, stem) for stem in stems]
+    readable, damaged = [], []
+    for stem in stems:
+        try:
+            readable.append(_read_meta(folder, name, stem))
+        except FoleycutError:
+            damaged.append(stem)
+    return readable, damaged
 
 
 def active_version(home: DataHome, name: str) -> str:
     folder = _existing_folder(home, name)
     pointer = folder / ACTIVE_FILE
     if pointer.is_file():
-        chosen = pointer.read_text(encoding="utf-8").strip()
+        chosen = pointer.read_text(encoding="utf-8", errors="replace").strip()
         if (folder / f"{chosen}.json").is_file():
             return chosen
-    versions = list_versions(home, name)
+    versions, damaged = _scan_versions(home, name)
+    if not versions and damaged:
+        _read_meta(folder, name, damaged[0])  # raises, saying what is wrong with it
     if not versions:
         raise FoleycutError(f"Classifier '{name}' has no saved version: train it again.")
     return versions[0].version
@@ -121,13 +139,13 @@ def active_version(home: DataHome, name: str) -> str:
 def list_classifiers(home: DataHome) -> list[ClassifierInfo]:
     infos = []
     for folder in sorted(p for p in home.models_dir.iterdir() if p.is_dir() and _NAME_PATTERN.fullmatch(p.name)):
-        versions = list_versions(home, folder.name)
+        versions, damaged = _scan_versions(home, folder.name)
         if not versions:
             continue
         active = active_version(home, folder.name)
-        current = next(v for v in versions if v.version == active)
-        infos.append(ClassifierInfo(folder.name, versions[0].version, active, current.embedding_model,
-                                    current.metrics, len(versions)))
+        current = next((v for v in versions if v.version == active), versions[0])
+        infos.append(ClassifierInfo(folder.name, versions[0].version, current.version, current.embedding_model,
+                                    current.metrics, len(versions), tuple(damaged)))
     return infos
 
 
@@ -160,7 +178,7 @@ def rollback(home: DataHome, name: str, version: str) -> ClassifierVersion:
     """Make `version` the one scans use; newer versions stay on disk."""
     folder = _existing_folder(home, name)
     meta = _read_meta(folder, name, version)
-    _write_atomically(folder / ACTIVE_FILE, version.encode())
+    write_atomically(folder / ACTIVE_FILE, version.encode())
     return meta
 
 
@@ -177,9 +195,35 @@ def _read_meta(folder: Path, name: str, version: str) -> ClassifierVersion:
         raise FoleycutError(f"Classifier '{name}' has no version {version}: pick one from `models list`.")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return ClassifierVersion(name=name, version=version, **data)
-    except (ValueError, TypeError) as exc:
-        raise FoleycutError(f"Classifier metadata {path} is damaged: train the classifier again.") from exc
+        return _checked(ClassifierVersion(name=name, version=version, **data))
+    except (ValueError, TypeError) as exc:  # not JSON, not UTF-8, unknown or missing fields, odd values
+        raise FoleycutError(f"Classifier metadata {path} is damaged ({exc}): roll back to another version "
+                            "or train the classifier again.") from exc
+
+
+def _checked(meta: ClassifierVersion) -> ClassifierVersion:
+    """Refuse metadata Foleycut never writes (`counts: null`, `window: 0`, …) before anything relies on it."""
+    for field_name in ("window", "hop"):
+        value = getattr(meta, field_name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+            raise ValueError(f"{field_name} {value!r} is not a positive number of seconds")
+    for field_name in ("folders", "counts", "metrics"):
+        if not isinstance(getattr(meta, field_name), dict):
+            raise ValueError(f"{field_name} is not a mapping")
+    if not isinstance(meta.embedding_model, str) or not meta.embedding_model:
+        raise ValueError("no embedding model is named")
+    if isinstance(meta.threshold, bool) or not isinstance(meta.threshold, (int, float)) \
+            or not 0.0 <= meta.threshold <= 1.0:
+        raise ValueError(f"threshold {meta.threshold!r} is not a number between 0 and 1")
+    if meta.feature_set not in FEATURE_SETS:
+        raise ValueError(f"feature set {meta.feature_set!r} is not one Foleycut writes")
+    if not isinstance(meta.prior_shift, (int, float)) or not abs(meta.prior_shift) < float("inf"):
+        raise ValueError(f"prior_shift {meta.prior_shift!r} is not a finite number")
+    for key in ("precision", "recall", "average_precision", "threshold"):
+        value = meta.metrics.get(key, 0.0)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+            raise ValueError(f"metric {key} {value!r} is not a number between 0 and 1")
+    return meta
 
 
 def _new_version(folder: Path) -> str:
@@ -187,14 +231,3 @@ def _new_version(folder: Path) -> str:
     while (folder / f"{version}.json").exists():  # two saves within one clock tick: wait for the next
         version = datetime.now().strftime(VERSION_FORMAT)
     return version
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

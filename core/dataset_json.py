@@ -9,23 +9,17 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
-import threading
 from pathlib import Path
 
+from core import export_journal
+from core.atomic_write import TEMP_SUFFIX, write_atomically
+
 FILE_NAME = "dataset.json"
-# Two exports finishing together in one process must not interleave read-database / write-file.
-_rebuild_lock = threading.Lock()
 
 
 def entries(db, export_folder: str | os.PathLike) -> list[dict]:
     folder = Path(export_folder).resolve()
-    found = []
-    for profile, filename in db.get_vid_folders_in(folder):
-        for clip in db.get_clips(filename, profile):
-            if Path(clip["export_folder"]) == folder:
-                found.append(_entry(clip, folder))
-    return sorted(found, key=lambda entry: entry["path"])
+    return sorted((_entry(clip, folder) for clip in db.get_clips_in(folder)), key=lambda entry: entry["path"])
 
 
 def _entry(clip: dict, folder: Path) -> dict:
@@ -40,22 +34,19 @@ def _entry(clip: dict, folder: Path) -> dict:
 
 def rebuild(db, export_folder: str | os.PathLike) -> Path:
     """Rewrite `<export_folder>/dataset.json` from the database; returns its path (nothing is written
-    when the export folder itself is gone)."""
+    when the export folder itself is gone). Under the export lock, so two processes never interleave
+    reading the database and writing the file, and a temp file seen while holding it is a stale one."""
     folder = Path(export_folder).resolve()
     target = folder / FILE_NAME
     if not folder.is_dir():
         return target
-    with _rebuild_lock:
+    with export_journal.export_lock(db):
         text = json.dumps(entries(db, folder), indent=1, ensure_ascii=False)
-        handle, temp = tempfile.mkstemp(prefix=".dataset.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text + "\n")
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_atomically(target, (text + "\n").encode("utf-8"))
+        db.dataset_rewritten(folder)
     return target
 
+
+def stale_temp_files(export_folder: str | os.PathLike) -> list[Path]:
+    """Temp files a killed rewrite left; only meaningful while holding the export lock."""
+    return list(Path(export_folder).glob(f".{FILE_NAME}.*{TEMP_SUFFIX}"))

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from core.errors import FoleycutError
+from core.video_identity import VideoIdentity, identify
 from core.layout import (export_folder_of, lowest_free_number, parse_vid_folder, vid_folder_name,
                          vid_folder_of, vid_numbers_on_disk)
 
@@ -188,6 +189,52 @@ def _add_scan_review_details(conn: sqlite3.Connection) -> None:
     _add_column(conn, "hard_negatives", "region_id", "INTEGER")
 
 
+def _add_video_identity(conn: sqlite3.Connection) -> None:
+    """Each source video gets an identity (path, size, content fingerprint; core/video_identity.py) and
+    every per-video row points at it, so two videos sharing a base name never share clips, vid folders,
+    scans or negatives. Existing clips and negatives know their video's path; a legacy scan row, which only
+    knows a base name, joins the one video of that name, and stays unattached when several share it."""
+    conn.execute("""CREATE TABLE IF NOT EXISTS videos (
+                        id INTEGER PRIMARY KEY, path TEXT NOT NULL, filename TEXT NOT NULL,
+                        size INTEGER, fingerprint TEXT)""")
+    conn.execute("CREATE INDEX IF NOT EXISTS videos_by_content ON videos (size, fingerprint)")
+    conn.execute("CREATE INDEX IF NOT EXISTS videos_by_path ON videos (path)")
+    conn.execute("CREATE INDEX IF NOT EXISTS videos_by_filename ON videos (filename)")
+    for table in ("processed", "scan_results", "scan_versions", "hard_negatives"):
+        _add_column(conn, table, "video_id", "INTEGER")
+    paths = conn.execute("""SELECT source_path, MIN(filename) FROM (
+                                SELECT source_path, filename FROM processed WHERE source_path != ''
+                                UNION SELECT source_path, filename FROM hard_negatives WHERE source_path != '')
+                            GROUP BY source_path""").fetchall()
+    conn.execute("CREATE TEMP TABLE video_paths (path TEXT PRIMARY KEY, video_id INTEGER)")
+    for path, filename in paths:
+        identity = identify(path)
+        video_id = conn.execute("INSERT INTO videos (path, filename, size, fingerprint) VALUES (?, ?, ?, ?)",
+                                (path, filename, identity and identity.size,
+                                 identity and identity.fingerprint)).lastrowid
+        conn.execute("INSERT INTO video_paths VALUES (?, ?)", (path, video_id))
+    for table in ("processed", "hard_negatives"):
+        conn.execute(f"""UPDATE {table} SET video_id = (SELECT video_id FROM video_paths p
+                                                         WHERE p.path = {table}.source_path)
+                         WHERE source_path != ''""")
+    conn.execute("DROP TABLE temp.video_paths")
+    for table in ("scan_results", "scan_versions"):
+        conn.execute(f"""UPDATE {table} SET video_id = (SELECT MIN(id) FROM videos v WHERE v.filename = {table}.filename)
+                         WHERE (SELECT COUNT(*) FROM videos v WHERE v.filename = {table}.filename) = 1""")
+    conn.execute("CREATE INDEX IF NOT EXISTS processed_by_video_id ON processed (video_id, profile, export_folder)")
+    conn.execute("CREATE INDEX IF NOT EXISTS scan_results_by_video_id ON scan_results (video_id, profile, model)")
+
+
+def _add_export_journal(conn: sqlite3.Connection) -> None:
+    """Exports in progress (core/export_journal.py): the temp files, folders and final names each one may
+    leave behind, recorded before they exist, so a killed export is undone at the next start; and export
+    folders whose dataset.json is older than their rows (marked with the rows, cleared once rewritten)."""
+    conn.execute("""CREATE TABLE IF NOT EXISTS export_journal (
+                        id INTEGER PRIMARY KEY, owner TEXT NOT NULL, temps TEXT NOT NULL DEFAULT '[]',
+                        created_dirs TEXT NOT NULL DEFAULT '[]', moves TEXT NOT NULL DEFAULT '[]')""")
+    conn.execute("CREATE TABLE IF NOT EXISTS stale_datasets (export_folder TEXT PRIMARY KEY)")
+
+
 # Schema version N is reached by running _MIGRATIONS[N-1]; never edit or reorder an entry, only append.
 _MIGRATIONS = (
     _create_base_tables,
@@ -200,6 +247,8 @@ _MIGRATIONS = (
     _add_clip_counts,
     _add_scan_versions,
     _add_scan_review_details,
+    _add_video_identity,
+    _add_export_journal,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -237,6 +286,65 @@ def _region_tuple(region) -> tuple[float, float, float]:
 
 def _placeholders(values: Sequence) -> str:
     return ",".join("?" * len(values))
+
+
+@dataclass(frozen=True)
+class _VideoRows:
+    """Which rows of a per-video table belong to one video: those carrying its id, and legacy rows (no id,
+    only a base name) under its name as long as no other known video shares that name."""
+
+    filename: str
+    video_id: int | None
+    legacy: bool
+
+    def where(self, alias: str = "", also: str = "", also_params: Sequence = ()) -> tuple[str, list]:
+        """SQL condition and its parameters; `also` is repeated inside each alternative so that sqlite
+        searches each with its own index rather than walking a whole profile."""
+        col = f"{alias}." if alias else ""
+        extra, extra_params = (f" AND {also}", list(also_params)) if also else ("", [])
+        by_name = f"({col}video_id IS NULL AND {col}filename = ?{extra})", [self.filename, *extra_params]
+        if self.video_id is None:
+            return by_name if self.legacy else ("0", [])
+        by_id = f"({col}video_id = ?{extra})", [self.video_id, *extra_params]
+        if self.legacy:
+            return f"({by_id[0]} OR {by_name[0]})", by_id[1] + by_name[1]
+        return by_id
+
+
+def _find_video(conn: sqlite3.Connection, path: str, identity: VideoIdentity | None) -> int | None:
+    """The known video this file is: same content recorded at this path, or at a path where nothing lies any
+    more (the file or its folder was moved or renamed); else a video recorded at this path before its
+    content was known. A copy beside its original, or a different file now at a known path, is a video of
+    its own."""
+    if identity is not None:
+        same_content = conn.execute("SELECT id, path FROM videos WHERE size = ? AND fingerprint = ? "
+                                    "ORDER BY path = ? DESC, id", (identity.size, identity.fingerprint, path))
+        row = next(((row_id,) for row_id, known in same_content if known == path or not os.path.exists(known)), None)
+        if row is None:
+            row = conn.execute("SELECT id FROM videos WHERE path = ? AND fingerprint IS NULL ORDER BY id LIMIT 1",
+                               (path,)).fetchone()
+    else:  # unreadable now (moved away, offline drive): the path is all there is to go on
+        row = conn.execute("SELECT id FROM videos WHERE path = ? ORDER BY id DESC LIMIT 1", (path,)).fetchone()
+    return row[0] if row else None
+
+
+def _register_video(conn: sqlite3.Connection, path: str, identity: VideoIdentity | None) -> int:
+    """_find_video, recording where the file lies now (a move or rename) and its content once readable;
+    a new video when it is none of the known ones."""
+    found = _find_video(conn, path, identity)
+    filename = os.path.basename(path)
+    if found is None:
+        return conn.execute("INSERT INTO videos (path, filename, size, fingerprint) VALUES (?, ?, ?, ?)",
+                            (path, filename, identity and identity.size,
+                             identity and identity.fingerprint)).lastrowid
+    if identity is not None:
+        conn.execute("UPDATE videos SET path = ?, filename = ?, size = ?, fingerprint = ? WHERE id = ?",
+                     (path, filename, identity.size, identity.fingerprint, found))
+    return found
+
+
+def _absolute(source_path: str | os.PathLike) -> str:
+    return os.path.abspath(os.fspath(source_path))
 
 
 # ---------------------------------------------------------------------------------------------- database
@@ -311,9 +419,21 @@ class ProcessedDB:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One transaction; rolled back entirely when anything inside fails."""
-        with self._read() as conn, _transaction(conn):
-            yield conn
+        """One transaction; rolled back entirely when anything inside fails. Inside `transaction()` it is
+        part of that one."""
+        with self._read() as conn:
+            if conn.in_transaction:
+                yield conn
+            else:
+                with _transaction(conn):
+                    yield conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group several writes into one transaction: all of them happen or none. It also holds the
+        database's write lock, so other processes wait (up to the busy timeout) until it ends."""
+        with self._write():
+            yield
 
     def backup(self, tag: str) -> Path:
         """Copy the database next to itself as `<name>.<tag>.bak` (never replacing an earlier backup)."""
@@ -348,6 +468,32 @@ class ProcessedDB:
         with self._read() as conn:
             return conn.execute("PRAGMA user_version").fetchone()[0]
 
+    # -- video identity (core/video_identity.py)
+
+    def video_id(self, source_path: str | os.PathLike) -> int:
+        """The id of the video at this path, recorded (or its new location noted) if need be."""
+        path = _absolute(source_path)
+        identity = identify(path)
+        with self._write() as conn:
+            return _register_video(conn, path, identity)
+
+    def _video_rows(self, conn: sqlite3.Connection, filename: str, source_path: str | os.PathLike | None = None,
+                    register: bool = False) -> _VideoRows:
+        """Resolve (filename, optional path) to one video's rows. With a path the video is known exactly;
+        a base name alone is enough while only one known video carries it, and refused when several do."""
+        video_id = None
+        if source_path:
+            path = _absolute(source_path)
+            identity = identify(path)
+            video_id = (_register_video if register else _find_video)(conn, path, identity)
+        named = [row_id for (row_id,) in conn.execute("SELECT id FROM videos WHERE filename = ?", (filename,))]
+        if not source_path:
+            if len(named) > 1:
+                raise FoleycutError(f"{len(named)} different videos are named {filename}: give the video's full path "
+                                    "so their clips, scans and negatives stay apart.")
+            return _VideoRows(filename, named[0] if named else None, legacy=True)
+        return _VideoRows(filename, video_id, legacy=all(row_id == video_id for row_id in named))
+
     # -- exported clips
 
     def add(self, filename: str, start_time: float, output_path: str | os.PathLike, label: str = "",
@@ -358,26 +504,37 @@ class ProcessedDB:
         marker_time = float(settings.pop("marker_time", start_time))
         output_path = str(output_path)
         with self._write() as conn:
+            video = self._video_rows(conn, filename, source_path, register=True)
             cursor = conn.execute(
                 """INSERT INTO processed (filename, source_path, profile, start_time, length, output_path, label,
-                                          category, scan_export, marker_time, settings, export_folder, vid_folder)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                          category, scan_export, marker_time, settings, export_folder, vid_folder,
+                                          video_id)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (filename, str(source_path), profile, float(start_time), length, output_path, label, category,
                  int(bool(scan_export)), marker_time, json.dumps(settings, sort_keys=True),
-                 export_folder_of(output_path), vid_folder_of(output_path)))
+                 export_folder_of(output_path), vid_folder_of(output_path), video.video_id))
             return cursor.lastrowid
 
-    def get_clips(self, filename: str, profile: str = "default") -> list[dict[str, Any]]:
+    def get_clips(self, filename: str, profile: str = "default",
+                  source_path: str | os.PathLike | None = None) -> list[dict[str, Any]]:
         """Every clip exported from one video, by start time."""
         with self._read() as conn:
-            rows = conn.execute("SELECT * FROM processed WHERE profile = ? AND filename = ? ORDER BY start_time, id",
-                                (profile, filename)).fetchall()
+            where, params = self._video_rows(conn, filename, source_path).where("", "profile = ?", [profile])
+            rows = conn.execute(f"SELECT * FROM processed WHERE {where} ORDER BY start_time, id", params).fetchall()
         return [_clip_dict(row) for row in rows]
 
-    def get_markers(self, filename: str, profile: str = "default") -> list[dict[str, Any]]:
+    def get_clips_in(self, export_folder: str | os.PathLike) -> list[dict[str, Any]]:
+        """Every clip of one export folder, whichever video and profile it came from."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT * FROM processed WHERE export_folder = ? ORDER BY output_path, id",
+                                (os.path.normpath(export_folder),)).fetchall()
+        return [_clip_dict(row) for row in rows]
+
+    def get_markers(self, filename: str, profile: str = "default",
+                    source_path: str | os.PathLike | None = None) -> list[dict[str, Any]]:
         """One press of E each: `{marker_time, export_folder, clips}`, grouped by (marker time, export folder)."""
         groups: dict[tuple[float, str], list[dict[str, Any]]] = defaultdict(list)
-        for clip in self.get_clips(filename, profile):
+        for clip in self.get_clips(filename, profile, source_path):
             groups[(clip["marker_time"], clip["export_folder"])].append(clip)
         return [{"marker_time": marker_time, "export_folder": folder, "clips": clips}
                 for (marker_time, folder), clips in sorted(groups.items())]
@@ -419,21 +576,35 @@ class ProcessedDB:
 
     # -- vid folders (SPEC section 3; naming in core/layout.py)
 
-    def get_vid_folder(self, filename: str, profile: str, export_folder: str | os.PathLike) -> str:
+    def get_vid_folder(self, filename: str, profile: str, export_folder: str | os.PathLike,
+                       source_path: str | os.PathLike | None = None) -> str:
         """`vid_NNN` for this video's clips in an export folder: the one it has, else the lowest number free
         in the database and on disk."""
-        export_folder = os.path.normpath(export_folder)
+        existing = self.find_vid_folder(filename, profile, export_folder, source_path)
+        if existing:
+            return existing
         with self._read() as conn:
-            existing = conn.execute(
-                """SELECT vid_folder FROM processed WHERE profile = ? AND filename = ? AND export_folder = ?
-                   AND vid_folder GLOB 'vid_[0-9]*' ORDER BY id LIMIT 1""",
-                (profile, filename, export_folder)).fetchone()
-            if existing:
-                return existing[0]
             used = conn.execute("SELECT DISTINCT vid_folder FROM processed WHERE export_folder = ?",
-                                (export_folder,)).fetchall()
+                                (os.path.normpath(export_folder),)).fetchall()
         taken = {n for (name,) in used if (n := parse_vid_folder(name)) is not None}
         return vid_folder_name(lowest_free_number(taken | vid_numbers_on_disk(export_folder)))
+
+    def find_vid_folder(self, filename: str, profile: str, export_folder: str | os.PathLike,
+                        source_path: str | os.PathLike | None = None) -> str | None:
+        """The `vid_NNN` this video already has in an export folder, None when it has none yet."""
+        with self._read() as conn:
+            where, params = self._video_rows(conn, filename, source_path).where(
+                "", "profile = ? AND export_folder = ?", [profile, os.path.normpath(export_folder)])
+            existing = conn.execute(
+                f"""SELECT vid_folder FROM processed WHERE {where} AND vid_folder GLOB 'vid_[0-9]*'
+                    ORDER BY id LIMIT 1""", params).fetchone()
+        return existing[0] if existing else None
+
+    def vid_folder_in_use(self, export_folder: str | os.PathLike, vid_folder: str) -> bool:
+        """Whether any clip row already lies in this vid folder."""
+        with self._read() as conn:
+            return conn.execute("SELECT EXISTS (SELECT 1 FROM processed WHERE export_folder = ? AND vid_folder = ?)",
+                                (os.path.normpath(export_folder), vid_folder)).fetchone()[0] == 1
 
     def get_vid_folder_paths(self, export_folder: str | os.PathLike, vid_folder: str) -> list[str]:
         """Stored output paths of every clip in one vid folder (for its counter)."""
@@ -442,110 +613,127 @@ class ProcessedDB:
                                 (os.path.normpath(export_folder), vid_folder)).fetchall()
         return [path for (path,) in rows]
 
-    def get_vid_folders_in(self, export_folder: str | os.PathLike) -> dict[tuple[str, str], str]:
-        """{(profile, filename): vid folder} for the videos already laid out in an export folder."""
+    def get_vid_folders_in(self, export_folder: str | os.PathLike) -> dict[tuple[str, int | str], str]:
+        """{(profile, video): vid folder} for the videos already laid out in an export folder; a video is its
+        id, or its base name for rows that never learnt which video they came from."""
         with self._read() as conn:
             rows = conn.execute(
-                """SELECT profile, filename, MIN(vid_folder) FROM processed
-                   WHERE export_folder = ? AND vid_folder GLOB 'vid_[0-9]*' GROUP BY profile, filename""",
+                """SELECT profile, COALESCE(video_id, filename), MIN(vid_folder) FROM processed
+                   WHERE export_folder = ? AND vid_folder GLOB 'vid_[0-9]*'
+                   GROUP BY profile, COALESCE(video_id, filename)""",
                 (os.path.normpath(export_folder),)).fetchall()
-        return {(profile, filename): vid for profile, filename, vid in rows}
+        return {(profile, video): vid for profile, video, vid in rows}
 
     # -- scan results with history (seed design, section 2)
 
     def save_scan_results(self, filename: str, profile: str, model: str, regions: Iterable,
-                          max_versions: int = 5, classifier: str = "", *, classifier_version: str = "",
+                          max_versions: int = 5, classifier: str = "",
+                          source_path: str | os.PathLike | None = None, *, classifier_version: str = "",
                           threshold: float | None = None) -> str:
-        """Store one scan as a new version of (filename, profile, model); keep the newest `max_versions`.
-        Returns the version's scan_timestamp. A scan identical to the latest version (same classifier,
-        classifier version, threshold and regions) is not stored again: its timestamp is returned instead."""
+        """Store one scan as a new version of (video, profile, model); keep the newest `max_versions`.
+        Returns the version's scan_timestamp. A scan identical to the latest version of this video (same
+        classifier, classifier version, threshold and regions) is not stored again: its timestamp is
+        returned instead."""
         rows = [_region_tuple(region) for region in regions]
-        key = (filename, profile, model)
         with self._write() as conn:
+            video = self._video_rows(conn, filename, source_path, register=True)
+            where, params = video.where()
+            # Newest over every video of this name, so a version's (name, timestamp) stays unique.
             latest = conn.execute(
                 "SELECT MAX(scan_timestamp) FROM scan_versions WHERE filename = ? AND profile = ? AND model = ?",
-                key).fetchone()[0]
-            if latest and self._same_scan(conn, key, latest, rows, classifier, classifier_version, threshold):
-                return latest
+                (filename, profile, model)).fetchone()[0]
+            own_latest = conn.execute(
+                f"SELECT MAX(scan_timestamp) FROM scan_versions WHERE {where} AND profile = ? AND model = ?",
+                (*params, profile, model)).fetchone()[0]
+            if own_latest and self._same_scan(conn, (where, params, profile, model), own_latest, rows, classifier,
+                                              classifier_version, threshold):
+                return own_latest
             timestamp = _next_scan_timestamp(latest)
-            conn.execute("INSERT INTO scan_versions (filename, profile, model, scan_timestamp, classifier, "
-                         "classifier_version, threshold) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            key = (filename, profile, model, video.video_id)
+            conn.execute("INSERT INTO scan_versions (filename, profile, model, video_id, scan_timestamp, classifier, "
+                         "classifier_version, threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                          (*key, timestamp, classifier, classifier_version, threshold))
             conn.executemany(
-                """INSERT INTO scan_results (filename, profile, model, classifier, start_time, end_time, score,
-                                             scan_timestamp, original_start, original_end)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                """INSERT INTO scan_results (filename, profile, model, video_id, classifier, start_time, end_time,
+                                             score, scan_timestamp, original_start, original_end)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [(*key, classifier, start, end, score, timestamp, start, end) for start, end, score in rows])
             pruned = [ts for (ts,) in conn.execute(
-                """SELECT scan_timestamp FROM scan_versions WHERE filename = ? AND profile = ? AND model = ?
-                   ORDER BY scan_timestamp DESC LIMIT -1 OFFSET ?""", (*key, max(1, max_versions)))]
+                f"""SELECT scan_timestamp FROM scan_versions WHERE {where} AND profile = ? AND model = ?
+                    ORDER BY scan_timestamp DESC LIMIT -1 OFFSET ?""", (*params, profile, model, max(1, max_versions)))]
             for table in ("scan_results", "scan_versions"):
-                conn.executemany(f"DELETE FROM {table} WHERE filename = ? AND profile = ? AND model = ? "
-                                 "AND scan_timestamp = ?", [(*key, ts) for ts in pruned])
+                conn.executemany(f"DELETE FROM {table} WHERE {where} AND profile = ? AND model = ? "
+                                 "AND scan_timestamp = ?", [(*params, profile, model, ts) for ts in pruned])
         return timestamp
 
     @staticmethod
-    def _same_scan(conn: sqlite3.Connection, key: tuple, timestamp: str, rows: list, classifier: str,
+    def _same_scan(conn: sqlite3.Connection, video: tuple, timestamp: str, rows: list, classifier: str,
                    classifier_version: str, threshold: float | None) -> bool:
-        """Whether version `timestamp` holds exactly this scan (edits since then do not count)."""
+        """Whether version `timestamp` of the video holds exactly this scan (edits since then do not count)."""
+        where, params, profile, model = video
         stored = conn.execute(
-            "SELECT classifier, classifier_version, threshold FROM scan_versions WHERE filename = ? AND profile = ? "
-            "AND model = ? AND scan_timestamp = ?", (*key, timestamp)).fetchone()
+            f"SELECT classifier, classifier_version, threshold FROM scan_versions WHERE {where} AND profile = ? "
+            "AND model = ? AND scan_timestamp = ?", (*params, profile, model, timestamp)).fetchone()
         if tuple(stored) != (classifier, classifier_version, threshold):
             return False
         found = conn.execute(
-            "SELECT COALESCE(original_start, start_time), COALESCE(original_end, end_time), score FROM scan_results "
-            "WHERE filename = ? AND profile = ? AND model = ? AND scan_timestamp = ?", (*key, timestamp)).fetchall()
+            f"SELECT COALESCE(original_start, start_time), COALESCE(original_end, end_time), score FROM scan_results "
+            f"WHERE {where} AND profile = ? AND model = ? AND scan_timestamp = ?",
+            (*params, profile, model, timestamp)).fetchall()
 
         def rounded(regions):
             return sorted(tuple(round(value, 6) for value in region) for region in regions)
         return rounded(found) == rounded(rows)
 
-    def get_scan_versions(self, filename: str, profile: str, model: str) -> list[dict[str, Any]]:
+    def get_scan_versions(self, filename: str, profile: str, model: str,
+                          source_path: str | os.PathLike | None = None) -> list[dict[str, Any]]:
         """[{timestamp, count, max_score, classifier, classifier_version, threshold}] newest first (an empty
         scan: count 0, max_score None); legacy rows (no timestamp) are not a version."""
         with self._read() as conn:
+            where, params = self._video_rows(conn, filename, source_path).where("v")
             rows = conn.execute(
-                """SELECT v.scan_timestamp, COUNT(s.id), MAX(s.score), v.classifier, v.classifier_version,
-                          v.threshold FROM scan_versions v
-                   LEFT JOIN scan_results s ON s.filename = v.filename AND s.profile = v.profile
-                        AND s.model = v.model AND s.scan_timestamp = v.scan_timestamp
-                   WHERE v.filename = ? AND v.profile = ? AND v.model = ?
-                   GROUP BY v.scan_timestamp ORDER BY v.scan_timestamp DESC""",
-                (filename, profile, model)).fetchall()
+                f"""SELECT v.scan_timestamp, COUNT(s.id), MAX(s.score), v.classifier, v.classifier_version,
+                           v.threshold FROM scan_versions v
+                    LEFT JOIN scan_results s ON s.filename = v.filename AND s.profile = v.profile
+                         AND s.model = v.model AND s.scan_timestamp = v.scan_timestamp
+                    WHERE {where} AND v.profile = ? AND v.model = ?
+                    GROUP BY v.scan_timestamp ORDER BY v.scan_timestamp DESC""",
+                (*params, profile, model)).fetchall()
         return [{"timestamp": ts, "count": count, "max_score": max_score, "classifier": classifier,
                  "classifier_version": version, "threshold": threshold}
                 for ts, count, max_score, classifier, version, threshold in rows]
 
-    def get_scan_results(self, filename: str, profile: str = "default",
-                         scan_timestamp: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    def get_scan_results(self, filename: str, profile: str = "default", scan_timestamp: str | None = None,
+                         source_path: str | os.PathLike | None = None) -> dict[str, list[dict[str, Any]]]:
         """{model: regions by start time}: the given version, else the latest version of each model (an
         empty list when that scan found nothing; legacy unversioned rows when a model has no version)."""
         columns = ("s.id, s.model, s.classifier, s.start_time, s.end_time, s.score, s.disabled, s.scan_timestamp, "
                    "COALESCE(s.original_start, s.start_time) AS original_start, "
                    "COALESCE(s.original_end, s.end_time) AS original_end")
         with self._read() as conn:
+            video = self._video_rows(conn, filename, source_path)
+            where, params = video.where()
+            s_where, s_params = video.where("s")
             if scan_timestamp is not None:
                 rows = conn.execute(
-                    f"""SELECT {columns} FROM scan_results s WHERE s.filename = ? AND s.profile = ?
+                    f"""SELECT {columns} FROM scan_results s WHERE {s_where} AND s.profile = ?
                         AND s.scan_timestamp = ? ORDER BY s.model, s.start_time, s.id""",
-                    (filename, profile, scan_timestamp)).fetchall()
+                    (*s_params, profile, scan_timestamp)).fetchall()
             else:
                 versioned = [model for (model,) in conn.execute(
-                    "SELECT DISTINCT model FROM scan_versions WHERE filename = ? AND profile = ?",
-                    (filename, profile))]
+                    f"SELECT DISTINCT model FROM scan_versions WHERE {where} AND profile = ?", (*params, profile))]
                 # Legacy rows ('') sort before every real version, so they show only where none exists.
                 rows = conn.execute(
                     f"""SELECT {columns} FROM scan_results s
                         INNER JOIN (SELECT model, MAX(scan_timestamp) AS latest FROM (
                                         SELECT model, scan_timestamp FROM scan_versions
-                                        WHERE filename = ? AND profile = ?
+                                        WHERE {where} AND profile = ?
                                         UNION ALL SELECT model, scan_timestamp FROM scan_results
-                                        WHERE filename = ? AND profile = ? AND scan_timestamp = '')
+                                        WHERE {where} AND profile = ? AND scan_timestamp = '')
                                     GROUP BY model) v
                         ON s.model = v.model AND s.scan_timestamp = v.latest
-                        WHERE s.filename = ? AND s.profile = ? ORDER BY s.model, s.start_time, s.id""",
-                    (filename, profile, filename, profile, filename, profile)).fetchall()
+                        WHERE {s_where} AND s.profile = ? ORDER BY s.model, s.start_time, s.id""",
+                    (*params, profile, *params, profile, *s_params, profile)).fetchall()
         results: dict[str, list[dict[str, Any]]] = defaultdict(list)
         if scan_timestamp is None:
             for model in versioned:  # a latest scan that found nothing still names its model
@@ -572,16 +760,20 @@ class ProcessedDB:
                            source_model: str = "", *, region_id: int | None = None) -> list[int]:
         """`region_id`: the scan region the times were marked from, so the negatives can be told by region."""
         with self._write() as conn:
+            video = self._video_rows(conn, filename, source_path, register=True)
             return [conn.execute(
-                """INSERT INTO hard_negatives (filename, profile, start_time, source_path, source_model, region_id)
-                   VALUES (?, ?, ?, ?, ?, ?)""",
-                (filename, profile, float(t), str(source_path), source_model, region_id)).lastrowid for t in times]
+                """INSERT INTO hard_negatives (filename, profile, start_time, source_path, source_model, video_id,
+                                              region_id) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                (filename, profile, float(t), str(source_path), source_model, video.video_id, region_id)).lastrowid
+                for t in times]
 
     def get_hard_negatives(self, profile: str = "default") -> list[dict[str, Any]]:
+        """Every hard negative of a profile; `source_path` is where its video lies now when it moved."""
         with self._read() as conn:
             rows = conn.execute(
-                """SELECT id, filename, start_time, source_path, source_model, region_id FROM hard_negatives
-                   WHERE profile = ? ORDER BY filename, start_time, id""", (profile,)).fetchall()
+                """SELECT h.id, h.filename, h.start_time, COALESCE(v.path, h.source_path) AS source_path,
+                          h.source_model, h.region_id FROM hard_negatives h LEFT JOIN videos v ON v.id = h.video_id
+                   WHERE h.profile = ? ORDER BY h.filename, h.start_time, h.id""", (profile,)).fetchall()
         return [dict(row) for row in rows]
 
     def delete_hard_negatives_by_ids(self, ids: Iterable[int]) -> int:
@@ -606,11 +798,14 @@ class ProcessedDB:
         videos: dict[str, _TrainingVideo] = defaultdict(_TrainingVideo)
         source_of: dict[str, str] = {}
         with self._read() as conn:
+            # A video that moved is read where it lies now.
             clips = conn.execute(
-                """SELECT filename, source_path, start_time, length, export_folder, scan_export FROM processed
-                   WHERE profile = ? AND source_path != '' ORDER BY start_time, id""", (profile,)).fetchall()
+                """SELECT p.filename, COALESCE(v.path, p.source_path), p.start_time, p.length, p.export_folder,
+                          p.scan_export FROM processed p LEFT JOIN videos v ON v.id = p.video_id
+                   WHERE p.profile = ? AND p.source_path != '' ORDER BY p.start_time, p.id""", (profile,)).fetchall()
             hard_negatives = conn.execute(
-                "SELECT filename, source_path, start_time FROM hard_negatives WHERE profile = ? ORDER BY start_time",
+                """SELECT h.filename, COALESCE(v.path, h.source_path), h.start_time FROM hard_negatives h
+                   LEFT JOIN videos v ON v.id = h.video_id WHERE h.profile = ? ORDER BY h.start_time""",
                 (profile,)).fetchall() if use_hard_negatives else []
         for filename, source, start, length, folder, scan_export in clips:
             source_of.setdefault(filename, source)
@@ -637,8 +832,8 @@ class ProcessedDB:
         """Clips still stored in a legacy `clip_NNN` group dir."""
         with self._read() as conn:
             rows = conn.execute(
-                """SELECT id, filename, profile, start_time, output_path, export_folder, vid_folder FROM processed
-                   WHERE vid_folder GLOB 'clip_[0-9]*' ORDER BY export_folder, vid_folder, id""").fetchall()
+                """SELECT id, filename, video_id, profile, start_time, output_path, export_folder, vid_folder
+                   FROM processed WHERE vid_folder GLOB 'clip_[0-9]*' ORDER BY export_folder, vid_folder, id""").fetchall()
         return [dict(row) for row in rows]
 
     def has_legacy_layout_clips(self) -> bool:
@@ -682,6 +877,59 @@ class ProcessedDB:
     def clear_legacy_plan(self) -> None:
         with self._write() as conn:
             conn.execute("DELETE FROM legacy_moves")
+
+    # -- exports in progress (core/export_journal.py)
+
+    def begin_export(self, owner: str, temps: Sequence[str], created_dirs: Sequence[str]) -> int:
+        with self._write() as conn:
+            return conn.execute("INSERT INTO export_journal (owner, temps, created_dirs) VALUES (?, ?, ?)",
+                                (owner, json.dumps([str(p) for p in temps]),
+                                 json.dumps([str(p) for p in created_dirs]))).lastrowid
+
+    def record_export_moves(self, entry_id: int, moves: Sequence[tuple[str, str | None]],
+                            created_dirs: Sequence[str]) -> None:
+        """The final names (and the aside names of files being replaced) before the first one is taken."""
+        with self._write() as conn:
+            conn.execute("UPDATE export_journal SET moves = ?, created_dirs = ? WHERE id = ?",
+                         (json.dumps([[str(final), aside and str(aside)] for final, aside in moves]),
+                          json.dumps([str(p) for p in created_dirs]), entry_id))
+
+    def end_export(self, entry_id: int) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM export_journal WHERE id = ?", (entry_id,))
+
+    def pending_exports(self) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            rows = conn.execute("SELECT id, owner, temps, created_dirs, moves FROM export_journal ORDER BY id")
+            return [{"id": row_id, "owner": owner, "temps": json.loads(temps), "created_dirs": json.loads(dirs),
+                     "moves": [tuple(move) for move in json.loads(moves)]}
+                    for row_id, owner, temps, dirs, moves in rows]
+
+    def mark_dataset_stale(self, export_folder: str | os.PathLike) -> None:
+        with self._write() as conn:
+            conn.execute("INSERT OR IGNORE INTO stale_datasets (export_folder) VALUES (?)",
+                         (os.path.normpath(export_folder),))
+
+    def dataset_rewritten(self, export_folder: str | os.PathLike) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM stale_datasets WHERE export_folder = ?", (os.path.normpath(export_folder),))
+
+    def stale_datasets(self) -> list[str]:
+        """Export folders whose dataset.json a killed or failed run left out of date."""
+        with self._read() as conn:
+            return [folder for (folder,) in conn.execute("SELECT export_folder FROM stale_datasets ORDER BY 1")]
+
+    def recorded_outputs(self, paths: Iterable[str | os.PathLike]) -> set[str]:
+        """Those of `paths` that a clip row points at."""
+        paths = [str(path) for path in paths]
+        with self._read() as conn:
+            return {path for (path,) in conn.execute(
+                f"SELECT output_path FROM processed WHERE output_path IN ({_placeholders(paths)})", paths)}
+
+    def export_folders(self) -> list[str]:
+        """Every export folder that holds clips, as stored (absolute paths)."""
+        with self._read() as conn:
+            return [folder for (folder,) in conn.execute("SELECT DISTINCT export_folder FROM processed")]
 
     # -- hidden playlist files
 

@@ -3,9 +3,11 @@
 Clips start at `marker_time + i * spread`, snapped to the frame on screen at that time, and are
 re-encoded after an accurate seek so each holds exactly round(length * fps) frames. Every clip is
 encoded to a hidden temp name in its vid folder by parallel ffmpeg processes; only when all of a
-marker's clips encoded and checked out are they renamed to their final names, and each database row is
-added after its rename. A failure or a cancel removes the temp files, so no partial clip ever carries a
-final name and no row points at a missing file.
+marker's clips encoded and checked out are they moved to their final names (never over an existing
+file) and their rows added, in one transaction, under a lock shared by every Foleycut process. A failure
+or a cancel takes all of it back, and a killed export is taken back at the next start
+(core/export_journal.py), so no partial clip ever carries a final name, no row points at a missing file
+and no clip is left without its row.
 """
 from __future__ import annotations
 
@@ -22,12 +24,15 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Callable
 
-from core import dataset_json, layout
+from core import dataset_json, export_journal, layout
 from core.errors import Cancelled, FoleycutError
 from core.ffmpeg import ffmpeg_command, file_url, last_error_line
 from core.probe import SOFTWARE_H264, H264Encoder, MediaError, MediaInfo, choose_h264_encoder, probe
 
 FORMATS = ("mp4", "webp")
+MAX_COUNT = 100  # clips per marker: far more than overlapping clips of one sound need
+# A file name holds 255 bytes; the clip's counter, sub, area and temp-file decorations take the rest.
+MAX_NAME_BYTES = 200
 PORTRAIT_RATIOS = {"9:16": Fraction(9, 16), "4:5": Fraction(4, 5), "1:1": Fraction(1)}
 WEBP_FRAME_PATTERN = "frame_%04d.webp"
 Progress = Callable[[float, str], None]
@@ -60,10 +65,14 @@ class ExportSettings:
         problems = [
             (not self.name.strip() or any(c in self.name for c in '/\\:*?"<>|'),
              f"clip name {self.name!r} is empty or holds a character not allowed in file names"),
+            (len(self.name.encode("utf-8")) > MAX_NAME_BYTES,
+             f"clip name is {len(self.name.encode('utf-8'))} bytes long; file names allow {MAX_NAME_BYTES} here"),
+            (not str(self.export_folder).strip(), "the export folder is not named"),
             (self.fmt not in FORMATS, f"format {self.fmt!r} is unknown: use one of {', '.join(FORMATS)}"),
-            (self.length <= 0, f"clip length {self.length} s must be positive"),
-            (self.count < 1, f"clip count {self.count} must be at least 1"),
-            (self.count > 1 and self.spread <= 0, f"spread {self.spread} s must be positive for several clips"),
+            (not 0 < self.length < math.inf, f"clip length {self.length} s must be a positive number"),
+            (not 1 <= self.count <= MAX_COUNT, f"clip count {self.count} must be between 1 and {MAX_COUNT}"),
+            (not math.isfinite(self.spread) or (self.count > 1 and self.spread <= 0),
+             f"spread {self.spread} s must be a number, and positive for several clips"),
             (self.short_side is not None and self.short_side < 16,
              f"short side {self.short_side} px is too small (16 at least)"),
             (self.portrait is not None and self.portrait not in PORTRAIT_RATIOS,
@@ -135,13 +144,13 @@ def plan_marker(db, video: Path, marker_time: float, settings: ExportSettings, p
                             "put the cursor inside the video.")
     starts, warnings = clip_starts(media, marker_time, settings)
     export_folder = Path(settings.export_folder).resolve()
-    replaced = _marker_rows(db, video.name, profile, marker_time, export_folder) if overwrite else []
+    replaced = _marker_rows(db, video.name, profile, marker_time, export_folder, video) if overwrite else []
     if replaced:  # the marker keeps its own folder, name and counter
         first = Path(replaced[0]["output_path"])
         vid_folder, clip_name = first.parent, layout.parse_clip_name(first.name)
         name, counter = clip_name.name, clip_name.counter
     else:
-        vid_folder = layout.vid_folder_path(db, video.name, profile, export_folder)
+        vid_folder = layout.vid_folder_path(db, video.name, profile, export_folder, video)
         name, counter = settings.name, layout.next_counter(db, vid_folder)
     crop, frame_size = output_geometry(media.width, media.height, settings.portrait, settings.portrait_center,
                                        settings.short_side)
@@ -174,7 +183,7 @@ def plan_scan_regions(db, video: Path, regions: list[tuple[float, float]], setti
         areas += [(area, sub) for sub in range(1, len(region_starts) + 1)]
         warnings += region_warnings
     export_folder = Path(settings.export_folder).resolve()
-    vid_folder = layout.vid_folder_path(db, video.name, profile, export_folder)
+    vid_folder = layout.vid_folder_path(db, video.name, profile, export_folder, video)
     crop, frame_size = output_geometry(media.width, media.height, settings.portrait, settings.portrait_center,
                                        settings.short_side)
     return ExportPlan(video=video, media=media, marker_time=regions[0][0], starts=starts, vid_folder=vid_folder,
@@ -308,9 +317,15 @@ def clip_command(plan: ExportPlan, job: _Job, settings: ExportSettings, encoder:
     else:
         chain = ",".join(_video_filters(plan, trim_at))
         args = [*source, *video, "-vf", chain, "-c:v", "libwebp", "-quality", "90", "-f", "image2",
-                "-start_number", "1", file_url(job.temp / WEBP_FRAME_PATTERN),
+                "-start_number", "1", image_pattern_url(job.temp, WEBP_FRAME_PATTERN),
                 *audio, "-f", "wav", file_url(job.temp_wav)]
     return ffmpeg_command(["-y", *args])
+
+
+def image_pattern_url(folder: Path, pattern: str) -> str:
+    """ffmpeg's image-sequence muxer reads `%` in the whole path as a pattern: a literal one in the folder
+    (a clip name or export folder such as `100%_door`) is written `%%`."""
+    return file_url(folder).replace("%", "%%") + "/" + pattern
 
 
 def _run_until_done(cmd: list[str], stopped: Callable[[], bool]) -> tuple[int, bytes]:
@@ -420,45 +435,67 @@ def export_scan_regions(db, video: Path, regions: list[tuple[float, float]], set
 
 def _export_plan(db, plan: ExportPlan, settings: ExportSettings, profile: str, progress: Progress | None,
                  cancel: threading.Event | None) -> list[ExportedClip]:
-    """Encode a plan's clips to temp names, then move them into place and record them; clean up on failure."""
-    created_folder = _prepare_folder(plan.vid_folder)
+    """Encode a plan's clips to temp names, then move them into place and record them as one unit: on any
+    failure, or at the next start after a kill, nothing of it is left (core/export_journal.py)."""
     jobs = [_Job(start, stem, *_temp_paths(plan, stem)) for start, stem in zip(plan.starts, plan.stems)]
+    temps = [path for job in jobs for path in (job.temp, job.temp_wav) if path]
+    pending = export_journal.PendingExport(db, temps, export_journal.dirs_to_create(plan.vid_folder))
+    finished = False
     try:
+        _prepare_folder(plan.vid_folder)
         _encode_all(plan, jobs, settings, progress, cancel)
-        clips = _commit(db, plan, jobs, settings, profile)
+        clips = _commit(db, plan, jobs, settings, profile, pending)
+        finished = True
     finally:
-        for job in jobs:
-            _remove_clip_files(job.temp)
-            if job.temp_wav:
-                job.temp_wav.unlink(missing_ok=True)
-        if created_folder and not any(plan.vid_folder.iterdir()):
-            plan.vid_folder.rmdir()
-    dataset_json.rebuild(db, settings.export_folder)
+        for path in temps:
+            export_journal.remove_entry(path)
+        # Also after success: the planned vid folder stays empty when another process gave this video
+        # its vid folder while these clips encoded.
+        export_journal.remove_empty_dirs(pending.created_dirs)
+        pending.close(finished)
+    try:
+        dataset_json.rebuild(db, settings.export_folder)
+    except (OSError, FoleycutError) as exc:
+        raise DatasetJsonError(
+            f"{len(clips)} clip(s) were written and recorded, but {dataset_json.FILE_NAME} in "
+            f"{Path(settings.export_folder).resolve()} could not be rewritten ({getattr(exc, 'strerror', None) or exc}): "
+            "free some space or fix its permissions; the next export rewrites it.", clips) from exc
     if progress:
         progress(1.0, f"Wrote {len(clips)} clip(s) to {clips[0].path.parent}")
     return clips
 
 
-def delete_marker(db, filename: str, profile: str, marker_time: float, export_folder: Path) -> int:
+class DatasetJsonError(FoleycutError):
+    """The clips are safe (files and rows), only dataset.json is out of date; `clips` are the ones written."""
+
+    def __init__(self, message: str, clips: list[ExportedClip]):
+        super().__init__(message)
+        self.clips = clips
+
+
+def delete_marker(db, filename: str, profile: str, marker_time: float, export_folder: Path,
+                  source_path: str | os.PathLike | None = None) -> int:
     """Remove a marker's clips: rows first (so none points at a missing file), then files, then dataset.json."""
-    rows = _marker_rows(db, filename, profile, marker_time, Path(export_folder).resolve())
-    db.delete_clips([row["id"] for row in rows])
+    rows = _marker_rows(db, filename, profile, marker_time, Path(export_folder).resolve(), source_path)
+    with db.transaction():
+        db.delete_clips([row["id"] for row in rows])
+        db.mark_dataset_stale(Path(export_folder).resolve())
     for row in rows:
         _remove_clip_files(Path(row["output_path"]))
     dataset_json.rebuild(db, export_folder)
     return len(rows)
 
 
-def _marker_rows(db, filename: str, profile: str, marker_time: float, export_folder: Path) -> list[dict]:
-    for marker in db.get_markers(filename, profile):
+def _marker_rows(db, filename: str, profile: str, marker_time: float, export_folder: Path,
+                 source_path: str | os.PathLike | None = None) -> list[dict]:
+    for marker in db.get_markers(filename, profile, source_path):
         if abs(marker["marker_time"] - marker_time) < 1e-6 and Path(marker["export_folder"]) == export_folder:
             return [clip for clip in marker["clips"] if not clip["scan_export"]]
     return []
 
 
-def _prepare_folder(vid_folder: Path) -> bool:
-    """Make sure the vid folder exists and takes files; True when this call created it."""
-    existed = vid_folder.is_dir()
+def _prepare_folder(vid_folder: Path) -> None:
+    """Make sure the vid folder exists and takes files."""
     try:
         vid_folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=vid_folder):
@@ -466,7 +503,6 @@ def _prepare_folder(vid_folder: Path) -> bool:
     except OSError as exc:
         raise FoleycutError(f"Cannot write to {vid_folder} ({exc.strerror or exc}): "
                             "choose an export folder you can write to.") from exc
-    return not existed
 
 
 def _temp_paths(plan: ExportPlan, stem: str) -> tuple[Path, Path | None]:
@@ -478,66 +514,92 @@ def _temp_paths(plan: ExportPlan, stem: str) -> tuple[Path, Path | None]:
     return base, base.with_name(base.name + ".wav")
 
 
-# Exports finishing together (the user pressed E twice) must not both claim the same counter.
-_commit_lock = threading.Lock()
+def _commit(db, plan: ExportPlan, jobs: list[_Job], settings: ExportSettings, profile: str,
+            pending: export_journal.PendingExport) -> list[ExportedClip]:
+    """Under the cross-process export lock: pick final names, record them, move the clips there, then add
+    their rows and drop the journal entry in one transaction; take the moves back when that fails."""
+    with export_journal.export_lock(db):
+        if not plan.replaced_rows:
+            plan = _recheck_names(db, plan, profile)
+        new_dirs = export_journal.dirs_to_create(plan.vid_folder)
+        moves = _planned_moves(plan, jobs)
+        pending.record_moves([(final, aside) for _temp, final, aside in moves], new_dirs)
+        plan.vid_folder.mkdir(exist_ok=True)
+        done: list[tuple[Path, Path | None]] = []  # only these are taken back: a name found taken is not ours
+        try:
+            for temp, final, aside in moves:
+                current = final
+                if aside is not None:
+                    os.rename(final, aside)
+                    done.append((final, aside))
+                    export_journal.place(temp, final)
+                else:
+                    export_journal.place(temp, final)
+                    done.append((final, aside))
+            with db.transaction():
+                if plan.replaced_rows:
+                    db.delete_clips([row["id"] for row in plan.replaced_rows])
+                clips = _add_rows(db, plan, jobs, settings, profile)
+                db.mark_dataset_stale(plan.vid_folder.parent)  # until rewritten, even by a later start
+                db.end_export(pending.id)
+        except FileExistsError as exc:
+            export_journal.undo_moves(db, done)
+            raise FoleycutError(f"{current} was taken by another file while the clips were "
+                                "being written: nothing was replaced; export again (a new name is chosen).") from exc
+        except BaseException:
+            export_journal.undo_moves(db, done)
+            raise
+    for _temp, _final, aside in moves:
+        if aside is not None:
+            export_journal.remove_entry(aside)
+    finals = set(plan.clip_paths)
+    for row in plan.replaced_rows:
+        if Path(row["output_path"]) not in finals:
+            _remove_clip_files(Path(row["output_path"]))
+    return clips
 
 
-def _commit(db, plan: ExportPlan, jobs: list[_Job], settings: ExportSettings, profile: str) -> list[ExportedClip]:
-    with _commit_lock:
-        return _commit_locked(db, plan, jobs, settings, profile)
+def _planned_moves(plan: ExportPlan, jobs: list[_Job]) -> list[tuple[Path, Path, Path | None]]:
+    """(temp, final, aside) for every file and frame folder: `aside` is where a file being replaced in
+    overwrite mode waits until the new rows are committed."""
+    replaced = {Path(row["output_path"]) for row in plan.replaced_rows}
+    moves = []
+    for job, final in zip(jobs, plan.clip_paths):
+        pairs = [(job.temp, final)]
+        if job.temp_wav:
+            pairs.insert(0, (job.temp_wav, final.with_name(final.name + ".wav")))
+        for temp, target in pairs:
+            aside = None
+            if os.path.lexists(target) and (target in replaced or target.with_suffix("") in replaced):
+                aside = target.with_name(f".{target.name}.old{uuid.uuid4().hex[:12]}")
+            moves.append((temp, target, aside))
+    return moves
 
 
-def _commit_locked(db, plan: ExportPlan, jobs: list[_Job], settings: ExportSettings,
-                   profile: str) -> list[ExportedClip]:
-    if not plan.replaced_rows:
-        plan = _recheck_names(db, plan, profile)
-    finals = plan.clip_paths
-    for job, final in zip(jobs, finals):
-        _move_into_place(job, final)
-    if plan.replaced_rows:
-        db.delete_clips([row["id"] for row in plan.replaced_rows])
-        for row in plan.replaced_rows:
-            if Path(row["output_path"]) not in finals:
-                _remove_clip_files(Path(row["output_path"]))
+def _add_rows(db, plan: ExportPlan, jobs: list[_Job], settings: ExportSettings, profile: str) -> list[ExportedClip]:
     marker_times = ([plan.region_starts[area - 1] for area, _sub in plan.areas] if plan.areas
                     else [plan.marker_time] * len(jobs))
     return [ExportedClip(final, job.start, settings.length,
                          db.add(plan.video.name, job.start, final, label=settings.label, category=settings.category,
                                 profile=profile, source_path=str(plan.video), scan_export=bool(plan.areas),
                                 length=settings.length, marker_time=marker_time, **settings.db_settings()))
-            for job, final, marker_time in zip(jobs, finals, marker_times)]
+            for job, final, marker_time in zip(jobs, plan.clip_paths, marker_times)]
 
 
 def _recheck_names(db, plan: ExportPlan, profile: str) -> ExportPlan:
     """Other exports may have committed while these clips encoded: join the vid folder this video got
     meanwhile, leave one another video took, and never reuse a name."""
     export_folder = plan.vid_folder.parent
-    owners = db.get_vid_folders_in(export_folder)
-    known = owners.get((profile, plan.video.name))
+    known = db.find_vid_folder(plan.video.name, profile, export_folder, plan.video)
     if known:
         vid_folder = export_folder / known
-    elif plan.vid_folder.name in owners.values():
-        vid_folder = layout.vid_folder_path(db, plan.video.name, profile, export_folder)
+    elif db.vid_folder_in_use(export_folder, plan.vid_folder.name):
+        vid_folder = layout.vid_folder_path(db, plan.video.name, profile, export_folder, plan.video)
     else:
         vid_folder = plan.vid_folder
     if vid_folder == plan.vid_folder and not any(layout.stem_taken(vid_folder, stem) for stem in plan.stems):
         return plan
-    vid_folder.mkdir(exist_ok=True)
     return replace(plan, vid_folder=vid_folder, counter=layout.next_counter(db, vid_folder))
-
-
-def _move_into_place(job: _Job, final: Path) -> None:
-    if job.temp_wav is None:
-        os.replace(job.temp, final)
-        return
-    os.replace(job.temp_wav, final.with_name(final.name + ".wav"))
-    if final.exists():  # overwrite: a folder cannot be replaced in one step, so swap it out first
-        old = final.with_name(f".{final.name}.old{uuid.uuid4().hex[:12]}")
-        os.replace(final, old)
-        os.replace(job.temp, final)
-        shutil.rmtree(old)
-    else:
-        os.replace(job.temp, final)
 
 
 def _remove_clip_files(path: Path) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from core.errors import FoleycutError
+
 APP_NAME = "Foleycut"
 
 
@@ -22,7 +24,11 @@ class DataHome:
     def resolve(cls, explicit: str | os.PathLike | None = None) -> "DataHome":
         chosen = explicit or os.environ.get("FOLEYCUT_HOME") or user_data_dir(APP_NAME, appauthor=False)
         root = Path(chosen).expanduser().resolve()
-        root.mkdir(parents=True, exist_ok=True)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file of that name, a path through a file, no permission
+            raise FoleycutError(f"Cannot use {root} as the data home ({exc.strerror or exc}): name a folder "
+                                "(or a new one) you can write to.") from exc
         return cls(root)
 
     @property

@@ -96,9 +96,10 @@ def highest_counter(entry_names: Iterable[str]) -> int:
     return max((clip.counter for name in entry_names if (clip := parse_clip_name(name))), default=0)
 
 
-def vid_folder_path(db, filename: str, profile: str, export_folder: str | os.PathLike) -> Path:
+def vid_folder_path(db, filename: str, profile: str, export_folder: str | os.PathLike,
+                    source_path: str | os.PathLike | None = None) -> Path:
     """The vid folder for a video's clips in an export folder (existing one, else the lowest free number)."""
-    return Path(export_folder) / db.get_vid_folder(filename, profile, export_folder)
+    return Path(export_folder) / db.get_vid_folder(filename, profile, export_folder, source_path)
 
 
 def next_counter(db, vid_folder: str | os.PathLike) -> int:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from core import dataset_json
 from core.errors import FoleycutError
 from core.layout import (ClipName, lowest_free_number, next_counter, parse_clip_name,
                          parse_vid_folder, vid_folder_name, vid_numbers_on_disk)
@@ -65,6 +66,10 @@ def migrate_legacy_layout(db, progress: Progress | None = None, batch_size: int 
     _run_moves(db, [move for move in plan if not move["done"]], report, report_progress, batch_size)
     report_progress(0.99, "Removing emptied clip folders…")
     report.removed_dirs = _remove_empty_dirs(group_dirs)
+    # Before the plan goes: a run killed after the moves still lists the old paths in dataset.json, and
+    # only a recorded plan makes the next start finish the job.
+    for folder in report.export_folders:
+        dataset_json.rebuild(db, folder)
     db.clear_legacy_plan()
     report_progress(1.0, f"Moved {report.moved} clip files into per-video folders.")
     return report
@@ -146,14 +151,16 @@ def plan_legacy_moves(db) -> list[Move]:
     """Every move the migration will make, in order: each group's clips go to the next counter of their
     video's vid folder, groups taken in their legacy order. The group dirs are not listed: whether each
     legacy file is really there is settled when it moves."""
-    groups: dict[tuple[str, str, str, str], list[dict]] = defaultdict(list)
+    groups: dict[tuple[str, str, str, int | str, str], list[dict]] = defaultdict(list)
     for clip in db.get_legacy_layout_clips():
-        groups[(clip["export_folder"], clip["profile"], clip["filename"], clip["vid_folder"])].append(clip)
+        # Same-named videos are told apart by their identity (rows from before it: by base name).
+        video = clip["video_id"] if clip["video_id"] is not None else clip["filename"]
+        groups[(clip["export_folder"], clip["profile"], clip["filename"], video, clip["vid_folder"])].append(clip)
     planner = _Planner(db)
     moves: list[Move] = []
-    for key in sorted(groups, key=lambda k: (k[0], k[1], k[2], _group_number(k[3]), k[3])):
-        export_folder, profile, filename, group_dir = key
-        moves += planner.plan_group(export_folder, profile, filename, group_dir, groups[key])
+    for key in sorted(groups, key=lambda k: (k[0], k[1], k[2], str(k[3]), _group_number(k[4]), k[4])):
+        export_folder, profile, _filename, video, group_dir = key
+        moves += planner.plan_group(export_folder, profile, video, group_dir, groups[key])
     return moves
 
 
@@ -185,9 +192,9 @@ class _Planner:
         self._claimed_stems: dict[str, set[str]] = defaultdict(set)
         self._planned_srcs: set[str] = set()
 
-    def plan_group(self, export_folder: str, profile: str, filename: str, group_dir: str,
+    def plan_group(self, export_folder: str, profile: str, video: int | str, group_dir: str,
                    clips: list[dict]) -> list[Move]:
-        vid_dir = self._vid_folder(export_folder, profile, filename)
+        vid_dir = self._vid_folder(export_folder, profile, video)
         counter = self._take_counter(vid_dir)
         marker_time = min(clip["start_time"] for clip in clips)  # one export, one marker
         # Joined by hand: os.path.join is the planner's largest cost, and these parts are all clean names.
@@ -208,18 +215,18 @@ class _Planner:
                 moves.append((src, dst, clip["id"] if entry == own else None, marker_time))
         return moves
 
-    def _vid_folder(self, export_folder: str, profile: str, filename: str) -> str:
+    def _vid_folder(self, export_folder: str, profile: str, video: int | str) -> str:
         if export_folder not in self._vid_folders:
             known = self._db.get_vid_folders_in(export_folder)
             self._vid_folders[export_folder] = known
             self._taken_vid_numbers[export_folder] = (
                 {parse_vid_folder(name) for name in known.values()} | vid_numbers_on_disk(export_folder))
         known = self._vid_folders[export_folder]
-        if (profile, filename) not in known:
+        if (profile, video) not in known:
             number = lowest_free_number(self._taken_vid_numbers[export_folder])
             self._taken_vid_numbers[export_folder].add(number)
-            known[(profile, filename)] = vid_folder_name(number)
-        return os.path.join(export_folder, known[(profile, filename)])
+            known[(profile, video)] = vid_folder_name(number)
+        return os.path.join(export_folder, known[(profile, video)])
 
     def _take_counter(self, vid_dir: str) -> int:
         if vid_dir not in self._counters:

@@ -147,7 +147,7 @@ def _scan_with(db, home: DataHome, video: Path, classifier: LoadedClassifier, pr
     threshold = meta.threshold if threshold is None else threshold
     regions = scores.regions(threshold, min_length)
     timestamp = db.save_scan_results(video.name, profile, meta.embedding_model, regions, classifier=meta.name,
-                                     classifier_version=meta.version, threshold=threshold)
+                                     source_path=video, classifier_version=meta.version, threshold=threshold)
     if progress is not None:
         progress(1.0, f"{len(regions)} region{'s' * (len(regions) != 1)} found")
     return ScanOutcome(regions, timestamp, meta.embedding_model, meta.name, meta.version, threshold, scores)

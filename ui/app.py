@@ -6,7 +6,9 @@ import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from core.errors import FoleycutError
 from core.home import APP_NAME, DataHome
+from core.recovery import recover_at_start
 from ui.changelog_dialog import show_changelog_if_new
 from ui.main_window import MainWindow
 from ui.scan_workbench import ScanWorkbench
@@ -19,7 +21,11 @@ def run_app() -> int:
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
     apply_style(app)
-    home = DataHome.resolve()
+    try:
+        home = DataHome.resolve()
+    except FoleycutError as exc:  # $FOLEYCUT_HOME names a file, or a folder that cannot be made
+        QMessageBox.critical(None, "Foleycut: data home", str(exc))
+        return 1
     settings = ui_settings(home)
     db = open_database(home)
     if db is None:
@@ -29,6 +35,7 @@ def run_app() -> int:
         if error:
             QMessageBox.warning(None, "Foleycut: export layout update",
                                 f"{error}\nNothing was lost; the update resumes at the next start.")
+        recover_at_start(home, db)
         first_start = not settings.contains("window/geometry")  # saved when the window first closes
         window = MainWindow(home, db, settings)
         ScanWorkbench(window)

@@ -2,6 +2,7 @@
 
     task = run_in_background(fn, on_success=..., on_failure=..., on_progress=...)
     task.cancel()
+    cancel_all_and_wait()   # before closing what the tasks use (the database)
 
 `fn(progress, cancel)` runs on the global QThreadPool. `progress(fraction, message)` and the outcome are
 delivered through Qt signals of an object living on the main thread, so every callback runs there.
@@ -93,3 +94,11 @@ def run_in_background(
     task.running = True
     QThreadPool.globalInstance().start(_Runnable(task))
     return task
+
+
+def cancel_all_and_wait() -> None:
+    """Cancel every task still running and wait until each has stopped (core work checks its cancel
+    event often, so this takes moments): nothing may still write to the database once it is closed."""
+    for task in list(_live):
+        task.cancel()
+    QThreadPool.globalInstance().waitForDone()

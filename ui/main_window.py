@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QScrollArea,
@@ -20,7 +20,7 @@ from core.errors import FoleycutError
 from core.export import clip_starts, delete_marker, export_marker
 from core.home import DataHome
 from core.probe import MediaInfo, probe
-from ui.background import BackgroundTask, run_in_background
+from ui.background import BackgroundTask, cancel_all_and_wait, run_in_background
 from ui.changelog_dialog import show_full_changelog
 from ui.export_panel import SETTINGS_GROUP as EXPORT_SETTINGS_GROUP, ExportPanel
 from ui.player import Player
@@ -30,7 +30,6 @@ from ui.shortcuts import ShortcutRouter, ShortcutsDialog, is_routed, is_text_ent
 from ui.timeline import Timeline, TimelineMarker, format_time
 
 STATUS_MESSAGE_MS = 8000
-SHUTDOWN_WAIT_MS = 10_000
 MARKER_EPSILON = 1e-3
 
 
@@ -393,8 +392,6 @@ class MainWindow(QMainWindow):
 
     def _on_exported(self, clips) -> None:
         self.leave_overwrite_mode()
-        self._refresh_markers()
-        self._refresh_destination()
         if clips:
             self.show_message(f"Exported {len(clips)} clip(s) to {clips[0].path.parent}")
 
@@ -402,6 +399,8 @@ class MainWindow(QMainWindow):
         self._export_task = None
         self.playlist.set_progress(video, None)
         self.export_panel.set_busy(False)
+        # Whatever the outcome: clips written before a dataset.json failure are markers too.
+        self.refresh_clips()
 
     def enter_overwrite_mode(self, marker_time: float, export_folder: str) -> None:
         marker = next((m for m in self.timeline.markers()
@@ -430,7 +429,7 @@ class MainWindow(QMainWindow):
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
-            removed = delete_marker(self.db, video.name, self.profile, marker_time, Path(export_folder))
+            removed = delete_marker(self.db, video.name, self.profile, marker_time, Path(export_folder), video)
         except FoleycutError as exc:
             self.show_error(str(exc))
             return
@@ -450,7 +449,7 @@ class MainWindow(QMainWindow):
         video = self.current_video
         markers = [] if video is None else [
             TimelineMarker(m["marker_time"], m["export_folder"], len(m["clips"]))
-            for m in self.db.get_markers(video.name, self.profile)]
+            for m in self.db.get_markers(video.name, self.profile, video)]
         self.timeline.set_markers(markers)
         self.playlist.set_clip_counts(self.db.get_clip_counts(self.profile))
 
@@ -460,7 +459,7 @@ class MainWindow(QMainWindow):
         if video is None or folder is None:
             self.export_panel.set_destination_info("Open a video first" if video is None else "Choose an export folder")
             return
-        vid_folder = layout.vid_folder_path(self.db, video.name, self.profile, folder)
+        vid_folder = layout.vid_folder_path(self.db, video.name, self.profile, folder, video)
         counter = layout.next_counter(self.db, vid_folder)
         self.export_panel.set_destination_info(f"→ {vid_folder.name}, next {counter:03d}")
 
@@ -541,10 +540,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
-        if self._export_task is not None:
-            self._export_task.cancel()
-        # Workers write to the database: let them stop before the caller closes it.
-        QThreadPool.globalInstance().waitForDone(SHUTDOWN_WAIT_MS)
+        # Exports, scans and scan exports write to the database: all of them stop before the caller closes it.
+        cancel_all_and_wait()
         self.player.unload()
         QCoreApplication.processEvents()  # runs the queued stop now, before the player is destroyed
         super().closeEvent(event)

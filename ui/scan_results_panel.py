@@ -297,7 +297,8 @@ class ScanResultsPanel(QWidget):
         self.lbl_file.setText(filename)
         self.tabs.blockSignals(True)
         self._remove_tabs()
-        for model, rows in sorted(self._db.get_scan_results(filename, self.profile).items()):
+        scans = self._db.get_scan_results(filename, self.profile, source_path=self.source_path or None)
+        for model, rows in sorted(scans.items()):
             self._add_tab(model, rows)
         self.tabs.blockSignals(False)
         self._populate_version_combos()
@@ -308,7 +309,7 @@ class ScanResultsPanel(QWidget):
         """A scan of `filename` with `model` has been saved: show it if that file is on show."""
         if filename != self.filename:
             return
-        rows = self._db.get_scan_results(filename, self.profile).get(model, [])
+        rows = self._db.get_scan_results(filename, self.profile, source_path=self.source_path or None).get(model, [])
         index = self._tab_index(model)
         if index is None:
             self._add_tab(model, rows)
@@ -349,7 +350,8 @@ class ScanResultsPanel(QWidget):
     def _populate_version_combos(self) -> None:
         for index in range(self.tabs.count()):
             tab = self._tab(index)
-            tab.fill_versions(self._db.get_scan_versions(self.filename, self.profile, tab.model))
+            tab.fill_versions(self._db.get_scan_versions(self.filename, self.profile, tab.model,
+                                                          source_path=self.source_path or None))
             self._retitle(index)
 
     def _on_version_changed(self, model: str, idx: int) -> None:
@@ -358,7 +360,8 @@ class ScanResultsPanel(QWidget):
             return
         tab = self._tab(index)
         timestamp = tab.cmb_version.itemData(idx)
-        rows = self._db.get_scan_results(self.filename, self.profile, scan_timestamp=timestamp).get(model, [])
+        rows = self._db.get_scan_results(self.filename, self.profile, scan_timestamp=timestamp,
+                                         source_path=self.source_path or None).get(model, [])
         tab.show_regions(rows)
         tab.mark_exported(self._exported_starts)
         self._retitle(index)

@@ -405,7 +405,7 @@ class ScanWorkbench(QObject):
         regions = scores.regions(threshold)
         self.window.timeline.set_threshold(threshold)
         self.window.db.save_scan_results(Path(video).name, self.window.profile, meta.embedding_model, regions,
-                                         classifier=meta.name, classifier_version=meta.version,
+                                         classifier=meta.name, source_path=video, classifier_version=meta.version,
                                          threshold=threshold)
         self.panel.add_scan_results(Path(video).name, meta.embedding_model)
         self.window.show_message(f"{Path(video).name}: {plural(len(regions), 'region')} at threshold "

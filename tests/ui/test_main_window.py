@@ -285,6 +285,32 @@ def test_profiles_made_outside_the_window_are_offered(qtbot, home, db):
     win.close()
 
 
+def test_closing_the_window_cancels_and_waits_for_every_running_task(qtbot, home, db):
+    """A scan (or scan export) still running when the window closes must stop before the database closes:
+    it used to get 10 s and then have the database closed under it."""
+    import threading
+    import time
+
+    from core.errors import Cancelled
+    from ui.background import run_in_background
+
+    stopped = threading.Event()
+
+    def long_scan(_progress, cancel):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if cancel.wait(0.05):
+                stopped.set()
+                raise Cancelled()
+        db.get_hidden_files()  # what a scan does at its end: use the database
+
+    window = open_window(qtbot, home, db)
+    run_in_background(long_scan)
+    began = time.monotonic()
+    window.close()
+    assert stopped.is_set() and time.monotonic() - began < 5
+
+
 # ---- the review loop (issue 13) ------------------------------------------------------------------
 
 @pytest.fixture
