@@ -25,11 +25,12 @@ group so calibration never scores a window the booster trained on. Repeating pos
 the calibrated odds by r, so probabilities are divided back by r in odds (`prior_shift` = log r, stored
 with the classifier): they then hold for the real class balance.
 
-Precision, recall and average precision come from an outer cross-validation, grouped by video when two or
-more videos hold positives, else by blocks of a few windows' length. Its out-of-fold probabilities also
-choose the operating point stored with the classifier: the threshold with the best F0.5 (precision
-weighs double: every false region costs the user a listen, a missed event is found by the next round),
-or, when the user sets a target precision, the lowest threshold reaching it.
+Metrics come from an outer cross-validation, grouped by video when two or more videos hold positives,
+else by blocks of a few windows' length. Its out-of-fold probabilities also choose the operating point
+stored with the classifier, counted as a scan is judged (event_precision_recall: a clip's sound found or
+not, false regions rather than false windows): the threshold with the best F0.5 (precision weighs double:
+every false region costs the user a listen, a missed event is found by the next round), or, when the user
+sets a target precision, the lowest threshold reaching it.
 """
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ POSITIVE = 1
 NEGATIVE = 0
 UNUSED = -1
 CANDIDATE = 2  # inside a positive clip: may hold the sound (see pick_sound_windows)
-DEFAULT_WINDOW = 1.0  # seconds the classifier hears at once
+DEFAULT_WINDOW = 0.5  # seconds the classifier hears at once
 DEFAULT_HOP = 0.25
 DEFAULT_MARGIN = 30.0
 FEATURE_SET = CONTEXT
@@ -115,6 +116,7 @@ class LabelledWindows:
     groups: np.ndarray  # (n,) video index
     automatic: np.ndarray  # (n,) bool: negative drawn automatically
     times: np.ndarray  # (n,) window start, seconds
+    events: np.ndarray  # (n,) the positive clip a sound window was picked from (-1: not a sound window)
 
 
 # ------------------------------------------------------------------------------------ training data
@@ -329,14 +331,35 @@ def out_of_fold_probabilities(data: LabelledWindows, window: float, cancel: thre
     return scores, {"folds": folds, "grouped_by": "video" if by_video else "time block"}
 
 
-def choose_threshold(scores: np.ndarray, truth: np.ndarray, target_precision: float | None = None) -> float:
-    """The operating point (module docstring): best F0.5, or the lowest threshold reaching the target."""
-    from sklearn.metrics import precision_recall_curve
+def event_precision_recall(scores: np.ndarray, data: LabelledWindows, window: float,
+                           thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Precision and recall as a scan would give them, per threshold, from out-of-fold probabilities:
+    an event (a positive clip) is found when one of its sound windows reaches the threshold; every run of
+    negative windows reaching it (fused as scan regions fuse: overlapping windows of one video) is one
+    false region. A user counts regions, not windows: window-level figures miscount both."""
+    scored = ~np.isnan(scores)
+    sound = scored & (data.labels == POSITIVE)
+    best = np.full(int(data.events[sound].max()) + 1 if sound.any() else 0, -np.inf)
+    np.maximum.at(best, data.events[sound], scores[sound])
+    best = best[np.isfinite(best)]
+    negative = scored & (data.labels == NEGATIVE)
+    order = np.lexsort((data.times[negative], data.groups[negative]))
+    times, groups = data.times[negative][order], data.groups[negative][order]
+    negative_scores = scores[negative][order]
+    precision, recall = np.ones(len(thresholds)), np.zeros(len(thresholds))
+    for index, threshold in enumerate(thresholds):
+        found = int((best >= threshold).sum())
+        hits = negative_scores >= threshold
+        t, g = times[hits], groups[hits]
+        false_regions = int(len(t) and 1 + ((g[1:] != g[:-1]) | (np.diff(t) > window)).sum())
+        recall[index] = found / max(1, len(best))
+        precision[index] = found / (found + false_regions) if found + false_regions else 1.0
+    return precision, recall
 
-    if not truth.any() or truth.all():
-        return 0.5
-    precision, recall, thresholds = precision_recall_curve(truth, scores)
-    precision, recall = precision[:-1], recall[:-1]  # the last point has no threshold
+
+def choose_threshold(precision: np.ndarray, recall: np.ndarray, thresholds: np.ndarray,
+                     target_precision: float | None = None) -> float:
+    """The operating point (module docstring): best F0.5, or the lowest threshold reaching the target."""
     if target_precision is not None:
         reaching = np.flatnonzero((precision >= target_precision) & (recall > 0))
         if len(reaching):
@@ -346,28 +369,29 @@ def choose_threshold(scores: np.ndarray, truth: np.ndarray, target_precision: fl
     return float(thresholds[int(f_score.argmax())])
 
 
-def threshold_metrics(scores: np.ndarray, labels: np.ndarray, threshold: float) -> dict[str, Any]:
-    """Precision and recall at `threshold`, average precision, and the precision/recall curve at
-    `CURVE_POINTS` evenly spaced thresholds ([threshold, precision, recall]) for the plot."""
+THRESHOLDS = np.round(np.linspace(0.01, 0.99, 99), 2)  # where the operating point is looked for
+
+
+def threshold_metrics(scores: np.ndarray, data: LabelledWindows, window: float,
+                      target_precision: float | None = None) -> dict[str, Any]:
+    """The operating point with event-level precision and recall there, window-level average precision,
+    and the precision/recall curve at about `CURVE_POINTS` thresholds ([threshold, precision, recall])."""
     from sklearn.metrics import average_precision_score
 
+    precision, recall = event_precision_recall(scores, data, window, THRESHOLDS)
+    threshold = choose_threshold(precision, recall, THRESHOLDS, target_precision)
+    chosen = int(np.flatnonzero(THRESHOLDS == threshold)[0])
     scored = ~np.isnan(scores)
-    scores, truth = scores[scored], labels[scored] == POSITIVE
-
-    def at(cut: float) -> tuple[float, float]:
-        predicted = scores >= cut
-        true_positives = int((predicted & truth).sum())
-        return true_positives / max(1, int(predicted.sum())), true_positives / max(1, int(truth.sum()))
-
-    precision, recall = at(threshold)
-    curve = [[round(float(cut), 4), *(round(value, 4) for value in at(cut))]
-             for cut in np.linspace(0.0, 1.0, CURVE_POINTS + 1)[1:-1]] if truth.any() else []
+    truth = data.labels[scored] == POSITIVE
+    step = max(1, len(THRESHOLDS) // CURVE_POINTS)
+    curve = [[float(t), round(float(p), 4), round(float(r), 4)]
+             for t, p, r in zip(THRESHOLDS[::step], precision[::step], recall[::step])]
     return {
-        "precision": precision,
-        "recall": recall,
-        "average_precision": float(average_precision_score(truth, scores)) if truth.any() else 0.0,
-        "threshold": float(threshold),
-        "curve": curve,
+        "precision": float(precision[chosen]),
+        "recall": float(recall[chosen]),
+        "average_precision": float(average_precision_score(truth, scores[scored])) if truth.any() else 0.0,
+        "threshold": threshold,
+        "curve": curve if truth.any() else [],
     }
 
 
@@ -376,9 +400,7 @@ def cross_validated_metrics(data: LabelledWindows, window: float, target_precisi
                             progress: Progress | None = None) -> dict[str, Any]:
     """Out-of-fold metrics at the operating point chosen from the same out-of-fold probabilities."""
     scores, folds = out_of_fold_probabilities(data, window, cancel, progress)
-    scored = ~np.isnan(scores)
-    threshold = choose_threshold(scores[scored], data.labels[scored] == POSITIVE, target_precision)
-    return {**threshold_metrics(scores, data.labels, threshold), **folds,
+    return {**threshold_metrics(scores, data, window, target_precision), **folds,
             "threshold_rule": "target precision" if target_precision is not None else "best F0.5",
             "target_precision": target_precision}
 
@@ -465,7 +487,7 @@ def _embed_and_label(home: DataHome, records, options: TrainingOptions, report: 
         bags = [row_of[inside] for inside in clip_windows(embeddings.times, window, merged_clips(positives))]
         videos.append(_VideoWindows(
             LabelledWindows(features[used], labels[used], np.full(len(used), index), automatic[used],
-                            embeddings.times[used]),
+                            embeddings.times[used], np.full(len(used), -1)),
             bags, features.sum(axis=0, dtype=np.float64), np.square(features, dtype=np.float64).sum(axis=0),
             len(features)))
     return videos, skipped
@@ -481,8 +503,9 @@ def _with_sound_windows(videos: list[_VideoWindows], dim: int) -> LabelledWindow
     scale = np.sqrt(np.maximum(sum(video.squares for video in videos) / count - mean ** 2, 0)) + 1e-6
     bags = [(video, rows) for video in videos for rows in video.bags]
     masks = pick_sound_windows([video.data.features[rows] for video, rows in bags], mean, scale)
-    for (video, rows), holds_sound in zip(bags, masks):
+    for event, ((video, rows), holds_sound) in enumerate(zip(bags, masks)):
         video.data.labels[rows] = np.where(holds_sound, POSITIVE, UNUSED)
+        video.data.events[rows[holds_sound]] = event
     parts = []
     for video in videos:
         keep = video.data.labels != UNUSED
@@ -493,7 +516,7 @@ def _with_sound_windows(videos: list[_VideoWindows], dim: int) -> LabelledWindow
 def _concatenate(parts: list[LabelledWindows], dim: int) -> LabelledWindows:
     if not parts:
         return LabelledWindows(np.zeros((0, dim), np.float32), np.zeros(0, np.int8), np.zeros(0, int),
-                               np.zeros(0, bool), np.zeros(0))
+                               np.zeros(0, bool), np.zeros(0), np.zeros(0, int))
     return LabelledWindows(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(LabelledWindows)))
 
 

@@ -12,7 +12,7 @@ from core.db import ProcessedDB
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
 from core.scanning import negative_times_for_region, scan_file, scan_files
-from core.training import TrainingOptions, train_classifier
+from core.training import DEFAULT_HOP, DEFAULT_WINDOW, TrainingOptions, train_classifier
 from tests.media_factory import make_video, tone_burst_track
 from tests.scan_scenario import SCENES, TRAINING, add_positive_clips, covers, scene_videos
 
@@ -72,7 +72,7 @@ def test_hard_negatives_remove_a_chosen_false_positive(db, home, videos):
 
     for region in scan_file(db, home, videos["chords"], "tone").regions:
         if _covered([region], SCENES["chords"].chords):
-            db.add_hard_negatives("chords.mp4", "default", negative_times_for_region(region.start, region.end, 1, 0.25),
+            db.add_hard_negatives("chords.mp4", "default", negative_times_for_region(region.start, region.end, DEFAULT_WINDOW, DEFAULT_HOP),
                                   source_path=str(videos["chords"]), source_model="MEL")
     result = train_classifier(db, home, OPTIONS)
     assert result.counts["marked_negative_windows"] > 0

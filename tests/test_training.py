@@ -7,8 +7,9 @@ from core import classifier_store
 from core.db import ProcessedDB
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
-from core.training import (CANDIDATE, NEGATIVE, POSITIVE, UNUSED, LabelledWindows, TrainingOptions,
-                           choose_threshold, clip_windows, cross_validated_metrics, fit_balanced, label_windows,
+from core.training import (DEFAULT_HOP, DEFAULT_WINDOW, CANDIDATE, NEGATIVE, POSITIVE, UNUSED, LabelledWindows, TrainingOptions,
+                           choose_threshold, clip_windows, cross_validated_metrics, event_precision_recall,
+                           fit_balanced, label_windows,
                            marked_windows, merged_clips, pick_sound_windows, preview_training, prior_shift,
                            real_probabilities, train_classifier)
 from tests.scan_scenario import SCENES, TRAINING, add_positive_clips, scene_videos
@@ -117,8 +118,9 @@ def _blobs(videos=3, per_video=60, positives_per_video=8, seed=0):
         groups.append(np.full(per_video, video))
         times.append(rng.permutation(per_video).astype(float))  # positives spread over the video
     labels = np.concatenate(labels)
+    events = np.where(labels == POSITIVE, np.arange(len(labels)), -1)  # each positive window its own event
     return LabelledWindows(np.vstack(features), labels, np.concatenate(groups), labels == NEGATIVE,
-                           np.concatenate(times))
+                           np.concatenate(times), events)
 
 
 def test_cross_validation_is_grouped_by_video_and_reports_precision_recall_ap():
@@ -134,12 +136,25 @@ def test_one_video_falls_back_to_folds_over_time_blocks():
 
 
 def test_threshold_is_the_best_f05_or_the_lowest_reaching_the_target_precision():
-    scores = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
-    truth = np.array([0, 0, 1, 0, 1, 0, 1, 1, 1], bool)
-    # from 0.7 up: precision 1, recall 0.6 (F0.5 0.88); from 0.5: 0.8 / 0.8 (0.8); from 0.3: 0.71 / 1 (0.76)
-    assert choose_threshold(scores, truth) == 0.7
-    assert choose_threshold(scores, truth, target_precision=0.75) == 0.5
-    assert choose_threshold(scores, truth, target_precision=0.7) == 0.3
+    thresholds = np.array([0.2, 0.4, 0.6, 0.8])
+    precision = np.array([0.5, 0.7, 0.9, 1.0])
+    recall = np.array([1.0, 1.0, 0.9, 0.5])
+    # F0.5: 0.56, 0.74, 0.90, 0.83
+    assert choose_threshold(precision, recall, thresholds) == 0.6
+    assert choose_threshold(precision, recall, thresholds, target_precision=0.95) == 0.8
+    assert choose_threshold(precision, recall, thresholds, target_precision=0.6) == 0.4
+
+
+def test_scan_like_precision_counts_events_found_and_false_regions():
+    # two events (clips) of two sound windows each; negatives: a run of three windows, and a lone one
+    labels = np.array([POSITIVE] * 4 + [NEGATIVE] * 4)
+    data = LabelledWindows(np.zeros((8, 1)), labels, np.zeros(8, int), labels == NEGATIVE,
+                           np.array([10, 10.25, 50, 50.25, 80, 80.25, 80.5, 95]),
+                           np.array([0, 0, 1, 1, -1, -1, -1, -1]))
+    scores = np.array([0.9, 0.3, 0.2, 0.6, 0.7, 0.75, 0.65, 0.4])
+    precision, recall = event_precision_recall(scores, data, 1.0, np.array([0.35, 0.62, 0.8]))
+    assert recall.tolist() == [1.0, 0.5, 0.5]  # the second event's best window scores 0.6
+    assert precision.tolist() == [2 / 4, 1 / 2, 1.0]  # the run is one false region, the lone window another
 
 
 def test_probabilities_hold_for_the_real_class_balance():
@@ -206,7 +221,7 @@ def test_source_videos_missing_from_disk_is_a_clear_error(db, tmp_path):
 
 def test_too_few_examples_is_a_clear_error_and_saves_nothing(db, home, tmp_path, videos):
     _add_training_clips(db, tmp_path, videos)
-    with pytest.raises(FoleycutError, match="Too few examples to train: 18 positive and 0 negative"):
+    with pytest.raises(FoleycutError, match=r"Too few examples to train: \d+ positive and 0 negative"):
         train_classifier(db, home, _options(margin=500.0))
     assert classifier_store.list_classifiers(home) == []
 
@@ -222,11 +237,13 @@ def test_training_saves_a_version_and_skips_unreadable_videos(db, home, tmp_path
 
     assert [video for video, _ in result.skipped] == [str(broken)]
     assert result.counts["videos"] == 3 and result.counts["positive_clips"] == 6
-    assert result.counts["positive_windows"] == 18  # per clip, the 1 s windows holding its 0.6 s burst
+    # per clip, the one to three half-second windows its 0.6 s burst fills, not the other 8 s of the clip
+    assert 6 <= result.counts["positive_windows"] <= 18
     assert result.counts["automatic_negative_windows"] > 100
     assert result.metrics["grouped_by"] == "video" and result.metrics["average_precision"] > 0.9
     meta = classifier_store.load_classifier(home, "tone").meta
-    assert (meta.version, meta.embedding_model, meta.window, meta.hop) == (result.version, "MEL", 1.0, 0.25)
+    assert (meta.version, meta.embedding_model, meta.window, meta.hop) == (result.version, "MEL", DEFAULT_WINDOW,
+                                                                           DEFAULT_HOP)
     assert meta.threshold == result.metrics["threshold"] and 0 < meta.threshold < 1
     assert meta.feature_set == "context" and meta.prior_shift > 0
     assert result.metrics["curve"] and result.metrics["threshold_rule"] == "best F0.5"
