@@ -13,7 +13,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -76,7 +78,7 @@ def validate_name(name: str) -> str:
 def save_version(home: DataHome, name: str, estimator: Any, *, embedding_model: str, window: float,
                  hop: float, folders: dict[str, Any], counts: dict[str, int],
                  metrics: dict[str, Any]) -> ClassifierVersion:
-    import skops.io
+    skops_io = _skops_io()
 
     folder = home.models_dir / validate_name(name)
     folder.mkdir(exist_ok=True)
@@ -85,7 +87,7 @@ def save_version(home: DataHome, name: str, estimator: Any, *, embedding_model: 
                              created=datetime.now().isoformat(timespec="seconds"),
                              folders=folders, counts=counts, metrics=metrics)
     # The estimator goes first: a version only exists once its metadata does.
-    _write_atomically(folder / f"{version}.skops", skops.io.dumps(estimator))
+    _write_atomically(folder / f"{version}.skops", skops_io.dumps(estimator))
     meta_fields = {key: value for key, value in vars(meta).items() if key not in ("name", "version")}
     _write_atomically(folder / f"{version}.json", json.dumps(meta_fields, indent=2).encode())
     _write_atomically(folder / ACTIVE_FILE, version.encode())
@@ -127,14 +129,14 @@ def list_classifiers(home: DataHome) -> list[ClassifierInfo]:
 
 def load_classifier(home: DataHome, name: str, version: str | None = None) -> LoadedClassifier:
     """The given version of `name`, else its active one."""
-    import skops.io
+    skops_io = _skops_io()
 
     folder = _existing_folder(home, name)
     version = version or active_version(home, name)
     meta = _read_meta(folder, name, version)
     path = folder / f"{version}.skops"
     try:
-        untrusted = set(skops.io.get_untrusted_types(file=path))
+        untrusted = set(skops_io.get_untrusted_types(file=path))
     except Exception as exc:  # noqa: BLE001 - any failure to parse means a damaged file
         raise FoleycutError(f"Classifier file {path} is damaged ({exc.__class__.__name__}): train it again.") from exc
     unexpected = untrusted - ALLOWED_TYPES
@@ -144,10 +146,37 @@ def load_classifier(home: DataHome, name: str, version: str | None = None) -> Lo
             "refusing to load it; train the classifier again."
         )
     try:
-        estimator = skops.io.load(path, trusted=sorted(untrusted))
+        estimator = skops_io.load(path, trusted=sorted(untrusted))
     except Exception as exc:  # noqa: BLE001 - same as above
         raise FoleycutError(f"Classifier file {path} is damaged ({exc.__class__.__name__}): train it again.") from exc
     return LoadedClassifier(estimator, meta)
+
+
+# On import, skops lists scikit-learn's estimators by importing every scikit-learn package, among them
+# the array-API shims for torch, CuPy and Dask, which import those libraries when installed: torch alone
+# costs 3 s and 350 MB in a process that only runs MEL. The walk skips a package that fails to import and
+# keeps no estimator from `sklearn.externals`, so blocking the shims while skops loads changes nothing in
+# its trusted-type list.
+_ARRAY_API_SHIMS = tuple(f"sklearn.externals.array_api_compat.{lib}" for lib in ("torch", "cupy", "dask"))
+_skops_import_lock = threading.Lock()
+
+
+def _skops_io():
+    """`skops.io`, imported without pulling in torch (or CuPy, Dask)."""
+    with _skops_import_lock:
+        if "skops.io" not in sys.modules:
+            blocked = [name for name in _ARRAY_API_SHIMS if name not in sys.modules]
+            for name in blocked:
+                sys.modules[name] = None  # None in sys.modules: importing it raises ImportError
+            try:
+                import skops.io
+            finally:
+                for name in blocked:
+                    if sys.modules.get(name, ...) is None:
+                        del sys.modules[name]
+    import skops.io
+
+    return skops.io
 
 
 def rollback(home: DataHome, name: str, version: str) -> ClassifierVersion:
