@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -20,13 +19,17 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from core import embedding_cache
-from core.audio import SAMPLE_RATE, AudioDecodeError, audio_duration, iter_audio_blocks
+from core.audio import SAMPLE_RATE, AudioDecodeError, ReadAhead, audio_duration, iter_audio_blocks
 from core.embedding_models import FrameEmbedder, load_embedder
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
 
 Progress = Callable[[float, str], None]
 _EPS = 1e-6
+# Decoded audio waits for the embedder in at most this many blocks of this length (2.5 MB): enough to keep
+# ffmpeg busy through the embedder's uneven pace, little enough to stop it at once on cancel.
+READ_AHEAD_BLOCK_SECONDS = 10.0
+READ_AHEAD_BLOCKS = 4
 
 
 class AudioTooShort(FoleycutError):
@@ -256,7 +259,8 @@ def embed_file(path, model_name: str, home: DataHome, window: float = 8.0, hop: 
     if progress is not None:
         progress(0.0, f"Loading {model_name}")
     embedder = embedder or load_embedder(model_name, home)
-    with closing(iter_audio_blocks(path)) as blocks:  # stops ffmpeg at once on cancel or error
+    decoded = iter_audio_blocks(path, READ_AHEAD_BLOCK_SECONDS, expected_seconds=expected)
+    with ReadAhead(decoded, READ_AHEAD_BLOCKS) as blocks:  # leaving it stops ffmpeg, on cancel or error too
         result = embed_stream(blocks, embedder, model_name, window, hop, expected, progress, cancel)
     embedding_cache.save(home, key, result.times, result.vectors, result.duration)
     return result

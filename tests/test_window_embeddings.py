@@ -10,11 +10,12 @@ from core.audio import SAMPLE_RATE, AudioDecodeError
 from core.devices import Device
 from core.embedding_models import EatEmbedder, load_embedder
 from core.errors import Cancelled
+from core.ffmpeg import run_ffmpeg
 from core.home import DataHome
 from core.mel import MelEmbedder
 from core.window_embeddings import (AudioTooShort, embed_file, embed_stream, embed_windows_directly,
                                     window_starts)
-from tests.media_factory import tone_burst_track, write_wav
+from tests.media_factory import make_video, tone_burst_track, write_wav
 from tests.tiny_models import save_tiny_ast, save_tiny_hubert, save_tiny_wav2vec2, tiny_eat_model
 
 CPU = Device("cpu", half=False, free_bytes=8 << 30)
@@ -133,6 +134,17 @@ def test_cancel_stops_embedding(tmp_path):
     with pytest.raises(Cancelled):
         embed_file(path, "MEL", DataHome.resolve(), cancel=cancel)
     assert we.cached_embeddings(path, "MEL", DataHome.resolve()) is None
+
+
+def test_truncated_file_is_an_error_and_nothing_is_cached(tmp_path):
+    whole = make_video(tmp_path / "whole.mp4", 20.0)
+    mkv = tmp_path / "whole.mkv"
+    run_ffmpeg(["-i", str(whole), "-c", "copy", str(mkv)], check=True)
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(mkv.read_bytes()[: mkv.stat().st_size * 3 // 10])
+    with pytest.raises(AudioDecodeError, match="cut.mkv looks truncated"):
+        embed_file(cut, "MEL", DataHome.resolve())
+    assert we.cached_embeddings(cut, "MEL", DataHome.resolve()) is None
 
 
 def test_missing_file_is_a_decode_error(tmp_path):
