@@ -53,27 +53,35 @@ def scan_files(db, home: DataHome, videos: Sequence, classifier_name: str, profi
                progress: Progress | None = None, cancel: threading.Event | None = None,
                model_name: str | None = None, on_file_done: FileDone | None = None) -> list[FileScan]:
     """Scan many videos in order; a file that cannot be scanned is reported and skipped, not fatal."""
+    from core.window_embeddings import decode_ahead, stop_decoding_ahead
+
     classifier = load_classifier(home, classifier_name, version)
     _check_model(classifier, model_name)
     results = []
-    for index, video in enumerate(map(Path, videos)):
-        _check_cancel(cancel)
+    meta = classifier.meta
+    try:
+        for index, video in enumerate(map(Path, videos)):
+            _check_cancel(cancel)
 
-        def file_progress(fraction: float, message: str, index=index, video=video) -> None:
-            if progress is not None:
-                progress((index + fraction) / len(videos), f"{video.name} ({index + 1}/{len(videos)}): {message}")
+            def file_progress(fraction: float, message: str, index=index, video=video) -> None:
+                if progress is not None:
+                    progress((index + fraction) / len(videos), f"{video.name} ({index + 1}/{len(videos)}): {message}")
 
-        outcome, error = None, None
-        try:
-            outcome = _scan_with(db, home, video, classifier, profile, threshold, min_length, file_progress,
-                                 cancel)
-        except Cancelled:
-            raise
-        except FoleycutError as exc:
-            error = str(exc)
-        results.append(FileScan(video, outcome, error))
-        if on_file_done is not None:
-            on_file_done(video, outcome, error)
+            outcome, error = None, None
+            if index + 1 < len(videos):  # the next file decodes while this one is scanned
+                decode_ahead(videos[index + 1], meta.embedding_model, home, meta.window, meta.hop)
+            try:
+                outcome = _scan_with(db, home, video, classifier, profile, threshold, min_length, file_progress,
+                                     cancel)
+            except Cancelled:
+                raise
+            except FoleycutError as exc:
+                error = str(exc)
+            results.append(FileScan(video, outcome, error))
+            if on_file_done is not None:
+                on_file_done(video, outcome, error)
+    finally:
+        stop_decoding_ahead()
     if progress is not None:
         progress(1.0, "Scan finished")
     return results

@@ -255,12 +255,51 @@ def embed_file(path, model_name: str, home: DataHome, window: float = 8.0, hop: 
         if progress is not None:
             progress(1.0, f"{model_name} embeddings from cache")
         return cached
-    expected = audio_duration(path)
-    if progress is not None:
-        progress(0.0, f"Loading {model_name}")
-    embedder = embedder or load_embedder(model_name, home)
-    decoded = iter_audio_blocks(path, READ_AHEAD_BLOCK_SECONDS, expected_seconds=expected)
-    with ReadAhead(decoded, READ_AHEAD_BLOCKS) as blocks:  # leaving it stops ffmpeg, on cancel or error too
+    started = _decoding_ahead().pop(key, None)
+    expected, decoder = started if started is not None else _start_decoding(path)
+    with decoder as blocks:  # leaving it stops ffmpeg, on cancel or error too
+        if progress is not None:
+            progress(0.0, f"Loading {model_name}")
+        embedder = embedder or load_embedder(model_name, home)
         result = embed_stream(blocks, embedder, model_name, window, hop, expected, progress, cancel)
     embedding_cache.save(home, key, result.times, result.vectors, result.duration)
     return result
+
+
+def _start_decoding(path: Path) -> tuple[float, ReadAhead]:
+    expected = audio_duration(path)
+    return expected, ReadAhead(iter_audio_blocks(path, READ_AHEAD_BLOCK_SECONDS, expected_seconds=expected),
+                               READ_AHEAD_BLOCKS)
+
+
+_ahead = threading.local()  # per thread: {CacheKey: (expected seconds, ReadAhead)} started by decode_ahead
+
+
+def _decoding_ahead() -> dict:
+    if not hasattr(_ahead, "decoders"):
+        _ahead.decoders = {}
+    return _ahead.decoders
+
+
+def decode_ahead(path, model_name: str, home: DataHome, window: float = 8.0, hop: float = 1.0) -> None:
+    """Start decoding `path` for a later `embed_file` call with the same arguments in this thread.
+
+    Scan All calls it for the next video before scanning the current one: the probe, ffmpeg's start and
+    the first blocks are done by the time that file's turn comes, then ffmpeg waits on the full queue.
+    Nothing starts when the embeddings are cached or the file cannot be read (`embed_file` says why).
+    `stop_decoding_ahead()` stops what was started and never used.
+    """
+    try:
+        key = embedding_cache.CacheKey.for_file(path, model_name, window, hop)
+        if key in _decoding_ahead() or embedding_cache.entry_path(home, key).is_file():
+            return
+        _decoding_ahead()[key] = _start_decoding(Path(path))
+    except (OSError, FoleycutError):
+        return
+
+
+def stop_decoding_ahead() -> None:
+    decoders = _decoding_ahead()
+    while decoders:
+        _expected, decoder = decoders.popitem()[1]
+        decoder.close()

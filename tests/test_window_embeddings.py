@@ -151,3 +151,28 @@ def test_missing_file_is_a_decode_error(tmp_path):
     with pytest.raises(AudioDecodeError, match="does not exist"):
         embed_file(tmp_path / "gone.mp4", "MEL", DataHome.resolve())
     assert we.cached_embeddings(tmp_path / "gone.mp4", "MEL", DataHome.resolve()) is None
+
+
+def test_decoding_ahead_feeds_the_next_embed_file_call(tmp_path, monkeypatch):
+    path = write_wav(tmp_path / "scene.wav", _scene())
+    home = DataHome.resolve()
+    we.decode_ahead(path, "MEL", home)
+    monkeypatch.setattr(we, "_start_decoding", lambda *a: pytest.fail("decoded again despite decode_ahead"))
+    ahead = embed_file(path, "MEL", home)
+    monkeypatch.undo()
+    assert ahead.vectors.shape == (33, 128)
+    np.testing.assert_array_equal(ahead.vectors, embed_file(path, "MEL", DataHome.resolve(tmp_path / "h2")).vectors)
+
+
+def test_decoding_ahead_skips_cached_files_and_stops_unused_decoders(tmp_path):
+    home = DataHome.resolve()
+    cached = write_wav(tmp_path / "cached.wav", _scene())
+    embed_file(cached, "MEL", home)
+    unused = write_wav(tmp_path / "unused.wav", _scene(60.0))
+    we.decode_ahead(cached, "MEL", home)
+    we.decode_ahead(unused, "MEL", home)
+    we.decode_ahead(tmp_path / "gone.wav", "MEL", home)  # embed_file reports the missing file, not this
+    pending = list(we._decoding_ahead().values())
+    assert len(pending) == 1
+    we.stop_decoding_ahead()
+    assert not we._decoding_ahead() and not pending[0][1]._thread.is_alive()
