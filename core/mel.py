@@ -91,7 +91,7 @@ class MelEmbedder:
     frame_dim = N_MELS
     pooling = "mean_std"
     dim = 2 * N_MELS
-    chunk_seconds = 20.0  # long enough to make per-call overhead vanish, short enough to keep temporaries small
+    chunk_seconds = 5.0  # per-call overhead is already negligible at 5 s; the temporaries (~4 MB) stay in cache
     context_seconds = 0.03  # one frame length: a frame straddling a chunk edge is still computed whole
     batch_size = 1
 
