@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -255,9 +255,15 @@ def embed_file(path, model_name: str, home: DataHome, window: float = 8.0, hop: 
         if progress is not None:
             progress(1.0, f"{model_name} embeddings from cache")
         return cached
-    started = _decoding_ahead().pop(key, None)
-    expected, decoder = started if started is not None else _start_decoding(path)
-    with decoder as blocks:  # leaving it stops ffmpeg, on cancel or error too
+    ahead = _embedding_ahead().pop(key, None)
+    if ahead is not None:
+        result = ahead.result(cancel)
+        if progress is not None:
+            progress(1.0, f"{model_name} embeddings ready")
+        return result
+    expected = audio_duration(path)
+    decoded = iter_audio_blocks(path, READ_AHEAD_BLOCK_SECONDS, expected_seconds=expected)
+    with ReadAhead(decoded, READ_AHEAD_BLOCKS) as blocks:  # leaving it stops ffmpeg, on cancel or error too
         if progress is not None:
             progress(0.0, f"Loading {model_name}")
         embedder = embedder or load_embedder(model_name, home)
@@ -266,40 +272,65 @@ def embed_file(path, model_name: str, home: DataHome, window: float = 8.0, hop: 
     return result
 
 
-def _start_decoding(path: Path) -> tuple[float, ReadAhead]:
-    expected = audio_duration(path)
-    return expected, ReadAhead(iter_audio_blocks(path, READ_AHEAD_BLOCK_SECONDS, expected_seconds=expected),
-                               READ_AHEAD_BLOCKS)
+class _EmbeddingAhead:
+    """One `embed_file` running in its own thread until the caller that wants its result comes."""
+
+    def __init__(self, path, model_name: str, home: DataHome, window: float, hop: float,
+                 progress: Progress | None):
+        self._stop = threading.Event()  # its own: the caller's cancel is only looked at while waiting
+        self._future: Future = Future()
+        self._thread = threading.Thread(target=self._run, args=(path, model_name, home, window, hop, progress),
+                                        name="embed-ahead", daemon=True)
+        self._thread.start()
+
+    def _run(self, *args) -> None:
+        try:
+            self._future.set_result(embed_file(*args, cancel=self._stop))
+        except BaseException as exc:  # noqa: BLE001 - raised again by result()
+            self._future.set_exception(exc)
+
+    def result(self, cancel: threading.Event | None) -> WindowEmbeddings:
+        try:
+            while not self._future.done():
+                _check_cancel(cancel)
+                wait([self._future], timeout=0.1)
+            return self._future.result()
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
-_ahead = threading.local()  # per thread: {CacheKey: (expected seconds, ReadAhead)} started by decode_ahead
+_ahead = threading.local()  # per thread: {CacheKey: _EmbeddingAhead} started by embed_ahead
 
 
-def _decoding_ahead() -> dict:
-    if not hasattr(_ahead, "decoders"):
-        _ahead.decoders = {}
-    return _ahead.decoders
+def _embedding_ahead() -> dict:
+    if not hasattr(_ahead, "pending"):
+        _ahead.pending = {}
+    return _ahead.pending
 
 
-def decode_ahead(path, model_name: str, home: DataHome, window: float = 8.0, hop: float = 1.0) -> None:
-    """Start decoding `path` for a later `embed_file` call with the same arguments in this thread.
+def embed_ahead(path, model_name: str, home: DataHome, window: float = 8.0, hop: float = 1.0,
+                progress: Progress | None = None) -> None:
+    """Start `embed_file` on `path` in a background thread; a later `embed_file` call with the same
+    arguments in this thread waits for that result instead of starting over.
 
-    Scan All calls it for the next video before scanning the current one: the probe, ffmpeg's start and
-    the first blocks are done by the time that file's turn comes, then ffmpeg waits on the full queue.
-    Nothing starts when the embeddings are cached or the file cannot be read (`embed_file` says why).
-    `stop_decoding_ahead()` stops what was started and never used.
+    A scan calls it for its first video before loading the classifier (importing scikit-learn takes
+    seconds, and the embedding runs meanwhile) and, in Scan All, for the next video before scanning the
+    current one. Nothing starts when the embeddings are cached or the file cannot be read (`embed_file`
+    will say why). `stop_embedding_ahead()` stops and forgets what was started and never asked for.
     """
     try:
         key = embedding_cache.CacheKey.for_file(path, model_name, window, hop)
-        if key in _decoding_ahead() or embedding_cache.entry_path(home, key).is_file():
-            return
-        _decoding_ahead()[key] = _start_decoding(Path(path))
-    except (OSError, FoleycutError):
+    except OSError:
         return
+    if key not in _embedding_ahead() and not embedding_cache.entry_path(home, key).is_file():
+        _embedding_ahead()[key] = _EmbeddingAhead(path, model_name, home, window, hop, progress)
 
 
-def stop_decoding_ahead() -> None:
-    decoders = _decoding_ahead()
-    while decoders:
-        _expected, decoder = decoders.popitem()[1]
-        decoder.close()
+def stop_embedding_ahead() -> None:
+    pending = _embedding_ahead()
+    while pending:
+        pending.popitem()[1].stop()

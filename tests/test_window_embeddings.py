@@ -153,26 +153,49 @@ def test_missing_file_is_a_decode_error(tmp_path):
     assert we.cached_embeddings(tmp_path / "gone.mp4", "MEL", DataHome.resolve()) is None
 
 
-def test_decoding_ahead_feeds_the_next_embed_file_call(tmp_path, monkeypatch):
+def test_embedding_ahead_feeds_the_next_embed_file_call(tmp_path, monkeypatch):
     path = write_wav(tmp_path / "scene.wav", _scene())
     home = DataHome.resolve()
-    we.decode_ahead(path, "MEL", home)
-    monkeypatch.setattr(we, "_start_decoding", lambda *a: pytest.fail("decoded again despite decode_ahead"))
+    reports = []
+    we.embed_ahead(path, "MEL", home, progress=lambda f, msg: reports.append(f))
+    [pending] = we._embedding_ahead().values()
+    pending._future.result(timeout=60)
+    monkeypatch.setattr(we, "audio_duration", lambda *a: pytest.fail("embedded again despite embed_ahead"))
     ahead = embed_file(path, "MEL", home)
     monkeypatch.undo()
-    assert ahead.vectors.shape == (33, 128)
+    assert reports[0] == 0.0 and reports[-1] == 1.0
     np.testing.assert_array_equal(ahead.vectors, embed_file(path, "MEL", DataHome.resolve(tmp_path / "h2")).vectors)
+    assert we.cached_embeddings(path, "MEL", home) is not None  # the thread ahead wrote the cache
 
 
-def test_decoding_ahead_skips_cached_files_and_stops_unused_decoders(tmp_path):
+def test_embedding_ahead_raises_its_error_to_the_caller(tmp_path):
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(write_wav(tmp_path / "whole.wav", _scene()).read_bytes()[:2000])
+    we.embed_ahead(cut, "MEL", DataHome.resolve())
+    with pytest.raises(AudioTooShort):
+        embed_file(cut, "MEL", DataHome.resolve())
+
+
+def test_embedding_ahead_skips_cached_files_and_stops_unused_work(tmp_path):
     home = DataHome.resolve()
     cached = write_wav(tmp_path / "cached.wav", _scene())
     embed_file(cached, "MEL", home)
-    unused = write_wav(tmp_path / "unused.wav", _scene(60.0))
-    we.decode_ahead(cached, "MEL", home)
-    we.decode_ahead(unused, "MEL", home)
-    we.decode_ahead(tmp_path / "gone.wav", "MEL", home)  # embed_file reports the missing file, not this
-    pending = list(we._decoding_ahead().values())
+    unused = write_wav(tmp_path / "unused.wav", _scene(600.0))
+    we.embed_ahead(cached, "MEL", home)
+    we.embed_ahead(unused, "MEL", home)
+    we.embed_ahead(tmp_path / "gone.wav", "MEL", home)  # embed_file reports the missing file, not this
+    pending = list(we._embedding_ahead().values())
     assert len(pending) == 1
-    we.stop_decoding_ahead()
-    assert not we._decoding_ahead() and not pending[0][1]._thread.is_alive()
+    we.stop_embedding_ahead()
+    assert not we._embedding_ahead() and not pending[0]._thread.is_alive()
+    assert we.cached_embeddings(unused, "MEL", home) is None  # stopped before the end: nothing cached
+
+
+def test_cancel_while_waiting_for_the_embedding_ahead(tmp_path):
+    path = write_wav(tmp_path / "long.wav", _scene(600.0))
+    we.embed_ahead(path, "MEL", DataHome.resolve())
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(Cancelled):
+        embed_file(path, "MEL", DataHome.resolve(), cancel=cancel)
+    assert not we._embedding_ahead()
