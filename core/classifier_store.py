@@ -174,18 +174,20 @@ def _load_estimator(path: Path) -> Any:
 
 # On import, skops lists scikit-learn's estimators by importing every scikit-learn package, among them
 # the array-API shims for torch, CuPy and Dask, which import those libraries when installed: torch alone
-# costs 3 s and 350 MB in a process that only runs MEL. The walk skips a package that fails to import and
-# keeps no estimator from `sklearn.externals`, so blocking the shims while skops loads changes nothing in
-# its trusted-type list.
-_ARRAY_API_SHIMS = tuple(f"sklearn.externals.array_api_compat.{lib}" for lib in ("torch", "cupy", "dask"))
+# costs 3 s and 350 MB in a process that only runs MEL. The walk also imports scikit-learn's test helpers,
+# which import pytest when installed (0.2 s, 6 MB). The walk skips a package that fails to import, the
+# helpers do without pytest, and no estimator lives in either place, so blocking them while skops loads
+# leaves its trusted-type list as it was (checked when this was written: the same 10 kB of names).
+_BLOCKED_WHILE_SKOPS_LOADS = (*(f"sklearn.externals.array_api_compat.{lib}" for lib in ("torch", "cupy", "dask")),
+                              "pytest")
 _skops_import_lock = threading.Lock()
 
 
 def _skops_io():
-    """`skops.io`, imported without pulling in torch (or CuPy, Dask)."""
+    """`skops.io`, imported without pulling in torch (or CuPy, Dask, pytest)."""
     with _skops_import_lock:
         if "skops.io" not in sys.modules:
-            blocked = [name for name in _ARRAY_API_SHIMS if name not in sys.modules]
+            blocked = [name for name in _BLOCKED_WHILE_SKOPS_LOADS if name not in sys.modules]
             for name in blocked:
                 sys.modules[name] = None  # None in sys.modules: importing it raises ImportError
             try:

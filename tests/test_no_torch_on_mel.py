@@ -1,5 +1,5 @@
 """MEL needs neither torch nor transformers: training, scanning and rescanning from the command line load
-neither (each would cost seconds and hundreds of MB per process)."""
+neither (each would cost seconds and hundreds of MB per process), nor pytest (megabytes for nothing)."""
 import json
 import subprocess
 import sys
@@ -12,7 +12,7 @@ from core.home import DataHome
 from tests.scan_scenario import SCENES, TRAINING, add_positive_clips, scene_videos
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("torch", "transformers")
+HEAVY = ("torch", "transformers", "pytest")  # pytest: scikit-learn's test helpers, pulled in by skops
 # runs main.py's CLI, then reports on stderr's last line which heavy modules the process ended up holding
 _CLI_THEN_MODULES = (
     "import json, sys\n"
@@ -35,7 +35,7 @@ def run_cli(home: DataHome, *args) -> tuple[str, list[str]]:
     return done.stdout, json.loads(done.stderr.strip().splitlines()[-1])
 
 
-def test_mel_train_scan_and_rescan_load_no_torch_or_transformers(tmp_path, videos):
+def test_mel_train_scan_and_rescan_load_no_torch_transformers_or_pytest(tmp_path, videos):
     home = DataHome.resolve(tmp_path / "home")
     with ProcessedDB(home.db_path) as db:
         for name in TRAINING:
