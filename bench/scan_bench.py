@@ -10,8 +10,8 @@ Sections:
 - scan:    ffmpeg decode-only (16 kHz mono f32 to the null device: the floor) vs a MEL `main.py scan` of a
            30-minute video with the embedding cache cleared, each a whole process; the ratio per round.
 - rescan:  the same CLI scan of a 2-hour video from the cache (a whole process: interpreter, imports,
-           classifier load, classifier, database) vs `scan_file` in a process that has scanned before
-           (the window's case; the classifier file is still loaded every time).
+           classifier load, classifier, database), a process doing only the imports a classifier load
+           needs (the floor), and `scan_file` in a process that has scanned before (the window's case).
 - memory:  peak RSS above the idle process while a fresh process scans a 3-hour video with MEL: idle is
            measured after the imports a scan needs and before the classifier or any model is loaded.
 - chunked: embedding throughput, chunked (pooled frame features) vs per-window, with a random HuBERT
@@ -159,7 +159,8 @@ def bench_rescan(args) -> None:
     print(f"  `main.py scan`, whole process       {spread(cold, 'ms')}  (bar < 1000)")
     print(f"  of which the import floor           {spread(floor, 'ms')}  (a process importing only what loading "
           "a classifier needs: numpy, scikit-learn, skops)")
-    print(f"  scan_file in a warm process         {spread(warm, 'ms')}  (bar < 100; classifier file loaded each time)")
+    print(f"  scan_file in a warm process         {spread(warm, 'ms')}  (bar < 100; load_classifier's in-process "
+          "cache, embeddings cache, predict_proba, regions, database)")
 
 
 # ---------------------------------------------------------------------------------------- memory
