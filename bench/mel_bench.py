@@ -1,7 +1,7 @@
 """MEL frame features: which FFT and which mel projection, measured interleaved (every variant once per
-round, rounds repeated), on 20 s chunks of noise as `MelEmbedder` receives them.
+round, rounds repeated), on chunks of noise as long as those `MelEmbedder` receives.
 
-    .venv/bin/python bench/mel_bench.py [--rounds 7] [--chunks 30]
+    .venv/bin/python bench/mel_bench.py [--rounds 7] [--seconds 600]
 
 Prints, per variant, audio seconds per wall second (min / median / max over the rounds) and per CPU
 second of the whole process (median): on a shared machine the CPU figure is the steadier one, and it is
@@ -27,7 +27,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core import mel  # noqa: E402
 from core.audio import SAMPLE_RATE  # noqa: E402
 
-CHUNK_SECONDS = 20.0
 _WINDOW = np.hanning(mel.FRAME_LENGTH).astype(np.float32)
 _DENSE = mel.mel_filter_bank()
 _SPARSE = scipy.sparse.csr_array(_DENSE.T)
@@ -71,12 +70,14 @@ VARIANTS = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--chunks", type=int, default=30, help="20 s chunks per variant and round")
+    parser.add_argument("--seconds", type=float, default=600.0, help="audio per variant and round")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    chunk = round((CHUNK_SECONDS + 2 * mel.MelEmbedder.context_seconds) * SAMPLE_RATE)
-    chunks = [(rng.standard_normal(chunk) * 0.05).astype(np.float32) for _ in range(args.chunks)]
-    audio = args.chunks * CHUNK_SECONDS
+    embedder = mel.MelEmbedder
+    chunk = round((embedder.chunk_seconds + 2 * embedder.context_seconds) * SAMPLE_RATE)
+    count = round(args.seconds / embedder.chunk_seconds)
+    chunks = [(rng.standard_normal(chunk) * 0.05).astype(np.float32) for _ in range(count)]
+    audio = count * embedder.chunk_seconds
 
     reference = mel.log_mel_frames(chunks[0])
     for name, (function, limit) in VARIANTS.items():
@@ -93,7 +94,8 @@ def main() -> None:
                     function(samples)
                 wall[name].append(audio / (time.perf_counter() - started))
                 cpu[name].append(audio / (time.process_time() - cpu_started))
-    print(f"\n{args.rounds} interleaved rounds of {audio:.0f} s of audio; audio-s per second")
+    print(f"\n{args.rounds} interleaved rounds of {audio:.0f} s of audio in {embedder.chunk_seconds:g} s chunks; "
+          "audio-s per second")
     print(f"{'variant':38s} {'wall min':>9s} {'median':>7s} {'max':>7s} {'per CPU-s (median)':>19s}")
     for name in VARIANTS:
         print(f"{name:38s} {min(wall[name]):9.0f} {statistics.median(wall[name]):7.0f} {max(wall[name]):7.0f} "
