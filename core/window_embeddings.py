@@ -20,7 +20,7 @@ import numpy as np
 
 from core import embedding_cache
 from core.audio import SAMPLE_RATE, AudioDecodeError, ReadAhead, audio_duration, iter_audio_blocks
-from core.embedding_models import FrameEmbedder, load_embedder
+from core.embedding_models import FrameEmbedder, get_spec, load_embedder
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
 
@@ -320,11 +320,15 @@ def embed_ahead(path, model_name: str, home: DataHome, window: float = 8.0, hop:
     A scan calls it for its first video before loading the classifier (importing scikit-learn takes
     seconds, and the embedding runs meanwhile) and, in Scan All, for the next video before scanning the
     current one. Nothing starts when the embeddings are cached or the file cannot be read (`embed_file`
-    will say why). `stop_embedding_ahead()` stops and forgets what was started and never asked for.
+    will say why), nor for a transformers model: each `embed_file` loads its own copy, and two copies
+    would share the GPU's memory with batch sizes meant for one. `stop_embedding_ahead()` stops and
+    forgets what was started and never asked for.
     """
     try:
+        if not get_spec(model_name).builtin:
+            return
         key = embedding_cache.CacheKey.for_file(path, model_name, window, hop)
-    except OSError:
+    except (OSError, FoleycutError):
         return
     if key not in _embedding_ahead() and not embedding_cache.entry_path(home, key).is_file():
         _embedding_ahead()[key] = _EmbeddingAhead(path, model_name, home, window, hop, progress)

@@ -199,3 +199,9 @@ def test_cancel_while_waiting_for_the_embedding_ahead(tmp_path):
     with pytest.raises(Cancelled):
         embed_file(path, "MEL", DataHome.resolve(), cancel=cancel)
     assert not we._embedding_ahead()
+
+
+def test_transformer_models_are_not_embedded_ahead(tmp_path):
+    path = write_wav(tmp_path / "scene.wav", _scene())
+    we.embed_ahead(path, "HUBERT_BASE", DataHome.resolve())
+    assert not we._embedding_ahead()
