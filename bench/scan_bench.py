@@ -9,6 +9,7 @@ the neighbours' load as much as the code.
 Sections:
 - scan:    ffmpeg decode-only (16 kHz mono f32 to the null device: the floor) vs a MEL `main.py scan` of a
            30-minute video with the embedding cache cleared, each a whole process; the ratio per round.
+- scan-all: Scan All (`scan_files`) of a few short videos in-process, with and without embedding ahead.
 - rescan:  the same CLI scan of a 2-hour video from the cache (a whole process: interpreter, imports,
            classifier load, classifier, database), a process doing only the imports a classifier load
            needs (the floor), and `scan_file` in a process that has scanned before (the window's case).
@@ -163,6 +164,43 @@ def bench_rescan(args) -> None:
           "cache, embeddings cache, predict_proba, regions, database)")
 
 
+# -------------------------------------------------------------------------------------- scan all
+
+
+def bench_scan_all(args) -> None:
+    """Scan All in-process, with and without embedding ahead (the next video while this one is scanned,
+    the first while the classifier loads), each run in a fresh home so nothing comes from the cache."""
+    from core import window_embeddings
+    from core.db import ProcessedDB
+    from core.scanning import scan_files
+
+    piece = long_video(args.workdir, BASE_MINUTES)
+    videos = []
+    for index in range(args.scan_all_files):  # distinct paths: the cache and the look-ahead key on them
+        video = args.workdir / f"scan_all_{index}.mp4"
+        if not video.exists():
+            _ffmpeg(["-i", str(piece), "-t", str(args.scan_all_minutes * 60), "-c", "copy", str(video)])
+        videos.append(video)
+    embed_ahead = window_embeddings.embed_ahead
+    rates = {True: [], False: []}
+    try:
+        for _ in range(args.rounds):
+            for ahead in (False, True):
+                window_embeddings.embed_ahead = embed_ahead if ahead else (lambda *a, **k: None)
+                home = bench_home(args.workdir, "scan_all")
+                with ProcessedDB(home.db_path) as db:
+                    started = time.perf_counter()
+                    scan_files(db, home, videos, CLASSIFIER)
+                    rates[ahead].append(len(videos) * args.scan_all_minutes * 60 / (time.perf_counter() - started))
+    finally:
+        window_embeddings.embed_ahead = embed_ahead
+    print(f"Scan All of {len(videos)} x {args.scan_all_minutes:g}-minute videos in-process, MEL, "
+          f"{args.rounds} interleaved rounds:")
+    print(f"  one file after another              {spread(rates[False], 'audio-s/s')}")
+    print(f"  embedding ahead                     {spread(rates[True], 'audio-s/s')}")
+    print(f"  ratio, per round                    {spread([a / b for a, b in zip(rates[True], rates[False])], 'x', 2)}")
+
+
 # ---------------------------------------------------------------------------------------- memory
 
 
@@ -274,7 +312,8 @@ def _sync_time(device) -> float:
 
 # ------------------------------------------------------------------------------------------ main
 
-SECTIONS = {"scan": bench_scan, "rescan": bench_rescan, "memory": bench_memory, "chunked": bench_chunked_vs_direct}
+SECTIONS = {"scan": bench_scan, "scan-all": bench_scan_all, "rescan": bench_rescan, "memory": bench_memory,
+            "chunked": bench_chunked_vs_direct}
 
 
 def main() -> None:
@@ -282,6 +321,8 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS))
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per comparison")
     parser.add_argument("--scan-minutes", type=float, default=30.0)
+    parser.add_argument("--scan-all-files", type=int, default=6)
+    parser.add_argument("--scan-all-minutes", type=float, default=3.0)
     parser.add_argument("--rescan-hours", type=float, default=2.0)
     parser.add_argument("--memory-hours", type=float, default=3.0)
     parser.add_argument("--memory-runs", type=int, default=2)
