@@ -1,7 +1,10 @@
 """Clip-export throughput: clips per minute with 1 worker vs N parallel ffmpeg workers, on a generated
 10-minute 720p video (test pattern + tone), 8 s clips, markers spread over the whole video.
 
-    .venv/bin/python bench/export_bench.py [--markers 3] [--count 8] [--workers 1 2 4] [--video PATH]
+    .venv/bin/python bench/export_bench.py [--markers 3] [--count 8] [--workers 1 2 4] [--rounds 3] [--video PATH]
+
+The worker counts run interleaved (1, 2, 4, 1, 2, 4, …) and each ratio is taken within a round, then
+summarised as min / median / max: on a shared machine, runs minutes apart measure the neighbours' load.
 
 Workers encode the clips of one marker in parallel, so more workers than --count cannot help.
 
@@ -12,6 +15,8 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -41,15 +46,25 @@ def make_source(path: Path) -> Path:
 
 
 def clips_per_minute(video: Path, work: Path, markers: int, count: int, workers: int, encoder: str) -> float:
-    db = ProcessedDB(work / f"bench_{workers}.db")
-    settings = ExportSettings(name="bench", export_folder=work / f"out_{workers}", count=count, spread=1.0,
-                              workers=workers, encoder=encoder)
-    duration = probe(video).duration
-    times = [duration * (i + 0.5) / markers for i in range(markers)]
-    started = time.perf_counter()
-    written = sum(len(export_marker(db, video, t, settings)) for t in times)
-    elapsed = time.perf_counter() - started
+    """One export run into a fresh database and folder (removed afterwards, so every run starts alike)."""
+    run = work / f"run_{workers}"
+    run.mkdir()
+    try:
+        with ProcessedDB(run / "bench.db") as db:
+            settings = ExportSettings(name="bench", export_folder=run / "out", count=count, spread=1.0,
+                                      workers=workers, encoder=encoder)
+            duration = probe(video).duration
+            times = [duration * (i + 0.5) / markers for i in range(markers)]
+            started = time.perf_counter()
+            written = sum(len(export_marker(db, video, t, settings)) for t in times)
+            elapsed = time.perf_counter() - started
+    finally:
+        shutil.rmtree(run)
     return written / elapsed * 60
+
+
+def spread(values: list[float], digits: int = 1) -> str:
+    return f"min {min(values):.{digits}f}  median {statistics.median(values):.{digits}f}  max {max(values):.{digits}f}"
 
 
 def main() -> None:
@@ -58,6 +73,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=8, help="clips per marker (encoded in parallel)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, os.cpu_count() or 1])
     parser.add_argument("--encoder", default="auto")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds over the worker counts")
     parser.add_argument("--video", type=Path, help="where to keep the generated source for reuse")
     args = parser.parse_args()
 
@@ -68,11 +84,15 @@ def main() -> None:
         print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
               f"ffmpeg: {ffmpeg_exe()}; encoder: {encoder.name}")
         print(f"{args.markers} markers x {args.count} clips of 8 s, 1280x720 25 fps, MP4 H.264 + PCM")
-        rates = {}
+        rates = {workers: [] for workers in args.workers}
+        for _round in range(args.rounds):
+            for workers in args.workers:
+                rates[workers].append(clips_per_minute(video, work, args.markers, args.count, workers, encoder.name))
+        base = args.workers[0]
+        print(f"{args.rounds} interleaved rounds; clips/min, and the ratio to workers={base} within each round:")
         for workers in args.workers:
-            rates[workers] = clips_per_minute(video, work, args.markers, args.count, workers, encoder.name)
-            print(f"workers={workers:2d}: {rates[workers]:6.1f} clips/min  "
-                  f"({rates[workers] / rates[args.workers[0]]:.2f}x of workers={args.workers[0]})")
+            ratios = [rate / first for rate, first in zip(rates[workers], rates[base])]
+            print(f"workers={workers:2d}: {spread(rates[workers])} clips/min;  x{base}: {spread(ratios, 2)}")
 
 
 if __name__ == "__main__":

@@ -1,50 +1,68 @@
-"""Scan engine figures (SPEC section 8): decode speed, chunked vs per-window embedding throughput,
-cached rescan of a 2-hour file, peak memory while scanning a 3-hour file.
+"""Scan engine figures (SPEC section 8, issue 10). Every comparison runs its sides interleaved in one run
+(A B A B …) and prints min / median / max, because on a shared machine two runs minutes apart measure
+the neighbours' load as much as the code.
 
-    .venv/bin/python bench/scan_bench.py               # CPU, a small random HuBERT, a few minutes on 2 cores
-    .venv/bin/python bench/scan_bench.py --real-size   # random HuBERT-base-sized model (95 M parameters)
-    .venv/bin/python bench/scan_bench.py --cuda --real-size   # the same on the GPU (half precision)
+    .venv/bin/python bench/scan_bench.py                 # all sections, CPU, ~5-10 minutes on 2 cores
+    .venv/bin/python bench/scan_bench.py --only scan rescan --rounds 5
+    .venv/bin/python bench/scan_bench.py --only chunked --cuda --real-size --compare-seconds 1800
 
-Long test files are made cheaply: ten minutes of pink noise with tone bursts encoded once as AAC (48 kHz
-stereo, like a film track), then repeated by stream copy. They are kept in --workdir between runs.
+Sections:
+- scan:    ffmpeg decode-only (16 kHz mono f32 to the null device: the floor) vs a MEL `main.py scan` of a
+           30-minute video with the embedding cache cleared, each a whole process; the ratio per round.
+- scan-all: Scan All (`scan_files`) of a few short videos in-process, with and without embedding ahead.
+- rescan:  the same CLI scan of a 2-hour video from the cache (a whole process: interpreter, imports,
+           classifier load, classifier, database), a process doing only the imports a classifier load
+           needs (the floor), and `scan_file` in a process that has scanned before (the window's case).
+- memory:  peak RSS above the idle process while a fresh process scans a 3-hour video with MEL: idle is
+           measured after the imports a scan needs and before the classifier or any model is loaded.
+- chunked: embedding throughput, chunked (pooled frame features) vs per-window, with a random HuBERT
+           (small by default, base-sized with --real-size); needs torch.
+
+Test videos: ten minutes of 320x240 test pattern with pink noise and tone bursts as 48 kHz stereo AAC,
+encoded once and repeated by stream copy to the lengths needed; kept in --workdir between runs.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from core.audio import SAMPLE_RATE, iter_audio_blocks  # noqa: E402
-from core.ffmpeg import run_ffmpeg  # noqa: E402
+from core.audio import SAMPLE_RATE  # noqa: E402
+from core.ffmpeg import ffmpeg_command, run_ffmpeg  # noqa: E402
 from core.home import DataHome  # noqa: E402
-from core.regions import fuse_windows  # noqa: E402
-from core.window_embeddings import embed_file, embed_stream, embed_windows_directly  # noqa: E402
 
 BASE_MINUTES = 10
+CLASSIFIER = "bench"
 
 
-def long_audio_file(workdir: Path, hours: float) -> Path:
-    """An AAC file of `hours`, built by repeating a ten-minute piece (stream copy: seconds, not minutes)."""
-    piece = workdir / f"piece_{BASE_MINUTES}min.m4a"
+def long_video(workdir: Path, minutes: float) -> Path:
+    """A video of `minutes`, built by repeating a ten-minute piece (stream copy: seconds, not minutes)."""
+    piece = workdir / f"piece_{BASE_MINUTES}min.mp4"
     if not piece.exists():
         seconds = BASE_MINUTES * 60
-        source = (f"anoisesrc=d={seconds}:c=pink:r=48000:a=0.05[n];"
-                  f"sine=f=1200:r=48000:d={seconds},volume='if(lt(mod(t,37),0.6),0.5,0)':eval=frame[s];"
-                  "[n][s]amix=inputs=2:normalize=0,aformat=channel_layouts=stereo")
-        _ffmpeg(["-f", "lavfi", "-i", source, "-c:a", "aac", "-b:a", "96k", str(piece)])
-    target = workdir / f"long_{hours:g}h.m4a"
+        sound = (f"anoisesrc=d={seconds}:c=pink:r=48000:a=0.05[n];"
+                 f"sine=f=1200:r=48000:d={seconds},volume='if(lt(mod(t,37),0.6),0.5,0)':eval=frame[s];"
+                 "[n][s]amix=inputs=2:normalize=0,aformat=channel_layouts=stereo")
+        _ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size=320x240:rate=25:duration={seconds}",
+                 "-f", "lavfi", "-i", sound, "-c:v", "libx264", "-preset", "ultrafast", "-g", "250",
+                 "-c:a", "aac", "-b:a", "128k", "-shortest", str(piece)])
+    target = workdir / f"video_{minutes:g}min.mp4"
     if not target.exists():
-        repeats = round(hours * 60 / BASE_MINUTES)
+        repeats = round(minutes / BASE_MINUTES)
         _ffmpeg(["-stream_loop", str(repeats - 1), "-i", str(piece), "-c", "copy", str(target)])
     return target
 
@@ -55,14 +73,187 @@ def _ffmpeg(args: list[str]) -> None:
         raise SystemExit(result.stderr.decode(errors="replace"))
 
 
-def bench_decode(workdir: Path) -> None:
-    path = long_audio_file(workdir, 1.0)
-    start = time.perf_counter()
-    samples = sum(len(block) for block in iter_audio_blocks(path))
-    elapsed = time.perf_counter() - start
-    seconds = samples / SAMPLE_RATE
-    print(f"decode: {seconds:.0f} s of 48 kHz stereo AAC -> 16 kHz mono in {elapsed:.1f} s "
-          f"= {seconds / elapsed:.0f} audio-s/s")
+def bench_home(workdir: Path, name: str) -> DataHome:
+    """A data home holding one MEL classifier (a calibrated booster fitted on random vectors: predicting
+    costs the same whatever it learned)."""
+    from core import classifier_store
+    from core.mel import MelEmbedder
+    from core.training import fit_balanced
+
+    home = DataHome.resolve(tempfile.mkdtemp(prefix=f"{name}_", dir=workdir))
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((4000, MelEmbedder.dim)).astype(np.float32)
+    labels = (np.arange(len(vectors)) % 37 < 2).astype(int)
+    classifier_store.save_version(home, CLASSIFIER, fit_balanced(vectors, labels), embedding_model="MEL",
+                                  window=8.0, hop=1.0, folders={}, counts={}, metrics={})
+    return home
+
+
+def clear_cache(home: DataHome) -> None:
+    for entry in home.embeddings_cache_dir.iterdir():
+        entry.unlink()
+
+
+def spread(values: list[float], unit: str, digits: int = 0) -> str:
+    return (f"min {min(values):.{digits}f}  median {statistics.median(values):.{digits}f}  "
+            f"max {max(values):.{digits}f} {unit}")
+
+
+def timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return time.perf_counter() - started
+
+
+IMPORT_FLOOR = ("import sys; sys.path.insert(0, '.'); from core.classifier_store import _skops_io; _skops_io(); "
+                "import sklearn.calibration, sklearn.ensemble")
+
+
+def cli_scan(home: DataHome, video: Path) -> list[str]:
+    return [sys.executable, str(ROOT / "main.py"), "--home", str(home.root), "scan", str(video),
+            "--classifier", CLASSIFIER, "--json"]
+
+
+# ------------------------------------------------------------------------------------------ scan
+
+
+def bench_scan(args) -> None:
+    from core.audio import audio_duration
+
+    video = long_video(args.workdir, args.scan_minutes)
+    seconds = audio_duration(video)
+    home = bench_home(args.workdir, "scan")
+    decode = ffmpeg_command(["-i", str(video), "-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1",
+                             "-ar", str(SAMPLE_RATE), "-f", "f32le", "-y", os.devnull])
+    floor, scan = [], []
+    for _ in range(args.rounds):
+        floor.append(seconds / timed(decode))
+        clear_cache(home)
+        scan.append(seconds / timed(cli_scan(home, video)))
+    print(f"scan of a {seconds / 60:.0f}-minute video (48 kHz stereo AAC + H.264), {args.rounds} interleaved rounds:")
+    print(f"  ffmpeg decode-only to 16 kHz mono   {spread(floor, 'audio-s/s')}")
+    print(f"  MEL `main.py scan`, cache cleared   {spread(scan, 'audio-s/s')}  (whole process)")
+    print(f"  scan / decode-only, per round       {spread([s / f for s, f in zip(scan, floor)], '', 2)}"
+          "  (bar >= 0.7)")
+
+
+# ---------------------------------------------------------------------------------------- rescan
+
+
+def bench_rescan(args) -> None:
+    from core.db import ProcessedDB
+    from core.scanning import scan_file
+
+    video = long_video(args.workdir, args.rescan_hours * 60)
+    home = bench_home(args.workdir, "rescan")
+    subprocess.run(cli_scan(home, video), cwd=ROOT, check=True, capture_output=True)  # fills the cache
+    cold, floor, warm = [], [], []
+    with ProcessedDB(home.db_path) as db:
+        scan_file(db, home, video, CLASSIFIER)  # the window has scanned before: imports done
+        for _ in range(args.rounds):
+            cold.append(timed(cli_scan(home, video)) * 1000)
+            floor.append(timed([sys.executable, "-c", IMPORT_FLOOR]) * 1000)
+            started = time.perf_counter()
+            scan_file(db, home, video, CLASSIFIER)
+            warm.append((time.perf_counter() - started) * 1000)
+    print(f"rescan of a {args.rescan_hours:g}-hour video from the cache, {args.rounds} interleaved rounds:")
+    print(f"  `main.py scan`, whole process       {spread(cold, 'ms')}  (bar < 1000)")
+    print(f"  of which the import floor           {spread(floor, 'ms')}  (a process importing only what loading "
+          "a classifier needs: numpy, scikit-learn, skops)")
+    print(f"  scan_file in a warm process         {spread(warm, 'ms')}  (bar < 100; load_classifier's in-process "
+          "cache, embeddings cache, predict_proba, regions, database)")
+
+
+# -------------------------------------------------------------------------------------- scan all
+
+
+def bench_scan_all(args) -> None:
+    """Scan All in-process, with and without embedding ahead (the next video while this one is scanned,
+    the first while the classifier loads), each run in a fresh home so nothing comes from the cache."""
+    from core import window_embeddings
+    from core.db import ProcessedDB
+    from core.scanning import scan_files
+
+    piece = long_video(args.workdir, BASE_MINUTES)
+    videos = []
+    for index in range(args.scan_all_files):  # distinct paths: the cache and the look-ahead key on them
+        video = args.workdir / f"scan_all_{index}.mp4"
+        if not video.exists():
+            _ffmpeg(["-i", str(piece), "-t", str(args.scan_all_minutes * 60), "-c", "copy", str(video)])
+        videos.append(video)
+    embed_ahead = window_embeddings.embed_ahead
+    rates = {True: [], False: []}
+    try:
+        for _ in range(args.rounds):
+            for ahead in (False, True):
+                window_embeddings.embed_ahead = embed_ahead if ahead else (lambda *a, **k: None)
+                home = bench_home(args.workdir, "scan_all")
+                with ProcessedDB(home.db_path) as db:
+                    started = time.perf_counter()
+                    scan_files(db, home, videos, CLASSIFIER)
+                    rates[ahead].append(len(videos) * args.scan_all_minutes * 60 / (time.perf_counter() - started))
+    finally:
+        window_embeddings.embed_ahead = embed_ahead
+    print(f"Scan All of {len(videos)} x {args.scan_all_minutes:g}-minute videos in-process, MEL, "
+          f"{args.rounds} interleaved rounds:")
+    print(f"  one file after another              {spread(rates[False], 'audio-s/s')}")
+    print(f"  embedding ahead                     {spread(rates[True], 'audio-s/s')}")
+    print(f"  ratio, per round                    {spread([a / b for a, b in zip(rates[True], rates[False])], 'x', 2)}")
+
+
+# ---------------------------------------------------------------------------------------- memory
+
+
+class PeakRss:
+    """Samples this process's resident memory every 10 ms in a thread; `peak` is the highest seen."""
+
+    def __init__(self):
+        self.process = psutil.Process()
+        self.peak = self.process.memory_info().rss
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.01):
+            self.peak = max(self.peak, self.process.memory_info().rss)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def measure_memory(video: Path, home_root: Path) -> None:
+    """One fresh process: idle after the imports a scan needs, then the whole scan_file (classifier load
+    included: scikit-learn and skops are imported then), cache cleared beforehand."""
+    from core.db import ProcessedDB
+    from core.scanning import scan_file
+
+    home = DataHome.resolve(home_root)
+    with ProcessedDB(home.db_path) as db:
+        idle = psutil.Process().memory_info().rss
+        started = time.perf_counter()
+        with PeakRss() as rss:
+            outcome = scan_file(db, home, video, CLASSIFIER)
+        elapsed = time.perf_counter() - started
+    print(f"  peak {(rss.peak - idle) / 2 ** 20:5.0f} MB above idle ({idle / 2 ** 20:.0f} MB idle), "
+          f"{elapsed:.0f} s, {len(outcome.regions)} regions")
+
+
+def bench_memory(args) -> None:
+    video = long_video(args.workdir, args.memory_hours * 60)
+    home = bench_home(args.workdir, "memory")
+    print(f"peak memory of a MEL scan of a {args.memory_hours:g}-hour video, fresh process each run "
+          "(bar < 150 MB above idle):")
+    for _ in range(args.memory_runs):
+        clear_cache(home)
+        subprocess.run([sys.executable, __file__, "--memory-run", str(video), str(home.root)], cwd=ROOT, check=True)
+
+
+# --------------------------------------------------------------------------------------- chunked
 
 
 def random_hubert(real_size: bool, device):
@@ -79,152 +270,78 @@ def random_hubert(real_size: bool, device):
                               conv_dim=(256,) * 7)
     embedder = Wav2Vec2StyleEmbedder("HUBERT_BASE", HubertModel(config), Wav2Vec2FeatureExtractor(), device)
     parameters = sum(p.numel() for p in embedder.model.parameters()) / 1e6
-    return embedder, f"random HuBERT {config.hidden_size} hidden x {config.num_hidden_layers} layers ({parameters:.0f} M)"
+    return embedder, f"random HuBERT {config.hidden_size} x {config.num_hidden_layers} layers ({parameters:.0f} M)"
 
 
-def bench_chunked_vs_direct(args, device) -> None:
+def bench_chunked_vs_direct(args) -> None:
+    from core.devices import pick_device
+    from core.window_embeddings import embed_stream, embed_windows_directly
+
+    device = pick_device("cuda" if args.cuda else "cpu")
     embedder, label = random_hubert(args.real_size, device)
     rng = np.random.default_rng(0)
     audio = (rng.standard_normal(int(args.compare_seconds * SAMPLE_RATE)) * 0.05).astype(np.float32)
     # warm-up: both paths once on a short piece, so first-call set-up of each input shape is not timed
     embed_stream([audio[: 20 * SAMPLE_RATE]], embedder, "HUBERT_BASE")
     embed_windows_directly(audio[: 9 * SAMPLE_RATE], embedder, "HUBERT_BASE")
-    _sync(device)
-    start = time.perf_counter()
-    pooled = embed_stream([audio], embedder, "HUBERT_BASE")
-    _sync(device)
-    chunked = time.perf_counter() - start
-    start = time.perf_counter()
-    direct = embed_windows_directly(audio, embedder, "HUBERT_BASE")
-    _sync(device)
-    per_window = time.perf_counter() - start
-    cosine = ((pooled.vectors * direct.vectors).sum(1)
-              / np.linalg.norm(pooled.vectors, axis=1) / np.linalg.norm(direct.vectors, axis=1)).mean()
+    chunked, direct, speedups = [], [], []
+    for _ in range(args.rounds):
+        started = _sync_time(device)
+        pooled = embed_stream([audio], embedder, "HUBERT_BASE")
+        chunked.append(args.compare_seconds / (_sync_time(device) - started))
+        started = _sync_time(device)
+        windows = embed_windows_directly(audio, embedder, "HUBERT_BASE")
+        direct.append(args.compare_seconds / (_sync_time(device) - started))
+        speedups.append(chunked[-1] / direct[-1])
+    cosine = ((pooled.vectors * windows.vectors).sum(1) / np.linalg.norm(pooled.vectors, axis=1)
+              / np.linalg.norm(windows.vectors, axis=1)).mean()
     print(f"embedding, {label} on {device.kind} (batch {embedder.batch_size}, chunk {embedder.chunk_seconds:g} s), "
-          f"{args.compare_seconds:g} s audio, {len(pooled.times)} windows of 8 s / hop 1 s:")
-    print(f"  chunked    {args.compare_seconds / chunked:8.1f} audio-s/s ({chunked:.1f} s)")
-    print(f"  per-window {args.compare_seconds / per_window:8.1f} audio-s/s ({per_window:.1f} s)")
-    print(f"  speed-up   {per_window / chunked:8.1f} x   (mean cosine pooled vs direct: {cosine:.3f})")
+          f"{args.compare_seconds:g} s audio, 8 s windows / 1 s hop, {args.rounds} interleaved rounds:")
+    print(f"  chunked     {spread(chunked, 'audio-s/s', 1)}")
+    print(f"  per-window  {spread(direct, 'audio-s/s', 1)}")
+    print(f"  speed-up    {spread(speedups, 'x', 1)}  (bar >= 6; mean cosine pooled vs direct {cosine:.3f})")
 
 
-def _sync(device) -> None:
-    if device is not None and device.kind == "cuda":
+def _sync_time(device) -> float:
+    if device.kind == "cuda":
         import torch
 
         torch.cuda.synchronize()
+    return time.perf_counter()
 
 
-def bench_rescan(workdir: Path, hours: float) -> None:
-    from core.training import fit_balanced
+# ------------------------------------------------------------------------------------------ main
 
-    path = long_audio_file(workdir, hours)
-    home = DataHome.resolve(tempfile.mkdtemp(prefix="rescan_home_", dir=workdir))
-    start = time.perf_counter()
-    first = embed_file(path, "MEL", home)
-    first_scan = time.perf_counter() - start
-    labels = (np.arange(len(first.times)) % 37 < 2).astype(int)  # any two classes will do for timing
-    estimator = fit_balanced(first.vectors[::4], labels[::4])
-    loads, totals = [], []
-    for _ in range(5):
-        start = time.perf_counter()
-        cached = embed_file(path, "MEL", home)
-        loaded = time.perf_counter()
-        probabilities = estimator.predict_proba(cached.vectors)[:, 1]
-        fuse_windows(cached.times, probabilities, cached.window, 0.5)
-        loads.append(loaded - start)
-        totals.append(time.perf_counter() - start)
-    print(f"MEL first scan of {hours:g} h ({len(first.times)} windows): {first_scan:.1f} s "
-          f"= {first.duration / first_scan:.0f} audio-s/s (decode + embed + cache write)")
-    print(f"rescan of {hours:g} h from cache: median {np.median(totals) * 1000:.0f} ms "
-          f"(worst {max(totals) * 1000:.0f} ms) = embeddings from cache {np.median(loads) * 1000:.0f} ms "
-          f"+ calibrated classifier predict_proba and regions")
-
-
-class PeakRss:
-    """Samples this process's resident memory every 20 ms in a thread; `peak` is the highest seen."""
-
-    def __init__(self):
-        self.process = psutil.Process()
-        self.peak = self.process.memory_info().rss
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.02):
-            self.peak = max(self.peak, self.process.memory_info().rss)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-
-
-def measure_memory(workdir: Path, hours: float, model: str, cuda: bool, real_size: bool) -> None:
-    """Runs in a fresh process (see `bench_memory`), so earlier benches' freed memory cannot hide the peak."""
-    path = long_audio_file(workdir, hours)
-    home = DataHome.resolve(tempfile.mkdtemp(prefix="memory_home_", dir=workdir))
-    embedder = None
-    if model != "MEL":
-        from core.devices import pick_device
-
-        embedder, _label = random_hubert(real_size, pick_device("cuda" if cuda else "cpu"))
-        # one full batch first: libraries, kernels and allocator pools loaded is what "idle" means here
-        chunk = np.zeros(round((embedder.chunk_seconds + 2 * embedder.context_seconds) * SAMPLE_RATE), np.float32)
-        embedder.frames([chunk] * embedder.batch_size)
-    idle = psutil.Process().memory_info().rss
-    start = time.perf_counter()
-    with PeakRss() as rss:
-        result = embed_file(path, model, home, embedder=embedder)
-    elapsed = time.perf_counter() - start
-    print(f"peak memory scanning {hours:g} h with {model}: {(rss.peak - idle) / 2 ** 20:.0f} MB above idle "
-          f"({idle / 2 ** 20:.0f} MB idle), {len(result.times)} windows in {elapsed:.0f} s "
-          f"= {result.duration / elapsed:.0f} audio-s/s")
-
-
-def bench_memory(args, model: str) -> None:
-    long_audio_file(args.workdir, args.memory_hours)  # made here, so its encoding is not measured
-    command = [sys.executable, __file__, "--memory-run", model, "--memory-hours", str(args.memory_hours),
-               "--workdir", str(args.workdir)] + ["--cuda"] * args.cuda + ["--real-size"] * args.real_size
-    subprocess.run(command, check=True)
+SECTIONS = {"scan": bench_scan, "scan-all": bench_scan_all, "rescan": bench_rescan, "memory": bench_memory,
+            "chunked": bench_chunked_vs_direct}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cuda", action="store_true", help="run the transformer on the GPU")
-    parser.add_argument("--real-size", action="store_true", help="HuBERT-base-sized random model")
-    parser.add_argument("--compare-seconds", type=float, default=120.0, help="audio for chunked vs per-window")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS))
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per comparison")
+    parser.add_argument("--scan-minutes", type=float, default=30.0)
+    parser.add_argument("--scan-all-files", type=int, default=6)
+    parser.add_argument("--scan-all-minutes", type=float, default=3.0)
     parser.add_argument("--rescan-hours", type=float, default=2.0)
     parser.add_argument("--memory-hours", type=float, default=3.0)
+    parser.add_argument("--memory-runs", type=int, default=2)
+    parser.add_argument("--compare-seconds", type=float, default=60.0, help="audio for chunked vs per-window")
+    parser.add_argument("--cuda", action="store_true", help="chunked: run the transformer on the GPU")
+    parser.add_argument("--real-size", action="store_true", help="chunked: HuBERT-base-sized random model")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "foleycut_scan_bench")
-    parser.add_argument("--memory-run", metavar="MODEL", help=argparse.SUPPRESS)  # internal: one memory run
+    parser.add_argument("--memory-run", nargs=2, metavar=("VIDEO", "HOME"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    args.workdir.mkdir(parents=True, exist_ok=True)
     if args.memory_run:
-        measure_memory(args.workdir, args.memory_hours, args.memory_run, args.cuda, args.real_size)
+        measure_memory(Path(args.memory_run[0]), Path(args.memory_run[1]))
         return
-
-    from core.devices import pick_device
-
-    device = pick_device("cuda" if args.cuda else "cpu")
-    print(f"machine: {platform.processor() or platform.machine()}, {psutil.cpu_count()} cores, "
-          f"{psutil.virtual_memory().total / 2 ** 30:.0f} GiB RAM, Python {platform.python_version()}"
-          + (f", GPU {_gpu_name()}" if args.cuda else ""))
-    bench_decode(args.workdir)
-    bench_chunked_vs_direct(args, device)
-    bench_rescan(args.workdir, args.rescan_hours)
-    bench_memory(args, "MEL")
-    if args.cuda:
-        print(f"  (next: the same random HuBERT on {device.kind})")
-        bench_memory(args, "HUBERT_BASE")
-
-
-def _gpu_name() -> str:
-    import torch
-
-    return torch.cuda.get_device_name(0)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    print(f"{date.today()}: {platform.processor() or platform.machine()}, {psutil.cpu_count()} cores, "
+          f"{psutil.virtual_memory().total / 2 ** 30:.0f} GiB RAM, Python {platform.python_version()}, "
+          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    for name in args.only:
+        SECTIONS[name](args)
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,16 @@
 """Streaming audio decode: any media file -> 16 kHz mono float32, through an ffmpeg pipe.
 
 ffmpeg writes raw little-endian float32 samples to stdout and we read them in fixed-size blocks, so a
-3-hour film never sits in memory as a whole (at 16 kHz it would be ~700 MB as float32).
+3-hour film never sits in memory as a whole (at 16 kHz it would be ~700 MB as float32). `ReadAhead`
+reads those blocks in a thread a few blocks ahead of their consumer, so ffmpeg keeps decoding while the
+embedder computes instead of the two taking turns.
 """
 from __future__ import annotations
 
+import queue
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -47,11 +51,13 @@ def _failure_message(path: Path, stderr: str) -> str:
     return f"Cannot decode audio of {path.name} ({last_error_line(stderr)}); the file may be damaged or truncated."
 
 
-def iter_audio_blocks(path, block_seconds: float = 60.0, start: float = 0.0,
-                      duration: float | None = None) -> Iterator[np.ndarray]:
+def iter_audio_blocks(path, block_seconds: float = 60.0, start: float = 0.0, duration: float | None = None,
+                      expected_seconds: float | None = None) -> Iterator[np.ndarray]:
     """Yield consecutive float32 mono 16 kHz blocks of `block_seconds` (the last one shorter).
 
-    Raises AudioDecodeError (after the good blocks) when ffmpeg fails or no sample at all comes out.
+    Raises AudioDecodeError (after the good blocks) when ffmpeg fails, when no sample at all comes out,
+    or when the audio ends well before `expected_seconds` (what the container announces): a file cut
+    short by an interrupted copy or download decodes without complaint up to the cut.
     Stopping the iteration early kills ffmpeg.
     """
     path = Path(path)
@@ -82,6 +88,84 @@ def iter_audio_blocks(path, block_seconds: float = 60.0, start: float = 0.0,
             if returncode == 0:
                 raise AudioDecodeError(f"{path.name} contains no decodable audio; pick a video with sound.")
             raise AudioDecodeError(_failure_message(path, stderr))
+        decoded = produced / _BYTES_PER_SAMPLE / SAMPLE_RATE
+        if expected_seconds is not None and decoded < expected_seconds - truncation_tolerance(expected_seconds):
+            raise AudioDecodeError(
+                f"{path.name} looks truncated: its audio stops at {decoded:.1f} s of the {expected_seconds:.1f} s "
+                "its header announces; copy or download the complete file again.")
+
+
+def truncation_tolerance(expected_seconds: float) -> float:
+    """How much shorter than the container's duration a complete audio track may decode: codec priming,
+    a video stream outlasting the audio by a little."""
+    return 2.0 + 0.05 * expected_seconds
+
+
+class ReadAhead:
+    """Iterate `blocks` in a background thread, at most `max_blocks` ahead of the consumer.
+
+    The bounded queue is the back-pressure: when the consumer falls behind, the thread (and so ffmpeg)
+    waits, and memory stays at `max_blocks` blocks. An exception from `blocks` is raised to the consumer
+    in order, after the blocks before it. `close()` (or leaving the `with`) stops and closes `blocks`.
+    """
+
+    _DONE = object()
+
+    def __init__(self, blocks: Iterator[np.ndarray], max_blocks: int = 4):
+        self._blocks = blocks
+        self._queue: queue.Queue = queue.Queue(maxsize=max_blocks)
+        self._stop = threading.Event()
+        self._finished = False
+        self._thread = threading.Thread(target=self._produce, name="audio-read-ahead", daemon=True)
+        self._thread.start()
+
+    def _produce(self) -> None:
+        try:
+            for block in self._blocks:
+                if not self._put(block):
+                    break
+            else:
+                self._put(self._DONE)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            self._put(exc)
+        finally:
+            close = getattr(self._blocks, "close", None)
+            if close is not None:
+                close()  # a generator's finally runs here: it stops ffmpeg
+
+    def _put(self, item) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self) -> "ReadAhead":
+        return self
+
+    def __next__(self) -> np.ndarray:
+        if self._finished:
+            raise StopIteration
+        item = self._queue.get()
+        if item is self._DONE or isinstance(item, BaseException):
+            self._finished = True
+            self.close()
+            if isinstance(item, BaseException):
+                raise item
+            raise StopIteration
+        return item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def __enter__(self) -> "ReadAhead":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def decode_audio(path, start: float = 0.0, duration: float | None = None) -> np.ndarray:

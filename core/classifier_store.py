@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -82,7 +84,7 @@ def validate_name(name: str) -> str:
 def save_version(home: DataHome, name: str, estimator: Any, *, embedding_model: str, window: float,
                  hop: float, folders: dict[str, Any], counts: dict[str, int], metrics: dict[str, Any],
                  threshold: float = 0.5, feature_set: str = "raw", prior_shift: float = 0.0) -> ClassifierVersion:
-    import skops.io
+    skops_io = _skops_io()
 
     folder = home.models_dir / validate_name(name)
     folder.mkdir(exist_ok=True)
@@ -92,7 +94,7 @@ def save_version(home: DataHome, name: str, estimator: Any, *, embedding_model: 
                              folders=folders, counts=counts, metrics=metrics, threshold=float(threshold),
                              feature_set=feature_set, prior_shift=float(prior_shift))
     # The estimator goes first: a version only exists once its metadata does.
-    write_atomically(folder / f"{version}.skops", skops.io.dumps(estimator))
+    write_atomically(folder / f"{version}.skops", skops_io.dumps(estimator))
     meta_fields = {key: value for key, value in vars(meta).items() if key not in ("name", "version")}
     write_atomically(folder / f"{version}.json", json.dumps(meta_fields, indent=2).encode())
     write_atomically(folder / ACTIVE_FILE, version.encode())
@@ -151,14 +153,30 @@ def list_classifiers(home: DataHome) -> list[ClassifierInfo]:
 
 def load_classifier(home: DataHome, name: str, version: str | None = None) -> LoadedClassifier:
     """The given version of `name`, else its active one."""
-    import skops.io
-
     folder = _existing_folder(home, name)
     version = version or active_version(home, name)
     meta = _read_meta(folder, name, version)
-    path = folder / f"{version}.skops"
+    return LoadedClassifier(_load_estimator(folder / f"{version}.skops"), meta)
+
+
+# Estimators this process loaded, by file identity: a rescan in the window (another threshold, the next
+# video) skips skops' parse, 0.3-0.6 s on a 2-core machine. Versions are never rewritten; size and mtime
+# still catch a file replaced by hand. Estimators are only read (predict_proba), so sharing one is safe.
+_LOADED_ESTIMATORS = 4
+_loaded: dict[tuple[str, int, int], Any] = {}
+_loaded_lock = threading.Lock()
+
+
+def _load_estimator(path: Path) -> Any:
+    stat = path.stat()
+    identity = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    with _loaded_lock:
+        if identity in _loaded:
+            return _loaded[identity]
+    skops_io = _skops_io()
+    data = path.read_bytes()  # read once for both the type check and the load
     try:
-        untrusted = set(skops.io.get_untrusted_types(file=path))
+        untrusted = set(skops_io.get_untrusted_types(data=data))
     except Exception as exc:  # noqa: BLE001 - any failure to parse means a damaged file
         raise FoleycutError(f"Classifier file {path} is damaged ({exc.__class__.__name__}): train it again.") from exc
     unexpected = untrusted - ALLOWED_TYPES
@@ -168,10 +186,43 @@ def load_classifier(home: DataHome, name: str, version: str | None = None) -> Lo
             "refusing to load it; train the classifier again."
         )
     try:
-        estimator = skops.io.load(path, trusted=sorted(untrusted))
+        estimator = skops_io.loads(data, trusted=sorted(untrusted))
     except Exception as exc:  # noqa: BLE001 - same as above
         raise FoleycutError(f"Classifier file {path} is damaged ({exc.__class__.__name__}): train it again.") from exc
-    return LoadedClassifier(estimator, meta)
+    with _loaded_lock:
+        _loaded[identity] = estimator
+        while len(_loaded) > _LOADED_ESTIMATORS:
+            del _loaded[next(iter(_loaded))]  # the oldest: dicts keep insertion order
+    return estimator
+
+
+# On import, skops lists scikit-learn's estimators by importing every scikit-learn package, among them
+# the array-API shims for torch, CuPy and Dask, which import those libraries when installed: torch alone
+# costs 3 s and 350 MB in a process that only runs MEL. The walk also imports scikit-learn's test helpers,
+# which import pytest when installed (0.2 s, 6 MB). The walk skips a package that fails to import, the
+# helpers do without pytest, and no estimator lives in either place, so blocking them while skops loads
+# leaves its trusted-type list as it was (checked when this was written: the same 10 kB of names).
+_BLOCKED_WHILE_SKOPS_LOADS = (*(f"sklearn.externals.array_api_compat.{lib}" for lib in ("torch", "cupy", "dask")),
+                              "pytest")
+_skops_import_lock = threading.Lock()
+
+
+def _skops_io():
+    """`skops.io`, imported without pulling in torch (or CuPy, Dask, pytest)."""
+    with _skops_import_lock:
+        if "skops.io" not in sys.modules:
+            blocked = [name for name in _BLOCKED_WHILE_SKOPS_LOADS if name not in sys.modules]
+            for name in blocked:
+                sys.modules[name] = None  # None in sys.modules: importing it raises ImportError
+            try:
+                import skops.io
+            finally:
+                for name in blocked:
+                    if sys.modules.get(name, ...) is None:
+                        del sys.modules[name]
+    import skops.io
+
+    return skops.io
 
 
 def rollback(home: DataHome, name: str, version: str) -> ClassifierVersion:

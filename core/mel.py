@@ -3,6 +3,12 @@
 64 mel bands from a 25 ms Hann window every 10 ms. The mean describes the window's average timbre; the
 standard deviation is what makes a short event (a 0.5 s door knock in an 8 s window) stand out from a
 steady background. No download, no torch: it works on any machine and is the default model.
+
+Speed (bench/mel_bench.py, interleaved): scipy.fft's single-precision rfft costs about a third of numpy's,
+and the mel projection as a sparse product (each filter spans a few FFT bins) does ~30x fewer multiplies
+than the dense one and starts none of OpenBLAS's threads, which spin against ffmpeg on a small machine.
+Together they compute 7x (20 s chunks) to 18x (5 s chunks) the audio per CPU-second of numpy's rfft +
+dense product, with the same output up to float32 rounding.
 """
 from __future__ import annotations
 
@@ -43,6 +49,21 @@ def mel_filter_bank(n_mels: int = N_MELS, fft_length: int = FFT_LENGTH, sample_r
     return bank
 
 
+@lru_cache(maxsize=1)
+def _sparse_filter_bank():
+    """`mel_filter_bank()` transposed, (N_MELS, bins), as a scipy.sparse array of its non-zero weights."""
+    import scipy.sparse
+
+    return scipy.sparse.csr_array(mel_filter_bank().T)
+
+
+@lru_cache(maxsize=1)
+def _hann() -> np.ndarray:
+    window = np.hanning(FRAME_LENGTH).astype(np.float32)
+    window.setflags(write=False)
+    return window
+
+
 def frame_centres(n_frames: int) -> np.ndarray:
     """Centre time (seconds) of each frame, relative to the start of the samples."""
     return (np.arange(n_frames) * HOP_LENGTH + FRAME_LENGTH / 2) / SAMPLE_RATE
@@ -50,14 +71,17 @@ def frame_centres(n_frames: int) -> np.ndarray:
 
 def log_mel_frames(samples: np.ndarray) -> np.ndarray:
     """(n_frames, N_MELS) float32 natural-log mel energies; no frame for input shorter than 25 ms."""
+    import scipy.fft  # here, not at the top: the window imports this module and opens 0.3 s sooner without it
+
     samples = np.asarray(samples, dtype=np.float32)
     if len(samples) < FRAME_LENGTH:
         return np.zeros((0, N_MELS), np.float32)
     frames = sliding_window_view(samples, FRAME_LENGTH)[::HOP_LENGTH]
-    window = np.hanning(FRAME_LENGTH).astype(np.float32)
-    spectrum = np.fft.rfft(frames * window, n=FFT_LENGTH, axis=1)
+    spectrum = scipy.fft.rfft(frames * _hann(), n=FFT_LENGTH, axis=1)  # float32 in, complex64 out
     power = spectrum.real ** 2 + spectrum.imag ** 2
-    return np.log(power @ mel_filter_bank() + LOG_FLOOR).astype(np.float32)
+    out = np.empty((len(frames), N_MELS), np.float32)  # row-major, as the pooling reads it
+    np.add((_sparse_filter_bank() @ power.T).T, LOG_FLOOR, out=out)
+    return np.log(out, out=out)
 
 
 class MelEmbedder:
@@ -67,7 +91,7 @@ class MelEmbedder:
     frame_dim = N_MELS
     pooling = "mean_std"
     dim = 2 * N_MELS
-    chunk_seconds = 20.0  # long enough to make per-call overhead vanish, short enough to keep temporaries small
+    chunk_seconds = 5.0  # per-call overhead is already negligible at 5 s; the temporaries (~4 MB) stay in cache
     context_seconds = 0.03  # one frame length: a frame straddling a chunk edge is still computed whole
     batch_size = 1
 

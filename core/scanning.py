@@ -73,30 +73,50 @@ def scan_files(db, home: DataHome, videos: Sequence, classifier_name: str, profi
                progress: Progress | None = None, cancel: threading.Event | None = None,
                model_name: str | None = None, on_file_done: FileDone | None = None) -> list[FileScan]:
     """Scan many videos in order; a file that cannot be scanned is reported and skipped, not fatal."""
-    classifier = load_classifier(home, classifier_name, version)
-    _check_model(classifier, model_name)
-    results = []
-    for index, video in enumerate(map(Path, videos)):
-        _check_cancel(cancel)
+    from core.classifier_store import active_version, list_versions
+    from core.window_embeddings import embed_ahead, stop_embedding_ahead
 
-        def file_progress(fraction: float, message: str, index=index, video=video) -> None:
-            if progress is not None:
-                progress((index + fraction) / len(videos), f"{video.name} ({index + 1}/{len(videos)}): {message}")
-
-        outcome, error = None, None
-        try:
-            outcome = _scan_with(db, home, video, classifier, profile, threshold, min_length, file_progress,
-                                 cancel)
-        except Cancelled:
-            raise
-        except FoleycutError as exc:
-            error = str(exc)
-        results.append(FileScan(video, outcome, error))
-        if on_file_done is not None:
-            on_file_done(video, outcome, error)
+    videos = [Path(video) for video in videos]
+    try:
+        # the first video embeds while the classifier loads (importing scikit-learn takes seconds)
+        chosen = version or active_version(home, classifier_name)
+        meta = next((v for v in list_versions(home, classifier_name) if v.version == chosen), None)
+        if videos and meta is not None and model_name in (None, meta.embedding_model):
+            embed_ahead(videos[0], meta.embedding_model, home, meta.window, meta.hop,
+                        _file_progress(progress, 0, videos))
+        classifier = load_classifier(home, classifier_name, version)
+        _check_model(classifier, model_name)
+        meta = classifier.meta
+        results = []
+        for index, video in enumerate(videos):
+            _check_cancel(cancel)
+            if index + 1 < len(videos):  # the next video embeds while this one is scanned
+                embed_ahead(videos[index + 1], meta.embedding_model, home, meta.window, meta.hop)
+            outcome, error = None, None
+            try:
+                outcome = _scan_with(db, home, video, classifier, profile, threshold, min_length,
+                                     _file_progress(progress, index, videos), cancel)
+            except Cancelled:
+                raise
+            except FoleycutError as exc:
+                error = str(exc)
+            results.append(FileScan(video, outcome, error))
+            if on_file_done is not None:
+                on_file_done(video, outcome, error)
+    finally:
+        stop_embedding_ahead()
     if progress is not None:
         progress(1.0, "Scan finished")
     return results
+
+
+def _file_progress(progress: Progress | None, index: int, videos: list[Path]) -> Progress | None:
+    """The progress of the whole Scan All, as the file at `index` reports its own."""
+    if progress is None:
+        return None
+    video = videos[index]
+    return lambda fraction, message: progress((index + fraction) / len(videos),
+                                              f"{video.name} ({index + 1}/{len(videos)}): {message}")
 
 
 def negative_times_for_region(start: float, end: float, window: float, hop: float) -> list[float]:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import closing
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -20,13 +19,17 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from core import embedding_cache
-from core.audio import SAMPLE_RATE, AudioDecodeError, audio_duration, iter_audio_blocks
-from core.embedding_models import FrameEmbedder, load_embedder
+from core.audio import SAMPLE_RATE, AudioDecodeError, ReadAhead, audio_duration, iter_audio_blocks
+from core.embedding_models import FrameEmbedder, get_spec, load_embedder
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
 
 Progress = Callable[[float, str], None]
 _EPS = 1e-6
+# Decoded audio waits for the embedder in at most this many blocks of this length (2.5 MB): enough to keep
+# ffmpeg busy through the embedder's uneven pace, little enough to stop it at once on cancel.
+READ_AHEAD_BLOCK_SECONDS = 10.0
+READ_AHEAD_BLOCKS = 4
 
 
 class AudioTooShort(FoleycutError):
@@ -252,11 +255,86 @@ def embed_file(path, model_name: str, home: DataHome, window: float = 8.0, hop: 
         if progress is not None:
             progress(1.0, f"{model_name} embeddings from cache")
         return cached
+    ahead = _embedding_ahead().pop(key, None)
+    if ahead is not None:
+        result = ahead.result(cancel)
+        if progress is not None:
+            progress(1.0, f"{model_name} embeddings ready")
+        return result
     expected = audio_duration(path)
-    if progress is not None:
-        progress(0.0, f"Loading {model_name}")
-    embedder = embedder or load_embedder(model_name, home)
-    with closing(iter_audio_blocks(path)) as blocks:  # stops ffmpeg at once on cancel or error
+    decoded = iter_audio_blocks(path, READ_AHEAD_BLOCK_SECONDS, expected_seconds=expected)
+    with ReadAhead(decoded, READ_AHEAD_BLOCKS) as blocks:  # leaving it stops ffmpeg, on cancel or error too
+        if progress is not None:
+            progress(0.0, f"Loading {model_name}")
+        embedder = embedder or load_embedder(model_name, home)
         result = embed_stream(blocks, embedder, model_name, window, hop, expected, progress, cancel)
     embedding_cache.save(home, key, result.times, result.vectors, result.duration)
     return result
+
+
+class _EmbeddingAhead:
+    """One `embed_file` running in its own thread until the caller that wants its result comes."""
+
+    def __init__(self, path, model_name: str, home: DataHome, window: float, hop: float,
+                 progress: Progress | None):
+        self._stop = threading.Event()  # its own: the caller's cancel is only looked at while waiting
+        self._future: Future = Future()
+        self._thread = threading.Thread(target=self._run, args=(path, model_name, home, window, hop, progress),
+                                        name="embed-ahead", daemon=True)
+        self._thread.start()
+
+    def _run(self, *args) -> None:
+        try:
+            self._future.set_result(embed_file(*args, cancel=self._stop))
+        except BaseException as exc:  # noqa: BLE001 - raised again by result()
+            self._future.set_exception(exc)
+
+    def result(self, cancel: threading.Event | None) -> WindowEmbeddings:
+        try:
+            while not self._future.done():
+                _check_cancel(cancel)
+                wait([self._future], timeout=0.1)
+            return self._future.result()
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+_ahead = threading.local()  # per thread: {CacheKey: _EmbeddingAhead} started by embed_ahead
+
+
+def _embedding_ahead() -> dict:
+    if not hasattr(_ahead, "pending"):
+        _ahead.pending = {}
+    return _ahead.pending
+
+
+def embed_ahead(path, model_name: str, home: DataHome, window: float = 8.0, hop: float = 1.0,
+                progress: Progress | None = None) -> None:
+    """Start `embed_file` on `path` in a background thread; a later `embed_file` call with the same
+    arguments in this thread waits for that result instead of starting over.
+
+    A scan calls it for its first video before loading the classifier (importing scikit-learn takes
+    seconds, and the embedding runs meanwhile) and, in Scan All, for the next video before scanning the
+    current one. Nothing starts when the embeddings are cached or the file cannot be read (`embed_file`
+    will say why), nor for a transformers model: each `embed_file` loads its own copy, and two copies
+    would share the GPU's memory with batch sizes meant for one. `stop_embedding_ahead()` stops and
+    forgets what was started and never asked for.
+    """
+    try:
+        if not get_spec(model_name).builtin:
+            return
+        key = embedding_cache.CacheKey.for_file(path, model_name, window, hop)
+    except (OSError, FoleycutError):
+        return
+    if key not in _embedding_ahead() and not embedding_cache.entry_path(home, key).is_file():
+        _embedding_ahead()[key] = _EmbeddingAhead(path, model_name, home, window, hop, progress)
+
+
+def stop_embedding_ahead() -> None:
+    pending = _embedding_ahead()
+    while pending:
+        pending.popitem()[1].stop()

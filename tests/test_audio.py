@@ -1,7 +1,12 @@
+import threading
+import time
+
 import numpy as np
 import pytest
 
-from core.audio import SAMPLE_RATE, AudioDecodeError, audio_duration, decode_audio, iter_audio_blocks
+from core.audio import (SAMPLE_RATE, AudioDecodeError, ReadAhead, audio_duration, decode_audio, iter_audio_blocks,
+                        truncation_tolerance)
+from core.ffmpeg import run_ffmpeg
 from tests.media_factory import make_video, tone_burst_track, write_wav
 
 
@@ -70,3 +75,86 @@ def test_no_audio_message_says_so(tmp_path):
     path = make_video(tmp_path / "silent.mp4", 1.0, audio=None)
     with pytest.raises(AudioDecodeError, match="no audio track"):
         decode_audio(path)
+
+
+def cut_short(source, target, fraction=0.3):
+    """The first `fraction` of the bytes of `source`, as an interrupted copy or download leaves them."""
+    data = source.read_bytes()
+    target.write_bytes(data[: int(len(data) * fraction)])
+    return target
+
+
+@pytest.fixture(params=["mkv", "mp4_faststart"])
+def truncated(request, tmp_path):
+    """A 20 s video cut at 30 % of its bytes whose header still announces 20 s: Matroska, and MP4 with the
+    index at the front (`+faststart`), both decode without an error up to the cut."""
+    whole = make_video(tmp_path / "whole.mp4", 20.0)
+    if request.param == "mkv":
+        copy = tmp_path / "whole.mkv"
+        run_ffmpeg(["-i", str(whole), "-c", "copy", str(copy)], check=True)
+    else:
+        copy = tmp_path / "whole_faststart.mp4"
+        run_ffmpeg(["-i", str(whole), "-c", "copy", "-movflags", "+faststart", str(copy)], check=True)
+    return cut_short(copy, tmp_path / f"cut{copy.suffix}")
+
+
+def test_audio_ending_before_the_announced_duration_is_a_truncated_file(truncated):
+    expected = audio_duration(truncated)
+    assert expected > 19
+    with pytest.raises(AudioDecodeError) as info:
+        list(iter_audio_blocks(truncated, expected_seconds=expected))
+    message = str(info.value)
+    assert "\n" not in message and truncated.name in message and "truncated" in message
+
+
+def test_a_complete_file_decodes_to_its_announced_duration(tmp_path):
+    video = make_video(tmp_path / "v.mp4", 20.0)
+    expected = audio_duration(video)
+    decoded = sum(map(len, iter_audio_blocks(video, expected_seconds=expected))) / SAMPLE_RATE
+    assert abs(decoded - expected) < truncation_tolerance(expected)
+
+
+def _numbered(count, fail_after=None, closed=None):
+    try:
+        for i in range(count):
+            if i == fail_after:
+                raise AudioDecodeError("broken")
+            yield np.full(3, i, np.float32)
+    finally:
+        if closed is not None:
+            closed.set()
+
+
+def test_read_ahead_yields_every_block_in_order():
+    with ReadAhead(_numbered(50), max_blocks=2) as blocks:
+        assert [int(b[0]) for b in blocks] == list(range(50))
+
+
+def test_read_ahead_raises_the_decoders_error_after_the_good_blocks():
+    got = []
+    with pytest.raises(AudioDecodeError, match="broken"), ReadAhead(_numbered(10, fail_after=4)) as blocks:
+        got.extend(int(b[0]) for b in blocks)
+    assert got == [0, 1, 2, 3]
+
+
+def test_read_ahead_stays_bounded_and_closing_stops_the_decoder():
+    produced, closed = [], threading.Event()
+
+    def counting():
+        for block in _numbered(1000, closed=closed):
+            produced.append(block)
+            yield block
+
+    reader = ReadAhead(counting(), max_blocks=3)
+    next(reader)
+    time.sleep(0.2)
+    assert len(produced) <= 1 + 3 + 1  # the consumed one, a full queue, one waiting to be put
+    reader.close()
+    assert closed.is_set()
+
+
+def test_read_ahead_stops_ffmpeg_when_closed_early(wav):
+    path, _ = wav
+    reader = ReadAhead(iter_audio_blocks(path, block_seconds=0.1), max_blocks=1)
+    assert len(next(reader)) == SAMPLE_RATE // 10
+    reader.close()  # returns only once the decoder thread closed the pipe and reaped ffmpeg

@@ -96,3 +96,16 @@ def test_stale_active_pointer_falls_back_to_newest(home, fitted):
     saved = _save(home, fitted[0])
     (home.models_dir / "door" / store.ACTIVE_FILE).write_text("20000101_000000_000000")
     assert store.active_version(home, "door") == saved.version
+
+
+def test_a_loaded_estimator_is_reused_until_its_file_changes(home, fitted):
+    estimator, x = fitted
+    saved = _save(home, estimator)
+    first = store.load_classifier(home, "door").estimator
+    assert store.load_classifier(home, "door").estimator is first  # no second parse in this process
+    path = home.models_dir / "door" / f"{saved.version}.skops"
+    other = CalibratedClassifierCV(HistGradientBoostingClassifier(max_iter=3), cv=2).fit(x, x[:, 1] > 0)
+    path.write_bytes(store._skops_io().dumps(other))
+    replaced = store.load_classifier(home, "door").estimator
+    assert replaced is not first
+    np.testing.assert_allclose(replaced.predict_proba(x), other.predict_proba(x))

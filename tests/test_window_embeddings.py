@@ -10,11 +10,12 @@ from core.audio import SAMPLE_RATE, AudioDecodeError
 from core.devices import Device
 from core.embedding_models import EatEmbedder, load_embedder
 from core.errors import Cancelled
+from core.ffmpeg import run_ffmpeg
 from core.home import DataHome
 from core.mel import MelEmbedder
 from core.window_embeddings import (AudioTooShort, embed_file, embed_stream, embed_windows_directly,
                                     window_starts)
-from tests.media_factory import tone_burst_track, write_wav
+from tests.media_factory import make_video, tone_burst_track, write_wav
 from tests.tiny_models import save_tiny_ast, save_tiny_hubert, save_tiny_wav2vec2, tiny_eat_model
 
 CPU = Device("cpu", half=False, free_bytes=8 << 30)
@@ -135,7 +136,72 @@ def test_cancel_stops_embedding(tmp_path):
     assert we.cached_embeddings(path, "MEL", DataHome.resolve()) is None
 
 
+def test_truncated_file_is_an_error_and_nothing_is_cached(tmp_path):
+    whole = make_video(tmp_path / "whole.mp4", 20.0)
+    mkv = tmp_path / "whole.mkv"
+    run_ffmpeg(["-i", str(whole), "-c", "copy", str(mkv)], check=True)
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(mkv.read_bytes()[: mkv.stat().st_size * 3 // 10])
+    with pytest.raises(AudioDecodeError, match="cut.mkv looks truncated"):
+        embed_file(cut, "MEL", DataHome.resolve())
+    assert we.cached_embeddings(cut, "MEL", DataHome.resolve()) is None
+
+
 def test_missing_file_is_a_decode_error(tmp_path):
     with pytest.raises(AudioDecodeError, match="does not exist"):
         embed_file(tmp_path / "gone.mp4", "MEL", DataHome.resolve())
     assert we.cached_embeddings(tmp_path / "gone.mp4", "MEL", DataHome.resolve()) is None
+
+
+def test_embedding_ahead_feeds_the_next_embed_file_call(tmp_path, monkeypatch):
+    path = write_wav(tmp_path / "scene.wav", _scene())
+    home = DataHome.resolve()
+    reports = []
+    we.embed_ahead(path, "MEL", home, progress=lambda f, msg: reports.append(f))
+    [pending] = we._embedding_ahead().values()
+    pending._future.result(timeout=60)
+    monkeypatch.setattr(we, "audio_duration", lambda *a: pytest.fail("embedded again despite embed_ahead"))
+    ahead = embed_file(path, "MEL", home)
+    monkeypatch.undo()
+    assert reports[0] == 0.0 and reports[-1] == 1.0
+    np.testing.assert_array_equal(ahead.vectors, embed_file(path, "MEL", DataHome.resolve(tmp_path / "h2")).vectors)
+    assert we.cached_embeddings(path, "MEL", home) is not None  # the thread ahead wrote the cache
+
+
+def test_embedding_ahead_raises_its_error_to_the_caller(tmp_path):
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(write_wav(tmp_path / "whole.wav", _scene()).read_bytes()[:2000])
+    we.embed_ahead(cut, "MEL", DataHome.resolve())
+    with pytest.raises(AudioTooShort):
+        embed_file(cut, "MEL", DataHome.resolve())
+
+
+def test_embedding_ahead_skips_cached_files_and_stops_unused_work(tmp_path):
+    home = DataHome.resolve()
+    cached = write_wav(tmp_path / "cached.wav", _scene())
+    embed_file(cached, "MEL", home)
+    unused = write_wav(tmp_path / "unused.wav", _scene(600.0))
+    we.embed_ahead(cached, "MEL", home)
+    we.embed_ahead(unused, "MEL", home)
+    we.embed_ahead(tmp_path / "gone.wav", "MEL", home)  # embed_file reports the missing file, not this
+    pending = list(we._embedding_ahead().values())
+    assert len(pending) == 1
+    we.stop_embedding_ahead()
+    assert not we._embedding_ahead() and not pending[0]._thread.is_alive()
+    assert we.cached_embeddings(unused, "MEL", home) is None  # stopped before the end: nothing cached
+
+
+def test_cancel_while_waiting_for_the_embedding_ahead(tmp_path):
+    path = write_wav(tmp_path / "long.wav", _scene(600.0))
+    we.embed_ahead(path, "MEL", DataHome.resolve())
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(Cancelled):
+        embed_file(path, "MEL", DataHome.resolve(), cancel=cancel)
+    assert not we._embedding_ahead()
+
+
+def test_transformer_models_are_not_embedded_ahead(tmp_path):
+    path = write_wav(tmp_path / "scene.wav", _scene())
+    we.embed_ahead(path, "HUBERT_BASE", DataHome.resolve())
+    assert not we._embedding_ahead()

@@ -1,0 +1,51 @@
+"""MEL needs neither torch nor transformers: training, scanning and rescanning from the command line load
+neither (each would cost seconds and hundreds of MB per process), nor pytest (megabytes for nothing)."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.db import ProcessedDB
+from core.home import DataHome
+from tests.scan_scenario import SCENES, TRAINING, add_positive_clips, scene_videos
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("torch", "transformers", "pytest")  # pytest: scikit-learn's test helpers, pulled in by skops
+# runs main.py's CLI, then reports on stderr's last line which heavy modules the process ended up holding
+_CLI_THEN_MODULES = (
+    "import json, sys\n"
+    "from main import main\n"
+    "code = main(sys.argv[1:])\n"
+    f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)), file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory):
+    return scene_videos(tmp_path_factory)
+
+
+def run_cli(home: DataHome, *args) -> tuple[str, list[str]]:
+    done = subprocess.run([sys.executable, "-c", _CLI_THEN_MODULES, "--home", str(home.root), *map(str, args)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout, json.loads(done.stderr.strip().splitlines()[-1])
+
+
+def test_mel_train_scan_and_rescan_load_no_torch_transformers_or_pytest(tmp_path, videos):
+    home = DataHome.resolve(tmp_path / "home")
+    with ProcessedDB(home.db_path) as db:
+        for name in TRAINING:
+            add_positive_clips(db, tmp_path, "mp4_Tone", videos[name], SCENES[name].targets)
+
+    _out, loaded = run_cli(home, "train", "--positive", "mp4_Tone", "--name", "tone", "--margin", "10")
+    assert loaded == [], "train"
+    held_out = videos["held_out"]
+    first, loaded = run_cli(home, "scan", held_out, "--classifier", "tone", "--json")
+    assert loaded == [], "scan"
+    again, loaded = run_cli(home, "scan", held_out, "--classifier", "tone", "--json")  # from the cache
+    assert loaded == [], "rescan"
+    assert json.loads(again) == json.loads(first) and json.loads(first)[str(held_out)]
