@@ -161,8 +161,9 @@ def plan_marker(db, video: Path, marker_time: float, settings: ExportSettings, p
 
 def plan_scan_regions(db, video: Path, regions: list[tuple[float, float]], settings: ExportSettings,
                       profile: str = "default") -> ExportPlan:
-    """Clips every `settings.spread` seconds inside each scan region (at least one per region), all under
-    one new counter in the video's vid folder."""
+    """Clips every `settings.spread` seconds inside each scan region (at least one per region), centred on
+    it: a region marks where the sound is, often shorter than a clip. All under one new counter in the
+    video's vid folder."""
     settings.check()
     if settings.spread <= 0:
         raise FoleycutError(f"Export settings: spread {settings.spread} s must be positive for scan exports.")
@@ -178,7 +179,9 @@ def plan_scan_regions(db, video: Path, regions: list[tuple[float, float]], setti
             raise FoleycutError(f"Scan region {area} ({start:.2f}–{end:.2f} s) does not lie inside {video.name} "
                                 f"(0–{media.duration:.2f} s): rescan the video, then export again.")
         count = clips_in_region(end - start, settings.length, settings.spread)
-        region_starts, region_warnings = clip_starts(media, start, replace(settings, count=count))
+        span = (count - 1) * settings.spread + settings.length
+        first = max(0.0, (start + end - span) / 2)
+        region_starts, region_warnings = clip_starts(media, first, replace(settings, count=count))
         starts += region_starts
         areas += [(area, sub) for sub in range(1, len(region_starts) + 1)]
         warnings += region_warnings

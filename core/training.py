@@ -62,6 +62,7 @@ AGREEMENT_SLACK = 0.05
 MAX_BAGS_COMPARED = 64  # other clips a candidate is compared with (a fixed sample beyond)
 PRECISION_WEIGHT = 0.5  # the beta of the F-score that picks the default threshold
 CURVE_POINTS = 40  # precision/recall points kept for the Train dialog's plot
+THRESHOLD_SMOOTHING = 5  # grid steps either side averaged before the best F0.5 is picked
 MIN_WINDOWS_PER_CLASS = 5
 MAX_AUTOMATIC_NEGATIVES = 20_000  # a random sample beyond this: neighbouring windows repeat each other
 MAX_CV_FOLDS = 5
@@ -358,15 +359,20 @@ def event_precision_recall(scores: np.ndarray, data: LabelledWindows, window: fl
 
 
 def choose_threshold(precision: np.ndarray, recall: np.ndarray, thresholds: np.ndarray,
-                     target_precision: float | None = None) -> float:
-    """The operating point (module docstring): best F0.5, or the lowest threshold reaching the target."""
+                     target_precision: float | None = None, smoothing: int = 0) -> float:
+    """The operating point (module docstring): best F0.5 (averaged over `smoothing` thresholds either
+    side), or the lowest threshold reaching the target."""
     if target_precision is not None:
         reaching = np.flatnonzero((precision >= target_precision) & (recall > 0))
         if len(reaching):
             return float(thresholds[reaching[0]])
     beta2 = PRECISION_WEIGHT ** 2
     f_score = (1 + beta2) * precision * recall / np.maximum(beta2 * precision + recall, 1e-12)
-    return float(thresholds[int(f_score.argmax())])
+    # a few dozen events make a jagged curve: the middle of a broad good stretch holds on new videos
+    # better than a narrow peak
+    reach = min(smoothing, (len(f_score) - 1) // 2)
+    smoothed = np.convolve(np.pad(f_score, reach, mode="edge"), np.ones(2 * reach + 1) / (2 * reach + 1), "valid")
+    return float(thresholds[int(smoothed.argmax())])
 
 
 THRESHOLDS = np.round(np.linspace(0.01, 0.99, 99), 2)  # where the operating point is looked for
@@ -379,7 +385,7 @@ def threshold_metrics(scores: np.ndarray, data: LabelledWindows, window: float,
     from sklearn.metrics import average_precision_score
 
     precision, recall = event_precision_recall(scores, data, window, THRESHOLDS)
-    threshold = choose_threshold(precision, recall, THRESHOLDS, target_precision)
+    threshold = choose_threshold(precision, recall, THRESHOLDS, target_precision, THRESHOLD_SMOOTHING)
     chosen = int(np.flatnonzero(THRESHOLDS == threshold)[0])
     scored = ~np.isnan(scores)
     truth = data.labels[scored] == POSITIVE

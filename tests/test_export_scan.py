@@ -44,6 +44,12 @@ def test_two_regions_become_named_clips_of_exact_length(db, source, settings):
     assert {(e["label"], e["category"], e["length"]) for e in entries} == {("door", "impact", 2.0)}
 
 
+def test_a_region_shorter_than_a_clip_gets_a_clip_centred_on_it(db, source, settings):
+    clip, = export_scan_regions(db, source, [(10.0, 10.4)], settings)  # a tight region around a sound
+    assert clip.start == pytest.approx(9.2)  # the 2 s clip runs 9.2-11.2, the sound in its middle
+    assert db.get_clips(source.name)[0]["marker_time"] == 10.0  # the region it came from
+
+
 def test_scan_export_takes_the_next_counter_after_a_marker(db, source, settings):
     export_marker(db, source, 0.0, settings)
     clip, = export_scan_regions(db, source, [(6.0, 7.0)], settings)

@@ -143,6 +143,8 @@ def test_threshold_is_the_best_f05_or_the_lowest_reaching_the_target_precision()
     assert choose_threshold(precision, recall, thresholds) == 0.6
     assert choose_threshold(precision, recall, thresholds, target_precision=0.95) == 0.8
     assert choose_threshold(precision, recall, thresholds, target_precision=0.6) == 0.4
+    # averaged with a neighbour each side, the broad stretch 0.6-0.8 beats the lone peak at 0.6
+    assert choose_threshold(precision, recall, thresholds, smoothing=1) == 0.8
 
 
 def test_scan_like_precision_counts_events_found_and_false_regions():

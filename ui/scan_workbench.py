@@ -324,8 +324,8 @@ class ScanWorkbench(QObject):
         video, folder = self.window.current_video, self.window.export_panel.export_folder()
         clips = [] if video is None or folder is None else self.window.db.get_clips(Path(video).name,
                                                                                       self.window.profile)
-        self.panel.set_exported_clip_starts([
-            clip["start_time"] for clip in clips
+        self.panel.set_exported_clip_starts([  # a scan-export clip's marker time is its region's start
+            clip["marker_time"] for clip in clips
             if clip["scan_export"] and Path(clip["export_folder"]).name == folder.name])
 
     def _follow_clip_length(self) -> None:
