@@ -45,7 +45,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     if missing:
         raise FoleycutError(f"No such video: {', '.join(missing)}; check the path.")
     library = list(args.within) if args.within else known_videos(ctx.db, ctx.profile)
-    if args.at is not None and args.video.is_file():
+    if not args.within and args.at is not None:  # the example's own video holds repeats too
         library.append(args.video)
     # The example first: a bad time or a file without sound stops here, before the library is indexed.
     if args.at is None:
