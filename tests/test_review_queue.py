@@ -9,6 +9,7 @@ from core.home import DataHome
 from core.review_queue import ACCEPT, REJECT, SKIP, ReviewItem, ReviewSession, _alternate
 from core.similarity_search import SimilarRegion
 from tests.media_factory import make_video, tone_burst_track
+from tests.search_library import LIBRARY, library_track
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +98,19 @@ def test_the_queue_alternates_uncertain_and_top_hits_without_repeating_an_occurr
     queue = _alternate(unsure, top, 8.0, 10)
     assert [(i.start, i.reason) for i in queue] == [(0.0, "uncertain"), (31.0, "top hit"), (60.0, "uncertain"),
                                                     (90.0, "top hit")]
+
+
+def test_retrain_trains_on_the_answers_and_the_new_classifier_ranks_the_library(db, home, tmp_path):
+    video = make_video(tmp_path / "long.mp4", 100, audio=library_track(*LIBRARY["b"], seed=1), size=(32, 24), fps=2)
+    queue = session(db, home, tmp_path, retrain_every=7)
+    queue.settings.count = 1
+    answers = [(11.0, ACCEPT), (49.0, ACCEPT)] + [(t, REJECT) for t in (25.0, 60.0, 70.0, 84.0, 90.0)]
+    queue.rank_hits([SimilarRegion(video.resolve(), t, t + 8, 1.0) for t, _kind in answers])
+    for _t, kind in answers:
+        queue.answer(kind)
+    assert queue.due_for_training()
+    result = queue.retrain()
+    assert result.name == "mp4_Door" and queue.classifier == "mp4_Door" and not queue.due_for_training()
+    queue.rank_with_classifier([video], length=6)
+    assert queue.items and {item.reason for item in queue.items} <= {"uncertain", "top hit"}
+    assert not any(abs(item.start - t) < 4 for item in queue.items for t, _kind in answers)

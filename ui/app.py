@@ -10,6 +10,7 @@ from core.home import APP_NAME, DataHome
 from ui.changelog_dialog import show_changelog_if_new
 from ui.main_window import MainWindow
 from ui.scan_workbench import ScanWorkbench
+from ui.search_workbench import SearchWorkbench
 from ui.startup import open_database, run_legacy_migration, ui_settings
 from ui.style import apply_style
 
@@ -31,6 +32,7 @@ def run_app() -> int:
                                 f"{error}\nNothing was lost; the update resumes at the next start.")
         window = MainWindow(home, db, settings)
         ScanWorkbench(window)
+        SearchWorkbench(window)
         window.restore_layout()
         # Closing the main window ends the app even while a dialog (Train, Hard Negatives) is still open.
         app.setQuitOnLastWindowClosed(False)
