@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog
 
@@ -25,6 +25,7 @@ from ui.similar_sounds_panel import SimilarSoundsPanel
 
 HOP = 1.0
 DEFAULT_RETRAIN_EVERY = 10
+REPLAY_SEEK_MS = 300
 
 
 class SearchWorkbench(QObject):
@@ -312,5 +313,17 @@ class SearchWorkbench(QObject):
         if window.current_video is None or Path(window.current_video).resolve() != Path(video).resolve():
             window.load_video(Path(video))
         window.seek(start)
-        if not window.player.is_playing():
-            window.player.toggle_play()
+        # The player runs its backend calls from the event loop (ui/player.py), and a backend still opening a
+        # file drops seeks: start playing after the queued load, and seek again once it has had time to open.
+        QTimer.singleShot(0, self._start_playing)
+        QTimer.singleShot(REPLAY_SEEK_MS, lambda: self._seek_if_elsewhere(Path(video), start))
+
+    def _start_playing(self) -> None:
+        if self.window.current_video is not None and not self.window.player.is_playing():
+            self.window.player.toggle_play()
+
+    def _seek_if_elsewhere(self, video: Path, start: float) -> None:
+        window = self.window
+        if window.current_video is not None and Path(window.current_video).resolve() == video.resolve() \
+                and not start <= window.player.position() <= start + REPLAY_SEEK_MS / 1000 + 0.5:
+            window.seek(start)
