@@ -111,7 +111,7 @@ class LibraryIndex:
         with self._lock:
             if self._index is None:
                 return 0
-            return int(self._index.ntotal) * (self._index.index.code_size + 8)
+            return int(self._index.ntotal) * (self._index.index.sa_code_size() + 8)
 
     def search(self, vectors: np.ndarray, k: int, only: Iterable[Path] | None = None) -> list[WindowHit]:
         """The `k` windows closest to any of `vectors` (raw embeddings), best first; each window once,
