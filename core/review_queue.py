@@ -26,8 +26,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-import numpy as np
-
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
 from core.library_index import WindowHit
@@ -129,9 +127,10 @@ class ReviewSession:
     def rank_with_classifier(self, videos: Sequence, length: int = DEFAULT_QUEUE_LENGTH,
                              progress: Progress | None = None, cancel: threading.Event | None = None) -> None:
         """Score the library with `self.classifier` and queue uncertain windows and top hits alternately."""
-        with self._lock:
-            self.items = rank_library(self.db, self.home, self.classifier, videos, self._labelled(), length,
-                                      progress, cancel)
+        items = rank_library(self.db, self.home, self.classifier, videos, self._labelled(), length, progress,
+                             cancel)
+        with self._lock:  # answers given while ranking ran are not asked again
+            self.items = [item for item in items if not self.log.covers(item.video, item.start, self.window)]
 
     def _labelled(self) -> Callable[[Path, float], bool]:
         return labelled_check(self.db, self.log, self.profile, Path(self.settings.export_folder).name, self.window)

@@ -8,7 +8,7 @@ from core.db import ProcessedDB
 from core.home import DataHome
 from tests.media_factory import make_video
 from tests.scan_scenario import CLIP, SCENES, TRAINING, add_positive_clips, clip_start, scene_videos
-from tests.search_library import LIBRARY, covers, make_library, planted
+from tests.search_library import covers, make_library, planted
 
 
 @pytest.fixture(scope="module")
