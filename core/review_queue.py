@@ -3,9 +3,9 @@
 Ranking with a classifier: every window of the library is scored; per file, a window overlapping a better
 one belongs to the same occurrence, so each occurrence is one item (clip-length, as `E` would cut it).
 Windows already labelled (covered half by an exported clip, near a hard negative, or answered here) are
-left out. The queue alternates two lists, starting with the first: the most uncertain windows
-(probability closest to the classifier's threshold: the answers that move its decision boundary most)
-and the most confident unlabelled hits (confirming them adds positives fast; rejecting them removes the
+left out. The queue alternates two lists of these occurrences, starting with the first: the most
+uncertain (best-window probability closest to the classifier's threshold: the answers that move its
+decision boundary most) and the most confident unlabelled hits (confirming them adds positives fast; rejecting them removes the
 false positives a scan would show first). Without a classifier (from a search) the items are the search
 hits in similarity order.
 
@@ -24,7 +24,7 @@ import threading
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
@@ -260,27 +260,14 @@ def rank_library(db, home: DataHome, classifier_name: str, videos: Sequence, lab
         resolved = video.resolve()
         scored += [WindowHit(resolved, float(t), float(p)) for t, p in zip(embeddings.times, probabilities)
                    if not labelled(resolved, float(t))]
-    by_confidence = fuse_hits(scored, meta.window)
-    uncertain = sorted(scored, key=lambda hit: abs(hit.score - threshold))
-    top_hits = [ReviewItem(r.video, r.start, r.end, r.score, "top hit") for r in by_confidence]
-    unsure = [ReviewItem(h.path, h.start, h.start + meta.window, h.score, "uncertain")
-              for h in _spread(uncertain, meta.window, length)]
+    # One item per occurrence, at its best window: a peak of the probabilities lies on the sound, where an
+    # arbitrary window scoring near the threshold often holds only its edge (and an accept there would
+    # teach the classifier the neighbouring sounds as positives).
+    peaks = fuse_hits(scored, meta.window)
+    top_hits = [ReviewItem(r.video, r.start, r.end, r.score, "top hit") for r in peaks]
+    unsure = [ReviewItem(r.video, r.start, r.end, r.score, "uncertain")
+              for r in sorted(peaks, key=lambda r: abs(r.score - threshold))]
     return _alternate(unsure, top_hits, meta.window, length)
-
-
-def _spread(hits: Iterable[WindowHit], window: float, limit: int) -> list[WindowHit]:
-    """The hits in order, skipping any that overlaps one already taken from the same file."""
-    taken: dict[Path, list[float]] = {}
-    out = []
-    for hit in hits:
-        starts = taken.setdefault(hit.path, [])
-        if any(abs(hit.start - s) < window - 1e-6 for s in starts):
-            continue
-        starts.append(hit.start)
-        out.append(hit)
-        if len(out) == limit:
-            break
-    return out
 
 
 def _alternate(first: list[ReviewItem], second: list[ReviewItem], window: float, limit: int) -> list[ReviewItem]:

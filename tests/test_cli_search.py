@@ -89,3 +89,14 @@ def test_suggest_lists_a_queue_of_unlabelled_windows(tmp_path_factory, tmp_path,
         assert all(min(item["end"], c + CLIP) - max(item["start"], c) < CLIP / 2 for c in clips)
     assert cli(home, "suggest", "--classifier", "nope") == 1
     assert "No classifier named 'nope'" in one_error_line(capsys)
+
+
+def test_search_with_a_clip_file_as_the_example(home, library, tmp_path, capsys):
+    from tests.media_factory import tone_burst_track, write_wav
+
+    clip = write_wav(tmp_path / "door_001_1.wav", tone_burst_track(8.0, [3.5], freq=1200, burst=1.0, seed=7))
+    assert cli(home, "search", clip, "--in", library["b"], library["c"], "--top", 2, "--json") == 0
+    found = json.loads(capsys.readouterr().out)
+    assert list(found) == [str(library["b"])]
+    hits = found[str(library["b"])]
+    assert all(any(covers(hit["start"], hit["end"], event) for hit in hits) for event in planted("b"))
