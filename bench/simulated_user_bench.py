@@ -3,11 +3,12 @@ uses find-similar and the review queue; how many answers until the classifier re
 and region precision >= 0.90 on held-out videos, beside the answers today's loop needs (one exported clip
 per event + one round of hard negatives on the scan's false positives).
 
-    .venv/bin/python bench/simulated_user_bench.py [--retrain-every 5] [--budget 80]
+    .venv/bin/python bench/simulated_user_bench.py [--scenarios DIR …] [--retrain-every 5] [--budget 80]
 
-A scenario is anything with the `Scenario` fields below; `load_scenarios()` is where the real-sound
-scenarios of the detection benchmark plug in. Until they exist this script runs one generated scenario
-(tone bursts among other tones and noise) that checks the loop works end to end; its figures say nothing
+A scenario is anything with the `Scenario` fields below. `--scenarios` reads folders holding videos and a
+`truth.json` (`[{"path", "events": [[start, end], …]}, …]`, as the real-sound scenarios of the detection
+benchmark write them): the first half of the videos is the library, the rest held out. Without it, one
+generated scenario (tone bursts among other tones) checks the loop end to end; its figures say nothing
 about real recorded sounds. Everything runs through core functions, as the window does: `find_similar`,
 `ReviewSession.answer` (accept = a real export, reject = a hard negative), `ReviewSession.retrain`,
 `rank_with_classifier`.
@@ -15,6 +16,7 @@ about real recorded sounds. Everything runs through core functions, as the windo
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -29,10 +31,9 @@ from core.db import ProcessedDB  # noqa: E402
 from core.errors import FoleycutError  # noqa: E402
 from core.export import ExportSettings, export_marker  # noqa: E402
 from core.home import DataHome  # noqa: E402
-from core.library_index import LibraryIndex  # noqa: E402
 from core.regions import fuse_windows  # noqa: E402
 from core.review_queue import ACCEPT, REJECT, ReviewSession  # noqa: E402
-from core.similarity_search import example_from_video, find_similar  # noqa: E402
+from core.similarity_search import DEFAULT_EXAMPLE_SECONDS, example_from_video, find_similar, open_index  # noqa: E402
 from core.training import TrainingOptions, boosting_threads, train_classifier  # noqa: E402
 from core.window_embeddings import embed_file  # noqa: E402
 
@@ -49,8 +50,17 @@ class Scenario:
     example: tuple[Path, float]  # the one example: a video of the library and an event's start in it
 
 
-def load_scenarios(workdir: Path) -> list[Scenario]:
-    return [generated_scenario(workdir)]
+def load_scenarios(workdir: Path, folders: list[Path]) -> list[Scenario]:
+    return [scenario_from_truth(folder) for folder in folders] if folders else [generated_scenario(workdir)]
+
+
+def scenario_from_truth(folder: Path) -> Scenario:
+    truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+    videos = [Path(entry["path"]).resolve() for entry in truth]
+    events = {Path(entry["path"]).resolve(): [tuple(event[:2]) for event in entry["events"]] for entry in truth}
+    half = len(videos) // 2
+    first = next(video for video in videos[:half] if events[video])
+    return Scenario(folder.name, videos[:half], videos[half:], events, (first, events[first][0][0]))
 
 
 def generated_scenario(workdir: Path) -> Scenario:
@@ -74,8 +84,9 @@ def generated_scenario(workdir: Path) -> Scenario:
 
 
 def has_event(scenario: Scenario, video: Path, start: float, end: float) -> bool:
-    """The simulated user's answer: the window holds at least half of an event."""
-    return any(min(end, e1) - max(start, e0) >= (e1 - e0) / 2 for e0, e1 in scenario.events[Path(video).resolve()])
+    """The simulated user's answer: the span and an event overlap by half the shorter of the two."""
+    return any(min(end, e1) - max(start, e0) >= min(end - start, e1 - e0) / 2
+               for e0, e1 in scenario.events[Path(video).resolve()])
 
 
 def evaluate(home: DataHome, classifier: str, scenario: Scenario) -> tuple[float, float]:
@@ -103,11 +114,11 @@ def simulated_user(scenario: Scenario, root: Path, retrain_every: int, budget: i
         settings = ExportSettings(name="target", export_folder=root / "export_search" / "mp4_Target",
                                   length=WINDOW, count=1)
         session = ReviewSession(db, home, "default", settings, MODEL, WINDOW, HOP, retrain_every)
-        index = LibraryIndex(home, MODEL, WINDOW, HOP)
+        index = open_index(home, MODEL)
         index.sync(scenario.library)
         video, at = scenario.example
-        example = example_from_video(home, video, max(0.0, at - WINDOW / 2), WINDOW, MODEL, WINDOW, HOP)
-        export_marker(db, video, example.start, settings)  # the example itself, cut with E: answer one
+        example = example_from_video(home, video, at, DEFAULT_EXAMPLE_SECONDS, MODEL)
+        export_marker(db, video, max(0.0, at - WINDOW / 2), settings)  # the example itself, cut with E: answer one
         session.rank_hits(find_similar(index, example, top=budget, only=scenario.library))
         answers = 1
         while answers < budget and session.current() is not None:
@@ -159,12 +170,14 @@ def todays_loop(scenario: Scenario, root: Path) -> tuple[int, float, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenarios", type=Path, nargs="+", default=[], metavar="DIR",
+                        help="scenario folders with truth.json (default: one generated scenario)")
     parser.add_argument("--retrain-every", type=int, default=5)
     parser.add_argument("--budget", type=int, default=80, help="answers before the simulated user gives up")
     args = parser.parse_args()
     met = True
     with tempfile.TemporaryDirectory(prefix="foleycut_simulated_user_") as tmp:
-        for number, scenario in enumerate(load_scenarios(Path(tmp))):
+        for number, scenario in enumerate(load_scenarios(Path(tmp), args.scenarios)):
             root = Path(tmp) / f"scenario_{number}"
             answers, trail = simulated_user(scenario, root, args.retrain_every, args.budget)
             today, recall, precision = todays_loop(scenario, root)

@@ -12,8 +12,9 @@ from pathlib import Path
 from cli.scan_cmd import terminal_progress
 from core.embedding_models import DEFAULT_MODEL, get_spec
 from core.errors import FoleycutError
-from core.library_index import LibraryIndex, known_videos
-from core.similarity_search import by_video, example_from_clip, example_from_video, find_similar
+from core.library_index import known_videos
+from core.similarity_search import (DEFAULT_EXAMPLE_SECONDS, by_video, example_from_clip, example_from_video,
+                                     find_similar, open_index)
 
 
 def register(subparsers) -> None:
@@ -23,13 +24,13 @@ def register(subparsers) -> None:
                     "of a video (--at, --length) or a whole clip file (no --at). Needs no classifier.")
     parser.add_argument("video", type=Path, metavar="VIDEO")
     parser.add_argument("--at", type=float, metavar="T", help="example start in seconds (omit for a whole clip)")
-    parser.add_argument("--length", type=float, metavar="S", help="example length (default: the window, 8 s)")
+    parser.add_argument("--length", type=float, default=DEFAULT_EXAMPLE_SECONDS, metavar="S",
+                        help="example length: the sound lies in [T, T + S] (default: %(default)s)")
     parser.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME",
                         help="embedding model (default: %(default)s; see `models list`)")
     parser.add_argument("--in", dest="within", type=Path, nargs="+", metavar="VIDEO",
                         help="search these videos (default: every video the database knows, and VIDEO)")
     parser.add_argument("--top", type=int, default=20, metavar="K", help="hits over all videos (default: %(default)s)")
-    parser.add_argument("--window", type=float, default=8.0, metavar="S", help="window length (default: %(default)s)")
     parser.add_argument("--json", action="store_true",
                         help='print {"<video>": [{"start": s, "end": e, "score": similarity}, …]}')
     parser.set_defaults(func=run)
@@ -49,10 +50,10 @@ def run(args: argparse.Namespace, ctx) -> int:
         library.append(args.video)
     # The example first: a bad time or a file without sound stops here, before the library is indexed.
     if args.at is None:
-        example = example_from_clip(ctx.home, args.video, model, args.window)
+        example = example_from_clip(ctx.home, args.video, model)
     else:
-        example = example_from_video(ctx.home, args.video, args.at, args.length or args.window, model, args.window)
-    index = LibraryIndex(ctx.home, model, args.window)
+        example = example_from_video(ctx.home, args.video, args.at, args.length, model)
+    index = open_index(ctx.home, model)
     report = index.sync(library, progress=terminal_progress())
     for video, why in report.failed:
         print(f"warning: skipped {video}: {why}", file=sys.stderr)

@@ -5,12 +5,13 @@ one belongs to the same occurrence, so each occurrence is one item (clip-length,
 Windows already labelled (covered half by an exported clip, near a hard negative, or answered here) are
 left out. The queue alternates two lists of these occurrences, starting with the first: the most
 uncertain (best-window probability closest to the classifier's threshold: the answers that move its
-decision boundary most) and the most confident unlabelled hits (confirming them adds positives fast; rejecting them removes the
-false positives a scan would show first). Without a classifier (from a search) the items are the search
+decision boundary most) and the most confident unlabelled hits (confirming them adds positives fast;
+rejecting them removes the false positives a scan would show first). Without a classifier (from a search) the items are the search
 hits in similarity order.
 
-Answers: accept exports clips at the item with the given export settings, exactly as `E` does;
-reject stores the item's window as a hard negative; skip only records the skip. Every answer, with what
+Answers: accept exports clips with the given export settings, exactly as `E` does, from the clip-length
+window centred on the item (a search hit is a short window on the sound: the clip is centred on it);
+reject stores that window as a hard negative; skip only records the skip. Every answer, with what
 it wrote, goes to `<home>/review/<profile>.json` (rewritten atomically), so answered items stay out of
 the queue after a restart and undo can remove exactly what an answer wrote. After every `retrain_every`
 answers `due_for_training()` says so; `retrain()` trains a new classifier version on the export folder.
@@ -85,8 +86,11 @@ class AnswerLog:
         self._save()
         return answer
 
-    def covers(self, video: Path, start: float, window: float) -> bool:
-        return any(Path(a.video) == video and abs(a.start - start) < window / 2 for a in self.answers)
+    def covers(self, video: Path, start: float, end: float) -> bool:
+        """Whether an answer was given on this span: either one's centre lies inside the other."""
+        video = Path(video).resolve()
+        return any(Path(a.video) == video and (start <= (a.start + a.end) / 2 <= end
+                                               or a.start <= (start + end) / 2 <= a.end) for a in self.answers)
 
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -105,6 +109,7 @@ class ReviewSession:
 
     def __init__(self, db, home: DataHome, profile: str, export_settings, model: str, window: float = 8.0,
                  hop: float = 1.0, retrain_every: int = DEFAULT_RETRAIN_EVERY, classifier: str | None = None):
+        """`window` and `hop` are the classifier's (clip length); queued items may be shorter (search hits)."""
         self.db, self.home, self.profile, self.settings = db, home, profile, export_settings
         self.model, self.window, self.hop = model, window, hop
         self.retrain_every = retrain_every
@@ -120,7 +125,7 @@ class ReviewSession:
         """Search hits, in their similarity order, as the queue (labelled ones left out)."""
         labelled = self._labelled()
         items = [ReviewItem(r.video, r.start, r.end, r.score, "similar") for r in regions
-                 if not labelled(r.video, r.start)]
+                 if not labelled(r.video, r.start, r.end)]
         with self._lock:
             self.items = items
 
@@ -130,10 +135,14 @@ class ReviewSession:
         items = rank_library(self.db, self.home, self.classifier, videos, self._labelled(), length, progress,
                              cancel)
         with self._lock:  # answers given while ranking ran are not asked again
-            self.items = [item for item in items if not self.log.covers(item.video, item.start, self.window)]
+            self.items = [item for item in items if not self.log.covers(item.video, item.start, item.end)]
 
-    def _labelled(self) -> Callable[[Path, float], bool]:
+    def _labelled(self) -> Callable[[Path, float, float], bool]:
         return labelled_check(self.db, self.log, self.profile, Path(self.settings.export_folder).name, self.window)
+
+    def anchor(self, item: ReviewItem) -> float:
+        """Start of the clip-length window centred on the item: where accept exports and reject marks."""
+        return max(0.0, round((item.start + item.end) / 2 - self.settings.length / 2, 3))
 
     # ---- answering ------------------------------------------------------------------------------
 
@@ -155,12 +164,12 @@ class ReviewSession:
             answer = Answer(str(item.video.resolve()), item.start, item.end, kind,
                             at=datetime.now().isoformat(timespec="seconds"))
             if kind == ACCEPT:
-                export_marker(self.db, item.video, item.start, self.settings, self.profile, progress=progress,
-                              cancel=cancel)
-                answer.marker_time = item.start
+                export_marker(self.db, item.video, self.anchor(item), self.settings, self.profile,
+                              progress=progress, cancel=cancel)
+                answer.marker_time = self.anchor(item)
                 answer.export_folder = str(Path(self.settings.export_folder).resolve())
             elif kind == REJECT:
-                answer.negative_ids = self.db.add_hard_negatives(item.video.name, self.profile, [item.start],
+                answer.negative_ids = self.db.add_hard_negatives(item.video.name, self.profile, [self.anchor(item)],
                                                                  source_path=str(item.video.resolve()),
                                                                  source_model=self.model)
             self.log.append(answer)
@@ -210,9 +219,10 @@ class ReviewSession:
 
 
 def labelled_check(db, log: AnswerLog, profile: str, positive_folder: str,
-                   window: float) -> Callable[[Path, float], bool]:
-    """Whether the window starting at a time of a video is labelled already: half covered by a clip of
-    `positive_folder`, within half a window of a hard negative, or answered in the review queue."""
+                   window: float) -> Callable[[Path, float, float], bool]:
+    """Whether a span [start, end] of a video is labelled already: half covered by a clip of
+    `positive_folder`, centred inside the `window`-long window of a hard negative, or answered in the
+    review queue."""
     positives: dict[Path, list[tuple[float, float]]] = {}
     if positive_folder in db.get_export_folders(profile, include_scan_exports=True):
         for source, clips, _ambiguous, _negatives in db.get_training_data(profile, positive_folder,
@@ -223,16 +233,17 @@ def labelled_check(db, log: AnswerLog, profile: str, positive_folder: str,
         if row["source_path"]:
             negatives.setdefault(Path(row["source_path"]).resolve(), []).append(row["start_time"])
 
-    def labelled(video: Path, start: float) -> bool:
-        video = Path(video).resolve()
-        end = start + window
-        covered = any(min(end, s + length) - max(start, s) >= window / 2 for s, length in positives.get(video, []))
-        near_negative = any(abs(t - start) <= window / 2 for t in negatives.get(video, []))
-        return covered or near_negative or log.covers(video, start, window)
+    def labelled(video: Path, start: float, end: float) -> bool:
+        video, centre = Path(video).resolve(), (start + end) / 2
+        covered = any(min(end, s + length) - max(start, s) >= (end - start) / 2
+                      for s, length in positives.get(video, []))
+        near_negative = any(t <= centre <= t + window for t in negatives.get(video, []))
+        return covered or near_negative or log.covers(video, start, end)
     return labelled
 
 
-def rank_library(db, home: DataHome, classifier_name: str, videos: Sequence, labelled: Callable[[Path, float], bool],
+def rank_library(db, home: DataHome, classifier_name: str, videos: Sequence,
+                 labelled: Callable[[Path, float, float], bool],
                  length: int = DEFAULT_QUEUE_LENGTH, progress: Progress | None = None,
                  cancel: threading.Event | None = None) -> list[ReviewItem]:
     """Uncertain windows and top hits of `classifier_name` over `videos`, alternately (module docstring)."""
@@ -259,7 +270,7 @@ def rank_library(db, home: DataHome, classifier_name: str, videos: Sequence, lab
             probabilities = classifier.estimator.predict_proba(embeddings.vectors)[:, 1]
         resolved = video.resolve()
         scored += [WindowHit(resolved, float(t), float(p)) for t, p in zip(embeddings.times, probabilities)
-                   if not labelled(resolved, float(t))]
+                   if not labelled(resolved, float(t), float(t) + meta.window)]
     # One item per occurrence, at its best window: a peak of the probabilities lies on the sound, where an
     # arbitrary window scoring near the threshold often holds only its edge (and an accept there would
     # teach the classifier the neighbouring sounds as positives).

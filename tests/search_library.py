@@ -43,4 +43,5 @@ def planted(name: str) -> list[float]:
 
 
 def covers(start: float, end: float, event: float) -> bool:
-    return start <= event and event + BURST <= end
+    """A hit on the event: at least half of the shorter of the two overlap."""
+    return min(end, event + BURST) - max(start, event) >= min(end - start, BURST) / 2

@@ -33,7 +33,7 @@ def one_error_line(capsys) -> str:
 
 def test_search_json_over_the_given_videos(home, library, capsys):
     others = [library[name] for name in "bcd"]
-    assert cli(home, "search", library["a"], "--at", 16.5, "--in", *others, "--top", 4, "--json") == 0
+    assert cli(home, "search", library["a"], "--at", 20, "--in", *others, "--top", 4, "--json") == 0
     found = json.loads(capsys.readouterr().out)
     assert set(found) <= {str(p) for p in others}  # keyed by the paths as given
     assert sum(len(hits) for hits in found.values()) == 4
@@ -47,7 +47,7 @@ def test_search_json_over_the_given_videos(home, library, capsys):
 def test_search_defaults_to_every_video_the_database_knows(home, library, tmp_path, capsys):
     with ProcessedDB(home.db_path) as db:
         db.add(library["b"].name, 1.0, tmp_path / "mp4_X" / "vid_001" / "x_001_1.mp4", source_path=str(library["b"]))
-    assert cli(home, "search", library["a"], "--at", 16.5, "--top", 3, "--json") == 0
+    assert cli(home, "search", library["a"], "--at", 20, "--top", 3, "--json") == 0
     found = json.loads(capsys.readouterr().out)
     assert set(found) == {str(library["a"]), str(library["b"])}
     assert any(covers(hit["start"], hit["end"], 15.0) for hit in found[str(library["b"])])

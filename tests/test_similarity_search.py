@@ -6,8 +6,9 @@ import pytest
 
 from core.errors import FoleycutError
 from core.home import DataHome
-from core.library_index import LibraryIndex
-from core.similarity_search import example_from_clip, example_from_video, find_similar
+from core.similarity_search import (SEARCH_HOP, SEARCH_WINDOW, example_from_clip, example_from_video, find_similar,
+                                     open_index)
+from core.window_embeddings import window_starts
 from tests.media_factory import tone_burst_track, write_wav
 from tests.search_library import BURST, LIBRARY, covers, library_track, make_library, planted
 
@@ -23,7 +24,7 @@ def home(tmp_path):
 
 
 def indexed(home, paths):
-    index = LibraryIndex(home, "MEL")
+    index = open_index(home, "MEL")
     report = index.sync(list(paths))
     assert not report.failed
     return index
@@ -74,7 +75,7 @@ def test_a_changed_file_is_never_searched_stale_and_is_reindexed(home, tmp_path)
     assert covers(regions[0].start, regions[0].end, 85.0)
     lib["c"].unlink()
     assert index.sync([]).removed == [lib["c"].resolve()]
-    assert {f.path for f in LibraryIndex(home, "MEL").files()} == {str(lib[n].resolve()) for n in "abd"}
+    assert {f.path for f in open_index(home, "MEL").files()} == {str(lib[n].resolve()) for n in "abd"}
 
 
 def test_adding_a_file_is_incremental_and_survives_a_reload(home, library):
@@ -82,8 +83,9 @@ def test_adding_a_file_is_incremental_and_survives_a_reload(home, library):
     before = len(index)
     report = index.sync(list(library.values()))
     assert report.added == [library["d"].resolve()] and not report.rebuilt
-    reopened = LibraryIndex(home, "MEL")
-    assert len(reopened) == before + 100 - 8 + 1 and not reopened.was_discarded
+    reopened = open_index(home, "MEL")
+    assert len(reopened) == before + len(window_starts(100.0, SEARCH_WINDOW, SEARCH_HOP))
+    assert not reopened.was_discarded
 
 
 @pytest.mark.parametrize("damage", ["index", "manifest"])
@@ -91,7 +93,7 @@ def test_a_corrupt_index_is_discarded_and_rebuilt(home, library, damage):
     index = indexed(home, library.values())
     target = next(index.folder.glob("index.*.faiss")) if damage == "index" else index.folder / "manifest.json"
     target.write_bytes(b"not an index")
-    reopened = LibraryIndex(home, "MEL")
+    reopened = open_index(home, "MEL")
     assert reopened.was_discarded and len(reopened) == 0
     reopened.sync(list(library.values()))
     example = example_from_video(home, library["a"], 16.5, 8.0, "MEL")

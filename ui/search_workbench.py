@@ -18,12 +18,13 @@ from core.embedding_models import list_models
 from core.errors import FoleycutError
 from core.library_index import LibraryIndex, known_videos
 from core.review_queue import ACCEPT, ReviewSession
-from core.similarity_search import example_from_clip, example_from_video, find_similar
+from core.similarity_search import (DEFAULT_EXAMPLE_SECONDS, example_from_clip, example_from_video, find_similar,
+                                     open_index)
 from ui.background import BackgroundTask, run_in_background
 from ui.review_queue_panel import ReviewQueuePanel
 from ui.similar_sounds_panel import SimilarSoundsPanel
 
-HOP = 1.0
+CLASSIFIER_HOP = 1.0  # the Train dialog's default
 DEFAULT_RETRAIN_EVERY = 10
 REPLAY_SEEK_MS = 300
 
@@ -33,7 +34,7 @@ class SearchWorkbench(QObject):
         super().__init__(window)
         self.window = window
         self.session: ReviewSession | None = None
-        self._indexes: dict[tuple[str, float], LibraryIndex] = {}
+        self._indexes: dict[str, LibraryIndex] = {}
         self._search_task: BackgroundTask | None = None
         self._answer_task: BackgroundTask | None = None
         self._training_task: BackgroundTask | None = None
@@ -90,25 +91,24 @@ class SearchWorkbench(QObject):
             videos.append(window.current_video)
         return list(dict.fromkeys(Path(v).resolve() for v in videos))
 
-    def _index(self, model: str, window_length: float) -> LibraryIndex:
-        key = (model, window_length)
-        if key not in self._indexes:  # kept open: reloading a large index costs a disk read per search
-            self._indexes[key] = LibraryIndex(self.window.home, model, window_length, HOP)
-        return self._indexes[key]
+    def _index(self, model: str) -> LibraryIndex:
+        if model not in self._indexes:  # kept open: reloading a large index costs a disk read per search
+            self._indexes[model] = open_index(self.window.home, model)
+        return self._indexes[model]
 
-    def _window_length(self) -> float:
-        """Windows as long as the clips E cuts, like the classifier's."""
+    def _clip_length(self) -> float:
+        """The classifier's window: as long as the clips E cuts."""
         return self.window.export_panel.highlight_settings().length
 
     # --- find similar ------------------------------------------------------------------------------
 
     def example_span(self) -> tuple[float, float]:
-        """The enabled scan region under the cursor, else the clip-length band at the cursor."""
+        """The enabled scan region under the cursor, else the sound starting at the cursor."""
         cursor = self.window.player.position()
         for region in self.window.timeline.scan_regions():
             if not region.disabled and region.start <= cursor <= region.end:
                 return region.start, region.end
-        return cursor, cursor + self._window_length()
+        return cursor, cursor + DEFAULT_EXAMPLE_SECONDS
 
     def search_at_cursor(self) -> None:
         video = self.window.current_video
@@ -116,10 +116,10 @@ class SearchWorkbench(QObject):
             self.window.show_error("No video loaded: open one and put the cursor on the sound to look for.")
             return
         start, end = self.example_span()
-        model, length, home = self.similar.model(), self._window_length(), self.window.home
-        self._search(lambda progress, cancel: example_from_video(home, video, start, end - start, model, length, HOP,
-                                                                 progress, cancel),
-                     SimilarSoundsPanel.example_label(Path(video), start, end), model, length)
+        model, home = self.similar.model(), self.window.home
+        self._search(lambda progress, cancel: example_from_video(home, video, start, end - start, model,
+                                                                 progress=progress, cancel=cancel),
+                     SimilarSoundsPanel.example_label(Path(video), start, end), model)
 
     def search_clip(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Find sounds like this clip", "",
@@ -128,14 +128,13 @@ class SearchWorkbench(QObject):
             self.search_with_clip(Path(path))
 
     def search_with_clip(self, clip: Path) -> None:
-        model, length, home = self.similar.model(), self._window_length(), self.window.home
-        self._search(lambda _progress, _cancel: example_from_clip(home, clip, model, length, HOP), clip.name,
-                     model, length)
+        model, home = self.similar.model(), self.window.home
+        self._search(lambda _progress, _cancel: example_from_clip(home, clip, model), clip.name, model)
 
-    def _search(self, make_example, label: str, model: str, length: float) -> None:
+    def _search(self, make_example, label: str, model: str) -> None:
         if self._search_task is not None:
             return
-        index, library, top = self._index(model, length), self.library(), self.similar.top()
+        index, library, top = self._index(model), self.library(), self.similar.top()
 
         def work(progress, cancel):
             example = make_example(progress, cancel)
@@ -177,7 +176,7 @@ class SearchWorkbench(QObject):
     def review_hits(self) -> None:
         """The similar-sounds hits as a queue: the first training happens after the first N answers."""
         regions = self.similar.regions()
-        if not regions or not self._new_session(self.similar.model(), regions[0].end - regions[0].start, HOP, None):
+        if not regions or not self._new_session(self.similar.model(), self._clip_length(), CLASSIFIER_HOP, None):
             return
         self.session.rank_hits(regions)
         self._show_queue("From the search; the first classifier trains after "

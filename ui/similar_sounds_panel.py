@@ -38,7 +38,7 @@ class SimilarSoundsPanel(QWidget):
         self.spn_top.setToolTip("How many places to list, over all videos")
         self.btn_at_cursor = QPushButton("Find similar")
         self.btn_at_cursor.setToolTip("Search the library for the sound under the cursor: the scan region there, "
-                                      "else the clip-length band that E would export")
+                                      "else the second starting at the cursor")
         self.btn_at_cursor.clicked.connect(self.search_at_cursor_requested)
         self.btn_clip = QPushButton("From clip…")
         self.btn_clip.setToolTip("Search with an exported clip file as the example")

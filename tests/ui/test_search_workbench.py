@@ -52,7 +52,7 @@ def search_at(qtbot, window, workbench, seconds: float):
 def test_find_similar_lists_the_repeats_and_plays_a_selected_hit(qtbot, home, videos, tmp_path):
     with ProcessedDB(home.db_path) as db:
         window, workbench = open_window(qtbot, home, db, videos, tmp_path / "mp4_Tone")
-        regions = search_at(qtbot, window, workbench, 16.5)
+        regions = search_at(qtbot, window, workbench, 20.0)
         repeats = [(videos[n].resolve(), t) for n in LIBRARY for t in planted(n) if (n, t) != ("a", 20.0)]
         top = regions[:len(repeats)]
         assert all(any(r.video == v and covers(r.start, r.end, t) for r in top) for v, t in repeats)
@@ -67,7 +67,7 @@ def test_review_keys_undo_and_persistence(qtbot, home, videos, tmp_path):
     export_folder = tmp_path / "mp4_Tone"
     with ProcessedDB(home.db_path) as db:
         window, workbench = open_window(qtbot, home, db, videos, export_folder)
-        search_at(qtbot, window, workbench, 16.5)
+        search_at(qtbot, window, workbench, 20.0)
         workbench.similar.btn_review.click()
         review, session = workbench.review, workbench.session
         first, second, third = session.items[:3]
@@ -76,12 +76,14 @@ def test_review_keys_undo_and_persistence(qtbot, home, videos, tmp_path):
         qtbot.keyClick(review, Qt.Key.Key_A)  # accept: clips exported in the background
         qtbot.waitUntil(lambda: workbench._answer_task is None, timeout=TASK_MS)
         clips = db.get_clips(first.video.name)
-        assert [c["start_time"] for c in clips] == [pytest.approx(first.start, abs=0.5)]
+        assert [c["start_time"] for c in clips] == [pytest.approx(session.anchor(first), abs=0.5)]
+        assert clips[0]["start_time"] < first.start < first.end < clips[0]["start_time"] + 8  # centred on the hit
         assert Path(clips[0]["output_path"]).parent.parent == export_folder
         assert window.current_video == second.video  # the next item plays
 
         qtbot.keyClick(review, Qt.Key.Key_R)  # reject: a hard negative
-        assert [(n["filename"], n["start_time"]) for n in db.get_hard_negatives()] == [(second.video.name, second.start)]
+        assert [(n["filename"], n["start_time"]) for n in db.get_hard_negatives()] == [
+            (second.video.name, session.anchor(second))]
         fourth = session.items[1]
         qtbot.keyClick(review, Qt.Key.Key_S)
         assert session.current() == fourth
@@ -95,7 +97,7 @@ def test_review_keys_undo_and_persistence(qtbot, home, videos, tmp_path):
 
     with ProcessedDB(home.db_path) as db:  # after a restart
         window, workbench = open_window(qtbot, home, db, videos, export_folder)
-        search_at(qtbot, window, workbench, 16.5)
+        search_at(qtbot, window, workbench, 20.0)
         workbench.similar.btn_review.click()
         queued = [(item.video, item.start) for item in workbench.session.items]
         assert (first.video, first.start) not in queued and (second.video, second.start) not in queued
@@ -111,7 +113,7 @@ def test_retraining_starts_after_n_answers(qtbot, home, videos, tmp_path, monkey
     with ProcessedDB(home.db_path) as db:
         window, workbench = open_window(qtbot, home, db, videos, tmp_path / "mp4_Tone")
         workbench.review.spn_retrain.setValue(2)
-        search_at(qtbot, window, workbench, 16.5)
+        search_at(qtbot, window, workbench, 20.0)
         workbench.similar.btn_review.click()
         monkeypatch.setattr(workbench, "_retrain", lambda: trained.append(workbench.session.answers_since_training))
         qtbot.keyClick(workbench.review, Qt.Key.Key_R)
