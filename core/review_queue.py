@@ -6,8 +6,8 @@ Windows already labelled (covered half by an exported clip, near a hard negative
 left out. The queue alternates two lists of these occurrences, starting with the first: the most
 uncertain (best-window probability closest to the classifier's threshold: the answers that move its
 decision boundary most) and the most confident unlabelled hits (confirming them adds positives fast;
-rejecting them removes the false positives a scan would show first). Without a classifier (from a search) the items are the search
-hits in similarity order.
+rejecting them removes the false positives a scan would show first). Without a classifier (from a
+search) the items are the search hits in similarity order.
 
 Answers: accept exports clips with the given export settings, exactly as `E` does, from the clip-length
 window centred on the item (a search hit is a short window on the sound: the clip is centred on it);
