@@ -5,9 +5,11 @@ Needs no classifier. Search runs on short windows of its own (`SEARCH_WINDOW` ev
 from the classifier's clip-length ones): on the real-sound scenarios a 0.5 s window every 0.25 s put
 0.78 true occurrences among the top hits where 8 s windows put 0.11, since a short sound is most of a
 short window and a small part of a long one. The query is the example's most salient window (the one
-standing out most from its background, `core.library_index.salience`), so an example range a little
-wider than the sound still queries the sound. Hits of the same file closer than `SEPARATION` belong to
-one occurrence and are fused into the best of them (non-maximum suppression); the example is never listed.
+standing out most from its background, `core.library_index.salience`) with the windows overlapping it,
+each library window scoring its best similarity to any of them; so an example range a little wider than
+the sound still queries the sound, and a short sound matches whichever phase a window catches it in.
+Hits of the same file closer than `SEPARATION` belong to one occurrence and are fused into the best of
+them (non-maximum suppression); the example is never listed.
 """
 from __future__ import annotations
 
@@ -60,8 +62,8 @@ class SimilarRegion:
 def example_from_video(home: DataHome, video, start: float, length: float = DEFAULT_EXAMPLE_SECONDS,
                        model: str = "MEL", window: float = SEARCH_WINDOW, hop: float = SEARCH_HOP,
                        progress: Progress | None = None, cancel: threading.Event | None = None) -> Example:
-    """The most salient window of `video` inside [start, start + length] (the one centred closest when
-    none fits)."""
+    """The most salient window of `video` overlapping [start, start + length] (a sound at the cursor may
+    begin between two window starts)."""
     from core.window_embeddings import embed_file
 
     video = Path(video).resolve()
@@ -75,12 +77,13 @@ def example_from_video(home: DataHome, video, start: float, length: float = DEFA
                             "give a time inside the video.")
     end = min(start + length, embeddings.duration)
     times = embeddings.times
-    inside = np.flatnonzero((times >= start - 1e-6) & (times + window <= end + 1e-6))
-    if len(inside) == 0:
-        inside = np.array([np.abs(times + window / 2 - (start + end) / 2).argmin()])
+    inside = np.flatnonzero((times < end - 1e-6) & (times + window > start + 1e-6))
+    if len(inside) == 0:  # the range lies past the last whole window
+        inside = np.array([len(times) - 1])
     foregrounds = foreground(embeddings.vectors, hop)
-    best = inside[salience(foregrounds)[inside].argmax()]
-    return Example(foregrounds[best: best + 1], video, min(start, times[best]), max(end, times[best] + window))
+    chosen = _around(inside[salience(foregrounds)[inside].argmax()], window, hop, len(times))
+    return Example(foregrounds[chosen], video, min(start, times[chosen.start]),
+                   max(end, times[chosen.stop - 1] + window))
 
 
 def example_from_clip(home: DataHome, clip, model: str = "MEL", window: float = SEARCH_WINDOW,
@@ -102,8 +105,14 @@ def example_from_clip(home: DataHome, clip, model: str = "MEL", window: float = 
         samples = np.pad(samples, (0, wanted - len(samples)))
     embeddings = embed_stream([samples], load_embedder(model, home), model, window, hop)
     foregrounds = foreground(embeddings.vectors, hop)
-    best = salience(foregrounds).argmax()
-    return Example(foregrounds[best: best + 1], None, 0.0, 0.0)
+    return Example(foregrounds[_around(salience(foregrounds).argmax(), window, hop, len(foregrounds))], None, 0.0, 0.0)
+
+
+def _around(best: int, window: float, hop: float, count: int) -> slice:
+    """The best window and those overlapping it: the sound at every phase the library's windows may
+    catch it in (a 0.1 s impact at the end of one window is in the middle of the next)."""
+    reach = max(0, math.ceil(window / hop) - 1)
+    return slice(max(0, best - reach), min(count, best + reach + 1))
 
 
 def find_similar(index: LibraryIndex, example: Example, top: int = 20,
