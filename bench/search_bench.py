@@ -27,7 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.home import DataHome  # noqa: E402
-from core.library_index import LibraryIndex  # noqa: E402
+from core.library_index import LibraryIndex, foreground  # noqa: E402
 from core.similarity_search import Example, find_similar  # noqa: E402
 from core.window_embeddings import WindowEmbeddings  # noqa: E402
 
@@ -45,6 +45,10 @@ def synthetic_embed(path, model, home, window, hop, progress=None, cancel=None) 
     kinds = rng.integers(0, KINDS, HOUR // 8)  # a sound lasts 8 windows
     vectors = np.repeat(_CENTRES[kinds], 8, axis=0) + rng.standard_normal((HOUR, DIM), dtype=np.float32)
     return WindowEmbeddings(np.arange(HOUR, dtype=float), vectors.astype(np.float32), model, window, hop, HOUR)
+
+
+def foregrounds(path: Path, home: DataHome) -> np.ndarray:
+    return foreground(synthetic_embed(path, "MEL", home, 8.0, 1.0).vectors, 1.0)
 
 
 def make_files(folder: Path, count: int, prefix: str = "hour") -> list[Path]:
@@ -79,13 +83,12 @@ def bench_size(windows: int, queries: int, root: Path) -> bool:
     remove_time, _ = timed(lambda: index.remove(extra))
 
     # The float32 matrix brute force needs, prepared exactly as the index prepares its vectors.
-    matrix = np.concatenate([index._prepare(synthetic_embed(f, "MEL", home, 8.0, 1.0).vectors) for f in files])
+    matrix = np.concatenate([index._prepare(foregrounds(f, home)) for f in files])
     rng = np.random.default_rng(1)
     index_times, numpy_times, overlaps, fused_times = [], [], [], []
     for _ in range(queries):
         file = files[rng.integers(len(files))]
-        raw = synthetic_embed(file, "MEL", home, 8.0, 1.0).vectors[rng.integers(HOUR)]
-        raw = raw + rng.standard_normal(DIM).astype(np.float32) * 0.3
+        raw = foregrounds(file, home)[rng.integers(HOUR)] + rng.standard_normal(DIM).astype(np.float32) * 0.3
         seconds, hits = timed(lambda: index.search(raw[None], K))
         index_times.append(seconds)
         query = index._prepare(raw[None])[0]
