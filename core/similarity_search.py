@@ -3,8 +3,8 @@ closest windows in the library index -> one region per occurrence, ranked by sim
 
 Needs no classifier. Search runs on short windows of its own (`SEARCH_WINDOW` every `SEARCH_HOP`, apart
 from the classifier's clip-length ones): on the real-sound scenarios a 0.5 s window every 0.25 s put
-0.78 true occurrences among the top hits where 8 s windows put 0.11, since a short sound is most of a
-short window and a small part of a long one. The query is the example's most salient window (the one
+0.77 true occurrences among the top hits where 8 s windows put 0.10 (bench/search_quality_bench.py),
+since a short sound is most of a short window and a small part of a long one. The query is the example's most salient window (the one
 standing out most from its background, `core.library_index.salience`) with the windows overlapping it,
 each library window scoring its best similarity to any of them; so an example range a little wider than
 the sound still queries the sound, and a short sound matches whichever phase a window catches it in.
