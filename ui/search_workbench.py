@@ -65,7 +65,11 @@ class SearchWorkbench(QObject):
         self.act_find_clip.triggered.connect(self.search_clip)
         self.act_review = QAction("Re&view queue from a classifier…", self.window)
         self.act_review.triggered.connect(self.review_with_classifier)
-        for act in (self.act_find, self.act_find_clip, self.act_review):
+        self.act_index = QAction("&Index the library for search", self.window)
+        self.act_index.setToolTip("Embed every video of the playlist and the database now, in the background, "
+                                  "so the first search is quick")
+        self.act_index.triggered.connect(self.index_library)
+        for act in (self.act_find, self.act_find_clip, self.act_review, self.act_index):
             menu.addAction(act)
         for dock, text in ((self.similar_dock, "Show similar-sounds panel"), (self.review_dock, "Show review queue")):
             toggle = dock.toggleViewAction()
@@ -99,6 +103,19 @@ class SearchWorkbench(QObject):
     def _clip_length(self) -> float:
         """The classifier's window: as long as the clips E cuts."""
         return self.window.export_panel.highlight_settings().length
+
+    def index_library(self) -> None:
+        if self._search_task is not None:
+            return
+        index, library = self._index(self.similar.model()), self.library()
+        self.similar.set_busy(True, f"Indexing {len(library)} video(s)…")
+        self._search_task = run_in_background(
+            lambda progress, cancel: index.sync(library, progress, cancel),
+            on_success=lambda report: self.similar.lbl_status.setText(
+                f"Library indexed: {len(index)} windows of {len(index.files())} file(s)"
+                + (f"; {len(report.failed)} skipped" if report.failed else "") + "."),
+            on_failure=self.window.show_error, on_finished=self._on_search_finished)
+        self.window.show_task(self._search_task, "Indexing the library for search")
 
     # --- find similar ------------------------------------------------------------------------------
 

@@ -122,3 +122,14 @@ def test_retraining_starts_after_n_answers(qtbot, home, videos, tmp_path, monkey
         qtbot.keyClick(workbench.review, Qt.Key.Key_R)
         assert trained == [2]
         window.close()
+
+
+def test_indexing_the_library_from_the_menu(qtbot, home, videos, tmp_path):
+    with ProcessedDB(home.db_path) as db:
+        window, workbench = open_window(qtbot, home, db, videos, tmp_path / "mp4_Tone")
+        workbench.act_index.trigger()
+        qtbot.waitUntil(lambda: workbench._search_task is None, timeout=TASK_MS)
+        index = workbench._index(workbench.similar.model())
+        assert {f.path for f in index.files()} == {str(v.resolve()) for v in videos.values()}
+        assert "Library indexed" in workbench.similar.lbl_status.text()
+        window.close()
