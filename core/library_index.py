@@ -47,9 +47,8 @@ class IndexedFile:
     path: str  # resolved
     size: int
     mtime_ns: int
-    number: int  # high bits of its windows' ids
+    number: int  # high bits of its windows' ids (-1 while a rebuild is pending)
     windows: int
-    hop: float
 
     def is_current(self) -> bool:
         try:
@@ -186,7 +185,7 @@ class LibraryIndex:
             added.append(path)
             with self._lock:
                 if rebuild:
-                    self._files[identity[0]] = IndexedFile(*identity, -1, len(vectors), self.hop)  # placed below
+                    self._files[identity[0]] = IndexedFile(*identity, -1, len(vectors))
                 else:
                     self._add(identity, vectors)
                     rebuild = len(self) > RESTANDARDISE_GROWTH * max(1, self._stats_count)
@@ -223,7 +222,7 @@ class LibraryIndex:
         number = max((f.number for f in self._files.values()), default=-1) + 1
         ids = (number << WINDOW_BITS) + np.arange(len(vectors), dtype=np.int64)
         self._index.add_with_ids(self._prepare(vectors), ids)
-        self._files[path] = IndexedFile(path, size, mtime_ns, number, len(vectors), self.hop)
+        self._files[path] = IndexedFile(path, size, mtime_ns, number, len(vectors))
 
     def _foregrounds(self, embed, path: Path, progress: Progress | None = None,
                      cancel: threading.Event | None = None) -> tuple[tuple[str, int, int], np.ndarray]:

@@ -58,9 +58,6 @@ class Answer:
     negative_ids: list[int] = field(default_factory=list)  # reject: the hard negatives stored
     at: str = ""
 
-    def item(self) -> ReviewItem:
-        return ReviewItem(Path(self.video), self.start, self.end, float("nan"), "answered")
-
 
 class AnswerLog:
     """The answers of one profile, oldest first, on disk as JSON."""
