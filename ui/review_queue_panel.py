@@ -1,7 +1,7 @@
 """The review queue: the item to answer now, what comes next, and one key per answer.
 
-A accepts (exports clips there, as E does), R rejects (hard negative), S skips, U (or Ctrl+Z while the
-panel has focus) undoes the last answer. The keys work whenever focus is inside the panel; the panel
+A accepts (exports clips there, as E does), R rejects (hard negative), S skips, U undoes the last answer
+(not Ctrl+Z: the scan panel's undo holds it window-wide, and a key bound twice fires neither). The keys work whenever focus is inside the panel; the panel
 takes focus when a queue starts. It shows a `ReviewSession`'s state and sends answers as signals; the
 workbench performs them (an accept encodes in the background).
 """
@@ -17,7 +17,7 @@ from core.review_queue import ACCEPT, REJECT, SKIP, ReviewItem
 from ui.timeline import format_time
 
 KEYS = {ACCEPT: ("A", "Accept"), REJECT: ("R", "Reject"), SKIP: ("S", "Skip")}
-UNDO_KEYS = ("U", "Ctrl+Z")
+UNDO_KEY = "U"
 
 
 def item_text(item: ReviewItem) -> str:
@@ -49,9 +49,8 @@ class ReviewQueuePanel(QWidget):
         self.btn_undo = QPushButton("Undo (U)")
         self.btn_undo.clicked.connect(self.undo_requested)
         row.addWidget(self.btn_undo)
-        for key in UNDO_KEYS:
-            QShortcut(QKeySequence(key), self, self.undo_requested.emit,
-                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence(UNDO_KEY), self, self.undo_requested.emit,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         QShortcut(QKeySequence("P"), self, self.replay_requested.emit,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.spn_retrain = QSpinBox()
