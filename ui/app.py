@@ -12,6 +12,7 @@ from core.recovery import recover_at_start
 from ui.changelog_dialog import show_changelog_if_new
 from ui.main_window import MainWindow
 from ui.scan_workbench import ScanWorkbench
+from ui.search_workbench import SearchWorkbench
 from ui.startup import open_database, run_legacy_migration, ui_settings
 from ui.style import apply_style
 
@@ -39,6 +40,7 @@ def run_app() -> int:
         first_start = not settings.contains("window/geometry")  # saved when the window first closes
         window = MainWindow(home, db, settings)
         ScanWorkbench(window)
+        SearchWorkbench(window)
         window.restore_layout()
         # Closing the main window ends the app even while a dialog (Train, Hard Negatives) is still open.
         app.setQuitOnLastWindowClosed(False)

@@ -1,0 +1,198 @@
+"""Labels to a good detector: a simulated user who answers from the ground truth starts from ONE example and
+uses find-similar and the review queue; how many answers until the classifier reaches event recall >= 0.95
+and region precision >= 0.90 on held-out videos, beside the answers today's loop needs (one exported clip
+per event + one round of hard negatives on the scan's false positives).
+
+    .venv/bin/python bench/simulated_user_bench.py [--scenarios DIR …] [--retrain-every 5] [--budget 80]
+
+A scenario is anything with the `Scenario` fields below. `--scenarios` reads folders holding videos and a
+`truth.json` (`[{"path", "events": [[start, end], …]}, …]`, as the real-sound scenarios of the detection
+benchmark write them): the first half of the videos is the library, the rest held out. Without it, one
+generated scenario (tone bursts among other tones) checks the loop end to end; its figures say nothing
+about real recorded sounds. Everything runs through core functions, as the window does: `find_similar`,
+`ReviewSession.answer` (accept = a real export, reject = a hard negative), `ReviewSession.retrain`,
+`rank_with_classifier`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from core.classifier_store import load_classifier  # noqa: E402
+from core.db import ProcessedDB  # noqa: E402
+from core.errors import FoleycutError  # noqa: E402
+from core.export import ExportSettings, export_marker  # noqa: E402
+from core.home import DataHome  # noqa: E402
+from core.regions import fuse_windows  # noqa: E402
+from core.review_queue import ACCEPT, REJECT, ReviewSession  # noqa: E402
+from core.similarity_search import DEFAULT_EXAMPLE_SECONDS, example_from_video, find_similar, open_index  # noqa: E402
+from core.training import TrainingOptions, boosting_threads, train_classifier  # noqa: E402
+from core.window_embeddings import embed_file  # noqa: E402
+
+MODEL, WINDOW, HOP = "MEL", 8.0, 1.0
+RECALL_GOAL, PRECISION_GOAL = 0.95, 0.90
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    library: list[Path]  # videos the user searches and reviews
+    held_out: list[Path]  # videos the detector is judged on
+    events: dict[Path, list[tuple[float, float]]]  # ground truth (start, end) per video, both sets
+    example: tuple[Path, float]  # the one example: a video of the library and an event's start in it
+
+
+def load_scenarios(workdir: Path, folders: list[Path]) -> list[Scenario]:
+    return [scenario_from_truth(folder) for folder in folders] if folders else [generated_scenario(workdir)]
+
+
+def scenario_from_truth(folder: Path) -> Scenario:
+    truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+    videos = [Path(entry["path"]).resolve() for entry in truth]
+    events = {Path(entry["path"]).resolve(): [tuple(event[:2]) for event in entry["events"]] for entry in truth}
+    half = len(videos) // 2
+    first = next(video for video in videos[:half] if events[video])
+    return Scenario(folder.name, videos[:half], videos[half:], events, (first, events[first][0][0]))
+
+
+def generated_scenario(workdir: Path) -> Scenario:
+    from tests.media_factory import make_video, tone_burst_track
+
+    rng = np.random.default_rng(0)
+    events, videos = {}, []
+    for number in range(6):
+        seconds = 180.0
+        targets = sorted(rng.choice(np.arange(10, 170, 20), 3, replace=False).astype(float) + rng.uniform(0, 5, 3))
+        others = [t + 10 for t in targets]
+        track = (tone_burst_track(seconds, targets, freq=1200, burst=1.0, noise=0.02, seed=number)
+                 + tone_burst_track(seconds, others, freq=700, burst=1.0, noise=0.0, seed=number)
+                 + tone_burst_track(seconds, [t + 5 for t in targets], freq=2400, burst=1.0, noise=0.0,
+                                    seed=number))
+        video = make_video(workdir / f"scene_{number}.mp4", seconds, audio=track, size=(32, 24), fps=2)
+        videos.append(video.resolve())
+        events[video.resolve()] = [(t, t + 1.0) for t in targets]
+    return Scenario("generated tones (loop check, not real sounds)", videos[:4], videos[4:], events,
+                    (videos[0], events[videos[0]][0][0]))
+
+
+def has_event(scenario: Scenario, video: Path, start: float, end: float) -> bool:
+    """The simulated user's answer: the span and an event overlap by half the shorter of the two."""
+    return any(min(end, e1) - max(start, e0) >= min(end - start, e1 - e0) / 2
+               for e0, e1 in scenario.events[Path(video).resolve()])
+
+
+def evaluate(home: DataHome, classifier: str, scenario: Scenario) -> tuple[float, float]:
+    """Event recall and region precision of the classifier's scan of the held-out videos."""
+    loaded = load_classifier(home, classifier)
+    threshold = float(loaded.meta.metrics.get("threshold", 0.5))
+    found = total = good = regions_count = 0
+    for video in scenario.held_out:
+        embeddings = embed_file(video, MODEL, home, loaded.meta.window, loaded.meta.hop)
+        with boosting_threads():
+            probabilities = loaded.estimator.predict_proba(embeddings.vectors)[:, 1]
+        regions = fuse_windows(embeddings.times, probabilities, loaded.meta.window, threshold)
+        events = scenario.events[video]
+        total += len(events)
+        found += sum(any(r.start <= e0 and e1 <= r.end for r in regions) for e0, e1 in events)
+        regions_count += len(regions)
+        good += sum(any(r.start < e1 and e0 < r.end for e0, e1 in events) for r in regions)
+    return found / max(1, total), good / max(1, regions_count) if regions_count else 0.0
+
+
+def simulated_user(scenario: Scenario, root: Path, retrain_every: int, budget: int) -> tuple[int | None, list]:
+    home = DataHome.resolve(root / "home_search")
+    trail = []
+    with ProcessedDB(home.db_path) as db:
+        settings = ExportSettings(name="target", export_folder=root / "export_search" / "mp4_Target",
+                                  length=WINDOW, count=1)
+        session = ReviewSession(db, home, "default", settings, MODEL, WINDOW, HOP, retrain_every)
+        index = open_index(home, MODEL)
+        index.sync(scenario.library)
+        video, at = scenario.example
+        example = example_from_video(home, video, at, DEFAULT_EXAMPLE_SECONDS, MODEL)
+        export_marker(db, video, max(0.0, at - WINDOW / 2), settings)  # the example itself, cut with E: answer one
+        session.rank_hits(find_similar(index, example, top=budget, only=scenario.library))
+        answers = 1
+        while answers < budget and session.current() is not None:
+            item = session.current()
+            session.answer(ACCEPT if has_event(scenario, item.video, item.start, item.end) else REJECT)
+            answers += 1
+            if session.due_for_training():
+                try:
+                    session.retrain()
+                except FoleycutError as exc:  # too few of one class yet: keep answering
+                    trail.append((answers, str(exc)[:60]))
+                    continue
+                recall, precision = evaluate(home, session.classifier, scenario)
+                trail.append((answers, recall, precision))
+                if recall >= RECALL_GOAL and precision >= PRECISION_GOAL:
+                    return answers, trail
+                session.rank_with_classifier(scenario.library, length=budget)
+    return None, trail
+
+
+def todays_loop(scenario: Scenario, root: Path) -> tuple[int, float, float]:
+    """One exported clip per library event, train, scan the library, mark every false-positive region as a
+    hard negative (one answer each), retrain; answers = clips + negatives."""
+    home = DataHome.resolve(root / "home_today")
+    with ProcessedDB(home.db_path) as db:
+        settings = ExportSettings(name="target", export_folder=root / "export_today" / "mp4_Target",
+                                  length=WINDOW, count=1)
+        clips = 0
+        for video in scenario.library:
+            for e0, e1 in scenario.events[video]:
+                export_marker(db, video, max(0.0, (e0 + e1) / 2 - WINDOW / 2), settings)
+                clips += 1
+        options = TrainingOptions(profile="default", positive_folder="mp4_Target", model_name=MODEL, name="today")
+        train_classifier(db, home, options)
+        negatives = 0
+        loaded = load_classifier(home, "today")
+        for video in scenario.library:
+            embeddings = embed_file(video, MODEL, home, loaded.meta.window, HOP)
+            with boosting_threads():
+                probabilities = loaded.estimator.predict_proba(embeddings.vectors)[:, 1]
+            for region in fuse_windows(embeddings.times, probabilities, loaded.meta.window, 0.5):
+                if not has_event(scenario, video, region.start, region.end):
+                    db.add_hard_negatives(video.name, "default", [region.start], source_path=str(video))
+                    negatives += 1
+        train_classifier(db, home, options)
+        recall, precision = evaluate(home, "today", scenario)
+        return clips + negatives, recall, precision
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenarios", type=Path, nargs="+", default=[], metavar="DIR",
+                        help="scenario folders with truth.json (default: one generated scenario)")
+    parser.add_argument("--retrain-every", type=int, default=5)
+    parser.add_argument("--budget", type=int, default=80, help="answers before the simulated user gives up")
+    args = parser.parse_args()
+    met = True
+    with tempfile.TemporaryDirectory(prefix="foleycut_simulated_user_") as tmp:
+        for number, scenario in enumerate(load_scenarios(Path(tmp), args.scenarios)):
+            root = Path(tmp) / f"scenario_{number}"
+            answers, trail = simulated_user(scenario, root, args.retrain_every, args.budget)
+            today, recall, precision = todays_loop(scenario, root)
+            print(f"\n{scenario.name}: {len(scenario.library)} library + {len(scenario.held_out)} held-out videos")
+            for step in trail:
+                print("  after {} answers: ".format(step[0]) + (
+                    f"recall {step[1]:.2f}, precision {step[2]:.2f}" if len(step) == 3 else f"not trained ({step[1]})"))
+            print(f"  search + review queue: {answers if answers is not None else 'goal not reached in'} "
+                  f"{'answers' if answers is not None else f'{args.budget} answers'}")
+            print(f"  today's loop: {today} answers (clips + hard negatives) -> recall {recall:.2f}, "
+                  f"precision {precision:.2f}")
+            met &= answers is not None and answers <= 40
+    print(f"\ngoal (<= 40 answers on every scenario): {'met' if met else 'MISSED'}")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

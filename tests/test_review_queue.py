@@ -1,0 +1,116 @@
+"""The review queue's answers: accept exports as E does, reject stores a hard negative, skip records;
+undo removes exactly what an answer wrote; answers survive a restart; labelled items leave the queue."""
+from pathlib import Path
+
+import pytest
+
+from core.export import ExportSettings
+from core.home import DataHome
+from core.review_queue import ACCEPT, REJECT, SKIP, ReviewItem, ReviewSession, _alternate
+from core.similarity_search import SimilarRegion
+from tests.media_factory import make_video, tone_burst_track
+from tests.search_library import LIBRARY, library_track
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("review_video")
+    return make_video(folder / "film.mp4", 40, audio=tone_burst_track(40, [5, 25]), size=(32, 24), fps=5)
+
+
+@pytest.fixture
+def home(tmp_path):
+    return DataHome.resolve(tmp_path / "home")
+
+
+def session(db, home, tmp_path, **kwargs):
+    settings = ExportSettings(name="door", export_folder=tmp_path / "mp4_Door", length=8.0, count=2, spread=1.0)
+    return ReviewSession(db, home, "default", settings, "MEL", **kwargs)
+
+
+def hits(video):
+    return [SimilarRegion(video.resolve(), start, start + 8, score)
+            for start, score in ((1.0, 0.9), (21.0, 0.8), (12.0, 0.3))]
+
+
+def test_accept_reject_skip_write_what_they_say(db, home, tmp_path, video):
+    queue = session(db, home, tmp_path)
+    queue.rank_hits(hits(video))
+    accepted = queue.answer(ACCEPT)
+    assert [c["start_time"] for c in db.get_clips("film.mp4")] == [1.0, 2.0]
+    assert Path(db.get_clips("film.mp4")[0]["output_path"]).is_file()
+    rejected = queue.answer(REJECT)
+    assert [(n["start_time"], n["source_model"]) for n in db.get_hard_negatives()] == [(21.0, "MEL")]
+    queue.answer(SKIP)
+    assert queue.current() is None
+    assert [a.answer for a in queue.log.answers] == [ACCEPT, REJECT, SKIP]
+    assert accepted.marker_time == 1.0 and rejected.negative_ids
+    assert queue.answers_since_training == 2
+
+
+def test_undo_removes_what_each_answer_wrote_and_requeues_the_item(db, home, tmp_path, video):
+    queue = session(db, home, tmp_path)
+    queue.rank_hits(hits(video))
+    queue.answer(ACCEPT)
+    clip_paths = [Path(c["output_path"]) for c in db.get_clips("film.mp4")]
+    queue.answer(REJECT)
+    assert queue.undo().answer == REJECT
+    assert db.get_hard_negatives() == [] and queue.current().start == 21.0
+    assert queue.undo().answer == ACCEPT
+    assert db.get_clips("film.mp4") == [] and not any(p.exists() for p in clip_paths)
+    assert queue.current().start == 1.0 and queue.undo() is None
+
+
+def test_answers_survive_a_restart_and_answered_items_stay_out(db, home, tmp_path, video):
+    first = session(db, home, tmp_path)
+    first.rank_hits(hits(video))
+    first.answer(REJECT)
+    first.answer(SKIP)
+    again = session(db, home, tmp_path)
+    again.rank_hits(hits(video))
+    assert [item.start for item in again.items] == [12.0]
+    assert again.undo().answer == SKIP  # undo reaches answers given before the restart
+    assert again.current().start == 21.0
+
+
+def test_already_exported_windows_are_not_queued(db, home, tmp_path, video):
+    queue = session(db, home, tmp_path)
+    queue.rank_hits(hits(video))
+    queue.answer(ACCEPT)
+    queue.rank_hits(hits(video) + [SimilarRegion(video.resolve(), 3.0, 11.0, 0.5)])
+    assert [item.start for item in queue.items] == [21.0, 12.0]
+
+
+def test_retraining_is_due_every_n_answers_skips_not_counted(db, home, tmp_path, video):
+    queue = session(db, home, tmp_path, retrain_every=2)
+    queue.rank_hits(hits(video))
+    queue.answer(SKIP)
+    queue.answer(REJECT)
+    assert not queue.due_for_training()
+    queue.answer(REJECT)
+    assert queue.due_for_training()
+
+
+def test_the_queue_alternates_uncertain_and_top_hits_without_repeating_an_occurrence():
+    v = Path("/v.mp4")
+    unsure = [ReviewItem(v, t, t + 8, 0.5, "uncertain") for t in (0.0, 30.0, 60.0)]
+    top = [ReviewItem(v, t, t + 8, 0.9, "top hit") for t in (31.0, 90.0)]
+    queue = _alternate(unsure, top, 8.0, 10)
+    assert [(i.start, i.reason) for i in queue] == [(0.0, "uncertain"), (31.0, "top hit"), (60.0, "uncertain"),
+                                                    (90.0, "top hit")]
+
+
+def test_retrain_trains_on_the_answers_and_the_new_classifier_ranks_the_library(db, home, tmp_path):
+    video = make_video(tmp_path / "long.mp4", 100, audio=library_track(*LIBRARY["b"], seed=1), size=(32, 24), fps=2)
+    queue = session(db, home, tmp_path, retrain_every=7)
+    queue.settings.count = 1
+    answers = [(11.0, ACCEPT), (49.0, ACCEPT)] + [(t, REJECT) for t in (25.0, 60.0, 70.0, 84.0, 90.0)]
+    queue.rank_hits([SimilarRegion(video.resolve(), t, t + 8, 1.0) for t, _kind in answers])
+    for _t, kind in answers:
+        queue.answer(kind)
+    assert queue.due_for_training()
+    result = queue.retrain()
+    assert result.name == "mp4_Door" and queue.classifier == "mp4_Door" and not queue.due_for_training()
+    queue.rank_with_classifier([video], length=6)
+    assert queue.items and {item.reason for item in queue.items} <= {"uncertain", "top hit"}
+    assert not any(abs(item.start - t) < 4 for item in queue.items for t, _kind in answers)
