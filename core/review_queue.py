@@ -185,7 +185,7 @@ class ReviewSession:
                 return None
             if answer.answer == ACCEPT:
                 delete_marker(self.db, Path(answer.video).name, self.profile, answer.marker_time,
-                              Path(answer.export_folder))
+                              Path(answer.export_folder), source_path=answer.video)
             elif answer.answer == REJECT:
                 self.db.delete_hard_negatives_by_ids(answer.negative_ids)
             self.log.pop()
@@ -245,12 +245,12 @@ def rank_library(db, home: DataHome, classifier_name: str, videos: Sequence,
                  cancel: threading.Event | None = None) -> list[ReviewItem]:
     """Uncertain windows and top hits of `classifier_name` over `videos`, alternately (module docstring)."""
     from core.classifier_store import load_classifier
-    from core.training import boosting_threads
+    from core.scanning import window_probabilities
     from core.window_embeddings import embed_file
 
     classifier = load_classifier(home, classifier_name)
     meta = classifier.meta
-    threshold = float(meta.metrics.get("threshold", 0.5))
+    threshold = meta.threshold
     scored: list[WindowHit] = []
     for number, video in enumerate(map(Path, videos)):
         if cancel is not None and cancel.is_set():
@@ -263,8 +263,7 @@ def rank_library(db, home: DataHome, classifier_name: str, videos: Sequence,
             raise
         except FoleycutError:
             continue  # a file that cannot be embedded has nothing to review
-        with boosting_threads():
-            probabilities = classifier.estimator.predict_proba(embeddings.vectors)[:, 1]
+        probabilities = window_probabilities(classifier, embeddings)
         resolved = video.resolve()
         scored += [WindowHit(resolved, float(t), float(p)) for t, p in zip(embeddings.times, probabilities)
                    if not labelled(resolved, float(t), float(t) + meta.window)]

@@ -63,7 +63,8 @@ MAX_BAGS_COMPARED = 64  # other clips a candidate is compared with (a fixed samp
 PRECISION_WEIGHT = 0.5  # the beta of the F-score that picks the default threshold
 CURVE_POINTS = 40  # precision/recall points kept for the Train dialog's plot
 THRESHOLD_SMOOTHING = 5  # grid steps either side averaged before the best F0.5 is picked
-MIN_WINDOWS_PER_CLASS = 5
+MIN_SOUND_WINDOWS = 2  # a clip may give one: two clips are enough to start from
+MIN_NEGATIVE_WINDOWS = 5
 MAX_AUTOMATIC_NEGATIVES = 20_000  # a random sample beyond this: neighbouring windows repeat each other
 MAX_CV_FOLDS = 5
 CV_BLOCK_WINDOWS = 4  # one-video cross-validation groups windows into blocks this many windows long
@@ -376,6 +377,7 @@ def choose_threshold(precision: np.ndarray, recall: np.ndarray, thresholds: np.n
 
 
 THRESHOLDS = np.round(np.linspace(0.01, 0.99, 99), 2)  # where the operating point is looked for
+DEFAULT_THRESHOLD = 0.5  # when cross-validation could not score a single sound window
 
 
 def threshold_metrics(scores: np.ndarray, data: LabelledWindows, window: float,
@@ -385,6 +387,9 @@ def threshold_metrics(scores: np.ndarray, data: LabelledWindows, window: float,
     from sklearn.metrics import average_precision_score
 
     precision, recall = event_precision_recall(scores, data, window, THRESHOLDS)
+    if not recall.any():  # too few examples for any fold to score a sound window: no evidence to choose by
+        return {"precision": 0.0, "recall": 0.0, "average_precision": 0.0, "threshold": DEFAULT_THRESHOLD,
+                "curve": []}
     threshold = choose_threshold(precision, recall, THRESHOLDS, target_precision, THRESHOLD_SMOOTHING)
     chosen = int(np.flatnonzero(THRESHOLDS == threshold)[0])
     scored = ~np.isnan(scores)
@@ -553,11 +558,11 @@ def _check_enough(counts: dict[str, int], skipped: list[tuple[str, str]]) -> Non
     if counts["videos"] == 0 and skipped:
         raise FoleycutError(f"No training video could be read ({skipped[0][1]}).")
     positives, negatives = counts["positive_windows"], counts["negative_windows"]
-    if min(positives, negatives) < MIN_WINDOWS_PER_CLASS:
+    if positives < MIN_SOUND_WINDOWS or negatives < MIN_NEGATIVE_WINDOWS:
         raise FoleycutError(
             f"Too few examples to train: {positives} positive and {negatives} negative windows "
-            f"(at least {MIN_WINDOWS_PER_CLASS} of each needed); export more clips, add a negative folder, "
-            "or lower the margin.")
+            f"(at least {MIN_SOUND_WINDOWS} and {MIN_NEGATIVE_WINDOWS} needed); export more clips, add a "
+            "negative folder, or lower the margin.")
 
 
 def _check_cancel(cancel: threading.Event | None) -> None:
