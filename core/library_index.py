@@ -7,8 +7,8 @@ minutes per million vectors here), a file is removed by its id range, and 8 bits
 the float32 vectors' size while ranking almost exactly as float32 does.
 
 What is indexed is each window's *foreground*: its embedding minus the running mean of the embeddings
-around it (`BACKGROUND_SECONDS`), so a short sound is compared by what it adds to its surroundings, not by
-the music or room under it (bench/README.md, search quality). Foregrounds are
+around it (core.window_context, as the classifier sees it), so a short sound is compared by what it adds
+to its surroundings, not by the music or room under it (bench/README.md, search quality). Foregrounds are
 standardised per dimension (statistics frozen at the last full build) and L2-normalised, so the inner
 product is their cosine similarity. A window's id is `file number << 24 |
 window number`; the manifest maps file numbers to (path, size, mtime) and is what the index is trusted by.
@@ -32,10 +32,10 @@ import numpy as np
 
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
+from core.window_context import local_background
 
 Progress = Callable[[float, str], None]
 FORMAT_VERSION = 2
-BACKGROUND_SECONDS = 10.0  # span of the running mean taken as a window's background
 WINDOW_BITS = 24  # windows per file: 16 M, 190 days at one window per second
 TRAIN_SAMPLE = 100_000  # vectors the quantiser's value ranges are fitted on
 RESTANDARDISE_GROWTH = 4  # full rebuild once the library holds this many times the vectors the statistics saw
@@ -333,11 +333,8 @@ def _check_cancel(cancel: threading.Event | None) -> None:
 def foreground(vectors: np.ndarray, hop: float) -> np.ndarray:
     """Each window's embedding minus the running mean of the windows around it (one file, in time order).
     A running median ranked confusable sounds a little better but took 5 s per hour of audio; this, ms."""
-    from scipy.ndimage import uniform_filter1d
-
-    span = max(3, int(BACKGROUND_SECONDS / hop) | 1)  # odd: centred on the window
     vectors = np.asarray(vectors, np.float32)
-    return vectors - uniform_filter1d(vectors, span, axis=0, mode="nearest")
+    return (vectors - local_background(vectors, hop)).astype(np.float32)
 
 
 def salience(foregrounds: np.ndarray) -> np.ndarray:

@@ -373,10 +373,13 @@ def choose_threshold(precision: np.ndarray, recall: np.ndarray, thresholds: np.n
     # better than a narrow peak
     reach = min(smoothing, (len(f_score) - 1) // 2)
     smoothed = np.convolve(np.pad(f_score, reach, mode="edge"), np.ones(2 * reach + 1) / (2 * reach + 1), "valid")
-    return float(thresholds[int(smoothed.argmax())])
+    best = np.flatnonzero(smoothed >= smoothed.max() - 1e-9)
+    return float(thresholds[best[len(best) // 2]])  # classes that separate cleanly: the middle of the tie
 
 
-THRESHOLDS = np.round(np.linspace(0.01, 0.99, 99), 2)  # where the operating point is looked for
+# Where the operating point is looked for. Never below 0.1: that would flag windows the classifier itself
+# finds 90 % likely not to hold the sound, which out-of-fold curves of a few events sometimes favour.
+THRESHOLDS = np.round(np.linspace(0.10, 0.99, 90), 2)
 DEFAULT_THRESHOLD = 0.5  # when cross-validation could not score a single sound window
 
 

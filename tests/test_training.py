@@ -145,6 +145,8 @@ def test_threshold_is_the_best_f05_or_the_lowest_reaching_the_target_precision()
     assert choose_threshold(precision, recall, thresholds, target_precision=0.6) == 0.4
     # averaged with a neighbour each side, the broad stretch 0.6-0.8 beats the lone peak at 0.6
     assert choose_threshold(precision, recall, thresholds, smoothing=1) == 0.8
+    # perfectly separated classes tie everywhere: the middle of the tie, not the lowest threshold
+    assert choose_threshold(np.ones(5), np.ones(5), np.array([0.1, 0.3, 0.5, 0.7, 0.9])) == 0.5
 
 
 def test_scan_like_precision_counts_events_found_and_false_regions():

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 PRECISION = QColor("#5ec8ff")
 RECALL = QColor("#ffb347")
-CHOSEN = QColor("#f5f7fa")
+CHOSEN = QColor("#8a909a")  # readable on light and dark dialog backgrounds
 AXES = QColor("#6b717c")
 TEXT = QColor("#c8ccd4")
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 34, 10, 16, 22

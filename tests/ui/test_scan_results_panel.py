@@ -175,7 +175,7 @@ def test_mark_as_negative_stores_the_tab_model_and_undo_removes_them(qtbot, pane
     assert negatives, "no hard negatives stored"
     assert {(n["filename"], n["source_model"], n["source_path"]) for n in negatives} == {
         (FILE, "MEL", "/videos/film.mp4")}
-    assert all(70.0 <= n["start_time"] <= 80.0 for n in negatives)
+    assert all(70.0 <= n["start_time"] + 4.0 <= 80.0 for n in negatives)  # the 8 s windows centred inside
     assert latest_mel_rows(db)[1]["disabled"] == 1
 
     qtbot.keyClick(table, Qt.Key_Z, Qt.ControlModifier)
@@ -296,7 +296,7 @@ def test_selecting_a_row_names_the_region_for_the_timeline(qtbot, panel):
 def test_marking_a_region_says_how_many_windows_it_gave(qtbot, panel, db):
     messages = []
     panel.message.connect(messages.append)
-    click_row(qtbot, panel._current_table(), 0)  # 10-19 s, 8 s windows every 1 s
+    click_row(qtbot, panel._current_table(), 0)  # 10-19 s, 8 s windows every 1 s: centres 10..19
     qtbot.mouseClick(panel.btn_negative, Qt.LeftButton)
-    assert messages == ["2 hard negative windows (8 s each) stored from 1 region"]
+    assert messages == ["10 hard negative windows (8 s each) stored from 1 region"]
     assert {n["region_id"] for n in db.get_hard_negatives("default")} == {panel.current_regions()[0].id}

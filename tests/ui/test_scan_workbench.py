@@ -23,6 +23,7 @@ from ui.scan_results_panel import COL_EXPORTED
 from ui.scan_workbench import ScanWorkbench
 from ui.startup import ui_settings
 from ui.timeline import Timeline
+from ui.train_dialog import bold_count
 from ui.wording import plural
 
 
@@ -417,7 +418,7 @@ def test_export_train_scan_review_negatives_retrain_compare(qtbot, tmp_path, win
     assert negatives and {n["source_model"] for n in negatives} == {"MEL"}
 
     dialog = train_through_dialog(qtbot, bench)
-    assert "<b>%d</b> hard negatives" % len(negatives) in dialog.lbl_stats.text()
+    assert bold_count(len(negatives), "hard negative") in dialog.lbl_stats.text()
     assert bench.controls.cmb_version.count() == 2
     qtbot.mouseClick(bench.controls.btn_scan, Qt.LeftButton)
     wait_idle(qtbot, bench)

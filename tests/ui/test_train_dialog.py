@@ -242,10 +242,12 @@ def test_result_names_the_version_as_a_date_and_each_skipped_file_once():
 
     result = TrainResult(
         "doors", "20261130_202335_520926",
-        {"folds": 3, "grouped_by": "video", "precision": 0.9, "recall": 0.8, "average_precision": 0.85},
+        {"folds": 3, "grouped_by": "video", "precision": 0.9, "recall": 0.8, "average_precision": 0.85,
+         "threshold": 0.62, "threshold_rule": "best F0.5"},
         {"positive_windows": 5, "negative_windows": 9, "marked_negative_windows": 2,
          "automatic_negative_windows": 7, "videos": 2},
         skipped=[("/v/broken_e.mp4", "broken_e.mp4 is not a readable video: re-encode it")])
     text = describe_result(result)
     assert "(version of 2026-11-30 20:23)" in text and "20261130_202335" not in text
+    assert "at the threshold <b>0.62</b> (best F0.5) precision <b>0.90</b>" in text
     assert "Skipped: broken_e.mp4 is not a readable video" in text
