@@ -8,15 +8,15 @@ entry under the real name); anything unreadable or inconsistent counts as a miss
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import os
-import tempfile
 import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
+from core.atomic_write import write_atomically
 from core.home import DataHome
 
 FORMAT_VERSION = 1
@@ -77,16 +77,7 @@ def load(home: DataHome, key: CacheKey) -> CachedEmbeddings | None:
 
 
 def save(home: DataHome, key: CacheKey, times: np.ndarray, vectors: np.ndarray, duration: float) -> Path:
-    path = entry_path(home, key)
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.stem, suffix=".tmp", delete=False)
-    try:
-        with handle:
-            np.savez(handle, identity=np.array(key.identity()), times=np.asarray(times, np.float64),
-                     vectors=np.asarray(vectors, np.float32), duration=np.array(float(duration)))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-    return path
+    buffer = io.BytesIO()
+    np.savez(buffer, identity=np.array(key.identity()), times=np.asarray(times, np.float64),
+             vectors=np.asarray(vectors, np.float32), duration=np.array(float(duration)))
+    return write_atomically(entry_path(home, key), buffer.getvalue())

@@ -92,7 +92,21 @@ def test_write_is_atomic_a_failed_save_leaves_the_old_entry(home, video, monkeyp
 def test_entry_goes_through_a_temp_file_and_a_rename(home, video, monkeypatch):
     renames = []
     real_replace = os.replace
-    monkeypatch.setattr(embedding_cache.os, "replace", lambda a, b: renames.append((a, b)) or real_replace(a, b))
+    from core import atomic_write
+
+    monkeypatch.setattr(atomic_write.os, "replace", lambda a, b: renames.append((a, b)) or real_replace(a, b))
     embed_file(video, "MEL", home)
     [(source, target)] = renames
     assert str(source).endswith(".tmp") and target == _entry(home, video)
+
+
+def test_cache_files_follow_the_umask_like_every_other_file(tmp_path):
+    from core.atomic_write import FILE_MODE
+
+    home = DataHome.resolve(tmp_path / "home")
+    media = tmp_path / "a.wav"
+    media.write_bytes(b"x")
+    key = embedding_cache.CacheKey.for_file(media, "MEL", 1.0, 0.5)
+    path = embedding_cache.save(home, key, np.zeros(2), np.zeros((2, 4), np.float32), 2.0)
+    assert os.stat(path).st_mode & 0o777 == FILE_MODE
+    assert embedding_cache.load(home, key).duration == 2.0
