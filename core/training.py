@@ -512,9 +512,12 @@ def _with_sound_windows(videos: list[_VideoWindows], dim: int) -> LabelledWindow
     left out (pick_sound_windows)."""
     if not videos:
         return _concatenate([], 2 * dim)
-    count = sum(video.count for video in videos)
-    mean = sum(video.sums for video in videos) / count
-    scale = np.sqrt(np.maximum(sum(video.squares for video in videos) / count - mean ** 2, 0)) + 1e-6
+    # standardised over the videos holding clips: a video seen only through its negatives must not
+    # change which windows of the clips are the sound
+    with_clips = [video for video in videos if video.bags] or videos
+    count = sum(video.count for video in with_clips)
+    mean = sum(video.sums for video in with_clips) / count
+    scale = np.sqrt(np.maximum(sum(video.squares for video in with_clips) / count - mean ** 2, 0)) + 1e-6
     bags = [(video, rows) for video in videos for rows in video.bags]
     masks = pick_sound_windows([video.data.features[rows] for video, rows in bags], mean, scale)
     for event, ((video, rows), holds_sound) in enumerate(zip(bags, masks)):

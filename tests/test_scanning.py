@@ -11,10 +11,11 @@ from core import classifier_store, window_embeddings
 from core.db import ProcessedDB
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
-from core.scanning import negative_times_for_region, scan_file, scan_files
+from core.classifier_store import load_classifier
+from core.scanning import negative_times_for_region, scan_file, scan_files, score_file
 from core.training import DEFAULT_HOP, DEFAULT_WINDOW, TrainingOptions, train_classifier
 from tests.media_factory import make_video, tone_burst_track
-from tests.scan_scenario import SCENES, TRAINING, add_positive_clips, covers, scene_videos
+from tests.scan_scenario import BURST, SCENES, TRAINING, add_positive_clips, covers, scene_videos
 
 OPTIONS = TrainingOptions(profile="default", positive_folder="mp4_Tone", name="tone", margin=10.0)
 
@@ -81,8 +82,13 @@ def test_hard_negatives_remove_a_chosen_false_positive(db, home, videos):
     assert _covered(after, chords.chords) == []  # the marked chords and their near-duplicates are gone
     # (the target that shares the chords' 1200 Hz band, in the same video, is not promised yet: with six
     # clips it is sometimes lost with them; bench/README.md, detection, tracks the real-sound figures)
-    held_out = scan_file(db, home, videos["held_out"], "tone").regions
-    assert _covered(held_out, SCENES["held_out"].targets) == SCENES["held_out"].targets
+    # and the held-out targets still rank above every other sound of their video (that the operating point
+    # keeps all of them after such a round is what bench/README.md, detection, measures on real sounds)
+    scores = score_file(home, videos["held_out"], load_classifier(home, "tone"))
+    near = [(scores.times + scores.window > event) & (scores.times < event + BURST)
+            for event in SCENES["held_out"].targets]
+    elsewhere = ~np.logical_or.reduce(near)
+    assert min(scores.probabilities[mask].max() for mask in near) > scores.probabilities[elsewhere].max()
 
 
 def test_scan_history_grows_to_five_versions_then_prunes_the_oldest(db, home, videos, monkeypatch):
