@@ -182,6 +182,7 @@ class ScanControls(QWidget):
         ready = not busy and self.classifier_name() is not None
         self.btn_scan.setEnabled(ready)
         self.btn_scan_all.setEnabled(ready)
+        self.btn_trained_threshold.setEnabled(ready)
         self.btn_cancel.setVisible(busy)
         self.progress.setVisible(busy)
         if busy:
