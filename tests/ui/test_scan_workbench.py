@@ -406,7 +406,7 @@ def test_export_train_scan_review_negatives_retrain_compare(qtbot, tmp_path, win
 
     qtbot.mouseClick(bench.controls.btn_scan_all, Qt.LeftButton)
     wait_idle(qtbot, bench)
-    qtbot.waitUntil(lambda: bench.panel.current_regions(), timeout=10_000)  # the file's results land queued
+    qtbot.waitUntil(lambda: bool(bench.panel.current_regions()), timeout=10_000)  # results land queued
     found = bench.panel.current_regions()
     assert any(r.start <= 70.3 and r.end >= 70.3 for r in found), (found, bench.controls.lbl_status.text())
     assert window.timeline.scan_regions()
