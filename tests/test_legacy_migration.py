@@ -133,7 +133,7 @@ def test_clip_whose_file_is_gone_is_still_rewritten(db, tmp_path):
 
 
 def test_never_overwrites_what_appeared_at_a_destination(db, tmp_path):
-    folder = make_legacy_export(tmp_path, db)
+    make_legacy_export(tmp_path, db)
     [first, *_] = plan_legacy_moves(db)
     db.save_legacy_plan(plan_legacy_moves(db))
     intruder = _write(Path(first[1]))
