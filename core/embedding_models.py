@@ -40,8 +40,8 @@ _unavailable: dict[tuple[str, str], tuple[float, str]] = {}  # (model, data home
 class FrameEmbedder(Protocol):
     name: str
     frame_dim: int  # features per frame
-    dim: int  # features per pooled window: frame_dim, or 2 * frame_dim for "mean_std"
-    pooling: str  # "mean" or "mean_std"
+    dim: int  # features per pooled window: frame_dim times the statistics pooled
+    pooling: str  # one of core.window_embeddings.POOLINGS
     chunk_seconds: float  # audio per model call, context excluded
     context_seconds: float  # extra audio on each side of a chunk whose frames are discarded
     batch_size: int

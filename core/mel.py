@@ -89,8 +89,10 @@ class MelEmbedder:
 
     name = "MEL"
     frame_dim = N_MELS
-    pooling = "mean_std"
-    dim = 2 * N_MELS
+    # the maximum keeps a short sound's spectrum that the window's mean and spread dilute: on real
+    # recordings (bench/detection_bench.py) it lifted precision on confusable impacts from 0.6 to 1.0
+    pooling = "mean_std_max"
+    dim = 3 * N_MELS
     chunk_seconds = 5.0  # per-call overhead is already negligible at 5 s; the temporaries (~4 MB) stay in cache
     context_seconds = 0.03  # one frame length: a frame straddling a chunk edge is still computed whole
     batch_size = 1

@@ -69,8 +69,8 @@ _EAT = ModelSpec("EAT", "worstchan/EAT-base_epoch30_finetune_AS2M", "60d61e8b2e9
 _BEATS = ModelSpec("BEATS", None, None, 768, SAMPLE_RATE, "beats", "BEATs iter3+ (AudioSet)", url=BEATS_URL)
 
 MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
-    ModelSpec("MEL", None, None, 2 * MelEmbedder.frame_dim, SAMPLE_RATE, "mel",
-              "log-mel statistics, built in, no download"),
+    ModelSpec("MEL", None, None, MelEmbedder.dim, SAMPLE_RATE, "mel",
+              "log-mel statistics (mean, spread, peak), built in, no download"),
     ModelSpec("HUBERT_BASE", "facebook/hubert-base-ls960", "main", 768, SAMPLE_RATE, "wav2vec2", "HuBERT base (95 M)"),
     ModelSpec("HUBERT_LARGE", "facebook/hubert-large-ll60k", "main", 1024, SAMPLE_RATE, "wav2vec2",
               "HuBERT large (316 M)"),

@@ -2,7 +2,8 @@
 
 The model runs once over long chunks of the audio (with a little context on each side whose frames are
 thrown away); every frame feature is summed into the `cell` (gcd of window and hop, 1 s by default) its
-centre falls in, and a window's vector is the mean (and for MEL also the std) of the frames of its cells.
+centre falls in, and a window's vector is the mean (for MEL also the std and the maximum) of the frames of
+its cells.
 So the cost grows with the audio length, not with length x window / hop: an 8 s window with a 1 s hop
 would otherwise embed every second eight times. `embed_windows_directly` is that naive path, kept to
 measure how close the pooled vectors come to it (tests) and how much faster pooling is (bench).
@@ -30,6 +31,7 @@ _EPS = 1e-6
 # ffmpeg busy through the embedder's uneven pace, little enough to stop it at once on cancel.
 READ_AHEAD_BLOCK_SECONDS = 10.0
 READ_AHEAD_BLOCKS = 4
+POOLINGS = ("mean", "mean_std", "mean_std_max")  # statistics of a window's frames, in this order
 
 
 class AudioTooShort(FoleycutError):
@@ -114,7 +116,7 @@ def _batches(chunks: Iterable[_Chunk], size: int) -> Iterator[list[_Chunk]]:
 
 
 class _CellPooler:
-    """Per-cell sums (and sums of squares) of frame features; a window is the sum of its cells.
+    """Per-cell sums (and sums of squares, and maxima) of frame features; a window pools its cells.
 
     Cells hold float32 (a few dozen frames each, summed in float64 first): a 3-hour film at 1 s cells
     and 768 features is 33 MB. Windows are pooled a slice at a time, so no full-size temporaries.
@@ -122,10 +124,14 @@ class _CellPooler:
 
     _SLICE = 1024  # windows pooled at once
 
-    def __init__(self, cell: float, frame_dim: int, with_std: bool, expected_seconds: float | None = None):
-        self.cell, self.with_std = cell, with_std
+    def __init__(self, cell: float, frame_dim: int, pooling: str, expected_seconds: float | None = None):
+        if pooling not in POOLINGS:
+            raise ValueError(f"unknown pooling {pooling!r}")
+        self.cell, self.with_std, self.with_max = cell, "std" in pooling, pooling.endswith("max")
         self.sums = np.zeros((0, frame_dim), np.float32)
-        self.squares = np.zeros((0, frame_dim), np.float32) if with_std else None
+        self.squares = np.zeros((0, frame_dim), np.float32) if self.with_std else None
+        # a cell without frames keeps -inf, and a window of such cells pools to 0 as its mean does
+        self.maxima = np.zeros((0, frame_dim), np.float32) if self.with_max else None
         self.counts = np.zeros(0, np.int64)
         if expected_seconds:
             self._grow(math.ceil(expected_seconds / cell) + 1)
@@ -137,6 +143,8 @@ class _CellPooler:
         self.sums = np.pad(self.sums, ((0, pad), (0, 0)))
         if self.with_std:
             self.squares = np.pad(self.squares, ((0, pad), (0, 0)))
+        if self.with_max:
+            self.maxima = np.pad(self.maxima, ((0, pad), (0, 0)), constant_values=-np.inf)
         self.counts = np.pad(self.counts, (0, pad))
 
     def add(self, centres: np.ndarray, features: np.ndarray) -> None:
@@ -149,21 +157,29 @@ class _CellPooler:
         if self.with_std:
             squares = np.square(features, dtype=np.float64)
             self.squares[cells[firsts]] += np.add.reduceat(squares, firsts, axis=0)
+        if self.with_max:  # a cell may get frames from two chunks
+            touched = cells[firsts]
+            self.maxima[touched] = np.maximum(self.maxima[touched], np.maximum.reduceat(features, firsts, axis=0))
         self.counts[cells[firsts]] += np.diff(np.r_[firsts, len(cells)])
 
     def pool(self, starts: np.ndarray, window: float) -> np.ndarray:
         span = round(window / self.cell)
         first = np.round(starts / self.cell).astype(np.int64)
         self._grow(int(first[-1]) + span if len(first) else 0)
-        out = np.empty((len(first), self.sums.shape[1] * (2 if self.with_std else 1)), np.float32)
+        parts = 1 + self.with_std + self.with_max
+        out = np.empty((len(first), self.sums.shape[1] * parts), np.float32)
         for lo in range(0, len(first), self._SLICE):
             cells = first[lo: lo + self._SLICE, None] + np.arange(span)  # (windows, span) cell indices
             counts = np.maximum(self.counts[cells].sum(axis=1), 1)[:, None]
             mean = self.sums[cells].sum(axis=1, dtype=np.float64) / counts
+            pooled = [mean]
             if self.with_std:
                 variance = self.squares[cells].sum(axis=1, dtype=np.float64) / counts - mean * mean
-                mean = np.hstack([mean, np.sqrt(np.maximum(variance, 0))])
-            out[lo: lo + len(cells)] = mean
+                pooled.append(np.sqrt(np.maximum(variance, 0)))
+            if self.with_max:
+                maxima = self.maxima[cells].max(axis=1)
+                pooled.append(np.where(np.isfinite(maxima), maxima, 0.0))
+            out[lo: lo + len(cells)] = np.hstack(pooled)
         return out
 
 
@@ -176,8 +192,7 @@ def embed_stream(blocks: Iterable[np.ndarray], embedder: FrameEmbedder, model: s
                  hop: float = 1.0, expected_seconds: float | None = None, progress: Progress | None = None,
                  cancel: threading.Event | None = None) -> WindowEmbeddings:
     """Pooled window embeddings of a stream of 16 kHz blocks (the chunked path)."""
-    pooler = _CellPooler(cell_seconds(window, hop), embedder.frame_dim, embedder.pooling == "mean_std",
-                         expected_seconds)
+    pooler = _CellPooler(cell_seconds(window, hop), embedder.frame_dim, embedder.pooling, expected_seconds)
     duration = 0.0
 
     def pool(batch: list[_Chunk], frames: Future) -> None:
@@ -220,7 +235,7 @@ def embed_windows_directly(samples: np.ndarray, embedder: FrameEmbedder, model: 
     for first in range(0, len(starts), embedder.batch_size):
         batch = [samples[round(t * SAMPLE_RATE):][:length] for t in starts[first: first + embedder.batch_size]]
         for _centres, features in embedder.frames(batch):
-            pooler = _CellPooler(window, embedder.frame_dim, embedder.pooling == "mean_std")
+            pooler = _CellPooler(window, embedder.frame_dim, embedder.pooling)
             pooler.add(np.zeros(len(features)), features)  # all frames in one cell: the whole window
             vectors.append(pooler.pool(np.zeros(1), window)[0])
     return WindowEmbeddings(starts, np.array(vectors, np.float32).reshape(len(starts), embedder.dim), model,
@@ -237,8 +252,8 @@ def cached_embeddings(path, model: str, home: DataHome, window: float = 8.0,
 
 def _from_cache(home: DataHome, key: embedding_cache.CacheKey) -> WindowEmbeddings | None:
     entry = embedding_cache.load(home, key)
-    if entry is None:
-        return None
+    if entry is None or entry.vectors.shape[1:] != (get_spec(key.model).dim,):
+        return None  # absent, or written by a version that pooled this model's frames differently
     return WindowEmbeddings(entry.times, entry.vectors, key.model, key.window, key.hop, entry.duration)
 
 

@@ -171,7 +171,7 @@ def test_models_list_and_rollback(home, capsys):
     capsys.readouterr()
     assert cli(home, "models", "list") == 0
     out = capsys.readouterr().out
-    assert "MEL             dim   128  built in" in out
+    assert "MEL             dim   192  built in" in out
     assert "HUBERT_BASE" in out and "not downloaded" in out
     assert "tone (MEL), 2 version(s)" in out
     newest, oldest = (meta.version for meta in list_versions(home, "tone"))

@@ -130,7 +130,7 @@ def test_classifier_of_another_embedding_model_is_refused(db, home, videos):
     odd = DummyClassifier().fit(np.zeros((4, 3)), [0, 1, 0, 1])
     classifier_store.save_version(home, "odd", odd, embedding_model="MEL", window=8.0, hop=1.0, folders={},
                                   counts={}, metrics={})
-    with pytest.raises(FoleycutError, match="expects 3 features but MEL gives 128"):
+    with pytest.raises(FoleycutError, match="expects 3 features but MEL gives 192"):
         scan_file(db, home, videos["held_out"], "odd")
     assert db.get_scan_results("held_out.mp4", "default") == {}
 

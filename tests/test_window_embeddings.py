@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core import embedding_cache
 from core import window_embeddings as we
 from core.audio import SAMPLE_RATE, AudioDecodeError
 from core.devices import Device
@@ -12,7 +13,7 @@ from core.embedding_models import EatEmbedder, load_embedder
 from core.errors import Cancelled
 from core.ffmpeg import run_ffmpeg
 from core.home import DataHome
-from core.mel import MelEmbedder
+from core.mel import MelEmbedder, frame_centres, log_mel_frames
 from core.window_embeddings import (AudioTooShort, embed_file, embed_stream, embed_windows_directly,
                                     window_starts)
 from tests.media_factory import make_video, tone_burst_track, write_wav
@@ -70,12 +71,38 @@ def test_mel_pooled_windows_equal_direct_ones():
     audio = _scene()
     pooled = embed_stream([audio[i:i + 70_000] for i in range(0, len(audio), 70_000)], MelEmbedder(), "MEL")
     direct = embed_windows_directly(audio, MelEmbedder(), "MEL")
-    assert pooled.vectors.shape == direct.vectors.shape == (33, 128)
+    assert pooled.vectors.shape == direct.vectors.shape == (33, 192)
     assert np.array_equal(pooled.times, direct.times)
-    # pooled windows take frames by centre, direct ones every frame inside: a few edge frames differ
-    assert np.abs(pooled.vectors - direct.vectors).max() < 0.1
+    # pooled windows take frames by centre, direct ones every frame inside: a few edge frames differ, and
+    # an edge frame may be the loudest of a window
+    assert np.abs(pooled.vectors[:, :128] - direct.vectors[:, :128]).max() < 0.1
+    assert np.median(np.abs(pooled.vectors[:, 128:] - direct.vectors[:, 128:])) < 0.01
     centred = direct.vectors.mean(axis=0)
     assert _cosines(pooled.vectors - centred, direct.vectors - centred).min() > 0.99
+
+
+def test_mel_window_maximum_is_the_loudest_frame_of_its_cells_across_chunk_edges():
+    audio = _scene()
+    # 70,000-sample blocks cut cells in two: a cell's maximum must join both halves
+    pooled = embed_stream([audio[i:i + 70_000] for i in range(0, len(audio), 70_000)], MelEmbedder(), "MEL",
+                          window=0.5, hop=0.25)
+    frames = log_mel_frames(audio)
+    cells = np.floor(frame_centres(len(frames)) / 0.25 + 1e-6).astype(int)
+    for row in (0, 7, 40, len(pooled.times) - 1):
+        first = round(pooled.times[row] / 0.25)
+        inside = (cells >= first) & (cells < first + 2)
+        assert np.allclose(pooled.vectors[row, 128:], frames[inside].max(axis=0), atol=1e-5)
+        assert np.allclose(pooled.vectors[row, :64], frames[inside].mean(axis=0), atol=1e-4)
+
+
+def test_a_cache_entry_pooled_another_way_is_embedded_again(tmp_path):
+    path = write_wav(tmp_path / "scene.wav", _scene())
+    home = DataHome.resolve()
+    key = embedding_cache.CacheKey.for_file(path, "MEL", 8.0, 1.0)
+    embedding_cache.save(home, key, np.arange(33.0), np.zeros((33, 128), np.float32), 40.0)  # before max
+    assert we.cached_embeddings(path, "MEL", home) is None
+    assert embed_file(path, "MEL", home).vectors.shape == (33, 192)
+    assert we.cached_embeddings(path, "MEL", home).vectors.shape == (33, 192)
 
 
 @pytest.mark.filterwarnings("ignore:At least one mel filter has all zero values")  # ASTFeatureExtractor's own
@@ -115,7 +142,7 @@ def test_embed_file_reports_progress_and_caches(tmp_path, monkeypatch):
     home = DataHome.resolve()
     reports = []
     first = embed_file(path, "MEL", home, progress=lambda f, msg: reports.append(f))
-    assert first.vectors.shape == (33, 128) and first.model == "MEL" and first.duration == 40.0
+    assert first.vectors.shape == (33, 192) and first.model == "MEL" and first.duration == 40.0
     assert reports[0] == 0.0 and reports[-1] == 1.0 and reports == sorted(reports)
 
     monkeypatch.setattr(we, "iter_audio_blocks", lambda *a, **k: pytest.fail("decoded despite the cache"))
