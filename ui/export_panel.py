@@ -67,6 +67,7 @@ class ExportPanel(QWidget):
                                    "centre-cropped to multiples of 32, for LTX-2 video-to-audio training")
         self.ltx2_label = QLabel(self)
         self.ltx2_label.setObjectName("ltx2Label")
+        self.ltx2_label.setWordWrap(True)  # must not widen the dock
 
         self.hardware_check = QCheckBox("Hardware encoder when available", self)
         self.hardware_check.setChecked(True)
@@ -162,8 +163,8 @@ class ExportPanel(QWidget):
         """What LTX-2 mode makes of the clip length, so the user sees the frames it writes."""
         length = self.length_spin.value()
         self.ltx2_label.setVisible(self.ltx2_check.isChecked())
-        self.ltx2_label.setText(f"{ltx2_frames(length)} frames at 25 fps = {ltx2_length(length):.2f} s, "
-                                "sides cut to multiples of 32")
+        self.ltx2_label.setText(f"{ltx2_frames(length)} frames at 25 fps = {ltx2_length(length):.2f} s; "
+                                "sides ÷ 32")
 
     def _enable_portrait_center(self, portrait: str) -> None:
         self.portrait_center_slider.setEnabled(portrait != NO_PORTRAIT)
