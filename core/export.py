@@ -93,7 +93,7 @@ class ExportSettings:
             if failed:
                 raise FoleycutError(f"Export settings: {message}.")
 
-    def db_settings(self, stem: str = "") -> dict:
+    def db_settings(self, stem: str) -> dict:
         """The encoding settings stored with the database row of clip `stem` (its own crop, random or not)."""
         portrait, center = self.clip_crop(stem)
         return {"fmt": self.fmt, "short_side": self.short_side, "portrait": portrait,

@@ -100,6 +100,13 @@ def _plans(rows: list[dict], settings: ExportSettings) -> dict[tuple, tuple[Expo
                                 "missing: put the video back where it was, then re-export again; nothing was changed.")
         media = _usable_source(Path(source))
         group_settings = replace(settings, fmt=fmt, length=length).for_encoding()
+        last = max(row["start_time"] for row in group_rows)
+        if last + group_settings.length > media.duration + float(1 / media.fps) / 2:
+            why = (f"LTX-2 mode lengthens its clips to {group_settings.length:g} s" if settings.ltx2
+                   else "it is shorter than when its clips were cut")
+            raise FoleycutError(f"The clip of {Path(source).name} at {last:.2f} s would run past its end ({why}): "
+                                "re-export without that clip's marker (delete it and export it again); "
+                                "nothing was changed.")
         plan = ExportPlan(video=Path(source), media=media, marker_time=group_rows[0]["marker_time"],
                           starts=[row["start_time"] for row in group_rows], vid_folder=Path(vid_folder), name="",
                           counter=0, fmt=fmt, warnings=[], replaced_rows=[],
