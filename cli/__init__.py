@@ -11,11 +11,13 @@ import sys
 from dataclasses import dataclass
 from functools import cached_property
 
-from cli import export_cmd, models_cmd, negatives_cmd, scan_cmd, search_cmd, suggest_cmd, train_cmd
+from cli import (export_cmd, extract_audio_cmd, models_cmd, negatives_cmd, reexport_cmd, scan_cmd, search_cmd,
+                 suggest_cmd, train_cmd)
 from core.errors import FoleycutError
 from core.home import DataHome
 
-COMMANDS = (export_cmd, train_cmd, scan_cmd, negatives_cmd, models_cmd, search_cmd, suggest_cmd)
+COMMANDS = (export_cmd, reexport_cmd, extract_audio_cmd, train_cmd, scan_cmd, negatives_cmd, models_cmd, search_cmd,
+            suggest_cmd)
 
 
 @dataclass

@@ -550,6 +550,12 @@ class ProcessedDB:
         with self._write() as conn:
             return conn.execute(f"DELETE FROM processed WHERE id IN ({_placeholders(ids)})", ids).rowcount
 
+    def update_clip_encoding(self, clip_id: int, length: float, settings: dict) -> None:
+        """A re-exported clip keeps its row, name and start; only its length and encoding settings change."""
+        with self._write() as conn:
+            conn.execute("UPDATE processed SET length = ?, settings = ? WHERE id = ?",
+                         (float(length), json.dumps(settings, sort_keys=True), clip_id))
+
     def get_export_folders(self, profile: str = "default", include_scan_exports: bool = False) -> list[str]:
         """Sorted export-folder names; folders holding only scan exports are left out unless asked for."""
         query = "SELECT DISTINCT export_folder FROM processed WHERE profile = ?"

@@ -25,9 +25,11 @@ from pathlib import Path
 from typing import Callable
 
 from core import dataset_json, export_journal, layout
+from core.ltx2 import LTX2_FPS, ltx2_length, ltx2_size
 from core.errors import Cancelled, FoleycutError
 from core.ffmpeg import ffmpeg_command, file_url, last_error_line
 from core.probe import SOFTWARE_H264, H264Encoder, MediaError, MediaInfo, choose_h264_encoder, probe
+from core.random_crop import random_crop
 
 FORMATS = ("mp4", "webp")
 MAX_COUNT = 100  # clips per marker: far more than overlapping clips of one sound need
@@ -59,6 +61,12 @@ class ExportSettings:
     portrait_center: float = 0.5
     workers: int = field(default_factory=default_workers)
     encoder: str = "auto"  # "auto" (hardware when one works, else libx264) or an encoder name
+    ltx2: bool = False  # LTX-2 mode (core/ltx2.py): 8k+1 frames at 25 fps, sides divisible by 32
+    random_crop: float = 0.0  # percentage of each batch's clips given a random portrait/square crop
+
+    def for_encoding(self) -> "ExportSettings":
+        """These settings with the clip length LTX-2 mode really exports (unchanged outside it)."""
+        return replace(self, length=ltx2_length(self.length)) if self.ltx2 else self
 
     def check(self) -> None:
         """Raise FoleycutError naming the first setting that cannot work."""
@@ -79,15 +87,21 @@ class ExportSettings:
              f"portrait crop {self.portrait!r} is unknown: use one of {', '.join(PORTRAIT_RATIOS)}"),
             (not 0.0 <= self.portrait_center <= 1.0, f"portrait centre {self.portrait_center} must be between 0 and 1"),
             (self.workers < 1, f"workers {self.workers} must be at least 1"),
+            (not 0.0 <= self.random_crop <= 100.0, f"random crop share {self.random_crop} % must be between 0 and 100"),
         ]
         for failed, message in problems:
             if failed:
                 raise FoleycutError(f"Export settings: {message}.")
 
-    def db_settings(self) -> dict:
-        """The encoding settings stored with each clip's database row."""
-        return {"fmt": self.fmt, "short_side": self.short_side, "portrait": self.portrait,
-                "portrait_center": self.portrait_center if self.portrait else None}
+    def db_settings(self, stem: str) -> dict:
+        """The encoding settings stored with the database row of clip `stem` (its own crop, random or not)."""
+        portrait, center = self.clip_crop(stem)
+        return {"fmt": self.fmt, "short_side": self.short_side, "portrait": portrait,
+                "portrait_center": center if portrait else None, "ltx2": self.ltx2}
+
+    def clip_crop(self, stem: str) -> tuple[str | None, float]:
+        """(portrait ratio, centre) of clip `stem`: a random one for the random-crop share, else the batch's."""
+        return random_crop(stem, self.random_crop) or (self.portrait, self.portrait_center)
 
 
 @dataclass(frozen=True)
@@ -110,6 +124,16 @@ class ExportPlan:
     # Scan exports: (area, sub) of each clip, 1-based, and each area's region start (its marker time).
     areas: tuple[tuple[int, int], ...] = ()
     region_starts: tuple[float, ...] = ()
+    rate: Fraction | None = None  # output frame rate when it is not the source's (LTX-2 mode)
+    fit: tuple[int, int] | None = None  # LTX-2 mode: the centre crop after crop and resize
+
+    @property
+    def out_size(self) -> tuple[int, int]:
+        return self.fit or self.frame_size
+
+    @property
+    def out_fps(self) -> Fraction:
+        return self.rate or self.media.fps
 
     @property
     def stems(self) -> list[str]:
@@ -137,6 +161,7 @@ def plan_marker(db, video: Path, marker_time: float, settings: ExportSettings, p
                 overwrite: bool = False) -> ExportPlan:
     """Check the source and settings and work out clip starts, vid folder, counter and names."""
     settings.check()
+    settings = settings.for_encoding()
     video = Path(video).resolve()
     media = _usable_source(video)
     if not 0 <= marker_time <= media.duration:
@@ -152,11 +177,9 @@ def plan_marker(db, video: Path, marker_time: float, settings: ExportSettings, p
     else:
         vid_folder = layout.vid_folder_path(db, video.name, profile, export_folder, video)
         name, counter = settings.name, layout.next_counter(db, vid_folder)
-    crop, frame_size = output_geometry(media.width, media.height, settings.portrait, settings.portrait_center,
-                                       settings.short_side)
     return ExportPlan(video=video, media=media, marker_time=marker_time, starts=starts, vid_folder=vid_folder,
-                      name=name, counter=counter, fmt=settings.fmt, frame_size=frame_size, crop=crop,
-                      frames=round(settings.length * media.fps), warnings=warnings, replaced_rows=replaced)
+                      name=name, counter=counter, fmt=settings.fmt, warnings=warnings, replaced_rows=replaced,
+                      **picture_plan(media, settings, settings.portrait, settings.portrait_center))
 
 
 def plan_scan_regions(db, video: Path, regions: list[tuple[float, float]], settings: ExportSettings,
@@ -165,6 +188,7 @@ def plan_scan_regions(db, video: Path, regions: list[tuple[float, float]], setti
     it: a region marks where the sound is, often shorter than a clip. All under one new counter in the
     video's vid folder."""
     settings.check()
+    settings = settings.for_encoding()
     if settings.spread <= 0:
         raise FoleycutError(f"Export settings: spread {settings.spread} s must be positive for scan exports.")
     if not regions:
@@ -187,13 +211,31 @@ def plan_scan_regions(db, video: Path, regions: list[tuple[float, float]], setti
         warnings += region_warnings
     export_folder = Path(settings.export_folder).resolve()
     vid_folder = layout.vid_folder_path(db, video.name, profile, export_folder, video)
-    crop, frame_size = output_geometry(media.width, media.height, settings.portrait, settings.portrait_center,
-                                       settings.short_side)
     return ExportPlan(video=video, media=media, marker_time=regions[0][0], starts=starts, vid_folder=vid_folder,
                       name=settings.name, counter=layout.next_counter(db, vid_folder), fmt=settings.fmt,
-                      frame_size=frame_size, crop=crop, frames=round(settings.length * media.fps),
                       warnings=warnings, replaced_rows=[], areas=tuple(areas),
-                      region_starts=tuple(float(start) for start, _end in regions))
+                      region_starts=tuple(float(start) for start, _end in regions),
+                      **picture_plan(media, settings, settings.portrait, settings.portrait_center))
+
+
+def picture_plan(media: MediaInfo, settings: ExportSettings, portrait: str | None, center: float) -> dict:
+    """The ExportPlan fields that shape the picture: crop, frame size, frame count, and in LTX-2 mode the
+    25 fps rate and the centre crop to sides divisible by 32 (after the portrait crop and resize)."""
+    crop, frame_size = output_geometry(media.width, media.height, portrait, center, settings.short_side)
+    if not settings.ltx2:
+        return {"crop": crop, "frame_size": frame_size, "fit": None, "rate": None,
+                "frames": round(settings.length * media.fps)}
+    fit = ltx2_size(*frame_size)
+    return {"crop": crop, "frame_size": frame_size, "fit": fit if fit != frame_size else None, "rate": LTX2_FPS,
+            "frames": round(settings.length * LTX2_FPS)}
+
+
+def clip_plan(plan: ExportPlan, settings: ExportSettings, stem: str) -> ExportPlan:
+    """The plan for one clip: the batch's, or with the random crop this clip drew."""
+    portrait, center = settings.clip_crop(stem)
+    if (portrait, center) == (settings.portrait, settings.portrait_center):
+        return plan
+    return replace(plan, **picture_plan(plan.media, settings, portrait, center))
 
 
 def clips_in_region(region_length: float, clip_length: float, spread: float) -> int:
@@ -295,13 +337,15 @@ def _seek(start: float, fps: Fraction) -> tuple[list[str], str]:
 def _video_filters(plan: ExportPlan, trim_at: str) -> list[str]:
     # The fps filter makes a variable-rate source (phones) come out at a constant rate, so every clip
     # holds the same number of evenly spaced frames; on a constant-rate source it changes nothing.
-    rate = plan.media.fps
+    rate = plan.out_fps
     filters = [f"trim=start={trim_at}", "setpts=PTS-STARTPTS", f"fps={rate.numerator}/{rate.denominator}"]
     if plan.crop:
         w, h, x, y = plan.crop
         filters.append(f"crop={w}:{h}:{x}:{y}")
     if plan.frame_size != (plan.crop[:2] if plan.crop else (plan.media.width, plan.media.height)):
         filters.append(f"scale={plan.frame_size[0]}:{plan.frame_size[1]}")
+    if plan.fit:
+        filters.append(f"crop={plan.fit[0]}:{plan.fit[1]}")  # centred by default
     return filters
 
 
@@ -368,11 +412,11 @@ def _encode_one(plan: ExportPlan, job: _Job, settings: ExportSettings, encoder: 
 
 def _check_clip_length(plan: ExportPlan, job: _Job, settings: ExportSettings, where: str) -> None:
     """A damaged or truncated source can make ffmpeg stop early without an error: never keep a short clip."""
-    tolerance = plan.media.frame_duration + 0.011  # `ffmpeg -i` prints durations to 10 ms
+    tolerance = float(1 / plan.out_fps) + 0.011  # `ffmpeg -i` prints durations to 10 ms
     try:
         if job.temp_wav:
             frames = sum(1 for _ in job.temp.glob("frame_*.webp"))
-            got = min(float(frames / plan.media.fps), probe(job.temp_wav).duration)
+            got = min(float(frames / plan.out_fps), probe(job.temp_wav).duration)
         else:
             got = probe(job.temp).duration
     except MediaError:  # no stream at all came out
@@ -396,7 +440,8 @@ def _encode_all(plan: ExportPlan, jobs: list[_Job], settings: ExportSettings, pr
     failure: FoleycutError | None = None
     done = 0
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_encode_one, plan, job, settings, encoder, stopped) for job in jobs]
+        futures = [pool.submit(_encode_one, clip_plan(plan, settings, job.stem), job, settings, encoder, stopped)
+                   for job in jobs]
         for future in as_completed(futures):
             try:
                 future.result()
@@ -423,6 +468,7 @@ def export_marker(db, video: Path, marker_time: float, settings: ExportSettings,
     With `overwrite`, an existing marker at this time in this export folder is re-encoded to its own
     vid folder and counter (files replaced, rows renewed); otherwise a new counter is used.
     """
+    settings = settings.for_encoding()
     return _export_plan(db, plan_marker(db, video, marker_time, settings, profile, overwrite), settings, profile,
                         progress, cancel)
 
@@ -432,6 +478,7 @@ def export_scan_regions(db, video: Path, regions: list[tuple[float, float]], set
                         cancel: threading.Event | None = None) -> list[ExportedClip]:
     """Export clips from scan regions ((start, end) seconds) as `<name>_NNN_a<area>_<sub>`, rows flagged
     scan_export; all of them or none, like a marker."""
+    settings = settings.for_encoding()
     return _export_plan(db, plan_scan_regions(db, video, regions, settings, profile), settings, profile,
                         progress, cancel)
 
@@ -585,7 +632,7 @@ def _add_rows(db, plan: ExportPlan, jobs: list[_Job], settings: ExportSettings, 
     return [ExportedClip(final, job.start, settings.length,
                          db.add(plan.video.name, job.start, final, label=settings.label, category=settings.category,
                                 profile=profile, source_path=str(plan.video), scan_export=bool(plan.areas),
-                                length=settings.length, marker_time=marker_time, **settings.db_settings()))
+                                length=settings.length, marker_time=marker_time, **settings.db_settings(job.stem)))
             for job, final, marker_time in zip(jobs, plan.clip_paths, marker_times)]
 
 

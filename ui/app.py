@@ -10,6 +10,7 @@ from core.errors import FoleycutError
 from core.home import APP_NAME, DataHome
 from core.recovery import recover_at_start
 from ui.changelog_dialog import show_changelog_if_new
+from ui.cut_tools import CutTools
 from ui.main_window import MainWindow
 from ui.scan_workbench import ScanWorkbench
 from ui.search_workbench import SearchWorkbench
@@ -41,6 +42,7 @@ def run_app() -> int:
         window = MainWindow(home, db, settings)
         ScanWorkbench(window)
         SearchWorkbench(window)
+        CutTools(window)
         window.restore_layout()
         # Closing the main window ends the app even while a dialog (Train, Hard Negatives) is still open.
         app.setQuitOnLastWindowClosed(False)

@@ -1,18 +1,21 @@
-"""Export controls: what `E` writes (names, folder, format, size, length, count, spread, portrait crop)."""
+"""Export controls: what `E` writes (names, folder, format, size, length, count, spread, portrait crop, random
+crop share, LTX-2 mode) and how it encodes (hardware encoder, parallel workers)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
     QPushButton, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget,
 )
 
 from core.errors import FoleycutError
-from core.export import FORMATS, PORTRAIT_RATIOS, ExportSettings
+from core.export import FORMATS, PORTRAIT_RATIOS, ExportSettings, default_workers
+from core.ltx2 import ltx2_frames, ltx2_length
 
 NO_PORTRAIT = "none"
+MAX_WORKERS = 16
 SETTINGS_GROUP = "export"
 
 
@@ -53,6 +56,26 @@ class ExportPanel(QWidget):
         self.portrait_center_slider.setRange(0, 100)
         self.portrait_center_slider.setValue(50)
         self.portrait_center_slider.setToolTip("Horizontal centre of the portrait crop")
+        self.random_crop_spin = QSpinBox(self)
+        self.random_crop_spin.setRange(0, 100)
+        self.random_crop_spin.setSuffix(" %")
+        self.random_crop_spin.setSpecialValueText("off")
+        self.random_crop_spin.setToolTip("Share of each batch's clips given a random portrait or square crop, "
+                                         "drawn from the clip's name (a re-export draws the same)")
+        self.ltx2_check = QCheckBox("LTX-2 mode", self)
+        self.ltx2_check.setToolTip("Clips of 8k+1 frames (nearest the length) at 25 fps, width and height "
+                                   "centre-cropped to multiples of 32, for LTX-2 video-to-audio training")
+        self.ltx2_label = QLabel(self)
+        self.ltx2_label.setObjectName("ltx2Label")
+        self.ltx2_label.setWordWrap(True)  # must not widen the dock
+
+        self.hardware_check = QCheckBox("Hardware encoder when available", self)
+        self.hardware_check.setChecked(True)
+        self.hardware_check.setToolTip("Off: always encode with libx264 on the CPU (slower, same on every machine)")
+        self.workers_spin = QSpinBox(self)
+        self.workers_spin.setRange(1, MAX_WORKERS)
+        self.workers_spin.setValue(default_workers())
+        self.workers_spin.setToolTip("Clips encoded in parallel (at most 2 on a hardware encoder)")
 
         self.destination_label = QLabel("No video loaded", self)
         self.destination_label.setObjectName("destinationLabel")
@@ -69,8 +92,13 @@ class ExportPanel(QWidget):
         for signal in (self.folder_edit.textChanged, self.name_edit.textChanged, self.format_combo.currentIndexChanged,
                        self.short_side_spin.valueChanged, self.length_spin.valueChanged,
                        self.count_spin.valueChanged, self.spread_spin.valueChanged,
-                       self.portrait_combo.currentIndexChanged, self.portrait_center_slider.valueChanged):
+                       self.portrait_combo.currentIndexChanged, self.portrait_center_slider.valueChanged,
+                       self.random_crop_spin.valueChanged, self.ltx2_check.toggled, self.hardware_check.toggled,
+                       self.workers_spin.valueChanged):
             signal.connect(self.settings_changed)
+        self.ltx2_check.toggled.connect(self._show_ltx2_length)
+        self.length_spin.valueChanged.connect(self._show_ltx2_length)
+        self._show_ltx2_length()
         self.portrait_combo.currentTextChanged.connect(self._enable_portrait_center)
         self.count_spin.valueChanged.connect(lambda count: self.spread_spin.setEnabled(count > 1))
         self._enable_portrait_center(self.portrait_combo.currentText())
@@ -107,11 +135,18 @@ class ExportPanel(QWidget):
         picture.layout().addRow("Short side", self.short_side_spin)
         picture.layout().addRow("Portrait crop", self.portrait_combo)
         picture.layout().addRow("Crop centre", self.portrait_center_slider)
+        picture.layout().addRow("Random crop", self.random_crop_spin)
+        picture.layout().addRow("", self.ltx2_check)
+        picture.layout().addRow("", self.ltx2_label)
+
+        encoding = self._form("Encoding")
+        encoding.layout().addRow("", self.hardware_check)
+        encoding.layout().addRow("Workers", self.workers_spin)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(10)
-        for group in (destination, clips, picture):
+        for group in (destination, clips, picture, encoding):
             layout.addWidget(group)
         layout.addWidget(self.overwrite_label)
         layout.addWidget(self.export_button)
@@ -123,6 +158,13 @@ class ExportPanel(QWidget):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         return group
+
+    def _show_ltx2_length(self) -> None:
+        """What LTX-2 mode makes of the clip length, so the user sees the frames it writes."""
+        length = self.length_spin.value()
+        self.ltx2_label.setVisible(self.ltx2_check.isChecked())
+        self.ltx2_label.setText(f"{ltx2_frames(length)} frames at 25 fps = {ltx2_length(length):.2f} s; "
+                                "sides ÷ 32")
 
     def _enable_portrait_center(self, portrait: str) -> None:
         self.portrait_center_slider.setEnabled(portrait != NO_PORTRAIT)
@@ -149,14 +191,18 @@ class ExportPanel(QWidget):
             fmt=self.format_combo.currentText(), short_side=self.short_side_spin.value() or None,
             length=self.length_spin.value(), count=self.count_spin.value(), spread=self.spread_spin.value(),
             portrait=None if portrait == NO_PORTRAIT else portrait,
-            portrait_center=self.portrait_center_slider.value() / 100.0)
+            portrait_center=self.portrait_center_slider.value() / 100.0,
+            random_crop=float(self.random_crop_spin.value()), ltx2=self.ltx2_check.isChecked(),
+            encoder="auto" if self.hardware_check.isChecked() else "libx264", workers=self.workers_spin.value())
         settings.check()
         return settings
 
     def highlight_settings(self) -> ExportSettings:
-        """Length, count and spread for the timeline preview, valid even before a folder is chosen."""
+        """Length (as LTX-2 mode writes it), count and spread for the timeline preview and the audio slice,
+        valid even before a folder is chosen."""
         return ExportSettings(name="preview", export_folder=Path(), length=self.length_spin.value(),
-                              count=self.count_spin.value(), spread=self.spread_spin.value())
+                              count=self.count_spin.value(), spread=self.spread_spin.value(),
+                              ltx2=self.ltx2_check.isChecked()).for_encoding()
 
     def set_destination_info(self, text: str) -> None:
         self.destination_label.setText(text)
@@ -203,6 +249,8 @@ class ExportPanel(QWidget):
             "short_side": self.short_side_spin.value(), "length": self.length_spin.value(),
             "count": self.count_spin.value(), "spread": self.spread_spin.value(),
             "portrait": self.portrait_combo.currentText(), "portrait_center": self.portrait_center_slider.value(),
+            "random_crop": self.random_crop_spin.value(), "ltx2": self.ltx2_check.isChecked(),
+            "hardware_encoder": self.hardware_check.isChecked(), "workers": self.workers_spin.value(),
         }
 
     def _apply(self, key: str, value) -> None:
@@ -212,5 +260,7 @@ class ExportPanel(QWidget):
             "short_side": self.short_side_spin.setValue, "length": self.length_spin.setValue,
             "count": self.count_spin.setValue, "spread": self.spread_spin.setValue,
             "portrait": self.portrait_combo.setCurrentText, "portrait_center": self.portrait_center_slider.setValue,
+            "random_crop": self.random_crop_spin.setValue, "ltx2": self.ltx2_check.setChecked,
+            "hardware_encoder": self.hardware_check.setChecked, "workers": self.workers_spin.setValue,
         }
         setters[key](value)

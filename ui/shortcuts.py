@@ -48,6 +48,8 @@ SHORTCUTS = (
     Shortcut("train", ("Ctrl+T",), "Train a classifier", routed=False),
     Shortcut("scan", ("Ctrl+Shift+S",), "Scan the current file", routed=False),
     Shortcut("scan_all", ("Ctrl+Shift+A",), "Scan every file in the playlist", routed=False),
+    Shortcut("extract_audio", ("Ctrl+Shift+E",), "Save the clip length's audio from the cursor as WAV",
+             routed=False),
 )
 _BY_ACTION = {shortcut.action: shortcut for shortcut in SHORTCUTS}
 
