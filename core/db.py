@@ -783,17 +783,19 @@ class ProcessedDB:
 
     # -- training data
 
-    def get_training_data(self, profile: str, positive_folder: str, negative_folder: str | None = None,
+    def get_training_data(self, profile: str, positive_folder: str | Sequence[str], negative_folder: str | None = None,
                           include_scan_exports: bool = False, use_hard_negatives: bool = True
                           ) -> list[tuple[str, list[tuple[float, float]], list[tuple[float, float]], list[float]]]:
         """One `(source_path, positives, ambiguous, negatives)` per source video that exists on disk and has
         positives or explicit negatives.
 
-        Folders are matched by export-folder name (a full path works too). `ambiguous` holds the video's
+        Folders are matched by export-folder name (a full path works too); several positive folders are
+        one class. `ambiguous` holds the video's
         clips in any other folder, and scan exports when they are not included, so training never draws
         automatic negatives from them. `negatives` are start times: negative-folder clips and hard negatives.
         """
-        positive = Path(positive_folder).name
+        positives = [positive_folder] if isinstance(positive_folder, (str, os.PathLike)) else positive_folder
+        positive = {Path(folder).name for folder in positives}
         negative = Path(negative_folder).name if negative_folder else None
         videos: dict[str, _TrainingVideo] = defaultdict(_TrainingVideo)
         source_of: dict[str, str] = {}
@@ -812,7 +814,7 @@ class ProcessedDB:
             video = videos[source]
             counted = include_scan_exports or not scan_export
             folder_name = Path(folder).name
-            if counted and folder_name == positive:
+            if counted and folder_name in positive:
                 video.positives.append((start, length))
             elif counted and folder_name == negative:
                 video.negatives.append(start)

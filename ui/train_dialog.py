@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -54,6 +56,17 @@ class TrainDialog(QDialog):
         folders = db.get_export_folders(profile)
         self.cmb_positive = QComboBox()
         self.cmb_positive.addItems(folders)
+        # Further folders trained as the same class: ticked rows, the main folder's own row hidden.
+        self.lst_also_positive = QListWidget()
+        self.lst_also_positive.setToolTip("Tick other export folders holding the same sound: they train as one class")
+        for folder in folders:
+            item = QListWidgetItem(folder)
+            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Unchecked)
+            self.lst_also_positive.addItem(item)
+        self.lst_also_positive.setMaximumHeight(
+            self.lst_also_positive.sizeHintForRow(0) * min(4, max(1, len(folders))) + 6 if folders else 30)
+        self.lst_also_positive.itemChanged.connect(self._on_also_positive_changed)
         self.cmb_negative = QComboBox()
         self.cmb_negative.addItem(AUTO_ONLY, None)
         for folder in folders:
@@ -122,6 +135,7 @@ class TrainDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("Positive folder:", self.cmb_positive)
+        form.addRow("Also positive:", self.lst_also_positive)
         form.addRow("Negative folder:", self.cmb_negative)
         form.addRow("Embedding model:", model_row)
         form.addRow("Classifier name:", self.edt_name)
@@ -151,9 +165,9 @@ class TrainDialog(QDialog):
                        self.cmb_model.currentIndexChanged, self.spn_margin.valueChanged,
                        self.chk_scan_exports.toggled, self.chk_hard_negatives.toggled):
             signal.connect(self._schedule_stats)
-        self.cmb_positive.currentTextChanged.connect(self._suggest_name)
+        self.cmb_positive.currentTextChanged.connect(self._on_main_positive_changed)
 
-        self._suggest_name(self.cmb_positive.currentText())
+        self._on_main_positive_changed(self.cmb_positive.currentText())
         self.btn_train.setEnabled(bool(folders))
         if folders:
             self._update_stats()
@@ -165,7 +179,7 @@ class TrainDialog(QDialog):
     def options(self) -> TrainingOptions:
         return TrainingOptions(
             profile=self.profile,
-            positive_folder=self.cmb_positive.currentText(),
+            positive_folder=self.positive_folders(),
             negative_folder=self.cmb_negative.currentData(),
             model_name=self.cmb_model.currentData(),
             name=self.edt_name.text().strip(),
@@ -175,9 +189,27 @@ class TrainDialog(QDialog):
             target_precision=self.spn_target.value() or None,
         )
 
+    def positive_folders(self) -> tuple[str, ...]:
+        """The main folder, then the ticked ones."""
+        main = self.cmb_positive.currentText()
+        ticked = [self.lst_also_positive.item(row).text() for row in range(self.lst_also_positive.count())
+                  if not self.lst_also_positive.item(row).isHidden()
+                  and self.lst_also_positive.item(row).checkState() == Qt.Checked]
+        return tuple(folder for folder in (main, *ticked) if folder)
+
+    def _on_main_positive_changed(self, folder: str) -> None:
+        for row in range(self.lst_also_positive.count()):
+            item = self.lst_also_positive.item(row)
+            item.setHidden(item.text() == folder)
+        self._suggest_name()
+
+    def _on_also_positive_changed(self, _item) -> None:
+        self._suggest_name()
+        self._schedule_stats()
+
     def _schedule_stats(self, *_args) -> None:
         # The same folder on both sides is refused at once; the preview's own checks follow the debounce.
-        if self.cmb_negative.currentData() == self.cmb_positive.currentText():
+        if self.cmb_negative.currentData() in self.positive_folders():
             self._show_invalid("The negative folder is the positive folder: pick another one or none.")
         self._stats_timer.start()  # restarts: one preview after the last change
 
@@ -199,9 +231,9 @@ class TrainDialog(QDialog):
         self.btn_train.setEnabled(False)
         self.lbl_stats.setText(error_html(why))
 
-    def _suggest_name(self, folder: str) -> None:
+    def _suggest_name(self, *_args) -> None:
         if not self._name_edited:
-            self.edt_name.setText(folder)
+            self.edt_name.setText("+".join(self.positive_folders()))
 
     def _on_name_edited(self, text: str) -> None:
         self._name_edited = bool(text)

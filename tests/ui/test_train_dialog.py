@@ -251,3 +251,20 @@ def test_result_names_the_version_as_a_date_and_each_skipped_file_once():
     assert "(version of 2026-11-30 20:23)" in text and "20261130_202335" not in text
     assert "at the threshold <b>0.62</b> (best F0.5) precision <b>0.90</b>" in text
     assert "Skipped: broken_e.mp4 is not a readable video" in text
+
+
+def test_ticking_another_folder_trains_both_as_one_class(qtbot, dialog):
+    listing = dialog.lst_also_positive
+    rows = {listing.item(r).text(): listing.item(r) for r in range(listing.count())}
+    assert rows["mp4_Door"].isHidden() and not rows["mp4_Wind"].isHidden()  # the main folder is not offered
+    wind = rows["mp4_Wind"]
+    rect = listing.visualItemRect(wind)
+    qtbot.mouseClick(listing.viewport(), Qt.LeftButton, pos=QPoint(rect.left() + 10, rect.center().y()))
+    assert wind.checkState() == Qt.Checked
+    assert dialog.positive_folders() == ("mp4_Door", "mp4_Wind")
+    assert dialog.edt_name.text() == "mp4_Door+mp4_Wind"
+    wait_for_stats(qtbot, dialog)
+    assert "<b>4</b> positive clips" in dialog.lbl_stats.text()
+    assert dialog.options().positive_folder == ("mp4_Door", "mp4_Wind")
+    dialog.cmb_positive.setCurrentText("mp4_Wind")  # the ticked folder becomes the main one: listed once
+    assert dialog.positive_folders() == ("mp4_Wind",)
