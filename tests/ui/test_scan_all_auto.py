@@ -1,0 +1,70 @@
+"""The scan dock's Scan All skip ("Rescan scanned files"), fuse gap and Auto button, with real clicks."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+
+from tests.ui.test_scan_workbench import (StandInMainWindow, bench, ready_to_scan, videos,  # noqa: F401
+                                          wait_idle, window)
+
+
+def tick(qtbot, checkbox):
+    qtbot.mouseClick(checkbox, Qt.LeftButton, pos=QPoint(6, checkbox.height() // 2))
+
+
+def test_a_second_scan_all_skips_and_rescan_forces(qtbot, window, bench, db, videos):
+    ready_to_scan(window, bench)
+    window.playlist.add_paths(list(videos))
+    qtbot.mouseClick(bench.controls.btn_scan_all, Qt.LeftButton)
+    wait_idle(qtbot, bench)
+    assert "Scanned 2 of 2 videos" in bench.controls.lbl_status.text()
+    first = len(db.get_scan_versions("one.mp4", "default", "MEL"))
+
+    qtbot.mouseClick(bench.controls.btn_scan_all, Qt.LeftButton)
+    wait_idle(qtbot, bench)
+    status = bench.controls.lbl_status.text()
+    assert "Scanned 0 of 2 videos" in status and "2 videos already scanned with these settings" in status
+    assert "one.mp4: already scanned with these settings, skipped." in window.messages
+
+    tick(qtbot, bench.controls.chk_force)
+    assert bench.controls.chk_force.isChecked()
+    qtbot.mouseClick(bench.controls.btn_scan_all, Qt.LeftButton)
+    wait_idle(qtbot, bench)
+    assert "Scanned 2 of 2 videos" in bench.controls.lbl_status.text()
+    assert len(db.get_scan_versions("one.mp4", "default", "MEL")) == first  # same regions: not stored twice
+
+
+def test_auto_scans_merges_and_exports_the_playlist(qtbot, tmp_path, window, bench, db, videos):
+    ready_to_scan(window, bench)
+    window.playlist.add_paths(list(videos))
+    window.export_panel.folder_edit.setText(str(tmp_path / "out"))
+    window.export_panel.name_edit.setText("door")
+    window.export_panel.length_spin.setValue(2.0)
+    spin = bench.controls.spn_merge_gap
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "3")
+    qtbot.keyClick(spin, Qt.Key_Enter)
+    assert spin.value() == 3.0
+    assert window.settings.value("scan/merge_gap", type=float) == 3.0
+
+    qtbot.mouseClick(bench.controls.btn_auto, Qt.LeftButton)
+    assert window.tasks[-1] == "Auto: scanning and exporting 2 videos"
+    wait_idle(qtbot, bench)
+    assert window.errors == []
+    status = bench.controls.lbl_status.text()
+    assert status.startswith("Auto with doors: ") and "exported from" in status
+    written = sorted(p.name for p in (tmp_path / "out").rglob("*.mp4"))
+    assert written and all(name.startswith("door_") for name in written)
+    assert window.clip_refreshes == 1
+
+    qtbot.mouseClick(bench.controls.btn_auto, Qt.LeftButton)  # again: nothing scanned or written twice
+    wait_idle(qtbot, bench)
+    assert sorted(p.name for p in (tmp_path / "out").rglob("*.mp4")) == written
+    assert "0 clips exported" in bench.controls.lbl_status.text()
+    assert "2 videos already scanned" in bench.controls.lbl_status.text()
+
+
+def test_auto_with_an_empty_playlist_explains(qtbot, window, bench):
+    ready_to_scan(window, bench)
+    qtbot.mouseClick(bench.controls.btn_auto, Qt.LeftButton)
+    assert window.errors == ["The playlist is empty: add videos, then run Auto."]
