@@ -68,3 +68,31 @@ def test_auto_with_an_empty_playlist_explains(qtbot, window, bench):
     ready_to_scan(window, bench)
     qtbot.mouseClick(bench.controls.btn_auto, Qt.LeftButton)
     assert window.errors == ["The playlist is empty: add videos, then run Auto."]
+
+
+def test_n_in_the_results_table_opens_the_next_file(qtbot, tmp_path, isolated_home):
+    from core.db import ProcessedDB
+    from core.home import DataHome
+    from tests.media_factory import make_video
+    from ui.main_window import MainWindow
+    from ui.scan_workbench import ScanWorkbench
+    from ui.startup import ui_settings
+
+    home = DataHome.resolve(isolated_home)
+    db = ProcessedDB(home.db_path)
+    first, second = (make_video(tmp_path / f"{name}.mp4", 10.0, size=(64, 48), fps=5) for name in ("a", "b"))
+    db.save_scan_results("a.mp4", "default", "MEL", [(2.0, 4.0, 0.9)], source_path=first)
+    window = MainWindow(home, db, ui_settings(home))
+    qtbot.addWidget(window)
+    bench = ScanWorkbench(window)
+    window.show()
+    window.add_to_playlist([first, second])
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    assert bench.panel.filename == "a.mp4"
+    table = bench.panel._current_table()
+    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=table.visualItemRect(table.item(0, 2)).center())
+    qtbot.keyClick(table, Qt.Key_N)
+    qtbot.waitUntil(lambda: bench.panel.filename == "b.mp4", timeout=10_000)
+    window.close()
+    db.close()
