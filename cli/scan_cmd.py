@@ -28,6 +28,8 @@ def register(subparsers) -> None:
     parser.add_argument("--force", action="store_true",
                         help="scan again files whose latest scan used this classifier version and threshold "
                              "(default: they are skipped and their stored regions reported)")
+    parser.add_argument("--skip-speech", action="store_true",
+                        help="leave out regions that lie mostly in speech (Silero VAD, offline)")
     parser.add_argument("--json", action="store_true",
                         help='print {"<video>": [{"start": s, "end": e, "score": p}, …]}')
     auto = parser.add_argument_group(
@@ -63,7 +65,7 @@ def run(args: argparse.Namespace, ctx) -> int:
 
     results = scan_files(ctx.db, ctx.home, [Path(v) for v in args.videos], args.classifier, ctx.profile,
                          threshold=args.threshold, min_length=args.min_length, version=args.version,
-                         progress=terminal_progress(), force=args.force)
+                         progress=terminal_progress(), force=args.force, skip_speech=args.skip_speech)
     found = {}  # keyed by the path as given, so scripts find their own strings back
     for video, result in zip(args.videos, results):
         if result.error is not None:
@@ -93,7 +95,7 @@ def _run_auto(args: argparse.Namespace, ctx) -> int:
                               category=args.category, fmt=args.fmt, length=args.length, spread=args.spread)
     results = auto_export(ctx.db, ctx.home, [Path(v) for v in args.videos], args.classifier, settings,
                           ctx.profile, merge_gap=args.merge_gap, threshold=args.threshold, version=args.version,
-                          force=args.force, progress=terminal_progress())
+                          force=args.force, progress=terminal_progress(), skip_speech=args.skip_speech)
     found, failed = {}, 0
     for video, result in zip(args.videos, results):
         if result.error is not None:

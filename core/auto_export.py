@@ -35,7 +35,8 @@ class AutoResult:
 def auto_export(db, home: DataHome, videos: Sequence, classifier_name: str, settings: ExportSettings,
                 profile: str = "default", merge_gap: float = DEFAULT_MERGE_GAP, threshold: float | None = None,
                 version: str | None = None, force: bool = False, progress: Progress | None = None,
-                cancel: threading.Event | None = None, on_file_done: FileDone | None = None) -> list[AutoResult]:
+                cancel: threading.Event | None = None, on_file_done: FileDone | None = None,
+                skip_speech: bool = False) -> list[AutoResult]:
     """Scan (skipping what is already scanned unless `force`), then export every file's merged regions
     that are at least one clip (`settings.length`) long. A file that fails is reported, not fatal."""
     if not merge_gap >= 0:
@@ -43,7 +44,7 @@ def auto_export(db, home: DataHome, videos: Sequence, classifier_name: str, sett
     settings.check()
     report = progress or (lambda fraction, message: None)
     scans = scan_files(db, home, videos, classifier_name, profile, threshold=threshold, version=version,
-                       cancel=cancel, force=force, on_file_done=on_file_done,
+                       cancel=cancel, force=force, on_file_done=on_file_done, skip_speech=skip_speech,
                        progress=lambda fraction, message: report(SCAN_SHARE * min(fraction, 0.999), message))
     results = []
     for index, scan in enumerate(scans):

@@ -61,19 +61,20 @@ class FileScan:
 def scan_file(db, home: DataHome, video, classifier_name: str, profile: str = "default",
               threshold: float | None = None, min_length: float = 0.0, version: str | None = None,
               progress: Progress | None = None, cancel: threading.Event | None = None,
-              model_name: str | None = None) -> ScanOutcome:
+              model_name: str | None = None, skip_speech: bool = False) -> ScanOutcome:
     """Scan one video; `model_name`, when given, must be the classifier's embedding model; no
-    `threshold`: the classifier version's own."""
+    `threshold`: the classifier version's own; `skip_speech`: regions mostly in speech are left out."""
     classifier = load_classifier(home, classifier_name, version)
     _check_model(classifier, model_name)
-    return _scan_with(db, home, Path(video), classifier, profile, threshold, min_length, progress, cancel)
+    return _scan_with(db, home, Path(video), classifier, profile, threshold, min_length, progress, cancel,
+                      skip_speech=skip_speech)
 
 
 def scan_files(db, home: DataHome, videos: Sequence, classifier_name: str, profile: str = "default",
                threshold: float | None = None, min_length: float = 0.0, version: str | None = None,
                progress: Progress | None = None, cancel: threading.Event | None = None,
                model_name: str | None = None, on_file_done: FileDone | None = None,
-               force: bool = False) -> list[FileScan]:
+               force: bool = False, skip_speech: bool = False) -> list[FileScan]:
     """Scan many videos in order; a file that cannot be scanned is reported and skipped, not fatal.
 
     Without `force`, a file whose latest scan came from this classifier version at this threshold (so the
@@ -112,7 +113,8 @@ def scan_files(db, home: DataHome, videos: Sequence, classifier_name: str, profi
                 try:
                     outcome = _scan_with(db, home, video, classifier, profile, threshold, min_length,
                                          _file_progress(progress, index, videos), cancel,
-                                         embedder=embedder.for_file(video, meta), audio=ahead.take(video))
+                                         embedder=embedder.for_file(video, meta), audio=ahead.take(video),
+                                         skip_speech=skip_speech)
                 except Cancelled:
                     raise
                 except FoleycutError as exc:
@@ -261,11 +263,15 @@ def score_file(home: DataHome, video, classifier: LoadedClassifier, progress: Pr
 
 def _scan_with(db, home: DataHome, video: Path, classifier: LoadedClassifier, profile: str,
                threshold: float | None, min_length: float, progress: Progress | None,
-               cancel: threading.Event | None, embedder=None, audio=None) -> ScanOutcome:
+               cancel: threading.Event | None, embedder=None, audio=None, skip_speech: bool = False) -> ScanOutcome:
     meta = classifier.meta
     scores = score_file(home, video, classifier, progress, cancel, embedder, audio)
     threshold = meta.threshold if threshold is None else threshold
     regions = scores.regions(threshold, min_length)
+    if skip_speech:
+        from core.speech import detect_speech, without_speech
+
+        regions = without_speech(regions, detect_speech(video, home, cancel=cancel))
     timestamp = db.save_scan_results(video.name, profile, meta.embedding_model, regions, classifier=meta.name,
                                      source_path=video, classifier_version=meta.version, threshold=threshold)
     if progress is not None:

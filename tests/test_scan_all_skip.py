@@ -152,3 +152,16 @@ def test_auto_exports_merged_regions_once(db, home, videos, tmp_path):
     assert all(clip.path.is_file() for result in results for clip in result.clips)
     again = auto_export(db, home, playlist, "tone", settings, merge_gap=1.0)
     assert all(result.outcome.skipped and not result.clips for result in again)  # nothing redone
+
+
+def test_skip_speech_leaves_out_regions_in_speech(monkeypatch, db, home, videos):
+    from core import speech
+    from core.speech import SpeechSegment
+
+    video = videos["held_out"]
+    found = scan_files(db, home, [video], "tone", force=True)[0].outcome.regions
+    assert found
+    talk = [SpeechSegment(found[0].start - 1, found[0].end + 1, 0.9)]  # someone speaks over the first
+    monkeypatch.setattr(speech, "detect_speech", lambda path, home=None, progress=None, cancel=None: talk)
+    kept = scan_files(db, home, [video], "tone", force=True, skip_speech=True)[0].outcome.regions
+    assert kept == found[1:]

@@ -41,6 +41,7 @@ from core.classifier_store import (ClassifierVersion, active_version, list_class
                                    load_classifier, rollback)
 from core.errors import FoleycutError
 from core.export import export_scan_regions
+from core.speech import detect_speech
 from core.scanning import WindowScores, scan_file, scan_files, window_probabilities
 from core.window_embeddings import cached_embeddings
 from ui.background import BackgroundTask, run_in_background
@@ -108,6 +109,11 @@ class ScanControls(QWidget):
         self.chk_force = QCheckBox("Rescan scanned files")
         self.chk_force.setToolTip("Scan All and Auto skip files whose latest scan used this classifier version "
                                   "and threshold; tick to scan them again")
+        self.chk_show_speech = QCheckBox("Mark speech")
+        self.chk_show_speech.setToolTip("Find where people speak in the loaded video (Silero VAD, offline) and "
+                                        "mark it with a violet strip on the timeline")
+        self.chk_skip_speech = QCheckBox("Leave speech out of scans")
+        self.chk_skip_speech.setToolTip("Scans drop regions that lie mostly in speech")
         self.spn_merge_gap = QDoubleSpinBox()
         self.spn_merge_gap.setRange(0.0, 600.0)
         self.spn_merge_gap.setSingleStep(0.5)
@@ -132,6 +138,11 @@ class ScanControls(QWidget):
         form.addRow("Threshold:", threshold_row)
         form.addRow("Fuse gap:", self.spn_merge_gap)
         form.addRow("", self.chk_force)
+        speech_row = QHBoxLayout()
+        speech_row.addWidget(self.chk_show_speech)
+        speech_row.addWidget(self.chk_skip_speech)
+        speech_row.addStretch(1)
+        form.addRow("Speech:", speech_row)
         buttons = QHBoxLayout()
         for button in (self.btn_scan, self.btn_scan_all, self.btn_auto, self.btn_cancel):
             buttons.addWidget(button)
@@ -229,6 +240,7 @@ class ScanWorkbench(QObject):
         self.window = window
         self._task: BackgroundTask | None = None
         self._export_task: BackgroundTask | None = None  # apart from scans: both may run at once
+        self._speech_task: BackgroundTask | None = None
         self._skipped: list[str] = []  # Scan All: files that could not be scanned, with why
         self._up_to_date = 0  # Scan All: files already scanned with these settings, not scanned again
         self._found: list[str] = []  # per scanned file: how many regions, and whether it was a new version
@@ -303,6 +315,10 @@ class ScanWorkbench(QObject):
         for spin, key in remembered:
             spin.setValue(settings.value(key, spin.value(), type=float))
             spin.valueChanged.connect(lambda value, key=key: settings.setValue(key, value))
+        for box, key in ((self.controls.chk_show_speech, "scan/show_speech"),
+                         (self.controls.chk_skip_speech, "scan/skip_speech")):
+            box.setChecked(settings.value(key, False, type=bool))
+            box.toggled.connect(lambda on, key=key: settings.setValue(key, on))
         last = settings.value("scan/classifier", "", type=str)
         if last:
             self.controls.refresh_classifiers(select=last)
@@ -324,6 +340,7 @@ class ScanWorkbench(QObject):
         self.controls.scan_requested.connect(self.scan_current)
         self.controls.scan_all_requested.connect(self.scan_all)
         self.controls.auto_requested.connect(self.auto)
+        self.controls.chk_show_speech.toggled.connect(self._show_speech)
         self.controls.cancel_requested.connect(self.cancel_scan)
         self.controls.selection_changed.connect(self._on_classifier_chosen)
         self.controls.spn_threshold.valueChanged.connect(self._preview_threshold)
@@ -339,12 +356,14 @@ class ScanWorkbench(QObject):
         if path is None:
             self.panel.clear()
             self._show_scores()
+            self.window.timeline.set_speech([])
             return
         video = Path(path)
         self.panel.load_for_file(video.name, str(video))
         self._mark_exported_regions()
         self._show_scores()
         self._load_scores(video)
+        self._show_speech()
 
     def _mark_exported_regions(self, *_args) -> None:
         """Tell the panel which scan-export clips of this video already lie in the chosen export folder."""
@@ -363,6 +382,25 @@ class ScanWorkbench(QObject):
         self.window.timeline.set_scan_regions([
             TimelineRegion(r.id, r.start, r.end, r.score, r.disabled, r.original_start, r.original_end)
             for r in self.panel.current_regions()])
+
+    # --- speech ------------------------------------------------------------------------------------
+
+    def _show_speech(self, *_args) -> None:
+        """The loaded video's speech on the timeline while "Mark speech" is ticked (found in the background,
+        cached per file in the data home)."""
+        video, home = self.window.current_video, self.window.home
+        self.window.timeline.set_speech([])
+        if video is None or not self.controls.chk_show_speech.isChecked():
+            return
+
+        def shown(segments) -> None:
+            if self.window.current_video == video and self.controls.chk_show_speech.isChecked():
+                self.window.timeline.set_speech([(s.start, s.end) for s in segments])
+                self.window.show_message(f"{Path(video).name}: {plural(len(segments), 'speech segment')}.")
+
+        self._speech_task = run_in_background(
+            lambda progress, cancel: detect_speech(video, home, progress=progress, cancel=cancel),
+            on_success=shown, on_failure=self.window.show_error)
 
     # --- the score curve and the threshold ---------------------------------------------------------
 
@@ -528,20 +566,22 @@ class ScanWorkbench(QObject):
         db, home, profile = self.window.db, self.window.home, self.window.profile
         version, threshold = self.controls.version(), self.controls.threshold()
         force, merge_gap = self.controls.chk_force.isChecked(), self.controls.spn_merge_gap.value()
+        skip_speech = self.controls.chk_skip_speech.isChecked()
         relay = self._relay
 
         def work(progress, cancel):
             if export is not None:
                 return auto_export(db, home, videos, name, export, profile, merge_gap=merge_gap,
                                    threshold=threshold, version=version, force=force, progress=progress,
-                                   cancel=cancel, on_file_done=relay.file_done.emit)
+                                   cancel=cancel, on_file_done=relay.file_done.emit, skip_speech=skip_speech)
             if not all_files:
                 outcome = scan_file(db, home, videos[0], name, profile, threshold=threshold, version=version,
-                                    progress=progress, cancel=cancel)
+                                    progress=progress, cancel=cancel, skip_speech=skip_speech)
                 relay.file_done.emit(videos[0], outcome, None)
             else:
                 scan_files(db, home, videos, name, profile, threshold=threshold, version=version,
-                           progress=progress, cancel=cancel, on_file_done=relay.file_done.emit, force=force)
+                           progress=progress, cancel=cancel, on_file_done=relay.file_done.emit, force=force,
+                           skip_speech=skip_speech)
             return len(videos)
 
         self._up_to_date = 0

@@ -96,3 +96,29 @@ def test_n_in_the_results_table_opens_the_next_file(qtbot, tmp_path, isolated_ho
     qtbot.waitUntil(lambda: bench.panel.filename == "b.mp4", timeout=10_000)
     window.close()
     db.close()
+
+
+def test_mark_speech_draws_the_strip_and_leave_speech_out_reaches_the_scan(qtbot, monkeypatch, window, bench,
+                                                                           videos):
+    from core.speech import SpeechSegment
+    from ui import scan_workbench
+
+    monkeypatch.setattr(scan_workbench, "detect_speech",
+                        lambda video, home, progress=None, cancel=None: [SpeechSegment(2.0, 5.0, 0.9)])
+    window.load(videos[0])
+    assert window.timeline.speech() == []
+    tick(qtbot, bench.controls.chk_show_speech)
+    qtbot.waitUntil(lambda: window.timeline.speech() == [(2.0, 5.0)], timeout=10_000)
+    assert window.settings.value("scan/show_speech", type=bool)
+    tick(qtbot, bench.controls.chk_show_speech)
+    assert window.timeline.speech() == []
+
+    asked = []
+    monkeypatch.setattr(scan_workbench, "scan_file",
+                        lambda *args, **kwargs: asked.append(kwargs["skip_speech"]) or (_ for _ in ()).throw(
+                            scan_workbench.FoleycutError("stop here")))
+    ready_to_scan(window, bench)
+    tick(qtbot, bench.controls.chk_skip_speech)
+    qtbot.mouseClick(bench.controls.btn_scan, Qt.LeftButton)
+    wait_idle(qtbot, bench)
+    assert asked == [True]
