@@ -828,6 +828,45 @@ class ProcessedDB:
                 for source, video in sorted(videos.items())
                 if (video.positives or video.negatives) and Path(source).is_file()]
 
+    # -- source videos that moved (core/relink.py)
+
+    def get_source_videos(self, profile: str = "default") -> list[dict[str, Any]]:
+        """Every source video with clips or hard negatives in the profile: `{video_id, path, filename,
+        size, export_folders, clips, hard_negatives}`; `path` is where it was last seen, `video_id` None
+        for rows from before videos had an identity."""
+        with self._read() as conn:
+            rows = conn.execute(
+                """SELECT p.video_id, COALESCE(v.path, p.source_path), COALESCE(v.filename, p.filename), v.size,
+                          p.export_folder, COUNT(*) FROM processed p LEFT JOIN videos v ON v.id = p.video_id
+                   WHERE p.profile = ? AND p.source_path != '' AND p.scan_export = 0
+                   GROUP BY 1, 2, 3, 4, 5""", (profile,)).fetchall()
+            negatives = conn.execute(
+                """SELECT COALESCE(v.path, h.source_path), COUNT(*) FROM hard_negatives h
+                   LEFT JOIN videos v ON v.id = h.video_id WHERE h.profile = ? GROUP BY 1""", (profile,)).fetchall()
+        videos: dict[str, dict[str, Any]] = {}
+        for video_id, path, filename, size, folder, clips in rows:
+            entry = videos.setdefault(path, {"video_id": video_id, "path": path, "filename": filename, "size": size,
+                                             "export_folders": {}, "clips": 0, "hard_negatives": 0})
+            name = Path(folder).name
+            entry["export_folders"][name] = entry["export_folders"].get(name, 0) + clips
+            entry["clips"] += clips
+        for path, count in negatives:
+            if path in videos:
+                videos[path]["hard_negatives"] = count
+        return sorted(videos.values(), key=lambda entry: entry["path"])
+
+    def relink_video(self, old_path: str | os.PathLike, new_path: str | os.PathLike) -> None:
+        """Point every row of the video last seen at `old_path` at `new_path` (it moved there)."""
+        old, new = str(old_path), _absolute(new_path)
+        identity = identify(new)
+        with self._write() as conn:
+            conn.execute("UPDATE videos SET path = ?, filename = ?, size = COALESCE(?, size), "
+                         "fingerprint = COALESCE(?, fingerprint) WHERE path = ?",
+                         (new, os.path.basename(new), identity and identity.size,
+                          identity and identity.fingerprint, old))
+            for table in ("processed", "hard_negatives"):
+                conn.execute(f"UPDATE {table} SET source_path = ? WHERE source_path = ?", (new, old))
+
     # -- legacy-layout migration plan (driven by core/legacy_migration.py)
 
     def get_legacy_layout_clips(self) -> list[dict[str, Any]]:

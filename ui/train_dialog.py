@@ -29,10 +29,12 @@ from PySide6.QtWidgets import (
 
 from core.embedding_models import DEFAULT_MODEL, get_spec, list_models, set_model_folder
 from core.errors import FoleycutError
+from core.relink import missing_videos, relink_folder
 from core.training import DEFAULT_MARGIN, TrainingOptions, preview_training, train_classifier
 from ui.background import run_in_background
 from ui.hard_negatives_dialog import HardNegativesDialog
 from ui.precision_recall_plot import PrecisionRecallPlot
+from ui.training_details_dialog import TrainingDetailsDialog
 from ui.wording import format_stamp, plural, skipped
 
 AUTO_ONLY = "(auto only)"
@@ -110,6 +112,21 @@ class TrainDialog(QDialog):
         self.lbl_stats = QLabel()
         self.lbl_stats.setTextFormat(Qt.RichText)
         self.lbl_stats.setWordWrap(True)
+        # Videos that moved (another drive letter, a renamed folder): found again by name and size.
+        self.lbl_missing = QLabel()
+        self.lbl_missing.setWordWrap(True)
+        self.btn_relink = QPushButton("Relink folder...")
+        self.btn_relink.setToolTip("Pick the folder the missing videos are in now: they are matched by file "
+                                   "name and size, in sub-folders too")
+        self.btn_relink.clicked.connect(self._relink)
+        self.btn_details = QPushButton("Details...")
+        self.btn_details.setToolTip("Clips, videos and hard negatives per export folder")
+        self.btn_details.clicked.connect(self._open_details)
+        self.details_dialog: TrainingDetailsDialog | None = None
+        missing_row = QHBoxLayout()
+        missing_row.addWidget(self.lbl_missing, 1)
+        missing_row.addWidget(self.btn_relink)
+        missing_row.addWidget(self.btn_details)
         self.lbl_result = QLabel()
         self.lbl_result.setTextFormat(Qt.RichText)
         self.lbl_result.setWordWrap(True)
@@ -151,6 +168,7 @@ class TrainDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.lbl_stats)
+        layout.addLayout(missing_row)
         layout.addWidget(self.progress)
         layout.addWidget(self.lbl_result)
         layout.addWidget(self.plot)
@@ -213,7 +231,34 @@ class TrainDialog(QDialog):
             self._show_invalid("The negative folder is the positive folder: pick another one or none.")
         self._stats_timer.start()  # restarts: one preview after the last change
 
+    def _update_missing(self) -> None:
+        missing = missing_videos(self._db, self.profile)
+        self.lbl_missing.setText(error_html(f"{plural(len(missing), 'training video')} not found where "
+                                           "last seen (moved, or on a drive not connected).")
+                                 if missing else "")
+        self.btn_relink.setVisible(bool(missing))
+
+    def _relink(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder holding the moved videos")
+        if not folder:
+            return
+        result = relink_folder(self._db, folder, self.profile)
+        parts = [f"Relinked {plural(len(result.relinked), 'video')}."]
+        if result.not_found:
+            parts.append(f"{plural(len(result.not_found), 'video')} not found there: "
+                         + ", ".join(Path(path).name for path in result.not_found[:5]) + ".")
+        if result.ambiguous:
+            parts.append(f"{plural(len(result.ambiguous), 'video')} found more than once, left as they were: "
+                         + ", ".join(Path(path).name for path in result.ambiguous[:5]) + ".")
+        self.lbl_result.setText(escape(" ".join(parts)))
+        self._update_stats()
+
+    def _open_details(self) -> None:
+        self.details_dialog = TrainingDetailsDialog(self._db, self.profile, self)
+        self.details_dialog.open()
+
     def _update_stats(self) -> None:
+        self._update_missing()
         if not self.cmb_positive.currentText():
             return
         try:

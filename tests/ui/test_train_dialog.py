@@ -268,3 +268,39 @@ def test_ticking_another_folder_trains_both_as_one_class(qtbot, dialog):
     assert dialog.options().positive_folder == ("mp4_Door", "mp4_Wind")
     dialog.cmb_positive.setCurrentText("mp4_Wind")  # the ticked folder becomes the main one: listed once
     assert dialog.positive_folders() == ("mp4_Wind",)
+
+
+def test_missing_videos_offer_a_relink_and_details_list_each_folder(qtbot, tmp_path, db, home, video, monkeypatch):
+    import shutil
+
+    from ui.training_details_dialog import TrainingDetailsDialog
+
+    moved_from = tmp_path / "drive"
+    moved_from.mkdir()
+    film = shutil.copy(video, moved_from / "film.mp4")
+    db.add("film.mp4", 10.0, tmp_path / "exports" / "mp4_Slam" / "vid_002" / "slam_001_1.mp4", source_path=film)
+    new_home = tmp_path / "new_drive" / "films"
+    new_home.mkdir(parents=True)
+    shutil.move(film, new_home / "film.mp4")
+
+    dialog = TrainDialog(db, home, "default")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.cmb_positive.setCurrentText("mp4_Slam")
+    wait_for_stats(qtbot, dialog)
+    assert not dialog.btn_train.isEnabled() and "None of the source videos" in dialog.lbl_stats.text()
+    assert dialog.btn_relink.isVisible() and "1 training video not found" in dialog.lbl_missing.text()
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "new_drive"))
+    qtbot.mouseClick(dialog.btn_relink, Qt.LeftButton)
+    assert dialog.lbl_result.text() == "Relinked 1 video."
+    assert not dialog.btn_relink.isVisible() and dialog.btn_train.isEnabled()
+    assert "<b>1</b> positive clip" in dialog.lbl_stats.text()
+
+    qtbot.mouseClick(dialog.btn_details, Qt.LeftButton)
+    details = dialog.details_dialog
+    assert isinstance(details, TrainingDetailsDialog) and details.isVisible()
+    rows = [[details.table.item(r, c).text() for c in range(5)] for r in range(details.table.rowCount())]
+    assert rows == [["mp4_Door", "3", "1", "0", "2"], ["mp4_Slam", "1", "1", "0", "0"], ["mp4_Wind", "1", "1", "0", "2"]]
+    qtbot.keyClick(details, Qt.Key_Escape)
+    assert not details.isVisible()
