@@ -1,4 +1,4 @@
-"""`train --positive FOLDER [--negative FOLDER] --model NAME --name CLASSIFIER …`: train a classifier version."""
+"""`train --positive FOLDER [--positive FOLDER…] [--negative FOLDER] --model NAME --name CLASSIFIER …`: train a classifier version."""
 from __future__ import annotations
 
 import argparse
@@ -15,7 +15,8 @@ def register(subparsers) -> None:
         "train", help="train a classifier on an export folder",
         description="Train a classifier on the clips of an export folder (as `models list` and the Train "
                     "dialog name it) and save it as a new version of CLASSIFIER.")
-    parser.add_argument("--positive", required=True, metavar="FOLDER", help="export folder holding the sound")
+    parser.add_argument("--positive", required=True, action="append", metavar="FOLDER",
+                        help="export folder holding the sound; repeat it to train several folders as one class")
     parser.add_argument("--negative", metavar="FOLDER", help="export folder of explicit negatives")
     parser.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME",
                         help="embedding model (default: %(default)s; see `models list`)")
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     if not args.margin >= 0.0:
         raise FoleycutError(f"--margin {args.margin:g} is not a distance: give seconds, 0 or more.")
     options = TrainingOptions(
-        profile=ctx.profile, positive_folder=args.positive, negative_folder=args.negative, model_name=args.model,
+        profile=ctx.profile, positive_folder=tuple(args.positive), negative_folder=args.negative, model_name=args.model,
         name=args.name, margin=args.margin, use_hard_negatives=not args.no_hard_negatives,
         include_scan_exports=args.include_scan_exports, target_precision=args.target_precision)
     result = train_classifier(ctx.db, ctx.home, options, progress=terminal_progress())

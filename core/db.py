@@ -789,17 +789,19 @@ class ProcessedDB:
 
     # -- training data
 
-    def get_training_data(self, profile: str, positive_folder: str, negative_folder: str | None = None,
+    def get_training_data(self, profile: str, positive_folder: str | Sequence[str], negative_folder: str | None = None,
                           include_scan_exports: bool = False, use_hard_negatives: bool = True
                           ) -> list[tuple[str, list[tuple[float, float]], list[tuple[float, float]], list[float]]]:
         """One `(source_path, positives, ambiguous, negatives)` per source video that exists on disk and has
         positives or explicit negatives.
 
-        Folders are matched by export-folder name (a full path works too). `ambiguous` holds the video's
+        Folders are matched by export-folder name (a full path works too); several positive folders are
+        one class. `ambiguous` holds the video's
         clips in any other folder, and scan exports when they are not included, so training never draws
         automatic negatives from them. `negatives` are start times: negative-folder clips and hard negatives.
         """
-        positive = Path(positive_folder).name
+        positives = [positive_folder] if isinstance(positive_folder, (str, os.PathLike)) else positive_folder
+        positive = {Path(folder).name for folder in positives}
         negative = Path(negative_folder).name if negative_folder else None
         videos: dict[str, _TrainingVideo] = defaultdict(_TrainingVideo)
         source_of: dict[str, str] = {}
@@ -818,7 +820,7 @@ class ProcessedDB:
             video = videos[source]
             counted = include_scan_exports or not scan_export
             folder_name = Path(folder).name
-            if counted and folder_name == positive:
+            if counted and folder_name in positive:
                 video.positives.append((start, length))
             elif counted and folder_name == negative:
                 video.negatives.append(start)
@@ -831,6 +833,45 @@ class ProcessedDB:
         return [(source, video.positives, video.ambiguous, sorted(video.negatives))
                 for source, video in sorted(videos.items())
                 if (video.positives or video.negatives) and Path(source).is_file()]
+
+    # -- source videos that moved (core/relink.py)
+
+    def get_source_videos(self, profile: str = "default") -> list[dict[str, Any]]:
+        """Every source video with clips or hard negatives in the profile: `{video_id, path, filename,
+        size, export_folders, clips, hard_negatives}`; `path` is where it was last seen, `video_id` None
+        for rows from before videos had an identity."""
+        with self._read() as conn:
+            rows = conn.execute(
+                """SELECT p.video_id, COALESCE(v.path, p.source_path), COALESCE(v.filename, p.filename), v.size,
+                          p.export_folder, COUNT(*) FROM processed p LEFT JOIN videos v ON v.id = p.video_id
+                   WHERE p.profile = ? AND p.source_path != '' AND p.scan_export = 0
+                   GROUP BY 1, 2, 3, 4, 5""", (profile,)).fetchall()
+            negatives = conn.execute(
+                """SELECT COALESCE(v.path, h.source_path), COUNT(*) FROM hard_negatives h
+                   LEFT JOIN videos v ON v.id = h.video_id WHERE h.profile = ? GROUP BY 1""", (profile,)).fetchall()
+        videos: dict[str, dict[str, Any]] = {}
+        for video_id, path, filename, size, folder, clips in rows:
+            entry = videos.setdefault(path, {"video_id": video_id, "path": path, "filename": filename, "size": size,
+                                             "export_folders": {}, "clips": 0, "hard_negatives": 0})
+            name = Path(folder).name
+            entry["export_folders"][name] = entry["export_folders"].get(name, 0) + clips
+            entry["clips"] += clips
+        for path, count in negatives:
+            if path in videos:
+                videos[path]["hard_negatives"] = count
+        return sorted(videos.values(), key=lambda entry: entry["path"])
+
+    def relink_video(self, old_path: str | os.PathLike, new_path: str | os.PathLike) -> None:
+        """Point every row of the video last seen at `old_path` at `new_path` (it moved there)."""
+        old, new = str(old_path), _absolute(new_path)
+        identity = identify(new)
+        with self._write() as conn:
+            conn.execute("UPDATE videos SET path = ?, filename = ?, size = COALESCE(?, size), "
+                         "fingerprint = COALESCE(?, fingerprint) WHERE path = ?",
+                         (new, os.path.basename(new), identity and identity.size,
+                          identity and identity.fingerprint, old))
+            for table in ("processed", "hard_negatives"):
+                conn.execute(f"UPDATE {table} SET source_path = ? WHERE source_path = ?", (new, old))
 
     # -- legacy-layout migration plan (driven by core/legacy_migration.py)
 

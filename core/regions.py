@@ -8,6 +8,7 @@ fills most of it, so the sound lies around the windows' centres. A region spans 
 window's centre to the last one's, widened by half a hop on each side (the spacing of the centres).
 Measured on real recordings (bench/detection_bench.py) this halved the median edge error of the union.
 Regions are scored with the best window inside them; those shorter than `min_length` are dropped.
+Auto (core.auto_export) merges the regions again across a larger `gap` and keeps those a clip long.
 """
 from __future__ import annotations
 
@@ -53,3 +54,22 @@ def fuse_windows(times: Sequence[float], probs: Sequence[float], window: float, 
     regions = [Region(max(0.0, first + window / 2 - half), last + window / 2 + half, score)
                for first, last, score in runs]
     return [region for region in regions if region.length >= min_length]
+
+
+def merge_regions(regions: Sequence[Region], gap: float) -> list[Region]:
+    """Regions in time order, those less than `gap` seconds apart (or overlapping) fused into one
+    spanning both, scored with the better of them."""
+    merged: list[Region] = []
+    for region in sorted(regions, key=lambda r: (r.start, r.end)):
+        if merged and (region.start <= merged[-1].end or region.start - merged[-1].end < gap):
+            last = merged[-1]
+            merged[-1] = Region(last.start, max(last.end, region.end), max(last.score, region.score))
+        else:
+            merged.append(Region(region.start, region.end, region.score))
+    return merged
+
+
+def regions_for_export(regions: Sequence[Region], gap: float, min_length: float) -> list[Region]:
+    """What Auto exports: the regions merged across gaps shorter than `gap`, those shorter than
+    `min_length` (a clip) dropped."""
+    return [region for region in merge_regions(regions, gap) if region.length >= min_length - 1e-9]

@@ -35,7 +35,8 @@ class ScanOutcome:
     classifier: str
     classifier_version: str
     threshold: float
-    scores: "WindowScores"
+    scores: "WindowScores | None"  # None when the file was skipped (`skipped`): nothing was scored
+    skipped: bool = False  # already scanned with these settings: the stored version's enabled regions
 
 
 @dataclass(frozen=True)
@@ -60,54 +61,154 @@ class FileScan:
 def scan_file(db, home: DataHome, video, classifier_name: str, profile: str = "default",
               threshold: float | None = None, min_length: float = 0.0, version: str | None = None,
               progress: Progress | None = None, cancel: threading.Event | None = None,
-              model_name: str | None = None) -> ScanOutcome:
+              model_name: str | None = None, skip_speech: bool = False) -> ScanOutcome:
     """Scan one video; `model_name`, when given, must be the classifier's embedding model; no
-    `threshold`: the classifier version's own."""
+    `threshold`: the classifier version's own; `skip_speech`: regions mostly in speech are left out."""
     classifier = load_classifier(home, classifier_name, version)
     _check_model(classifier, model_name)
-    return _scan_with(db, home, Path(video), classifier, profile, threshold, min_length, progress, cancel)
+    return _scan_with(db, home, Path(video), classifier, profile, threshold, min_length, progress, cancel,
+                      skip_speech=skip_speech)
 
 
 def scan_files(db, home: DataHome, videos: Sequence, classifier_name: str, profile: str = "default",
                threshold: float | None = None, min_length: float = 0.0, version: str | None = None,
                progress: Progress | None = None, cancel: threading.Event | None = None,
-               model_name: str | None = None, on_file_done: FileDone | None = None) -> list[FileScan]:
-    """Scan many videos in order; a file that cannot be scanned is reported and skipped, not fatal."""
+               model_name: str | None = None, on_file_done: FileDone | None = None,
+               force: bool = False, skip_speech: bool = False) -> list[FileScan]:
+    """Scan many videos in order; a file that cannot be scanned is reported and skipped, not fatal.
+
+    Without `force`, a file whose latest scan came from this classifier version at this threshold (so the
+    same model, window and hop) is not scanned again: its outcome is that version's enabled regions,
+    flagged `skipped`. The embedding model is loaded once for the run, and the next file to scan is
+    embedded (MEL) or decoded (other models) while the current one is embedded.
+    """
     from core.classifier_store import active_version, list_versions
-    from core.window_embeddings import embed_ahead, stop_embedding_ahead
+    from core.window_embeddings import stop_embedding_ahead
 
     videos = [Path(video) for video in videos]
+    ahead = _Ahead(home)
     try:
-        # the first video embeds while the classifier loads (importing scikit-learn takes seconds)
         chosen = version or active_version(home, classifier_name)
         meta = next((v for v in list_versions(home, classifier_name) if v.version == chosen), None)
-        if videos and meta is not None and model_name in (None, meta.embedding_model):
-            embed_ahead(videos[0], meta.embedding_model, home, meta.window, meta.hop,
-                        _file_progress(progress, 0, videos))
+        wanted = None if meta is None else (meta.threshold if threshold is None else threshold)
+        stored = {} if force or meta is None else {
+            index: found for index, video in enumerate(videos)
+            if (found := stored_scan(db, video, profile, meta, wanted, min_length)) is not None}
+        to_scan = [index for index in range(len(videos)) if index not in stored]
+        # the first video embeds while the classifier loads (importing scikit-learn takes seconds)
+        if to_scan and meta is not None and model_name in (None, meta.embedding_model):
+            ahead.start(videos[to_scan[0]], meta, _file_progress(progress, to_scan[0], videos))
         classifier = load_classifier(home, classifier_name, version)
         _check_model(classifier, model_name)
         meta = classifier.meta
+        embedder = _SharedEmbedder(meta.embedding_model, home)
         results = []
         for index, video in enumerate(videos):
             _check_cancel(cancel)
-            if index + 1 < len(videos):  # the next video embeds while this one is scanned
-                embed_ahead(videos[index + 1], meta.embedding_model, home, meta.window, meta.hop)
-            outcome, error = None, None
-            try:
-                outcome = _scan_with(db, home, video, classifier, profile, threshold, min_length,
-                                     _file_progress(progress, index, videos), cancel)
-            except Cancelled:
-                raise
-            except FoleycutError as exc:
-                error = str(exc)
+            outcome, error = stored.get(index), None
+            if outcome is None:
+                later = [i for i in to_scan if i > index]
+                if later:  # the next video to scan embeds or decodes while this one is scanned
+                    ahead.start(videos[later[0]], meta)
+                try:
+                    outcome = _scan_with(db, home, video, classifier, profile, threshold, min_length,
+                                         _file_progress(progress, index, videos), cancel,
+                                         embedder=embedder.for_file(video, meta), audio=ahead.take(video),
+                                         skip_speech=skip_speech)
+                except Cancelled:
+                    raise
+                except FoleycutError as exc:
+                    error = str(exc)
             results.append(FileScan(video, outcome, error))
             if on_file_done is not None:
                 on_file_done(video, outcome, error)
     finally:
+        ahead.stop()
         stop_embedding_ahead()
     if progress is not None:
         progress(1.0, "Scan finished")
     return results
+
+
+def stored_scan(db, video: Path, profile: str, meta, threshold: float, min_length: float = 0.0
+                ) -> ScanOutcome | None:
+    """The latest scan of `video` when it came from classifier version `meta` at `threshold` (so the same
+    embedding model, window and hop): its enabled regions, as edited since, at least `min_length` long."""
+    model = meta.embedding_model
+    try:
+        versions = db.get_scan_versions(video.name, profile, model, source_path=video)
+    except FoleycutError:
+        return None  # an unreadable or ambiguous file: scanning it says why
+    if not versions:
+        return None
+    latest = versions[0]
+    if ((latest["classifier"], latest["classifier_version"]) != (meta.name, meta.version)
+            or latest["threshold"] is None or abs(latest["threshold"] - threshold) > 1e-9):
+        return None
+    rows = db.get_scan_results(video.name, profile, scan_timestamp=latest["timestamp"],
+                               source_path=video).get(model, [])
+    regions = [Region(row["start_time"], row["end_time"], row["score"]) for row in rows
+               if not row["disabled"] and row["end_time"] - row["start_time"] >= min_length]
+    return ScanOutcome(regions, latest["timestamp"], model, meta.name, meta.version, threshold, None, skipped=True)
+
+
+def _is_cached(video: Path, meta, home: DataHome) -> bool:
+    """Whether the video's embeddings are in the cache (a missing file counts as cached: nothing to load
+    for it, and `embed_file` says it is missing)."""
+    from core import embedding_cache
+
+    try:
+        key = embedding_cache.CacheKey.for_file(video, meta.embedding_model, meta.window, meta.hop)
+    except OSError:
+        return True
+    return embedding_cache.entry_path(home, key).is_file()
+
+
+class _SharedEmbedder:
+    """The run's one embedder, loaded when the first file needs embedding (none when all are cached)."""
+
+    def __init__(self, model: str, home: DataHome):
+        self._model, self._home, self._embedder = model, home, None
+
+    def for_file(self, video: Path, meta):
+        from core.embedding_models import load_embedder
+
+        if _is_cached(video, meta, self._home):
+            return None
+        if self._embedder is None:
+            self._embedder = load_embedder(self._model, self._home)
+        return self._embedder
+
+
+class _Ahead:
+    """The next file of a Scan All, prepared while the current one is scanned: MEL embeds it whole
+    (`embed_ahead`, cheap on the CPU); a torch model would need a second copy, so its audio is decoded
+    (`decode_ahead`) for the one shared model to take next."""
+
+    def __init__(self, home: DataHome):
+        self._home = home
+        self._decoding: dict[Path, object] = {}  # path -> ReadAhead not yet taken
+
+    def start(self, video: Path, meta, progress: Progress | None = None) -> None:
+        from core.embedding_models import get_spec
+        from core.window_embeddings import decode_ahead, embed_ahead
+
+        if get_spec(meta.embedding_model).builtin:
+            embed_ahead(video, meta.embedding_model, self._home, meta.window, meta.hop, progress)
+            return
+        if video in self._decoding or _is_cached(video, meta, self._home):
+            return
+        try:
+            self._decoding[video] = decode_ahead(video)
+        except (OSError, FoleycutError):
+            pass  # the scan of that file reports it
+
+    def take(self, video: Path):
+        return self._decoding.pop(video, None)
+
+    def stop(self) -> None:
+        while self._decoding:
+            self._decoding.popitem()[1].close()
 
 
 def _file_progress(progress: Progress | None, index: int, videos: list[Path]) -> Progress | None:
@@ -148,24 +249,29 @@ def window_probabilities(classifier: LoadedClassifier, embeddings) -> np.ndarray
 
 
 def score_file(home: DataHome, video, classifier: LoadedClassifier, progress: Progress | None = None,
-               cancel: threading.Event | None = None) -> WindowScores:
-    """Every window's probability for one video (embeddings from the cache when current)."""
+               cancel: threading.Event | None = None, embedder=None, audio=None) -> WindowScores:
+    """Every window's probability for one video (embeddings from the cache when current; `embedder` and
+    `audio` as `embed_file` takes them)."""
     from core.window_embeddings import embed_file
 
     meta = classifier.meta
     embeddings = embed_file(video, meta.embedding_model, home, meta.window, meta.hop,
-                            progress=progress, cancel=cancel)
+                            progress=progress, cancel=cancel, embedder=embedder, audio=audio)
     _check_cancel(cancel)
     return WindowScores(embeddings.times, window_probabilities(classifier, embeddings), meta.window, meta.hop)
 
 
 def _scan_with(db, home: DataHome, video: Path, classifier: LoadedClassifier, profile: str,
                threshold: float | None, min_length: float, progress: Progress | None,
-               cancel: threading.Event | None) -> ScanOutcome:
+               cancel: threading.Event | None, embedder=None, audio=None, skip_speech: bool = False) -> ScanOutcome:
     meta = classifier.meta
-    scores = score_file(home, video, classifier, progress, cancel)
+    scores = score_file(home, video, classifier, progress, cancel, embedder, audio)
     threshold = meta.threshold if threshold is None else threshold
     regions = scores.regions(threshold, min_length)
+    if skip_speech:
+        from core.speech import detect_speech, without_speech
+
+        regions = without_speech(regions, detect_speech(video, home, cancel=cancel))
     timestamp = db.save_scan_results(video.name, profile, meta.embedding_model, regions, classifier=meta.name,
                                      source_path=video, classifier_version=meta.version, threshold=threshold)
     if progress is not None:

@@ -75,7 +75,7 @@ SEED = 0
 @dataclass(frozen=True)
 class TrainingOptions:
     profile: str
-    positive_folder: str
+    positive_folder: str | tuple[str, ...]  # one export folder or several, trained as one class
     negative_folder: str | None = None
     model_name: str = DEFAULT_MODEL
     name: str = ""  # classifier name; empty: the positive folder's name
@@ -86,9 +86,14 @@ class TrainingOptions:
     hop: float = DEFAULT_HOP
     target_precision: float | None = None  # None: the threshold with the best F0.5
 
+    def __post_init__(self) -> None:
+        folders = self.positive_folder
+        folders = (folders,) if isinstance(folders, str) else tuple(dict.fromkeys(folders))
+        object.__setattr__(self, "positive_folder", folders)  # frozen: normalised once, here
+
     @property
     def classifier_name(self) -> str:
-        return self.name or self.positive_folder
+        return self.name or "+".join(self.positive_folder)
 
 
 @dataclass(frozen=True)
@@ -147,18 +152,20 @@ def _count_negatives(records) -> int:
 def _training_records(db, options: TrainingOptions, use_hard_negatives: bool | None = None,
                       require_videos: bool = True) -> list:
     folders = db.get_export_folders(options.profile, include_scan_exports=options.include_scan_exports)
-    for folder in filter(None, (options.positive_folder, options.negative_folder)):
+    if not options.positive_folder:
+        raise FoleycutError("No positive folder chosen: pick at least one export folder holding the sound.")
+    for folder in filter(None, (*options.positive_folder, options.negative_folder)):
         if folder not in folders:
             raise FoleycutError(f"Export folder '{folder}' has no clips in profile '{options.profile}': "
                                 f"export some first or pick one of: {', '.join(folders) or '(none yet)'}.")
-    if options.negative_folder == options.positive_folder:
+    if options.negative_folder in options.positive_folder:
         raise FoleycutError("The negative folder is the positive folder: pick another one or none.")
     records = db.get_training_data(
         options.profile, options.positive_folder, options.negative_folder,
         include_scan_exports=options.include_scan_exports,
         use_hard_negatives=options.use_hard_negatives if use_hard_negatives is None else use_hard_negatives)
     if require_videos and not any(positives for _, positives, _, _ in records):
-        raise FoleycutError(f"None of the source videos of '{options.positive_folder}' is on disk: "
+        raise FoleycutError(f"None of the source videos of '{' + '.join(options.positive_folder)}' is on disk: "
                             "reconnect the drive holding them or re-add them.")
     return records
 
@@ -446,7 +453,8 @@ def train_classifier(db, home: DataHome, options: TrainingOptions, progress: Pro
     estimator = fit_balanced(data.features, data.labels)
     saved = classifier_store.save_version(
         home, name, estimator, embedding_model=options.model_name, window=options.window, hop=options.hop,
-        folders={"positive": options.positive_folder, "negative": options.negative_folder,
+        folders={"positive": " + ".join(options.positive_folder), "positives": list(options.positive_folder),
+                 "negative": options.negative_folder,
                  "profile": options.profile, "margin": options.margin,
                  "use_hard_negatives": options.use_hard_negatives,
                  "include_scan_exports": options.include_scan_exports},

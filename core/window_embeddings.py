@@ -31,6 +31,7 @@ _EPS = 1e-6
 # ffmpeg busy through the embedder's uneven pace, little enough to stop it at once on cancel.
 READ_AHEAD_BLOCK_SECONDS = 10.0
 READ_AHEAD_BLOCKS = 4
+DECODE_AHEAD_SECONDS = 600.0  # of the next file, decoded during Scan All while this one embeds (38 MB)
 POOLINGS = ("mean", "mean_std", "mean_std_max")  # statistics of a window's frames, in this order
 
 
@@ -259,14 +260,19 @@ def _from_cache(home: DataHome, key: embedding_cache.CacheKey) -> WindowEmbeddin
 
 def embed_file(path, model_name: str, home: DataHome, window: float = 8.0, hop: float = 1.0,
                progress: Progress | None = None, cancel: threading.Event | None = None,
-               embedder: FrameEmbedder | None = None) -> WindowEmbeddings:
-    """Window embeddings of a media file's audio, from the cache when current, else computed and cached."""
+               embedder: FrameEmbedder | None = None, audio: ReadAhead | None = None) -> WindowEmbeddings:
+    """Window embeddings of a media file's audio, from the cache when current, else computed and cached.
+    `audio`: the file's blocks already being decoded (`decode_ahead`), used instead of starting ffmpeg."""
     path = Path(path)
     if not path.is_file():
+        if audio is not None:
+            audio.close()
         raise AudioDecodeError(f"Cannot read audio: {path} does not exist; check the path.")
     key = embedding_cache.CacheKey.for_file(path, model_name, window, hop)
     cached = _from_cache(home, key)
     if cached is not None:
+        if audio is not None:
+            audio.close()
         if progress is not None:
             progress(1.0, f"{model_name} embeddings from cache")
         return cached
@@ -276,9 +282,16 @@ def embed_file(path, model_name: str, home: DataHome, window: float = 8.0, hop: 
         if progress is not None:
             progress(1.0, f"{model_name} embeddings ready")
         return result
-    expected = audio_duration(path)
-    decoded = iter_audio_blocks(path, READ_AHEAD_BLOCK_SECONDS, expected_seconds=expected)
-    with ReadAhead(decoded, READ_AHEAD_BLOCKS) as blocks:  # leaving it stops ffmpeg, on cancel or error too
+    try:
+        expected = audio_duration(path)
+    except FoleycutError:
+        if audio is not None:
+            audio.close()
+        raise
+    if audio is None:
+        audio = ReadAhead(iter_audio_blocks(path, READ_AHEAD_BLOCK_SECONDS, expected_seconds=expected),
+                          READ_AHEAD_BLOCKS)
+    with audio as blocks:  # leaving it stops ffmpeg, on cancel or error too
         if progress is not None:
             progress(0.0, f"Loading {model_name}")
         embedder = embedder or load_embedder(model_name, home)
@@ -347,6 +360,14 @@ def embed_ahead(path, model_name: str, home: DataHome, window: float = 8.0, hop:
         return
     if key not in _embedding_ahead() and not embedding_cache.entry_path(home, key).is_file():
         _embedding_ahead()[key] = _EmbeddingAhead(path, model_name, home, window, hop, progress)
+
+
+def decode_ahead(path, seconds: float = DECODE_AHEAD_SECONDS) -> ReadAhead:
+    """Start decoding `path` now, up to `seconds` of audio held in memory until `embed_file(audio=...)`
+    takes it: Scan All decodes the next file while the current one is embedded. Close it if unused."""
+    expected = audio_duration(path)
+    return ReadAhead(iter_audio_blocks(path, READ_AHEAD_BLOCK_SECONDS, expected_seconds=expected),
+                     max(READ_AHEAD_BLOCKS, math.ceil(seconds / READ_AHEAD_BLOCK_SECONDS)))
 
 
 def stop_embedding_ahead() -> None:

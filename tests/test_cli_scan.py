@@ -183,3 +183,40 @@ def test_models_list_and_rollback(home, capsys):
     assert f"* {oldest}" in capsys.readouterr().out
     assert cli(home, "models", "rollback", "tone", "1999") == 1
     assert "has no version 1999" in one_error_line(capsys)
+
+
+# --------------------------------------------------------------------------- scan --force / --export
+
+
+def test_a_second_scan_is_skipped_unless_forced(home, videos, capsys):
+    video = videos["held_out"]
+    assert cli(home, "scan", video, "--classifier", "tone", "--json") == 0
+    first = json.loads(capsys.readouterr().out)
+    assert cli(home, "scan", video, "--classifier", "tone") == 0
+    assert "already scanned with these settings" in capsys.readouterr().err
+    assert cli(home, "scan", video, "--classifier", "tone", "--json") == 0
+    assert json.loads(capsys.readouterr().out) == first  # the stored regions, same shape
+    assert cli(home, "scan", video, "--classifier", "tone", "--force") == 0
+    assert "already scanned" not in capsys.readouterr().err
+
+
+def test_scan_export_merges_drops_short_and_exports(home, videos, tmp_path, capsys):
+    folder = tmp_path / "mp4_Auto"
+    assert cli(home, "scan", videos["held_out"], "--classifier", "tone", "--export", "--folder", folder,
+               "--length", "0.5", "--merge-gap", "1", "--json") == 0
+    found = json.loads(capsys.readouterr().out)[str(videos["held_out"])]
+    assert found and all(region["clips"] for region in found)
+    assert all(path.startswith(str(folder)) for region in found for path in region["clips"])
+    assert cli(home, "scan", videos["held_out"], "--classifier", "tone", "--export", "--folder", folder,
+               "--length", "600") == 0  # every region shorter than a clip: nothing exported
+    assert "0 region(s) exported" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--export"], "--export needs --folder"),
+    (["--export", "--folder", "x", "--merge-gap", "-1"], "--merge-gap -1 is not a length"),
+    (["--folder", "x"], "--folder is for --export"),
+])
+def test_bad_auto_options_are_one_line(home, videos, capsys, args, message):
+    assert cli(home, "scan", videos["held_out"], "--classifier", "tone", *args) == 1
+    assert message in one_error_line(capsys)

@@ -3,7 +3,9 @@
 Each model tab is a container holding a version combo (hidden while the model has a single scan) above
 a Start / End / Score table. Edits (disable, resize, mark as hard negative) go through one QUndoStack;
 switching to another version of a scan clears it, since its entries name rows of the version left behind.
-`regions_edited` fires whenever what the timeline should show changes.
+`regions_edited` fires whenever what the timeline should show changes. Merging selected regions widens the
+first to span them all and disables the others (one undo step); "Export Selected" cuts clips from the
+selected enabled regions only.
 """
 from __future__ import annotations
 
@@ -250,6 +252,10 @@ class ScanResultsPanel(QWidget):
         self.btn_negative.setToolTip("Store the selected regions as hard negatives for the next training "
                                      "and disable them")
         self.btn_negative.clicked.connect(self.mark_selected_negative)
+        self.btn_merge = QPushButton("Merge")
+        self.btn_merge.setToolTip("Join the selected regions into one spanning them all (the others are disabled)")
+        self.btn_merge.clicked.connect(self.merge_selected)
+        self.btn_merge.setEnabled(False)
 
         self.spn_spread = QDoubleSpinBox()
         self.spn_spread.setRange(0.5, 600.0)
@@ -268,20 +274,28 @@ class ScanResultsPanel(QWidget):
         self.chk_reexport.toggled.connect(self._update_export_count)
         self.btn_export = QPushButton()
         self.btn_export.clicked.connect(self._request_export)
+        self.btn_export_selected = QPushButton("Export Selected")
+        self.btn_export_selected.setToolTip("Cut clips from the selected enabled regions only, exported or not")
+        self.btn_export_selected.clicked.connect(self._request_selected_export)
+        self.btn_export_selected.setEnabled(False)
 
         export_form = QFormLayout()
         export_form.addRow("Spread:", self.spn_spread)
         export_form.addRow("Minimum length:", self.spn_min_length)
         buttons = QHBoxLayout()
         buttons.addWidget(self.btn_negative)
+        buttons.addWidget(self.btn_merge)
         buttons.addStretch(1)
+        export_buttons = QHBoxLayout()
+        export_buttons.addWidget(self.btn_export, 1)
+        export_buttons.addWidget(self.btn_export_selected)
         layout = QVBoxLayout(self)
         layout.addWidget(self.lbl_file)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
         layout.addLayout(export_form)
         layout.addWidget(self.chk_reexport)
-        layout.addWidget(self.btn_export)
+        layout.addLayout(export_buttons)
         self._update_export_count()
 
     # --- loading ---------------------------------------------------------------------------------
@@ -383,6 +397,15 @@ class ScanResultsPanel(QWidget):
             return
         rows = tab.selected_rows()
         self.region_selected.emit(tab.regions[rows[0]].id if len(rows) == 1 else None)
+        self._update_selection_buttons()
+
+    def _update_selection_buttons(self) -> None:
+        self.btn_merge.setEnabled(len(self._selected_enabled()) > 1)
+        self.btn_export_selected.setEnabled(bool(self._selected_enabled()))
+
+    def _selected_enabled(self) -> list[ShownRegion]:
+        tab = self._current_tab()
+        return [tab.regions[r] for r in tab.selected_rows() if not tab.regions[r].disabled] if tab else []
 
     def set_exported_clip_starts(self, starts: list[float]) -> None:
         """Starts of the scan-export clips already written from this file: their regions are marked and,
@@ -461,6 +484,20 @@ class ScanResultsPanel(QWidget):
             tab.table.selectionModel().select(index, QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
             tab.table.scrollTo(index)
 
+    def merge_selected(self) -> None:
+        """One region from the first selected enabled one to the end of the last, the rest disabled."""
+        regions = self._selected_enabled()
+        if len(regions) < 2:
+            return
+        first, others = regions[0], regions[1:]
+        span = (min(r.start for r in regions), max(r.end for r in regions))
+        self.undo_stack.beginMacro(f"Merge {len(regions)} regions")
+        self.undo_stack.push(ResizeRegionCommand(self._db, self, first.id, (first.start, first.end), span))
+        self.undo_stack.push(SetDisabledCommand(self._db, self, {r.id: False for r in others}, True))
+        self.undo_stack.endMacro()
+        self.message.emit(f"Merged {plural(len(regions), 'region')} into {format_time(span[0])}–"
+                          f"{format_time(span[1])}")
+
     def mark_selected_negative(self) -> None:
         tab = self._current_tab()
         rows = tab.selected_rows() if tab else []
@@ -503,6 +540,7 @@ class ScanResultsPanel(QWidget):
             found[0].set_disabled(found[1], disabled)
         self.regions_edited.emit()
         self._update_export_count()
+        self._update_selection_buttons()
 
     def show_bounds(self, region_id: int, start: float, end: float) -> None:
         found = self._find(region_id)
@@ -540,5 +578,10 @@ class ScanResultsPanel(QWidget):
 
     def _request_export(self) -> None:
         regions = self.enabled_regions()
+        if regions:
+            self.export_requested.emit(regions)
+
+    def _request_selected_export(self) -> None:
+        regions = self._selected_enabled()
         if regions:
             self.export_requested.emit(regions)

@@ -3,7 +3,10 @@
 `ScanWorkbench(window)` is the only code that knows the main window. It docks the scan controls and the
 ScanResultsPanel, adds the Scan menu actions, and connects: loaded video -> panel, panel edits -> timeline,
 Shift+drag on the timeline -> undoable resize, picked region -> seek. Scans and exports run through
-ui/background.py; Scan All shows each file's results as soon as that file is done.
+ui/background.py; Scan All shows each file's results as soon as that file is done, and skips files already
+scanned with the same classifier version and threshold unless "Rescan scanned files" is ticked. Auto
+scans the playlist the same way, merges each file's regions across the fuse gap, drops those shorter than
+a clip and exports the rest at the dock's spread (core/auto_export.py).
 
 The threshold starts at the operating point stored with the chosen classifier version. The current
 video's per-window probabilities (from its last scan, else from the embedding cache) are drawn on the
@@ -19,6 +22,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDockWidget,
     QDoubleSpinBox,
@@ -32,10 +36,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.auto_export import DEFAULT_MERGE_GAP, auto_export
 from core.classifier_store import (ClassifierVersion, active_version, list_classifiers, list_versions,
                                    load_classifier, rollback)
 from core.errors import FoleycutError
 from core.export import export_scan_regions
+from core.speech import detect_speech
 from core.scanning import WindowScores, scan_file, scan_files, window_probabilities
 from core.window_embeddings import cached_embeddings
 from ui.background import BackgroundTask, run_in_background
@@ -65,6 +71,7 @@ class ScanControls(QWidget):
     scan_requested = Signal()
     threshold_chosen = Signal(float)  # the user settled on another threshold (not when a classifier sets it)
     scan_all_requested = Signal()
+    auto_requested = Signal()
     cancel_requested = Signal()
     selection_changed = Signal()  # another classifier or version was chosen (or none is left)
 
@@ -95,6 +102,24 @@ class ScanControls(QWidget):
         self.btn_scan_all = QPushButton("Scan All")
         self.btn_scan_all.setToolTip("Scan every video in the playlist")
         self.btn_scan_all.clicked.connect(self.scan_all_requested)
+        self.btn_auto = QPushButton("Auto")
+        self.btn_auto.setToolTip("Scan every video in the playlist, merge regions closer than the fuse gap, "
+                                 "drop those shorter than a clip and export the rest at the spread")
+        self.btn_auto.clicked.connect(self.auto_requested)
+        self.chk_force = QCheckBox("Rescan scanned files")
+        self.chk_force.setToolTip("Scan All and Auto skip files whose latest scan used this classifier version "
+                                  "and threshold; tick to scan them again")
+        self.chk_show_speech = QCheckBox("Mark speech")
+        self.chk_show_speech.setToolTip("Find where people speak in the loaded video (Silero VAD, offline) and "
+                                        "mark it with a violet strip on the timeline")
+        self.chk_skip_speech = QCheckBox("Leave speech out of scans")
+        self.chk_skip_speech.setToolTip("Scans drop regions that lie mostly in speech")
+        self.spn_merge_gap = QDoubleSpinBox()
+        self.spn_merge_gap.setRange(0.0, 600.0)
+        self.spn_merge_gap.setSingleStep(0.5)
+        self.spn_merge_gap.setValue(DEFAULT_MERGE_GAP)
+        self.spn_merge_gap.setSuffix(" s")
+        self.spn_merge_gap.setToolTip("Auto fuses regions less than this far apart before exporting")
         self.btn_cancel = QPushButton("Cancel")
         self.btn_cancel.clicked.connect(self.cancel_requested)
         self.btn_cancel.hide()
@@ -111,8 +136,15 @@ class ScanControls(QWidget):
         threshold_row.addWidget(self.spn_threshold, 1)
         threshold_row.addWidget(self.btn_trained_threshold)
         form.addRow("Threshold:", threshold_row)
+        form.addRow("Fuse gap:", self.spn_merge_gap)
+        form.addRow("", self.chk_force)
+        speech_row = QHBoxLayout()
+        speech_row.addWidget(self.chk_show_speech)
+        speech_row.addWidget(self.chk_skip_speech)
+        speech_row.addStretch(1)
+        form.addRow("Speech:", speech_row)
         buttons = QHBoxLayout()
-        for button in (self.btn_scan, self.btn_scan_all, self.btn_cancel):
+        for button in (self.btn_scan, self.btn_scan_all, self.btn_auto, self.btn_cancel):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -182,6 +214,7 @@ class ScanControls(QWidget):
         ready = not busy and self.classifier_name() is not None
         self.btn_scan.setEnabled(ready)
         self.btn_scan_all.setEnabled(ready)
+        self.btn_auto.setEnabled(ready)
         self.btn_trained_threshold.setEnabled(ready)
         self.btn_cancel.setVisible(busy)
         self.progress.setVisible(busy)
@@ -207,7 +240,9 @@ class ScanWorkbench(QObject):
         self.window = window
         self._task: BackgroundTask | None = None
         self._export_task: BackgroundTask | None = None  # apart from scans: both may run at once
+        self._speech_task: BackgroundTask | None = None
         self._skipped: list[str] = []  # Scan All: files that could not be scanned, with why
+        self._up_to_date = 0  # Scan All: files already scanned with these settings, not scanned again
         self._found: list[str] = []  # per scanned file: how many regions, and whether it was a new version
         self._scan_started = ""
         self._scores: dict[str, tuple[ClassifierVersion, WindowScores]] = {}  # by video path
@@ -253,6 +288,7 @@ class ScanWorkbench(QObject):
         menu.addSeparator()
         self.act_scan = action("&Scan current file", self.scan_current, "scan")
         self.act_scan_all = action("Scan &all files", self.scan_all, "scan_all")
+        self.act_auto = action("A&uto: scan all and export", self.auto)
         self.act_cancel = action("&Cancel scan", self.cancel_scan)
         self.act_rollback = action("&Roll back to the chosen version and rescan", self.rollback_and_rescan)
         self.act_toggle_dock = self.dock.toggleViewAction()
@@ -274,10 +310,15 @@ class ScanWorkbench(QObject):
         remembered = (
             (self.panel.spn_spread, "scan/export_spread"),
             (self.panel.spn_min_length, "scan/export_min_length"),
+            (self.controls.spn_merge_gap, "scan/merge_gap"),
         )
         for spin, key in remembered:
             spin.setValue(settings.value(key, spin.value(), type=float))
             spin.valueChanged.connect(lambda value, key=key: settings.setValue(key, value))
+        for box, key in ((self.controls.chk_show_speech, "scan/show_speech"),
+                         (self.controls.chk_skip_speech, "scan/skip_speech")):
+            box.setChecked(settings.value(key, False, type=bool))
+            box.toggled.connect(lambda on, key=key: settings.setValue(key, on))
         last = settings.value("scan/classifier", "", type=str)
         if last:
             self.controls.refresh_classifiers(select=last)
@@ -298,6 +339,8 @@ class ScanWorkbench(QObject):
         self.panel.message.connect(lambda text: window.statusBar().showMessage(text, 5000))
         self.controls.scan_requested.connect(self.scan_current)
         self.controls.scan_all_requested.connect(self.scan_all)
+        self.controls.auto_requested.connect(self.auto)
+        self.controls.chk_show_speech.toggled.connect(self._show_speech)
         self.controls.cancel_requested.connect(self.cancel_scan)
         self.controls.selection_changed.connect(self._on_classifier_chosen)
         self.controls.spn_threshold.valueChanged.connect(self._preview_threshold)
@@ -313,12 +356,14 @@ class ScanWorkbench(QObject):
         if path is None:
             self.panel.clear()
             self._show_scores()
+            self.window.timeline.set_speech([])
             return
         video = Path(path)
         self.panel.load_for_file(video.name, str(video))
         self._mark_exported_regions()
         self._show_scores()
         self._load_scores(video)
+        self._show_speech()
 
     def _mark_exported_regions(self, *_args) -> None:
         """Tell the panel which scan-export clips of this video already lie in the chosen export folder."""
@@ -337,6 +382,25 @@ class ScanWorkbench(QObject):
         self.window.timeline.set_scan_regions([
             TimelineRegion(r.id, r.start, r.end, r.score, r.disabled, r.original_start, r.original_end)
             for r in self.panel.current_regions()])
+
+    # --- speech ------------------------------------------------------------------------------------
+
+    def _show_speech(self, *_args) -> None:
+        """The loaded video's speech on the timeline while "Mark speech" is ticked (found in the background,
+        cached per file in the data home)."""
+        video, home = self.window.current_video, self.window.home
+        self.window.timeline.set_speech([])
+        if video is None or not self.controls.chk_show_speech.isChecked():
+            return
+
+        def shown(segments) -> None:
+            if self.window.current_video == video and self.controls.chk_show_speech.isChecked():
+                self.window.timeline.set_speech([(s.start, s.end) for s in segments])
+                self.window.show_message(f"{Path(video).name}: {plural(len(segments), 'speech segment')}.")
+
+        self._speech_task = run_in_background(
+            lambda progress, cancel: detect_speech(video, home, progress=progress, cancel=cancel),
+            on_success=shown, on_failure=self.window.show_error)
 
     # --- the score curve and the threshold ---------------------------------------------------------
 
@@ -477,34 +541,61 @@ class ScanWorkbench(QObject):
         if not videos:
             self.window.show_error("The playlist is empty: add videos, then Scan All.")
             return
-        self._scan(videos)
+        self._scan(videos, all_files=True)
 
-    def _scan(self, videos: list[Path]) -> None:
+    def auto(self) -> None:
+        """Scan the playlist (skipping what is scanned already), then export each file's merged regions that
+        are at least a clip long, with the export panel's settings and the dock's spread."""
+        videos = [Path(p) for p in self.window.playlist_paths()]
+        if not videos:
+            self.window.show_error("The playlist is empty: add videos, then run Auto.")
+            return
+        try:
+            settings = replace(self.window.export_panel.settings(), spread=self.panel.spn_spread.value())
+        except FoleycutError as exc:
+            self.window.show_error(str(exc))
+            return
+        self._scan(videos, all_files=True, export=settings)
+
+    def _scan(self, videos: list[Path], all_files: bool = False, export=None) -> None:
+        """Scan `videos`; `all_files`: as Scan All (skips files scanned already unless forced), `export`:
+        the export settings Auto cuts clips with."""
         name = self.controls.classifier_name()
         if name is None or self._task is not None:
             return
         db, home, profile = self.window.db, self.window.home, self.window.profile
         version, threshold = self.controls.version(), self.controls.threshold()
+        force, merge_gap = self.controls.chk_force.isChecked(), self.controls.spn_merge_gap.value()
+        skip_speech = self.controls.chk_skip_speech.isChecked()
         relay = self._relay
 
         def work(progress, cancel):
-            if len(videos) == 1:
+            if export is not None:
+                return auto_export(db, home, videos, name, export, profile, merge_gap=merge_gap,
+                                   threshold=threshold, version=version, force=force, progress=progress,
+                                   cancel=cancel, on_file_done=relay.file_done.emit, skip_speech=skip_speech)
+            if not all_files:
                 outcome = scan_file(db, home, videos[0], name, profile, threshold=threshold, version=version,
-                                    progress=progress, cancel=cancel)
+                                    progress=progress, cancel=cancel, skip_speech=skip_speech)
                 relay.file_done.emit(videos[0], outcome, None)
             else:
                 scan_files(db, home, videos, name, profile, threshold=threshold, version=version,
-                           progress=progress, cancel=cancel, on_file_done=relay.file_done.emit)
+                           progress=progress, cancel=cancel, on_file_done=relay.file_done.emit, force=force,
+                           skip_speech=skip_speech)
             return len(videos)
 
+        self._up_to_date = 0
         self._skipped = []
         self._found = []
         self._scan_started = datetime.now().strftime(VERSION_ID_FORMAT)  # older versions: a rescan not stored
         self._set_busy(True)
         label = f"Scanning {videos[0].name}" if len(videos) == 1 else f"Scanning {len(videos)} videos"
+        if export is not None:
+            label = f"Auto: scanning and exporting {plural(len(videos), 'video')}"
         self._task = run_in_background(
             work,
-            on_success=lambda count: self._on_scan_done(count, name),
+            on_success=lambda done: (self._on_auto_done(done, name) if export is not None
+                                     else self._on_scan_done(done, name)),
             on_failure=self._on_scan_failed,
             on_progress=lambda fraction, message: self._on_progress(videos, fraction, message),
             on_cancelled=lambda: self.controls.lbl_status.setText("Scan cancelled; finished files are kept."),
@@ -540,6 +631,10 @@ class ScanWorkbench(QObject):
         if outcome is None:
             self._skipped.append(skipped(Path(video).name, error or ""))
             return
+        if outcome.skipped:
+            self._up_to_date += 1
+            self.window.show_message(f"{Path(video).name}: already scanned with these settings, skipped.")
+            return
         meta = self.controls.chosen_meta()
         if meta is not None and (meta.name, meta.version) == (outcome.classifier, outcome.classifier_version):
             self._scores[str(video)] = (meta, outcome.scores)
@@ -556,9 +651,27 @@ class ScanWorkbench(QObject):
         if count == 1 and self._found:
             done = f"Scanned with {classifier}: {self._found[0]}."
         else:
-            done = f"Scanned {scanned} of {plural(count, 'video')} with {classifier}."
+            done = f"Scanned {scanned - self._up_to_date} of {plural(count, 'video')} with {classifier}."
+            if self._up_to_date:
+                done += (f" {plural(self._up_to_date, 'video')} already scanned with these settings, skipped "
+                         "(tick 'Rescan scanned files' to scan them again).")
         self.controls.lbl_status.setText(" ".join([done, *self._skipped]))
         self.window.show_message(done)
+
+    def _on_auto_done(self, results, classifier: str) -> None:
+        clips = sum(len(result.clips) for result in results)
+        regions = sum(len(result.exported_regions) for result in results)
+        done = (f"Auto with {classifier}: {plural(clips, 'clip')} exported from {plural(regions, 'region')} "
+                f"in {plural(len(results), 'video')}.")
+        if self._up_to_date:
+            done += f" {plural(self._up_to_date, 'video')} already scanned, not scanned again."
+        problems = [skipped(result.video.name, result.error) for result in results
+                    if result.error and result.outcome is not None]  # scan failures are listed already
+        self.controls.lbl_status.setText(" ".join([done, *self._skipped, *problems]))
+        self.window.show_message(done)
+        if clips:
+            self.window.refresh_clips()
+            self._mark_exported_regions()
 
     def _on_scan_failed(self, message: str) -> None:
         self.controls.lbl_status.setText(message)
@@ -578,6 +691,6 @@ class ScanWorkbench(QObject):
             self._task = None
         self.controls.set_busy(busy)
         ready = not busy and self.controls.classifier_name() is not None
-        for act in (self.act_scan, self.act_scan_all, self.act_rollback):
+        for act in (self.act_scan, self.act_scan_all, self.act_auto, self.act_rollback):
             act.setEnabled(ready)
         self.act_cancel.setEnabled(busy)

@@ -39,6 +39,8 @@ HIGHLIGHT_EDGE = QColor(80, 160, 255, 160)
 MARKER = QColor("#ffb347")
 MARKER_OVERWRITE = QColor("#ff5a5a")
 DISABLED_REGION = QColor("#5c6068")
+SPEECH = QColor(186, 120, 255, 200)  # violet: apart from the score colours and the blue export band
+SPEECH_STRIP_H = 5
 GHOST = QColor(140, 145, 155, 70)
 SELECTED_REGION = QColor("#f5f7fa")
 SCORE_CURVE = QColor(235, 240, 250, 150)
@@ -153,6 +155,7 @@ class Timeline(QWidget):
         self._scores = np.zeros(0)
         self._threshold: float | None = None
         self._dragging_threshold = False
+        self._speech: list[tuple[float, float]] = []  # speech spans, drawn as a strip under the regions
         self.set_markers([])
         self.set_scan_regions([])
 
@@ -209,6 +212,14 @@ class Timeline(QWidget):
         self._score_centres = np.asarray(window_starts, dtype=np.float64)[order] + window / 2
         self._scores = np.asarray(probabilities, dtype=np.float64)[order]
         self.update()
+
+    def set_speech(self, spans: list[tuple[float, float]]) -> None:
+        """Where people speak (start, end seconds): a strip along the bottom of the region lane."""
+        self._speech = sorted((float(a), float(b)) for a, b in spans)
+        self.update()
+
+    def speech(self) -> list[tuple[float, float]]:
+        return list(self._speech)
 
     def set_threshold(self, threshold: float | None) -> None:
         """Where the threshold line is drawn (None: no line)."""
@@ -312,6 +323,7 @@ class Timeline(QWidget):
                 painter.fillRect(marker_lane, LANE)
                 self._paint_export_highlight(painter)
                 self._paint_markers(painter, marker_lane)
+            self._paint_speech(painter, region_lane)
             self._paint_regions(painter, region_lane)
             self._paint_scores(painter, region_lane)
             self._paint_cursor(painter)
@@ -375,6 +387,17 @@ class Timeline(QWidget):
             x = self.x_at(self._overwrite_marker.time)
             painter.setPen(QPen(MARKER_OVERWRITE, 3))
             painter.drawLine(QLineF(x, top, x, self.height()))
+
+    def _paint_speech(self, painter: QPainter, lane: QRectF) -> None:
+        view_end = self._view_start + self._view_span
+        spans = [(a, b) for a, b in self._speech if b >= self._view_start and a <= view_end]
+        if not spans:
+            return
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(SPEECH)
+        top = lane.bottom() - SPEECH_STRIP_H
+        painter.drawRects([QRectF(self.x_at(a), top, max(1.0, self.x_at(b) - self.x_at(a)), SPEECH_STRIP_H)
+                           for a, b in spans])
 
     def _paint_regions(self, painter: QPainter, lane: QRectF) -> None:
         visible = self._visible_region_slice()
@@ -495,7 +518,8 @@ class Timeline(QWidget):
                     "Double-click: overwrite mode · Right-click: delete")
         index = self._region_index_at(self.time_at(x))
         if index is None or self._duration <= 0:
-            return ""
+            t = self.time_at(x)
+            return "Speech" if any(a <= t <= b for a, b in self._speech) else ""
         region = self._regions[index]
         state = " (disabled)" if region.disabled else ""
         return (f"Region {format_time(region.start)}–{format_time(region.end)} · score {region.score:.2f}{state}\n"

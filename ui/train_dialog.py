@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -27,10 +29,12 @@ from PySide6.QtWidgets import (
 
 from core.embedding_models import DEFAULT_MODEL, get_spec, list_models, set_model_folder
 from core.errors import FoleycutError
+from core.relink import missing_videos, relink_folder
 from core.training import DEFAULT_MARGIN, TrainingOptions, preview_training, train_classifier
 from ui.background import run_in_background
 from ui.hard_negatives_dialog import HardNegativesDialog
 from ui.precision_recall_plot import PrecisionRecallPlot
+from ui.training_details_dialog import TrainingDetailsDialog
 from ui.wording import format_stamp, plural, skipped
 
 AUTO_ONLY = "(auto only)"
@@ -54,6 +58,17 @@ class TrainDialog(QDialog):
         folders = db.get_export_folders(profile)
         self.cmb_positive = QComboBox()
         self.cmb_positive.addItems(folders)
+        # Further folders trained as the same class: ticked rows, the main folder's own row hidden.
+        self.lst_also_positive = QListWidget()
+        self.lst_also_positive.setToolTip("Tick other export folders holding the same sound: they train as one class")
+        for folder in folders:
+            item = QListWidgetItem(folder)
+            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Unchecked)
+            self.lst_also_positive.addItem(item)
+        self.lst_also_positive.setMaximumHeight(
+            self.lst_also_positive.sizeHintForRow(0) * min(4, max(1, len(folders))) + 6 if folders else 30)
+        self.lst_also_positive.itemChanged.connect(self._on_also_positive_changed)
         self.cmb_negative = QComboBox()
         self.cmb_negative.addItem(AUTO_ONLY, None)
         for folder in folders:
@@ -97,6 +112,21 @@ class TrainDialog(QDialog):
         self.lbl_stats = QLabel()
         self.lbl_stats.setTextFormat(Qt.RichText)
         self.lbl_stats.setWordWrap(True)
+        # Videos that moved (another drive letter, a renamed folder): found again by name and size.
+        self.lbl_missing = QLabel()
+        self.lbl_missing.setWordWrap(True)
+        self.btn_relink = QPushButton("Relink folder...")
+        self.btn_relink.setToolTip("Pick the folder the missing videos are in now: they are matched by file "
+                                   "name and size, in sub-folders too")
+        self.btn_relink.clicked.connect(self._relink)
+        self.btn_details = QPushButton("Details...")
+        self.btn_details.setToolTip("Clips, videos and hard negatives per export folder")
+        self.btn_details.clicked.connect(self._open_details)
+        self.details_dialog: TrainingDetailsDialog | None = None
+        missing_row = QHBoxLayout()
+        missing_row.addWidget(self.lbl_missing, 1)
+        missing_row.addWidget(self.btn_relink)
+        missing_row.addWidget(self.btn_details)
         self.lbl_result = QLabel()
         self.lbl_result.setTextFormat(Qt.RichText)
         self.lbl_result.setWordWrap(True)
@@ -122,6 +152,7 @@ class TrainDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("Positive folder:", self.cmb_positive)
+        form.addRow("Also positive:", self.lst_also_positive)
         form.addRow("Negative folder:", self.cmb_negative)
         form.addRow("Embedding model:", model_row)
         form.addRow("Classifier name:", self.edt_name)
@@ -137,6 +168,7 @@ class TrainDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.lbl_stats)
+        layout.addLayout(missing_row)
         layout.addWidget(self.progress)
         layout.addWidget(self.lbl_result)
         layout.addWidget(self.plot)
@@ -151,9 +183,9 @@ class TrainDialog(QDialog):
                        self.cmb_model.currentIndexChanged, self.spn_margin.valueChanged,
                        self.chk_scan_exports.toggled, self.chk_hard_negatives.toggled):
             signal.connect(self._schedule_stats)
-        self.cmb_positive.currentTextChanged.connect(self._suggest_name)
+        self.cmb_positive.currentTextChanged.connect(self._on_main_positive_changed)
 
-        self._suggest_name(self.cmb_positive.currentText())
+        self._on_main_positive_changed(self.cmb_positive.currentText())
         self.btn_train.setEnabled(bool(folders))
         if folders:
             self._update_stats()
@@ -165,7 +197,7 @@ class TrainDialog(QDialog):
     def options(self) -> TrainingOptions:
         return TrainingOptions(
             profile=self.profile,
-            positive_folder=self.cmb_positive.currentText(),
+            positive_folder=self.positive_folders(),
             negative_folder=self.cmb_negative.currentData(),
             model_name=self.cmb_model.currentData(),
             name=self.edt_name.text().strip(),
@@ -175,13 +207,58 @@ class TrainDialog(QDialog):
             target_precision=self.spn_target.value() or None,
         )
 
+    def positive_folders(self) -> tuple[str, ...]:
+        """The main folder, then the ticked ones."""
+        main = self.cmb_positive.currentText()
+        ticked = [self.lst_also_positive.item(row).text() for row in range(self.lst_also_positive.count())
+                  if not self.lst_also_positive.item(row).isHidden()
+                  and self.lst_also_positive.item(row).checkState() == Qt.Checked]
+        return tuple(folder for folder in (main, *ticked) if folder)
+
+    def _on_main_positive_changed(self, folder: str) -> None:
+        for row in range(self.lst_also_positive.count()):
+            item = self.lst_also_positive.item(row)
+            item.setHidden(item.text() == folder)
+        self._suggest_name()
+
+    def _on_also_positive_changed(self, _item) -> None:
+        self._suggest_name()
+        self._schedule_stats()
+
     def _schedule_stats(self, *_args) -> None:
         # The same folder on both sides is refused at once; the preview's own checks follow the debounce.
-        if self.cmb_negative.currentData() == self.cmb_positive.currentText():
+        if self.cmb_negative.currentData() in self.positive_folders():
             self._show_invalid("The negative folder is the positive folder: pick another one or none.")
         self._stats_timer.start()  # restarts: one preview after the last change
 
+    def _update_missing(self) -> None:
+        missing = missing_videos(self._db, self.profile)
+        self.lbl_missing.setText(error_html(f"{plural(len(missing), 'training video')} not found where "
+                                           "last seen (moved, or on a drive not connected).")
+                                 if missing else "")
+        self.btn_relink.setVisible(bool(missing))
+
+    def _relink(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder holding the moved videos")
+        if not folder:
+            return
+        result = relink_folder(self._db, folder, self.profile)
+        parts = [f"Relinked {plural(len(result.relinked), 'video')}."]
+        if result.not_found:
+            parts.append(f"{plural(len(result.not_found), 'video')} not found there: "
+                         + ", ".join(Path(path).name for path in result.not_found[:5]) + ".")
+        if result.ambiguous:
+            parts.append(f"{plural(len(result.ambiguous), 'video')} found more than once, left as they were: "
+                         + ", ".join(Path(path).name for path in result.ambiguous[:5]) + ".")
+        self.lbl_result.setText(escape(" ".join(parts)))
+        self._update_stats()
+
+    def _open_details(self) -> None:
+        self.details_dialog = TrainingDetailsDialog(self._db, self.profile, self)
+        self.details_dialog.open()
+
     def _update_stats(self) -> None:
+        self._update_missing()
         if not self.cmb_positive.currentText():
             return
         try:
@@ -199,9 +276,9 @@ class TrainDialog(QDialog):
         self.btn_train.setEnabled(False)
         self.lbl_stats.setText(error_html(why))
 
-    def _suggest_name(self, folder: str) -> None:
+    def _suggest_name(self, *_args) -> None:
         if not self._name_edited:
-            self.edt_name.setText(folder)
+            self.edt_name.setText("+".join(self.positive_folders()))
 
     def _on_name_edited(self, text: str) -> None:
         self._name_edited = bool(text)

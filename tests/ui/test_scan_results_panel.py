@@ -300,3 +300,35 @@ def test_marking_a_region_says_how_many_windows_it_gave(qtbot, panel, db):
     qtbot.mouseClick(panel.btn_negative, Qt.LeftButton)
     assert messages == ["10 hard negative windows (8 s each) stored from 1 region"]
     assert {n["region_id"] for n in db.get_hard_negatives("default")} == {panel.current_regions()[0].id}
+
+
+def test_merge_joins_the_selected_regions_in_one_undo_step(qtbot, panel, db):
+    table = panel._current_table()
+    assert not panel.btn_merge.isEnabled()
+    click_row(qtbot, table, 0)
+    click_row(qtbot, table, 1, Qt.ControlModifier)
+    assert panel.btn_merge.isEnabled()
+    qtbot.mouseClick(panel.btn_merge, Qt.LeftButton)
+    rows = latest_mel_rows(db)
+    assert [(r["start_time"], r["end_time"], r["disabled"]) for r in rows] == [(10.0, 80.0, False),
+                                                                              (70.0, 80.0, True)]
+    assert [(r.start, r.end, r.disabled) for r in panel.current_regions()] == [(10.0, 80.0, False),
+                                                                               (70.0, 80.0, True)]
+    assert not panel.btn_merge.isEnabled()  # one enabled region left in the selection
+    qtbot.keyClick(table, Qt.Key_Z, Qt.ControlModifier)
+    assert [(r["start_time"], r["end_time"], r["disabled"]) for r in latest_mel_rows(db)] == [
+        (10.0, 19.0, False), (70.0, 80.0, False)]
+
+
+def test_export_selected_sends_only_the_selected_enabled_regions(qtbot, panel):
+    sent = []
+    panel.export_requested.connect(sent.append)
+    table = panel._current_table()
+    assert not panel.btn_export_selected.isEnabled()
+    click_row(qtbot, table, 1)
+    qtbot.mouseClick(panel.btn_export_selected, Qt.LeftButton)
+    assert [(r.start, r.end) for r in sent[-1]] == [(70.0, 80.0)]
+    panel.set_exported_clip_starts([70.0])  # already exported: still sent when picked by hand
+    click_row(qtbot, table, 1)
+    qtbot.mouseClick(panel.btn_export_selected, Qt.LeftButton)
+    assert table.item(1, COL_EXPORTED).text() == "✓" and [(r.start, r.end) for r in sent[-1]] == [(70.0, 80.0)]

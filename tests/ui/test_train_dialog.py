@@ -251,3 +251,56 @@ def test_result_names_the_version_as_a_date_and_each_skipped_file_once():
     assert "(version of 2026-11-30 20:23)" in text and "20261130_202335" not in text
     assert "at the threshold <b>0.62</b> (best F0.5) precision <b>0.90</b>" in text
     assert "Skipped: broken_e.mp4 is not a readable video" in text
+
+
+def test_ticking_another_folder_trains_both_as_one_class(qtbot, dialog):
+    listing = dialog.lst_also_positive
+    rows = {listing.item(r).text(): listing.item(r) for r in range(listing.count())}
+    assert rows["mp4_Door"].isHidden() and not rows["mp4_Wind"].isHidden()  # the main folder is not offered
+    wind = rows["mp4_Wind"]
+    rect = listing.visualItemRect(wind)
+    qtbot.mouseClick(listing.viewport(), Qt.LeftButton, pos=QPoint(rect.left() + 10, rect.center().y()))
+    assert wind.checkState() == Qt.Checked
+    assert dialog.positive_folders() == ("mp4_Door", "mp4_Wind")
+    assert dialog.edt_name.text() == "mp4_Door+mp4_Wind"
+    wait_for_stats(qtbot, dialog)
+    assert "<b>4</b> positive clips" in dialog.lbl_stats.text()
+    assert dialog.options().positive_folder == ("mp4_Door", "mp4_Wind")
+    dialog.cmb_positive.setCurrentText("mp4_Wind")  # the ticked folder becomes the main one: listed once
+    assert dialog.positive_folders() == ("mp4_Wind",)
+
+
+def test_missing_videos_offer_a_relink_and_details_list_each_folder(qtbot, tmp_path, db, home, video, monkeypatch):
+    import shutil
+
+    from ui.training_details_dialog import TrainingDetailsDialog
+
+    moved_from = tmp_path / "drive"
+    moved_from.mkdir()
+    film = shutil.copy(video, moved_from / "film.mp4")
+    db.add("film.mp4", 10.0, tmp_path / "exports" / "mp4_Slam" / "vid_002" / "slam_001_1.mp4", source_path=film)
+    new_home = tmp_path / "new_drive" / "films"
+    new_home.mkdir(parents=True)
+    shutil.move(film, new_home / "film.mp4")
+
+    dialog = TrainDialog(db, home, "default")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.cmb_positive.setCurrentText("mp4_Slam")
+    wait_for_stats(qtbot, dialog)
+    assert not dialog.btn_train.isEnabled() and "None of the source videos" in dialog.lbl_stats.text()
+    assert dialog.btn_relink.isVisible() and "1 training video not found" in dialog.lbl_missing.text()
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "new_drive"))
+    qtbot.mouseClick(dialog.btn_relink, Qt.LeftButton)
+    assert dialog.lbl_result.text() == "Relinked 1 video."
+    assert not dialog.btn_relink.isVisible() and dialog.btn_train.isEnabled()
+    assert "<b>1</b> positive clip" in dialog.lbl_stats.text()
+
+    qtbot.mouseClick(dialog.btn_details, Qt.LeftButton)
+    details = dialog.details_dialog
+    assert isinstance(details, TrainingDetailsDialog) and details.isVisible()
+    rows = [[details.table.item(r, c).text() for c in range(5)] for r in range(details.table.rowCount())]
+    assert rows == [["mp4_Door", "3", "1", "0", "2"], ["mp4_Slam", "1", "1", "0", "0"], ["mp4_Wind", "1", "1", "0", "2"]]
+    qtbot.keyClick(details, Qt.Key_Escape)
+    assert not details.isVisible()
