@@ -172,6 +172,7 @@ class Playlist(QTreeWidget):
     def _activate(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         path = item.data(FILE_COLUMN, PATH_ROLE)
         if path is not None:  # a separator opens nothing
+            self._style_item(item)  # flag it if it went missing since it was listed
             self.file_activated.emit(path)
 
     def paths(self) -> list[Path]:
@@ -234,10 +235,6 @@ class Playlist(QTreeWidget):
 
     def is_missing(self, path: Path) -> bool:
         return not path.exists()
-
-    def refresh_missing(self) -> None:
-        """Look again for files that went missing or came back (a drive plugged in)."""
-        self._restyle()
 
     def selected_paths(self) -> list[Path]:
         return [path for item in self.selectedItems() if (path := item.data(FILE_COLUMN, PATH_ROLE)) is not None]

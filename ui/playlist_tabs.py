@@ -167,6 +167,7 @@ class PlaylistTabs(QWidget):
             self.current_tab().export_folder = text
             self._save()
         self._show_folder()
+        self._show_warning()
 
     def set_loaded_video(self, video: Path | None) -> None:
         self._loaded = video

@@ -100,6 +100,11 @@ class ProfileSelector(QWidget):
         if not name:
             return
         if name not in self.names():
+            try:
+                name = core_profiles.check_new_name(self._db, name)
+            except FoleycutError as exc:
+                self.failed.emit(str(exc))
+                return
             self._db.add_profile(name)
             self.combo.addItem(name)
         self.combo.setCurrentText(name)

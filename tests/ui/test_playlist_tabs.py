@@ -44,6 +44,7 @@ def test_each_tab_has_its_own_files_and_export_folder_and_warns_about_a_foreign_
     assert tabs.tab_bar.count() == 2 and window.playlist.all_paths() == []
     assert "not in the tab “Steps”" in tabs.warning()  # a_first.mp4 is loaded, from the first tab
     panel.folder_edit.setText(str(tmp_path / "steps"))
+    assert "export it into steps" in tabs.warning()  # the tab follows the folder chosen in it
     window.add_to_playlist([videos[1]])
     qtbot.mouseClick(tabs.tab_bar, LEFT, pos=tab_point(window, 0))
     assert window.playlist.all_paths() == videos and panel.export_folder() == (tmp_path / "export").resolve()
