@@ -79,6 +79,7 @@ class ProfileSelector(QWidget):
 
         for name in [*(settings.value(LIST_KEY, [], type=list) or []), *db.get_profiles()]:
             db.add_profile(name)  # every profile gets its place in the list, also those the CLI made
+        settings.remove(LIST_KEY)  # moved into the database once; a deleted profile must not come back
         current = settings.value(CURRENT_KEY, DEFAULT_PROFILE, type=str) or DEFAULT_PROFILE
         names = db.get_profiles()
         if current not in names:

@@ -159,3 +159,27 @@ def test_tabs_and_their_content_survive_a_restart(qtbot, window, home, db, monke
     assert reopened.playlist.all_paths() == [videos[1]] and tabs.hide_exported_box.isChecked()
     assert reopened.export_panel.export_folder() == (tmp_path / "steps").resolve()
     reopened.close()
+
+
+def test_the_playlist_of_an_older_version_becomes_the_first_tab(qtbot, home, db, videos):
+    from ui.startup import ui_settings
+
+    settings = ui_settings(home)
+    settings.setValue("session/playlist", [str(p) for p in videos])
+    settings.sync()
+    win = open_window(qtbot, home, db)
+    assert win.playlist_tabs.tab_bar.tabText(0) == "Playlist" and win.playlist.all_paths() == videos
+    assert [tab["name"] for tab in db.get_playlist_tabs()] == ["Playlist"]
+    win.close()
+
+
+def test_dragging_a_tab_keeps_the_new_order(qtbot, window, home, db, monkeypatch, videos):
+    new_tab(qtbot, window, monkeypatch, "Steps")
+    window.add_to_playlist([videos[1]])
+    bar = window.playlist_tabs.tab_bar
+    bar.moveTab(1, 0)  # what a drag of the tab does
+    assert [bar.tabText(i) for i in range(2)] == ["Steps", "Playlist"]
+    assert window.playlist.all_paths() == [videos[1]]
+    qtbot.mouseClick(bar, LEFT, pos=bar.tabRect(1).center())
+    assert window.playlist.all_paths() == videos
+    assert [tab["name"] for tab in db.get_playlist_tabs()] == ["Steps", "Playlist"]

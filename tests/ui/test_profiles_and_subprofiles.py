@@ -135,3 +135,15 @@ def test_subprofile_chosen_from_its_combo(qtbot, window, monkeypatch, tmp_path):
     qtbot.mouseClick(window.subprofiles.add_button, LEFT)
     qtbot.keyClick(window.subprofiles.combo, Qt.Key.Key_Up)  # a closed combo picks the row above
     assert window.export_panel.export_folder() == (tmp_path / "export").resolve()
+
+
+def test_profiles_listed_by_an_older_version_move_into_the_database_once(qtbot, home, db):
+    from ui.startup import ui_settings
+
+    settings = ui_settings(home)
+    settings.setValue("profiles/names", ["default", "birds"])
+    settings.sync()
+    win = open_window(qtbot, home, db)
+    assert win.profiles.names() == ["default", "birds"] and "birds" in db.get_profiles()
+    assert ui_settings(home).value("profiles/names") is None
+    win.close()
