@@ -230,12 +230,6 @@ class Playlist(QTreeWidget):
         self._hide_exported = hide
         self._restyle()
 
-    def hides_exported(self) -> bool:
-        return self._hide_exported
-
-    def is_missing(self, path: Path) -> bool:
-        return not path.exists()
-
     def selected_paths(self) -> list[Path]:
         return [path for item in self.selectedItems() if (path := item.data(FILE_COLUMN, PATH_ROLE)) is not None]
 
@@ -255,7 +249,7 @@ class Playlist(QTreeWidget):
         font = item.font(FILE_COLUMN)
         font.setItalic(hidden)
         item.setFont(FILE_COLUMN, font)
-        missing = self.is_missing(path)
+        missing = not path.exists()  # moved, deleted, or on a drive not plugged in
         item.setIcon(FILE_COLUMN, self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
                      if missing else QIcon())
         item.setToolTip(FILE_COLUMN, f"File not found: {path}\nReconnect its drive, or remove it from the playlist."

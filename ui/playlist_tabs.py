@@ -93,10 +93,6 @@ class PlaylistTabs(QWidget):
         self._show(0, follow_folder=False)
         self._save()
 
-    def tabs(self) -> list[Tab]:
-        self._store_current()
-        return [tab.copy(tab.name) for tab in self._tabs]
-
     def current_tab(self) -> Tab:
         return self._tabs[self.tab_bar.currentIndex()]
 

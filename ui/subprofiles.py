@@ -74,9 +74,6 @@ class SubprofileBar(QWidget):
     def colours(self) -> dict[str, QColor]:
         return {folder: subprofile_colour(i) for i, folder in enumerate(self._folders)}
 
-    def current_index(self) -> int:
-        return self.combo.currentIndex()
-
     def set_current_folder(self, folder: Path | None) -> None:
         """Follow the export folder field: the subprofile of that folder is shown as chosen (none if it is
         no subprofile)."""
