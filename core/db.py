@@ -235,6 +235,27 @@ def _add_export_journal(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TABLE IF NOT EXISTS stale_datasets (export_folder TEXT PRIMARY KEY)")
 
 
+def _add_profiles_and_playlist_tabs(conn: sqlite3.Connection) -> None:
+    """Profiles as rows of their own (so one can be renamed, duplicated or deleted in one transaction), each
+    with its subprofiles (export-folder variants, keys 1-9); and the playlist's tabs with their files and
+    separators, so they survive a restart. Every profile that already holds data is listed."""
+    _execute_each(conn, """
+        CREATE TABLE IF NOT EXISTS profiles (name TEXT PRIMARY KEY, position INTEGER NOT NULL DEFAULT 0);
+        INSERT OR IGNORE INTO profiles (name)
+            SELECT 'default' UNION SELECT profile FROM processed UNION SELECT profile FROM scan_results
+            UNION SELECT profile FROM hard_negatives;
+        CREATE TABLE IF NOT EXISTS subprofiles (
+            profile TEXT NOT NULL, position INTEGER NOT NULL, export_folder TEXT NOT NULL,
+            PRIMARY KEY (profile, position)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS playlist_tabs (
+            id INTEGER PRIMARY KEY, position INTEGER NOT NULL, name TEXT NOT NULL,
+            export_folder TEXT NOT NULL DEFAULT '', hide_exported INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE IF NOT EXISTS playlist_items (
+            tab_id INTEGER NOT NULL, position INTEGER NOT NULL, path TEXT NOT NULL DEFAULT '', separator TEXT,
+            PRIMARY KEY (tab_id, position)) WITHOUT ROWID
+    """)
+
+
 # Schema version N is reached by running _MIGRATIONS[N-1]; never edit or reorder an entry, only append.
 _MIGRATIONS = (
     _create_base_tables,
@@ -249,6 +270,7 @@ _MIGRATIONS = (
     _add_scan_review_details,
     _add_video_identity,
     _add_export_journal,
+    _add_profiles_and_playlist_tabs,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -993,11 +1015,103 @@ class ProcessedDB:
             return [path for (path,) in conn.execute("SELECT path FROM hidden_files ORDER BY path")]
 
     def get_profiles(self) -> list[str]:
-        """Every profile that holds clips, scans or hard negatives (the CLI's `--profile` creates them too)."""
+        """Every profile: those added (in their order) and those holding clips, scans or hard negatives (the
+        CLI's `--profile` creates them too), the latter by name."""
         with self._read() as conn:
             return [name for (name,) in conn.execute(
-                "SELECT profile FROM processed UNION SELECT profile FROM scan_results "
-                "UNION SELECT profile FROM hard_negatives ORDER BY 1")]
+                "SELECT name FROM (SELECT name, 0 AS kind, position FROM profiles UNION "
+                "SELECT profile, 1, 0 FROM processed UNION SELECT profile, 1, 0 FROM scan_results "
+                "UNION SELECT profile, 1, 0 FROM hard_negatives) GROUP BY name ORDER BY MIN(kind), "
+                "MIN(position), name")]
+
+    # -- profiles and their subprofiles (core/profiles.py drives renames, copies and deletes)
+
+    def add_profile(self, name: str) -> None:
+        """List a profile (after the others); nothing happens when it is listed already."""
+        with self._write() as conn:
+            conn.execute("INSERT OR IGNORE INTO profiles (name, position) "
+                         "VALUES (?, (SELECT COALESCE(MAX(position), -1) + 1 FROM profiles))", (name,))
+
+    def rename_profile(self, old: str, new: str) -> None:
+        """Give every row of profile `old` (clips, scans, negatives, subprofiles) the name `new`, all in one
+        transaction; its place in the list is kept. `new` must be unused."""
+        with self._write() as conn:
+            if new in self._profile_names(conn):
+                raise FoleycutError(f"A profile named {new!r} exists already: choose another name.")
+            for table in ("processed", "scan_results", "scan_versions", "hard_negatives", "subprofiles"):
+                conn.execute(f"UPDATE {table} SET profile = ? WHERE profile = ?", (new, old))
+            listed = conn.execute("UPDATE profiles SET name = ? WHERE name = ?", (new, old)).rowcount
+            if not listed:
+                conn.execute("INSERT INTO profiles (name, position) "
+                             "VALUES (?, (SELECT COALESCE(MAX(position), -1) + 1 FROM profiles))", (new,))
+
+    def delete_profile(self, name: str) -> list[str]:
+        """Forget a profile and every row it holds, in one transaction; the clip files stay on disk. Returns
+        the export folders that held its clips, marked stale so their dataset.json gets rewritten."""
+        with self._write() as conn:
+            folders = [folder for (folder,) in conn.execute(
+                "SELECT DISTINCT export_folder FROM processed WHERE profile = ? ORDER BY 1", (name,))]
+            for table in ("processed", "scan_results", "scan_versions", "hard_negatives", "subprofiles"):
+                conn.execute(f"DELETE FROM {table} WHERE profile = ?", (name,))
+            conn.execute("DELETE FROM profiles WHERE name = ?", (name,))
+            conn.executemany("INSERT OR IGNORE INTO stale_datasets (export_folder) VALUES (?)",
+                             [(folder,) for folder in folders])
+        return folders
+
+    def profile_contents(self, name: str) -> dict[str, int]:
+        """{"clips", "scans", "negatives"}: what a profile holds (for the delete confirmation)."""
+        with self._read() as conn:
+            return {key: conn.execute(f"SELECT COUNT(*) FROM {table} WHERE profile = ?", (name,)).fetchone()[0]
+                    for key, table in (("clips", "processed"), ("scans", "scan_versions"),
+                                       ("negatives", "hard_negatives"))}
+
+    @staticmethod
+    def _profile_names(conn: sqlite3.Connection) -> set[str]:
+        return {name for (name,) in conn.execute(
+            "SELECT name FROM profiles UNION SELECT profile FROM processed UNION SELECT profile FROM scan_results "
+            "UNION SELECT profile FROM hard_negatives")}
+
+    def get_subprofiles(self, profile: str) -> list[str]:
+        """The profile's subprofiles in key order (1, 2, …): each an export folder."""
+        with self._read() as conn:
+            return [folder for (folder,) in conn.execute(
+                "SELECT export_folder FROM subprofiles WHERE profile = ? ORDER BY position", (profile,))]
+
+    def set_subprofiles(self, profile: str, folders: Sequence[str | os.PathLike]) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM subprofiles WHERE profile = ?", (profile,))
+            conn.executemany("INSERT INTO subprofiles (profile, position, export_folder) VALUES (?, ?, ?)",
+                             [(profile, position, str(folder)) for position, folder in enumerate(folders)])
+
+    # -- playlist tabs
+
+    def get_playlist_tabs(self) -> list[dict[str, Any]]:
+        """[{name, export_folder, hide_exported, items: [{path, separator}]}] in tab order; an item is a file
+        (`separator` None) or a separator (its label, `path` '')."""
+        with self._read() as conn:
+            tabs = conn.execute("SELECT id, name, export_folder, hide_exported FROM playlist_tabs "
+                                "ORDER BY position").fetchall()
+            items = conn.execute("SELECT tab_id, path, separator FROM playlist_items ORDER BY tab_id, position")
+            by_tab: dict[int, list[dict[str, Any]]] = defaultdict(list)
+            for tab_id, path, separator in items:
+                by_tab[tab_id].append({"path": path, "separator": separator})
+        return [{"name": name, "export_folder": folder, "hide_exported": bool(hide), "items": by_tab[tab_id]}
+                for tab_id, name, folder, hide in tabs]
+
+    def save_playlist_tabs(self, tabs: Sequence[dict[str, Any]]) -> None:
+        """Replace every tab and its items with `tabs` (as get_playlist_tabs gives them), in one transaction."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM playlist_items")
+            conn.execute("DELETE FROM playlist_tabs")
+            for position, tab in enumerate(tabs):
+                tab_id = conn.execute(
+                    "INSERT INTO playlist_tabs (position, name, export_folder, hide_exported) VALUES (?, ?, ?, ?)",
+                    (position, tab["name"], str(tab.get("export_folder") or ""),
+                     int(bool(tab.get("hide_exported"))))).lastrowid
+                conn.executemany(
+                    "INSERT INTO playlist_items (tab_id, position, path, separator) VALUES (?, ?, ?, ?)",
+                    [(tab_id, index, str(item.get("path") or ""), item.get("separator"))
+                     for index, item in enumerate(tab["items"])])
 
 
 def _publish_backup(partial: Path, db_path: Path, tag: str) -> Path:

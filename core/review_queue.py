@@ -63,7 +63,7 @@ class AnswerLog:
     """The answers of one profile, oldest first, on disk as JSON."""
 
     def __init__(self, home: DataHome, profile: str):
-        self.path = home.root / "review" / f"{_safe(profile)}.json"
+        self.path = answer_log_path(home, profile)
         self.answers: list[Answer] = []
         if self.path.is_file():
             try:
@@ -95,6 +95,11 @@ class AnswerLog:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump([asdict(a) for a in self.answers], out, indent=1)
         os.replace(temp, self.path)
+
+
+def answer_log_path(home: DataHome, profile: str) -> Path:
+    """Where a profile's answers are kept (a profile rename moves the file: core/profiles.py)."""
+    return home.root / "review" / f"{_safe(profile)}.json"
 
 
 def _safe(name: str) -> str:

@@ -266,7 +266,7 @@ def test_profiles_in_use_are_listed_once(db):
     db.add("a.mp4", 1.0, "/x/mp4_Door/vid_001/door_001_01.mp4", profile="doors")
     db.add_hard_negatives("a.mp4", "steps", [3.0])
     db.save_scan_results("a.mp4", "doors", "MEL", [(1.0, 9.0, 0.9)])
-    assert db.get_profiles() == ["doors", "steps"]
+    assert db.get_profiles() == ["default", "doors", "steps"]  # "default" is listed from the start
 
 
 def test_a_scan_that_finds_nothing_is_the_latest_version(db):

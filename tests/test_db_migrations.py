@@ -160,3 +160,15 @@ def test_instances_opening_an_old_database_together_upgrade_it_once(tmp_path):
     assert [c["id"] for c in opened[0].get_clips("a.mp4")] == [7, 8]
     for db in opened:
         db.close()
+
+
+def test_schema_13_lists_the_profiles_already_in_use_and_starts_without_tabs(tmp_path):
+    path = _write_old_db(tmp_path / "foleycut.db",
+                         "INSERT INTO hard_negatives VALUES (6, 'b.mp4', 'steps', 1.0, '/v/b.mp4', '');")
+
+    with ProcessedDB(path) as db:
+        assert db.get_profiles() == ["default", "steps"]
+        assert db.get_subprofiles("default") == [] and db.get_playlist_tabs() == []
+        db.rename_profile("steps", "footsteps")
+        assert db.get_profiles() == ["default", "footsteps"]
+        assert [n["filename"] for n in db.get_hard_negatives("footsteps")] == ["b.mp4"]

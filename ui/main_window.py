@@ -25,17 +25,14 @@ from ui.changelog_dialog import show_full_changelog
 from ui.export_panel import SETTINGS_GROUP as EXPORT_SETTINGS_GROUP, ExportPanel
 from ui.player import Player
 from ui.playlist import VIDEO_SUFFIXES, Playlist
-from ui.profiles import ProfileSelector
+from ui.playlist_tabs import PlaylistTabs
+from ui.profiles import ProfileSelector, export_group
 from ui.shortcuts import ShortcutRouter, ShortcutsDialog, is_routed, is_text_entry, key_sequences, keys_label
+from ui.subprofiles import SubprofileBar
 from ui.timeline import Timeline, TimelineMarker, format_time
 
 STATUS_MESSAGE_MS = 8000
 MARKER_EPSILON = 1e-3
-
-
-def export_group(profile: str) -> str:
-    """The settings group holding a profile's export settings."""
-    return f"{EXPORT_SETTINGS_GROUP}/profiles/{profile}"
 
 
 class TaskIndicator(QWidget):
@@ -105,9 +102,12 @@ class MainWindow(QMainWindow):
         self.player = Player(self)
         self.timeline = Timeline(self)
         self.playlist = Playlist(db, self)
+        self.playlist_tabs = PlaylistTabs(db, self.playlist, self)
         self.export_panel = ExportPanel(self)
-        self.profiles = ProfileSelector(settings, db.get_profiles(), self)
+        self.profiles = ProfileSelector(settings, db, home, self)
         self._export_profile = self.profiles.current()  # whose export settings the panel holds
+        self.subprofiles = SubprofileBar(db, self)
+        self.subprofiles.set_profile(self.profile)
         self.task_indicator = TaskIndicator(self)
 
         self._build_central()
@@ -157,7 +157,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _build_docks(self) -> None:
-        self.playlist_dock = self._dock("Playlist", "playlistDock", self.playlist, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.playlist_dock = self._dock("Playlist", "playlistDock", self.playlist_tabs,
+                                        Qt.DockWidgetArea.LeftDockWidgetArea)
         self.playlist.setMinimumWidth(280)
         scroller = QScrollArea(self)
         scroller.setWidget(self.export_panel)
@@ -237,6 +238,8 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         toolbar.addWidget(QLabel("Profile", self))
         toolbar.addWidget(self.profiles)
+        toolbar.addWidget(QLabel(" Subprofile", self))
+        toolbar.addWidget(self.subprofiles)
         toolbar.addSeparator()
         toolbar.addAction(self.review_action)
 
@@ -252,6 +255,19 @@ class MainWindow(QMainWindow):
         self.export_panel.folder_edit.editingFinished.connect(self._refresh_destination)
         self.export_panel.folder_edit.textChanged.connect(self._refresh_destination)
         self.profiles.profile_changed.connect(self._on_profile_changed)
+        self.profiles.state_needed.connect(
+            lambda: self.export_panel.save_state(self.settings, export_group(self._export_profile)))
+        self.profiles.profile_renamed.connect(self._on_profile_renamed)
+        self.profiles.failed.connect(self.show_error)
+        self.subprofiles.folder_chosen.connect(self.export_panel.folder_edit.setText)
+        self.subprofiles.colours_changed.connect(self.timeline.set_marker_colours)
+        self.subprofiles.failed.connect(self.show_message)
+        self.export_panel.folder_edit.textChanged.connect(self._on_folder_changed)
+        self.playlist_tabs.tab_folder_chosen.connect(self.export_panel.folder_edit.setText)
+        self.playlist_tabs.deleting_files.connect(self._unload_if_deleting)
+        self.playlist_tabs.files_deleted.connect(
+            lambda paths: self.show_message(f"Deleted {len(paths)} file(s) from disk."))
+        self.playlist_tabs.failed.connect(self.show_error)
 
     def _shortcut_handlers(self) -> dict:
         return {
@@ -268,6 +284,7 @@ class MainWindow(QMainWindow):
             "next_file": self.next_file,
             "cancel_overwrite": self.leave_overwrite_mode,
             "help": self.show_shortcuts,
+            "subprofile": self.subprofiles.choose,
         }
 
     # ---- files ---------------------------------------------------------------------------------
@@ -306,6 +323,7 @@ class MainWindow(QMainWindow):
         self.timeline.set_duration(media.duration)
         self.timeline.set_cursor(0.0)
         self.playlist.set_current(media.path)
+        self.playlist_tabs.set_loaded_video(media.path)
         self.setWindowTitle(f"{media.path.name} — Foleycut")
         self._refresh_markers()
         self._refresh_destination()
@@ -474,6 +492,27 @@ class MainWindow(QMainWindow):
             starts = []
         self.timeline.set_export_highlight(starts, settings.length)
 
+    def _on_folder_changed(self) -> None:
+        folder = self.export_panel.export_folder()
+        self.subprofiles.set_current_folder(folder)
+        self.playlist_tabs.set_export_folder(folder)
+
+    def _unload_if_deleting(self, paths: list[Path]) -> None:
+        """A video about to be deleted from disk is closed first (Windows cannot delete an open file)."""
+        if self.current_video in paths:
+            self.player.unload()
+            QCoreApplication.processEvents()
+            self._media = None
+            self.timeline.set_duration(0.0)
+            self.timeline.set_markers([])
+            self.playlist_tabs.set_loaded_video(None)
+            self.setWindowTitle("Foleycut")
+
+    def _on_profile_renamed(self, old: str, new: str) -> None:
+        # The settings group moved with the profile: store into the new one from now on.
+        if self._export_profile == old:
+            self._export_profile = new
+
     def _on_profile_changed(self, profile: str) -> None:
         # Each profile keeps its own export folder, label and the rest; a new one starts without a destination.
         self.export_panel.save_state(self.settings, export_group(self._export_profile))
@@ -482,6 +521,8 @@ class MainWindow(QMainWindow):
         else:
             self.export_panel.clear_destination()
         self._export_profile = profile
+        self.subprofiles.set_profile(profile)
+        self._on_folder_changed()
         self.leave_overwrite_mode()
         self._refresh_markers()
         self._refresh_destination()
@@ -514,8 +555,9 @@ class MainWindow(QMainWindow):
                                         EXPORT_SETTINGS_GROUP)
         self.review_action.setChecked(self.settings.value("view/review_mode", False, type=bool))
         self.show_hidden_action.setChecked(self.settings.value("view/show_hidden", False, type=bool))
-        paths = [Path(p) for p in self.settings.value("session/playlist", [], type=list) or []]
-        self.playlist.add_paths([p for p in paths if p.is_file()])
+        # Before playlist tabs the one playlist lived in the settings: it becomes the first tab once.
+        self.playlist_tabs.restore([Path(p) for p in self.settings.value("session/playlist", [], type=list) or []])
+        self._on_folder_changed()  # the active tab and subprofile follow the folder the panel restored
         self.playlist.set_clip_counts(self.db.get_clip_counts(self.profile))
         last = self.settings.value("session/current_video", "", type=str)
         if last and Path(last).is_file():
@@ -529,7 +571,6 @@ class MainWindow(QMainWindow):
         self.export_panel.save_state(self.settings, export_group(self.profile))
         self.settings.setValue("view/review_mode", self.review_action.isChecked())
         self.settings.setValue("view/show_hidden", self.show_hidden_action.isChecked())
-        self.settings.setValue("session/playlist", [str(p) for p in self.playlist.all_paths()])
         self.settings.setValue("session/current_video", str(self.current_video or ""))
         self.settings.sync()
 

@@ -3,6 +3,7 @@
 Single keys (`routed`) go through an application event filter rather than QShortcut: a plain letter or Space
 must reach a text field that has focus (typing "Door" must not export). They work from lists and tables too:
 Space plays while a scan region's row is selected. The other entries are menu actions' QKeySequences.
+An entry in INDEXED gets the position of the key pressed (`1` → 0): keys 1–9 choose a subprofile.
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ SHORTCUTS = (
     Shortcut("previous_marker", ("Shift+M",), "Jump to the previous exported marker"),
     Shortcut("next_region", ("S",), "Jump to the next scan region and select it"),
     Shortcut("next_file", ("N",), "Open the next file in the playlist"),
+    Shortcut("subprofile", tuple("123456789"), "Export into subprofile 1–9 (markers take its colour)"),
     Shortcut("cancel_overwrite", ("Esc",), "Leave overwrite mode"),
     Shortcut("help", ("?", "F1"), "Show this list of shortcuts"),
     Shortcut("open", ("Ctrl+O",), "Open videos", routed=False),
@@ -52,6 +54,7 @@ SHORTCUTS = (
              routed=False),
 )
 _BY_ACTION = {shortcut.action: shortcut for shortcut in SHORTCUTS}
+INDEXED = {"subprofile"}
 
 
 def key_sequences(action: str) -> list[QKeySequence]:
@@ -64,8 +67,11 @@ def is_routed(action: str) -> bool:
 
 
 def keys_label(action: str) -> str:
-    """'? / F1': the keys of a table entry as menus and the help show them."""
-    return " / ".join(_BY_ACTION[action].keys)
+    """'? / F1': the keys of a table entry as menus and the help show them ('1 … 9' for a run of digits)."""
+    keys = _BY_ACTION[action].keys
+    if len(keys) > 2 and all(key.isdigit() for key in keys):
+        return f"{keys[0]} … {keys[-1]}"
+    return " / ".join(keys)
 
 # Shown in the help dialog beside the keys; the timeline implements them.
 TIMELINE_GESTURES = (
@@ -100,8 +106,8 @@ class ShortcutRouter(QObject):
         self._window = window
         self._handlers = handlers
         self._actions = {
-            _combination(key).toCombined(): shortcut.action
-            for shortcut in SHORTCUTS if shortcut.routed for key in shortcut.keys
+            _combination(key).toCombined(): (shortcut.action, index)
+            for shortcut in SHORTCUTS if shortcut.routed for index, key in enumerate(shortcut.keys)
         }
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -109,15 +115,19 @@ class ShortcutRouter(QObject):
             return False
         if watched.window() is not self._window:
             return False
-        action = self.action_for(event)
-        if action is None or action not in self._handlers:
+        found = self._action_and_index(event)
+        if found is None or found[0] not in self._handlers:
             return False
         if is_text_entry(self._window.focusWidget()):
             return False
-        self._handlers[action]()
+        action, index = found
+        if action in INDEXED:
+            self._handlers[action](index)
+        else:
+            self._handlers[action]()
         return True
 
-    def action_for(self, event: QKeyEvent) -> str | None:
+    def _action_and_index(self, event: QKeyEvent) -> tuple[str, int] | None:
         modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         text = event.text()
         if text and not text.isalnum() and not text.isspace():

@@ -11,6 +11,7 @@ arrays, only the visible slice is mapped to pixels, and items falling on the sam
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -156,6 +157,7 @@ class Timeline(QWidget):
         self._threshold: float | None = None
         self._dragging_threshold = False
         self._speech: list[tuple[float, float]] = []  # speech spans, drawn as a strip under the regions
+        self._marker_colours: dict[str, QColor] = {}  # export folder -> colour of its subprofile
         self.set_markers([])
         self.set_scan_regions([])
 
@@ -187,12 +189,29 @@ class Timeline(QWidget):
     def set_markers(self, markers: list[TimelineMarker]) -> None:
         self._markers = sorted(markers, key=lambda m: m.time)
         self._marker_times = np.array([m.time for m in self._markers], dtype=np.float64)
+        self._index_marker_colours()
         if self._overwrite_marker not in self._markers:
             self._overwrite_marker = None
         self.update()
 
     def markers(self) -> list[TimelineMarker]:
         return list(self._markers)
+
+    def set_marker_colours(self, colours: dict[str, QColor]) -> None:
+        """{export folder: colour}: markers of those folders (subprofiles) take it, the others stay orange."""
+        self._marker_colours = {os.path.normpath(folder): QColor(colour) for folder, colour in colours.items()}
+        self._index_marker_colours()
+        self.update()
+
+    def marker_colour(self, marker: TimelineMarker) -> QColor:
+        return self._marker_colours.get(os.path.normpath(marker.export_folder), MARKER)
+
+    def _index_marker_colours(self) -> None:
+        """Each marker's colour as an index into one palette, so painting groups them with numpy."""
+        self._marker_palette = [MARKER, *self._marker_colours.values()]
+        slot = {folder: i + 1 for i, folder in enumerate(self._marker_colours)}
+        self._marker_colour_index = np.array([slot.get(os.path.normpath(m.export_folder), 0) for m in self._markers],
+                                             dtype=np.int64)
 
     def set_overwrite_marker(self, marker: TimelineMarker | None) -> None:
         self._overwrite_marker = marker
@@ -372,17 +391,21 @@ class Timeline(QWidget):
         hi = int(np.searchsorted(self._marker_times, view_end, side="right"))
         if hi <= lo:
             return
-        columns = np.unique(np.round(self._x_of(self._marker_times[lo:hi])).astype(np.int64))
+        xs = np.round(self._x_of(self._marker_times[lo:hi])).astype(np.int64)
+        colour_index = self._marker_colour_index[lo:hi]
         top, bottom = lane.top() + 2, lane.bottom()
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(MARKER)
-        # 2 px stems; neighbouring ones merge, so a dense stretch is one rectangle, not hundreds of lines.
-        painter.drawRects(_span_rects(columns - 1, columns + 1, top + 5, bottom - top - 5))
-        if len(columns) < 400:  # flags only when they do not merge into a solid bar
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            for x in columns.tolist():
-                painter.drawPolygon(QPolygonF([QPointF(x - 4, top), QPointF(x + 4, top), QPointF(x, top + 6)]))
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        flags = len(np.unique(xs)) < 400  # flags only when they do not merge into a solid bar
+        for index in np.unique(colour_index).tolist():  # one pass per subprofile colour
+            columns = np.unique(xs[colour_index == index])
+            painter.setBrush(self._marker_palette[index])
+            # 2 px stems; neighbouring ones merge, so a dense stretch is one rectangle, not hundreds of lines.
+            painter.drawRects(_span_rects(columns - 1, columns + 1, top + 5, bottom - top - 5))
+            if flags:
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+                for x in columns.tolist():
+                    painter.drawPolygon(QPolygonF([QPointF(x - 4, top), QPointF(x + 4, top), QPointF(x, top + 6)]))
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         if self._overwrite_marker is not None:
             x = self.x_at(self._overwrite_marker.time)
             painter.setPen(QPen(MARKER_OVERWRITE, 3))

@@ -112,3 +112,26 @@ def test_files_can_be_removed_from_the_playlist(qtbot, playlist, media, db):
     playlist.remove_action(playlist).trigger()
     assert playlist.all_paths() == [a, c]
     assert not playlist.is_hidden(b) and db.get_hidden_files() == []  # removed, not hidden
+
+
+def test_entries_keep_separators_and_skip_them_as_files(qtbot, playlist, media):
+    from core.playlist_tabs import Entry
+
+    a, b, c = playlist.add_paths([media])
+    playlist.insert_separator(1, " Season 2 ")
+    entries = playlist.entries()
+    assert entries == [Entry(a), Entry(separator="Season 2"), Entry(b), Entry(c)]
+    assert playlist.all_paths() == [a, b, c]
+    playlist.set_entries(entries[::-1])
+    assert playlist.all_paths() == [c, b, a] and playlist.entries()[2].separator == "Season 2"
+
+
+def test_hide_exported_follows_the_clip_counts(qtbot, playlist, media):
+    a, b, c = playlist.add_paths([media])
+    playlist.set_hide_exported(True)
+    playlist.set_clip_counts({"b.mp4": 2})
+    assert playlist.topLevelItem(1).isHidden() and playlist.next_path() == a
+    playlist.set_current(a)
+    assert playlist.next_path() == c
+    playlist.set_clip_counts({})
+    assert not playlist.topLevelItem(1).isHidden()
