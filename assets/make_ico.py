@@ -1,7 +1,8 @@
 """Renders Foleycut's SVG icon into a Windows .ico for the shortcuts setup-windows.ps1 makes (they cannot use SVG).
 
-    python assets/make_ico.py OUT.ico
+python assets/make_ico.py OUT.ico
 """
+
 from __future__ import annotations
 
 import sys

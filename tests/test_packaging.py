@@ -1,5 +1,6 @@
 """Packaging and launchers: declared dependencies match the imports and requirements.txt, the installed
 commands start main.main, and the Linux menu entry and Windows shortcuts open the window."""
+
 from __future__ import annotations
 
 import ast
@@ -44,7 +45,8 @@ def test_requirements_txt_lists_exactly_what_pyproject_declares():
     only_declared = {name: spec for name, spec in declared.items() if listed.get(name) != spec}
     assert not only_listed and not only_declared, (
         f"requirements.txt has {only_listed}, pyproject.toml has {only_declared}: edit pyproject.toml's "
-        "dependencies (or its test extra), then copy the same lines into requirements.txt")
+        "dependencies (or its test extra), then copy the same lines into requirements.txt"
+    )
 
 
 def _imported_top_level_names(paths):
@@ -62,8 +64,11 @@ def _imported_top_level_names(paths):
 def _undeclared(paths, requirements):
     declared = set(_by_name(requirements))
     distributions = importlib.metadata.packages_distributions()
-    return sorted(name for name in _imported_top_level_names(paths)
-                  if not declared & {canonicalize_name(dist) for dist in distributions.get(name, [name])})
+    return sorted(
+        name
+        for name in _imported_top_level_names(paths)
+        if not declared & {canonicalize_name(dist) for dist in distributions.get(name, [name])}
+    )
 
 
 def test_every_import_of_the_application_is_a_declared_dependency():
@@ -73,7 +78,9 @@ def test_every_import_of_the_application_is_a_declared_dependency():
 
 def test_every_import_of_the_tests_and_benchmarks_is_declared():
     code = [*(ROOT / "tests").rglob("*.py"), *(ROOT / "bench").glob("*.py")]
-    assert _undeclared(code, RUNTIME + TEST_EXTRA) == [], "add these to pyproject.toml's test extra and requirements.txt"
+    assert _undeclared(code, RUNTIME + TEST_EXTRA) == [], (
+        "add these to pyproject.toml's test extra and requirements.txt"
+    )
 
 
 def test_the_console_and_the_gui_script_start_what_main_py_starts():
@@ -90,8 +97,22 @@ def test_the_wheel_holds_every_module_and_both_commands(tmp_path):
     for name in ("pyproject.toml", "README.md", "main.py"):
         shutil.copy2(ROOT / name, source / name)
     modules = {path.relative_to(source).as_posix() for path in source.rglob("*.py")}
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                    "-w", str(tmp_path / "dist"), str(source)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path / "dist"),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = (tmp_path / "dist").glob("foleycut-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
@@ -112,8 +133,13 @@ def _copy_setup_script(root: Path) -> Path:
 
 
 def _install_desktop_entry(root: Path, env: dict) -> None:
-    subprocess.run(["bash", "-c", "source ./setup_env.sh && install_desktop_entry"], cwd=root, check=True,
-                   capture_output=True, env={"PATH": "/usr/bin:/bin", **env})
+    subprocess.run(
+        ["bash", "-c", "source ./setup_env.sh && install_desktop_entry"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        env={"PATH": "/usr/bin:/bin", **env},
+    )
 
 
 def _read_entry(path: Path) -> configparser.SectionProxy:
@@ -126,8 +152,10 @@ def _read_entry(path: Path) -> configparser.SectionProxy:
 def _exec_argv(exec_value: str) -> list[str]:
     """The Exec key read back the way a launcher does: string escapes, then quoting (spec: Exec key)."""
     unescaped = exec_value.replace("\\\\", "\\")
-    return [re.sub(r'\\(["`$\\])', r"\1", quoted or plain).replace("%%", "%")
-            for quoted, plain in re.findall(r'"((?:[^"\\]|\\.)*)"|(\S+)', unescaped)]
+    return [
+        re.sub(r'\\(["`$\\])', r"\1", quoted or plain).replace("%%", "%")
+        for quoted, plain in re.findall(r'"((?:[^"\\]|\\.)*)"|(\S+)', unescaped)
+    ]
 
 
 def test_the_menu_entry_opens_the_window_through_the_gui_script(tmp_path):
@@ -153,8 +181,8 @@ def test_the_menu_entry_goes_to_the_home_data_folder_without_xdg_data_home(tmp_p
 def test_the_menu_entry_passes_desktop_file_validate(tmp_path):
     root = _copy_setup_script(tmp_path / "my apps" / "foleycut")
     _install_desktop_entry(root, {"HOME": str(tmp_path / "home"), "XDG_DATA_HOME": str(tmp_path / "data")})
-    result = subprocess.run(["desktop-file-validate", str(tmp_path / "data" / "applications" / "foleycut.desktop")],
-                            capture_output=True, text=True)
+    entry = tmp_path / "data" / "applications" / "foleycut.desktop"
+    result = subprocess.run(["desktop-file-validate", str(entry)], check=False, capture_output=True, text=True)
     assert result.returncode == 0 and not result.stdout.strip(), result.stdout
 
 
@@ -171,15 +199,19 @@ def test_the_windows_shortcuts_start_the_gui_script_without_a_console():
     assert assigned["$shortcut.TargetPath"] == "$gui"
     assert assigned["$shortcut.Arguments"] == '""'
     assert assigned["$shortcut.IconLocation"] == '"$icon,0"'
-    assert re.search(r'foreach \(\$folder in @\(\[Environment\]::GetFolderPath\("Programs"\), '
-                     r'\[Environment\]::GetFolderPath\("Desktop"\)\)\)', text), "Start menu and desktop"
+    assert re.search(
+        r'foreach \(\$folder in @\(\[Environment\]::GetFolderPath\("Programs"\), '
+        r'\[Environment\]::GetFolderPath\("Desktop"\)\)\)',
+        text,
+    ), "Start menu and desktop"
     assert '$shell.CreateShortcut((Join-Path $folder "Foleycut.lnk"))' in text
     assert "$shortcut.Save()" in text
     assert "python.exe main.py" not in text.split("$shell =")[1], "a console python would open a console"
 
 
-@pytest.mark.parametrize("script, venv_python", [("setup_env.sh", ".venv/bin/python"),
-                                                 ("setup-windows.ps1", "& $venvPython")])
+@pytest.mark.parametrize(
+    "script, venv_python", [("setup_env.sh", ".venv/bin/python"), ("setup-windows.ps1", "& $venvPython")]
+)
 def test_setup_installs_the_project_after_its_requirements_without_resolving_again(script, venv_python):
     text = (ROOT / script).read_text(encoding="utf-8")
     requirements = text.index(f"{venv_python} -m pip install -q -r requirements.txt")
@@ -191,3 +223,10 @@ def test_the_windows_icon_is_drawn_from_the_svg(tmp_path):
     out = tmp_path / "foleycut.ico"
     subprocess.run([sys.executable, str(ROOT / "assets" / "make_ico.py"), str(out)], check=True, capture_output=True)
     assert out.read_bytes()[:4] == b"\x00\x00\x01\x00"  # ICONDIR: reserved 0, type 1 (icon)
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = re.search(r"Set up and run the whole test suite:\n\n    (.+)\n", readme).group(1)
+    ci_lines = {line.strip() for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()}
+    assert {part.strip() for part in command.split("&&")} <= ci_lines
