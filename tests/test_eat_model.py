@@ -57,6 +57,7 @@ def test_eat_ml_concatenates_quartile_depths_and_ends_with_the_single_layer_vect
     assert not np.allclose(features[:, :32], last, atol=1e-3)
 
 
+@pytest.mark.slow
 def test_python_in_a_model_folder_never_runs(home, tmp_path, monkeypatch):
     """The checkpoints' config names modeling_eat.py (auto_map); choosing, listing and loading the folder
     must not import it, nor any other .py there; a transformers model folder is loaded with remote code off."""

@@ -66,6 +66,7 @@ def test_held_out_events_are_found_and_nothing_else(db, home, videos):
     assert stored[0]["scan_timestamp"] == outcome.scan_timestamp
 
 
+@pytest.mark.slow
 def test_hard_negatives_remove_a_chosen_false_positive(db, home, videos):
     chords = SCENES["chords_held_out"]
     before = scan_file(db, home, videos["chords_held_out"], "tone").regions
