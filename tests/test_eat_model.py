@@ -24,6 +24,7 @@ def _chunks():
     return [tone_burst_track(4.0, [1.0, 2.5], freq=f, seed=s) for s, f in ((1, 700.0), (2, 1900.0))]
 
 
+@pytest.mark.slow
 def test_saved_tiny_eat_loads_back_through_the_real_loader_and_embeds_like_the_network(home, tmp_path):
     folder = save_tiny_eat(tmp_path / "eat", seed=3)
     loaded = load_embedder("EAT", home, device=CPU, local_dir=folder)

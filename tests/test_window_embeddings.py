@@ -178,6 +178,7 @@ def test_embedding_ahead_raises_its_error_to_the_caller(tmp_path):
         embed_file(cut, "MEL", DataHome.resolve())
 
 
+@pytest.mark.slow
 def test_embedding_ahead_skips_cached_files_and_stops_unused_work(tmp_path):
     home = DataHome.resolve()
     cached = write_wav(tmp_path / "cached.wav", _scene())

@@ -225,6 +225,7 @@ def wait_idle(qtbot, bench):
     qtbot.waitUntil(lambda: bench._task is None, timeout=60_000)
 
 
+@pytest.mark.slow
 def test_lists_classifiers_with_versions(window, bench):
     save_random_classifier(window.home)
     second = save_random_classifier(window.home, seed=1)
