@@ -1,4 +1,5 @@
-# Sets up Foleycut on Windows in .\.venv. Safe to run again: each step skips what is already there.
+# Sets up Foleycut on Windows in .\.venv, with Start-menu and desktop shortcuts. Safe to run again: each step
+# skips what is already there.
 #   powershell -ExecutionPolicy Bypass -File setup-windows.ps1
 #   $env:TORCH_INDEX = "<url>"   wheel index for the CUDA build of torch (NVIDIA machines)
 $ErrorActionPreference = "Stop"
@@ -41,4 +42,25 @@ if ($LASTEXITCODE -ne 0) { throw "installing torch failed: see the pip output ab
 Say "installing requirements"
 & $venvPython -m pip install -q -r requirements.txt @extra
 if ($LASTEXITCODE -ne 0) { throw "installing requirements failed: see the pip output above." }
-Say "ready: .venv\Scripts\python.exe main.py"
+# Foleycut itself, editable, for foleycut.exe and foleycut-gui.exe. --no-deps: requirements.txt already holds
+# everything, and resolving again could swap the torch build chosen above for another.
+Say "installing Foleycut (.venv\Scripts\foleycut.exe)"
+& $venvPython -m pip install -q --no-deps -e .
+if ($LASTEXITCODE -ne 0) { throw "installing Foleycut failed: see the pip output above." }
+
+# The launcher: Start-menu and desktop shortcuts to the gui-script, which opens the window without a console.
+$gui = Join-Path $PSScriptRoot ".venv\Scripts\foleycut-gui.exe"
+$icon = Join-Path $PSScriptRoot ".venv\foleycut.ico"
+& $venvPython assets\make_ico.py $icon
+if ($LASTEXITCODE -ne 0) { throw "drawing the shortcut icon failed: see the output above." }
+$shell = New-Object -ComObject WScript.Shell
+foreach ($folder in @([Environment]::GetFolderPath("Programs"), [Environment]::GetFolderPath("Desktop"))) {
+    $shortcut = $shell.CreateShortcut((Join-Path $folder "Foleycut.lnk"))
+    $shortcut.TargetPath = $gui
+    $shortcut.Arguments = ""
+    $shortcut.WorkingDirectory = $PSScriptRoot
+    $shortcut.IconLocation = "$icon,0"
+    $shortcut.Description = "Cut sound clips out of videos, train a classifier, find more of the same sound"
+    $shortcut.Save()
+}
+Say "ready: Foleycut in the Start menu and on the desktop (or .venv\Scripts\foleycut.exe --help)"

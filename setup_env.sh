@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Sets up everything Foleycut needs in ./.venv. Safe to run again: each step skips what is already there.
-#   bash setup_env.sh            system libraries (apt, when root), venv, torch, requirements
+#   bash setup_env.sh            system libraries (apt, when root), venv, torch, requirements, Foleycut
+#                                itself (.venv/bin/foleycut) and its launcher in the desktop's menu
 #   FOLEYCUT_SKIP_SYSTEM=1 ...   leave system packages alone
+#   FOLEYCUT_SKIP_LAUNCHER=1 ... no menu entry
 #   TORCH_INDEX=URL ...          wheel index for the CUDA build of torch (NVIDIA machines)
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")"
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 # Qt (xcb platform, fonts, GL), QtMultimedia (PulseAudio/ALSA), Xvfb for headless runs,
-# espeak-ng for the speech used in test media.
+# espeak-ng for the speech used in test media, desktop-file-utils to register and check the menu entry.
 SYSTEM_PACKAGES=(libgl1 libegl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
   libxcb-render-util0 libxcb-image0 libxcb-xfixes0 libx11-xcb1 libpulse0 libasound2 xvfb xauth
-  espeak-ng)
+  espeak-ng desktop-file-utils)
 
 install_system_packages() {
   [ "${FOLEYCUT_SKIP_SYSTEM:-0}" = 1 ] && return
@@ -68,10 +70,57 @@ install_torch() {
   fi
 }
 
-PIP_EXTRA=()
-install_system_packages
-make_venv
-install_torch
-say "installing requirements"
-.venv/bin/python -m pip install -q -r requirements.txt ${PIP_EXTRA[@]+"${PIP_EXTRA[@]}"}
-say "ready: .venv/bin/python main.py"
+install_project() {
+  say "installing requirements"
+  .venv/bin/python -m pip install -q -r requirements.txt ${PIP_EXTRA[@]+"${PIP_EXTRA[@]}"}
+  # Foleycut itself, editable, for the foleycut and foleycut-gui commands. --no-deps: requirements.txt
+  # already holds everything, and resolving again could swap the torch build chosen above for another.
+  say "installing Foleycut (.venv/bin/foleycut)"
+  .venv/bin/python -m pip install -q --no-deps -e .
+}
+
+# One argument of a menu entry's Exec key: quoted, then escaped as every string value is.
+desktop_exec_arg() {
+  local s=$1
+  s=${s//'\'/'\\'}; s=${s//'"'/'\"'}; s=${s//'`'/'\`'}; s=${s//'$'/'\$'}
+  s=${s//'\'/'\\'}; s=${s//'%'/'%%'}
+  printf '"%s"' "$s"
+}
+
+# The launcher: a freedesktop.org menu entry that opens the window, with Foleycut's icon.
+install_desktop_entry() {
+  [ "${FOLEYCUT_SKIP_LAUNCHER:-0}" = 1 ] && return
+  local data="${XDG_DATA_HOME:-$HOME/.local/share}"
+  local apps="$data/applications" icon="$data/icons/hicolor/scalable/apps/foleycut.svg"
+  local gui="$ROOT/.venv/bin/foleycut-gui"
+  mkdir -p "$apps" "$(dirname "$icon")"
+  cp "$ROOT/assets/foleycut.svg" "$icon"
+  {
+    echo "[Desktop Entry]"
+    echo "Type=Application"
+    echo "Name=Foleycut"
+    echo "GenericName=Sound clip dataset builder"
+    echo "Comment=Cut sound clips out of videos, train a classifier, find more of the same sound"
+    echo "Exec=$(desktop_exec_arg "$gui")"
+    echo "TryExec=${gui//'\'/'\\'}"
+    echo "Icon=${icon//'\'/'\\'}"
+    echo "Terminal=false"
+    echo "Categories=AudioVideo;Audio;Video;"
+  } >"$apps/foleycut.desktop"
+  if command -v update-desktop-database >/dev/null; then update-desktop-database -q "$apps" || true; fi
+  say "launcher: Foleycut in the applications menu ($apps/foleycut.desktop)"
+}
+
+main() {
+  cd "$ROOT"
+  PIP_EXTRA=()
+  install_system_packages
+  make_venv
+  install_torch
+  install_project
+  install_desktop_entry
+  say "ready: .venv/bin/foleycut --help, and Foleycut in the applications menu (or .venv/bin/python main.py)"
+}
+
+# Sourced (as the tests do) it only defines the functions.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then main "$@"; fi

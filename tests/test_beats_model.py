@@ -28,6 +28,7 @@ def _chunks():
     return [tone_burst_track(3.0, [0.5, 2.0], freq=f, seed=s) for s, f in ((1, 500.0), (2, 2500.0))]
 
 
+@pytest.mark.slow
 def test_saved_tiny_beats_loads_back_through_the_real_loader_and_embeds_like_the_network(home, tmp_path):
     folder = save_tiny_beats(tmp_path / "beats", seed=5)
     loaded = load_embedder("BEATS", home, device=CPU, local_dir=folder)
@@ -85,6 +86,7 @@ def test_damaged_checkpoints_are_one_line(home, tmp_path, content):
     assert "\n" not in str(info.value) and str(folder / "BEATs.pt") in str(info.value)
 
 
+@pytest.mark.slow
 def test_relative_position_buckets_split_directions_exact_then_logarithmic():
     buckets = relative_position_buckets(6000, num_buckets=320, max_distance=800)
     row = buckets[3000]  # query in the middle: offsets -3000 .. +2999

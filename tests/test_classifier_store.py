@@ -30,6 +30,7 @@ def _save(home, estimator, name="door", model="MEL", auc=0.5):
                               metrics={"average_precision": auc})
 
 
+@pytest.mark.slow
 def test_saved_version_loads_back_with_its_metadata_and_predictions(home, fitted):
     estimator, x = fitted
     saved = _save(home, estimator)

@@ -55,6 +55,7 @@ def scan_rows(home, filename):
 # --------------------------------------------------------------------------- train
 
 
+@pytest.mark.slow
 def test_train_prints_counts_and_metrics(home, capsys):
     assert cli(home, "train", "--positive", "mp4_Tone", "--name", "tone", "--margin", "10",
                "--no-hard-negatives") == 0
@@ -65,6 +66,7 @@ def test_train_prints_counts_and_metrics(home, capsys):
     assert re.search(r"operating point \(best F0.5\): threshold 0\.\d+, precision", out)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, message", [
     (["--positive", "mp4_Empty", "--name", "x"], "Export folder 'mp4_Empty' has no clips"),
     (["--positive", "mp4_Tone", "--name", "x", "--model", "NOPE"], "Unknown embedding model 'NOPE'"),
@@ -83,6 +85,7 @@ def test_train_bad_input_is_one_line_and_writes_nothing(home, capsys, args, mess
 # --------------------------------------------------------------------------- scan
 
 
+@pytest.mark.slow
 def test_scan_json_is_regions_per_video_path_as_given(home, videos, capsys):
     held_out = str(videos["held_out"])
     assert cli(home, "scan", held_out, "--classifier", "tone", "--json") == 0
@@ -95,11 +98,13 @@ def test_scan_json_is_regions_per_video_path_as_given(home, videos, capsys):
     assert len(scan_rows(home, "held_out.mp4")["MEL"]) == len(found[held_out])
 
 
+@pytest.mark.slow
 def test_scan_text_output_and_min_length(home, videos, capsys):
     assert cli(home, "scan", videos["held_out"], "--classifier", "tone", "--min-length", "100") == 0
     assert capsys.readouterr().out.splitlines() == [f"{videos['held_out']}: 0 region(s)"]
 
 
+@pytest.mark.slow
 def test_scan_reports_a_bad_file_and_still_scans_the_others(home, videos, tmp_path, capsys):
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"garbage")
@@ -110,6 +115,7 @@ def test_scan_reports_a_bad_file_and_still_scans_the_others(home, videos, tmp_pa
     assert scan_rows(home, "broken.mp4") == {}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, message", [
     (["missing.mp4", "--classifier", "tone"], "No such video: missing.mp4"),
     (["{held_out}", "--classifier", "nope"], "No classifier named 'nope'"),
@@ -126,6 +132,7 @@ def test_scan_bad_input_is_one_line_and_writes_nothing(home, videos, capsys, arg
 # --------------------------------------------------------------------------- negatives and models
 
 
+@pytest.mark.slow
 def test_negatives_add_list_delete(home, videos, capsys):
     assert cli(home, "negatives", "add", videos["chords"], "--at", "60", "--at", "61.5", "--model", "MEL") == 0
     assert "Added 2 hard negative(s) to chords.mp4" in capsys.readouterr().out
@@ -139,6 +146,7 @@ def test_negatives_add_list_delete(home, videos, capsys):
     assert capsys.readouterr().out.splitlines()[-1] == "1 hard negative(s) in profile 'default'"
 
 
+@pytest.mark.slow
 def test_negatives_add_region_stores_the_windows_the_window_would(home, videos, capsys):
     assert cli(home, "negatives", "add", videos["chords"], "--region", "40.1", "41.3", "--region", "70", "70.5",
                "--at", "90") == 0
@@ -149,6 +157,7 @@ def test_negatives_add_region_stores_the_windows_the_window_would(home, videos, 
         assert sorted(row["start_time"] for row in db.get_hard_negatives("default")) == expected
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, message", [
     (["add", "{chords}", "--at", "500"], "500 s lies outside chords.mp4"),
     (["add", "{chords}", "--region", "50", "40"], "--region 50-40 ends before it starts"),
@@ -166,6 +175,7 @@ def test_negatives_bad_input_is_one_line_and_writes_nothing(home, videos, capsys
         assert db.get_hard_negatives("default") == []
 
 
+@pytest.mark.slow
 def test_models_list_and_rollback(home, capsys):
     assert cli(home, "train", "--positive", "mp4_Tone", "--name", "tone", "--margin", "10") == 0
     capsys.readouterr()

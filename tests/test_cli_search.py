@@ -31,6 +31,7 @@ def one_error_line(capsys) -> str:
     return err[0]
 
 
+@pytest.mark.slow
 def test_search_json_over_the_given_videos(home, library, capsys):
     others = [library[name] for name in "bcd"]
     assert cli(home, "search", library["a"], "--at", 20, "--in", *others, "--top", 4, "--json") == 0
@@ -71,6 +72,7 @@ def test_search_in_a_file_without_audio_is_one_line(home, tmp_path, capsys):
     assert "silent.mp4" in one_error_line(capsys)
 
 
+@pytest.mark.slow
 def test_suggest_lists_a_queue_of_unlabelled_windows(tmp_path_factory, tmp_path, capsys):
     videos = scene_videos(tmp_path_factory)
     home = DataHome.resolve(tmp_path / "home")

@@ -250,6 +250,7 @@ def test_a_failing_write_leaves_no_partial_rows(db):
     assert len(db.get_hard_negatives("default")) == 1
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(saves=st.lists(st.integers(min_value=1, max_value=4), min_size=1, max_size=8))
 def test_scan_history_keeps_the_newest_versions(saves):

@@ -24,6 +24,7 @@ def _chunks():
     return [tone_burst_track(4.0, [1.0, 2.5], freq=f, seed=s) for s, f in ((1, 700.0), (2, 1900.0))]
 
 
+@pytest.mark.slow
 def test_saved_tiny_eat_loads_back_through_the_real_loader_and_embeds_like_the_network(home, tmp_path):
     folder = save_tiny_eat(tmp_path / "eat", seed=3)
     loaded = load_embedder("EAT", home, device=CPU, local_dir=folder)
@@ -57,6 +58,7 @@ def test_eat_ml_concatenates_quartile_depths_and_ends_with_the_single_layer_vect
     assert not np.allclose(features[:, :32], last, atol=1e-3)
 
 
+@pytest.mark.slow
 def test_python_in_a_model_folder_never_runs(home, tmp_path, monkeypatch):
     """The checkpoints' config names modeling_eat.py (auto_map); choosing, listing and loading the folder
     must not import it, nor any other .py there; a transformers model folder is loaded with remote code off."""

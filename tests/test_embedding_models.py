@@ -218,6 +218,7 @@ def test_eat_input_is_padded_cut_and_normalised():
     assert np.allclose(eat_features.eat_input(long), cut, atol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:At least one mel filter has all zero values")  # ASTFeatureExtractor's own
 @pytest.mark.parametrize("name, single, save", [("HUBERT_XLARGE_ML", "HUBERT_XLARGE", save_tiny_hubert),
                                                 ("WAV2VEC2_LARGE_ML", "WAV2VEC2_LARGE", save_tiny_wav2vec2),

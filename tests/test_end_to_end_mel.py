@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from core.classifier_store import list_versions
 from core.home import DataHome
 from tests.scan_scenario import BURST, SCENES, TRAINING, clip_start, scene_videos
@@ -16,6 +18,7 @@ def main_py(home: Path, *args) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_cli_trains_on_exported_clips_and_scan_json_finds_held_out_events(tmp_path_factory, tmp_path):
     videos = scene_videos(tmp_path_factory)
     home, folder = tmp_path / "home", tmp_path / "exports" / "mp4_Tone"

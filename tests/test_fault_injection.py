@@ -106,6 +106,7 @@ def assert_no_lock_files_left_once_old(home: Path) -> None:
     assert [p.name for p in (home / "locks").iterdir()] == ["export.lock"]
 
 
+@pytest.mark.slow
 @trials(EXPORT_TRIALS, LONG["export"])
 def test_export_killed_at_random_points_then_rerun(video, tmp_path, count):
     home, folder = tmp_path / "home", tmp_path / "exports" / "out"
@@ -136,6 +137,7 @@ for _ in range(int(sys.argv[2])):
 """
 
 
+@pytest.mark.slow
 @trials(RACE_TRIALS, LONG["race"])
 def test_two_processes_exporting_the_same_video_at_once(video, tmp_path, count):
     """Two processes each export the same marker `count` times, racing for the same names (the CLI's
@@ -191,6 +193,7 @@ def assert_home_consistent(home: DataHome) -> None:
     list_classifiers(home)  # readable
 
 
+@pytest.mark.slow
 @trials(TRAIN_KILLS, LONG["train"])
 def test_training_killed_at_random_points_then_rerun(trained_home, count):
     home, _videos = trained_home
@@ -203,6 +206,7 @@ def test_training_killed_at_random_points_then_rerun(trained_home, count):
     assert list_classifiers(home)[0].version_count >= 2  # the version finished before the kills is kept
 
 
+@pytest.mark.slow
 @trials(SCAN_KILLS, LONG["scan"])
 def test_scan_killed_at_random_points_then_rerun(trained_home, count):
     home, videos = trained_home

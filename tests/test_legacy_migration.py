@@ -259,6 +259,7 @@ def test_interrupted_after_any_number_of_moves_then_rerun(tmp_path, monkeypatch)
             _assert_consistent(db, folder, before)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kills=st.lists(st.integers(min_value=0, max_value=6), max_size=4),
        batch_size=st.integers(min_value=1, max_value=8))

@@ -35,6 +35,7 @@ def run_cli(home: DataHome, *args) -> tuple[str, list[str]]:
     return done.stdout, json.loads(done.stderr.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_mel_train_scan_and_rescan_load_no_torch_transformers_or_pytest(tmp_path, videos):
     home = DataHome.resolve(tmp_path / "home")
     with ProcessedDB(home.db_path) as db:

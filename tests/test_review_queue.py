@@ -100,6 +100,7 @@ def test_the_queue_alternates_uncertain_and_top_hits_without_repeating_an_occurr
                                                     (90.0, "top hit")]
 
 
+@pytest.mark.slow
 def test_retrain_trains_on_the_answers_and_the_new_classifier_ranks_the_library(db, home, tmp_path):
     video = make_video(tmp_path / "long.mp4", 100, audio=library_track(*LIBRARY["b"], seed=1), size=(32, 24), fps=2)
     queue = session(db, home, tmp_path, retrain_every=7)

@@ -53,6 +53,7 @@ def _covered(regions, events):
     return [event for event in events if any(covers(region, event) for region in regions)]
 
 
+@pytest.mark.slow
 def test_held_out_events_are_found_and_nothing_else(db, home, videos):
     scene = SCENES["held_out"]
     outcome = scan_file(db, home, videos["held_out"], "tone")
@@ -66,6 +67,7 @@ def test_held_out_events_are_found_and_nothing_else(db, home, videos):
     assert stored[0]["scan_timestamp"] == outcome.scan_timestamp
 
 
+@pytest.mark.slow
 def test_hard_negatives_remove_a_chosen_false_positive(db, home, videos):
     chords = SCENES["chords_held_out"]
     before = scan_file(db, home, videos["chords_held_out"], "tone").regions
@@ -91,6 +93,7 @@ def test_hard_negatives_remove_a_chosen_false_positive(db, home, videos):
     assert min(scores.probabilities[mask].max() for mask in near) > scores.probabilities[elsewhere].max()
 
 
+@pytest.mark.slow
 def test_scan_history_grows_to_five_versions_then_prunes_the_oldest(db, home, videos, monkeypatch):
     first = scan_file(db, home, videos["held_out"], "tone")
 
@@ -105,6 +108,7 @@ def test_scan_history_grows_to_five_versions_then_prunes_the_oldest(db, home, vi
     assert first.scan_timestamp not in [v["timestamp"] for v in versions]
 
 
+@pytest.mark.slow
 def test_scan_many_reports_and_skips_bad_files(db, home, videos, tmp_path):
     silent = make_video(tmp_path / "silent.mp4", 20, audio=None, size=(32, 24), fps=2)
     short = make_video(tmp_path / "short.mp4", 0.3, audio=tone_burst_track(0.3, []), size=(32, 24), fps=10)
@@ -121,6 +125,7 @@ def test_scan_many_reports_and_skips_bad_files(db, home, videos, tmp_path):
     assert set(db.get_scan_results("silent.mp4", "default")) == set()
 
 
+@pytest.mark.slow
 def test_classifier_of_another_embedding_model_is_refused(db, home, videos):
     with pytest.raises(FoleycutError, match="trained on MEL embeddings, not HUBERT_BASE"):
         scan_file(db, home, videos["held_out"], "tone", model_name="HUBERT_BASE")
@@ -135,6 +140,7 @@ def test_classifier_of_another_embedding_model_is_refused(db, home, videos):
     assert db.get_scan_results("held_out.mp4", "default") == {}
 
 
+@pytest.mark.slow
 def test_cancelled_scan_stores_nothing(db, home, videos):
     cancel = threading.Event()
     cancel.set()

@@ -59,6 +59,7 @@ def test_search_restricted_to_some_videos(home, library):
     assert all(any(covers(r.start, r.end, t) for r in regions[:2]) for t in planted("b"))
 
 
+@pytest.mark.slow
 def test_a_changed_file_is_never_searched_stale_and_is_reindexed(home, tmp_path):
     folder = tmp_path / "lib"
     lib = make_library(folder)

@@ -123,12 +123,14 @@ def _blobs(videos=3, per_video=60, positives_per_video=8, seed=0):
                            np.concatenate(times), events)
 
 
+@pytest.mark.slow
 def test_cross_validation_is_grouped_by_video_and_reports_precision_recall_ap():
     metrics = cross_validated_metrics(_blobs(), WINDOW)
     assert metrics["grouped_by"] == "video" and metrics["folds"] == 3
     assert metrics["precision"] > 0.8 and metrics["recall"] > 0.8 and metrics["average_precision"] > 0.9
 
 
+@pytest.mark.slow
 def test_one_video_falls_back_to_folds_over_time_blocks():
     metrics = cross_validated_metrics(_blobs(videos=1, per_video=200, positives_per_video=20), WINDOW)
     assert metrics["grouped_by"] == "time block" and metrics["folds"] == 5  # 200 s in blocks of 32 s
@@ -161,6 +163,7 @@ def test_scan_like_precision_counts_events_found_and_false_regions():
     assert precision.tolist() == [2 / 4, 1 / 2, 1.0]  # the run is one false region, the lone window another
 
 
+@pytest.mark.slow
 def test_probabilities_hold_for_the_real_class_balance():
     data = _blobs(videos=1, per_video=2000, positives_per_video=40, seed=3)
     data.features[:, :2] = np.random.default_rng(4).normal(size=(2000, 2))  # classes now overlap: p < 1
@@ -230,6 +233,7 @@ def test_too_few_examples_is_a_clear_error_and_saves_nothing(db, home, tmp_path,
     assert classifier_store.list_classifiers(home) == []
 
 
+@pytest.mark.slow
 def test_training_saves_a_version_and_skips_unreadable_videos(db, home, tmp_path, videos):
     _add_training_clips(db, tmp_path, videos)
     broken = tmp_path / "broken.mp4"

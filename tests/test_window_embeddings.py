@@ -114,6 +114,7 @@ def test_a_cache_entry_pooled_another_way_is_embedded_again(tmp_path):
     ("HUBERT_BASE", save_tiny_hubert, 0.9),
     ("AST", save_tiny_ast, 0.98),
 ])
+@pytest.mark.slow
 def test_tiny_transformers_pooled_windows_come_close_to_direct_ones(tmp_path, name, save, bound):
     """Measure: mean cosine similarity between each pooled window vector and the same window embedded on
     its own (tiny random models; a trained model's windows differ more from one another, not less)."""
@@ -125,6 +126,7 @@ def test_tiny_transformers_pooled_windows_come_close_to_direct_ones(tmp_path, na
     assert _cosines(pooled.vectors, direct.vectors).mean() > bound
 
 
+@pytest.mark.slow
 def test_eat_shaped_pooled_windows_come_close_to_direct_ones():
     embedder = EatEmbedder("EAT", tiny_eat_model(), CPU)
     audio = _scene()
@@ -203,6 +205,7 @@ def test_embedding_ahead_raises_its_error_to_the_caller(tmp_path):
         embed_file(cut, "MEL", DataHome.resolve())
 
 
+@pytest.mark.slow
 def test_embedding_ahead_skips_cached_files_and_stops_unused_work(tmp_path):
     home = DataHome.resolve()
     cached = write_wav(tmp_path / "cached.wav", _scene())
@@ -218,6 +221,7 @@ def test_embedding_ahead_skips_cached_files_and_stops_unused_work(tmp_path):
     assert we.cached_embeddings(unused, "MEL", home) is None  # stopped before the end: nothing cached
 
 
+@pytest.mark.slow
 def test_cancel_while_waiting_for_the_embedding_ahead(tmp_path):
     path = write_wav(tmp_path / "long.wav", _scene(600.0))
     we.embed_ahead(path, "MEL", DataHome.resolve())

@@ -225,6 +225,7 @@ def wait_idle(qtbot, bench):
     qtbot.waitUntil(lambda: bench._task is None, timeout=60_000)
 
 
+@pytest.mark.slow
 def test_lists_classifiers_with_versions(window, bench):
     save_random_classifier(window.home)
     second = save_random_classifier(window.home, seed=1)
@@ -236,6 +237,7 @@ def test_lists_classifiers_with_versions(window, bench):
     assert bench.controls.btn_scan.isEnabled() and bench.act_scan_all.isEnabled()
 
 
+@pytest.mark.slow
 def test_scan_current_file_in_background_shows_results(qtbot, window, bench, db, videos):
     ready_to_scan(window, bench)
     window.load(videos[0])
@@ -261,6 +263,7 @@ def test_scan_current_file_in_background_shows_results(qtbot, window, bench, db,
     assert not bench.panel._tab(0).history_row.isVisible()
 
 
+@pytest.mark.slow
 def test_the_score_curve_and_dragging_the_threshold_line_refuse_and_store_a_version(qtbot, window, bench, db,
                                                                                      videos):
     save_random_classifier(window.home, threshold=0.5)
@@ -294,6 +297,7 @@ def test_the_score_curve_and_dragging_the_threshold_line_refuse_and_store_a_vers
     assert bench.controls.threshold() == 0.5 and timeline.threshold() == 0.5
 
 
+@pytest.mark.slow
 def test_a_scanned_videos_curve_comes_back_from_the_cache(qtbot, window, bench, videos):
     save_random_classifier(window.home)
     bench.controls.refresh_classifiers()
@@ -307,6 +311,7 @@ def test_a_scanned_videos_curve_comes_back_from_the_cache(qtbot, window, bench, 
     qtbot.waitUntil(lambda: len(window.timeline._scores) > 0, timeout=20_000)
 
 
+@pytest.mark.slow
 def test_scan_all_saves_every_file_and_reports_skipped_ones(qtbot, tmp_path, window, bench, db, videos):
     ready_to_scan(window, bench)
     silent = make_video(tmp_path / "silent.mp4", 2.0, audio=None, size=(64, 48), fps=5)
@@ -330,6 +335,7 @@ def test_scan_all_saves_every_file_and_reports_skipped_ones(qtbot, tmp_path, win
     assert shown[-3:] == [("one.mp4", None), ("silent.mp4", None), ("two.mp4", None)]  # cleared at the end
 
 
+@pytest.mark.slow
 def test_cancel_stops_scan_all(qtbot, window, bench, videos):
     ready_to_scan(window, bench)
     window.playlist.add_paths(list(videos))
@@ -340,6 +346,7 @@ def test_cancel_stops_scan_all(qtbot, window, bench, videos):
     assert bench.controls.lbl_status.text() == "Scan cancelled; finished files are kept."
 
 
+@pytest.mark.slow
 def test_rollback_makes_the_chosen_version_active_and_rescans(qtbot, window, bench, db, videos):
     first, _second = ready_to_scan(window, bench, versions=2)
     window.load(videos[0])
@@ -352,6 +359,7 @@ def test_rollback_makes_the_chosen_version_active_and_rescans(qtbot, window, ben
     assert len(db.get_scan_versions("one.mp4", "default", "MEL")) == 1
 
 
+@pytest.mark.slow
 def test_train_dialog_from_the_menu_and_new_classifier_listed(qtbot, window, bench):
     bench.act_train.trigger()
     assert bench.train_dialog.isVisible()
@@ -391,6 +399,7 @@ def train_through_dialog(qtbot, bench):
     return dialog
 
 
+@pytest.mark.slow
 def test_export_train_scan_review_negatives_retrain_compare(qtbot, tmp_path, window, bench, db):
     events = [6.0, 22.0, 38.0, 70.0, 100.0]
     video = make_video(tmp_path / "film.mp4", 120.0, audio=tone_burst_track(120.0, events), size=(64, 48), fps=5)
@@ -432,6 +441,7 @@ def test_export_train_scan_review_negatives_retrain_compare(qtbot, tmp_path, win
 
 # --- in the real main window ---------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_in_the_main_window_keys_reach_the_scan_panel(qtbot, tmp_path, isolated_home):
     home = DataHome.resolve(isolated_home)
     db = ProcessedDB(home.db_path)
@@ -461,6 +471,7 @@ def test_in_the_main_window_keys_reach_the_scan_panel(qtbot, tmp_path, isolated_
     db.close()
 
 
+@pytest.mark.slow
 def test_choices_are_remembered_and_the_threshold_follows_the_classifier(qtbot, db, window, bench):
     save_random_classifier(window.home, name="doors", threshold=0.35)
     save_random_classifier(window.home, name="glass", threshold=0.62)

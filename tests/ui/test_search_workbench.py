@@ -49,6 +49,7 @@ def search_at(qtbot, window, workbench, seconds: float):
     return workbench.similar.regions()
 
 
+@pytest.mark.slow
 def test_find_similar_lists_the_repeats_and_plays_a_selected_hit(qtbot, home, videos, tmp_path):
     with ProcessedDB(home.db_path) as db:
         window, workbench = open_window(qtbot, home, db, videos, tmp_path / "mp4_Tone")
@@ -63,6 +64,7 @@ def test_find_similar_lists_the_repeats_and_plays_a_selected_hit(qtbot, home, vi
         window.close()
 
 
+@pytest.mark.slow
 def test_review_keys_undo_and_persistence(qtbot, home, videos, tmp_path):
     export_folder = tmp_path / "mp4_Tone"
     with ProcessedDB(home.db_path) as db:
@@ -108,6 +110,7 @@ def test_review_keys_undo_and_persistence(qtbot, home, videos, tmp_path):
         window.close()
 
 
+@pytest.mark.slow
 def test_retraining_starts_after_n_answers(qtbot, home, videos, tmp_path, monkeypatch):
     trained = []
     with ProcessedDB(home.db_path) as db:
@@ -124,6 +127,7 @@ def test_retraining_starts_after_n_answers(qtbot, home, videos, tmp_path, monkey
         window.close()
 
 
+@pytest.mark.slow
 def test_indexing_the_library_from_the_menu(qtbot, home, videos, tmp_path):
     with ProcessedDB(home.db_path) as db:
         window, workbench = open_window(qtbot, home, db, videos, tmp_path / "mp4_Tone")

@@ -88,6 +88,7 @@ def test_legacy_layout_migrates_behind_a_progress_dialog(qtbot, home, tmp_path):
     db.close()
 
 
+@pytest.mark.slow
 def test_run_app_welcomes_on_the_first_start_only(qtbot, home):
     from ui.app import run_app
     from ui.main_window import MainWindow

@@ -151,6 +151,7 @@ def test_no_export_folders_explains_and_disables_train(qtbot, tmp_path, home):
     assert "export some clips" in dlg.lbl_stats.text()
 
 
+@pytest.mark.slow
 def test_train_runs_in_background_and_shows_cv_metrics(qtbot, dialog, home):
     trained = []
     dialog.trained.connect(trained.append)
