@@ -7,7 +7,7 @@ import sys
 from cli.scan_cmd import terminal_progress
 from core.embedding_models import DEFAULT_MODEL
 from core.errors import FoleycutError
-from core.training import DEFAULT_MARGIN, TrainingOptions, train_classifier
+from core.training import DEFAULT_MARGIN, DEFAULT_TARGET_PRECISION, TrainingOptions, train_classifier
 
 
 def register(subparsers) -> None:
@@ -25,22 +25,22 @@ def register(subparsers) -> None:
                         help="automatic negatives keep this distance from every clip (default: %(default)s)")
     parser.add_argument("--no-hard-negatives", action="store_true", help="leave the hard negatives out")
     parser.add_argument("--include-scan-exports", action="store_true", help="train on scan-exported clips too")
-    parser.add_argument("--target-precision", type=float, metavar="P",
-                        help="scan at the lowest threshold whose cross-validated precision reaches P "
-                             "(default: the threshold with the best F0.5, precision weighing double)")
+    parser.add_argument("--target-precision", type=float, metavar="P", default=DEFAULT_TARGET_PRECISION,
+                        help="scan at the lowest threshold whose cross-validated precision reaches P, else at "
+                             "the best F0.5 (default: %(default)s; 0: always the best F0.5)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace, ctx) -> int:
-    if args.target_precision is not None and not 0.0 < args.target_precision <= 1.0:
+    if not 0.0 <= args.target_precision <= 1.0:
         raise FoleycutError(f"--target-precision {args.target_precision:g} is not a precision: "
-                            "give a value above 0, up to 1.")
+                            "give a value from 0 (best F0.5) to 1.")
     if not args.margin >= 0.0:
         raise FoleycutError(f"--margin {args.margin:g} is not a distance: give seconds, 0 or more.")
     options = TrainingOptions(
         profile=ctx.profile, positive_folder=tuple(args.positive), negative_folder=args.negative, model_name=args.model,
         name=args.name, margin=args.margin, use_hard_negatives=not args.no_hard_negatives,
-        include_scan_exports=args.include_scan_exports, target_precision=args.target_precision)
+        include_scan_exports=args.include_scan_exports, target_precision=args.target_precision or None)
     result = train_classifier(ctx.db, ctx.home, options, progress=terminal_progress())
     for video, reason in result.skipped:
         print(f"warning: skipped {video}: {reason}", file=sys.stderr)

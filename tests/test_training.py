@@ -145,6 +145,8 @@ def test_threshold_is_the_best_f05_or_the_lowest_reaching_the_target_precision()
     assert choose_threshold(precision, recall, thresholds) == 0.6
     assert choose_threshold(precision, recall, thresholds, target_precision=0.95) == 0.8
     assert choose_threshold(precision, recall, thresholds, target_precision=0.6) == 0.4
+    # a target no threshold reaches: the best F0.5 (F0.5 0.56, 0.74, 0.82, 0.75)
+    assert choose_threshold(np.array([0.5, 0.7, 0.8, 0.85]), recall, thresholds, target_precision=0.9) == 0.6
     # averaged with a neighbour each side, the broad stretch 0.6-0.8 beats the lone peak at 0.6
     assert choose_threshold(precision, recall, thresholds, smoothing=1) == 0.8
     # perfectly separated classes tie everywhere: the middle of the tie, not the lowest threshold
@@ -254,7 +256,10 @@ def test_training_saves_a_version_and_skips_unreadable_videos(db, home, tmp_path
                                                                            DEFAULT_HOP)
     assert meta.threshold == result.metrics["threshold"] and 0 < meta.threshold < 1
     assert meta.feature_set == "context" and meta.prior_shift > 0
-    assert result.metrics["curve"] and result.metrics["threshold_rule"] == "best F0.5"
+    # tones separate cleanly: the default target precision is reached, and its point is chosen
+    assert result.metrics["curve"] and result.metrics["threshold_rule"] == "precision 0.9 reached"
+    reaching = [t for t, p, r in result.metrics["curve"] if p >= 0.9 and r > 0]
+    assert meta.threshold <= reaching[0] + 0.03  # the lowest reaching it (the curve keeps every other point)
     assert meta.folders["positive"] == "mp4_Tone" and meta.counts == result.counts
     assert updates == sorted(updates) and updates[-1] == 1.0
 

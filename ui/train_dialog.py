@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 from core.embedding_models import DEFAULT_MODEL, get_spec, list_models, set_model_folder
 from core.errors import FoleycutError
 from core.relink import missing_videos, relink_folder
-from core.training import DEFAULT_MARGIN, TrainingOptions, preview_training, train_classifier
+from core.training import (DEFAULT_MARGIN, DEFAULT_TARGET_PRECISION, TrainingOptions, preview_training,
+                           train_classifier)
 from ui.background import run_in_background
 from ui.hard_negatives_dialog import HardNegativesDialog
 from ui.precision_recall_plot import PrecisionRecallPlot
@@ -96,8 +97,10 @@ class TrainDialog(QDialog):
         self.spn_target.setRange(0.0, 1.0)
         self.spn_target.setSingleStep(0.05)
         self.spn_target.setSpecialValueText("best balance (F0.5)")
-        self.spn_target.setToolTip("Scans use the lowest threshold whose cross-validated precision reaches this; "
-                                   "at 'best balance' the threshold with the best F0.5 (precision weighs double)")
+        self.spn_target.setValue(DEFAULT_TARGET_PRECISION)
+        self.spn_target.setToolTip("Scans use the lowest threshold whose cross-validated precision reaches this, "
+                                   "else (and at 'best balance') the one with the best F0.5 "
+                                   "(precision weighs double)")
         self.chk_scan_exports = QCheckBox("Include scan exports")
         self.chk_scan_exports.setToolTip("Also train on clips exported from scan results")
         self.chk_hard_negatives = QCheckBox("Use hard negatives in training")
