@@ -10,10 +10,12 @@ from core.errors import FoleycutError
 from core.home import APP_NAME, DataHome
 from core.recovery import recover_at_start
 from ui.changelog_dialog import show_changelog_if_new
+from ui.crop_workbench import CropWorkbench
 from ui.main_window import MainWindow
 from ui.scan_workbench import ScanWorkbench
 from ui.search_workbench import SearchWorkbench
 from ui.startup import open_database, run_legacy_migration, ui_settings
+from ui.waveform_loader import WaveformLoader
 from ui.style import apply_style
 
 
@@ -41,6 +43,8 @@ def run_app() -> int:
         window = MainWindow(home, db, settings)
         ScanWorkbench(window)
         SearchWorkbench(window)
+        CropWorkbench(window)
+        WaveformLoader(window)
         window.restore_layout()
         # Closing the main window ends the app even while a dialog (Train, Hard Negatives) is still open.
         app.setQuitOnLastWindowClosed(False)
