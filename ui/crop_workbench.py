@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QObject, QRectF
 from PySide6.QtGui import QAction
 
 from core import crop_path
@@ -24,8 +24,11 @@ from ui.timeline import format_time
 REMOVE_WITHIN_S = 0.5  # Shift+C takes the nearest keyframe this close to the playhead
 
 
-class CropWorkbench:
+class CropWorkbench(QObject):
+    """Lives as long as the window (its child)."""
+
     def __init__(self, window):
+        super().__init__(window)
         self.window = window
         self.view = window.player.video
         self.panel = window.export_panel

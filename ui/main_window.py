@@ -2,7 +2,8 @@
 
 Public surface other parts build on (the scan tools add their dock and Scan-menu actions through it):
 `db`, `home`, `profile` + `profile_changed`, `current_video` + `video_loaded`, `playlist_paths()`,
-`timeline`, `player`, `export_panel`, `menu_edit`, `menu_scan`, `seek()`, `show_task()`, `show_error()`.
+`timeline`, `player`, `export_panel`, `menu_edit`, `menu_scan`, `seek()`, `show_task()`, `show_error()`,
+`cursor_time()` (where `E` exports: the `G`-locked cursor or the playhead), `add_shortcut_handlers()`.
 """
 from __future__ import annotations
 
@@ -247,8 +248,8 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self._action("Play s&lower", lambda: self.player.change_speed(-1), "slower"))
         view_menu.addAction(self._action("Play &faster", lambda: self.player.change_speed(+1), "faster"))
-        self.lock_action = self._action("&Lock cursor", lambda _on: None, "lock_cursor", checkable=True)
-        self.lock_action.triggered.connect(self.toggle_cursor_lock)
+        self.lock_action = QAction(f"&Lock cursor\t{keys_label('lock_cursor')}", self, checkable=True)
+        self.lock_action.triggered.connect(self.toggle_cursor_lock)  # the check mark follows the lock itself
         view_menu.addAction(self.lock_action)
         view_menu.addSeparator()
         view_menu.addAction(self._action("Next &marker", lambda: self.jump_to_marker(+1), "next_marker"))

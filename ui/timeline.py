@@ -19,7 +19,7 @@ import numpy as np
 
 from core.waveform import column_peaks
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QPolygonF, QWheelEvent
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QPolygonF, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 EDGE_GRAB_PX = 6
@@ -162,7 +162,7 @@ class Timeline(QWidget):
         self._threshold: float | None = None
         self._dragging_threshold = False
         self._peaks: np.ndarray | None = None  # waveform (min, max) per bucket; None: not computed yet
-        self._wave_columns: tuple[tuple, list[QLineF]] | None = None  # (view key, lines) of the last fold
+        self._wave_image: tuple[tuple, QImage] | None = None  # (view key, strip) of the last fold
         self._keyframes: tuple[tuple[float, float], ...] = ()
         self._locked_cursor: float | None = None
         self.set_markers([])
@@ -238,7 +238,7 @@ class Timeline(QWidget):
             loudest = float(np.abs(peaks).max()) if peaks.size else 0.0
             peaks = peaks / loudest if loudest > 1e-4 else peaks
         self._peaks = peaks
-        self._wave_columns = None
+        self._wave_image = None
         self.update()
 
     def has_waveform(self) -> bool:
@@ -504,24 +504,25 @@ class Timeline(QWidget):
             painter.setPen(RULER_TEXT)
             painter.drawText(lane, Qt.AlignmentFlag.AlignCenter, "waveform…")
             return
-        painter.setPen(QPen(WAVEFORM, 1))
-        painter.drawLines(self._waveform_lines(lane))
+        painter.drawImage(lane.topLeft(), self._waveform_image(lane))
 
-    def _waveform_lines(self, lane: QRectF) -> list[QLineF]:
-        """One vertical line per pixel column from its min to its max, folded again only when the view changes."""
-        key = (self._view_start, self._view_span, lane.left(), lane.width(), lane.top(), lane.height())
-        if self._wave_columns is not None and self._wave_columns[0] == key:
-            return self._wave_columns[1]
-        width = int(lane.width())
+    def _waveform_image(self, lane: QRectF) -> QImage:
+        """The strip as an image, one column per pixel from its min to its max, drawn with numpy and made
+        again only when the view changes (zoom, pan, resize), not at every cursor move."""
+        key = (self._view_start, self._view_span, lane.width(), lane.height())
+        if self._wave_image is not None and self._wave_image[0] == key:
+            return self._wave_image[1]
+        width, height = int(lane.width()), int(lane.height())
         lows, highs, has_audio = column_peaks(self._peaks, self._view_start, self._view_span, width)
-        mid, half = lane.center().y(), lane.height() / 2 - 1
-        xs = np.flatnonzero(has_audio)
-        tops = mid - np.clip(highs[xs], -1, 1) * half
-        bottoms = np.maximum(tops + 1, mid - np.clip(lows[xs], -1, 1) * half)  # silence: a 1 px line
-        xs = xs + lane.left() + 0.5
-        lines = [QLineF(x, top, x, bottom) for x, top, bottom in zip(xs.tolist(), tops.tolist(), bottoms.tolist())]
-        self._wave_columns = (key, lines)
-        return lines
+        mid, half = height / 2, height / 2 - 1
+        tops = np.floor(mid - np.clip(highs, -1, 1) * half)
+        bottoms = np.maximum(tops, np.ceil(mid - np.clip(lows, -1, 1) * half))  # silence: a 1 px line
+        rows = np.arange(height)[:, None]
+        inside = (rows >= tops) & (rows <= bottoms) & has_audio
+        pixels = np.where(inside, np.uint32(WAVEFORM.rgba()), np.uint32(0)).astype(np.uint32)
+        image = QImage(pixels.tobytes(), width, height, width * 4, QImage.Format.Format_ARGB32).copy()
+        self._wave_image = (key, image)
+        return image
 
     def _paint_keyframes(self, painter: QPainter) -> None:
         """The crop centre's path through its keyframes (height in the strip = centre across the picture)."""

@@ -4,13 +4,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from PySide6.QtCore import QObject
 
 from core.waveform import cached_peaks, load_or_compute_peaks
 from ui.background import BackgroundTask, run_in_background
 
 
-class WaveformLoader:
+class WaveformLoader(QObject):
+    """Lives as long as the window (its child)."""
+
     def __init__(self, window):
+        super().__init__(window)
         self.window = window
         self._task: BackgroundTask | None = None
         window.video_loaded.connect(self.load)
