@@ -4,7 +4,9 @@ The user boxes the subject once (in source pixels, on the frame at `start`); an 
 no downloaded weights (CSRT or KCF when the contrib build is installed, else MIL, which the plain
 opencv-python-headless wheel carries) follows it. Frames come from our own ffmpeg pipe, scaled down and
 thinned to ANALYSIS_FPS: tracking a subject for a crop needs neither full size nor every frame, and the
-same decoder as everywhere else reads every file the app can open.
+same decoder as everywhere else reads every file the app can open. Each box the tracker gives is snapped
+to where the subject's first look matches best nearby (MIL alone wanders by up to half a box), then the
+track is smoothed and thinned to the keyframes a linear crop path needs.
 """
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ ANALYSIS_WIDTH = 480
 ANALYSIS_FPS = 10.0
 SMOOTHING = 5  # analysed frames averaged (half a second)
 KEYFRAME_TOLERANCE = 0.008  # of the width: how far the crop may stray from the smoothed track
-LOST_SECONDS = 1.0  # the subject out of sight this long ends the tracking
+LOST_SECONDS = 1.0
+MATCH_SCORE = 0.6  # the least normalised correlation with the subject's first look that moves the box  # the subject out of sight this long ends the tracking
 TRACKERS = ("TrackerCSRT_create", "TrackerKCF_create", "TrackerMIL_create")  # best first
 
 
@@ -94,10 +97,17 @@ def track_subject(video: Path, start: float, end: float, box: tuple[float, float
                 frame = np.frombuffer(data, dtype=np.uint8).reshape(ah, aw, 3)
                 t = start + index / ANALYSIS_FPS
                 if index == 0:
-                    tracker.init(frame, tuple(round(v * scale) for v in box))
-                    found, rect = True, [v * scale for v in box]
+                    rect = tuple(round(v * scale) for v in box)
+                    tracker.init(frame, rect)
+                    template = frame[rect[1]:rect[1] + rect[3], rect[0]:rect[0] + rect[2]].copy()
+                    found = True
                 else:
                     found, rect = tracker.update(frame)
+                    if found:
+                        snapped = _snapped(frame, template, rect)
+                        if max(abs(a - b) for a, b in zip(snapped, rect)) > 2:
+                            tracker.init(frame, snapped)  # or MIL wanders off from where it was put back
+                        rect = snapped
                 if found:
                     lost_since = None
                     points.append((t, (rect[0] + rect[2] / 2) / aw))
@@ -118,6 +128,28 @@ def track_subject(video: Path, start: float, end: float, box: tuple[float, float
             raise FoleycutError(f"Could not read frames of {Path(video).name} to track ({detail}): "
                                 "check that the file plays.")
     return TrackResult(simplified(_smoothed(points), KEYFRAME_TOLERANCE), name, lost_at)
+
+
+def _snapped(frame: np.ndarray, template: np.ndarray, rect) -> tuple[int, int, int, int]:
+    """The tracker's box moved to where the first frame's subject matches best nearby.
+
+    MIL's boxes wander by up to half their size around a subject (and differ from run to run: it samples
+    at random); matching the subject's first look within half a box of them puts the box back on it, and
+    the tracker starts again from there.
+    A subject that changed its look too much to match (turned, deformed) keeps the tracker's box."""
+    import cv2
+
+    x, y, w, h = (int(round(v)) for v in rect)
+    th, tw = template.shape[:2]
+    x0, y0 = max(0, x - tw // 2), max(0, y - th // 2)
+    x1, y1 = min(frame.shape[1], x + w + tw // 2), min(frame.shape[0], y + h + th // 2)
+    if x1 - x0 < tw or y1 - y0 < th:
+        return x, y, w, h
+    scores = cv2.matchTemplate(frame[y0:y1, x0:x1], template, cv2.TM_CCOEFF_NORMED)
+    _, best, _, (bx, by) = cv2.minMaxLoc(scores)
+    if best < MATCH_SCORE:
+        return x, y, w, h
+    return x0 + bx + (tw - w) // 2, y0 + by + (th - h) // 2, w, h
 
 
 def _smoothed(points: list[Keyframe]) -> list[Keyframe]:

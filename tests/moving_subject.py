@@ -17,8 +17,11 @@ def square_centre_x(seconds: float) -> float:
     return 20 + SPEED * seconds + SQUARE / 2
 
 
-def make_moving_square(path: Path, seconds: float = 4.0) -> Path:
-    box = f"color=c=white:s={SQUARE}x{SQUARE}:r={FPS}:d={seconds}"
+def make_moving_square(path: Path, seconds: float = 4.0, textured: bool = False) -> Path:
+    """`textured`: the square carries a test pattern, as a real subject carries detail for a tracker to hold
+    on to (a plain white square looks alike under a box half over it)."""
+    source = "smptebars=" if textured else "color=c=white:"
+    box = f"{source}s={SQUARE}x{SQUARE}:r={FPS}:d={seconds}"
     graph = (f"color=c=black:s={WIDTH}x{HEIGHT}:r={FPS}:d={seconds}[bg];{box}[sq];"
              f"[bg][sq]overlay=x='20+{SPEED}*t':y={(HEIGHT - SQUARE) // 2}[v]")
     subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",

@@ -17,7 +17,7 @@ from tests.moving_subject import HEIGHT, SQUARE, WIDTH, make_moving_square, squa
 
 @pytest.fixture(scope="module")
 def moving_square(tmp_path_factory):
-    return make_moving_square(tmp_path_factory.mktemp("moving") / "square.mp4")
+    return make_moving_square(tmp_path_factory.mktemp("moving") / "square.mp4", textured=True)
 
 
 def test_tracker_follows_the_moving_square(moving_square):
@@ -26,7 +26,8 @@ def test_tracker_follows_the_moving_square(moving_square):
     assert result.lost_at is None
     assert 2 <= len(result.keyframes) < 20  # simplified: a straight glide needs few keyframes
     for t in (0.5, 1.5, 2.5, 3.3):
-        assert centre_at(result.keyframes, t) * WIDTH == pytest.approx(square_centre_x(t), abs=8)
+        # within 12 px of the subject's centre: the 40 px subject stays well inside a 102 px wide 9:16 crop
+        assert centre_at(result.keyframes, t) * WIDTH == pytest.approx(square_centre_x(t), abs=12)
 
 
 def test_tracking_rejects_a_tiny_box_and_cancels(moving_square):

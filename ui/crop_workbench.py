@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRectF
+from PySide6.QtCore import QObject, QRectF, QTimer
 from PySide6.QtGui import QAction
 
 from core import crop_path
@@ -22,6 +22,7 @@ from ui.shortcuts import keys_label
 from ui.timeline import format_time
 
 REMOVE_WITHIN_S = 0.5  # Shift+C takes the nearest keyframe this close to the playhead
+SAVE_AFTER_MS = 300  # a drag changes the keyframes at every mouse move: the file is written once it rests
 
 
 class CropWorkbench(QObject):
@@ -35,6 +36,11 @@ class CropWorkbench(QObject):
         self._video: Path | None = None
         self._keyframes: tuple[crop_path.Keyframe, ...] = ()
         self._track_task: BackgroundTask | None = None
+        self._unsaved = False
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(SAVE_AFTER_MS)
+        self._save_timer.timeout.connect(self.save)
 
         self.view.crop_centre_chosen.connect(self.choose_centre)
         self.view.subject_boxed.connect(self._track)
@@ -42,6 +48,7 @@ class CropWorkbench(QObject):
         self.panel.portrait_combo.currentTextChanged.connect(lambda _text: self._show())
         window.player.position_changed.connect(lambda _seconds: self._show())
         window.video_loaded.connect(self._on_video_loaded)
+        window.closed.connect(self.save)
         window.add_shortcut_handlers({"crop_keyframe": self.add_keyframe,
                                       "remove_crop_keyframe": self.remove_keyframe,
                                       "track_subject": self.start_boxing})
@@ -79,16 +86,25 @@ class CropWorkbench(QObject):
         if self._track_task is not None:
             self._track_task.cancel()
         self.view.set_box_mode(False)
+        self.save()  # the previous video's pending change
         self._video = Path(video)
         self._set_keyframes(crop_path.load_keyframes(self.window.home, self._video), save=False)
 
     def _set_keyframes(self, keyframes, save: bool = True) -> None:
         self._keyframes = crop_path.normalized(keyframes)
-        if save and self._video is not None:
-            crop_path.save_keyframes(self.window.home, self._video, self._keyframes)
+        if save:
+            self._unsaved = True
+            self._save_timer.start()
         self.panel.set_crop_keyframes(self._keyframes)
         self.window.timeline.set_crop_keyframes(self._keyframes)
         self._show()
+
+    def save(self) -> None:
+        """Write a pending keyframe change to the data home now."""
+        self._save_timer.stop()
+        if self._unsaved and self._video is not None:
+            crop_path.save_keyframes(self.window.home, self._video, self._keyframes)
+        self._unsaved = False
 
     def _show(self) -> None:
         """The frame on the picture and the slider, at the crop centre of the playhead."""
