@@ -44,7 +44,11 @@ class CropWorkbench(QObject):
 
         self.view.crop_centre_chosen.connect(self.choose_centre)
         self.view.subject_boxed.connect(self._track)
-        self.panel.portrait_center_slider.valueChanged.connect(lambda value: self.choose_centre(value / 100.0))
+        slider = self.panel.portrait_center_slider
+        # The user's moves only (drag, keys, clicks): restoring a profile's settings sets the value too, and
+        # must not put a keyframe at the playhead.
+        slider.actionTriggered.connect(lambda _action: self.choose_centre(slider.sliderPosition() / 100.0))
+        slider.valueChanged.connect(lambda _value: self._show())
         self.panel.portrait_combo.currentTextChanged.connect(lambda _text: self._show())
         window.player.position_changed.connect(lambda _seconds: self._show())
         window.video_loaded.connect(self._on_video_loaded)
@@ -125,8 +129,7 @@ class CropWorkbench(QObject):
         if self._keyframes:
             self._set_keyframes(crop_path.with_keyframe(self._keyframes, self._playhead(), centre))
             return
-        self.panel.portrait_center_slider.setValue(round(centre * 100))  # a no-op when it came from there
-        self._show()
+        self.panel.portrait_center_slider.setValue(round(centre * 100))  # moves the frame through valueChanged
 
     def add_keyframe(self) -> None:
         if self._needs_portrait():

@@ -101,6 +101,18 @@ def test_keyframes_placed_with_c_and_drags_follow_the_playhead_and_persist(qtbot
     assert [t for t, _ in window.crop.keyframes()] == pytest.approx([0.5], abs=0.01)
 
 
+def test_slider_keys_move_a_keyframe_but_restored_settings_do_not(qtbot, window):
+    window.export_panel.portrait_combo.setCurrentText("9:16")
+    window.player.seek(1.0)
+    press(qtbot, window, Qt.Key.Key_C)
+    slider = window.export_panel.portrait_center_slider
+    slider.setValue(80)  # as restoring a profile's settings does: not the user's choice
+    assert window.crop.keyframes() == ((1.0, 0.5),)
+    qtbot.keyClick(slider, Qt.Key.Key_PageUp)  # the user's: the keyframe at the playhead moves
+    assert window.crop.keyframes() == ((1.0, pytest.approx(0.6)),)
+    assert crop_centre_px(window) == pytest.approx(0.6 * WIDTH, abs=2)
+
+
 def test_t_then_a_box_tracks_the_subject_into_keyframes(qtbot, window):
     window.export_panel.portrait_combo.setCurrentText("9:16")
     window.export_panel.length_spin.setValue(3.0)
