@@ -170,3 +170,29 @@ def test_the_waveform_is_computed_in_the_background_and_cached(qtbot, window, ho
     assert cached_peaks(home, square_video) is not None
     window.load_video(square_video)
     assert window.timeline.has_waveform()  # from the cache, at once
+
+
+def test_the_waveform_strip_draws_the_loud_columns_and_follows_zoom(qtbot):
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    from ui.timeline import WAVEFORM, Timeline
+
+    timeline = Timeline()
+    qtbot.addWidget(timeline)
+    timeline.resize(816, 160)
+    timeline.set_duration(10.0)
+    peaks = np.full((1000, 2), (-0.01, 0.01), dtype=np.float16)
+    peaks[400:420] = (-0.9, 0.9)  # a sound at 4.0–4.2 s
+    timeline.set_waveform(peaks)
+    timeline.set_crop_keyframes([(2.0, 0.2), (8.0, 0.8)])
+
+    def strip_height(seconds: float) -> int:
+        image = QImage(timeline.size(), QImage.Format.Format_ARGB32)
+        timeline.render(image)
+        x = round(timeline.x_at(seconds))
+        return sum(image.pixelColor(x, y) == WAVEFORM for y in range(image.height()))
+
+    assert strip_height(4.1) > 25 and strip_height(6.0) <= 4  # quiet: a line
+    timeline._set_view(3.9, 2.0)  # zoomed in: the sound spans many columns, still drawn
+    assert strip_height(4.0) > 25 and strip_height(4.3) <= 4
