@@ -28,8 +28,8 @@ ANALYSIS_WIDTH = 480
 ANALYSIS_FPS = 10.0
 SMOOTHING = 5  # analysed frames averaged (half a second)
 KEYFRAME_TOLERANCE = 0.008  # of the width: how far the crop may stray from the smoothed track
-LOST_SECONDS = 1.0
-MATCH_SCORE = 0.6  # the least normalised correlation with the subject's first look that moves the box  # the subject out of sight this long ends the tracking
+LOST_SECONDS = 1.0  # the subject out of sight this long ends the tracking
+MATCH_SCORE = 0.6  # the least normalised correlation with the subject's first look that moves the box
 TRACKERS = ("TrackerCSRT_create", "TrackerKCF_create", "TrackerMIL_create")  # best first
 
 

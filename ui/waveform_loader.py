@@ -45,9 +45,8 @@ class WaveformLoader(QObject):
             if self._task is task:
                 self._task = None
 
-        task = run_in_background(lambda progress, cancel: load_or_compute_peaks(home, video, duration, progress, cancel),
-                                 on_success=done, on_failure=failed, on_finished=finished)
-        self._task = task
+        def work(progress, cancel):
+            return load_or_compute_peaks(home, video, duration, progress, cancel)
 
-    def task(self) -> BackgroundTask | None:
-        return self._task
+        task = run_in_background(work, on_success=done, on_failure=failed, on_finished=finished)
+        self._task = task
