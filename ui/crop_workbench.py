@@ -160,7 +160,11 @@ class CropWorkbench(QObject):
 
     # ---- tracking ------------------------------------------------------------------------------
     def start_boxing(self) -> None:
-        """`T`: the next drag on the picture boxes the subject; the tracker then follows it."""
+        """`T`: the next drag on the picture boxes the subject; the tracker then follows it. `T` again: not."""
+        if self.view.box_mode():
+            self.view.set_box_mode(False)
+            self.window.show_message("No subject boxed: the crop keyframes are unchanged.")
+            return
         if self._needs_portrait():
             return
         if self._track_task is not None:
@@ -168,7 +172,7 @@ class CropWorkbench(QObject):
             return
         self.window.player.pause()
         self.view.set_box_mode(True)
-        self.window.show_message("Drag a box around the subject on the picture.")
+        self.window.show_message("Drag a box around the subject on the picture (T again: never mind).")
 
     def tracking_span(self) -> tuple[float, float]:
         """From the playhead to the end of the clips `E` would export from there."""

@@ -119,6 +119,9 @@ def test_t_then_a_box_tracks_the_subject_into_keyframes(qtbot, window):
     view = window.player.video
     press(qtbot, window, Qt.Key.Key_T)
     assert view.box_mode()
+    press(qtbot, window, Qt.Key.Key_T)  # changed my mind
+    assert not view.box_mode()
+    press(qtbot, window, Qt.Key.Key_T)
     top = (HEIGHT - SQUARE) / 2
     qtbot.mousePress(view.viewport(), LEFT, pos=picture_point(window, 20, top))
     qtbot.mouseMove(view.viewport(), picture_point(window, 20 + SQUARE, top + SQUARE))
