@@ -15,8 +15,8 @@ from ui.main_window import MainWindow
 from ui.scan_workbench import ScanWorkbench
 from ui.search_workbench import SearchWorkbench
 from ui.startup import open_database, run_legacy_migration, ui_settings
-from ui.waveform_loader import WaveformLoader
 from ui.style import apply_style
+from ui.waveform_loader import WaveformLoader
 
 
 def run_app() -> int:
