@@ -52,7 +52,7 @@ class ExportPanel(QWidget):
         self.portrait_center_slider = QSlider(Qt.Orientation.Horizontal, self)
         self.portrait_center_slider.setRange(0, 100)
         self.portrait_center_slider.setValue(50)
-        self.portrait_center_slider.setToolTip("Horizontal centre of the portrait crop (or drag its frame on the video)")
+        self.portrait_center_slider.setToolTip("Portrait crop's horizontal centre (or drag its frame on the video)")
         self._crop_keyframes: tuple[tuple[float, float], ...] = ()  # a moving crop's, set by the crop tools
 
         self.destination_label = QLabel("No video loaded", self)
