@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Callable
 
 from core import dataset_json, export_journal, layout
-from core.ltx2 import LTX2_FPS, ltx2_length, ltx2_size
+from core.crop_path import crop_x_expression
 from core.errors import Cancelled, FoleycutError
 from core.ffmpeg import ffmpeg_command, file_url, last_error_line
+from core.ltx2 import LTX2_FPS, ltx2_length, ltx2_size
 from core.probe import SOFTWARE_H264, H264Encoder, MediaError, MediaInfo, choose_h264_encoder, probe
 from core.random_crop import random_crop
 
@@ -61,6 +62,8 @@ class ExportSettings:
     portrait_center: float = 0.5
     workers: int = field(default_factory=default_workers)
     encoder: str = "auto"  # "auto" (hardware when one works, else libx264) or an encoder name
+    # (seconds, centre 0..1) keyframes of a moving portrait crop (core/crop_path.py); empty: `portrait_center`
+    crop_keyframes: tuple[tuple[float, float], ...] = ()
     ltx2: bool = False  # LTX-2 mode (core/ltx2.py): 8k+1 frames at 25 fps, sides divisible by 32
     random_crop: float = 0.0  # percentage of each batch's clips given a random portrait/square crop
 
@@ -334,14 +337,14 @@ def _seek(start: float, fps: Fraction) -> tuple[list[str], str]:
     return (["-ss", _seconds_arg(preroll_us)] if preroll_us else []), _seconds_arg(start_us - preroll_us)
 
 
-def _video_filters(plan: ExportPlan, trim_at: str) -> list[str]:
+def _video_filters(plan: ExportPlan, trim_at: str, crop_x: str | None = None) -> list[str]:
     # The fps filter makes a variable-rate source (phones) come out at a constant rate, so every clip
     # holds the same number of evenly spaced frames; on a constant-rate source it changes nothing.
     rate = plan.out_fps
     filters = [f"trim=start={trim_at}", "setpts=PTS-STARTPTS", f"fps={rate.numerator}/{rate.denominator}"]
     if plan.crop:
         w, h, x, y = plan.crop
-        filters.append(f"crop={w}:{h}:{x}:{y}")
+        filters.append(f"crop={w}:{h}:{x}:{y}" if crop_x is None else f"crop={w}:{h}:'{crop_x}':{y}")
     if plan.frame_size != (plan.crop[:2] if plan.crop else (plan.media.width, plan.media.height)):
         filters.append(f"scale={plan.frame_size[0]}:{plan.frame_size[1]}")
     if plan.fit:
@@ -349,20 +352,28 @@ def _video_filters(plan: ExportPlan, trim_at: str) -> list[str]:
     return filters
 
 
+def _moving_crop_x(plan: ExportPlan, settings: ExportSettings, start: float) -> str | None:
+    """The crop x expression following the keyframes, when a side-cutting portrait crop has them."""
+    if not settings.crop_keyframes or not plan.crop or plan.crop[0] >= plan.media.width - 1:
+        return None
+    return crop_x_expression(settings.crop_keyframes, start, settings.length, plan.media.width, plan.crop[0])
+
+
 def clip_command(plan: ExportPlan, job: _Job, settings: ExportSettings, encoder: H264Encoder) -> list[str]:
     """The ffmpeg argument list that encodes one clip to its temp path."""
     length = f"{settings.length:.6f}"
     seek, trim_at = _seek(job.start, plan.media.fps)
+    crop_x = _moving_crop_x(plan, settings, job.start)
     source = [*seek, "-i", file_url(plan.video)]
     audio = ["-map", "0:a:0", "-af", f"atrim=start={trim_at},asetpts=PTS-STARTPTS", "-t", length,
              "-c:a", "pcm_s16le"]
     video = ["-map", "0:v:0", "-frames:v", str(plan.frames), "-t", length]
     if plan.fmt == "mp4":
-        chain = ",".join([*_video_filters(plan, trim_at), encoder.pixel_filter])
+        chain = ",".join([*_video_filters(plan, trim_at, crop_x), encoder.pixel_filter])
         args = [*encoder.input_args, *source, *video, "-vf", chain, *encoder.codec_args, *audio,
                 "-movflags", "+faststart", "-f", "mp4", file_url(job.temp)]
     else:
-        chain = ",".join(_video_filters(plan, trim_at))
+        chain = ",".join(_video_filters(plan, trim_at, crop_x))
         args = [*source, *video, "-vf", chain, "-c:v", "libwebp", "-quality", "90", "-f", "image2",
                 "-start_number", "1", image_pattern_url(job.temp, WEBP_FRAME_PATTERN),
                 *audio, "-f", "wav", file_url(job.temp_wav)]

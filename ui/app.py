@@ -11,11 +11,13 @@ from core.home import APP_NAME, DataHome
 from core.recovery import recover_at_start
 from ui.changelog_dialog import show_changelog_if_new
 from ui.cut_tools import CutTools
+from ui.crop_workbench import CropWorkbench
 from ui.main_window import MainWindow
 from ui.scan_workbench import ScanWorkbench
 from ui.search_workbench import SearchWorkbench
 from ui.startup import open_database, run_legacy_migration, ui_settings
 from ui.style import apply_style
+from ui.waveform_loader import WaveformLoader
 
 
 def run_app() -> int:
@@ -43,6 +45,8 @@ def run_app() -> int:
         ScanWorkbench(window)
         SearchWorkbench(window)
         CutTools(window)
+        CropWorkbench(window)
+        WaveformLoader(window)
         window.restore_layout()
         # Closing the main window ends the app even while a dialog (Train, Hard Negatives) is still open.
         app.setQuitOnLastWindowClosed(False)

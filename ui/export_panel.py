@@ -55,7 +55,8 @@ class ExportPanel(QWidget):
         self.portrait_center_slider = QSlider(Qt.Orientation.Horizontal, self)
         self.portrait_center_slider.setRange(0, 100)
         self.portrait_center_slider.setValue(50)
-        self.portrait_center_slider.setToolTip("Horizontal centre of the portrait crop")
+        self.portrait_center_slider.setToolTip("Portrait crop's horizontal centre (or drag its frame on the video)")
+        self._crop_keyframes: tuple[tuple[float, float], ...] = ()  # a moving crop's, set by the crop tools
         self.random_crop_spin = QSpinBox(self)
         self.random_crop_spin.setRange(0, 100)
         self.random_crop_spin.setSuffix(" %")
@@ -191,11 +192,21 @@ class ExportPanel(QWidget):
             fmt=self.format_combo.currentText(), short_side=self.short_side_spin.value() or None,
             length=self.length_spin.value(), count=self.count_spin.value(), spread=self.spread_spin.value(),
             portrait=None if portrait == NO_PORTRAIT else portrait,
-            portrait_center=self.portrait_center_slider.value() / 100.0,
+            portrait_center=self.portrait_center_slider.value() / 100.0, crop_keyframes=self._crop_keyframes,
             random_crop=float(self.random_crop_spin.value()), ltx2=self.ltx2_check.isChecked(),
             encoder="auto" if self.hardware_check.isChecked() else "libx264", workers=self.workers_spin.value())
         settings.check()
         return settings
+
+    def show_crop_centre(self, centre: float) -> None:
+        """Move the slider to the crop centre shown on the picture, without it counting as the user's choice."""
+        self.portrait_center_slider.blockSignals(True)
+        self.portrait_center_slider.setValue(round(centre * 100))
+        self.portrait_center_slider.blockSignals(False)
+
+    def set_crop_keyframes(self, keyframes) -> None:
+        """The loaded video's moving-crop keyframes: exports follow them instead of the slider."""
+        self._crop_keyframes = tuple(keyframes)
 
     def highlight_settings(self) -> ExportSettings:
         """Length (as LTX-2 mode writes it), count and spread for the timeline preview and the audio slice,

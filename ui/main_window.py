@@ -2,7 +2,8 @@
 
 Public surface other parts build on (the scan tools add their dock and Scan-menu actions through it):
 `db`, `home`, `profile` + `profile_changed`, `current_video` + `video_loaded`, `playlist_paths()`,
-`timeline`, `player`, `export_panel`, `menu_edit`, `menu_scan`, `seek()`, `show_task()`, `show_error()`.
+`timeline`, `player`, `export_panel`, `menu_edit`, `menu_scan`, `seek()`, `show_task()`, `show_error()`,
+`cursor_time()` (where `E` exports: the `G`-locked cursor or the playhead), `add_shortcut_handlers()`.
 """
 from __future__ import annotations
 
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         self._media: MediaInfo | None = None
         self._overwrite: TimelineMarker | None = None
         self._export_task: BackgroundTask | None = None
+        self._locked_cursor: float | None = None  # `G`: the cursor stays here while the playhead moves
         self.setWindowTitle("Foleycut")
         self.setObjectName("mainWindow")
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
@@ -116,7 +118,8 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self.statusBar().addPermanentWidget(self.task_indicator)
         self._connect()
-        self._router = ShortcutRouter(self, self._shortcut_handlers())
+        self._handlers = self._shortcut_handlers()
+        self._router = ShortcutRouter(self, self._handlers)
         QApplication.instance().installEventFilter(self._router)
         self._restore_state()
 
@@ -134,6 +137,29 @@ class MainWindow(QMainWindow):
 
     def seek(self, seconds: float) -> None:
         self.player.seek(seconds)
+
+    def cursor_time(self) -> float:
+        """Where `E` exports: the locked cursor when `G` locked it, else the playhead."""
+        return self.player.position() if self._locked_cursor is None else self._locked_cursor
+
+    def toggle_cursor_lock(self) -> None:
+        """`G`: freeze the cursor where it is, so scrubbing (to place crop keyframes) leaves it alone."""
+        self._locked_cursor = None if self._locked_cursor is not None else self.player.position()
+        self.timeline.set_locked_cursor(self._locked_cursor)
+        self.lock_action.setChecked(self._locked_cursor is not None)
+        self._refresh_highlight()
+        self.show_message("Cursor locked: scrubbing moves the playhead only; G unlocks." if self._locked_cursor
+                          is not None else "Cursor unlocked: it follows the playhead again.")
+
+    def snap_back(self) -> None:
+        """`K`: pause and go back to the locked cursor, or to where playback started."""
+        self.player.snap_back()
+        if self._locked_cursor is not None:
+            self.player.seek(self._locked_cursor)
+
+    def add_shortcut_handlers(self, handlers: dict) -> None:
+        """Tools attached to the window (the crop tools) handle their SHORTCUTS entries through this."""
+        self._handlers.update(handlers)
 
     def show_task(self, task: BackgroundTask, label: str) -> None:
         """Progress and a cancel button in the status bar for a task started with run_in_background."""
@@ -221,6 +247,12 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.show_hidden_action)
         view_menu.addAction(self._action("&Zoom timeline to fit", self.timeline.zoom_to_fit))
         view_menu.addSeparator()
+        view_menu.addAction(self._action("Play s&lower", lambda: self.player.change_speed(-1), "slower"))
+        view_menu.addAction(self._action("Play &faster", lambda: self.player.change_speed(+1), "faster"))
+        self.lock_action = QAction(f"&Lock cursor\t{keys_label('lock_cursor')}", self, checkable=True)
+        self.lock_action.triggered.connect(self.toggle_cursor_lock)  # the check mark follows the lock itself
+        view_menu.addAction(self.lock_action)
+        view_menu.addSeparator()
         view_menu.addAction(self._action("Next &marker", lambda: self.jump_to_marker(+1), "next_marker"))
         view_menu.addAction(self._action("&Previous marker", lambda: self.jump_to_marker(-1), "previous_marker"))
         view_menu.addAction(self._action("Next &scan region", self.next_scan_region, "next_region"))
@@ -272,7 +304,10 @@ class MainWindow(QMainWindow):
     def _shortcut_handlers(self) -> dict:
         return {
             "play_pause": self.player.toggle_play,
-            "snap_back": self.player.snap_back,
+            "snap_back": self.snap_back,
+            "slower": lambda: self.player.change_speed(-1),
+            "faster": lambda: self.player.change_speed(+1),
+            "lock_cursor": self.toggle_cursor_lock,
             "next_region": self.next_scan_region,
             "frame_back": lambda: self.player.step_frames(-1),
             "frame_forward": lambda: self.player.step_frames(1),
@@ -318,8 +353,11 @@ class MainWindow(QMainWindow):
             self.show_error(str(exc))
             return
         self.leave_overwrite_mode()
+        if self._locked_cursor is not None:
+            self.toggle_cursor_lock()  # a lock belongs to the video it was set on
         self._media = media
-        self.player.load(media.path, media.duration, float(media.fps) if media.fps else None)
+        self.player.load(media.path, media.duration, float(media.fps) if media.fps else None,
+                         (media.width, media.height))
         self.timeline.set_duration(media.duration)
         self.timeline.set_cursor(0.0)
         self.playlist.set_current(media.path)
@@ -392,7 +430,7 @@ class MainWindow(QMainWindow):
             self.show_error(f"The marker being overwritten lives in {overwrite.export_folder}: set that export "
                             "folder again, or press Esc to leave overwrite mode.")
             return
-        marker_time = overwrite.time if overwrite else self.player.position()
+        marker_time = overwrite.time if overwrite else self.cursor_time()
         profile, db = self.profile, self.db
 
         def work(progress, cancel):
@@ -487,7 +525,7 @@ class MainWindow(QMainWindow):
             return
         settings = self.export_panel.highlight_settings()
         try:  # the same frame-snapped, end-clamped starts that E will export
-            starts, _ = clip_starts(self._media, self.player.position(), settings)
+            starts, _ = clip_starts(self._media, self.cursor_time(), settings)
         except FoleycutError:  # not even one clip fits
             starts = []
         self.timeline.set_export_highlight(starts, settings.length)

@@ -1,4 +1,5 @@
-"""Video player: QMediaPlayer shown in a QVideoWidget, with a position the app can always rely on.
+"""Video player: QMediaPlayer shown in a VideoView (crop frame over the picture), with a position the app can
+always rely on, and a playback speed.
 
 The position and duration the rest of the app reads are kept here, seeded from probe() and moved by
 seeks and steps, and only followed from the media backend while it actually plays. So scrubbing, frame
@@ -10,16 +11,17 @@ from pathlib import Path
 
 from PySide6.QtCore import Q_ARG, QLoggingCategory, QMetaObject, Qt, QUrl, Signal
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
-from PySide6.QtMultimediaWidgets import QVideoWidget
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStyle, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStyle, QToolButton, QVBoxLayout, QWidget
 
 from ui.timeline import format_time
+from ui.video_view import VideoView
 
 # Qt's FFmpeg backend prints the stream table of every file it opens and each optional library it could
 # not load (PipeWire, VA-API): terminal noise, not problems. Its warnings still show.
 QLoggingCategory.setFilterRules("qt.multimedia.ffmpeg*.info=false\nqt.multimedia.symbolsresolver*=false")
 
 DEFAULT_FPS = 25.0
+SPEEDS = (0.5, 1.0, 2.0, 4.0)
 _ARG_TYPES = {int: "qint64"}  # QMediaPlayer.setPosition takes a qint64
 
 
@@ -35,14 +37,13 @@ class Player(QWidget):
         self._duration = 0.0
         self._fps = DEFAULT_FPS
 
-        self.video = QVideoWidget(self)
+        self.video = VideoView(self)
         self.video.setMinimumSize(320, 180)
         self.video.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        self.video.setStyleSheet("background: #000;")
         self._audio = QAudioOutput(self)
         self._media = QMediaPlayer(self)
         self._media.setAudioOutput(self._audio)
-        self._media.setVideoOutput(self.video)
+        self._media.setVideoOutput(self.video.video_item)
         self._media.positionChanged.connect(self._follow_backend)
         self._media.playbackStateChanged.connect(
             lambda state: self.playing_changed.emit(state == QMediaPlayer.PlaybackState.PlayingState))
@@ -53,6 +54,15 @@ class Player(QWidget):
         self.play_button.clicked.connect(self.toggle_play)
         self.playing_changed.connect(self._show_play_state)
         self._show_play_state(False)
+        self.speed_combo = QComboBox(self)
+        self.speed_combo.setObjectName("speedCombo")
+        self.speed_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the player
+        self.speed_combo.setToolTip("Playback speed ([ slower · ] faster)")
+        for speed in SPEEDS:
+            self.speed_combo.addItem(f"×{speed:g}", speed)
+        self.speed_combo.setCurrentIndex(SPEEDS.index(1.0))
+        self.speed_combo.currentIndexChanged.connect(
+            lambda index: self._media.setPlaybackRate(SPEEDS[index]))
         self.time_label = QLabel(self)
         self.time_label.setObjectName("timeLabel")
         self.file_label = QLabel(self)
@@ -62,6 +72,7 @@ class Player(QWidget):
         controls = QHBoxLayout()
         controls.setContentsMargins(6, 4, 6, 4)
         controls.addWidget(self.play_button)
+        controls.addWidget(self.speed_combo)
         controls.addWidget(self.time_label)
         controls.addStretch(1)
         controls.addWidget(self.file_label)
@@ -73,9 +84,12 @@ class Player(QWidget):
         self._show_time()
 
     # ---- state ---------------------------------------------------------------------------------
-    def load(self, path: Path, duration: float, fps: float | None) -> None:
-        """Open `path`; duration and fps come from probe() so stepping works before playback starts."""
+    def load(self, path: Path, duration: float, fps: float | None, size: tuple[int, int] | None = None) -> None:
+        """Open `path`; duration, fps and the upright frame size come from probe() so stepping and the crop
+        frame work before playback starts."""
         self._queue("stop")
+        if size and size[0] and size[1]:
+            self.video.set_frame_size(*size)
         self._path = Path(path)
         self._play_origin = None
         self._duration = max(0.0, float(duration))
@@ -147,6 +161,14 @@ class Player(QWidget):
         self.pause()
         if self._play_origin is not None:
             self.seek(self._play_origin)
+
+    def speed(self) -> float:
+        return SPEEDS[self.speed_combo.currentIndex()]
+
+    def change_speed(self, steps: int) -> None:
+        """`[` / `]`: one speed slower or faster (×0.5 … ×4)."""
+        index = min(max(0, self.speed_combo.currentIndex() + steps), len(SPEEDS) - 1)
+        self.speed_combo.setCurrentIndex(index)
 
     def pause(self) -> None:
         if self.is_playing():

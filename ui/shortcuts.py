@@ -27,8 +27,14 @@ class Shortcut:
 
 
 SHORTCUTS = (
-    Shortcut("play_pause", ("Space",), "Play / pause"),
-    Shortcut("snap_back", ("K",), "Pause and go back to where playback started"),
+    Shortcut("play_pause", ("Space", "P"), "Play / pause"),
+    Shortcut("snap_back", ("K",), "Pause and go back to the cursor (the locked one, else where playback started)"),
+    Shortcut("slower", ("[",), "Play slower (×4 → ×2 → ×1 → ×0.5)"),
+    Shortcut("faster", ("]",), "Play faster (×0.5 → ×1 → ×2 → ×4)"),
+    Shortcut("lock_cursor", ("G",), "Lock the cursor: scrubbing moves the playhead only, E exports at the lock"),
+    Shortcut("crop_keyframe", ("C",), "Crop keyframe at the playhead (the crop then follows its keyframes)"),
+    Shortcut("remove_crop_keyframe", ("Shift+C",), "Remove the crop keyframe nearest the playhead"),
+    Shortcut("track_subject", ("T",), "Track a subject: box it on the picture, the crop follows it"),
     Shortcut("frame_back", ("J", "Left"), "One frame back"),
     Shortcut("frame_forward", ("L", "Right"), "One frame forward"),
     Shortcut("second_back", ("Shift+J", "Shift+Left"), "One second back"),
@@ -80,6 +86,7 @@ TIMELINE_GESTURES = (
     ("Double-click a marker", "Overwrite mode for that marker"),
     ("Right-click a marker", "Delete its clips (asks first)"),
     ("Wheel / Shift+wheel", "Zoom around the pointer / pan"),
+    ("Picture: click / drag", "Move the portrait crop (a keyframe there once the crop has keyframes)"),
 )
 
 def _combination(text: str) -> QKeyCombination:

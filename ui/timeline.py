@@ -1,5 +1,6 @@
-"""The timeline under the video: cursor, what `E` would export, exported markers, scan regions, and the
-scan's per-window probability as a curve with the threshold as a line across it.
+"""The timeline under the video: cursor, what `E` would export, exported markers, scan regions, the
+scan's per-window probability as a curve with the threshold as a line across it, and a waveform strip
+carrying the moving crop's keyframes (the crop centre's path, top = left edge of the picture).
 
 Mouse:  click / drag = seek (never edits) · Shift+drag on a region edge = resize that edge
         drag the threshold line (up / down) = another threshold
@@ -8,6 +9,7 @@ Mouse:  click / drag = seek (never edits) · Shift+drag on a region edge = resiz
 
 Painting stays fast with tens of thousands of items: markers and regions are kept as sorted numpy
 arrays, only the visible slice is mapped to pixels, and items falling on the same pixel are drawn once.
+The waveform's per-column peaks are folded once per view (zoom, pan, resize), not at every cursor move.
 """
 from __future__ import annotations
 
@@ -15,8 +17,10 @@ import os
 from dataclasses import dataclass, replace
 
 import numpy as np
+
+from core.waveform import column_peaks
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QPolygonF, QWheelEvent
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QPolygonF, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 EDGE_GRAB_PX = 6
@@ -29,6 +33,7 @@ NICE_TICK_STEPS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1
 RULER_H = 20
 MARKER_LANE_H = 24
 REGION_LANE_H = 40
+WAVE_LANE_H = 36
 
 BACKGROUND = QColor("#1b1d21")
 LANE = QColor("#24272d")
@@ -47,6 +52,9 @@ SELECTED_REGION = QColor("#f5f7fa")
 SCORE_CURVE = QColor(235, 240, 250, 150)
 THRESHOLD_LINE = QColor("#5ec8ff")
 THRESHOLD_GRAB_PX = 4
+WAVEFORM = QColor("#6f9fd8")
+KEYFRAME = QColor("#ffd45e")
+LOCKED_CURSOR = QColor("#ff9f43")
 
 
 def format_time(seconds: float, *, precise: bool = True) -> str:
@@ -141,7 +149,7 @@ class Timeline(QWidget):
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # clicking here takes focus from text fields
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setMinimumHeight(RULER_H + MARKER_LANE_H + REGION_LANE_H + 12)
+        self.setMinimumHeight(RULER_H + MARKER_LANE_H + REGION_LANE_H + WAVE_LANE_H + 16)
         self._duration = 0.0
         self._cursor = 0.0
         self._view_start = 0.0
@@ -158,6 +166,10 @@ class Timeline(QWidget):
         self._dragging_threshold = False
         self._speech: list[tuple[float, float]] = []  # speech spans, drawn as a strip under the regions
         self._marker_colours: dict[str, QColor] = {}  # export folder -> colour of its subprofile
+        self._peaks: np.ndarray | None = None  # waveform (min, max) per bucket; None: not computed yet
+        self._wave_image: tuple[tuple, QImage] | None = None  # (view key, strip) of the last fold
+        self._keyframes: tuple[tuple[float, float], ...] = ()
+        self._locked_cursor: float | None = None
         self.set_markers([])
         self.set_scan_regions([])
 
@@ -248,6 +260,30 @@ class Timeline(QWidget):
     def threshold(self) -> float | None:
         return self._threshold
 
+    def set_waveform(self, peaks: np.ndarray | None) -> None:
+        """Min/max peaks at core.waveform.BUCKETS_PER_SECOND (None: not computed yet). Drawn scaled to the
+        file's loudest peak, so a quietly recorded film still shows where its sounds are."""
+        if peaks is not None:
+            peaks = np.asarray(peaks, dtype=np.float32)
+            loudest = float(np.abs(peaks).max()) if peaks.size else 0.0
+            peaks = peaks / loudest if loudest > 1e-4 else peaks
+        self._peaks = peaks
+        self._wave_image = None
+        self.update()
+
+    def has_waveform(self) -> bool:
+        return self._peaks is not None
+
+    def set_crop_keyframes(self, keyframes) -> None:
+        """(seconds, centre 0..1) keyframes of the moving crop, drawn over the waveform."""
+        self._keyframes = tuple(keyframes)
+        self.update()
+
+    def set_locked_cursor(self, seconds: float | None) -> None:
+        """Where the locked cursor stays (`G`) while the playhead moves; None: not locked."""
+        self._locked_cursor = seconds
+        self.update()
+
     def set_selected_region(self, region_id: int | None) -> None:
         """Outline the region whose row is selected in the scan table (None: no outline)."""
         self._selected_region = region_id
@@ -286,7 +322,7 @@ class Timeline(QWidget):
 
     # ---- geometry ------------------------------------------------------------------------------
     def sizeHint(self) -> QSize:
-        return QSize(800, RULER_H + MARKER_LANE_H + REGION_LANE_H + 24)
+        return QSize(800, RULER_H + MARKER_LANE_H + REGION_LANE_H + WAVE_LANE_H + 28)
 
     def _track_rect(self) -> QRectF:
         return QRectF(8, 0, max(1, self.width() - 16), self.height())
@@ -321,8 +357,12 @@ class Timeline(QWidget):
         track = self._track_rect()
         markers = QRectF(track.left(), RULER_H, track.width(), MARKER_LANE_H)
         regions = QRectF(track.left(), RULER_H + MARKER_LANE_H + 4, track.width(),
-                         max(8.0, self.height() - RULER_H - MARKER_LANE_H - 8))
+                         max(8.0, self.height() - RULER_H - MARKER_LANE_H - WAVE_LANE_H - 12))
         return markers, regions
+
+    def _wave_lane(self) -> QRectF:
+        track = self._track_rect()
+        return QRectF(track.left(), self.height() - WAVE_LANE_H - 4, track.width(), WAVE_LANE_H)
 
     def _visible_region_slice(self) -> slice:
         view_end = self._view_start + self._view_span
@@ -345,6 +385,9 @@ class Timeline(QWidget):
             self._paint_speech(painter, region_lane)
             self._paint_regions(painter, region_lane)
             self._paint_scores(painter, region_lane)
+            self._paint_waveform(painter)
+            self._paint_keyframes(painter)
+            self._paint_locked_cursor(painter)
             self._paint_cursor(painter)
         else:
             painter.setPen(RULER_TEXT)
@@ -499,6 +542,60 @@ class Timeline(QWidget):
         painter.setPen(QPen(GHOST.lighter(160), 1, Qt.PenStyle.DashLine))
         painter.setBrush(GHOST)
         painter.drawRects(_span_rects(x0, x1, top, height))
+
+    def _paint_waveform(self, painter: QPainter) -> None:
+        lane = self._wave_lane()
+        painter.fillRect(lane, LANE)
+        if self._peaks is None:
+            painter.setPen(RULER_TEXT)
+            painter.drawText(lane, Qt.AlignmentFlag.AlignCenter, "waveform…")
+            return
+        painter.drawImage(lane.topLeft(), self._waveform_image(lane))
+
+    def _waveform_image(self, lane: QRectF) -> QImage:
+        """The strip as an image, one column per pixel from its min to its max, drawn with numpy and made
+        again only when the view changes (zoom, pan, resize), not at every cursor move."""
+        key = (self._view_start, self._view_span, lane.width(), lane.height())
+        if self._wave_image is not None and self._wave_image[0] == key:
+            return self._wave_image[1]
+        width, height = int(lane.width()), int(lane.height())
+        lows, highs, has_audio = column_peaks(self._peaks, self._view_start, self._view_span, width)
+        mid, half = height / 2, height / 2 - 1
+        tops = np.floor(mid - np.clip(highs, -1, 1) * half)
+        bottoms = np.maximum(tops, np.ceil(mid - np.clip(lows, -1, 1) * half))  # silence: a 1 px line
+        rows = np.arange(height)[:, None]
+        inside = (rows >= tops) & (rows <= bottoms) & has_audio
+        pixels = np.where(inside, np.uint32(WAVEFORM.rgba()), np.uint32(0)).astype(np.uint32)
+        image = QImage(pixels.tobytes(), width, height, width * 4, QImage.Format.Format_ARGB32).copy()
+        self._wave_image = (key, image)
+        return image
+
+    def _paint_keyframes(self, painter: QPainter) -> None:
+        """The crop centre's path through its keyframes (height in the strip = centre across the picture)."""
+        if not self._keyframes:
+            return
+        lane = self._wave_lane()
+        times = np.array([t for t, _ in self._keyframes])
+        ys = lane.top() + 3 + np.array([c for _, c in self._keyframes]) * (lane.height() - 6)
+        xs = self._x_of(times)
+        points = [QPointF(x, y) for x, y in zip(xs.tolist(), ys.tolist())]
+        points = [QPointF(lane.left(), points[0].y()), *points, QPointF(lane.right(), points[-1].y())]
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(QPen(KEYFRAME, 1.2))
+        painter.drawPolyline(QPolygonF(points))
+        painter.setBrush(KEYFRAME)
+        visible = (xs >= lane.left() - 5) & (xs <= lane.right() + 5)
+        for x, y in zip(xs[visible].tolist(), ys[visible].tolist()):
+            painter.drawPolygon(QPolygonF([QPointF(x, y - 4), QPointF(x + 4, y), QPointF(x, y + 4), QPointF(x - 4, y)]))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+
+    def _paint_locked_cursor(self, painter: QPainter) -> None:
+        if self._locked_cursor is None:
+            return
+        x = self.x_at(self._locked_cursor)
+        painter.setPen(QPen(LOCKED_CURSOR, 2, Qt.PenStyle.DashLine))
+        painter.drawLine(QLineF(x, 0, x, self.height()))
+        painter.drawText(QPointF(x + 4, RULER_H + 12), "locked")
 
     def _paint_cursor(self, painter: QPainter) -> None:
         x = self.x_at(self._cursor)
