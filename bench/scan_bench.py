@@ -175,6 +175,7 @@ def bench_rescan(args) -> None:
                 scan_file(db, home, video, classifier)
                 warm[classifier].append((time.perf_counter() - started) * 1000)
                 warm_cpu[classifier].append((time.process_time() - cpu) * 1000)
+    scoring = _interleaved_scoring(home, video, args.rounds)
     print(f"rescan of a {args.rescan_hours:g}-hour video from the cache ({windows} windows), {args.rounds} "
           "interleaved rounds:")
     for classifier, label in ((CLASSIFIER, "compact scorer"), (LEGACY, "skops + scikit-learn (before)")):
@@ -182,6 +183,31 @@ def bench_rescan(args) -> None:
         print(f"    `main.py scan`, whole process     {spread(cold[classifier], 'ms')}  (bar < 1000)")
         print(f"    scan_file in a warm process       {spread(warm[classifier], 'ms')}  (bar < 100); "
               f"CPU {spread(warm_cpu[classifier], 'ms')}")
+        print(f"    of which scoring the features     {spread(scoring[classifier][0], 'ms')}; "
+              f"CPU {spread(scoring[classifier][1], 'ms')}")
+
+
+def _interleaved_scoring(home: DataHome, video: Path, rounds: int) -> dict[str, tuple[list[float], list[float]]]:
+    """The classifier alone on the file's features: CompactScorer.positive_probability vs predict_proba."""
+    from core.classifier_store import load_classifier
+    from core.training import boosting_threads
+    from core.window_context import window_features
+    from core.window_embeddings import embed_file
+
+    compact, legacy = load_classifier(home, CLASSIFIER), load_classifier(home, LEGACY)
+    meta = compact.meta
+    features = window_features(embed_file(video, meta.embedding_model, home, meta.window, meta.hop).vectors,
+                               meta.hop, meta.feature_set)
+    times = {CLASSIFIER: ([], []), LEGACY: ([], [])}
+    for _ in range(rounds):
+        for name, score in ((CLASSIFIER, lambda: compact.estimator.positive_probability(features)),
+                            (LEGACY, lambda: legacy.estimator.predict_proba(features))):
+            started, cpu = time.perf_counter(), time.process_time()
+            with boosting_threads():
+                score()
+            times[name][0].append((time.perf_counter() - started) * 1000)
+            times[name][1].append((time.process_time() - cpu) * 1000)
+    return times
 
 
 # -------------------------------------------------------------------------------------- scan all
