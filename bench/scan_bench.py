@@ -11,8 +11,9 @@ Sections:
            30-minute video with the embedding cache cleared, each a whole process; the ratio per round.
 - scan-all: Scan All (`scan_files`) of a few short videos in-process, with and without embedding ahead.
 - rescan:  the same CLI scan of a 2-hour video from the cache (a whole process: interpreter, imports,
-           classifier load, classifier, database), a process doing only the imports a classifier load
-           needs (the floor), and `scan_file` in a process that has scanned before (the window's case).
+           classifier load, classifier, database) and `scan_file` in a process that has scanned before
+           (the window's case), each with the classifier's compact scorer and with the same classifier
+           saved without it (skops + scikit-learn, as before).
 - memory:  peak RSS above the idle process while a fresh process scans a 3-hour video with MEL: idle is
            measured after the imports a scan needs and before the classifier or any model is loaded.
 - chunked: embedding throughput, chunked (pooled frame features) vs per-window, with a random HuBERT
@@ -47,6 +48,7 @@ from core.home import DataHome  # noqa: E402
 
 BASE_MINUTES = 10
 CLASSIFIER = "bench"
+LEGACY = "bench_skops"  # the same classifier without its compact form: scikit-learn scores it
 
 
 def long_video(workdir: Path, minutes: float) -> Path:
@@ -73,19 +75,33 @@ def _ffmpeg(args: list[str]) -> None:
         raise SystemExit(result.stderr.decode(errors="replace"))
 
 
-def bench_home(workdir: Path, name: str) -> DataHome:
-    """A data home holding one MEL classifier (a calibrated booster fitted on random vectors: predicting
-    costs the same whatever it learned)."""
+def bench_home(workdir: Path, name: str, legacy: bool = False) -> DataHome:
+    """A data home holding one MEL classifier as training saves one (the default window, hop and context
+    features; a calibrated booster fitted on random vectors: its trees are full-sized, so scoring costs
+    what it costs at most). `legacy`: also the same classifier saved as before the compact scorer existed
+    (skops only), named `LEGACY`."""
+    import json
+
     from core import classifier_store
     from core.mel import MelEmbedder
-    from core.training import fit_balanced
+    from core.training import DEFAULT_HOP, DEFAULT_WINDOW, fit_balanced
+    from core.window_context import CONTEXT
 
     home = DataHome.resolve(tempfile.mkdtemp(prefix=f"{name}_", dir=workdir))
     rng = np.random.default_rng(0)
-    vectors = rng.standard_normal((4000, MelEmbedder.dim)).astype(np.float32)
-    labels = (np.arange(len(vectors)) % 37 < 2).astype(int)
-    classifier_store.save_version(home, CLASSIFIER, fit_balanced(vectors, labels), embedding_model="MEL",
-                                  window=8.0, hop=1.0, folders={}, counts={}, metrics={})
+    features = rng.standard_normal((2000, 2 * MelEmbedder.dim)).astype(np.float32)
+    labels = (np.arange(len(features)) % 37 < 2).astype(int)
+    estimator = fit_balanced(features, labels)
+    for classifier in (CLASSIFIER, LEGACY) if legacy else (CLASSIFIER,):
+        saved = classifier_store.save_version(home, classifier, estimator, embedding_model="MEL",
+                                              window=DEFAULT_WINDOW, hop=DEFAULT_HOP, folders={}, counts={},
+                                              metrics={}, feature_set=CONTEXT)
+        if classifier == LEGACY:
+            folder = home.models_dir / LEGACY
+            (folder / f"{saved.version}.npz").unlink()
+            meta = json.loads((folder / f"{saved.version}.json").read_text())
+            del meta["scorer_sha256"]
+            (folder / f"{saved.version}.json").write_text(json.dumps(meta))
     return home
 
 
@@ -105,13 +121,9 @@ def timed(command: list[str]) -> float:
     return time.perf_counter() - started
 
 
-IMPORT_FLOOR = ("import sys; sys.path.insert(0, '.'); from core.classifier_store import _skops_io; _skops_io(); "
-                "import sklearn.calibration, sklearn.ensemble")
-
-
-def cli_scan(home: DataHome, video: Path) -> list[str]:
+def cli_scan(home: DataHome, video: Path, classifier: str = CLASSIFIER) -> list[str]:
     return [sys.executable, str(ROOT / "main.py"), "--home", str(home.root), "scan", str(video),
-            "--classifier", CLASSIFIER, "--json"]
+            "--classifier", classifier, "--json"]
 
 
 # ------------------------------------------------------------------------------------------ scan
@@ -141,27 +153,61 @@ def bench_scan(args) -> None:
 
 
 def bench_rescan(args) -> None:
+    """A cached rescan with the compact scorer against the same classifier saved without it (skops and
+    scikit-learn), each as a whole CLI process and as `scan_file` in a process that has scanned before."""
     from core.db import ProcessedDB
     from core.scanning import scan_file
 
     video = long_video(args.workdir, args.rescan_hours * 60)
-    home = bench_home(args.workdir, "rescan")
+    home = bench_home(args.workdir, "rescan", legacy=True)
     subprocess.run(cli_scan(home, video), cwd=ROOT, check=True, capture_output=True)  # fills the cache
-    cold, floor, warm = [], [], []
+    cold = {CLASSIFIER: [], LEGACY: []}
+    warm = {CLASSIFIER: [], LEGACY: []}
+    warm_cpu = {CLASSIFIER: [], LEGACY: []}
     with ProcessedDB(home.db_path) as db:
-        scan_file(db, home, video, CLASSIFIER)  # the window has scanned before: imports done
+        for classifier in cold:  # the window has scanned before: imports done, classifiers loaded
+            outcome = scan_file(db, home, video, classifier)
+        windows = len(outcome.scores.probabilities)
         for _ in range(args.rounds):
-            cold.append(timed(cli_scan(home, video)) * 1000)
-            floor.append(timed([sys.executable, "-c", IMPORT_FLOOR]) * 1000)
-            started = time.perf_counter()
-            scan_file(db, home, video, CLASSIFIER)
-            warm.append((time.perf_counter() - started) * 1000)
-    print(f"rescan of a {args.rescan_hours:g}-hour video from the cache, {args.rounds} interleaved rounds:")
-    print(f"  `main.py scan`, whole process       {spread(cold, 'ms')}  (bar < 1000)")
-    print(f"  of which the import floor           {spread(floor, 'ms')}  (a process importing only what loading "
-          "a classifier needs: numpy, scikit-learn, skops)")
-    print(f"  scan_file in a warm process         {spread(warm, 'ms')}  (bar < 100; load_classifier's in-process "
-          "cache, embeddings cache, predict_proba, regions, database)")
+            for classifier in cold:
+                cold[classifier].append(timed(cli_scan(home, video, classifier)) * 1000)
+                started, cpu = time.perf_counter(), time.process_time()
+                scan_file(db, home, video, classifier)
+                warm[classifier].append((time.perf_counter() - started) * 1000)
+                warm_cpu[classifier].append((time.process_time() - cpu) * 1000)
+    scoring = _interleaved_scoring(home, video, args.rounds)
+    print(f"rescan of a {args.rescan_hours:g}-hour video from the cache ({windows} windows), {args.rounds} "
+          "interleaved rounds:")
+    for classifier, label in ((CLASSIFIER, "compact scorer"), (LEGACY, "skops + scikit-learn (before)")):
+        print(f"  {label}")
+        print(f"    `main.py scan`, whole process     {spread(cold[classifier], 'ms')}  (bar < 1000)")
+        print(f"    scan_file in a warm process       {spread(warm[classifier], 'ms')}  (bar < 100); "
+              f"CPU {spread(warm_cpu[classifier], 'ms')}")
+        print(f"    of which scoring the features     {spread(scoring[classifier][0], 'ms')}; "
+              f"CPU {spread(scoring[classifier][1], 'ms')}")
+
+
+def _interleaved_scoring(home: DataHome, video: Path, rounds: int) -> dict[str, tuple[list[float], list[float]]]:
+    """The classifier alone on the file's features: CompactScorer.positive_probability vs predict_proba."""
+    from core.classifier_store import load_classifier
+    from core.training import boosting_threads
+    from core.window_context import window_features
+    from core.window_embeddings import embed_file
+
+    compact, legacy = load_classifier(home, CLASSIFIER), load_classifier(home, LEGACY)
+    meta = compact.meta
+    features = window_features(embed_file(video, meta.embedding_model, home, meta.window, meta.hop).vectors,
+                               meta.hop, meta.feature_set)
+    times = {CLASSIFIER: ([], []), LEGACY: ([], [])}
+    for _ in range(rounds):
+        for name, score in ((CLASSIFIER, lambda: compact.estimator.positive_probability(features)),
+                            (LEGACY, lambda: legacy.estimator.predict_proba(features))):
+            started, cpu = time.perf_counter(), time.process_time()
+            with boosting_threads():
+                score()
+            times[name][0].append((time.perf_counter() - started) * 1000)
+            times[name][1].append((time.process_time() - cpu) * 1000)
+    return times
 
 
 # -------------------------------------------------------------------------------------- scan all

@@ -2,22 +2,24 @@
 
 Each sub-command lives in its own module with `register(subparsers)`, which adds its parser and sets
 `func(args, ctx) -> int`. Failures the user can act on are `FoleycutError`s: printed as one line,
-exit status 1, nothing written.
+exit status 1, nothing written. Only the module of the sub-command given is imported (the others pull in
+export, search or model code a scan never runs): all of them only for help or a mistyped command.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from dataclasses import dataclass
 from functools import cached_property
 
-from cli import (export_cmd, extract_audio_cmd, models_cmd, negatives_cmd, reexport_cmd, scan_cmd, search_cmd,
-                 suggest_cmd, train_cmd)
 from core.errors import FoleycutError
 from core.home import DataHome
 
-COMMANDS = (export_cmd, reexport_cmd, extract_audio_cmd, train_cmd, scan_cmd, negatives_cmd, models_cmd, search_cmd,
-            suggest_cmd)
+COMMANDS = {"export": "export_cmd", "reexport": "reexport_cmd", "extract-audio": "extract_audio_cmd",
+            "train": "train_cmd", "scan": "scan_cmd", "negatives": "negatives_cmd", "models": "models_cmd",
+            "search": "search_cmd", "suggest": "suggest_cmd"}  # name: module in cli/
+_GLOBAL_OPTIONS_WITH_VALUE = ("--home", "--profile")
 
 
 @dataclass
@@ -37,7 +39,8 @@ class CliContext:
         return db
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv`: with its sub-command's module only when it names one, else with all."""
     parser = argparse.ArgumentParser(
         prog="main.py",
         description="Foleycut: cut sound-event clips from video, train a classifier, scan for more. "
@@ -46,13 +49,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--home", help="data home (default: $FOLEYCUT_HOME, else the platform data dir)")
     parser.add_argument("--profile", default="default", help="marker profile (default: %(default)s)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in COMMANDS:
-        module.register(subparsers)
+    chosen = _command_in(argv or [])
+    for name in [chosen] if chosen else COMMANDS:
+        importlib.import_module(f"cli.{COMMANDS[name]}").register(subparsers)
     return parser
 
 
+def _command_in(argv: list[str]) -> str | None:
+    """The sub-command `argv` names, if it names a known one (global options and their values skipped)."""
+    words = iter(argv)
+    for word in words:
+        if word in _GLOBAL_OPTIONS_WITH_VALUE:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
+
+
 def run_cli(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         ctx = CliContext(home=DataHome.resolve(args.home), profile=args.profile)
         return args.func(args, ctx)

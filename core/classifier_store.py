@@ -1,6 +1,9 @@
 """Trained classifiers on disk, one folder per name, one file pair per version.
 
     <models_dir>/<name>/<version>.skops    the fitted estimator (skops: loading never runs code)
+    <models_dir>/<name>/<version>.npz      the same model as plain arrays (core.compact_scorer), which
+                                           scans load and score without scikit-learn; its SHA-256 is in
+                                           the metadata. Versions saved before it have none: skops then.
     <models_dir>/<name>/<version>.json     what it was trained on: embedding model, window, hop,
                                            folders, counts, metrics, created
     <models_dir>/<name>/ACTIVE             the version scans use (absent: the newest)
@@ -10,6 +13,7 @@ version active; rolling back only moves the ACTIVE pointer, so no version is eve
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sys
@@ -19,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from core import compact_scorer
 from core.atomic_write import write_atomically
 from core.errors import FoleycutError
 from core.home import DataHome
@@ -54,6 +59,7 @@ class ClassifierVersion:
     threshold: float = 0.5  # the operating point chosen from out-of-fold probabilities
     feature_set: str = "raw"  # core.window_context
     prior_shift: float = 0.0  # log-odds added by class balancing, taken off again when scoring
+    scorer_sha256: str = ""  # of <version>.npz; empty: the version has none (saved before it existed)
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,8 @@ def save_version(home: DataHome, name: str, estimator: Any, *, embedding_model: 
                  hop: float, folders: dict[str, Any], counts: dict[str, int], metrics: dict[str, Any],
                  threshold: float = 0.5, feature_set: str = "raw", prior_shift: float = 0.0) -> ClassifierVersion:
     skops_io = _skops_io()
+    arrays = compact_scorer.export_arrays(estimator)
+    compact = None if arrays is None else compact_scorer.to_bytes(arrays)
 
     folder = home.models_dir / validate_name(name)
     folder.mkdir(exist_ok=True)
@@ -92,9 +100,12 @@ def save_version(home: DataHome, name: str, estimator: Any, *, embedding_model: 
     meta = ClassifierVersion(name, version, embedding_model, float(window), float(hop),
                              created=datetime.now().isoformat(timespec="seconds"),
                              folders=folders, counts=counts, metrics=metrics, threshold=float(threshold),
-                             feature_set=feature_set, prior_shift=float(prior_shift))
-    # The estimator goes first: a version only exists once its metadata does.
+                             feature_set=feature_set, prior_shift=float(prior_shift),
+                             scorer_sha256="" if compact is None else hashlib.sha256(compact).hexdigest())
+    # The model files go first: a version only exists once its metadata does.
     write_atomically(folder / f"{version}.skops", skops_io.dumps(estimator))
+    if compact is not None:
+        write_atomically(folder / f"{version}.npz", compact)
     meta_fields = {key: value for key, value in vars(meta).items() if key not in ("name", "version")}
     write_atomically(folder / f"{version}.json", json.dumps(meta_fields, indent=2).encode())
     write_atomically(folder / ACTIVE_FILE, version.encode())
@@ -156,25 +167,51 @@ def load_classifier(home: DataHome, name: str, version: str | None = None) -> Lo
     folder = _existing_folder(home, name)
     version = version or active_version(home, name)
     meta = _read_meta(folder, name, version)
-    return LoadedClassifier(_load_estimator(folder / f"{version}.skops"), meta)
+    return LoadedClassifier(_load_estimator(folder / f"{version}.skops", meta.scorer_sha256), meta)
 
 
-# Estimators this process loaded, by file identity: a rescan in the window (another threshold, the next
-# video) skips skops' parse, 0.3-0.6 s on a 2-core machine. Versions are never rewritten; size and mtime
-# still catch a file replaced by hand. Estimators are only read (predict_proba), so sharing one is safe.
+def _load_estimator(path: Path, scorer_sha256: str = "") -> Any:
+    """The version's compact scorer when it has one and it is intact (no scikit-learn import, no pickle),
+    else the skops estimator. Both score alike: `predict_proba`, `n_features_in_`."""
+    compact = path.with_suffix(".npz")
+    if scorer_sha256 and compact.is_file():
+        try:
+            return _load_once(compact, lambda data: _parse_compact(data, scorer_sha256))
+        except compact_scorer.CompactScorerError:
+            pass  # damaged or edited by hand: the skops file holds the same model, with its own checks
+    return _load_once(path, lambda data: _parse_skops(path, data))
+
+
+# Models this process loaded, by file identity: a rescan in the window (another threshold, the next video)
+# skips the parse (skops: 0.3-0.6 s on a 2-core machine). Versions are never rewritten; size and mtime
+# still catch a file replaced by hand. Models are only read (predict_proba), so sharing one is safe.
 _LOADED_ESTIMATORS = 4
 _loaded: dict[tuple[str, int, int], Any] = {}
 _loaded_lock = threading.Lock()
 
 
-def _load_estimator(path: Path) -> Any:
+def _load_once(path: Path, parse) -> Any:
     stat = path.stat()
     identity = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     with _loaded_lock:
         if identity in _loaded:
             return _loaded[identity]
+    model = parse(path.read_bytes())
+    with _loaded_lock:
+        _loaded[identity] = model
+        while len(_loaded) > _LOADED_ESTIMATORS:
+            del _loaded[next(iter(_loaded))]  # the oldest: dicts keep insertion order
+    return model
+
+
+def _parse_compact(data: bytes, sha256: str) -> compact_scorer.CompactScorer:
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise compact_scorer.CompactScorerError("the file does not match its metadata")
+    return compact_scorer.from_bytes(data)
+
+
+def _parse_skops(path: Path, data: bytes) -> Any:
     skops_io = _skops_io()
-    data = path.read_bytes()  # read once for both the type check and the load
     try:
         untrusted = set(skops_io.get_untrusted_types(data=data))
     except Exception as exc:  # noqa: BLE001 - any failure to parse means a damaged file
@@ -186,14 +223,9 @@ def _load_estimator(path: Path) -> Any:
             "refusing to load it; train the classifier again."
         )
     try:
-        estimator = skops_io.loads(data, trusted=sorted(untrusted))
+        return skops_io.loads(data, trusted=sorted(untrusted))
     except Exception as exc:  # noqa: BLE001 - same as above
         raise FoleycutError(f"Classifier file {path} is damaged ({exc.__class__.__name__}): train it again.") from exc
-    with _loaded_lock:
-        _loaded[identity] = estimator
-        while len(_loaded) > _LOADED_ESTIMATORS:
-            del _loaded[next(iter(_loaded))]  # the oldest: dicts keep insertion order
-    return estimator
 
 
 # On import, skops lists scikit-learn's estimators by importing every scikit-learn package, among them
@@ -270,6 +302,8 @@ def _checked(meta: ClassifierVersion) -> ClassifierVersion:
         raise ValueError(f"feature set {meta.feature_set!r} is not one Foleycut writes")
     if not isinstance(meta.prior_shift, (int, float)) or not abs(meta.prior_shift) < float("inf"):
         raise ValueError(f"prior_shift {meta.prior_shift!r} is not a finite number")
+    if not isinstance(meta.scorer_sha256, str) or not re.fullmatch(r"([0-9a-f]{64})?", meta.scorer_sha256):
+        raise ValueError(f"scorer_sha256 {meta.scorer_sha256!r} is not a SHA-256 in hex")
     for key in ("precision", "recall", "average_precision", "threshold"):
         value = meta.metrics.get(key, 0.0)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:

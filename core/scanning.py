@@ -17,6 +17,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from core.classifier_store import LoadedClassifier, load_classifier
+from core.compact_scorer import CompactScorer
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
 from core.regions import Region, fuse_windows
@@ -243,8 +244,11 @@ def window_probabilities(classifier: LoadedClassifier, embeddings) -> np.ndarray
             f"{features.shape[1]}: retrain it with the current {meta.embedding_model} model.")
     if len(features) == 0:
         return np.zeros(0)
-    with boosting_threads():
-        balanced = classifier.estimator.predict_proba(features)[:, 1]
+    if isinstance(classifier.estimator, CompactScorer):  # numpy only: no OpenMP threads to limit
+        balanced = classifier.estimator.positive_probability(features)
+    else:  # a version saved before the compact form: scikit-learn's estimator
+        with boosting_threads():
+            balanced = classifier.estimator.predict_proba(features)[:, 1]
     return real_probabilities(balanced, meta.prior_shift)
 
 

@@ -1,3 +1,5 @@
+import hashlib
+import json
 import operator
 
 import numpy as np
@@ -7,6 +9,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.preprocessing import FunctionTransformer
 
 from core import classifier_store as store
+from core.compact_scorer import CompactScorer
 from core.errors import FoleycutError
 from core.home import DataHome
 
@@ -79,6 +82,7 @@ def test_unknown_names_and_versions_are_clear_errors(home, fitted):
 def test_damaged_files_are_clear_errors(home, fitted):
     saved = _save(home, fitted[0])
     folder = home.models_dir / "door"
+    (folder / f"{saved.version}.npz").unlink()  # else scans never read the skops file
     (folder / f"{saved.version}.skops").write_bytes(b"not a zip")
     with pytest.raises(FoleycutError, match="damaged"):
         store.load_classifier(home, "door")
@@ -102,6 +106,7 @@ def test_stale_active_pointer_falls_back_to_newest(home, fitted):
 def test_a_loaded_estimator_is_reused_until_its_file_changes(home, fitted):
     estimator, x = fitted
     saved = _save(home, estimator)
+    (home.models_dir / "door" / f"{saved.version}.npz").unlink()  # as saved before the compact form
     first = store.load_classifier(home, "door").estimator
     assert store.load_classifier(home, "door").estimator is first  # no second parse in this process
     path = home.models_dir / "door" / f"{saved.version}.skops"
@@ -110,3 +115,41 @@ def test_a_loaded_estimator_is_reused_until_its_file_changes(home, fitted):
     replaced = store.load_classifier(home, "door").estimator
     assert replaced is not first
     np.testing.assert_allclose(replaced.predict_proba(x), other.predict_proba(x))
+
+
+@pytest.fixture(scope="module")
+def splitting():
+    """A calibrated booster whose trees split (the `fitted` one's leaves hold too few samples to)."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(200, 6))
+    estimator = CalibratedClassifierCV(HistGradientBoostingClassifier(max_iter=10, min_samples_leaf=3), cv=3)
+    return estimator.fit(x, x[:, 0] + x[:, 1] > 0), x
+
+
+def test_a_version_is_saved_with_its_compact_scorer_which_scans_load(home, splitting):
+    estimator, x = splitting
+    saved = _save(home, estimator)
+    compact = home.models_dir / "door" / f"{saved.version}.npz"
+    assert saved.scorer_sha256 == hashlib.sha256(compact.read_bytes()).hexdigest()
+    loaded = store.load_classifier(home, "door")
+    assert loaded.meta == saved and isinstance(loaded.estimator, CompactScorer)
+    assert loaded.estimator.n_features_in_ == 6
+    np.testing.assert_allclose(loaded.estimator.predict_proba(x), estimator.predict_proba(x), rtol=0, atol=1e-9)
+    assert store.load_classifier(home, "door").estimator is loaded.estimator
+
+
+def test_versions_without_an_intact_compact_scorer_load_the_skops_estimator(home, splitting):
+    estimator, x = splitting
+    damaged, missing = _save(home, estimator), _save(home, estimator)
+    folder = home.models_dir / "door"
+    data = bytearray((folder / f"{damaged.version}.npz").read_bytes())
+    data[-40] ^= 1
+    (folder / f"{damaged.version}.npz").write_bytes(bytes(data))
+    (folder / f"{missing.version}.npz").unlink()
+    legacy = json.loads((folder / f"{missing.version}.json").read_text())
+    del legacy["scorer_sha256"]  # metadata as versions before the compact form wrote it
+    (folder / f"{missing.version}.json").write_text(json.dumps(legacy))
+    for version in (damaged.version, missing.version):
+        loaded = store.load_classifier(home, "door", version)
+        assert isinstance(loaded.estimator, CalibratedClassifierCV)
+        np.testing.assert_allclose(loaded.estimator.predict_proba(x), estimator.predict_proba(x))

@@ -2,6 +2,9 @@
 import json
 import re
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +15,8 @@ from core.home import DataHome
 from core.scanning import negative_times_for_region
 from core.training import DEFAULT_HOP, DEFAULT_WINDOW
 from tests.scan_scenario import BURST, SCENES, TRAINING, add_positive_clips, scene_videos
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -230,3 +235,17 @@ def test_scan_export_merges_drops_short_and_exports(home, videos, tmp_path, caps
 def test_bad_auto_options_are_one_line(home, videos, capsys, args, message):
     assert cli(home, "scan", videos["held_out"], "--classifier", "tone", *args) == 1
     assert message in one_error_line(capsys)
+
+
+def test_the_cli_imports_only_the_sub_command_it_runs():
+    probe = ("import sys; from cli import build_parser; build_parser(sys.argv[1:]); "
+             "print(sorted(m for m in ('cli.export_cmd', 'cli.search_cmd', 'cli.scan_cmd', 'core.export', "
+             "'core.similarity_search') if m in sys.modules))")
+
+    def imported(*argv):
+        done = subprocess.run([sys.executable, "-c", probe, *argv], cwd=ROOT, capture_output=True, text=True,
+                              check=True)
+        return done.stdout.strip()
+
+    assert imported("--home", "scan", "scan", "v.mp4", "--classifier", "x") == "['cli.scan_cmd']"
+    assert "cli.export_cmd" in imported("--help-me")  # no sub-command named: every parser, for the help

@@ -78,6 +78,7 @@ class SearchWorkbench(QObject):
 
     def _connect(self) -> None:
         self.similar.search_at_cursor_requested.connect(self.search_at_cursor)
+        self.window.timeline.find_similar_requested.connect(self.search_range)
         self.similar.search_clip_requested.connect(self.search_clip)
         self.similar.review_requested.connect(self.review_hits)
         self.similar.hit_selected.connect(lambda region: self.play(region.video, region.start))
@@ -120,7 +121,11 @@ class SearchWorkbench(QObject):
     # --- find similar ------------------------------------------------------------------------------
 
     def example_span(self) -> tuple[float, float]:
-        """The enabled scan region under the cursor, else the sound starting at the cursor."""
+        """The time range selected on the timeline, else the enabled scan region under the cursor, else the
+        sound starting at the cursor."""
+        selected = self.window.timeline.selected_range()
+        if selected is not None:
+            return selected
         cursor = self.window.player.position()
         for region in self.window.timeline.scan_regions():
             if not region.disabled and region.start <= cursor <= region.end:
@@ -128,11 +133,13 @@ class SearchWorkbench(QObject):
         return cursor, cursor + DEFAULT_EXAMPLE_SECONDS
 
     def search_at_cursor(self) -> None:
+        self.search_range(*self.example_span())
+
+    def search_range(self, start: float, end: float) -> None:
         video = self.window.current_video
         if video is None:
             self.window.show_error("No video loaded: open one and put the cursor on the sound to look for.")
             return
-        start, end = self.example_span()
         model, home = self.similar.model(), self.window.home
         self._search(lambda progress, cancel: example_from_video(home, video, start, end - start, model,
                                                                  progress=progress, cancel=cancel),

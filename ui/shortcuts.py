@@ -83,6 +83,7 @@ def keys_label(action: str) -> str:
 TIMELINE_GESTURES = (
     ("Click / drag", "Seek (never edits a region)"),
     ("Shift+drag a region edge", "Resize that scan region"),
+    ("Shift+drag elsewhere", "Select a time range; right-click it to find similar sounds"),
     ("Double-click a marker", "Overwrite mode for that marker"),
     ("Right-click a marker", "Delete its clips (asks first)"),
     ("Wheel / Shift+wheel", "Zoom around the pointer / pan"),

@@ -47,7 +47,7 @@ class SimilarSoundsPanel(QWidget):
         self.btn_review.setToolTip("Answer the hits one key at a time in the review queue")
         self.btn_review.clicked.connect(self.review_requested)
         self.btn_review.setEnabled(False)
-        self.lbl_status = QLabel("Put the cursor on a sound and press Find similar.")
+        self.lbl_status = QLabel("Put the cursor on a sound (or Shift+drag over it on the timeline) and press Find similar.")
         self.lbl_status.setWordWrap(True)
 
         self.table = QTableWidget(0, len(COLUMNS))

@@ -3,6 +3,7 @@ scan's per-window probability as a curve with the threshold as a line across it,
 carrying the moving crop's keyframes (the crop centre's path, top = left edge of the picture).
 
 Mouse:  click / drag = seek (never edits) · Shift+drag on a region edge = resize that edge
+        Shift+drag elsewhere = select a time range · right-click in it = find similar sounds to it
         drag the threshold line (up / down) = another threshold
         double-click a marker = overwrite mode for it · right-click a marker = delete it
         wheel = zoom around the pointer · Shift+wheel = pan
@@ -21,7 +22,7 @@ import numpy as np
 from core.waveform import column_peaks
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QPolygonF, QWheelEvent
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtWidgets import QMenu, QSizePolicy, QToolTip, QWidget
 
 EDGE_GRAB_PX = 6
 MARKER_HIT_PX = 5
@@ -55,6 +56,9 @@ THRESHOLD_GRAB_PX = 4
 WAVEFORM = QColor("#6f9fd8")
 KEYFRAME = QColor("#ffd45e")
 LOCKED_CURSOR = QColor("#ff9f43")
+RANGE = QColor(150, 230, 140, 55)
+RANGE_EDGE = QColor(150, 230, 140, 200)
+MIN_RANGE_PX = 3  # a shorter Shift+drag is a Shift+click: it seeks
 
 
 def format_time(seconds: float, *, precise: bool = True) -> str:
@@ -142,6 +146,8 @@ class Timeline(QWidget):
     region_clicked = Signal(int)
     marker_overwrite_requested = Signal(float, str)
     marker_delete_requested = Signal(float, str)
+    range_changed = Signal()  # the selected time range was drawn or cleared
+    find_similar_requested = Signal(float, float)  # from the selected range's context menu
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -170,6 +176,9 @@ class Timeline(QWidget):
         self._wave_image: tuple[tuple, QImage] | None = None  # (view key, strip) of the last fold
         self._keyframes: tuple[tuple[float, float], ...] = ()
         self._locked_cursor: float | None = None
+        self._range: tuple[float, float] | None = None  # the selected time range, start < end
+        self._range_anchor: float | None = None  # where a Shift+drag that selects began
+        self.range_menu: QMenu | None = None  # the selected range's context menu while it is open
         self.set_markers([])
         self.set_scan_regions([])
 
@@ -292,6 +301,18 @@ class Timeline(QWidget):
     def selected_region(self) -> int | None:
         return self._selected_region
 
+    def selected_range(self) -> tuple[float, float] | None:
+        return self._range
+
+    def set_selected_range(self, selected: tuple[float, float] | None) -> None:
+        if selected is not None:
+            start, end = sorted(min(max(0.0, t), self._duration) for t in selected)
+            selected = (start, end) if end > start else None
+        if selected != self._range:
+            self._range = selected
+            self.update()
+            self.range_changed.emit()
+
     def set_review_mode(self, on: bool) -> None:
         """Review mode shows scan regions only: export markers and the export band are hidden."""
         self._review_mode = bool(on)
@@ -388,6 +409,7 @@ class Timeline(QWidget):
             self._paint_waveform(painter)
             self._paint_keyframes(painter)
             self._paint_locked_cursor(painter)
+            self._paint_range(painter)
             self._paint_cursor(painter)
         else:
             painter.setPen(RULER_TEXT)
@@ -596,6 +618,14 @@ class Timeline(QWidget):
         painter.setPen(QPen(LOCKED_CURSOR, 2, Qt.PenStyle.DashLine))
         painter.drawLine(QLineF(x, 0, x, self.height()))
         painter.drawText(QPointF(x + 4, RULER_H + 12), "locked")
+    def _paint_range(self, painter: QPainter) -> None:
+        if self._range is None:
+            return
+        x0, x1 = self.x_at(self._range[0]), self.x_at(self._range[1])
+        painter.fillRect(QRectF(x0, RULER_H, max(1.0, x1 - x0), self.height() - RULER_H), RANGE)
+        painter.setPen(QPen(RANGE_EDGE, 1))
+        painter.drawLine(QLineF(x0, RULER_H, x0, self.height()))
+        painter.drawLine(QLineF(x1, RULER_H, x1, self.height()))
 
     def _paint_cursor(self, painter: QPainter) -> None:
         x = self.x_at(self._cursor)
@@ -630,12 +660,19 @@ class Timeline(QWidget):
         inside = np.nonzero((self._region_starts <= t) & (self._region_ends >= t))[0]
         return int(inside[0]) if len(inside) else None
 
+    def _in_range(self, x: float) -> bool:
+        return self._range is not None and self._range[0] <= self.time_at(x) <= self._range[1]
+
     def tooltip_at(self, x: float) -> str:
         """What is under the pointer and what can be done with it (empty over bare track)."""
         marker = self.marker_at(x)
         if marker is not None:
             return (f"Marker {format_time(marker.time)} · {marker.clip_count} clip(s) in {marker.export_folder}\n"
                     "Double-click: overwrite mode · Right-click: delete")
+        if self._in_range(x):
+            start, end = self._range
+            return (f"Selected {format_time(start)}–{format_time(end)} ({end - start:.2f} s)\n"
+                    "Right-click: find similar sounds · Click elsewhere: clear")
         index = self._region_index_at(self.time_at(x))
         if index is None or self._duration <= 0:
             t = self.time_at(x)
@@ -662,6 +699,8 @@ class Timeline(QWidget):
             marker = self.marker_at(x)
             if marker is not None:
                 self.marker_delete_requested.emit(marker.time, marker.export_folder)
+            elif self._in_range(x):
+                self._show_range_menu(event.globalPosition().toPoint())
             return
         if event.button() != Qt.MouseButton.LeftButton or self._duration <= 0:
             return
@@ -670,10 +709,13 @@ class Timeline(QWidget):
             if self._edge_drag is not None:
                 self.update()
                 return
+            self._range_anchor = self.time_at(x)  # a drag selects a range; a click seeks, on release
+            return
         elif self._on_threshold_line(event.position().y()):
             self._dragging_threshold = True
             self.update()
             return
+        self.set_selected_range(None)
         self._dragging_seek = True
         self._seek_to_x(x)
         index = self._region_index_at(self.time_at(x))
@@ -684,6 +726,9 @@ class Timeline(QWidget):
         x = event.position().x()
         if self._edge_drag is not None:
             self._move_edge(self.time_at(x))
+        elif self._range_anchor is not None:
+            if abs(x - self.x_at(self._range_anchor)) >= MIN_RANGE_PX:
+                self.set_selected_range((self._range_anchor, self.time_at(x)))
         elif self._dragging_threshold:
             threshold = self._threshold_at(event.position().y())
             if threshold != self._threshold:
@@ -708,6 +753,11 @@ class Timeline(QWidget):
             self._dragging_threshold = False
             self.update()
             self.threshold_chosen.emit(self._threshold)
+        if self._range_anchor is not None and event.button() == Qt.MouseButton.LeftButton:
+            if abs(event.position().x() - self.x_at(self._range_anchor)) < MIN_RANGE_PX:
+                self.set_selected_range(None)
+                self._seek_to_x(event.position().x())
+            self._range_anchor = None
         self._dragging_seek = False
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
@@ -728,6 +778,17 @@ class Timeline(QWidget):
         span = self._view_span * (0.8 ** steps)
         fraction = (anchor - self._view_start) / (self._view_span or 1.0)
         self._set_view(anchor - fraction * span, span)
+
+    def _show_range_menu(self, at) -> None:
+        start, end = self._range
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.addAction(f"Find similar sounds to {format_time(start)}–{format_time(end)}",
+                       lambda: self.find_similar_requested.emit(start, end))
+        menu.addAction("Clear the selection", lambda: self.set_selected_range(None))
+        menu.aboutToHide.connect(lambda: setattr(self, "range_menu", None))
+        self.range_menu = menu
+        menu.popup(at)
 
     def _seek_to_x(self, x: float) -> None:
         t = self.time_at(x)

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from core.db import ProcessedDB
 from core.home import DataHome
@@ -10,6 +10,7 @@ from tests.media_factory import make_video
 from tests.search_library import LIBRARY, covers, library_track, planted
 from ui.main_window import MainWindow
 from ui.search_workbench import SearchWorkbench
+from ui.similar_sounds_panel import SimilarSoundsPanel
 from ui.startup import ui_settings
 
 TASK_MS = 60_000
@@ -136,4 +137,34 @@ def test_indexing_the_library_from_the_menu(qtbot, home, videos, tmp_path):
         index = workbench._index(workbench.similar.model())
         assert {f.path for f in index.files()} == {str(v.resolve()) for v in videos.values()}
         assert "Library indexed" in workbench.similar.lbl_status.text()
+        window.close()
+
+
+def test_find_similar_from_a_range_selected_on_the_timeline(qtbot, home, videos, tmp_path):
+    """Shift+drag over the sound on the timeline, right-click, Find similar: the range is the example."""
+    with ProcessedDB(home.db_path) as db:
+        window, workbench = open_window(qtbot, home, db, videos, tmp_path / "mp4_Tone")
+        timeline = window.timeline
+        window.seek(5.0)  # the cursor elsewhere: the range, not the cursor, is searched
+
+        def at(seconds):
+            return QPoint(round(timeline.x_at(seconds)), timeline.height() - 12)
+
+        qtbot.mousePress(timeline, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier, at(19.8))
+        qtbot.mouseMove(timeline, at(21.2))
+        qtbot.mouseRelease(timeline, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier, at(21.2))
+        start, end = timeline.selected_range()
+        assert start == pytest.approx(19.8, abs=0.3) and end == pytest.approx(21.2, abs=0.3)
+        qtbot.mouseClick(timeline, Qt.MouseButton.RightButton, pos=at(20.5))
+        menu = timeline.range_menu
+        qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(menu.actions()[0]).center())
+        qtbot.waitUntil(lambda: workbench._search_task is None, timeout=TASK_MS)
+        assert SimilarSoundsPanel.example_label(videos["a"], start, end) in workbench.similar.lbl_status.text()
+        regions = workbench.similar.regions()
+        repeats = [(videos[n].resolve(), t) for n in LIBRARY for t in planted(n) if (n, t) != ("a", 20.0)]
+        assert all(any(r.video == v and covers(r.start, r.end, t) for r in regions[:len(repeats)]) for v, t in repeats)
+
+        workbench.act_find.trigger()  # the Scan menu's Find similar searches the selected range too
+        qtbot.waitUntil(lambda: workbench._search_task is None, timeout=TASK_MS)
+        assert SimilarSoundsPanel.example_label(videos["a"], start, end) in workbench.similar.lbl_status.text()
         window.close()

@@ -183,3 +183,64 @@ def test_curve_paints_with_many_windows(qtbot, timeline):
     assert not image.isNull()
     timeline.set_scores([], [], 0.0)
     assert len(timeline._scores) == 0
+
+
+def test_shift_drag_on_bare_track_selects_a_range_without_seeking_or_resizing(qtbot, timeline):
+    sought, resized = [], []
+    timeline.seek_requested.connect(sought.append)
+    timeline.region_resized.connect(lambda *args: resized.append(args))
+    with qtbot.waitSignal(timeline.range_changed):
+        qtbot.mousePress(timeline, LEFT, SHIFT, point(timeline, 20.0))
+        qtbot.mouseMove(timeline, point(timeline, 26.0))
+        qtbot.mouseMove(timeline, point(timeline, 24.0))
+        qtbot.mouseRelease(timeline, LEFT, SHIFT, point(timeline, 24.0))
+    start, end = timeline.selected_range()
+    assert start == pytest.approx(20.0, abs=0.1) and end == pytest.approx(24.0, abs=0.1)
+    assert sought == [] and resized == [] and timeline.cursor() == 0.0
+    assert "Right-click: find similar" in timeline.tooltip_at(timeline.x_at(22.0))
+    image = timeline.grab().toImage()
+    inside, outside = image.pixelColor(point(timeline, 22.0, y=30)), image.pixelColor(point(timeline, 30.0, y=30))
+    assert inside != outside  # the range is painted
+
+    qtbot.mousePress(timeline, LEFT, SHIFT, point(timeline, 30.0))  # dragged backwards: the same range kind
+    qtbot.mouseMove(timeline, point(timeline, 28.0))
+    qtbot.mouseRelease(timeline, LEFT, SHIFT, point(timeline, 28.0))
+    assert timeline.selected_range() == pytest.approx((28.0, 30.0), abs=0.1)
+
+
+def test_a_click_or_shift_click_clears_the_range_and_seeks(qtbot, timeline):
+    timeline.set_selected_range((20.0, 24.0))
+    with qtbot.waitSignal(timeline.seek_requested):
+        qtbot.mouseClick(timeline, LEFT, SHIFT, point(timeline, 60.0))  # no drag: a seek, as before
+    assert timeline.selected_range() is None and timeline.cursor() == pytest.approx(60.0, abs=0.1)
+    timeline.set_selected_range((20.0, 24.0))
+    qtbot.mouseClick(timeline, LEFT, pos=point(timeline, 22.0))
+    assert timeline.selected_range() is None and timeline.cursor() == pytest.approx(22.0, abs=0.1)
+
+
+def test_right_click_in_the_range_offers_find_similar(qtbot, timeline):
+    timeline.set_selected_range((20.0, 24.0))
+    qtbot.mouseClick(timeline, Qt.MouseButton.RightButton, pos=point(timeline, 70.0))  # outside: no menu
+    assert timeline.range_menu is None
+    qtbot.mouseClick(timeline, Qt.MouseButton.RightButton, pos=point(timeline, 22.0))
+    menu = timeline.range_menu
+    assert menu is not None and menu.isVisible()
+    find = menu.actions()[0]
+    assert "Find similar sounds" in find.text()
+    with qtbot.waitSignal(timeline.find_similar_requested) as requested:
+        qtbot.mouseClick(menu, LEFT, pos=menu.actionGeometry(find).center())
+    assert requested.args == [pytest.approx(20.0), pytest.approx(24.0)]
+    assert timeline.selected_range() == (20.0, 24.0)  # kept: the user may search again with another model
+
+
+def test_a_range_does_not_get_in_the_way_of_the_threshold_line(qtbot, timeline):
+    timeline.set_scores(np.arange(0, 99, 0.5), np.linspace(0, 1, 198), 1.0)
+    timeline.set_threshold(0.5)
+    timeline.set_selected_range((20.0, 40.0))
+    chosen = []
+    timeline.threshold_chosen.connect(chosen.append)
+    qtbot.mousePress(timeline, LEFT, pos=threshold_point(timeline, 0.5, seconds=30.0))
+    qtbot.mouseMove(timeline, threshold_point(timeline, 0.8, seconds=30.0))
+    qtbot.mouseRelease(timeline, LEFT, pos=threshold_point(timeline, 0.8, seconds=30.0))
+    assert chosen and chosen[-1] == pytest.approx(0.8, abs=0.05)
+    assert timeline.selected_range() == (20.0, 40.0)
