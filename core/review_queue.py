@@ -11,7 +11,8 @@ search) the items are the search hits in similarity order.
 
 Answers: accept exports clips with the given export settings, exactly as `E` does, from the clip-length
 window centred on the item (a search hit is a short window on the sound: the clip is centred on it);
-reject stores that window as a hard negative; skip only records the skip. Every answer, with what
+reject stores the classifier's windows centred on the item as hard negatives (as *Mark as negative* does
+for a scan region); skip only records the skip. Every answer, with what
 it wrote, goes to `<home>/review/<profile>.json` (rewritten atomically), so answered items stay out of
 the queue after a restart and undo can remove exactly what an answer wrote. After every `retrain_every`
 answers `due_for_training()` says so; `retrain()` trains a new classifier version on the export folder.
@@ -31,6 +32,7 @@ from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
 from core.library_index import WindowHit
 from core.similarity_search import SimilarRegion, fuse_hits
+from core.training import DEFAULT_HOP, DEFAULT_WINDOW
 
 Progress = Callable[[float, str], None]
 ACCEPT, REJECT, SKIP = "accept", "reject", "skip"
@@ -109,9 +111,11 @@ def _safe(name: str) -> str:
 class ReviewSession:
     """A ranked queue and the answers given to it. Answers and undo run on the caller's thread."""
 
-    def __init__(self, db, home: DataHome, profile: str, export_settings, model: str, window: float = 8.0,
-                 hop: float = 1.0, retrain_every: int = DEFAULT_RETRAIN_EVERY, classifier: str | None = None):
-        """`window` and `hop` are the classifier's (clip length); queued items may be shorter (search hits)."""
+    def __init__(self, db, home: DataHome, profile: str, export_settings, model: str,
+                 window: float = DEFAULT_WINDOW, hop: float = DEFAULT_HOP,
+                 retrain_every: int = DEFAULT_RETRAIN_EVERY, classifier: str | None = None):
+        """`window` and `hop` are the classifier's (training's defaults for a new one); accepted clips are
+        `export_settings.length` long."""
         self.db, self.home, self.profile, self.settings = db, home, profile, export_settings
         self.model, self.window, self.hop = model, window, hop
         self.retrain_every = retrain_every
@@ -154,8 +158,9 @@ class ReviewSession:
 
     def answer(self, kind: str, progress: Progress | None = None,
                cancel: threading.Event | None = None) -> Answer:
-        """Answer the current item: ACCEPT (export clips there), REJECT (hard negative) or SKIP."""
+        """Answer the current item: ACCEPT (export clips there), REJECT (hard negatives) or SKIP."""
         from core.export import export_marker
+        from core.scanning import negative_times_for_region
 
         with self._lock:
             item = self.current()
@@ -171,7 +176,8 @@ class ReviewSession:
                 answer.marker_time = self.anchor(item)
                 answer.export_folder = str(Path(self.settings.export_folder).resolve())
             elif kind == REJECT:
-                answer.negative_ids = self.db.add_hard_negatives(item.video.name, self.profile, [self.anchor(item)],
+                windows = negative_times_for_region(item.start, item.end, self.window, self.hop)
+                answer.negative_ids = self.db.add_hard_negatives(item.video.name, self.profile, windows,
                                                                  source_path=str(item.video.resolve()),
                                                                  source_model=self.model)
             self.log.append(answer)

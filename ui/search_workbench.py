@@ -18,13 +18,13 @@ from core.embedding_models import list_models
 from core.errors import FoleycutError
 from core.library_index import LibraryIndex, known_videos
 from core.review_queue import ACCEPT, ReviewSession
+from core.training import DEFAULT_HOP, DEFAULT_WINDOW
 from core.similarity_search import (DEFAULT_EXAMPLE_SECONDS, example_from_clip, example_from_video, find_similar,
                                      open_index)
 from ui.background import BackgroundTask, run_in_background
 from ui.review_queue_panel import ReviewQueuePanel
 from ui.similar_sounds_panel import SimilarSoundsPanel
 
-CLASSIFIER_HOP = 1.0  # the Train dialog's default
 DEFAULT_RETRAIN_EVERY = 10
 REPLAY_SEEK_MS = 300
 
@@ -100,10 +100,6 @@ class SearchWorkbench(QObject):
         if model not in self._indexes:  # kept open: reloading a large index costs a disk read per search
             self._indexes[model] = open_index(self.window.home, model)
         return self._indexes[model]
-
-    def _clip_length(self) -> float:
-        """The classifier's window: as long as the clips E cuts."""
-        return self.window.export_panel.highlight_settings().length
 
     def index_library(self) -> None:
         if self._search_task is not None:
@@ -200,7 +196,7 @@ class SearchWorkbench(QObject):
     def review_hits(self) -> None:
         """The similar-sounds hits as a queue: the first training happens after the first N answers."""
         regions = self.similar.regions()
-        if not regions or not self._new_session(self.similar.model(), self._clip_length(), CLASSIFIER_HOP, None):
+        if not regions or not self._new_session(self.similar.model(), DEFAULT_WINDOW, DEFAULT_HOP, None):
             return
         self.session.rank_hits(regions)
         self._show_queue("From the search; the first classifier trains after "

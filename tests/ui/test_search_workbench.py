@@ -6,6 +6,8 @@ from PySide6.QtCore import QPoint, Qt
 
 from core.db import ProcessedDB
 from core.home import DataHome
+from core.scanning import negative_times_for_region
+from core.training import DEFAULT_HOP, DEFAULT_WINDOW
 from tests.media_factory import make_video
 from tests.search_library import LIBRARY, covers, library_track, planted
 from ui.main_window import MainWindow
@@ -84,9 +86,10 @@ def test_review_keys_undo_and_persistence(qtbot, home, videos, tmp_path):
         assert Path(clips[0]["output_path"]).parent.parent == export_folder
         assert window.current_video == second.video  # the next item plays
 
-        qtbot.keyClick(review, Qt.Key.Key_R)  # reject: a hard negative
+        qtbot.keyClick(review, Qt.Key.Key_R)  # reject: the classifier's windows on the hit, as hard negatives
+        windows = negative_times_for_region(second.start, second.end, DEFAULT_WINDOW, DEFAULT_HOP)
         assert [(n["filename"], n["start_time"]) for n in db.get_hard_negatives()] == [
-            (second.video.name, session.anchor(second))]
+            (second.video.name, t) for t in windows]
         fourth = session.items[1]
         qtbot.keyClick(review, Qt.Key.Key_S)
         assert session.current() == fourth
@@ -95,7 +98,7 @@ def test_review_keys_undo_and_persistence(qtbot, home, videos, tmp_path):
         qtbot.keyClick(review, Qt.Key.Key_U)  # undo the reject
         assert db.get_hard_negatives() == []
         qtbot.keyClick(review, Qt.Key.Key_R)
-        assert len(db.get_hard_negatives()) == 1
+        assert len(db.get_hard_negatives()) == len(windows)
         window.close()
 
     with ProcessedDB(home.db_path) as db:  # after a restart
