@@ -238,7 +238,7 @@ def test_wal_lets_a_second_instance_read_and_write(tmp_path):
         first.add("a.mp4", 1.0, _clip(tmp_path, "mp4_Door"))
         second.add("b.mp4", 1.0, _clip(tmp_path, "mp4_Door", vid="vid_002"))
         assert first.get_clip_counts() == second.get_clip_counts() == {"a.mp4": 1, "b.mp4": 1}
-        assert first._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert first._store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_a_failing_write_leaves_no_partial_rows(db):

@@ -65,10 +65,10 @@ def test_database_refusing_the_rows_takes_the_renamed_clips_back(db, source, set
 
 
 def test_read_only_database_writes_nothing_and_leaves_no_export_folder(db, source, settings):
-    db._conn.execute("PRAGMA query_only = ON")
+    db._store.conn.execute("PRAGMA query_only = ON")
     with pytest.raises(DatabaseError, match="could not be used"):
         export_marker(db, source, 0.0, settings)
-    db._conn.execute("PRAGMA query_only = OFF")
+    db._store.conn.execute("PRAGMA query_only = OFF")
     assert_nothing_written(db, settings, source)
 
 
@@ -80,16 +80,16 @@ def test_database_read_only_or_full_mid_export(db, source, settings, monkeypatch
     def place_then_break(src, dst):
         real_place(src, dst)
         if fault == "read-only":
-            db._conn.execute("PRAGMA query_only = ON")
+            db._store.conn.execute("PRAGMA query_only = ON")
         else:
             monkeypatch.setattr(db, "add", lambda *a, **k: (_ for _ in ()).throw(
-                db._error(sqlite3.OperationalError("database or disk is full"))))
+                db._store.error(sqlite3.OperationalError("database or disk is full"))))
 
     monkeypatch.setattr(export_journal, "place", place_then_break)
     with pytest.raises(DatabaseError, match="could not be used"):
         export_marker(db, source, 0.0, settings)
     assert list(settings.export_folder.rglob("*.mp4")) == []
-    db._conn.execute("PRAGMA query_only = OFF")
+    db._store.conn.execute("PRAGMA query_only = OFF")
     monkeypatch.setattr(db, "add", real_add)
     monkeypatch.setattr(export_journal, "place", real_place)
     recover_at_start(DataHome.resolve(), db)  # the journal entry the read-only database kept

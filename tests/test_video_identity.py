@@ -7,10 +7,10 @@ import sqlite3
 
 import pytest
 
-from core import db as db_module
 from core.db import ProcessedDB
 from core.errors import FoleycutError
 from core.export import ExportSettings, export_marker
+from core.store import migrations
 from core.video_identity import identify
 from tests.media_factory import make_video
 
@@ -115,7 +115,7 @@ def test_migration_gives_existing_rows_identities(tmp_path, twins):
     path = tmp_path / "foleycut.db"
     with ProcessedDB(path) as db:
         version = db.schema_version
-    before_identities = db_module._MIGRATIONS.index(db_module._add_video_identity)
+    before_identities = migrations.MIGRATIONS.index(migrations._add_video_identity)
     conn = sqlite3.connect(path)
     # Back to the schema before identities, with rows as that version wrote them.
     conn.executescript(f"""
