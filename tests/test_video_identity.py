@@ -98,8 +98,8 @@ def test_a_moved_video_keeps_its_clips_scans_and_training_data(db, twins, tmp_pa
     assert db.get_scan_results(moved.name, source_path=moved)["MEL"][0]["score"] == 0.9
     [exported] = export_marker(db, moved, 1.5, settings)
     assert exported.path.parent == clip.path.parent  # same vid folder
-    [(path, positives, _, _)] = db.get_training_data("default", "out")
-    assert path == str(moved) and len(positives) == 2
+    [video] = db.get_training_data("default", "out")
+    assert video.source_path == str(moved) and len(video.positives) == 2
 
 
 def test_a_copy_beside_its_original_is_a_video_of_its_own(db, twins, tmp_path, settings):
