@@ -11,15 +11,16 @@ One cross-process lock (`export_lock`) serialises the short part of every export
 moves files and records rows, and every rewrite of dataset.json; files are moved with `place`, which never
 replaces an existing entry.
 """
+
 from __future__ import annotations
 
 import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from filelock import FileLock, Timeout
 
@@ -44,8 +45,10 @@ def export_lock(db) -> Iterator[None]:
     try:
         lock.acquire()
     except Timeout as exc:
-        raise FoleycutError("Another Foleycut has been writing clips for two minutes and still holds the export "
-                            "lock: wait for it to finish, then export again.") from exc
+        raise FoleycutError(
+            "Another Foleycut has been writing clips for two minutes and still holds the export "
+            "lock: wait for it to finish, then export again."
+        ) from exc
     try:
         yield
     finally:
@@ -109,10 +112,10 @@ def place(src: Path, dst: Path) -> None:
     """Move a file or folder to a name nobody holds; FileExistsError when something is already there.
     A hard link fails on a taken name where a rename would silently replace it."""
     if os.name == "nt":  # Windows' rename never replaces
-        os.rename(src, dst)
+        src.rename(dst)
     elif src.is_dir():
         dst.mkdir()  # claims the name; renaming a folder onto an empty folder replaces it in one step
-        os.rename(src, dst)
+        src.rename(dst)
     else:
         try:
             os.link(src, dst)
@@ -121,7 +124,7 @@ def place(src: Path, dst: Path) -> None:
         except OSError:  # a filesystem without hard links (FAT, some shares)
             if os.path.lexists(dst):
                 raise FileExistsError(dst) from None
-            os.rename(src, dst)
+            src.rename(dst)
         else:
             src.unlink()
 
@@ -140,12 +143,12 @@ def remove_entry(path: Path) -> None:
 def undo_moves(db, moves: Sequence[tuple[str | Path, str | Path | None]]) -> None:
     """Take back an export's moves that no committed row accounts for: its new files go, set-aside
     files return. A final name with a row belongs to a later export that found it free."""
-    moves = [(Path(final), Path(aside) if aside else None, _clip_path(Path(final))) for final, aside in moves]
-    recorded = db.recorded_outputs([clip for _final, _aside, clip in moves])
-    for final, aside, clip in reversed(moves):
+    undone = [(Path(final), Path(aside) if aside else None, _clip_path(Path(final))) for final, aside in moves]
+    recorded = db.recorded_outputs([clip for _final, _aside, clip in undone])
+    for final, aside, clip in reversed(undone):
         if aside is not None and os.path.lexists(aside):
             remove_entry(final)
-            os.rename(aside, final)
+            aside.rename(final)
         elif aside is None and str(clip) not in recorded:
             remove_entry(final)
 
@@ -205,5 +208,8 @@ def _remove_orphan_owner_locks(db) -> None:
 
 def live_paths(db) -> set[str]:
     """Temp and set-aside files of the exports still in the journal (after `recover`, the running ones)."""
-    return {path for entry in db.pending_exports()
-            for path in [*entry["temps"], *(aside for _final, aside in entry["moves"] if aside)]}
+    return {
+        path
+        for entry in db.pending_exports()
+        for path in [*entry["temps"], *(aside for _final, aside in entry["moves"] if aside)]
+    }

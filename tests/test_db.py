@@ -1,6 +1,7 @@
 """ProcessedDB: the seed design's five tests, then clips, markers, vid folders, scans and threads."""
 from __future__ import annotations
 
+import inspect
 import tempfile
 import threading
 from collections import namedtuple
@@ -62,9 +63,9 @@ def test_training_data_skips_hard_negatives(db, tmp_path):
     db.add("a.mp4", 10.0, _clip(tmp_path, "mp4_Door"), source_path=str(video))
     db.add_hard_negatives("a.mp4", "default", [100.0], source_path=str(video))
 
-    [(_, _, _, with_negatives)] = db.get_training_data("default", "mp4_Door")
-    [(_, _, _, without)] = db.get_training_data("default", "mp4_Door", use_hard_negatives=False)
-    assert with_negatives == [100.0] and without == []
+    [with_negatives] = db.get_training_data("default", "mp4_Door")
+    [without] = db.get_training_data("default", "mp4_Door", use_hard_negatives=False)
+    assert with_negatives.negatives == [100.0] and without.negatives == []
     assert len(db.get_hard_negatives("default")) == 1  # switching them off deletes nothing
 
 
@@ -139,12 +140,12 @@ def test_training_data_positives_ambiguous_and_negatives(db, tmp_path):
     db.add_hard_negatives("a.mp4", "default", [200.0])  # no source path: matched by file name
 
     data = db.get_training_data("default", "mp4_Door", negative_folder="mp4_Silence")
-    assert data == [(str(a), [(10.0, 8.0)], [(40.0, 4.0), (70.0, 8.0)], [90.0, 200.0])]
+    assert data == [(str(a), [(10.0, 8.0)], [(40.0, 4.0), (70.0, 8.0)], [90.0, 200.0])]  # still a 4-tuple
+    assert data[0].source_path == str(a) and data[0].negatives == [90.0, 200.0]
 
-    [(_, positives, ambiguous, _)] = db.get_training_data("default", str(tmp_path / "exports" / "mp4_Door"),
-                                                          include_scan_exports=True)
-    assert positives == [(10.0, 8.0), (70.0, 8.0)]
-    assert ambiguous == [(40.0, 4.0), (90.0, 8.0)]
+    [video] = db.get_training_data("default", str(tmp_path / "exports" / "mp4_Door"), include_scan_exports=True)
+    assert video.positives == [(10.0, 8.0), (70.0, 8.0)]
+    assert video.ambiguous == [(40.0, 4.0), (90.0, 8.0)]
 
 
 # -- vid folders
@@ -238,7 +239,7 @@ def test_wal_lets_a_second_instance_read_and_write(tmp_path):
         first.add("a.mp4", 1.0, _clip(tmp_path, "mp4_Door"))
         second.add("b.mp4", 1.0, _clip(tmp_path, "mp4_Door", vid="vid_002"))
         assert first.get_clip_counts() == second.get_clip_counts() == {"a.mp4": 1, "b.mp4": 1}
-        assert first._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert first._store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_a_failing_write_leaves_no_partial_rows(db):
@@ -303,3 +304,32 @@ def test_scan_versions_tell_classifier_version_and_threshold_and_skip_identical_
     trimmed = db.get_scan_results("a.mp4", "default", scan_timestamp=first)["MEL"][0]
     assert (trimmed["start_time"], trimmed["end_time"]) == (2.0, 8.0)
     assert (trimmed["original_start"], trimmed["original_end"]) == (1.0, 9.0)  # the ghost survives a restart
+
+
+# -- the facade
+
+SPEC_PARAMETERS = {  # SPEC section 4: leading parameters, in order
+    "add": ["filename", "start_time", "output_path", "label", "category", "profile", "source_path", "scan_export"],
+    "get_export_folders": ["profile", "include_scan_exports"],
+    "get_training_stats": ["profile"],
+    "save_scan_results": ["filename", "profile", "model", "regions", "max_versions"],
+    "get_scan_results": ["filename", "profile", "scan_timestamp"],
+    "add_hard_negatives": ["filename", "profile", "times", "source_path", "source_model"],
+    "get_hard_negatives": ["profile"],
+    "delete_hard_negatives_by_ids": ["ids"],
+    "get_training_data": ["profile", "positive_folder", "negative_folder", "include_scan_exports",
+                          "use_hard_negatives"],
+    "get_vid_folder": ["filename", "profile", "export_folder"],
+}
+
+
+def test_the_facade_keeps_the_spec_names_and_signatures(db):
+    for name, expected in SPEC_PARAMETERS.items():
+        parameters = list(inspect.signature(getattr(db, name)).parameters)
+        assert parameters[:len(expected)] == expected, name
+
+
+def test_facade_methods_are_their_parts_methods_and_can_be_replaced(db, monkeypatch):
+    assert db.add.__self__ is db.clips and db.get_scan_results.__self__ is db.scans
+    monkeypatch.setattr(db, "delete_clips", lambda ids: 42)  # tests and callers may stub one method
+    assert db.delete_clips([1]) == 42 and db.clips.delete_clips([1]) == 0

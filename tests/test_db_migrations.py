@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from core import db as db_module
 from core.db import SCHEMA_VERSION, DatabaseError, ProcessedDB
+from core.store import migrations
 
 # The schema as builds before `user_version` wrote it: no scan history, no source model, no clip details.
 OLD_SCHEMA = """
@@ -104,7 +104,7 @@ def test_failed_migration_rolls_back_and_keeps_the_version(tmp_path, monkeypatch
         conn.execute("ALTER TABLE scan_results ADD COLUMN half_done TEXT")
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(db_module, "_MIGRATIONS", (*db_module._MIGRATIONS[:2], broken, *db_module._MIGRATIONS[3:]))
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS[:2], broken, *migrations.MIGRATIONS[3:]))
     with pytest.raises(DatabaseError, match="disk I/O error"):
         ProcessedDB(path)
 

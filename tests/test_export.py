@@ -16,8 +16,7 @@ from hypothesis import given
 from hypothesis import settings as settings_hypothesis
 from hypothesis import strategies as st
 
-from core import dataset_json
-from core import export as export_mod
+from core import dataset_json, export_encode
 from core.audio import iter_audio_blocks
 from core.errors import Cancelled
 from core.export import (PORTRAIT_RATIOS, ExportSettings, clip_starts, delete_marker, export_marker, output_geometry,
@@ -306,8 +305,8 @@ def test_overwrite_keeps_the_markers_original_name(db, source, settings):
 def export_together(db, monkeypatch, jobs):
     """Run exports in threads that all plan before any of them creates its vid folder."""
     barrier = threading.Barrier(len(jobs))
-    prepare = export_mod._prepare_folder
-    monkeypatch.setattr(export_mod, "_prepare_folder", lambda folder: barrier.wait() is None or prepare(folder))
+    prepare = export_encode.prepare_folder
+    monkeypatch.setattr(export_encode, "prepare_folder", lambda folder: barrier.wait() is None or prepare(folder))
     results = [None] * len(jobs)
 
     def run(index, video, marker, settings):

@@ -7,7 +7,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from core import export as export_mod
+from core import export_encode
 from core.errors import Cancelled, FoleycutError
 from core.export import ExportSettings, export_marker
 from core.ffmpeg import ffmpeg_command, file_url, run_ffmpeg
@@ -101,7 +101,7 @@ def test_unwritable_export_folder(db, settings, source, tmp_path):
 
 
 def test_ffmpeg_failing_on_the_second_clip(db, settings, source, monkeypatch):
-    real = export_mod.clip_command
+    real = export_encode.clip_command
 
     def second_clip_fails(plan, job, settings, encoder):
         cmd = real(plan, job, settings, encoder)
@@ -109,17 +109,17 @@ def test_ffmpeg_failing_on_the_second_clip(db, settings, source, monkeypatch):
             cmd.insert(cmd.index("-y"), "-no-such-option")
         return cmd
 
-    monkeypatch.setattr(export_mod, "clip_command", second_clip_fails)
+    monkeypatch.setattr(export_encode, "clip_command", second_clip_fails)
     message = fails_cleanly(db, source, settings, "ffmpeg could not encode clip door_001_02")
     assert "check free space" in message
-    monkeypatch.setattr(export_mod, "clip_command", real)
+    monkeypatch.setattr(export_encode, "clip_command", real)
     clips = export_marker(db, source, 0.0, settings)  # the failed attempt used up nothing
     assert [c.path.name for c in clips] == ["door_001_01.mp4", "door_001_02.mp4", "door_001_03.mp4"]
 
 
 def test_existing_clips_survive_a_failed_export(db, settings, source, monkeypatch):
     kept = export_marker(db, source, 0.0, settings)
-    monkeypatch.setattr(export_mod, "clip_command", lambda *a: ["false"])
+    monkeypatch.setattr(export_encode, "clip_command", lambda *a: ["false"])
     with pytest.raises(FoleycutError):
         export_marker(db, source, 1.0, settings)
     assert all(c.path.is_file() for c in kept)
@@ -163,7 +163,7 @@ def ffmpeg_children() -> list:
 
 
 def test_cancel_kills_running_ffmpeg(db, settings, source, monkeypatch):
-    monkeypatch.setattr(export_mod, "clip_command", lambda *args: endless_ffmpeg())
+    monkeypatch.setattr(export_encode, "clip_command", lambda *args: endless_ffmpeg())
     cancel = threading.Event()
     threading.Timer(0.5, cancel.set).start()
     with pytest.raises(Cancelled):
@@ -173,8 +173,8 @@ def test_cancel_kills_running_ffmpeg(db, settings, source, monkeypatch):
 
 
 def test_a_failing_clip_stops_the_others(db, settings, source, monkeypatch):
-    real = export_mod.clip_command
-    monkeypatch.setattr(export_mod, "clip_command", lambda plan, job, *rest: (
+    real = export_encode.clip_command
+    monkeypatch.setattr(export_encode, "clip_command", lambda plan, job, *rest: (
         endless_ffmpeg() if job.stem.endswith("_01") else [*real(plan, job, *rest), "-no-such-option"]))
     with pytest.raises(FoleycutError, match="could not encode clip door_001_02"):
         export_marker(db, source, 0.0, settings)

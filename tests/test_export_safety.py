@@ -11,8 +11,7 @@ import time
 
 import pytest
 
-from core import dataset_json, export_journal
-from core import export as export_mod
+from core import dataset_json, export_commit, export_encode, export_journal
 from core.atomic_write import write_atomically
 from core.db import DatabaseError
 from core.errors import FoleycutError
@@ -65,10 +64,10 @@ def test_database_refusing_the_rows_takes_the_renamed_clips_back(db, source, set
 
 
 def test_read_only_database_writes_nothing_and_leaves_no_export_folder(db, source, settings):
-    db._conn.execute("PRAGMA query_only = ON")
+    db._store.conn.execute("PRAGMA query_only = ON")
     with pytest.raises(DatabaseError, match="could not be used"):
         export_marker(db, source, 0.0, settings)
-    db._conn.execute("PRAGMA query_only = OFF")
+    db._store.conn.execute("PRAGMA query_only = OFF")
     assert_nothing_written(db, settings, source)
 
 
@@ -80,16 +79,16 @@ def test_database_read_only_or_full_mid_export(db, source, settings, monkeypatch
     def place_then_break(src, dst):
         real_place(src, dst)
         if fault == "read-only":
-            db._conn.execute("PRAGMA query_only = ON")
+            db._store.conn.execute("PRAGMA query_only = ON")
         else:
             monkeypatch.setattr(db, "add", lambda *a, **k: (_ for _ in ()).throw(
-                db._error(sqlite3.OperationalError("database or disk is full"))))
+                db._store.error(sqlite3.OperationalError("database or disk is full"))))
 
     monkeypatch.setattr(export_journal, "place", place_then_break)
     with pytest.raises(DatabaseError, match="could not be used"):
         export_marker(db, source, 0.0, settings)
     assert list(settings.export_folder.rglob("*.mp4")) == []
-    db._conn.execute("PRAGMA query_only = OFF")
+    db._store.conn.execute("PRAGMA query_only = OFF")
     monkeypatch.setattr(db, "add", real_add)
     monkeypatch.setattr(export_journal, "place", real_place)
     recover_at_start(DataHome.resolve(), db)  # the journal entry the read-only database kept
@@ -103,7 +102,7 @@ def test_killed_export_is_undone_at_the_next_start(db, source, settings, monkeyp
         raise KeyboardInterrupt  # stands in for the kill; undo must not run for a real kill, so skip it
 
     monkeypatch.setattr(export_journal, "undo_moves", lambda db, moves: None)
-    monkeypatch.setattr(export_mod, "_add_rows", die)
+    monkeypatch.setattr(export_commit, "add_rows", die)
     monkeypatch.setattr(export_journal.PendingExport, "close", lambda self, finished: self._release())
     with pytest.raises(KeyboardInterrupt):
         export_marker(db, source, 0.0, settings)
@@ -143,14 +142,14 @@ def test_an_existing_name_is_never_taken_over(tmp_path):
 
 def test_a_clip_appearing_under_the_final_name_is_kept_and_the_export_fails_cleanly(db, source, settings,
                                                                                     monkeypatch):
-    real_encode = export_mod._encode_all
+    real_encode = export_encode.encode_all
 
     def encode_then_collide(plan, jobs, *args):
         real_encode(plan, jobs, *args)
         (plan.vid_folder / f"{plan.stems[1]}.mp4").write_text("someone else's")
 
-    monkeypatch.setattr(export_mod, "_encode_all", encode_then_collide)
-    monkeypatch.setattr(export_mod, "_recheck_names", lambda db, plan, profile: plan)  # as if it raced past
+    monkeypatch.setattr(export_encode, "encode_all", encode_then_collide)
+    monkeypatch.setattr(export_commit, "recheck_names", lambda db, plan, profile: plan)  # as if it raced past
     with pytest.raises(FoleycutError, match="was taken by another file.*nothing was replaced"):
         export_marker(db, source, 0.0, settings)
     assert entries_under(settings.export_folder) == ["vid_001", "vid_001/door_001_02.mp4"]
@@ -222,7 +221,7 @@ def test_a_failed_first_export_leaves_no_export_folder(db, source, settings, mon
     def fail(*_args):
         raise FoleycutError("ffmpeg could not encode clip door_001_01: check free space.")
 
-    monkeypatch.setattr(export_mod, "_encode_all", fail)
+    monkeypatch.setattr(export_encode, "encode_all", fail)
     with pytest.raises(FoleycutError, match="ffmpeg"):
         export_marker(db, source, 0.0, settings)
     assert not settings.export_folder.parent.exists()

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from core import export as export_mod
+from core import export_encode
 from core.errors import FoleycutError
 from core.export import ExportSettings, estimate_scan_clips, export_marker, export_scan_regions
 from core.probe import probe
@@ -63,7 +63,7 @@ def test_estimate_matches_what_is_written(db, source, settings):
 
 
 def test_ffmpeg_failure_leaves_no_file_and_no_row(db, source, settings, monkeypatch):
-    real = export_mod.clip_command
+    real = export_encode.clip_command
 
     def second_area_fails(plan, job, settings, encoder):
         cmd = real(plan, job, settings, encoder)
@@ -71,7 +71,7 @@ def test_ffmpeg_failure_leaves_no_file_and_no_row(db, source, settings, monkeypa
             cmd.insert(cmd.index("-y"), "-no-such-option")
         return cmd
 
-    monkeypatch.setattr(export_mod, "clip_command", second_area_fails)
+    monkeypatch.setattr(export_encode, "clip_command", second_area_fails)
     with pytest.raises(FoleycutError, match="ffmpeg could not encode clip door_001_a2_01"):
         export_scan_regions(db, source, [(2.0, 5.5), (10.0, 11.0)], settings)
     leftovers = [p for p in settings.export_folder.rglob("*") if p.name != "dataset.json"] \

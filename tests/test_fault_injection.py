@@ -183,7 +183,7 @@ def assert_home_consistent(home: DataHome) -> None:
     classifier version whole, every scan version whole."""
     with ProcessedDB(home.db_path) as db:
         recover_at_start(home, db, stale_after=0)
-        orphans = db._conn.execute("""SELECT COUNT(*) FROM scan_results s WHERE s.scan_timestamp != '' AND NOT EXISTS
+        orphans = db._store.conn.execute("""SELECT COUNT(*) FROM scan_results s WHERE s.scan_timestamp != '' AND NOT EXISTS
                                       (SELECT 1 FROM scan_versions v WHERE v.filename = s.filename
                                        AND v.scan_timestamp = s.scan_timestamp)""").fetchone()[0]
         assert orphans == 0

@@ -53,7 +53,7 @@ def test_a_failed_rename_changes_nothing(db, tmp_path, home, monkeypatch):
 
     def broken(conn_self, old, new):
         with conn_self.transaction():
-            conn_self._conn.execute("UPDATE processed SET profile = ? WHERE profile = ?", (new, old))
+            conn_self._store.conn.execute("UPDATE processed SET profile = ? WHERE profile = ?", (new, old))
             raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(type(db), "rename_profile", broken)

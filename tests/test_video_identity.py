@@ -7,10 +7,10 @@ import sqlite3
 
 import pytest
 
-from core import db as db_module
 from core.db import ProcessedDB
 from core.errors import FoleycutError
 from core.export import ExportSettings, export_marker
+from core.store import migrations
 from core.video_identity import identify
 from tests.media_factory import make_video
 
@@ -98,8 +98,8 @@ def test_a_moved_video_keeps_its_clips_scans_and_training_data(db, twins, tmp_pa
     assert db.get_scan_results(moved.name, source_path=moved)["MEL"][0]["score"] == 0.9
     [exported] = export_marker(db, moved, 1.5, settings)
     assert exported.path.parent == clip.path.parent  # same vid folder
-    [(path, positives, _, _)] = db.get_training_data("default", "out")
-    assert path == str(moved) and len(positives) == 2
+    [video] = db.get_training_data("default", "out")
+    assert video.source_path == str(moved) and len(video.positives) == 2
 
 
 def test_a_copy_beside_its_original_is_a_video_of_its_own(db, twins, tmp_path, settings):
@@ -115,7 +115,7 @@ def test_migration_gives_existing_rows_identities(tmp_path, twins):
     path = tmp_path / "foleycut.db"
     with ProcessedDB(path) as db:
         version = db.schema_version
-    before_identities = db_module._MIGRATIONS.index(db_module._add_video_identity)
+    before_identities = migrations.MIGRATIONS.index(migrations._add_video_identity)
     conn = sqlite3.connect(path)
     # Back to the schema before identities, with rows as that version wrote them.
     conn.executescript(f"""
