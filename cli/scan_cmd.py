@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from core.auto_export import DEFAULT_MERGE_GAP, auto_export
 from core.errors import FoleycutError
-from core.export import FORMATS, ExportSettings
+from core.export_plan import FORMATS, ExportSettings
+from core.regions import DEFAULT_MERGE_GAP
 from core.scanning import scan_files
 
 
@@ -90,6 +90,8 @@ def _run_auto(args: argparse.Namespace, ctx) -> int:
         raise FoleycutError("--export needs --folder DIR: name the export folder the clips go to.")
     if not args.merge_gap >= 0.0:
         raise FoleycutError(f"--merge-gap {args.merge_gap:g} is not a length: give seconds, 0 or more.")
+    from core.auto_export import auto_export  # the export machinery, only when Auto runs
+
     folder = Path(args.folder)
     settings = ExportSettings(name=args.name or folder.resolve().name, export_folder=folder, label=args.label,
                               category=args.category, fmt=args.fmt, length=args.length, spread=args.spread)

@@ -16,10 +16,9 @@ from typing import Sequence
 from core.errors import Cancelled, FoleycutError
 from core.export import DatasetJsonError, ExportedClip, ExportSettings, export_scan_regions
 from core.home import DataHome
-from core.regions import Region, regions_for_export
+from core.regions import DEFAULT_MERGE_GAP, Region, regions_for_export
 from core.scanning import FileDone, Progress, ScanOutcome, scan_files
 
-DEFAULT_MERGE_GAP = 2.0  # seconds: one sound interrupted by a short dip stays one clip
 SCAN_SHARE = 0.6  # of the progress bar; exporting is the rest
 
 

@@ -17,6 +17,8 @@ from typing import Sequence
 
 import numpy as np
 
+DEFAULT_MERGE_GAP = 2.0  # seconds: one sound interrupted by a short dip stays one clip (Auto)
+
 
 @dataclass(frozen=True)
 class Region:

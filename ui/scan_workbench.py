@@ -36,13 +36,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.auto_export import DEFAULT_MERGE_GAP, auto_export
+from core.auto_export import auto_export
 from core.classifier_store import (ClassifierVersion, active_version, list_classifiers, list_versions,
                                    load_classifier, rollback)
 from core.errors import FoleycutError
 from core.export import export_scan_regions
-from core.speech import detect_speech
+from core.regions import DEFAULT_MERGE_GAP
 from core.scanning import WindowScores, scan_file, scan_files, window_probabilities
+from core.speech import detect_speech
 from core.window_embeddings import cached_embeddings
 from ui.background import BackgroundTask, run_in_background
 from ui.hard_negatives_dialog import HardNegativesDialog
