@@ -31,13 +31,12 @@ from core.db import ProcessedDB  # noqa: E402
 from core.errors import FoleycutError  # noqa: E402
 from core.export import ExportSettings, export_marker  # noqa: E402
 from core.home import DataHome  # noqa: E402
-from core.regions import fuse_windows  # noqa: E402
 from core.review_queue import ACCEPT, REJECT, ReviewSession  # noqa: E402
+from core.scanning import negative_times_for_region, score_file  # noqa: E402
 from core.similarity_search import DEFAULT_EXAMPLE_SECONDS, example_from_video, find_similar, open_index  # noqa: E402
-from core.training import TrainingOptions, boosting_threads, train_classifier  # noqa: E402
-from core.window_embeddings import embed_file  # noqa: E402
+from core.training import TrainingOptions, train_classifier  # noqa: E402
 
-MODEL, WINDOW, HOP = "MEL", 8.0, 1.0
+MODEL, CLIP_LENGTH = "MEL", 8.0
 RECALL_GOAL, PRECISION_GOAL = 0.95, 0.90
 
 
@@ -89,22 +88,24 @@ def has_event(scenario: Scenario, video: Path, start: float, end: float) -> bool
                for e0, e1 in scenario.events[Path(video).resolve()])
 
 
-def evaluate(home: DataHome, classifier: str, scenario: Scenario) -> tuple[float, float]:
-    """Event recall and region precision of the classifier's scan of the held-out videos."""
+def scan_regions(home: DataHome, classifier: str, video: Path) -> list:
+    """The regions a scan with the classifier's own threshold shows (the product's scoring and fusing)."""
     loaded = load_classifier(home, classifier)
-    threshold = float(loaded.meta.metrics.get("threshold", 0.5))
+    return score_file(home, video, loaded).regions(loaded.meta.threshold)
+
+
+def evaluate(home: DataHome, classifier: str, scenario: Scenario) -> tuple[float, float]:
+    """Event recall (an event touched by a region) and region precision (a region touching an event) of
+    the classifier's scan of the held-out videos."""
     found = total = good = regions_count = 0
     for video in scenario.held_out:
-        embeddings = embed_file(video, MODEL, home, loaded.meta.window, loaded.meta.hop)
-        with boosting_threads():
-            probabilities = loaded.estimator.predict_proba(embeddings.vectors)[:, 1]
-        regions = fuse_windows(embeddings.times, probabilities, loaded.meta.window, threshold)
+        regions = scan_regions(home, classifier, video)
         events = scenario.events[video]
         total += len(events)
-        found += sum(any(r.start <= e0 and e1 <= r.end for r in regions) for e0, e1 in events)
+        found += sum(any(r.start < e1 and e0 < r.end for r in regions) for e0, e1 in events)
         regions_count += len(regions)
         good += sum(any(r.start < e1 and e0 < r.end for e0, e1 in events) for r in regions)
-    return found / max(1, total), good / max(1, regions_count) if regions_count else 0.0
+    return found / max(1, total), good / regions_count if regions_count else 0.0
 
 
 def simulated_user(scenario: Scenario, root: Path, retrain_every: int, budget: int) -> tuple[int | None, list]:
@@ -112,13 +113,13 @@ def simulated_user(scenario: Scenario, root: Path, retrain_every: int, budget: i
     trail = []
     with ProcessedDB(home.db_path) as db:
         settings = ExportSettings(name="target", export_folder=root / "export_search" / "mp4_Target",
-                                  length=WINDOW, count=1)
-        session = ReviewSession(db, home, "default", settings, MODEL, WINDOW, HOP, retrain_every)
+                                  length=CLIP_LENGTH, count=1)
+        session = ReviewSession(db, home, "default", settings, MODEL, retrain_every=retrain_every)
         index = open_index(home, MODEL)
         index.sync(scenario.library)
         video, at = scenario.example
         example = example_from_video(home, video, at, DEFAULT_EXAMPLE_SECONDS, MODEL)
-        export_marker(db, video, max(0.0, at - WINDOW / 2), settings)  # the example itself, cut with E: answer one
+        export_marker(db, video, max(0.0, at - CLIP_LENGTH / 2), settings)  # the example, cut with E: answer one
         session.rank_hits(find_similar(index, example, top=budget, only=scenario.library))
         answers = 1
         while answers < budget and session.current() is not None:
@@ -140,28 +141,27 @@ def simulated_user(scenario: Scenario, root: Path, retrain_every: int, budget: i
 
 
 def todays_loop(scenario: Scenario, root: Path) -> tuple[int, float, float]:
-    """One exported clip per library event, train, scan the library, mark every false-positive region as a
-    hard negative (one answer each), retrain; answers = clips + negatives."""
+    """One exported clip per library event, train, scan the library, mark every false-positive region as
+    hard negatives (one answer each, as Mark as negative stores it), retrain; answers = clips + regions."""
     home = DataHome.resolve(root / "home_today")
     with ProcessedDB(home.db_path) as db:
         settings = ExportSettings(name="target", export_folder=root / "export_today" / "mp4_Target",
-                                  length=WINDOW, count=1)
+                                  length=CLIP_LENGTH, count=1)
         clips = 0
         for video in scenario.library:
             for e0, e1 in scenario.events[video]:
-                export_marker(db, video, max(0.0, (e0 + e1) / 2 - WINDOW / 2), settings)
+                export_marker(db, video, max(0.0, (e0 + e1) / 2 - CLIP_LENGTH / 2), settings)
                 clips += 1
         options = TrainingOptions(profile="default", positive_folder="mp4_Target", model_name=MODEL, name="today")
         train_classifier(db, home, options)
         negatives = 0
-        loaded = load_classifier(home, "today")
+        meta = load_classifier(home, "today").meta
         for video in scenario.library:
-            embeddings = embed_file(video, MODEL, home, loaded.meta.window, HOP)
-            with boosting_threads():
-                probabilities = loaded.estimator.predict_proba(embeddings.vectors)[:, 1]
-            for region in fuse_windows(embeddings.times, probabilities, loaded.meta.window, 0.5):
-                if not has_event(scenario, video, region.start, region.end):
-                    db.add_hard_negatives(video.name, "default", [region.start], source_path=str(video))
+            for region in scan_regions(home, "today", video):
+                if not any(region.start < e1 and e0 < region.end for e0, e1 in scenario.events[video]):
+                    db.add_hard_negatives(video.name, "default",
+                                          negative_times_for_region(region.start, region.end, meta.window, meta.hop),
+                                          source_path=str(video), source_model=MODEL)
                     negatives += 1
         train_classifier(db, home, options)
         recall, precision = evaluate(home, "today", scenario)
