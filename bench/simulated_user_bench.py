@@ -13,6 +13,7 @@ about real recorded sounds. Everything runs through core functions, as the windo
 `ReviewSession.answer` (accept = a real export, reject = a hard negative), `ReviewSession.retrain`,
 `rank_with_classifier`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -72,21 +73,29 @@ def generated_scenario(workdir: Path) -> Scenario:
         seconds = 180.0
         targets = sorted(rng.choice(np.arange(10, 170, 20), 3, replace=False).astype(float) + rng.uniform(0, 5, 3))
         others = [t + 10 for t in targets]
-        track = (tone_burst_track(seconds, targets, freq=1200, burst=1.0, noise=0.02, seed=number)
-                 + tone_burst_track(seconds, others, freq=700, burst=1.0, noise=0.0, seed=number)
-                 + tone_burst_track(seconds, [t + 5 for t in targets], freq=2400, burst=1.0, noise=0.0,
-                                    seed=number))
+        track = (
+            tone_burst_track(seconds, targets, freq=1200, burst=1.0, noise=0.02, seed=number)
+            + tone_burst_track(seconds, others, freq=700, burst=1.0, noise=0.0, seed=number)
+            + tone_burst_track(seconds, [t + 5 for t in targets], freq=2400, burst=1.0, noise=0.0, seed=number)
+        )
         video = make_video(workdir / f"scene_{number}.mp4", seconds, audio=track, size=(32, 24), fps=2)
         videos.append(video.resolve())
         events[video.resolve()] = [(t, t + 1.0) for t in targets]
-    return Scenario("generated tones (loop check, not real sounds)", videos[:4], videos[4:], events,
-                    (videos[0], events[videos[0]][0][0]))
+    return Scenario(
+        "generated tones (loop check, not real sounds)",
+        videos[:4],
+        videos[4:],
+        events,
+        (videos[0], events[videos[0]][0][0]),
+    )
 
 
 def has_event(scenario: Scenario, video: Path, start: float, end: float) -> bool:
     """The simulated user's answer: the span and an event overlap by half the shorter of the two."""
-    return any(min(end, e1) - max(start, e0) >= min(end - start, e1 - e0) / 2
-               for e0, e1 in scenario.events[Path(video).resolve()])
+    return any(
+        min(end, e1) - max(start, e0) >= min(end - start, e1 - e0) / 2
+        for e0, e1 in scenario.events[Path(video).resolve()]
+    )
 
 
 def evaluate(home: DataHome, classifier: str, scenario: Scenario) -> tuple[float, float]:
@@ -111,8 +120,9 @@ def simulated_user(scenario: Scenario, root: Path, retrain_every: int, budget: i
     home = DataHome.resolve(root / "home_search")
     trail = []
     with ProcessedDB(home.db_path) as db:
-        settings = ExportSettings(name="target", export_folder=root / "export_search" / "mp4_Target",
-                                  length=WINDOW, count=1)
+        settings = ExportSettings(
+            name="target", export_folder=root / "export_search" / "mp4_Target", length=WINDOW, count=1
+        )
         session = ReviewSession(db, home, "default", settings, MODEL, WINDOW, HOP, retrain_every)
         index = open_index(home, MODEL)
         index.sync(scenario.library)
@@ -144,8 +154,9 @@ def todays_loop(scenario: Scenario, root: Path) -> tuple[int, float, float]:
     hard negative (one answer each), retrain; answers = clips + negatives."""
     home = DataHome.resolve(root / "home_today")
     with ProcessedDB(home.db_path) as db:
-        settings = ExportSettings(name="target", export_folder=root / "export_today" / "mp4_Target",
-                                  length=WINDOW, count=1)
+        settings = ExportSettings(
+            name="target", export_folder=root / "export_today" / "mp4_Target", length=WINDOW, count=1
+        )
         clips = 0
         for video in scenario.library:
             for e0, e1 in scenario.events[video]:
@@ -170,8 +181,14 @@ def todays_loop(scenario: Scenario, root: Path) -> tuple[int, float, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scenarios", type=Path, nargs="+", default=[], metavar="DIR",
-                        help="scenario folders with truth.json (default: one generated scenario)")
+    parser.add_argument(
+        "--scenarios",
+        type=Path,
+        nargs="+",
+        default=[],
+        metavar="DIR",
+        help="scenario folders with truth.json (default: one generated scenario)",
+    )
     parser.add_argument("--retrain-every", type=int, default=5)
     parser.add_argument("--budget", type=int, default=80, help="answers before the simulated user gives up")
     args = parser.parse_args()
@@ -183,12 +200,22 @@ def main() -> int:
             today, recall, precision = todays_loop(scenario, root)
             print(f"\n{scenario.name}: {len(scenario.library)} library + {len(scenario.held_out)} held-out videos")
             for step in trail:
-                print("  after {} answers: ".format(step[0]) + (
-                    f"recall {step[1]:.2f}, precision {step[2]:.2f}" if len(step) == 3 else f"not trained ({step[1]})"))
-            print(f"  search + review queue: {answers if answers is not None else 'goal not reached in'} "
-                  f"{'answers' if answers is not None else f'{args.budget} answers'}")
-            print(f"  today's loop: {today} answers (clips + hard negatives) -> recall {recall:.2f}, "
-                  f"precision {precision:.2f}")
+                print(
+                    "  after {} answers: ".format(step[0])
+                    + (
+                        f"recall {step[1]:.2f}, precision {step[2]:.2f}"
+                        if len(step) == 3
+                        else f"not trained ({step[1]})"
+                    )
+                )
+            print(
+                f"  search + review queue: {answers if answers is not None else 'goal not reached in'} "
+                f"{'answers' if answers is not None else f'{args.budget} answers'}"
+            )
+            print(
+                f"  today's loop: {today} answers (clips + hard negatives) -> recall {recall:.2f}, "
+                f"precision {precision:.2f}"
+            )
             met &= answers is not None and answers <= 40
     print(f"\ngoal (<= 40 answers on every scenario): {'met' if met else 'MISSED'}")
     return 0 if met else 1

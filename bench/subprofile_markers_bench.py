@@ -6,6 +6,7 @@ The same 1600 px timeline as ui_bench.py (3-hour video, 10 000 markers, 5 000 re
 over three export folders; each round renders once without subprofile colours (A) and once with one colour
 per folder (B). Prints min / median / max ms of each.
 """
+
 from __future__ import annotations
 
 import os

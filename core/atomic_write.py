@@ -4,6 +4,7 @@ The temp file is made with mkstemp, which creates it 0600; it is given the mode 
 given (0666 less the umask) before it takes the final name, so others sharing a dataset or a data home
 read it as they read everything else there.
 """
+
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@ ffmpeg writes raw little-endian float32 samples to stdout and we read them in fi
 reads those blocks in a thread a few blocks ahead of their consumer, so ffmpeg keeps decoding while the
 embedder computes instead of the two taking turns.
 """
+
 from __future__ import annotations
 
 import queue
@@ -51,8 +52,13 @@ def _failure_message(path: Path, stderr: str) -> str:
     return f"Cannot decode audio of {path.name} ({last_error_line(stderr)}); the file may be damaged or truncated."
 
 
-def iter_audio_blocks(path, block_seconds: float = 60.0, start: float = 0.0, duration: float | None = None,
-                      expected_seconds: float | None = None) -> Iterator[np.ndarray]:
+def iter_audio_blocks(
+    path,
+    block_seconds: float = 60.0,
+    start: float = 0.0,
+    duration: float | None = None,
+    expected_seconds: float | None = None,
+) -> Iterator[np.ndarray]:
     """Yield consecutive float32 mono 16 kHz blocks of `block_seconds` (the last one shorter).
 
     Raises AudioDecodeError (after the good blocks) when ffmpeg fails, when no sample at all comes out,
@@ -92,7 +98,8 @@ def iter_audio_blocks(path, block_seconds: float = 60.0, start: float = 0.0, dur
         if expected_seconds is not None and decoded < expected_seconds - truncation_tolerance(expected_seconds):
             raise AudioDecodeError(
                 f"{path.name} looks truncated: its audio stops at {decoded:.1f} s of the {expected_seconds:.1f} s "
-                "its header announces; copy or download the complete file again.")
+                "its header announces; copy or download the complete file again."
+            )
 
 
 def truncation_tolerance(expected_seconds: float) -> float:

@@ -6,6 +6,7 @@ forced): their stored regions, with the user's edits and disabled ones left out,
 Regions that already gave scan-export clips into the same export folder are not exported again, so a
 second Auto over the same playlist writes nothing new.
 """
+
 from __future__ import annotations
 
 import threading
@@ -32,20 +33,42 @@ class AutoResult:
     error: str | None = None  # why the file was not scanned or not exported
 
 
-def auto_export(db, home: DataHome, videos: Sequence, classifier_name: str, settings: ExportSettings,
-                profile: str = "default", merge_gap: float = DEFAULT_MERGE_GAP, threshold: float | None = None,
-                version: str | None = None, force: bool = False, progress: Progress | None = None,
-                cancel: threading.Event | None = None, on_file_done: FileDone | None = None,
-                skip_speech: bool = False) -> list[AutoResult]:
+def auto_export(
+    db,
+    home: DataHome,
+    videos: Sequence,
+    classifier_name: str,
+    settings: ExportSettings,
+    profile: str = "default",
+    merge_gap: float = DEFAULT_MERGE_GAP,
+    threshold: float | None = None,
+    version: str | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    on_file_done: FileDone | None = None,
+    skip_speech: bool = False,
+) -> list[AutoResult]:
     """Scan (skipping what is already scanned unless `force`), then export every file's merged regions
     that are at least one clip (`settings.length`) long. A file that fails is reported, not fatal."""
     if not merge_gap >= 0:
         raise FoleycutError(f"Fuse gap {merge_gap:g} s is not a length: give seconds, 0 or more.")
     settings.check()
     report = progress or (lambda fraction, message: None)
-    scans = scan_files(db, home, videos, classifier_name, profile, threshold=threshold, version=version,
-                       cancel=cancel, force=force, on_file_done=on_file_done, skip_speech=skip_speech,
-                       progress=lambda fraction, message: report(SCAN_SHARE * min(fraction, 0.999), message))
+    scans = scan_files(
+        db,
+        home,
+        videos,
+        classifier_name,
+        profile,
+        threshold=threshold,
+        version=version,
+        cancel=cancel,
+        force=force,
+        on_file_done=on_file_done,
+        skip_speech=skip_speech,
+        progress=lambda fraction, message: report(SCAN_SHARE * min(fraction, 0.999), message),
+    )
     results = []
     for index, scan in enumerate(scans):
         result = AutoResult(scan.video, scan.outcome, error=scan.error)
@@ -53,19 +76,25 @@ def auto_export(db, home: DataHome, videos: Sequence, classifier_name: str, sett
         if scan.outcome is None:
             continue
         done = exported_marker_times(db, scan.video, profile, settings.export_folder)
-        result.exported_regions = [region for region in regions_for_export(scan.outcome.regions, merge_gap,
-                                                                            settings.length)
-                                   if not any(region.start <= t <= region.end for t in done)]
+        result.exported_regions = [
+            region
+            for region in regions_for_export(scan.outcome.regions, merge_gap, settings.length)
+            if not any(region.start <= t <= region.end for t in done)
+        ]
         if not result.exported_regions:
             continue
         share = (1 - SCAN_SHARE) / len(scans)
         start = SCAN_SHARE + share * index
         try:
             result.clips = export_scan_regions(
-                db, scan.video, [(r.start, r.end) for r in result.exported_regions], settings, profile,
-                progress=lambda fraction, message: report(start + share * fraction,
-                                                          f"{scan.video.name}: {message}"),
-                cancel=cancel)
+                db,
+                scan.video,
+                [(r.start, r.end) for r in result.exported_regions],
+                settings,
+                profile,
+                progress=lambda fraction, message: report(start + share * fraction, f"{scan.video.name}: {message}"),
+                cancel=cancel,
+            )
         except Cancelled:
             raise
         except DatasetJsonError as exc:  # the clips are safe; the dataset file says what went wrong
@@ -83,5 +112,8 @@ def exported_marker_times(db, video: Path, profile: str, export_folder: Path) ->
         clips = db.get_clips(video.name, profile, source_path=video)
     except FoleycutError:
         return []
-    return [clip["marker_time"] for clip in clips
-            if clip["scan_export"] and Path(clip["export_folder"]).name == Path(export_folder).name]
+    return [
+        clip["marker_time"]
+        for clip in clips
+        if clip["scan_export"] and Path(clip["export_folder"]).name == Path(export_folder).name
+    ]

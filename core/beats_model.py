@@ -11,6 +11,7 @@ whose attention adds a bucketed relative position bias, shared by all layers and
 query (`gru_rel_pos`). Parameter names are those of the released checkpoints.
 torch is imported only when a network is built.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,10 +27,12 @@ from core.model_weights import ModelUnavailable, load_state, read_torch_checkpoi
 
 FBANK_MEAN = 15.41663
 FBANK_STD = 6.55582
-PCM_SCALE = 2 ** 15  # BEATs computes its fbank on the waveform in 16-bit integer range
+PCM_SCALE = 2**15  # BEATs computes its fbank on the waveform in 16-bit integer range
 # torch's newer weight-norm parametrisation names the two halves of the position convolution differently
-_WEIGHT_NORM_ALIASES = {"encoder.pos_conv.0.parametrizations.weight.original0": "encoder.pos_conv.0.weight_g",
-                        "encoder.pos_conv.0.parametrizations.weight.original1": "encoder.pos_conv.0.weight_v"}
+_WEIGHT_NORM_ALIASES = {
+    "encoder.pos_conv.0.parametrizations.weight.original0": "encoder.pos_conv.0.weight_g",
+    "encoder.pos_conv.0.parametrizations.weight.original1": "encoder.pos_conv.0.weight_v",
+}
 
 
 def beats_input(samples: np.ndarray) -> np.ndarray:
@@ -41,6 +44,7 @@ def beats_input(samples: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class BeatsConfig:
     """The architecture fields of a checkpoint's "cfg" (dropouts and training options are ignored)."""
+
     input_patch_size: int = 16
     embed_dim: int = 512
     conv_bias: bool = False
@@ -97,8 +101,9 @@ def load_beats(folder: Path, model: str):
         config = BeatsConfig.from_checkpoint(checkpoint["cfg"])
         state = dict(checkpoint["model"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise ModelUnavailable(f"{model}: {path} is not a BEATs checkpoint ({exc.__class__.__name__}: {exc}); "
-                               f"choose the folder of one.") from None
+        raise ModelUnavailable(
+            f"{model}: {path} is not a BEATs checkpoint ({exc.__class__.__name__}: {exc}); choose the folder of one."
+        ) from None
     for new_name, old_name in _WEIGHT_NORM_ALIASES.items():  # a checkpoint re-saved by torch >= 2.1
         if new_name in state:
             state[old_name] = state.pop(new_name)
@@ -205,8 +210,10 @@ def _network_class():
             self.config = config
             self.pos_conv = nn.Sequential(WeightNormConv(config))
             self.layer_norm = nn.LayerNorm(config.encoder_embed_dim)
-            self.layers = nn.ModuleList(Layer(config, holds_bias_table=config.relative_position_embedding and i == 0)
-                                        for i in range(config.encoder_layers))
+            self.layers = nn.ModuleList(
+                Layer(config, holds_bias_table=config.relative_position_embedding and i == 0)
+                for i in range(config.encoder_layers)
+            )
 
         def hidden_states(self, x, depths):
             tokens = x.shape[1]
@@ -235,8 +242,11 @@ def _network_class():
             size = config.input_patch_size
             self.patch_embedding = nn.Conv2d(1, config.embed_dim, size, size, bias=config.conv_bias)
             self.layer_norm = nn.LayerNorm(config.embed_dim)
-            self.post_extract_proj = (nn.Linear(config.embed_dim, config.encoder_embed_dim)
-                                      if config.embed_dim != config.encoder_embed_dim else None)
+            self.post_extract_proj = (
+                nn.Linear(config.embed_dim, config.encoder_embed_dim)
+                if config.embed_dim != config.encoder_embed_dim
+                else None
+            )
             self.encoder = Encoder(config)
 
         def hidden_states(self, image, depths):

@@ -10,6 +10,7 @@ Parameter names are those of the Hugging Face checkpoints (worstchan/EAT-*) with
 the fine-tuned checkpoints' classifier (`fc_norm`, `head`) is not needed for features and is skipped.
 torch is imported only when a network is built.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
@@ -28,6 +29,7 @@ _POSITIONS = "fixed_positional_encoder.positions"
 @dataclass(frozen=True)
 class EatConfig:
     """The architecture fields of EAT's config.json (training-only fields such as dropout are ignored)."""
+
     embed_dim: int = 768
     depth: int = 12
     num_heads: int = 12
@@ -78,8 +80,9 @@ def load_eat(folder: Path, model: str):
     try:
         config = EatConfig.from_json(read_json(config_path, model))
     except ValueError as exc:
-        raise ModelUnavailable(f"{model}: {config_path} is not an EAT config ({exc}); choose the folder of an "
-                               f"EAT checkpoint.") from None
+        raise ModelUnavailable(
+            f"{model}: {config_path} is not an EAT config ({exc}); choose the folder of an EAT checkpoint."
+        ) from None
     weights = folder / WEIGHTS_FILE
     state = without_prefix(read_safetensors(weights, model), _CHECKPOINT_PREFIX)
     network = build_eat(config)

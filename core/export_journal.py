@@ -11,6 +11,7 @@ One cross-process lock (`export_lock`) serialises the short part of every export
 moves files and records rows, and every rewrite of dataset.json; files are moved with `place`, which never
 replaces an existing entry.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,8 +45,10 @@ def export_lock(db) -> Iterator[None]:
     try:
         lock.acquire()
     except Timeout as exc:
-        raise FoleycutError("Another Foleycut has been writing clips for two minutes and still holds the export "
-                            "lock: wait for it to finish, then export again.") from exc
+        raise FoleycutError(
+            "Another Foleycut has been writing clips for two minutes and still holds the export "
+            "lock: wait for it to finish, then export again."
+        ) from exc
     try:
         yield
     finally:
@@ -205,5 +208,8 @@ def _remove_orphan_owner_locks(db) -> None:
 
 def live_paths(db) -> set[str]:
     """Temp and set-aside files of the exports still in the journal (after `recover`, the running ones)."""
-    return {path for entry in db.pending_exports()
-            for path in [*entry["temps"], *(aside for _final, aside in entry["moves"] if aside)]}
+    return {
+        path
+        for entry in db.pending_exports()
+        for path in [*entry["temps"], *(aside for _final, aside in entry["moves"] if aside)]
+    }

@@ -3,6 +3,7 @@
 `$FOLEYCUT_HOME` wins when set (tests and the CLI's `--home` use it); otherwise the platform's
 user data directory as platformdirs reports it.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,10 @@ class DataHome:
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:  # a file of that name, a path through a file, no permission
-            raise FoleycutError(f"Cannot use {root} as the data home ({exc.strerror or exc}): name a folder "
-                                "(or a new one) you can write to.") from exc
+            raise FoleycutError(
+                f"Cannot use {root} as the data home ({exc.strerror or exc}): name a folder "
+                "(or a new one) you can write to."
+            ) from exc
         return cls(root)
 
     @property

@@ -18,6 +18,7 @@ writes a new generation, then renames the manifest over the old one (the commit 
 generations: a crash leaves the previous state whole. Anything unreadable or inconsistent is thrown away
 and rebuilt from the embedding cache on the next sync; a file whose size or mtime changed is re-embedded.
 """
+
 from __future__ import annotations
 
 import json
@@ -133,8 +134,9 @@ class LibraryIndex:
                 return []
             params = None
             if len(current) < len(self._files):
-                ids = np.concatenate([(f.number << WINDOW_BITS) + np.arange(f.windows, dtype=np.int64)
-                                      for f in current.values()])
+                ids = np.concatenate(
+                    [(f.number << WINDOW_BITS) + np.arange(f.windows, dtype=np.int64) for f in current.values()]
+                )
                 params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))
             k = min(k, sum(f.windows for f in current.values()))
             scores, ids = self._index.search(self._prepare(vectors), k, params=params)
@@ -146,13 +148,17 @@ class LibraryIndex:
                     best[key] = score
         ranked = sorted(best.items(), key=lambda item: -item[1])[:k]
         mask = (1 << WINDOW_BITS) - 1
-        return [WindowHit(Path(by_number[key >> WINDOW_BITS].path), round((key & mask) * self.hop, 6), score)
-                for key, score in ranked if key >> WINDOW_BITS in by_number]
+        return [
+            WindowHit(Path(by_number[key >> WINDOW_BITS].path), round((key & mask) * self.hop, 6), score)
+            for key, score in ranked
+            if key >> WINDOW_BITS in by_number
+        ]
 
     # ---- changing -------------------------------------------------------------------------------
 
-    def sync(self, videos: Sequence, progress: Progress | None = None, cancel: threading.Event | None = None,
-             embed=None) -> SyncReport:
+    def sync(
+        self, videos: Sequence, progress: Progress | None = None, cancel: threading.Event | None = None, embed=None
+    ) -> SyncReport:
         """Make the index hold every one of `videos` as it is on disk now (embedding through the cache),
         and drop files that no longer exist or changed. Other indexed files stay. A file that cannot be
         embedded is reported in `failed`, not fatal. Only one file's vectors are in memory at a time.
@@ -174,13 +180,15 @@ class LibraryIndex:
             def file_progress(fraction: float, message: str, number=number, path=path) -> None:
                 if progress is not None:
                     progress((number + fraction) / max(1, len(todo)), f"Indexing {path.name}: {message}")
+
             try:
                 identity, vectors = self._foregrounds(embed, path, file_progress, cancel)
             except Cancelled:
                 raise
             except (FoleycutError, OSError) as exc:
-                failed.append((path, str(exc) if isinstance(exc, FoleycutError) else
-                               f"Cannot read {path}: {exc.strerror or exc}"))
+                failed.append(
+                    (path, str(exc) if isinstance(exc, FoleycutError) else f"Cannot read {path}: {exc.strerror or exc}")
+                )
                 continue
             added.append(path)
             with self._lock:
@@ -224,8 +232,9 @@ class LibraryIndex:
         self._index.add_with_ids(self._prepare(vectors), ids)
         self._files[path] = IndexedFile(path, size, mtime_ns, number, len(vectors))
 
-    def _foregrounds(self, embed, path: Path, progress: Progress | None = None,
-                     cancel: threading.Event | None = None) -> tuple[tuple[str, int, int], np.ndarray]:
+    def _foregrounds(
+        self, embed, path: Path, progress: Progress | None = None, cancel: threading.Event | None = None
+    ) -> tuple[tuple[str, int, int], np.ndarray]:
         identity = _identity(path)
         embeddings = embed(path, self.model, self.home, self.window, self.hop, progress=progress, cancel=cancel)
         return identity, foreground(embeddings.vectors, self.hop)
@@ -275,12 +284,18 @@ class LibraryIndex:
 
         self.folder.mkdir(parents=True, exist_ok=True)
         generation = self._generation + 1
-        manifest = {"format": FORMAT_VERSION, "model": self.model, "window": self.window, "hop": self.hop,
-                    "generation": generation, "windows": len(self),
-                    "files": [asdict(f) for f in self._files.values()],
-                    "stats_count": self._stats_count,
-                    "mean": None if self._mean is None else self._mean.tolist(),
-                    "std": None if self._std is None else self._std.tolist()}
+        manifest = {
+            "format": FORMAT_VERSION,
+            "model": self.model,
+            "window": self.window,
+            "hop": self.hop,
+            "generation": generation,
+            "windows": len(self),
+            "files": [asdict(f) for f in self._files.values()],
+            "stats_count": self._stats_count,
+            "mean": None if self._mean is None else self._mean.tolist(),
+            "std": None if self._std is None else self._std.tolist(),
+        }
         if self._index is not None:
             target = self.folder / f"index.{generation}.faiss"
             partial = target.with_name(target.name + ".part")
@@ -304,15 +319,20 @@ class LibraryIndex:
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
             if (manifest["format"], manifest["model"], manifest["window"], manifest["hop"]) != (
-                    FORMAT_VERSION, self.model, self.window, self.hop):
+                FORMAT_VERSION,
+                self.model,
+                self.window,
+                self.hop,
+            ):
                 raise ValueError("written for another model, window or hop")
             files = {f["path"]: IndexedFile(**f) for f in manifest["files"]}
             self._generation = int(manifest["generation"])
             if manifest["mean"] is not None:
                 index = faiss.read_index(str(self.folder / f"index.{self._generation}.faiss"))
                 mean, std = (np.asarray(manifest[key], np.float32) for key in ("mean", "std"))
-                consistent = (index.ntotal == manifest["windows"] == sum(f.windows for f in files.values())
-                              and index.d == len(mean) == len(std))
+                consistent = index.ntotal == manifest["windows"] == sum(
+                    f.windows for f in files.values()
+                ) and index.d == len(mean) == len(std)
                 if not consistent:
                     raise ValueError("index and manifest disagree")
                 self._index, self._mean, self._std = index, mean, std

@@ -4,6 +4,7 @@
 Offline, the Hugging Face client retries every request for about 50 s and logs a line per try; one quick
 probe of the Hub decides first whether to try at all, and the client's retry warnings are kept quiet.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -55,8 +56,15 @@ def _hub_files(spec: ModelSpec, home: DataHome, local_only: bool) -> Path:
 
     def get(filename: str) -> Path | None:
         try:
-            return Path(hf_hub_download(spec.repo_id, filename, revision=spec.revision,
-                                        cache_dir=str(home.hf_cache_dir), local_files_only=local_only))
+            return Path(
+                hf_hub_download(
+                    spec.repo_id,
+                    filename,
+                    revision=spec.revision,
+                    cache_dir=str(home.hf_cache_dir),
+                    local_files_only=local_only,
+                )
+            )
         except absent:
             return None
 

@@ -6,6 +6,7 @@ under its new name before that transaction and the old copy removed after it, so
 leaves the profile whole under one name or the other. The window's own per-profile settings follow the
 same copy-then-commit-then-remove order (ui/profiles.py).
 """
+
 from __future__ import annotations
 
 import os
@@ -79,6 +80,8 @@ def _copy(source: Path, target: Path) -> bool:
         os.replace(partial, target)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise FoleycutError(f"Cannot copy the review answers {source} to {target} ({exc.strerror or exc}): "
-                            "check that the data home is writable, then try again.") from exc
+        raise FoleycutError(
+            f"Cannot copy the review answers {source} to {target} ({exc.strerror or exc}): "
+            "check that the data home is writable, then try again."
+        ) from exc
     return True

@@ -10,6 +10,7 @@ Measured on real recordings (bench/detection_bench.py) this halved the median ed
 Regions are scored with the best window inside them; those shorter than `min_length` are dropped.
 Auto (core.auto_export) merges the regions again across a larger `gap` and keeps those a clip long.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,8 +30,15 @@ class Region:
         return self.end - self.start
 
 
-def fuse_windows(times: Sequence[float], probs: Sequence[float], window: float, threshold: float,
-                 min_length: float = 0.0, merge_gap: float = 0.0, hop: float | None = None) -> list[Region]:
+def fuse_windows(
+    times: Sequence[float],
+    probs: Sequence[float],
+    window: float,
+    threshold: float,
+    min_length: float = 0.0,
+    merge_gap: float = 0.0,
+    hop: float | None = None,
+) -> list[Region]:
     """Regions where windows (starting at `times`, `hop` apart; default: the smallest spacing of the
     times, else the window) score at least `threshold`."""
     times = np.asarray(times, dtype=float)
@@ -51,8 +59,9 @@ def fuse_windows(times: Sequence[float], probs: Sequence[float], window: float, 
         else:
             runs.append([start, start, score])
     half = min(hop, window) / 2
-    regions = [Region(max(0.0, first + window / 2 - half), last + window / 2 + half, score)
-               for first, last, score in runs]
+    regions = [
+        Region(max(0.0, first + window / 2 - half), last + window / 2 + half, score) for first, last, score in runs
+    ]
     return [region for region in regions if region.length >= min_length]
 
 

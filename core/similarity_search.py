@@ -11,6 +11,7 @@ the sound still queries the sound, and a short sound matches whichever phase a w
 Hits of the same file closer than `SEPARATION` belong to one occurrence and are fused into the best of
 them (non-maximum suppression); the example is never listed.
 """
+
 from __future__ import annotations
 
 import math
@@ -42,6 +43,7 @@ def open_index(home: DataHome, model: str) -> LibraryIndex:
 @dataclass(frozen=True)
 class Example:
     """What to look for: query foregrounds, and where they came from (excluded from the results)."""
+
     vectors: np.ndarray
     video: Path | None
     start: float
@@ -59,9 +61,17 @@ class SimilarRegion:
         return {"start": round(self.start, 3), "end": round(self.end, 3), "score": round(self.score, 4)}
 
 
-def example_from_video(home: DataHome, video, start: float, length: float = DEFAULT_EXAMPLE_SECONDS,
-                       model: str = "MEL", window: float = SEARCH_WINDOW, hop: float = SEARCH_HOP,
-                       progress: Progress | None = None, cancel: threading.Event | None = None) -> Example:
+def example_from_video(
+    home: DataHome,
+    video,
+    start: float,
+    length: float = DEFAULT_EXAMPLE_SECONDS,
+    model: str = "MEL",
+    window: float = SEARCH_WINDOW,
+    hop: float = SEARCH_HOP,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> Example:
     """The most salient window of `video` overlapping [start, start + length] (a sound at the cursor may
     begin between two window starts)."""
     from core.window_embeddings import embed_file
@@ -73,8 +83,9 @@ def example_from_video(home: DataHome, video, start: float, length: float = DEFA
         raise FoleycutError(f"The example length {length:g} s must be positive.")
     embeddings = embed_file(video, model, home, window, hop, progress=progress, cancel=cancel)
     if not 0 <= start < embeddings.duration:
-        raise FoleycutError(f"{start:g} s lies outside {video.name} (0 to {embeddings.duration:.1f} s): "
-                            "give a time inside the video.")
+        raise FoleycutError(
+            f"{start:g} s lies outside {video.name} (0 to {embeddings.duration:.1f} s): give a time inside the video."
+        )
     end = min(start + length, embeddings.duration)
     times = embeddings.times
     inside = np.flatnonzero((times < end - 1e-6) & (times + window > start + 1e-6))
@@ -82,12 +93,14 @@ def example_from_video(home: DataHome, video, start: float, length: float = DEFA
         inside = np.array([len(times) - 1])
     foregrounds = foreground(embeddings.vectors, hop)
     chosen = _around(inside[salience(foregrounds)[inside].argmax()], window, hop, len(times))
-    return Example(foregrounds[chosen], video, min(start, times[chosen.start]),
-                   max(end, times[chosen.stop - 1] + window))
+    return Example(
+        foregrounds[chosen], video, min(start, times[chosen.start]), max(end, times[chosen.stop - 1] + window)
+    )
 
 
-def example_from_clip(home: DataHome, clip, model: str = "MEL", window: float = SEARCH_WINDOW,
-                      hop: float = SEARCH_HOP) -> Example:
+def example_from_clip(
+    home: DataHome, clip, model: str = "MEL", window: float = SEARCH_WINDOW, hop: float = SEARCH_HOP
+) -> Example:
     """An exported clip (or any sound file) as the example: the most salient window of its audio (padded
     with silence to one window when shorter), embedded as the library is."""
     from core.audio import SAMPLE_RATE, decode_audio
@@ -115,8 +128,9 @@ def _around(best: int, window: float, hop: float, count: int) -> slice:
     return slice(max(0, best - reach), min(count, best + reach + 1))
 
 
-def find_similar(index: LibraryIndex, example: Example, top: int = 20,
-                 only: Sequence | None = None) -> list[SimilarRegion]:
+def find_similar(
+    index: LibraryIndex, example: Example, top: int = 20, only: Sequence | None = None
+) -> list[SimilarRegion]:
     """The `top` occurrences in the library most similar to the example, best first."""
     if top <= 0:
         raise FoleycutError(f"--top {top} must be at least 1.")
@@ -125,16 +139,24 @@ def find_similar(index: LibraryIndex, example: Example, top: int = 20,
     return fuse_hits(hits, index.window, example, top, SEPARATION)
 
 
-def fuse_hits(hits: list[WindowHit], window: float, example: Example | None = None, top: int | None = None,
-              separation: float = 0.0) -> list[SimilarRegion]:
+def fuse_hits(
+    hits: list[WindowHit],
+    window: float,
+    example: Example | None = None,
+    top: int | None = None,
+    separation: float = 0.0,
+) -> list[SimilarRegion]:
     """Non-maximum suppression: best window first; every window of the same file closer to a kept one than
     the window length (or `separation`, when longer) is fused into it."""
     radius = max(window, separation)
     kept: dict[Path, list[float]] = {}
     regions: list[SimilarRegion] = []
     for hit in sorted(hits, key=lambda h: -h.score):
-        if example is not None and example.video == hit.path and _overlaps(hit.start, window, example.start,
-                                                                          example.end):
+        if (
+            example is not None
+            and example.video == hit.path
+            and _overlaps(hit.start, window, example.start, example.end)
+        ):
             continue
         starts = kept.setdefault(hit.path, [])
         if any(abs(hit.start - other) < radius - 1e-6 for other in starts):

@@ -6,6 +6,7 @@ different recordings apart and stays the same when the file or its folder is mov
 reading a fixed 320 KiB however long the film. Fingerprints are remembered per (path, size, mtime) so
 loading the same file again reads nothing.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """ProcessedDB: the seed design's five tests, then clips, markers, vid folders, scans and threads."""
+
 from __future__ import annotations
 
 import tempfile
@@ -33,8 +34,10 @@ def test_export_folders_excludes_scan_exports(db, tmp_path):
 
 
 def test_scan_result_history(db):
-    stamps = [db.save_scan_results("a.mp4", "default", "MEL", [(i, i + 1.0, 0.5 + i / 10) for i in range(n)])
-              for n in (1, 2, 3)]
+    stamps = [
+        db.save_scan_results("a.mp4", "default", "MEL", [(i, i + 1.0, 0.5 + i / 10) for i in range(n)])
+        for n in (1, 2, 3)
+    ]
 
     versions = db.get_scan_versions("a.mp4", "default", "MEL")
     assert [v["timestamp"] for v in versions] == stamps[::-1]
@@ -51,9 +54,18 @@ def test_hard_negatives_source_model(db):
 
     rows = db.get_hard_negatives("default")
     assert [(r["filename"], r["start_time"], r["source_model"]) for r in rows] == [
-        ("a.mp4", 3.0, "HUBERT_BASE"), ("a.mp4", 7.5, "HUBERT_BASE"), ("b.mp4", 1.0, "")]
+        ("a.mp4", 3.0, "HUBERT_BASE"),
+        ("a.mp4", 7.5, "HUBERT_BASE"),
+        ("b.mp4", 1.0, ""),
+    ]
     assert rows[0]["source_path"] == "/v/a.mp4" and set(rows[0]) == {
-        "id", "filename", "start_time", "source_path", "source_model", "region_id"}
+        "id",
+        "filename",
+        "start_time",
+        "source_path",
+        "source_model",
+        "region_id",
+    }
 
 
 def test_training_data_skips_hard_negatives(db, tmp_path):
@@ -80,8 +92,18 @@ def test_delete_hard_negatives_by_ids(db):
 
 def test_add_keeps_settings_length_and_marker(db, tmp_path):
     path = _clip(tmp_path, "mp4_Door")
-    row_id = db.add("a.mp4", 12.5, path, label="door", category="foley", source_path="/v/a.mp4",
-                    length=4.0, marker_time=12.0, crf=18, portrait="9:16")
+    row_id = db.add(
+        "a.mp4",
+        12.5,
+        path,
+        label="door",
+        category="foley",
+        source_path="/v/a.mp4",
+        length=4.0,
+        marker_time=12.0,
+        crf=18,
+        portrait="9:16",
+    )
 
     [clip] = db.get_clips("a.mp4")
     assert clip["id"] == row_id and clip["output_path"] == str(path)
@@ -101,7 +123,10 @@ def test_markers_group_clips_by_cursor_time_and_folder(db, tmp_path):
 
     markers = db.get_markers("a.mp4")
     assert [(m["marker_time"], m["export_folder"].rsplit("/", 1)[-1], len(m["clips"])) for m in markers] == [
-        (10.0, "mp4_Door", 3), (10.0, "mp4_Knock", 1), (60.0, "mp4_Door", 1)]
+        (10.0, "mp4_Door", 3),
+        (10.0, "mp4_Knock", 1),
+        (60.0, "mp4_Door", 1),
+    ]
     assert db.get_clip_counts() == {"a.mp4": 5, "b.mp4": 1}
     assert db.get_clip_counts("other") == {"a.mp4": 1}
 
@@ -141,8 +166,9 @@ def test_training_data_positives_ambiguous_and_negatives(db, tmp_path):
     data = db.get_training_data("default", "mp4_Door", negative_folder="mp4_Silence")
     assert data == [(str(a), [(10.0, 8.0)], [(40.0, 4.0), (70.0, 8.0)], [90.0, 200.0])]
 
-    [(_, positives, ambiguous, _)] = db.get_training_data("default", str(tmp_path / "exports" / "mp4_Door"),
-                                                          include_scan_exports=True)
+    [(_, positives, ambiguous, _)] = db.get_training_data(
+        "default", str(tmp_path / "exports" / "mp4_Door"), include_scan_exports=True
+    )
     assert positives == [(10.0, 8.0), (70.0, 8.0)]
     assert ambiguous == [(40.0, 4.0), (90.0, 8.0)]
 
@@ -175,8 +201,10 @@ def test_vid_folder_skips_numbers_taken_on_disk(db, tmp_path):
 
 
 def test_scan_versions_pruned_to_max_versions(db):
-    stamps = [db.save_scan_results("a.mp4", "default", "MEL", [Region(0.0, 8.0, 0.9)], max_versions=2,
-                                   threshold=threshold) for threshold in (0.2, 0.3, 0.4, 0.5)]
+    stamps = [
+        db.save_scan_results("a.mp4", "default", "MEL", [Region(0.0, 8.0, 0.9)], max_versions=2, threshold=threshold)
+        for threshold in (0.2, 0.3, 0.4, 0.5)
+    ]
     db.save_scan_results("a.mp4", "default", "AST", [Region(1.0, 9.0, 0.8)], max_versions=2)
 
     assert [v["timestamp"] for v in db.get_scan_versions("a.mp4", "default", "MEL")] == stamps[:1:-1]
@@ -192,7 +220,9 @@ def test_latest_scan_per_model_and_region_edits(db):
 
     results = db.get_scan_results("a.mp4", "default")
     assert {model: [r["start_time"] for r in rows] for model, rows in results.items()} == {
-        "MEL": [1.0, 20.0], "AST": [5.0]}
+        "MEL": [1.0, 20.0],
+        "AST": [5.0],
+    }
     first, second = results["MEL"]
     assert first["classifier"] == "door" and first["disabled"] is False
 
@@ -256,10 +286,11 @@ def test_a_failing_write_leaves_no_partial_rows(db):
 def test_scan_history_keeps_the_newest_versions(saves):
     """Whatever max_versions each save used, what remains is the newest saves, at most the last limit."""
     with tempfile.TemporaryDirectory() as tmp, ProcessedDB(Path(tmp) / "foleycut.db") as db:
-        stamps = [db.save_scan_results("a.mp4", "default", "MEL", [(0.0, 8.0, 0.5)], max_versions=limit)
-                  for limit in saves]
+        stamps = [
+            db.save_scan_results("a.mp4", "default", "MEL", [(0.0, 8.0, 0.5)], max_versions=limit) for limit in saves
+        ]
         kept = [v["timestamp"] for v in db.get_scan_versions("a.mp4", "default", "MEL")]
-        assert kept == stamps[::-1][:len(kept)] and 1 <= len(kept) <= saves[-1]
+        assert kept == stamps[::-1][: len(kept)] and 1 <= len(kept) <= saves[-1]
         assert db.get_scan_results("a.mp4", "default")["MEL"][0]["scan_timestamp"] == stamps[-1]
 
 
@@ -288,18 +319,41 @@ def test_a_scan_that_finds_nothing_is_the_latest_version(db):
 def test_scan_versions_tell_classifier_version_and_threshold_and_skip_identical_rescans(db):
     """A rescan with the same classifier version and threshold that finds the same regions is not a new
     version (it would push older scans out of the five kept); another threshold is."""
-    first = db.save_scan_results("a.mp4", "default", "MEL", [(1.0, 9.0, 0.8)], classifier="door",
-                                 classifier_version="20261130_202335_520926", threshold=0.5)
+    first = db.save_scan_results(
+        "a.mp4",
+        "default",
+        "MEL",
+        [(1.0, 9.0, 0.8)],
+        classifier="door",
+        classifier_version="20261130_202335_520926",
+        threshold=0.5,
+    )
     [region] = db.get_scan_results("a.mp4", "default")["MEL"]
     db.update_scan_region(region["id"], 2.0, 8.0)  # an edit does not make the next identical scan new
-    again = db.save_scan_results("a.mp4", "default", "MEL", [(1.0, 9.0, 0.8)], classifier="door",
-                                 classifier_version="20261130_202335_520926", threshold=0.5)
+    again = db.save_scan_results(
+        "a.mp4",
+        "default",
+        "MEL",
+        [(1.0, 9.0, 0.8)],
+        classifier="door",
+        classifier_version="20261130_202335_520926",
+        threshold=0.5,
+    )
     assert again == first
-    other = db.save_scan_results("a.mp4", "default", "MEL", [(1.0, 9.0, 0.8)], classifier="door",
-                                 classifier_version="20261130_202335_520926", threshold=0.6)
+    other = db.save_scan_results(
+        "a.mp4",
+        "default",
+        "MEL",
+        [(1.0, 9.0, 0.8)],
+        classifier="door",
+        classifier_version="20261130_202335_520926",
+        threshold=0.6,
+    )
     versions = db.get_scan_versions("a.mp4", "default", "MEL")
     assert [(v["timestamp"], v["threshold"], v["classifier_version"]) for v in versions] == [
-        (other, 0.6, "20261130_202335_520926"), (first, 0.5, "20261130_202335_520926")]
+        (other, 0.6, "20261130_202335_520926"),
+        (first, 0.5, "20261130_202335_520926"),
+    ]
     trimmed = db.get_scan_results("a.mp4", "default", scan_timestamp=first)["MEL"][0]
     assert (trimmed["start_time"], trimmed["end_time"]) == (2.0, 8.0)
     assert (trimmed["original_start"], trimmed["original_end"]) == (1.0, 9.0)  # the ghost survives a restart

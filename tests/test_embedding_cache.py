@@ -34,8 +34,9 @@ def test_hit_returns_what_was_stored(home, video):
 
 
 def test_model_window_and_hop_each_have_their_own_entry(home, video):
-    keys = [CacheKey.for_file(video, m, w, h) for m, w, h in [("MEL", 8, 1), ("AST", 8, 1), ("MEL", 4, 1),
-                                                              ("MEL", 8, 2)]]
+    keys = [
+        CacheKey.for_file(video, m, w, h) for m, w, h in [("MEL", 8, 1), ("AST", 8, 1), ("MEL", 4, 1), ("MEL", 8, 2)]
+    ]
     assert len({key.entry_name() for key in keys}) == 4
 
 

@@ -1,5 +1,6 @@
 """Two videos that share a base name never share clips, vid folders, markers, scans or negatives; a video
 keeps its records when it (or its folder) moves; old databases gain identities with nothing lost."""
+
 from __future__ import annotations
 
 import shutil
@@ -19,8 +20,10 @@ from tests.media_factory import make_video
 def twins(tmp_path_factory):
     """/a/clip.mp4 and /b/clip.mp4: same name, different recordings."""
     root = tmp_path_factory.mktemp("cards")
-    return (make_video(root / "a" / "clip.mp4", 3, size=(64, 48)),
-            make_video(root / "b" / "clip.mp4", 3, size=(80, 48)))
+    return (
+        make_video(root / "a" / "clip.mp4", 3, size=(64, 48)),
+        make_video(root / "b" / "clip.mp4", 3, size=(80, 48)),
+    )
 
 
 @pytest.fixture
@@ -81,7 +84,9 @@ def test_scan_history_and_negatives_are_per_video(db, twins):
     db.add_hard_negatives("clip.mp4", "default", [1.0], source_path=str(a))
     db.add_hard_negatives("clip.mp4", "default", [2.0], source_path=str(b))
     assert sorted((n["source_path"], n["start_time"]) for n in db.get_hard_negatives()) == [
-        (str(a), 1.0), (str(b), 2.0)]
+        (str(a), 1.0),
+        (str(b), 2.0),
+    ]
 
 
 def test_a_moved_video_keeps_its_clips_scans_and_training_data(db, twins, tmp_path, settings):

@@ -1,4 +1,5 @@
 """Starting the desktop application: Qt application, data home, database, migrations, window, changelog."""
+
 from __future__ import annotations
 
 import sys
@@ -37,8 +38,11 @@ def run_app() -> int:
     try:
         error = run_legacy_migration(db)
         if error:
-            QMessageBox.warning(None, "Foleycut: export layout update",
-                                f"{error}\nNothing was lost; the update resumes at the next start.")
+            QMessageBox.warning(
+                None,
+                "Foleycut: export layout update",
+                f"{error}\nNothing was lost; the update resumes at the next start.",
+            )
         recover_at_start(home, db)
         first_start = not settings.contains("window/geometry")  # saved when the window first closes
         window = MainWindow(home, db, settings)

@@ -8,6 +8,7 @@
 delivered through Qt signals of an object living on the main thread, so every callback runs there.
 `cancel` is a threading.Event that core functions poll; they raise `Cancelled` when it is set.
 """
+
 from __future__ import annotations
 
 import threading

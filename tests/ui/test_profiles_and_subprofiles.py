@@ -1,4 +1,5 @@
 """Profiles renamed, duplicated and deleted from the toolbar's ⋯ menu; subprofiles on keys 1–9."""
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
