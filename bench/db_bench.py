@@ -16,14 +16,14 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.db import ProcessedDB  # noqa: E402
-from core.layout import next_counter, vid_folder_path  # noqa: E402
-from core.legacy_migration import migrate_legacy_layout, needs_legacy_migration  # noqa: E402
+from core.db import ProcessedDB
+from core.layout import next_counter, vid_folder_path
+from core.legacy_migration import migrate_legacy_layout, needs_legacy_migration
 
 CLIPS = 100_000
 VIDEOS = 200
@@ -100,7 +100,7 @@ def bench_queries(work: Path, runs: int) -> bool:
             "get_training_stats": lambda: db.get_training_stats("default"),
         }
         ok = True
-        print(f"\n{'file-load query, median of %d runs' % runs:48s} {'ms':>8s}")
+        print(f"\n{f'file-load query, median of {runs} runs':48s} {'ms':>8s}")
         for name, fn in on_file_load.items():
             ms = median_ms(fn, runs)
             ok &= ms < QUERY_BAR_MS
@@ -137,7 +137,7 @@ def bench_legacy_migration(work: Path) -> bool:
         seconds = time.perf_counter() - start
     verdict = "" if seconds < MIGRATION_BAR_S else "  OVER THE BAR"
     print(
-        f"{'legacy migration of %d rows' % CLIPS:48s} {seconds:8.2f} s{verdict}  "
+        f"{f'legacy migration of {CLIPS} rows':48s} {seconds:8.2f} s{verdict}  "
         f"({report.moved} moves, {report.removed_dirs} dirs removed)"
     )
     moving, removing = phase_starts.get("Moving", seconds), phase_starts.get("Removing", seconds)

@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from real_sounds import DEFAULT_CACHE, SCENARIOS, BenchVideo, scenario_videos  # noqa: E402
+from real_sounds import DEFAULT_CACHE, SCENARIOS, BenchVideo, scenario_videos
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIP_LENGTH = 8.0
@@ -37,7 +37,7 @@ CLIP_LENGTH = 8.0
 
 def cli(home: Path, *args: str) -> str:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--home", str(home), *args], capture_output=True, text=True
+        [sys.executable, str(ROOT / "main.py"), "--home", str(home), *args], capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
         raise RuntimeError(f"main.py {' '.join(args[:2])} failed: {result.stderr.strip()}")

@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.db import ProcessedDB  # noqa: E402
-from core.export import ExportSettings, export_marker  # noqa: E402
-from core.ffmpeg import ffmpeg_exe, run_ffmpeg  # noqa: E402
-from core.probe import choose_h264_encoder, probe  # noqa: E402
+from core.db import ProcessedDB
+from core.export import ExportSettings, export_marker
+from core.ffmpeg import ffmpeg_exe, run_ffmpeg
+from core.probe import choose_h264_encoder, probe
 
 MINUTES = 10
 

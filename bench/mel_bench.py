@@ -25,8 +25,8 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core import mel  # noqa: E402
-from core.audio import SAMPLE_RATE  # noqa: E402
+from core import mel
+from core.audio import SAMPLE_RATE
 
 _WINDOW = np.hanning(mel.FRAME_LENGTH).astype(np.float32)
 _DENSE = mel.mel_filter_bank()

@@ -21,8 +21,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.audio import SAMPLE_RATE, decode_audio  # noqa: E402
-from core.ffmpeg import run_ffmpeg  # noqa: E402
+from core.audio import SAMPLE_RATE, decode_audio
+from core.ffmpeg import run_ffmpeg
 
 PACKAGE = "hedgewars-data"
 DATA_DIR = Path("usr/share/games/hedgewars/Data")
@@ -39,7 +39,7 @@ def sound_library(cache: Path = DEFAULT_CACHE) -> Path:
     debs.mkdir(parents=True, exist_ok=True)
     if not list(debs.glob(f"{PACKAGE}_*.deb")):
         subprocess.run(["apt-get", "download", PACKAGE], cwd=debs, check=True)
-    deb = sorted(debs.glob(f"{PACKAGE}_*.deb"))[-1]
+    deb = max(debs.glob(f"{PACKAGE}_*.deb"))
     subprocess.run(["dpkg", "-x", str(deb), str(cache / "hedgewars")], check=True)
     return data
 
@@ -148,7 +148,7 @@ class BenchVideo:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> "BenchVideo":
+    def from_json(cls, data: dict) -> BenchVideo:
         return cls(
             Path(data["path"]),
             data["duration"],

@@ -229,8 +229,8 @@ def bench_rescan(args) -> None:
             outcome = scan_file(db, home, video, classifier)
         windows = len(outcome.scores.probabilities)
         for _ in range(args.rounds):
-            for classifier in cold:
-                cold[classifier].append(timed(cli_scan(home, video, classifier)) * 1000)
+            for classifier, cold_times in cold.items():
+                cold_times.append(timed(cli_scan(home, video, classifier)) * 1000)
                 started, cpu = time.perf_counter(), time.process_time()
                 scan_file(db, home, video, classifier)
                 warm[classifier].append((time.perf_counter() - started) * 1000)

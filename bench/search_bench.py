@@ -27,10 +27,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.home import DataHome  # noqa: E402
-from core.library_index import LibraryIndex, foreground  # noqa: E402
-from core.similarity_search import Example, find_similar  # noqa: E402
-from core.window_embeddings import WindowEmbeddings  # noqa: E402
+from core.home import DataHome
+from core.library_index import LibraryIndex, foreground
+from core.similarity_search import Example, find_similar
+from core.window_embeddings import WindowEmbeddings
 
 DIM = 128
 HOUR = 3600
@@ -90,16 +90,16 @@ def bench_size(windows: int, queries: int, root: Path) -> bool:
     for _ in range(queries):
         file = files[rng.integers(len(files))]
         raw = foregrounds(file, home)[rng.integers(HOUR)] + rng.standard_normal(DIM).astype(np.float32) * 0.3
-        seconds, hits = timed(lambda: index.search(raw[None], K))
+        seconds, hits = timed(lambda raw=raw: index.search(raw[None], K))
         index_times.append(seconds)
         query = index._prepare(raw[None])[0]
-        seconds, exact = timed(lambda: np.argpartition(-(matrix @ query), K)[:K])
+        seconds, exact = timed(lambda query=query: np.argpartition(-(matrix @ query), K)[:K])
         numpy_times.append(seconds)
         exact_top = set(exact[np.argsort(-(matrix[exact] @ query))[:50]].tolist())
         found = {files.index(h.path) * HOUR + int(h.start) for h in hits[:50] if h.path in files}
         overlaps.append(len(exact_top & found) / 50)
         example = Example(raw[None], None, 0.0, 0.0)
-        fused_times.append(timed(lambda: find_similar(index, example, 20))[0])
+        fused_times.append(timed(lambda example=example: find_similar(index, example, 20))[0])
     memory = index.memory_bytes()
     print(f"\n{len(index):,} windows ({hours} h of 1 s windows)")
     print(

@@ -20,12 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.home import DataHome  # noqa: E402
-from core.library_index import LibraryIndex  # noqa: E402
+from core.home import DataHome
+from core.library_index import LibraryIndex
 from core.similarity_search import (
     DEFAULT_EXAMPLE_SECONDS,
     SEARCH_HOP,
-    SEARCH_WINDOW,  # noqa: E402
+    SEARCH_WINDOW,
     example_from_video,
     find_similar,
 )

@@ -27,16 +27,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.classifier_store import load_classifier  # noqa: E402
-from core.db import ProcessedDB  # noqa: E402
-from core.errors import FoleycutError  # noqa: E402
-from core.export import ExportSettings, export_marker  # noqa: E402
-from core.home import DataHome  # noqa: E402
-from core.regions import fuse_windows  # noqa: E402
-from core.review_queue import ACCEPT, REJECT, ReviewSession  # noqa: E402
-from core.similarity_search import DEFAULT_EXAMPLE_SECONDS, example_from_video, find_similar, open_index  # noqa: E402
-from core.training import TrainingOptions, boosting_threads, train_classifier  # noqa: E402
-from core.window_embeddings import embed_file  # noqa: E402
+from core.classifier_store import load_classifier
+from core.db import ProcessedDB
+from core.errors import FoleycutError
+from core.export import ExportSettings, export_marker
+from core.home import DataHome
+from core.regions import fuse_windows
+from core.review_queue import ACCEPT, REJECT, ReviewSession
+from core.similarity_search import DEFAULT_EXAMPLE_SECONDS, example_from_video, find_similar, open_index
+from core.training import TrainingOptions, boosting_threads, train_classifier
+from core.window_embeddings import embed_file
 
 MODEL, WINDOW, HOP = "MEL", 8.0, 1.0
 RECALL_GOAL, PRECISION_GOAL = 0.95, 0.90
@@ -201,7 +201,7 @@ def main() -> int:
             print(f"\n{scenario.name}: {len(scenario.library)} library + {len(scenario.held_out)} held-out videos")
             for step in trail:
                 print(
-                    "  after {} answers: ".format(step[0])
+                    f"  after {step[0]} answers: "
                     + (
                         f"recall {step[1]:.2f}, precision {step[2]:.2f}"
                         if len(step) == 3

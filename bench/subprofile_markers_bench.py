@@ -26,10 +26,10 @@ FOLDERS = ("/export/mp4_Door", "/export/mp4_Door_close", "/export/mp4_Door_far")
 
 def main() -> None:
     from PySide6.QtGui import QImage
+    from ui_bench import DURATION, MARKERS, build_timeline
 
     from ui.subprofiles import subprofile_colour
     from ui.timeline import TimelineMarker
-    from ui_bench import DURATION, MARKERS, build_timeline
 
     timeline = build_timeline()
     rng = random.Random(1)

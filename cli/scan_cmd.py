@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from core.auto_export import DEFAULT_MERGE_GAP, auto_export
 from core.errors import FoleycutError

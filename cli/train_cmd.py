@@ -1,4 +1,5 @@
-"""`train --positive FOLDER [--positive FOLDER…] [--negative FOLDER] --model NAME --name CLASSIFIER …`: train a classifier version."""
+"""Train a classifier version:
+`train --positive FOLDER [--positive FOLDER…] [--negative FOLDER] --model NAME --name CLASSIFIER …`."""
 
 from __future__ import annotations
 

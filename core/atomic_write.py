@@ -33,8 +33,8 @@ def write_atomically(path: str | os.PathLike, data: bytes) -> Path:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(temp, FILE_MODE)
-        os.replace(temp, path)
+        Path(temp).chmod(FILE_MODE)
+        Path(temp).replace(path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise

@@ -12,14 +12,18 @@ import queue
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core.errors import FoleycutError
 from core.ffmpeg import ffmpeg_command, file_url, last_error_line
 from core.probe import MediaError, probe
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self needs Python 3.11; this is for the type checker only
 
 SAMPLE_RATE = 16000
 _BYTES_PER_SAMPLE = 4
@@ -149,7 +153,7 @@ class ReadAhead:
                 continue
         return False
 
-    def __iter__(self) -> "ReadAhead":
+    def __iter__(self) -> ReadAhead:
         return self
 
     def __next__(self) -> np.ndarray:
@@ -168,7 +172,7 @@ class ReadAhead:
         self._stop.set()
         self._thread.join()
 
-    def __enter__(self) -> "ReadAhead":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -94,7 +94,7 @@ def extract_audio(video: Path, at: float, length: float, out: Path, rate: int | 
                 f"Only {got} of {samples} samples could be read from {video.name} at {at:.3f} s: the "
                 "audio track ends early or is damaged there; choose an earlier time."
             )
-        os.replace(temp, out)
+        temp.replace(out)
     except OSError as exc:
         raise FoleycutError(f"Could not write {out} ({exc.strerror or exc}): choose a writable place.") from exc
     finally:

@@ -10,9 +10,9 @@ second Auto over the same playlist writes nothing new.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from core.errors import Cancelled, FoleycutError
 from core.export import DatasetJsonError, ExportedClip, ExportSettings, export_scan_regions
@@ -92,7 +92,9 @@ def auto_export(
                 [(r.start, r.end) for r in result.exported_regions],
                 settings,
                 profile,
-                progress=lambda fraction, message: report(start + share * fraction, f"{scan.video.name}: {message}"),
+                progress=lambda fraction, message, start=start, share=share, name=scan.video.name: report(
+                    start + share * fraction, f"{name}: {message}"
+                ),
                 cancel=cancel,
             )
         except Cancelled:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +62,7 @@ class BeatsConfig:
     gru_rel_pos: bool = False
 
     @classmethod
-    def from_checkpoint(cls, cfg: dict) -> "BeatsConfig":
+    def from_checkpoint(cls, cfg: dict) -> BeatsConfig:
         values = {}
         for field in fields(cls):
             if field.name in cfg:
@@ -133,7 +133,7 @@ def relative_position_buckets(length: int, num_buckets: int, max_distance: int):
     return (offset > 0).long() * half + torch.where(distance < exact, distance, far)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _network_class():
     """The torch modules, defined on first use so that importing this module does not import torch."""
     import torch

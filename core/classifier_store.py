@@ -246,7 +246,7 @@ def _parse_skops(path: Path, data: bytes) -> Any:
     skops_io = _skops_io()
     try:
         untrusted = set(skops_io.get_untrusted_types(data=data))
-    except Exception as exc:  # noqa: BLE001 - any failure to parse means a damaged file
+    except Exception as exc:  # any failure to parse means a damaged file
         raise FoleycutError(f"Classifier file {path} is damaged ({exc.__class__.__name__}): train it again.") from exc
     unexpected = untrusted - ALLOWED_TYPES
     if unexpected:
@@ -256,7 +256,7 @@ def _parse_skops(path: Path, data: bytes) -> Any:
         )
     try:
         return skops_io.loads(data, trusted=sorted(untrusted))
-    except Exception as exc:  # noqa: BLE001 - same as above
+    except Exception as exc:
         raise FoleycutError(f"Classifier file {path} is damaged ({exc.__class__.__name__}): train it again.") from exc
 
 
@@ -328,7 +328,7 @@ def _checked(meta: ClassifierVersion) -> ClassifierVersion:
             raise ValueError(f"{field_name} {value!r} is not a positive number of seconds")
     for field_name in ("folders", "counts", "metrics"):
         if not isinstance(getattr(meta, field_name), dict):
-            raise ValueError(f"{field_name} is not a mapping")
+            raise TypeError(f"{field_name} is not a mapping")
     if not isinstance(meta.embedding_model, str) or not meta.embedding_model:
         raise ValueError("no embedding model is named")
     if (

@@ -11,6 +11,7 @@ core.video_identity so they follow a moved or renamed file.
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 from pathlib import Path
 
@@ -97,7 +98,7 @@ def crop_x_expression(keyframes, clip_start: float, length: float, source_width:
     ]
     # Built from the last segment backwards: if(lt(t,T1), seg0, if(lt(t,T2), seg1, ... segN)).
     expression = _segment(points[-2], points[-1], clip_start, source_width, crop_width)
-    for a, b in reversed(list(zip(points[:-2], points[1:-1]))):
+    for a, b in reversed(list(itertools.pairwise(points[:-1]))):
         expression = (
             f"if(lt(t,{b[0] - clip_start:.6f}),{_segment(a, b, clip_start, source_width, crop_width)},{expression})"
         )

@@ -14,7 +14,7 @@ torch is imported only when a network is built.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from core.model_weights import ModelUnavailable, load_state, read_json, read_safetensors, without_prefix
@@ -46,7 +46,7 @@ class EatConfig:
     fixed_positions: bool = True
 
     @classmethod
-    def from_json(cls, data: dict) -> "EatConfig":
+    def from_json(cls, data: dict) -> EatConfig:
         values = {}
         for field in fields(cls):
             if field.name in data:
@@ -109,7 +109,7 @@ def sincos_positions(dim: int, rows: int, cols: int):
     return torch.cat([axis(dim // 2, freq.flatten()), axis(dim // 2, time.flatten())], dim=1).float()[None]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _network_class():
     """The torch modules, defined on first use so that importing this module does not import torch."""
     import torch

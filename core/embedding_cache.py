@@ -33,7 +33,7 @@ class CacheKey:
     hop: float
 
     @classmethod
-    def for_file(cls, path, model: str, window: float, hop: float) -> "CacheKey":
+    def for_file(cls, path, model: str, window: float, hop: float) -> CacheKey:
         path = Path(path).resolve()
         stat = path.stat()
         return cls(str(path), stat.st_size, stat.st_mtime_ns, model, float(window), float(hop))

@@ -18,9 +18,9 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from filelock import FileLock, Timeout
 
@@ -112,10 +112,10 @@ def place(src: Path, dst: Path) -> None:
     """Move a file or folder to a name nobody holds; FileExistsError when something is already there.
     A hard link fails on a taken name where a rename would silently replace it."""
     if os.name == "nt":  # Windows' rename never replaces
-        os.rename(src, dst)
+        src.rename(dst)
     elif src.is_dir():
         dst.mkdir()  # claims the name; renaming a folder onto an empty folder replaces it in one step
-        os.rename(src, dst)
+        src.rename(dst)
     else:
         try:
             os.link(src, dst)
@@ -124,7 +124,7 @@ def place(src: Path, dst: Path) -> None:
         except OSError:  # a filesystem without hard links (FAT, some shares)
             if os.path.lexists(dst):
                 raise FileExistsError(dst) from None
-            os.rename(src, dst)
+            src.rename(dst)
         else:
             src.unlink()
 
@@ -143,12 +143,12 @@ def remove_entry(path: Path) -> None:
 def undo_moves(db, moves: Sequence[tuple[str | Path, str | Path | None]]) -> None:
     """Take back an export's moves that no committed row accounts for: its new files go, set-aside
     files return. A final name with a row belongs to a later export that found it free."""
-    moves = [(Path(final), Path(aside) if aside else None, _clip_path(Path(final))) for final, aside in moves]
-    recorded = db.recorded_outputs([clip for _final, _aside, clip in moves])
-    for final, aside, clip in reversed(moves):
+    entries = [(Path(final), Path(aside) if aside else None, _clip_path(Path(final))) for final, aside in moves]
+    recorded = db.recorded_outputs([clip for _final, _aside, clip in entries])
+    for final, aside, clip in reversed(entries):
         if aside is not None and os.path.lexists(aside):
             remove_entry(final)
-            os.rename(aside, final)
+            aside.rename(final)
         elif aside is None and str(clip) not in recorded:
             remove_entry(final)
 

@@ -61,7 +61,9 @@ def ffmpeg_command(args: list[str], loglevel: str = "error") -> list[str]:
 
 def run_ffmpeg(args: list[str], loglevel: str = "error", **kwargs) -> subprocess.CompletedProcess:
     """Run ffmpeg with an argument list (never a shell), quiet and non-interactive."""
-    return subprocess.run(ffmpeg_command(args, loglevel), capture_output=True, **kwargs)
+    return subprocess.run(
+        ffmpeg_command(args, loglevel), capture_output=True, check=kwargs.pop("check", False), **kwargs
+    )
 
 
 def last_error_line(stderr: bytes | str) -> str:

@@ -22,7 +22,7 @@ class DataHome:
     root: Path
 
     @classmethod
-    def resolve(cls, explicit: str | os.PathLike | None = None) -> "DataHome":
+    def resolve(cls, explicit: str | os.PathLike | None = None) -> DataHome:
         chosen = explicit or os.environ.get("FOLEYCUT_HOME") or user_data_dir(APP_NAME, appauthor=False)
         root = Path(chosen).expanduser().resolve()
         try:

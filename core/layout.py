@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 VID_PREFIX = "vid_"
 _VID_FOLDER = re.compile(r"vid_(\d+)", re.ASCII)

@@ -25,9 +25,9 @@ import json
 import os
 import tempfile
 import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -53,7 +53,7 @@ class IndexedFile:
 
     def is_current(self) -> bool:
         try:
-            stat = os.stat(self.path)
+            stat = Path(self.path).stat()
         except OSError:
             return False
         return (stat.st_size, stat.st_mtime_ns) == (self.size, self.mtime_ns)
@@ -300,11 +300,11 @@ class LibraryIndex:
             target = self.folder / f"index.{generation}.faiss"
             partial = target.with_name(target.name + ".part")
             faiss.write_index(self._index, str(partial))
-            os.replace(partial, target)
+            partial.replace(target)
         handle, temp = tempfile.mkstemp(dir=self.folder, prefix="manifest.", suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(manifest, out)
-        os.replace(temp, self.folder / "manifest.json")
+        Path(temp).replace(self.folder / "manifest.json")
         self._generation = generation
         for old in self.folder.glob("index.*.faiss*"):
             if old.name != f"index.{generation}.faiss":

@@ -116,7 +116,7 @@ def _fetch_beats(spec: ModelSpec, home: DataHome) -> Path:
         with os.fdopen(handle, "wb") as out, urllib.request.urlopen(spec.url, timeout=DOWNLOAD_TIMEOUT_SECONDS) as got:
             while block := got.read(1 << 20):
                 out.write(block)
-        os.replace(temp, folder / BEATS_CHECKPOINT)
+        Path(temp).replace(folder / BEATS_CHECKPOINT)
     except OSError as exc:  # URLError and timeouts are OSErrors
         raise Offline(f"the BEATs checkpoint could not be downloaded ({exc.__class__.__name__})") from None
     finally:

@@ -6,8 +6,8 @@ strings, lists and dicts; anything else is refused). Every failure is one line n
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from core.errors import FoleycutError
 
@@ -75,7 +75,7 @@ def read_torch_checkpoint(path: Path, model: str) -> dict:
 
 def without_prefix(state: Mapping, prefix: str) -> dict:
     """`state` with `prefix` taken off the names that carry it (wrapper modules add one)."""
-    return {name[len(prefix) :] if name.startswith(prefix) else name: value for name, value in state.items()}
+    return {name.removeprefix(prefix): value for name, value in state.items()}
 
 
 def _listing(names: list[str]) -> str:

@@ -7,7 +7,6 @@ the active tab's, and deleting a video file from disk.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,9 +35,9 @@ class Tab:
     entries: list[Entry] = field(default_factory=list)
 
     def paths(self) -> list[Path]:
-        return [entry.path for entry in self.entries if not entry.is_separator]
+        return [entry.path for entry in self.entries if not entry.is_separator and entry.path is not None]
 
-    def copy(self, name: str) -> "Tab":
+    def copy(self, name: str) -> Tab:
         return Tab(
             name, self.export_folder, self.hide_exported, [Entry(entry.path, entry.separator) for entry in self.entries]
         )
@@ -98,7 +97,7 @@ def destination_warning(tab: Tab, video: Path | None) -> str | None:
 def delete_video_file(path: Path) -> None:
     """Remove a video from disk; FoleycutError (one line) when it cannot be."""
     try:
-        os.remove(path)
+        path.unlink()
     except FileNotFoundError:
         return  # already gone: what was asked is done
     except OSError as exc:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from core.errors import FoleycutError
 from core.ffmpeg import ffmpeg_command, ffprobe_exe, file_url, last_error_line, run_ffmpeg
@@ -48,7 +49,8 @@ def probe(path: str | Path) -> MediaInfo:
     size = path.stat().st_size
     if size == 0:
         raise MediaError(f"{path.name} is empty (0 bytes): the copy or download probably failed; get the file again.")
-    fields = _probe_with_ffprobe(path) if ffprobe_exe() else _probe_with_ffmpeg(path)
+    ffprobe = ffprobe_exe()
+    fields = _probe_with_ffprobe(ffprobe, path) if ffprobe else _probe_with_ffmpeg(path)
     info = MediaInfo(path=path, size=size, **fields)
     if not (info.has_video or info.has_audio):
         raise MediaError(f"{path.name} has no audio or video stream: choose a video file.")
@@ -68,15 +70,15 @@ def _unreadable(path: Path, reason: str) -> MediaError:
 # --- ffprobe -----------------------------------------------------------------------------------
 
 
-def _probe_with_ffprobe(path: Path) -> dict:
-    cmd = [ffprobe_exe(), "-v", "error", "-print_format", "json", "-show_format", "-show_streams", file_url(path)]
-    done = subprocess.run(cmd, capture_output=True)
+def _probe_with_ffprobe(ffprobe: str, path: Path) -> dict:
+    cmd = [ffprobe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", file_url(path)]
+    done = subprocess.run(cmd, capture_output=True, check=False)
     if done.returncode != 0:
         raise _unreadable(path, last_error_line(done.stderr))
     data = json.loads(done.stdout or b"{}")
     video = _first_stream(data, "video")
     audio = _first_stream(data, "audio")
-    fields = {
+    fields: dict[str, Any] = {
         "duration": float(data.get("format", {}).get("duration") or 0.0),
         "has_video": video is not None,
         "has_audio": audio is not None,
@@ -244,7 +246,7 @@ def _encodes_a_frame(encoder: H264Encoder) -> bool:
         "-",
     ]
     try:
-        return subprocess.run(ffmpeg_command(args), capture_output=True, timeout=20).returncode == 0
+        return subprocess.run(ffmpeg_command(args), capture_output=True, timeout=20, check=False).returncode == 0
     except subprocess.TimeoutExpired:
         return False
 

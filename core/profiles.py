@@ -9,7 +9,6 @@ same copy-then-commit-then-remove order (ui/profiles.py).
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -77,7 +76,7 @@ def _copy(source: Path, target: Path) -> bool:
     partial = target.with_name(f".{target.name}.part")
     try:
         shutil.copy2(source, partial)
-        os.replace(partial, target)
+        partial.replace(target)
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise FoleycutError(

@@ -177,7 +177,7 @@ def _commit(db, groups: dict, jobs: dict[tuple, list[_Job]], pending: export_jou
         try:
             for temp, final, aside in moves:
                 if os.path.lexists(final):
-                    os.rename(final, aside)
+                    final.rename(aside)
                     done.append((final, aside))
                 else:  # the user deleted the file: the row gets it back
                     done.append((final, None))

@@ -13,10 +13,11 @@ Auto (core.auto_export) merges the regions again across a larger `gap` and keeps
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,8 @@ class Region:
 
 
 def fuse_windows(
-    times: Sequence[float],
-    probs: Sequence[float],
+    times: ArrayLike,
+    probs: ArrayLike,
     window: float,
     threshold: float,
     min_length: float = 0.0,
@@ -41,16 +42,16 @@ def fuse_windows(
 ) -> list[Region]:
     """Regions where windows (starting at `times`, `hop` apart; default: the smallest spacing of the
     times, else the window) score at least `threshold`."""
-    times = np.asarray(times, dtype=float)
-    probs = np.asarray(probs, dtype=float)
-    if times.shape != probs.shape:
-        raise ValueError(f"{times.size} window times but {probs.size} probabilities")
+    starts_all = np.asarray(times, dtype=float)
+    probs_all = np.asarray(probs, dtype=float)
+    if starts_all.shape != probs_all.shape:
+        raise ValueError(f"{starts_all.size} window times but {probs_all.size} probabilities")
     if hop is None:
-        steps = np.diff(np.unique(times))
+        steps = np.diff(np.unique(starts_all))
         hop = float(steps.min()) if len(steps) else window
-    hits = probs >= threshold
-    order = np.argsort(times[hits], kind="stable")
-    starts, scores = times[hits][order], probs[hits][order]
+    hits = probs_all >= threshold
+    order = np.argsort(starts_all[hits], kind="stable")
+    starts, scores = starts_all[hits][order], probs_all[hits][order]
 
     runs: list[list[float]] = []  # [first start, last start, best score]
     for start, score in zip(starts.tolist(), scores.tolist()):

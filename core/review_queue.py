@@ -23,10 +23,10 @@ import json
 import os
 import tempfile
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Sequence
 
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
@@ -99,7 +99,7 @@ class AnswerLog:
         handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.stem, suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump([asdict(a) for a in self.answers], out, indent=1)
-        os.replace(temp, self.path)
+        Path(temp).replace(self.path)
 
 
 def answer_log_path(home: DataHome, profile: str) -> Path:
@@ -326,7 +326,7 @@ def rank_library(
                 cancel=cancel,
                 progress=None
                 if progress is None
-                else lambda f, m, n=number: progress((n + f) / len(videos), f"{video.name}: {m}"),
+                else lambda f, m, n=number, name=video.name: progress((n + f) / len(videos), f"{name}: {m}"),
             )
         except Cancelled:
             raise

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -37,7 +37,7 @@ class ScanOutcome:
     classifier: str
     classifier_version: str
     threshold: float
-    scores: "WindowScores | None"  # None when the file was skipped (`skipped`): nothing was scored
+    scores: WindowScores | None  # None when the file was skipped (`skipped`): nothing was scored
     skipped: bool = False  # already scanned with these settings: the stored version's enabled regions
 
 

@@ -4,21 +4,21 @@ closest windows in the library index -> one region per occurrence, ranked by sim
 Needs no classifier. Search runs on short windows of its own (`SEARCH_WINDOW` every `SEARCH_HOP`, apart
 from the classifier's clip-length ones): on the real-sound scenarios a 0.5 s window every 0.25 s put
 0.77 true occurrences among the top hits where 8 s windows put 0.10 (bench/search_quality_bench.py),
-since a short sound is most of a short window and a small part of a long one. The query is the example's most salient window (the one
-standing out most from its background, `core.library_index.salience`) with the windows overlapping it,
-each library window scoring its best similarity to any of them; so an example range a little wider than
-the sound still queries the sound, and a short sound matches whichever phase a window catches it in.
-Hits of the same file closer than `SEPARATION` belong to one occurrence and are fused into the best of
-them (non-maximum suppression); the example is never listed.
+since a short sound is most of a short window and a small part of a long one. The query is the example's
+most salient window (the one standing out most from its background, `core.library_index.salience`) with
+the windows overlapping it, each library window scoring its best similarity to any of them; so an example
+range a little wider than the sound still queries the sound, and a short sound matches whichever phase a
+window catches it in. Hits of the same file closer than `SEPARATION` belong to one occurrence and are fused
+into the best of them (non-maximum suppression); the example is never listed.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 

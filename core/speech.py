@@ -14,9 +14,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -166,7 +166,7 @@ def _snapped(frame: np.ndarray, template: np.ndarray, rect) -> tuple[int, int, i
     A subject that changed its look too much to match (turned, deformed) keeps the tracker's box."""
     import cv2
 
-    x, y, w, h = (int(round(v)) for v in rect)
+    x, y, w, h = (round(float(v)) for v in rect)
     th, tw = template.shape[:2]
     x0, y0 = max(0, x - tw // 2), max(0, y - th // 2)
     x1, y1 = min(frame.shape[1], x + w + tw // 2), min(frame.shape[0], y + h + th // 2)

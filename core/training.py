@@ -41,8 +41,9 @@ from __future__ import annotations
 import math
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -563,7 +564,7 @@ def _embed_and_label(
                 home,
                 window,
                 hop,
-                progress=lambda f, _m: report(share * (index + f), label),
+                progress=lambda f, _m, share=share, index=index, label=label: report(share * (index + f), label),
                 cancel=cancel,
             )
         except Cancelled:

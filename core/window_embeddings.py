@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -56,7 +56,7 @@ def window_starts(duration: float, window: float, hop: float) -> np.ndarray:
         raise ValueError("window and hop must be positive")
     if duration + _EPS < window:
         return np.zeros(0)
-    count = int(math.floor((duration - window) / hop + _EPS)) + 1
+    count = math.floor((duration - window) / hop + _EPS) + 1
     return np.round(np.arange(count) * hop, 6)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import wave
-from pathlib import Path
 
 from cli import run_cli
 from core.db import ProcessedDB

@@ -306,7 +306,7 @@ def test_a_scan_that_finds_nothing_is_the_latest_version(db):
     empty = db.save_scan_results("a.mp4", "default", "MEL", [])
 
     versions = db.get_scan_versions("a.mp4", "default", "MEL")
-    assert [(v["timestamp"], v["count"], v["max_score"]) for v in versions][0] == (empty, 0, None)
+    assert next((v["timestamp"], v["count"], v["max_score"]) for v in versions) == (empty, 0, None)
     assert db.get_scan_results("a.mp4", "default") == {"MEL": []}  # not the older scan's region
     assert db.get_scan_results("a.mp4", "default", scan_timestamp=versions[1]["timestamp"])["MEL"]
 

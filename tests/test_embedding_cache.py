@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -109,5 +110,5 @@ def test_cache_files_follow_the_umask_like_every_other_file(tmp_path):
     media.write_bytes(b"x")
     key = embedding_cache.CacheKey.for_file(media, "MEL", 1.0, 0.5)
     path = embedding_cache.save(home, key, np.zeros(2), np.zeros((2, 4), np.float32), 2.0)
-    assert os.stat(path).st_mode & 0o777 == FILE_MODE
+    assert Path(path).stat().st_mode & 0o777 == FILE_MODE
     assert embedding_cache.load(home, key).duration == 2.0

@@ -19,6 +19,7 @@ def main_py(home: Path, *args) -> subprocess.CompletedProcess:
         [sys.executable, "main.py", "--home", str(home), *map(str, args)],
         cwd=ROOT,
         capture_output=True,
+        check=False,
         text=True,
         timeout=300,
     )

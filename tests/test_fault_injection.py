@@ -72,7 +72,7 @@ def export_args(home: Path, video: Path, folder: Path) -> list[str]:
 
 
 def run(args: list[str], env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    return subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120, check=False)
 
 
 def kill_after(args: list[str], delay: float) -> None:

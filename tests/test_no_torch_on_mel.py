@@ -36,6 +36,7 @@ def run_cli(home: DataHome, *args) -> tuple[str, list[str]]:
         [sys.executable, "-c", _CLI_THEN_MODULES, "--home", str(home.root), *map(str, args)],
         cwd=ROOT,
         capture_output=True,
+        check=False,
         text=True,
     )
     assert done.returncode == 0, done.stderr

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from core import export as export_mod
 from core.errors import Cancelled, FoleycutError
 from core.export import ExportSettings, export_marker
 from core.random_crop import random_crop

@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 from sklearn.dummy import DummyClassifier
 
 from core import classifier_store, window_embeddings
+from core.classifier_store import load_classifier
 from core.db import ProcessedDB
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
-from core.classifier_store import load_classifier
 from core.scanning import negative_times_for_region, scan_file, scan_files, score_file
 from core.training import DEFAULT_HOP, DEFAULT_WINDOW, TrainingOptions, train_classifier
 from tests.media_factory import make_video, tone_burst_track

@@ -8,9 +8,9 @@ from core.db import ProcessedDB
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
 from core.training import (
+    CANDIDATE,
     DEFAULT_HOP,
     DEFAULT_WINDOW,
-    CANDIDATE,
     NEGATIVE,
     POSITIVE,
     UNUSED,
@@ -98,7 +98,7 @@ def test_a_lone_clip_keeps_the_window_that_stands_out():
 def test_automatic_negatives_keep_the_margin_from_every_clip_of_any_folder():
     labels = label_windows(STARTS, WINDOW, positives=[(40.0, 8.0)], ambiguous=[(80.0, 8.0)], negatives=[], margin=10)
     negatives = _labels_at(labels, NEGATIVE)
-    assert negatives == list(range(0, 23)) + list(range(58, 63))  # gap >= 10 s to [40, 48] and [80, 88]
+    assert negatives == list(range(23)) + list(range(58, 63))  # gap >= 10 s to [40, 48] and [80, 88]
     assert labels[(STARTS > 22) & (STARTS < 36)].tolist() == [UNUSED] * 13  # near a marker: label unknown
 
 

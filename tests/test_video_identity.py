@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -162,4 +163,4 @@ def test_legacy_layout_migration_keeps_same_named_videos_apart(db, twins, tmp_pa
     [clip_a] = db.get_clips("clip.mp4", source_path=a)
     [clip_b] = db.get_clips("clip.mp4", source_path=b)
     assert clip_a["vid_folder"] != clip_b["vid_folder"]
-    assert open(clip_a["output_path"]).read() == str(a) and open(clip_b["output_path"]).read() == str(b)
+    assert Path(clip_a["output_path"]).read_text() == str(a) and Path(clip_b["output_path"]).read_text() == str(b)

@@ -1,3 +1,4 @@
+import itertools
 import threading
 
 import numpy as np
@@ -65,7 +66,7 @@ def test_chunks_tile_the_audio_exactly(total, block, chunk, context):
     chunks = list(we._chunks(blocks, chunk, context))
     # the kept ranges cover [0, end) once each, in order
     assert chunks[0].keep_from == 0 and chunks[-1].keep_to == total / SAMPLE_RATE
-    assert all(a.keep_to == b.keep_from for a, b in zip(chunks, chunks[1:]))
+    assert all(a.keep_to == b.keep_from for a, b in itertools.pairwise(chunks))
     for c in chunks:
         first = round(c.offset * SAMPLE_RATE)
         assert np.array_equal(c.samples, audio[first : first + len(c.samples)])  # the right samples

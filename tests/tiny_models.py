@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-TINY = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
+TINY = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64}
 
 
 def save_tiny_hubert(folder: Path, seed: int = 0, **overrides) -> Path:
@@ -52,7 +52,7 @@ def save_tiny_ast(folder: Path, seed: int = 0, max_length: int = 1024, **overrid
     return folder
 
 
-TINY_EAT = dict(embed_dim=32, depth=4, num_heads=2, max_length=128)
+TINY_EAT = {"embed_dim": 32, "depth": 4, "num_heads": 2, "max_length": 128}
 
 
 def tiny_eat_model(hidden: int = 32):
@@ -125,27 +125,27 @@ def save_tiny_eat(folder: Path, seed: int = 0, **config) -> Path:
     return folder
 
 
-TINY_BEATS = dict(
-    input_patch_size=16,
-    embed_dim=24,
-    conv_bias=False,
-    encoder_layers=4,
-    encoder_embed_dim=32,
-    encoder_ffn_embed_dim=64,
-    encoder_attention_heads=2,
-    activation_fn="gelu",
-    layer_norm_first=False,
-    deep_norm=True,
-    conv_pos=16,
-    conv_pos_groups=4,
-    relative_position_embedding=True,
-    num_buckets=32,
-    max_distance=64,
-    gru_rel_pos=True,
-    dropout=0.1,
-    finetuned_model=True,
-    predictor_class=3,
-)
+TINY_BEATS = {
+    "input_patch_size": 16,
+    "embed_dim": 24,
+    "conv_bias": False,
+    "encoder_layers": 4,
+    "encoder_embed_dim": 32,
+    "encoder_ffn_embed_dim": 64,
+    "encoder_attention_heads": 2,
+    "activation_fn": "gelu",
+    "layer_norm_first": False,
+    "deep_norm": True,
+    "conv_pos": 16,
+    "conv_pos_groups": 4,
+    "relative_position_embedding": True,
+    "num_buckets": 32,
+    "max_distance": 64,
+    "gru_rel_pos": True,
+    "dropout": 0.1,
+    "finetuned_model": True,
+    "predictor_class": 3,
+}
 
 
 def tiny_beats_network(seed: int = 0, **config):

@@ -11,8 +11,8 @@ from core.errors import FoleycutError
 from core.home import APP_NAME, DataHome
 from core.recovery import recover_at_start
 from ui.changelog_dialog import show_changelog_if_new
-from ui.cut_tools import CutTools
 from ui.crop_workbench import CropWorkbench
+from ui.cut_tools import CutTools
 from ui.main_window import MainWindow
 from ui.scan_workbench import ScanWorkbench
 from ui.search_workbench import SearchWorkbench

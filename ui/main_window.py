@@ -34,7 +34,8 @@ from core.home import DataHome
 from core.probe import MediaInfo, probe
 from ui.background import BackgroundTask, cancel_all_and_wait, run_in_background
 from ui.changelog_dialog import show_full_changelog
-from ui.export_panel import SETTINGS_GROUP as EXPORT_SETTINGS_GROUP, ExportPanel
+from ui.export_panel import SETTINGS_GROUP as EXPORT_SETTINGS_GROUP
+from ui.export_panel import ExportPanel
 from ui.player import Player
 from ui.playlist import VIDEO_SUFFIXES, Playlist
 from ui.playlist_tabs import PlaylistTabs

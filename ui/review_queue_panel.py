@@ -1,9 +1,10 @@
 """The review queue: the item to answer now, what comes next, and one key per answer.
 
 A accepts (exports clips there, as E does), R rejects (hard negative), S skips, U undoes the last answer
-(not Ctrl+Z: the scan panel's undo holds it window-wide, and a key bound twice fires neither). The keys work whenever focus is inside the panel; the panel
-takes focus when a queue starts. It shows a `ReviewSession`'s state and sends answers as signals; the
-workbench performs them (an accept encodes in the background).
+(not Ctrl+Z: the scan panel's undo holds it window-wide, and a key bound twice fires neither). The keys
+work whenever focus is inside the panel; the panel takes focus when a queue starts. It shows a
+`ReviewSession`'s state and sends answers as signals; the workbench performs them (an accept encodes in the
+background).
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ class ShownRegion:
     exported: bool = False  # clips were already exported from it (into the chosen export folder)
 
     @classmethod
-    def from_row(cls, row: dict) -> "ShownRegion":
+    def from_row(cls, row: dict) -> ShownRegion:
         return cls(
             row["id"],
             row["start_time"],

@@ -48,17 +48,16 @@ from core.classifier_store import (
 )
 from core.errors import FoleycutError
 from core.export import export_scan_regions
-from core.speech import detect_speech
 from core.scanning import WindowScores, scan_file, scan_files, window_probabilities
+from core.speech import detect_speech
 from core.window_embeddings import cached_embeddings
 from ui.background import BackgroundTask, run_in_background
 from ui.hard_negatives_dialog import HardNegativesDialog
 from ui.scan_results_panel import ScanResultsPanel
-from ui.timeline import TimelineRegion
 from ui.shortcuts import key_sequences
+from ui.timeline import TimelineRegion
 from ui.train_dialog import TrainDialog
 from ui.wording import VERSION_ID_FORMAT, plural, skipped
-
 
 DOCK_WIDTH = 380  # px: a version label "2026-04-19 14:30 (12 regions, best: 0.95)" fits whole
 

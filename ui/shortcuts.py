@@ -8,8 +8,8 @@ An entry in INDEXED gets the position of the key pressed (`1` → 0): keys 1–9
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence

@@ -19,11 +19,11 @@ import os
 from dataclasses import dataclass, replace
 
 import numpy as np
-
-from core.waveform import column_peaks
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QPolygonF, QWheelEvent
 from PySide6.QtWidgets import QMenu, QSizePolicy, QToolTip, QWidget
+
+from core.waveform import column_peaks
 
 EDGE_GRAB_PX = 6
 MARKER_HIT_PX = 5

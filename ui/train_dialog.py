@@ -430,13 +430,17 @@ def describe_result(result) -> str:
     metrics, counts = result.metrics, result.counts
     lines = [
         f"Trained <b>{escape(result.name)}</b> (version of {format_stamp(result.version)}).",
-        f"Cross-validated ({metrics['folds']} folds by {metrics['grouped_by']}): at the threshold "
-        f"<b>{metrics['threshold']:.2f}</b> ({metrics.get('threshold_rule', 'fixed')}) precision "
-        f"<b>{metrics['precision']:.2f}</b>, recall <b>{metrics['recall']:.2f}</b>; average precision "
-        f"<b>{metrics['average_precision']:.2f}</b>.",
-        f"{counts['positive_windows']} positive and {counts['negative_windows']} negative windows "
-        f"({counts['marked_negative_windows']} marked, {counts['automatic_negative_windows']} automatic) "
-        f"from {counts['videos']} video(s).",
+        (
+            f"Cross-validated ({metrics['folds']} folds by {metrics['grouped_by']}): at the threshold "
+            f"<b>{metrics['threshold']:.2f}</b> ({metrics.get('threshold_rule', 'fixed')}) precision "
+            f"<b>{metrics['precision']:.2f}</b>, recall <b>{metrics['recall']:.2f}</b>; average precision "
+            f"<b>{metrics['average_precision']:.2f}</b>."
+        ),
+        (
+            f"{counts['positive_windows']} positive and {counts['negative_windows']} negative windows "
+            f"({counts['marked_negative_windows']} marked, {counts['automatic_negative_windows']} automatic) "
+            f"from {counts['videos']} video(s)."
+        ),
     ]
     lines += [escape(skipped(Path(video).name, why)) for video, why in result.skipped]
     return "<br>".join(lines)

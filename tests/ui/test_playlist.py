@@ -130,7 +130,7 @@ def test_entries_keep_separators_and_skip_them_as_files(qtbot, playlist, media):
 
 
 def test_hide_exported_follows_the_clip_counts(qtbot, playlist, media):
-    a, b, c = playlist.add_paths([media])
+    a, _b, c = playlist.add_paths([media])
     playlist.set_hide_exported(True)
     playlist.set_clip_counts({"b.mp4": 2})
     assert playlist.topLevelItem(1).isHidden() and playlist.next_path() == a

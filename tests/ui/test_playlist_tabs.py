@@ -8,8 +8,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from tests.media_factory import make_video
 from tests.ui.menus import click_menu_item_soon
-from tests.ui.test_main_window import LEFT, export_with_e, open_window
-from tests.ui.test_main_window import db, home, videos, window  # noqa: F401 - fixtures
+from tests.ui.test_main_window import LEFT, db, export_with_e, home, open_window, videos, window
 from ui.playlist import FILE_COLUMN, SEPARATOR_ROLE
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt
 
 from tests.ui.test_scan_workbench import (
-    StandInMainWindow,
     bench,
     ready_to_scan,
-    videos,  # noqa: F401
+    videos,
     wait_idle,
     window,
 )

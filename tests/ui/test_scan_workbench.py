@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 from core.classifier_store import active_version, save_version
 from core.db import ProcessedDB
 from core.embedding_models import get_spec
+from core.export import ExportSettings, export_marker
 from core.home import DataHome
 from core.training import TrainResult, fit_balanced
-from core.export import ExportSettings, export_marker
 from tests.media_factory import make_video, tone_burst_track
 from ui.export_panel import ExportPanel
 from ui.hard_negatives_dialog import HardNegativesDialog
