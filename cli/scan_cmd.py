@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from core.auto_export import DEFAULT_MERGE_GAP, auto_export
 from core.errors import FoleycutError
@@ -105,7 +106,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     for video, result in zip(args.videos, results):
         if result.error is not None:
             print(f"error: {video}: {result.error}", file=sys.stderr)
-        else:
+        elif result.outcome is not None:
             if result.outcome.skipped and not args.json:
                 print(f"{video}: already scanned with these settings (--force scans again)", file=sys.stderr)
             found[video] = [{"start": r.start, "end": r.end, "score": r.score} for r in result.outcome.regions]
@@ -148,7 +149,8 @@ def _run_auto(args: argparse.Namespace, ctx) -> int:
         progress=terminal_progress(),
         skip_speech=args.skip_speech,
     )
-    found, failed = {}, 0
+    found: dict[str, list[dict[str, Any]]] = {}
+    failed = 0
     for video, result in zip(args.videos, results):
         if result.error is not None:
             print(f"error: {video}: {result.error}", file=sys.stderr)

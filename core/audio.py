@@ -76,6 +76,7 @@ def iter_audio_blocks(
     # stderr goes to a file: a damaged file can log more than a pipe buffer holds and stall ffmpeg
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(_decode_command(path, start, duration), stdout=subprocess.PIPE, stderr=errors)
+        assert proc.stdout is not None  # stdout=PIPE
         produced = 0
         try:
             while True:

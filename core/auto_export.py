@@ -92,9 +92,7 @@ def auto_export(
                 [(r.start, r.end) for r in result.exported_regions],
                 settings,
                 profile,
-                progress=lambda fraction, message, start=start, share=share, name=scan.video.name: report(
-                    start + share * fraction, f"{name}: {message}"
-                ),
+                progress=_video_part(report, start, share, scan.video.name),
                 cancel=cancel,
             )
         except Cancelled:
@@ -105,6 +103,11 @@ def auto_export(
             result.error = str(exc)
     report(1.0, "Auto finished")
     return results
+
+
+def _video_part(report: Progress, start: float, share: float, name: str) -> Progress:
+    """`report` for one video's export: its fractions mapped onto [start, start + share], named."""
+    return lambda fraction, message: report(start + share * fraction, f"{name}: {message}")
 
 
 def exported_marker_times(db, video: Path, profile: str, export_folder: Path) -> list[float]:

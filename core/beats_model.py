@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -63,7 +64,7 @@ class BeatsConfig:
 
     @classmethod
     def from_checkpoint(cls, cfg: dict) -> BeatsConfig:
-        values = {}
+        values: dict[str, Any] = {}
         for field in fields(cls):
             if field.name in cfg:
                 value = cfg[field.name]
@@ -226,7 +227,9 @@ def _network_class():
             bias = None
             if self.config.relative_position_embedding:
                 buckets = relative_position_buckets(tokens, self.config.num_buckets, self.config.max_distance)
-                bias = self.layers[0].self_attn.relative_attention_bias(buckets.to(x.device)).permute(2, 0, 1)
+                # torch types a submodule attribute as `Tensor | Module`; this one is the bias embedding
+                attention = self.layers[0].self_attn
+                bias = attention.relative_attention_bias(buckets.to(x.device)).permute(2, 0, 1)  # type: ignore[union-attr, operator]
             wanted, out = set(depths), {}
             for depth, layer in enumerate(self.layers[: max(depths)], start=1):
                 x = layer(x, bias)

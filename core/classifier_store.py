@@ -279,7 +279,8 @@ def _skops_io():
         if "skops.io" not in sys.modules:
             blocked = [name for name in _BLOCKED_WHILE_SKOPS_LOADS if name not in sys.modules]
             for name in blocked:
-                sys.modules[name] = None  # None in sys.modules: importing it raises ImportError
+                # None in sys.modules: importing it raises ImportError (typeshed's dict type leaves None out)
+                sys.modules[name] = None  # type: ignore[assignment]
             try:
                 import skops.io
             finally:

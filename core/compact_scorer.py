@@ -97,7 +97,8 @@ def export_arrays(estimator) -> dict[str, np.ndarray] | None:
 
 def to_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    # numpy's stub lets **arrays bind savez's allow_pickle: bool; these keys are array names only
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
     return buffer.getvalue()
 
 
@@ -310,7 +311,8 @@ class CompactScorer:
             raise CompactScorerError(f"a tree with {leaf_counts.max()} leaves is more than this scorer handles")
         # Trees of one fold, in order, share a group while their leaf numbers fit _INDEX_BITS together.
         group_of_tree, offset_of_tree = np.zeros_like(tree_bits), np.zeros_like(tree_bits)
-        group_bits, self._fold_groups = [], []
+        group_bits: list[int] = []
+        self._fold_groups = []
         for first_tree, count in zip(np.cumsum(fold_trees) - fold_trees, fold_trees):
             first_group = len(group_bits)
             for tree in range(first_tree, first_tree + count):

@@ -26,6 +26,9 @@ _HEAD_PREFIXES = ("fc_norm.", "head.")
 _POSITIONS = "fixed_positional_encoder.positions"
 
 
+_FIELD_KINDS: dict[str, type] = {"int": int, "float": float, "bool": bool}
+
+
 @dataclass(frozen=True)
 class EatConfig:
     """The architecture fields of EAT's config.json (training-only fields such as dropout are ignored)."""
@@ -50,7 +53,7 @@ class EatConfig:
         values = {}
         for field in fields(cls):
             if field.name in data:
-                kind = {"int": int, "float": float, "bool": bool}[field.type]
+                kind = _FIELD_KINDS[str(field.type)]  # a string: annotations are postponed here
                 value = data[field.name]
                 if not isinstance(value, (int, float, bool)) or (kind is int and value != int(value)):
                     raise ValueError(f"{field.name} is {value!r}")
@@ -187,7 +190,9 @@ def _network_class():
             """Tokens (batch, 1 + patches, dim), CLS first, after each block depth in `depths` (1-based)."""
             x = self.local_encoder(image)
             if self.fixed_positional_encoder is not None:
-                x = x + self.fixed_positional_encoder.positions[:, : x.shape[1]].to(x.dtype)
+                # torch types a module attribute as `Tensor | Module`; `positions` is a buffer (a Tensor)
+                positions = self.fixed_positional_encoder.positions
+                x = x + positions[:, : x.shape[1]].to(x.dtype)  # type: ignore[index]
             x = self.pre_norm(torch.cat([self.extra_tokens.expand(len(x), -1, -1).to(x.dtype), x], dim=1))
             wanted, out = set(depths), {}
             for depth, block in enumerate(self.blocks[: max(depths)], start=1):

@@ -8,6 +8,7 @@ Each `load` reads a local folder only; torch and transformers are imported insid
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 import numpy as np
@@ -25,10 +26,25 @@ def depths_for(layers: tuple[float, ...], total: int) -> tuple[int, ...]:
     return tuple(min(total, max(1, math.ceil(fraction * total - 1e-9))) for fraction in layers)
 
 
-class _TorchEmbedder:
+class _TorchEmbedder(ABC):
     """Shared plumbing: device placement, precision, inference mode, memory-based batch size, layer choice."""
 
     pooling = "mean"
+    frames_per_second: float  # each model family sets these two
+    context_seconds: float  # audio on either side of a chunk, fed to the model and not kept
+
+    @classmethod
+    @abstractmethod
+    def load(cls, spec: ModelSpec, folder: Path, device: Device) -> _TorchEmbedder:
+        """The embedder of the model in `folder` (a local folder only), on `device`."""
+
+    @abstractmethod
+    def _chunk_seconds(self) -> float:
+        """Seconds of audio (context left out) one forward pass takes."""
+
+    @abstractmethod
+    def _frames(self, chunks: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(frame centres in seconds, frame features) for each chunk, inside inference mode."""
 
     def __init__(self, name: str, model, device: Device, layers: tuple[float, ...] = (1.0,)):
         self.name = name
@@ -245,4 +261,9 @@ def _columns_with_audio(columns: np.ndarray, n_samples: int) -> tuple[np.ndarray
     return centres[keep], columns[keep]
 
 
-EMBEDDERS = {"wav2vec2": Wav2Vec2StyleEmbedder, "ast": AstEmbedder, "eat": EatEmbedder, "beats": BeatsEmbedder}
+EMBEDDERS: dict[str, type[_TorchEmbedder]] = {
+    "wav2vec2": Wav2Vec2StyleEmbedder,
+    "ast": AstEmbedder,
+    "eat": EatEmbedder,
+    "beats": BeatsEmbedder,
+}

@@ -197,7 +197,7 @@ class _Planner:
 
     def __init__(self, db):
         self._db = db
-        self._vid_folders: dict[str, dict[tuple[str, str], str]] = {}
+        self._vid_folders: dict[str, dict[tuple[str, int | str], str]] = {}
         self._taken_vid_numbers: dict[str, set[int]] = {}
         self._counters: dict[str, int] = {}
         self._claimed_stems: dict[str, set[str]] = defaultdict(set)
@@ -231,9 +231,10 @@ class _Planner:
         if export_folder not in self._vid_folders:
             known = self._db.get_vid_folders_in(export_folder)
             self._vid_folders[export_folder] = known
-            self._taken_vid_numbers[export_folder] = {
-                parse_vid_folder(name) for name in known.values()
-            } | vid_numbers_on_disk(export_folder)
+            numbers = (parse_vid_folder(name) for name in known.values())
+            self._taken_vid_numbers[export_folder] = {n for n in numbers if n is not None} | vid_numbers_on_disk(
+                export_folder
+            )
         known = self._vid_folders[export_folder]
         if (profile, video) not in known:
             number = lowest_free_number(self._taken_vid_numbers[export_folder])

@@ -28,6 +28,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -96,7 +97,7 @@ class LibraryIndex:
         self._std: np.ndarray | None = None
         self._stats_count = 0
         self._generation = 0
-        self._index = None
+        self._index: Any = None  # a faiss index; faiss ships no type hints
         self.was_discarded = False  # the stored index was unreadable or inconsistent and got dropped
         self._load()
 
@@ -137,7 +138,8 @@ class LibraryIndex:
                 ids = np.concatenate(
                     [(f.number << WINDOW_BITS) + np.arange(f.windows, dtype=np.int64) for f in current.values()]
                 )
-                params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))
+                # faiss's Python wrapper takes the parameters as keywords; its SWIG signature shows none
+                params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))  # type: ignore[call-arg]
             k = min(k, sum(f.windows for f in current.values()))
             scores, ids = self._index.search(self._prepare(vectors), k, params=params)
             by_number = {f.number: f for f in current.values()}
@@ -214,6 +216,7 @@ class LibraryIndex:
     # ---- internals ------------------------------------------------------------------------------
 
     def _prepare(self, vectors: np.ndarray) -> np.ndarray:
+        assert self._mean is not None and self._std is not None  # fitted before any window is added or searched
         standard = (np.asarray(vectors, np.float32).reshape(-1, len(self._mean)) - self._mean) / self._std
         norms = np.linalg.norm(standard, axis=1, keepdims=True)
         return np.ascontiguousarray(standard / np.maximum(norms, _EPS), dtype=np.float32)
@@ -259,7 +262,7 @@ class LibraryIndex:
             kept.append(indexed)
         if not kept:
             return
-        mean = sums / count
+        mean = np.asarray(sums, np.float64) / count
         self._mean = mean.astype(np.float32)
         self._std = np.sqrt(np.maximum(squares / count - mean * mean, 0)).astype(np.float32) + np.float32(_EPS)
         self._stats_count = count

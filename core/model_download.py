@@ -53,12 +53,14 @@ def _hub_files(spec: ModelSpec, home: DataHome, local_only: bool) -> Path:
     from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
     absent = (EntryNotFoundError, LocalEntryNotFoundError)
+    repo_id = spec.repo_id
+    assert repo_id is not None  # fetch sends only Hugging Face models here
 
     def get(filename: str) -> Path | None:
         try:
             return Path(
                 hf_hub_download(
-                    spec.repo_id,
+                    repo_id,
                     filename,
                     revision=spec.revision,
                     cache_dir=str(home.hf_cache_dir),
@@ -70,13 +72,14 @@ def _hub_files(spec: ModelSpec, home: DataHome, local_only: bool) -> Path:
 
     required, optional, weights = HUB_FILES[spec.family]
     found = [get(name) for name in required]
-    if None in found:
-        raise FileNotFoundError(f"{spec.repo_id} has no {required[found.index(None)]}")
+    present = [path for path in found if path is not None]
+    if len(present) < len(found):
+        raise FileNotFoundError(f"{repo_id} has no {required[found.index(None)]}")
     for name in optional:
         get(name)
     if not any(get(name) for name in weights):
-        raise FileNotFoundError(f"{spec.repo_id} has no {' or '.join(weights)}")
-    return found[0].parent
+        raise FileNotFoundError(f"{repo_id} has no {' or '.join(weights)}")
+    return present[0].parent
 
 
 def hub_reachable() -> bool:
@@ -110,6 +113,7 @@ def _fetch_beats(spec: ModelSpec, home: DataHome) -> Path:
     folder = home.hf_cache_dir / BEATS_CACHE
     if folder.is_dir() and missing_weights(folder, spec) is None:
         return folder
+    assert spec.url is not None  # the BEATs entry names its checkpoint's address
     folder.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=BEATS_CHECKPOINT, suffix=".part", dir=folder)
     try:

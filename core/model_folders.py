@@ -125,6 +125,8 @@ def cached_folders(spec: ModelSpec, home: DataHome) -> list[Path]:
     """Folders of the download cache that may hold `spec`'s files."""
     if spec.family == "beats":
         return [home.hf_cache_dir / BEATS_CACHE]
+    if spec.repo_id is None:
+        return []  # built in: nothing is downloaded
     snapshots = home.hf_cache_dir / f"models--{spec.repo_id.replace('/', '--')}" / "snapshots"
     return sorted(snapshots.iterdir()) if snapshots.is_dir() else []
 

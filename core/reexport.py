@@ -122,6 +122,7 @@ def _plans(rows: list[dict], settings: ExportSettings) -> dict[tuple, tuple[Expo
                 "missing: put the video back where it was, then re-export again; nothing was changed."
             )
         media = _usable_source(Path(source))
+        assert media.fps  # _usable_source refuses a video without a frame rate
         group_settings = replace(settings, fmt=fmt, length=length).for_encoding()
         last = max(row["start_time"] for row in group_rows)
         if last + group_settings.length > media.duration + float(1 / media.fps) / 2:

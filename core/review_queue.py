@@ -157,6 +157,8 @@ class ReviewSession:
         cancel: threading.Event | None = None,
     ) -> None:
         """Score the library with `self.classifier` and queue uncertain windows and top hits alternately."""
+        if self.classifier is None:
+            raise FoleycutError("There is no classifier to rank the library with yet: train one first.")
         items = rank_library(self.db, self.home, self.classifier, videos, self._labelled(), length, progress, cancel)
         with self._lock:  # answers given while ranking ran are not asked again
             self.items = [item for item in items if not self.log.covers(item.video, item.start, item.end)]
@@ -222,6 +224,7 @@ class ReviewSession:
             if answer is None:
                 return None
             if answer.answer == ACCEPT:
+                assert answer.marker_time is not None and answer.export_folder is not None  # an accept records both
                 delete_marker(
                     self.db,
                     Path(answer.video).name,
@@ -294,6 +297,11 @@ def labelled_check(
     return labelled
 
 
+def _video_part(progress: Progress, number: int, count: int, name: str) -> Progress:
+    """`progress` for embedding the `number`th of `count` videos, named."""
+    return lambda f, m: progress((number + f) / count, f"{name}: {m}")
+
+
 def rank_library(
     db,
     home: DataHome,
@@ -324,9 +332,7 @@ def rank_library(
                 meta.window,
                 meta.hop,
                 cancel=cancel,
-                progress=None
-                if progress is None
-                else lambda f, m, n=number, name=video.name: progress((n + f) / len(videos), f"{name}: {m}"),
+                progress=None if progress is None else _video_part(progress, number, len(videos), video.name),
             )
         except Cancelled:
             raise

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,6 +25,10 @@ from core.home import DataHome
 from core.regions import Region, fuse_windows
 from core.training import boosting_threads, real_probabilities
 from core.window_context import window_features
+
+if TYPE_CHECKING:  # both pull in more than a scan of cached files needs
+    from core.audio import ReadAhead
+    from core.embedding_models import FrameEmbedder
 
 Progress = Callable[[float, str], None]
 FileDone = Callable[[Path, "ScanOutcome | None", "str | None"], None]
@@ -118,7 +123,7 @@ def scan_files(
         wanted = None if meta is None else (meta.threshold if threshold is None else threshold)
         stored = (
             {}
-            if force or meta is None
+            if force or meta is None or wanted is None
             else {
                 index: found
                 for index, video in enumerate(videos)
@@ -215,7 +220,8 @@ class _SharedEmbedder:
     """The run's one embedder, loaded when the first file needs embedding (none when all are cached)."""
 
     def __init__(self, model: str, home: DataHome):
-        self._model, self._home, self._embedder = model, home, None
+        self._model, self._home = model, home
+        self._embedder: FrameEmbedder | None = None
 
     def for_file(self, video: Path, meta):
         from core.embedding_models import load_embedder
@@ -234,7 +240,7 @@ class _Ahead:
 
     def __init__(self, home: DataHome):
         self._home = home
-        self._decoding: dict[Path, object] = {}  # path -> ReadAhead not yet taken
+        self._decoding: dict[Path, ReadAhead] = {}  # not taken yet
 
     def start(self, video: Path, meta, progress: Progress | None = None) -> None:
         from core.embedding_models import get_spec

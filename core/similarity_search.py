@@ -118,7 +118,9 @@ def example_from_clip(
         samples = np.pad(samples, (0, wanted - len(samples)))
     embeddings = embed_stream([samples], load_embedder(model, home), model, window, hop)
     foregrounds = foreground(embeddings.vectors, hop)
-    return Example(foregrounds[_around(salience(foregrounds).argmax(), window, hop, len(foregrounds))], None, 0.0, 0.0)
+    return Example(
+        foregrounds[_around(int(salience(foregrounds).argmax()), window, hop, len(foregrounds))], None, 0.0, 0.0
+    )
 
 
 def _around(best: int, window: float, hop: float, count: int) -> slice:

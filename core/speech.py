@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from core.atomic_write import write_atomically
 from core.audio import SAMPLE_RATE, audio_duration, iter_audio_blocks
@@ -51,7 +52,8 @@ class SpeechSegment:
 def model_path() -> Path:
     """The ONNX weights inside the installed silero-vad package (found without importing it)."""
     spec = importlib.util.find_spec("silero_vad")
-    path = Path(next(iter(spec.submodule_search_locations))) / "data" / MODEL_FILE if spec else None
+    locations = spec.submodule_search_locations if spec else None
+    path = Path(next(iter(locations))) / "data" / MODEL_FILE if locations else None
     if path is None or not path.is_file():
         raise SpeechModelMissing(
             "Speech detection needs the silero-vad package: run "
@@ -120,9 +122,9 @@ class SpeechModel:
         return np.concatenate(out) if out else np.zeros(0, np.float32)
 
 
-def segments_from_probabilities(probs: Sequence[float], duration: float | None = None) -> list[SpeechSegment]:
+def segments_from_probabilities(probabilities: ArrayLike, duration: float | None = None) -> list[SpeechSegment]:
     """Speech segments (seconds) from frame probabilities, with hysteresis, minimum lengths and padding."""
-    probs = np.asarray(probs, float)
+    probs = np.asarray(probabilities, float)
     end_of_audio = len(probs) * FRAME_SECONDS if duration is None else duration
     segments: list[list[float]] = []  # [first frame, last frame, best]
     start, silent_since, best = None, None, 0.0

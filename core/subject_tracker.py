@@ -76,7 +76,7 @@ def track_subject(
 
     `box` is (x, y, w, h) in source pixels on the frame at `start`."""
     media = probe(video)
-    if not media.has_video or not media.width:
+    if not media.has_video or not media.width or not media.height:
         raise FoleycutError(f"{Path(video).name} has no video stream: open a video to track a subject in it.")
     end = min(end, media.duration)
     if end <= start:
@@ -112,6 +112,7 @@ def track_subject(
     lost_at: float | None = None
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors)
+        assert proc.stdout is not None  # stdout=PIPE
         try:
             index = 0
             while True:

@@ -543,6 +543,11 @@ class _VideoWindows:
     count: int
 
 
+def _embedding_part(report: Progress, share: float, index: int, label: str) -> Progress:
+    """`report` for embedding the `index`th of the records, each `share` of the whole, under one label."""
+    return lambda f, _m: report(share * (index + f), label)
+
+
 def _embed_and_label(
     home: DataHome, records, options: TrainingOptions, report: Progress, cancel: threading.Event | None
 ) -> tuple[list[_VideoWindows], list[tuple[str, str]]]:
@@ -564,7 +569,7 @@ def _embed_and_label(
                 home,
                 window,
                 hop,
-                progress=lambda f, _m, share=share, index=index, label=label: report(share * (index + f), label),
+                progress=_embedding_part(report, share, index, label),
                 cancel=cancel,
             )
         except Cancelled:
@@ -612,7 +617,7 @@ def _with_sound_windows(videos: list[_VideoWindows], dim: int) -> LabelledWindow
     # change which windows of the clips are the sound
     with_clips = [video for video in videos if video.bags] or videos
     count = sum(video.count for video in with_clips)
-    mean = sum(video.sums for video in with_clips) / count
+    mean = np.asarray(sum(video.sums for video in with_clips)) / count
     scale = np.sqrt(np.maximum(sum(video.squares for video in with_clips) / count - mean**2, 0)) + 1e-6
     bags = [(video, rows) for video in videos for rows in video.bags]
     masks = pick_sound_windows([video.data.features[rows] for video, rows in bags], mean, scale)

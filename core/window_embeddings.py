@@ -147,9 +147,9 @@ class _CellPooler:
             return
         pad = max(cells, len(self.counts) * 5 // 4) - len(self.counts)
         self.sums = np.pad(self.sums, ((0, pad), (0, 0)))
-        if self.with_std:
+        if self.squares is not None:
             self.squares = np.pad(self.squares, ((0, pad), (0, 0)))
-        if self.with_max:
+        if self.maxima is not None:
             self.maxima = np.pad(self.maxima, ((0, pad), (0, 0)), constant_values=-np.inf)
         self.counts = np.pad(self.counts, (0, pad))
 
@@ -160,10 +160,10 @@ class _CellPooler:
         self._grow(int(cells[-1]) + 1)
         firsts = np.flatnonzero(np.r_[True, np.diff(cells) != 0])
         self.sums[cells[firsts]] += np.add.reduceat(features, firsts, axis=0, dtype=np.float64)
-        if self.with_std:
+        if self.squares is not None:
             squares = np.square(features, dtype=np.float64)
             self.squares[cells[firsts]] += np.add.reduceat(squares, firsts, axis=0)
-        if self.with_max:  # a cell may get frames from two chunks
+        if self.maxima is not None:  # a cell may get frames from two chunks
             touched = cells[firsts]
             self.maxima[touched] = np.maximum(self.maxima[touched], np.maximum.reduceat(features, firsts, axis=0))
         self.counts[cells[firsts]] += np.diff(np.r_[firsts, len(cells)])
@@ -179,10 +179,10 @@ class _CellPooler:
             counts = np.maximum(self.counts[cells].sum(axis=1), 1)[:, None]
             mean = self.sums[cells].sum(axis=1, dtype=np.float64) / counts
             pooled = [mean]
-            if self.with_std:
+            if self.squares is not None:
                 variance = self.squares[cells].sum(axis=1, dtype=np.float64) / counts - mean * mean
                 pooled.append(np.sqrt(np.maximum(variance, 0)))
-            if self.with_max:
+            if self.maxima is not None:
                 maxima = self.maxima[cells].max(axis=1)
                 pooled.append(np.where(np.isfinite(maxima), maxima, 0.0))
             out[lo : lo + len(cells)] = np.hstack(pooled)
@@ -336,9 +336,9 @@ class _EmbeddingAhead:
         )
         self._thread.start()
 
-    def _run(self, *args) -> None:
+    def _run(self, path, model_name: str, home: DataHome, window: float, hop: float, progress: Progress | None) -> None:
         try:
-            self._future.set_result(embed_file(*args, cancel=self._stop))
+            self._future.set_result(embed_file(path, model_name, home, window, hop, progress, cancel=self._stop))
         except BaseException as exc:  # noqa: BLE001 - raised again by result()
             self._future.set_exception(exc)
 
