@@ -14,16 +14,13 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import final
 
 import numpy as np
 
 from core.errors import FoleycutError
 from core.ffmpeg import ffmpeg_command, file_url, last_error_line
 from core.probe import MediaError, probe
-
-if TYPE_CHECKING:
-    from typing_extensions import Self  # typing.Self needs Python 3.11; this is for the type checker only
 
 SAMPLE_RATE = 16000
 _BYTES_PER_SAMPLE = 4
@@ -113,6 +110,7 @@ def truncation_tolerance(expected_seconds: float) -> float:
     return 2.0 + 0.05 * expected_seconds
 
 
+@final  # not meant to be subclassed, so __enter__ can name the class (typing.Self needs Python 3.11)
 class ReadAhead:
     """Iterate `blocks` in a background thread, at most `max_blocks` ahead of the consumer.
 
@@ -173,7 +171,7 @@ class ReadAhead:
         self._stop.set()
         self._thread.join()
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> ReadAhead:
         return self
 
     def __exit__(self, *exc) -> None:
