@@ -1,4 +1,5 @@
 """Test-wide isolation: a throw-away data home, offscreen Qt, and Qt settings kept out of the user's."""
+
 from __future__ import annotations
 
 import os

@@ -1,8 +1,9 @@
 """Foleycut entry point: no arguments opens the window, a sub-command runs headless.
 
-    python main.py                 the desktop application
-    python main.py --help          the headless sub-commands
+python main.py                 the desktop application
+python main.py --help          the headless sub-commands
 """
+
 from __future__ import annotations
 
 import sys

@@ -6,6 +6,7 @@ rows, and the legacy-layout migration of 100 k rows. Everything lives in a throw
 Bars: each query run on file load < 20 ms (median), migration < 10 s. `--dir` picks the filesystem the
 throw-away folder is made on (the migration's renames and rmdirs cost what that filesystem charges).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,14 +16,14 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.db import ProcessedDB  # noqa: E402
-from core.layout import next_counter, vid_folder_path  # noqa: E402
-from core.legacy_migration import migrate_legacy_layout, needs_legacy_migration  # noqa: E402
+from core.db import ProcessedDB
+from core.layout import next_counter, vid_folder_path
+from core.legacy_migration import migrate_legacy_layout, needs_legacy_migration
 
 CLIPS = 100_000
 VIDEOS = 200
@@ -43,8 +44,15 @@ def populate(db: ProcessedDB, exports: Path) -> None:
         vid = folder / f"vid_{v // FOLDERS + 1:03d}"
         for i in range(per_video):
             counter, sub = divmod(i, 4)
-            db.add(filename, 30.0 * counter + sub, vid / f"clip_{counter + 1:03d}_{sub + 1:02d}.mp4",
-                   label="door", source_path=f"/films/{filename}", marker_time=30.0 * counter, crf=18)
+            db.add(
+                filename,
+                30.0 * counter + sub,
+                vid / f"clip_{counter + 1:03d}_{sub + 1:02d}.mp4",
+                label="door",
+                source_path=f"/films/{filename}",
+                marker_time=30.0 * counter,
+                crf=18,
+            )
         for model in SCAN_MODELS:
             for version in range(SCAN_VERSIONS):
                 regions = [(60.0 * r, 60.0 * r + 8.0, 0.5 + version / 20) for r in range(REGIONS_PER_SCAN)]
@@ -69,8 +77,10 @@ def bench_queries(work: Path, runs: int) -> bool:
         start = time.perf_counter()
         populate(db, exports)
         setup = time.perf_counter() - start
-        print(f"populated {CLIPS} clips, {VIDEOS * len(SCAN_MODELS) * SCAN_VERSIONS * REGIONS_PER_SCAN} scan rows, "
-              f"{HARD_NEGATIVES} hard negatives in {setup:.1f} s through the public API")
+        print(
+            f"populated {CLIPS} clips, {VIDEOS * len(SCAN_MODELS) * SCAN_VERSIONS * REGIONS_PER_SCAN} scan rows, "
+            f"{HARD_NEGATIVES} hard negatives in {setup:.1f} s through the public API"
+        )
         film, folder = "film_123.mp4", exports / "mp4_Folder3"
         on_file_load: dict[str, Callable[[], object]] = {
             "get_clips": lambda: db.get_clips(film),
@@ -79,8 +89,9 @@ def bench_queries(work: Path, runs: int) -> bool:
             "get_scan_versions": lambda: db.get_scan_versions(film, "default", "MEL"),
             "get_clip_counts": lambda: db.get_clip_counts(),
             "get_vid_folder + next_counter": lambda: next_counter(db, vid_folder_path(db, film, "default", folder)),
-            "get_vid_folder + next_counter (new video)":
-                lambda: next_counter(db, vid_folder_path(db, "new.mp4", "default", folder)),
+            "get_vid_folder + next_counter (new video)": lambda: next_counter(
+                db, vid_folder_path(db, "new.mp4", "default", folder)
+            ),
             "get_hard_negatives": lambda: db.get_hard_negatives(),
             "needs_legacy_migration (startup)": lambda: needs_legacy_migration(db),
         }
@@ -89,7 +100,7 @@ def bench_queries(work: Path, runs: int) -> bool:
             "get_training_stats": lambda: db.get_training_stats("default"),
         }
         ok = True
-        print(f"\n{'file-load query, median of %d runs' % runs:48s} {'ms':>8s}")
+        print(f"\n{f'file-load query, median of {runs} runs':48s} {'ms':>8s}")
         for name, fn in on_file_load.items():
             ms = median_ms(fn, runs)
             ok &= ms < QUERY_BAR_MS
@@ -113,19 +124,27 @@ def bench_legacy_migration(work: Path) -> bool:
                 path = group_dir / f"clip_{group:03d}_{sub}.mp4"
                 path.touch()
                 db.add(filename, 10.0 * group + sub, path, source_path=f"/films/{filename}")
-        print(f"\nlegacy layout: {CLIPS} empty clip files in {CLIPS // clips_per_group} group dirs "
-              f"(built in {time.perf_counter() - start:.1f} s)")
+        print(
+            f"\nlegacy layout: {CLIPS} empty clip files in {CLIPS // clips_per_group} group dirs "
+            f"(built in {time.perf_counter() - start:.1f} s)"
+        )
         phase_starts: dict[str, float] = {}  # first progress message of each phase
         start = time.perf_counter()
-        report = migrate_legacy_layout(db, progress=lambda fraction, message: phase_starts.setdefault(
-            message.split()[0], time.perf_counter() - start))
+        report = migrate_legacy_layout(
+            db,
+            progress=lambda fraction, message: phase_starts.setdefault(message.split()[0], time.perf_counter() - start),
+        )
         seconds = time.perf_counter() - start
     verdict = "" if seconds < MIGRATION_BAR_S else "  OVER THE BAR"
-    print(f"{'legacy migration of %d rows' % CLIPS:48s} {seconds:8.2f} s{verdict}  "
-          f"({report.moved} moves, {report.removed_dirs} dirs removed)")
+    print(
+        f"{f'legacy migration of {CLIPS} rows':48s} {seconds:8.2f} s{verdict}  "
+        f"({report.moved} moves, {report.removed_dirs} dirs removed)"
+    )
     moving, removing = phase_starts.get("Moving", seconds), phase_starts.get("Removing", seconds)
-    print(f"  plan + backup + record {moving:.2f} s (incl. the first batch of moves), "
-          f"moves {removing - moving:.2f} s, removing group dirs {seconds - removing:.2f} s")
+    print(
+        f"  plan + backup + record {moving:.2f} s (incl. the first batch of moves), "
+        f"moves {removing - moving:.2f} s, removing group dirs {seconds - removing:.2f} s"
+    )
     return seconds < MIGRATION_BAR_S and report.clips_rewritten == CLIPS
 
 
@@ -134,8 +153,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=200, help="runs per query (median reported)")
     parser.add_argument("--dir", help="make the throw-away folder in PARENT (default: the system temp folder)")
     args = parser.parse_args()
-    print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}, sqlite {__import__('sqlite3').sqlite_version}")
+    print(
+        f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, sqlite {__import__('sqlite3').sqlite_version}"
+    )
     with tempfile.TemporaryDirectory(prefix="foleycut-db-bench-", dir=args.dir) as tmp:
         work = Path(tmp)
         print(f"work folder: {work}")

@@ -10,6 +10,7 @@ Workers encode the clips of one marker in parallel, so more workers than --count
 
 The generated video lives in a throw-away folder unless --video names one to reuse (it is made if missing).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.db import ProcessedDB  # noqa: E402
-from core.export import ExportSettings, export_marker  # noqa: E402
-from core.ffmpeg import ffmpeg_exe, run_ffmpeg  # noqa: E402
-from core.probe import choose_h264_encoder, probe  # noqa: E402
+from core.db import ProcessedDB
+from core.export import ExportSettings, export_marker
+from core.ffmpeg import ffmpeg_exe, run_ffmpeg
+from core.probe import choose_h264_encoder, probe
 
 MINUTES = 10
 
@@ -37,10 +38,33 @@ def make_source(path: Path) -> Path:
         return path
     seconds = MINUTES * 60
     started = time.perf_counter()
-    run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate=25:duration={seconds}",
-                "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}",
-                "-c:v", "libx264", "-preset", "ultrafast", "-g", "250", "-pix_fmt", "yuv420p",
-                "-c:a", "aac", "-b:a", "128k", "-shortest", str(path)], check=True)
+    run_ffmpeg(
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size=1280x720:rate=25:duration={seconds}",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:sample_rate=48000:duration={seconds}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-g",
+            "250",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "128k",
+            "-shortest",
+            str(path),
+        ],
+        check=True,
+    )
     print(f"generated {path.name} ({path.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - started:.0f} s")
     return path
 
@@ -51,8 +75,9 @@ def clips_per_minute(video: Path, work: Path, markers: int, count: int, workers:
     run.mkdir()
     try:
         with ProcessedDB(run / "bench.db") as db:
-            settings = ExportSettings(name="bench", export_folder=run / "out", count=count, spread=1.0,
-                                      workers=workers, encoder=encoder)
+            settings = ExportSettings(
+                name="bench", export_folder=run / "out", count=count, spread=1.0, workers=workers, encoder=encoder
+            )
             duration = probe(video).duration
             times = [duration * (i + 0.5) / markers for i in range(markers)]
             started = time.perf_counter()
@@ -81,8 +106,10 @@ def main() -> None:
         work = Path(tmp)
         video = make_source(args.video or work / "source_720p_10min.mp4")
         encoder = choose_h264_encoder(args.encoder)
-        print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-              f"ffmpeg: {ffmpeg_exe()}; encoder: {encoder.name}")
+        print(
+            f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+            f"ffmpeg: {ffmpeg_exe()}; encoder: {encoder.name}"
+        )
         print(f"{args.markers} markers x {args.count} clips of 8 s, 1280x720 25 fps, MP4 H.264 + PCM")
         rates = {workers: [] for workers in args.workers}
         for _round in range(args.rounds):

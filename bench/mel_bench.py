@@ -8,6 +8,7 @@ second of the whole process (median): on a shared machine the CPU figure is the 
 what decides how much is left for ffmpeg on the other core. Every variant's output is checked against
 `core.mel.log_mel_frames` first (largest absolute difference of the log energies).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,8 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core import mel  # noqa: E402
-from core.audio import SAMPLE_RATE  # noqa: E402
+from core import mel
+from core.audio import SAMPLE_RATE
 
 _WINDOW = np.hanning(mel.FRAME_LENGTH).astype(np.float32)
 _DENSE = mel.mel_filter_bank()
@@ -37,7 +38,7 @@ def _frames(samples: np.ndarray) -> np.ndarray:
 
 
 def _power(spectrum: np.ndarray) -> np.ndarray:
-    return spectrum.real ** 2 + spectrum.imag ** 2
+    return spectrum.real**2 + spectrum.imag**2
 
 
 def numpy_dense(samples):
@@ -94,12 +95,16 @@ def main() -> None:
                     function(samples)
                 wall[name].append(audio / (time.perf_counter() - started))
                 cpu[name].append(audio / (time.process_time() - cpu_started))
-    print(f"\n{args.rounds} interleaved rounds of {audio:.0f} s of audio in {embedder.chunk_seconds:g} s chunks; "
-          "audio-s per second")
+    print(
+        f"\n{args.rounds} interleaved rounds of {audio:.0f} s of audio in {embedder.chunk_seconds:g} s chunks; "
+        "audio-s per second"
+    )
     print(f"{'variant':38s} {'wall min':>9s} {'median':>7s} {'max':>7s} {'per CPU-s (median)':>19s}")
     for name in VARIANTS:
-        print(f"{name:38s} {min(wall[name]):9.0f} {statistics.median(wall[name]):7.0f} {max(wall[name]):7.0f} "
-              f"{statistics.median(cpu[name]):19.0f}")
+        print(
+            f"{name:38s} {min(wall[name]):9.0f} {statistics.median(wall[name]):7.0f} {max(wall[name]):7.0f} "
+            f"{statistics.median(cpu[name]):19.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Each scenario builds videos of a few minutes: a music bed and pink noise under e
 an event is the part of the recording above -40 dB of its peak, so a region's edges are judged against
 where the sound really is, not against the file's silent padding.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.audio import SAMPLE_RATE, decode_audio  # noqa: E402
-from core.ffmpeg import run_ffmpeg  # noqa: E402
+from core.audio import SAMPLE_RATE, decode_audio
+from core.ffmpeg import run_ffmpeg
 
 PACKAGE = "hedgewars-data"
 DATA_DIR = Path("usr/share/games/hedgewars/Data")
@@ -38,7 +39,7 @@ def sound_library(cache: Path = DEFAULT_CACHE) -> Path:
     debs.mkdir(parents=True, exist_ok=True)
     if not list(debs.glob(f"{PACKAGE}_*.deb")):
         subprocess.run(["apt-get", "download", PACKAGE], cwd=debs, check=True)
-    deb = sorted(debs.glob(f"{PACKAGE}_*.deb"))[-1]
+    deb = max(debs.glob(f"{PACKAGE}_*.deb"))
     subprocess.run(["dpkg", "-x", str(deb), str(cache / "hedgewars")], check=True)
     return data
 
@@ -62,24 +63,72 @@ def _effects(*names: str) -> tuple[str, ...]:
 
 
 COMMON_DISTRACTORS = _effects(
-    "explosion", "shotgunfire", "gun", "mortar", "baseballbat", "bump", "CollectCrate", "denied", "egg",
-    "firepunch_hit", "graveimpact", "hammer", "homerun", "jetpackboost", "knife_impact", "melonimpact",
-    "minetick", "molotov", "parachute", "pickhammer", "placed", "portalopen", "ropeattach", "roperelease",
-    "shotgunreload", "shutterclick", "skip", "sniperreload", "splash", "steam", "switchhog", "throwpowerup",
-    "throwrelease", "warp", "Kiss", "Whistle", "Yoohoo", "blowtorch", "bee", "lowgravity", "steps")
+    "explosion",
+    "shotgunfire",
+    "gun",
+    "mortar",
+    "baseballbat",
+    "bump",
+    "CollectCrate",
+    "denied",
+    "egg",
+    "firepunch_hit",
+    "graveimpact",
+    "hammer",
+    "homerun",
+    "jetpackboost",
+    "knife_impact",
+    "melonimpact",
+    "minetick",
+    "molotov",
+    "parachute",
+    "pickhammer",
+    "placed",
+    "portalopen",
+    "ropeattach",
+    "roperelease",
+    "shotgunreload",
+    "shutterclick",
+    "skip",
+    "sniperreload",
+    "splash",
+    "steam",
+    "switchhog",
+    "throwpowerup",
+    "throwrelease",
+    "warp",
+    "Kiss",
+    "Whistle",
+    "Yoohoo",
+    "blowtorch",
+    "bee",
+    "lowgravity",
+    "steps",
+)
 
 SCENARIOS = (
-    Scenario("distinct", "one distinct recording (a whip crack) among forty other effects",
-             _effects("whipcrack"), tuple(d for d in COMMON_DISTRACTORS)),
-    Scenario("confusable", "an impact among other impacts and shots (grenade impact vs mine/airmine/"
-             "melon/grave impacts, explosion, mortar)",
-             _effects("grenadeimpact"),
-             _effects("mineimpact", "airmine_impact", "melonimpact", "graveimpact", "frozen_hog_impact",
-                      "explosion", "mortar") + tuple(d for d in COMMON_DISTRACTORS
-                                                     if d not in _effects("melonimpact", "graveimpact"))),
-    Scenario("class", "a class of several recordings (three water droplets and a rubber-duck splash)",
-             _effects("Droplet1", "Droplet2", "Droplet3", "rubberduck_water"),
-             tuple(d for d in COMMON_DISTRACTORS if d != "Sounds/splash.ogg")),
+    Scenario(
+        "distinct",
+        "one distinct recording (a whip crack) among forty other effects",
+        _effects("whipcrack"),
+        tuple(d for d in COMMON_DISTRACTORS),
+    ),
+    Scenario(
+        "confusable",
+        "an impact among other impacts and shots (grenade impact vs mine/airmine/"
+        "melon/grave impacts, explosion, mortar)",
+        _effects("grenadeimpact"),
+        _effects(
+            "mineimpact", "airmine_impact", "melonimpact", "graveimpact", "frozen_hog_impact", "explosion", "mortar"
+        )
+        + tuple(d for d in COMMON_DISTRACTORS if d not in _effects("melonimpact", "graveimpact")),
+    ),
+    Scenario(
+        "class",
+        "a class of several recordings (three water droplets and a rubber-duck splash)",
+        _effects("Droplet1", "Droplet2", "Droplet3", "rubberduck_water"),
+        tuple(d for d in COMMON_DISTRACTORS if d != "Sounds/splash.ogg"),
+    ),
 )
 
 
@@ -91,13 +140,21 @@ class BenchVideo:
     distractors: list[tuple[float, float, str]] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return {"path": str(self.path), "duration": self.duration, "events": self.events,
-                "distractors": self.distractors}
+        return {
+            "path": str(self.path),
+            "duration": self.duration,
+            "events": self.events,
+            "distractors": self.distractors,
+        }
 
     @classmethod
-    def from_json(cls, data: dict) -> "BenchVideo":
-        return cls(Path(data["path"]), data["duration"], [tuple(e) for e in data["events"]],
-                   [tuple(d) for d in data["distractors"]])
+    def from_json(cls, data: dict) -> BenchVideo:
+        return cls(
+            Path(data["path"]),
+            data["duration"],
+            [tuple(e) for e in data["events"]],
+            [tuple(d) for d in data["distractors"]],
+        )
 
 
 def load_sound(path: Path) -> np.ndarray:
@@ -130,8 +187,9 @@ def _place(track: np.ndarray, sound: np.ndarray, at: float, gain: float) -> None
     track[start:end] += gain * sound[: end - start]
 
 
-def _free_slot(rng: np.random.Generator, taken: list[tuple[float, float]], length: float, duration: float,
-               gap: float) -> float | None:
+def _free_slot(
+    rng: np.random.Generator, taken: list[tuple[float, float]], length: float, duration: float, gap: float
+) -> float | None:
     for _ in range(200):
         at = float(rng.uniform(1.0, duration - length - 1.0))
         if all(at + length + gap <= s or at >= e + gap for s, e in taken):
@@ -169,8 +227,10 @@ def build_track(scenario: Scenario, data: Path, seed: int) -> tuple[np.ndarray, 
     placed = []
     minutes = scenario.minutes
     confusable = scenario.distractors[:8]
-    names = [str(rng.choice(scenario.distractors)) if rng.random() < 0.6 else str(rng.choice(confusable))
-             for _ in range(int(scenario.distractors_per_minute * minutes))]
+    names = [
+        str(rng.choice(scenario.distractors)) if rng.random() < 0.6 else str(rng.choice(confusable))
+        for _ in range(int(scenario.distractors_per_minute * minutes))
+    ]
     speech = _speech_files(data)
     names += [str(rng.choice(speech).relative_to(data)) for _ in range(int(scenario.speech_per_minute * minutes))]
     for name in names:
@@ -191,10 +251,34 @@ def write_video(path: Path, track: np.ndarray) -> None:
     raw = path.with_suffix(".f32")
     raw.write_bytes(track.astype("<f4").tobytes())
     try:
-        run_ffmpeg(["-y", "-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", str(raw),
-                    "-f", "lavfi", "-i", "color=c=gray:s=160x90:r=10",
-                    "-shortest", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "96k",
-                    str(path)], check=True)
+        run_ffmpeg(
+            [
+                "-y",
+                "-f",
+                "f32le",
+                "-ar",
+                str(SAMPLE_RATE),
+                "-ac",
+                "1",
+                "-i",
+                str(raw),
+                "-f",
+                "lavfi",
+                "-i",
+                "color=c=gray:s=160x90:r=10",
+                "-shortest",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "96k",
+                str(path),
+            ],
+            check=True,
+        )
     finally:
         raw.unlink(missing_ok=True)
 
@@ -216,8 +300,8 @@ def scenario_videos(scenario: Scenario, cache: Path = DEFAULT_CACHE) -> tuple[li
             write_video(path, track)
             videos.append(BenchVideo(path, len(track) / SAMPLE_RATE, events, placed))
         index.write_text(json.dumps([v.to_json() for v in videos], indent=1))
-    return videos[: scenario.train_videos], videos[scenario.train_videos:]
+    return videos[: scenario.train_videos], videos[scenario.train_videos :]
 
 
 def hash_seed(name: str, number: int) -> int:
-    return sum(ord(c) * 31 ** i for i, c in enumerate(name)) % 100_000 * 100 + number
+    return sum(ord(c) * 31**i for i, c in enumerate(name)) % 100_000 * 100 + number

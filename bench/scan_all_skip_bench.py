@@ -13,6 +13,7 @@ Sections:
          every file and no decoding ahead (before) vs one embedder per run and the next file's audio
          decoded while the current one embeds (now). A fresh data home each run: nothing cached.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,8 +57,17 @@ def fresh_home(workdir: Path, model: str, dim: int) -> DataHome:
     rng = np.random.default_rng(0)
     vectors = rng.standard_normal((2000, dim)).astype(np.float32)
     labels = (np.arange(len(vectors)) % 37 < 2).astype(int)
-    classifier_store.save_version(home, CLASSIFIER, fit_balanced(vectors, labels), embedding_model=model,
-                                  window=8.0, hop=1.0, folders={}, counts={}, metrics={})
+    classifier_store.save_version(
+        home,
+        CLASSIFIER,
+        fit_balanced(vectors, labels),
+        embedding_model=model,
+        window=8.0,
+        hop=1.0,
+        folders={},
+        counts={},
+        metrics={},
+    )
     return home
 
 
@@ -88,8 +98,10 @@ def bench_mel(args) -> None:
         before.append(scan_all(home, videos, force=True)[0])
         seconds, skipped = scan_all(home, videos, force=False)
         now.append(seconds)
-    print(f"MEL Scan All of {len(videos)} x {args.minutes:g}-minute videos ({audio / 3600:.1f} h of audio), "
-          f"in-process, {args.rounds} interleaved rounds:")
+    print(
+        f"MEL Scan All of {len(videos)} x {args.minutes:g}-minute videos ({audio / 3600:.1f} h of audio), "
+        f"in-process, {args.rounds} interleaved rounds:"
+    )
     print(f"  first Scan All, cold cache          {cold:.1f} s ({audio / cold:.0f} audio-s/s)")
     print(f"  second Scan All, before (rescans from the cache)  {spread(before, 's', 2)}")
     print(f"  second Scan All, now ({skipped}/{len(videos)} skipped)    {spread(now, 's', 2)}")
@@ -113,8 +125,11 @@ def as_before():
 def bench_torch(args) -> None:
     from tests.tiny_models import save_tiny_hubert
 
-    folder = save_tiny_hubert(Path(tempfile.mkdtemp(prefix="hubert_", dir=args.workdir)),
-                              hidden_size=args.torch_hidden, intermediate_size=args.torch_hidden * 2)
+    folder = save_tiny_hubert(
+        Path(tempfile.mkdtemp(prefix="hubert_", dir=args.workdir)),
+        hidden_size=args.torch_hidden,
+        intermediate_size=args.torch_hidden * 2,
+    )
     os.environ["FOLEYCUT_HUBERT_BASE_DIR"] = str(folder)
     videos = playlist(args.workdir, args.files, args.torch_minutes)
     audio = len(videos) * args.torch_minutes * 60
@@ -128,12 +143,16 @@ def bench_torch(args) -> None:
                 with as_before():
                     seconds, _ = scan_all(home, videos, force=True)
             rates[new].append(audio / seconds)
-    print(f"HUBERT_BASE-shaped random model (hidden {args.torch_hidden}) Scan All of {len(videos)} x "
-          f"{args.torch_minutes:g}-minute videos, cold cache, CPU, {args.rounds} interleaved rounds:")
+    print(
+        f"HUBERT_BASE-shaped random model (hidden {args.torch_hidden}) Scan All of {len(videos)} x "
+        f"{args.torch_minutes:g}-minute videos, cold cache, CPU, {args.rounds} interleaved rounds:"
+    )
     print(f"  before: model per file, no decode ahead   {spread(rates[False], 'audio-s/s')}")
     print(f"  now: one model, next file decoded ahead   {spread(rates[True], 'audio-s/s')}")
-    print(f"  ratio, per round                          "
-          f"{spread([n / b for b, n in zip(rates[False], rates[True])], 'x', 2)}")
+    print(
+        f"  ratio, per round                          "
+        f"{spread([n / b for b, n in zip(rates[False], rates[True])], 'x', 2)}"
+    )
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ Sections:
 Test videos: ten minutes of 320x240 test pattern with pink noise and tone bursts as 48 kHz stereo AAC,
 encoded once and repeated by stream copy to the lengths needed; kept in --workdir between runs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,12 +57,35 @@ def long_video(workdir: Path, minutes: float) -> Path:
     piece = workdir / f"piece_{BASE_MINUTES}min.mp4"
     if not piece.exists():
         seconds = BASE_MINUTES * 60
-        sound = (f"anoisesrc=d={seconds}:c=pink:r=48000:a=0.05[n];"
-                 f"sine=f=1200:r=48000:d={seconds},volume='if(lt(mod(t,37),0.6),0.5,0)':eval=frame[s];"
-                 "[n][s]amix=inputs=2:normalize=0,aformat=channel_layouts=stereo")
-        _ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size=320x240:rate=25:duration={seconds}",
-                 "-f", "lavfi", "-i", sound, "-c:v", "libx264", "-preset", "ultrafast", "-g", "250",
-                 "-c:a", "aac", "-b:a", "128k", "-shortest", str(piece)])
+        sound = (
+            f"anoisesrc=d={seconds}:c=pink:r=48000:a=0.05[n];"
+            f"sine=f=1200:r=48000:d={seconds},volume='if(lt(mod(t,37),0.6),0.5,0)':eval=frame[s];"
+            "[n][s]amix=inputs=2:normalize=0,aformat=channel_layouts=stereo"
+        )
+        _ffmpeg(
+            [
+                "-f",
+                "lavfi",
+                "-i",
+                f"testsrc2=size=320x240:rate=25:duration={seconds}",
+                "-f",
+                "lavfi",
+                "-i",
+                sound,
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-g",
+                "250",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "128k",
+                "-shortest",
+                str(piece),
+            ]
+        )
     target = workdir / f"video_{minutes:g}min.mp4"
     if not target.exists():
         repeats = round(minutes / BASE_MINUTES)
@@ -93,9 +117,18 @@ def bench_home(workdir: Path, name: str, legacy: bool = False) -> DataHome:
     labels = (np.arange(len(features)) % 37 < 2).astype(int)
     estimator = fit_balanced(features, labels)
     for classifier in (CLASSIFIER, LEGACY) if legacy else (CLASSIFIER,):
-        saved = classifier_store.save_version(home, classifier, estimator, embedding_model="MEL",
-                                              window=DEFAULT_WINDOW, hop=DEFAULT_HOP, folders={}, counts={},
-                                              metrics={}, feature_set=CONTEXT)
+        saved = classifier_store.save_version(
+            home,
+            classifier,
+            estimator,
+            embedding_model="MEL",
+            window=DEFAULT_WINDOW,
+            hop=DEFAULT_HOP,
+            folders={},
+            counts={},
+            metrics={},
+            feature_set=CONTEXT,
+        )
         if classifier == LEGACY:
             folder = home.models_dir / LEGACY
             (folder / f"{saved.version}.npz").unlink()
@@ -111,8 +144,10 @@ def clear_cache(home: DataHome) -> None:
 
 
 def spread(values: list[float], unit: str, digits: int = 0) -> str:
-    return (f"min {min(values):.{digits}f}  median {statistics.median(values):.{digits}f}  "
-            f"max {max(values):.{digits}f} {unit}")
+    return (
+        f"min {min(values):.{digits}f}  median {statistics.median(values):.{digits}f}  "
+        f"max {max(values):.{digits}f} {unit}"
+    )
 
 
 def timed(command: list[str]) -> float:
@@ -122,8 +157,17 @@ def timed(command: list[str]) -> float:
 
 
 def cli_scan(home: DataHome, video: Path, classifier: str = CLASSIFIER) -> list[str]:
-    return [sys.executable, str(ROOT / "main.py"), "--home", str(home.root), "scan", str(video),
-            "--classifier", classifier, "--json"]
+    return [
+        sys.executable,
+        str(ROOT / "main.py"),
+        "--home",
+        str(home.root),
+        "scan",
+        str(video),
+        "--classifier",
+        classifier,
+        "--json",
+    ]
 
 
 # ------------------------------------------------------------------------------------------ scan
@@ -135,8 +179,25 @@ def bench_scan(args) -> None:
     video = long_video(args.workdir, args.scan_minutes)
     seconds = audio_duration(video)
     home = bench_home(args.workdir, "scan")
-    decode = ffmpeg_command(["-i", str(video), "-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1",
-                             "-ar", str(SAMPLE_RATE), "-f", "f32le", "-y", os.devnull])
+    decode = ffmpeg_command(
+        [
+            "-i",
+            str(video),
+            "-map",
+            "0:a:0",
+            "-vn",
+            "-sn",
+            "-dn",
+            "-ac",
+            "1",
+            "-ar",
+            str(SAMPLE_RATE),
+            "-f",
+            "f32le",
+            "-y",
+            os.devnull,
+        ]
+    )
     floor, scan = [], []
     for _ in range(args.rounds):
         floor.append(seconds / timed(decode))
@@ -145,8 +206,7 @@ def bench_scan(args) -> None:
     print(f"scan of a {seconds / 60:.0f}-minute video (48 kHz stereo AAC + H.264), {args.rounds} interleaved rounds:")
     print(f"  ffmpeg decode-only to 16 kHz mono   {spread(floor, 'audio-s/s')}")
     print(f"  MEL `main.py scan`, cache cleared   {spread(scan, 'audio-s/s')}  (whole process)")
-    print(f"  scan / decode-only, per round       {spread([s / f for s, f in zip(scan, floor)], '', 2)}"
-          "  (bar >= 0.7)")
+    print(f"  scan / decode-only, per round       {spread([s / f for s, f in zip(scan, floor)], '', 2)}  (bar >= 0.7)")
 
 
 # ---------------------------------------------------------------------------------------- rescan
@@ -169,22 +229,28 @@ def bench_rescan(args) -> None:
             outcome = scan_file(db, home, video, classifier)
         windows = len(outcome.scores.probabilities)
         for _ in range(args.rounds):
-            for classifier in cold:
-                cold[classifier].append(timed(cli_scan(home, video, classifier)) * 1000)
+            for classifier, cold_times in cold.items():
+                cold_times.append(timed(cli_scan(home, video, classifier)) * 1000)
                 started, cpu = time.perf_counter(), time.process_time()
                 scan_file(db, home, video, classifier)
                 warm[classifier].append((time.perf_counter() - started) * 1000)
                 warm_cpu[classifier].append((time.process_time() - cpu) * 1000)
     scoring = _interleaved_scoring(home, video, args.rounds)
-    print(f"rescan of a {args.rescan_hours:g}-hour video from the cache ({windows} windows), {args.rounds} "
-          "interleaved rounds:")
+    print(
+        f"rescan of a {args.rescan_hours:g}-hour video from the cache ({windows} windows), {args.rounds} "
+        "interleaved rounds:"
+    )
     for classifier, label in ((CLASSIFIER, "compact scorer"), (LEGACY, "skops + scikit-learn (before)")):
         print(f"  {label}")
         print(f"    `main.py scan`, whole process     {spread(cold[classifier], 'ms')}  (bar < 1000)")
-        print(f"    scan_file in a warm process       {spread(warm[classifier], 'ms')}  (bar < 100); "
-              f"CPU {spread(warm_cpu[classifier], 'ms')}")
-        print(f"    of which scoring the features     {spread(scoring[classifier][0], 'ms')}; "
-              f"CPU {spread(scoring[classifier][1], 'ms')}")
+        print(
+            f"    scan_file in a warm process       {spread(warm[classifier], 'ms')}  (bar < 100); "
+            f"CPU {spread(warm_cpu[classifier], 'ms')}"
+        )
+        print(
+            f"    of which scoring the features     {spread(scoring[classifier][0], 'ms')}; "
+            f"CPU {spread(scoring[classifier][1], 'ms')}"
+        )
 
 
 def _interleaved_scoring(home: DataHome, video: Path, rounds: int) -> dict[str, tuple[list[float], list[float]]]:
@@ -196,12 +262,15 @@ def _interleaved_scoring(home: DataHome, video: Path, rounds: int) -> dict[str, 
 
     compact, legacy = load_classifier(home, CLASSIFIER), load_classifier(home, LEGACY)
     meta = compact.meta
-    features = window_features(embed_file(video, meta.embedding_model, home, meta.window, meta.hop).vectors,
-                               meta.hop, meta.feature_set)
+    features = window_features(
+        embed_file(video, meta.embedding_model, home, meta.window, meta.hop).vectors, meta.hop, meta.feature_set
+    )
     times = {CLASSIFIER: ([], []), LEGACY: ([], [])}
     for _ in range(rounds):
-        for name, score in ((CLASSIFIER, lambda: compact.estimator.positive_probability(features)),
-                            (LEGACY, lambda: legacy.estimator.predict_proba(features))):
+        for name, score in (
+            (CLASSIFIER, lambda: compact.estimator.positive_probability(features)),
+            (LEGACY, lambda: legacy.estimator.predict_proba(features)),
+        ):
             started, cpu = time.perf_counter(), time.process_time()
             with boosting_threads():
                 score()
@@ -240,8 +309,10 @@ def bench_scan_all(args) -> None:
                     rates[ahead].append(len(videos) * args.scan_all_minutes * 60 / (time.perf_counter() - started))
     finally:
         window_embeddings.embed_ahead = embed_ahead
-    print(f"Scan All of {len(videos)} x {args.scan_all_minutes:g}-minute videos in-process, MEL, "
-          f"{args.rounds} interleaved rounds:")
+    print(
+        f"Scan All of {len(videos)} x {args.scan_all_minutes:g}-minute videos in-process, MEL, "
+        f"{args.rounds} interleaved rounds:"
+    )
     print(f"  one file after another              {spread(rates[False], 'audio-s/s')}")
     print(f"  embedding ahead                     {spread(rates[True], 'audio-s/s')}")
     print(f"  ratio, per round                    {spread([a / b for a, b in zip(rates[True], rates[False])], 'x', 2)}")
@@ -285,15 +356,19 @@ def measure_memory(video: Path, home_root: Path) -> None:
         with PeakRss() as rss:
             outcome = scan_file(db, home, video, CLASSIFIER)
         elapsed = time.perf_counter() - started
-    print(f"  peak {(rss.peak - idle) / 2 ** 20:5.0f} MB above idle ({idle / 2 ** 20:.0f} MB idle), "
-          f"{elapsed:.0f} s, {len(outcome.regions)} regions")
+    print(
+        f"  peak {(rss.peak - idle) / 2**20:5.0f} MB above idle ({idle / 2**20:.0f} MB idle), "
+        f"{elapsed:.0f} s, {len(outcome.regions)} regions"
+    )
 
 
 def bench_memory(args) -> None:
     video = long_video(args.workdir, args.memory_hours * 60)
     home = bench_home(args.workdir, "memory")
-    print(f"peak memory of a MEL scan of a {args.memory_hours:g}-hour video, fresh process each run "
-          "(bar < 150 MB above idle):")
+    print(
+        f"peak memory of a MEL scan of a {args.memory_hours:g}-hour video, fresh process each run "
+        "(bar < 150 MB above idle):"
+    )
     for _ in range(args.memory_runs):
         clear_cache(home)
         subprocess.run([sys.executable, __file__, "--memory-run", str(video), str(home.root)], cwd=ROOT, check=True)
@@ -312,8 +387,9 @@ def random_hubert(real_size: bool, device):
     if real_size:
         config = HubertConfig()  # hubert-base: 768 hidden, 12 layers, 12 heads
     else:
-        config = HubertConfig(hidden_size=256, num_hidden_layers=4, num_attention_heads=4, intermediate_size=1024,
-                              conv_dim=(256,) * 7)
+        config = HubertConfig(
+            hidden_size=256, num_hidden_layers=4, num_attention_heads=4, intermediate_size=1024, conv_dim=(256,) * 7
+        )
     embedder = Wav2Vec2StyleEmbedder("HUBERT_BASE", HubertModel(config), Wav2Vec2FeatureExtractor(), device)
     parameters = sum(p.numel() for p in embedder.model.parameters()) / 1e6
     return embedder, f"random HuBERT {config.hidden_size} x {config.num_hidden_layers} layers ({parameters:.0f} M)"
@@ -339,10 +415,15 @@ def bench_chunked_vs_direct(args) -> None:
         windows = embed_windows_directly(audio, embedder, "HUBERT_BASE")
         direct.append(args.compare_seconds / (_sync_time(device) - started))
         speedups.append(chunked[-1] / direct[-1])
-    cosine = ((pooled.vectors * windows.vectors).sum(1) / np.linalg.norm(pooled.vectors, axis=1)
-              / np.linalg.norm(windows.vectors, axis=1)).mean()
-    print(f"embedding, {label} on {device.kind} (batch {embedder.batch_size}, chunk {embedder.chunk_seconds:g} s), "
-          f"{args.compare_seconds:g} s audio, 8 s windows / 1 s hop, {args.rounds} interleaved rounds:")
+    cosine = (
+        (pooled.vectors * windows.vectors).sum(1)
+        / np.linalg.norm(pooled.vectors, axis=1)
+        / np.linalg.norm(windows.vectors, axis=1)
+    ).mean()
+    print(
+        f"embedding, {label} on {device.kind} (batch {embedder.batch_size}, chunk {embedder.chunk_seconds:g} s), "
+        f"{args.compare_seconds:g} s audio, 8 s windows / 1 s hop, {args.rounds} interleaved rounds:"
+    )
     print(f"  chunked     {spread(chunked, 'audio-s/s', 1)}")
     print(f"  per-window  {spread(direct, 'audio-s/s', 1)}")
     print(f"  speed-up    {spread(speedups, 'x', 1)}  (bar >= 6; mean cosine pooled vs direct {cosine:.3f})")
@@ -358,8 +439,13 @@ def _sync_time(device) -> float:
 
 # ------------------------------------------------------------------------------------------ main
 
-SECTIONS = {"scan": bench_scan, "scan-all": bench_scan_all, "rescan": bench_rescan, "memory": bench_memory,
-            "chunked": bench_chunked_vs_direct}
+SECTIONS = {
+    "scan": bench_scan,
+    "scan-all": bench_scan_all,
+    "rescan": bench_rescan,
+    "memory": bench_memory,
+    "chunked": bench_chunked_vs_direct,
+}
 
 
 def main() -> None:
@@ -382,9 +468,11 @@ def main() -> None:
         measure_memory(Path(args.memory_run[0]), Path(args.memory_run[1]))
         return
     args.workdir.mkdir(parents=True, exist_ok=True)
-    print(f"{date.today()}: {platform.processor() or platform.machine()}, {psutil.cpu_count()} cores, "
-          f"{psutil.virtual_memory().total / 2 ** 30:.0f} GiB RAM, Python {platform.python_version()}, "
-          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(
+        f"{date.today()}: {platform.processor() or platform.machine()}, {psutil.cpu_count()} cores, "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB RAM, Python {platform.python_version()}, "
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
     for name in args.only:
         SECTIONS[name](args)
     print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")

@@ -11,6 +11,7 @@ incrementally, and one removed; index memory vs the float32 matrix numpy needs; 
 (min / median / max over `--queries`, alternating); how many of numpy's exact top 50 the index also ranks
 in its top 50. Bar: a query over 3.6 M windows (1,000 hours) < 1 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,10 +27,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.home import DataHome  # noqa: E402
-from core.library_index import LibraryIndex, foreground  # noqa: E402
-from core.similarity_search import Example, find_similar  # noqa: E402
-from core.window_embeddings import WindowEmbeddings  # noqa: E402
+from core.home import DataHome
+from core.library_index import LibraryIndex, foreground
+from core.similarity_search import Example, find_similar
+from core.window_embeddings import WindowEmbeddings
 
 DIM = 128
 HOUR = 3600
@@ -89,20 +90,22 @@ def bench_size(windows: int, queries: int, root: Path) -> bool:
     for _ in range(queries):
         file = files[rng.integers(len(files))]
         raw = foregrounds(file, home)[rng.integers(HOUR)] + rng.standard_normal(DIM).astype(np.float32) * 0.3
-        seconds, hits = timed(lambda: index.search(raw[None], K))
+        seconds, hits = timed(lambda raw=raw: index.search(raw[None], K))
         index_times.append(seconds)
         query = index._prepare(raw[None])[0]
-        seconds, exact = timed(lambda: np.argpartition(-(matrix @ query), K)[:K])
+        seconds, exact = timed(lambda query=query: np.argpartition(-(matrix @ query), K)[:K])
         numpy_times.append(seconds)
         exact_top = set(exact[np.argsort(-(matrix[exact] @ query))[:50]].tolist())
         found = {files.index(h.path) * HOUR + int(h.start) for h in hits[:50] if h.path in files}
         overlaps.append(len(exact_top & found) / 50)
         example = Example(raw[None], None, 0.0, 0.0)
-        fused_times.append(timed(lambda: find_similar(index, example, 20))[0])
+        fused_times.append(timed(lambda example=example: find_similar(index, example, 20))[0])
     memory = index.memory_bytes()
     print(f"\n{len(index):,} windows ({hours} h of 1 s windows)")
-    print(f"  build (sync of {hours} files, synthetic embeddings) {build:7.1f} s;  reload {reload_time:.2f} s "
-          f"({len(reopened):,} windows);  add 1 h {add_time * 1000:.0f} ms;  remove 1 h {remove_time * 1000:.0f} ms")
+    print(
+        f"  build (sync of {hours} files, synthetic embeddings) {build:7.1f} s;  reload {reload_time:.2f} s "
+        f"({len(reopened):,} windows);  add 1 h {add_time * 1000:.0f} ms;  remove 1 h {remove_time * 1000:.0f} ms"
+    )
     print(f"  memory: index {memory / 2**20:8.1f} MiB   numpy float32 matrix {matrix.nbytes / 2**20:8.1f} MiB")
     print(f"  query k={K}, ms min / median / max over {queries}:")
     print(f"    index (faiss SQ8, exact scan)  {spread(index_times)}")
@@ -119,8 +122,10 @@ def main() -> int:
     args = parser.parse_args()
     import faiss
 
-    print(f"{platform.platform()}, Python {platform.python_version()}, faiss {faiss.__version__}, "
-          f"{faiss.omp_get_max_threads()} OpenMP threads")
+    print(
+        f"{platform.platform()}, Python {platform.python_version()}, faiss {faiss.__version__}, "
+        f"{faiss.omp_get_max_threads()} OpenMP threads"
+    )
     ok = True
     with tempfile.TemporaryDirectory(prefix="foleycut_search_bench_") as tmp:
         for size in args.sizes:

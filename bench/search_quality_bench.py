@@ -8,6 +8,7 @@ example (`--at` the event's start, the default example length); over the scenari
 the share of true occurrences among the top N hits (N = the number of other events) and among the top 2N.
 Search's own short windows are compared with clip-length (8 s, 1 s hop) windows in the same run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,10 +20,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.home import DataHome  # noqa: E402
-from core.library_index import LibraryIndex  # noqa: E402
-from core.similarity_search import (DEFAULT_EXAMPLE_SECONDS, SEARCH_HOP, SEARCH_WINDOW,  # noqa: E402
-                                    example_from_video, find_similar)
+from core.home import DataHome
+from core.library_index import LibraryIndex
+from core.similarity_search import (
+    DEFAULT_EXAMPLE_SECONDS,
+    SEARCH_HOP,
+    SEARCH_WINDOW,
+    example_from_video,
+    find_similar,
+)
 
 CONFIGURATIONS = (("search windows", SEARCH_WINDOW, SEARCH_HOP), ("clip-length windows", 8.0, 1.0))
 
@@ -49,15 +55,17 @@ def main() -> int:
                 index.sync(videos)
                 top_n, top_2n = [], []
                 for video in videos:
-                    for e0, _e1 in events[video][:args.queries_per_video]:
+                    for e0, _e1 in events[video][: args.queries_per_video]:
                         example = example_from_video(home, video, e0, DEFAULT_EXAMPLE_SECONDS, "MEL", window, hop)
                         regions = find_similar(index, example, 2 * others, only=videos)
                         hits = [overlaps(r.start, r.end, events[r.video]) for r in regions]
                         top_n.append(sum(hits[:others]) / others)
                         top_2n.append(sum(hits) / others)
-                print(f"  {name:20s} ({window:g} s every {hop:g} s): true occurrences among the top N "
-                      f"{statistics.mean(top_n):.2f} (min {min(top_n):.2f}), found within the top 2N "
-                      f"{statistics.mean(top_2n):.2f}, over {len(top_n)} examples")
+                print(
+                    f"  {name:20s} ({window:g} s every {hop:g} s): true occurrences among the top N "
+                    f"{statistics.mean(top_n):.2f} (min {min(top_n):.2f}), found within the top 2N "
+                    f"{statistics.mean(top_2n):.2f}, over {len(top_n)} examples"
+                )
     return 0
 
 

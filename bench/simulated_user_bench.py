@@ -13,6 +13,7 @@ about real recorded sounds. Everything runs through core functions, as the windo
 `ReviewSession.answer` (accept = a real export, reject = a hard negative), `ReviewSession.retrain`,
 `rank_with_classifier`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,15 +27,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.classifier_store import load_classifier  # noqa: E402
-from core.db import ProcessedDB  # noqa: E402
-from core.errors import FoleycutError  # noqa: E402
-from core.export import ExportSettings, export_marker  # noqa: E402
-from core.home import DataHome  # noqa: E402
-from core.review_queue import ACCEPT, REJECT, ReviewSession  # noqa: E402
-from core.scanning import negative_times_for_region, score_file  # noqa: E402
-from core.similarity_search import DEFAULT_EXAMPLE_SECONDS, example_from_video, find_similar, open_index  # noqa: E402
-from core.training import TrainingOptions, train_classifier  # noqa: E402
+from core.classifier_store import load_classifier
+from core.db import ProcessedDB
+from core.errors import FoleycutError
+from core.export import ExportSettings, export_marker
+from core.home import DataHome
+from core.review_queue import ACCEPT, REJECT, ReviewSession
+from core.scanning import negative_times_for_region, score_file
+from core.similarity_search import DEFAULT_EXAMPLE_SECONDS, example_from_video, find_similar, open_index
+from core.training import TrainingOptions, train_classifier
 
 MODEL, CLIP_LENGTH = "MEL", 8.0
 RECALL_GOAL, PRECISION_GOAL = 0.95, 0.90
@@ -71,21 +72,29 @@ def generated_scenario(workdir: Path) -> Scenario:
         seconds = 180.0
         targets = sorted(rng.choice(np.arange(10, 170, 20), 3, replace=False).astype(float) + rng.uniform(0, 5, 3))
         others = [t + 10 for t in targets]
-        track = (tone_burst_track(seconds, targets, freq=1200, burst=1.0, noise=0.02, seed=number)
-                 + tone_burst_track(seconds, others, freq=700, burst=1.0, noise=0.0, seed=number)
-                 + tone_burst_track(seconds, [t + 5 for t in targets], freq=2400, burst=1.0, noise=0.0,
-                                    seed=number))
+        track = (
+            tone_burst_track(seconds, targets, freq=1200, burst=1.0, noise=0.02, seed=number)
+            + tone_burst_track(seconds, others, freq=700, burst=1.0, noise=0.0, seed=number)
+            + tone_burst_track(seconds, [t + 5 for t in targets], freq=2400, burst=1.0, noise=0.0, seed=number)
+        )
         video = make_video(workdir / f"scene_{number}.mp4", seconds, audio=track, size=(32, 24), fps=2)
         videos.append(video.resolve())
         events[video.resolve()] = [(t, t + 1.0) for t in targets]
-    return Scenario("generated tones (loop check, not real sounds)", videos[:4], videos[4:], events,
-                    (videos[0], events[videos[0]][0][0]))
+    return Scenario(
+        "generated tones (loop check, not real sounds)",
+        videos[:4],
+        videos[4:],
+        events,
+        (videos[0], events[videos[0]][0][0]),
+    )
 
 
 def has_event(scenario: Scenario, video: Path, start: float, end: float) -> bool:
     """The simulated user's answer: the span and an event overlap by half the shorter of the two."""
-    return any(min(end, e1) - max(start, e0) >= min(end - start, e1 - e0) / 2
-               for e0, e1 in scenario.events[Path(video).resolve()])
+    return any(
+        min(end, e1) - max(start, e0) >= min(end - start, e1 - e0) / 2
+        for e0, e1 in scenario.events[Path(video).resolve()]
+    )
 
 
 def scan_regions(home: DataHome, classifier: str, video: Path) -> list:
@@ -112,8 +121,9 @@ def simulated_user(scenario: Scenario, root: Path, retrain_every: int, budget: i
     home = DataHome.resolve(root / "home_search")
     trail = []
     with ProcessedDB(home.db_path) as db:
-        settings = ExportSettings(name="target", export_folder=root / "export_search" / "mp4_Target",
-                                  length=CLIP_LENGTH, count=1)
+        settings = ExportSettings(
+            name="target", export_folder=root / "export_search" / "mp4_Target", length=CLIP_LENGTH, count=1
+        )
         session = ReviewSession(db, home, "default", settings, MODEL, retrain_every=retrain_every)
         index = open_index(home, MODEL)
         index.sync(scenario.library)
@@ -145,8 +155,9 @@ def todays_loop(scenario: Scenario, root: Path) -> tuple[int, float, float]:
     hard negatives (one answer each, as Mark as negative stores it), retrain; answers = clips + regions."""
     home = DataHome.resolve(root / "home_today")
     with ProcessedDB(home.db_path) as db:
-        settings = ExportSettings(name="target", export_folder=root / "export_today" / "mp4_Target",
-                                  length=CLIP_LENGTH, count=1)
+        settings = ExportSettings(
+            name="target", export_folder=root / "export_today" / "mp4_Target", length=CLIP_LENGTH, count=1
+        )
         clips = 0
         for video in scenario.library:
             for e0, e1 in scenario.events[video]:
@@ -159,9 +170,13 @@ def todays_loop(scenario: Scenario, root: Path) -> tuple[int, float, float]:
         for video in scenario.library:
             for region in scan_regions(home, "today", video):
                 if not any(region.start < e1 and e0 < region.end for e0, e1 in scenario.events[video]):
-                    db.add_hard_negatives(video.name, "default",
-                                          negative_times_for_region(region.start, region.end, meta.window, meta.hop),
-                                          source_path=str(video), source_model=MODEL)
+                    db.add_hard_negatives(
+                        video.name,
+                        "default",
+                        negative_times_for_region(region.start, region.end, meta.window, meta.hop),
+                        source_path=str(video),
+                        source_model=MODEL,
+                    )
                     negatives += 1
         train_classifier(db, home, options)
         recall, precision = evaluate(home, "today", scenario)
@@ -170,8 +185,14 @@ def todays_loop(scenario: Scenario, root: Path) -> tuple[int, float, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scenarios", type=Path, nargs="+", default=[], metavar="DIR",
-                        help="scenario folders with truth.json (default: one generated scenario)")
+    parser.add_argument(
+        "--scenarios",
+        type=Path,
+        nargs="+",
+        default=[],
+        metavar="DIR",
+        help="scenario folders with truth.json (default: one generated scenario)",
+    )
     parser.add_argument("--retrain-every", type=int, default=5)
     parser.add_argument("--budget", type=int, default=80, help="answers before the simulated user gives up")
     args = parser.parse_args()
@@ -183,12 +204,22 @@ def main() -> int:
             today, recall, precision = todays_loop(scenario, root)
             print(f"\n{scenario.name}: {len(scenario.library)} library + {len(scenario.held_out)} held-out videos")
             for step in trail:
-                print("  after {} answers: ".format(step[0]) + (
-                    f"recall {step[1]:.2f}, precision {step[2]:.2f}" if len(step) == 3 else f"not trained ({step[1]})"))
-            print(f"  search + review queue: {answers if answers is not None else 'goal not reached in'} "
-                  f"{'answers' if answers is not None else f'{args.budget} answers'}")
-            print(f"  today's loop: {today} answers (clips + hard negatives) -> recall {recall:.2f}, "
-                  f"precision {precision:.2f}")
+                print(
+                    f"  after {step[0]} answers: "
+                    + (
+                        f"recall {step[1]:.2f}, precision {step[2]:.2f}"
+                        if len(step) == 3
+                        else f"not trained ({step[1]})"
+                    )
+                )
+            print(
+                f"  search + review queue: {answers if answers is not None else 'goal not reached in'} "
+                f"{'answers' if answers is not None else f'{args.budget} answers'}"
+            )
+            print(
+                f"  today's loop: {today} answers (clips + hard negatives) -> recall {recall:.2f}, "
+                f"precision {precision:.2f}"
+            )
             met &= answers is not None and answers <= 40
     print(f"\ngoal (<= 40 answers on every scenario): {'met' if met else 'MISSED'}")
     return 0 if met else 1

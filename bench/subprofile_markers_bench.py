@@ -6,6 +6,7 @@ The same 1600 px timeline as ui_bench.py (3-hour video, 10 000 markers, 5 000 re
 over three export folders; each round renders once without subprofile colours (A) and once with one colour
 per folder (B). Prints min / median / max ms of each.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,10 +26,10 @@ FOLDERS = ("/export/mp4_Door", "/export/mp4_Door_close", "/export/mp4_Door_far")
 
 def main() -> None:
     from PySide6.QtGui import QImage
+    from ui_bench import DURATION, MARKERS, build_timeline
 
     from ui.subprofiles import subprofile_colour
     from ui.timeline import TimelineMarker
-    from ui_bench import DURATION, MARKERS, build_timeline
 
     timeline = build_timeline()
     rng = random.Random(1)

@@ -6,6 +6,7 @@ Prints the median repaint time of a 1600 px timeline over a 3-hour video holding
 5 000 scan regions (whole video in view, and zoomed to 10 minutes), and the time a fresh interpreter
 takes to show the main window (scan tools attached), with whether torch / transformers got imported.
 """
+
 from __future__ import annotations
 
 import os
@@ -64,8 +65,11 @@ def build_timeline():
         start = rng.uniform(0, DURATION - 30)
         end = start + rng.uniform(1, 20)
         trimmed = i % 10 == 0
-        regions.append(TimelineRegion(i, start, end, rng.random(), disabled=i % 7 == 0,
-                                      original_start=start - 2 if trimmed else None))
+        regions.append(
+            TimelineRegion(
+                i, start, end, rng.random(), disabled=i % 7 == 0, original_start=start - 2 if trimmed else None
+            )
+        )
     timeline.set_scan_regions(regions)
     timeline.set_export_highlight([3600.0, 3601.0, 3602.0], 8.0)
     timeline.set_cursor(3600.0)
@@ -100,23 +104,28 @@ def startup() -> tuple[float, float, bool, bool]:
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "FOLEYCUT_HOME": home, "QT_QPA_PLATFORM": "offscreen"}
         started = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", STARTUP_CODE], cwd=ROOT, env=env, capture_output=True,
-                             text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", STARTUP_CODE], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        )
         wall = (time.perf_counter() - started) * 1000
     shown, torch, transformers = out.stdout.split()[-3:]
     return float(shown), wall, torch == "1", transformers == "1"
 
 
 def main() -> None:
-    print(f"timeline: {MARKERS} markers + {REGIONS} regions over {DURATION / 3600:.0f} h, 1600 px wide, "
-          f"median of {REPAINTS} repaints")
+    print(
+        f"timeline: {MARKERS} markers + {REGIONS} regions over {DURATION / 3600:.0f} h, 1600 px wide, "
+        f"median of {REPAINTS} repaints"
+    )
     for view, (median, fastest) in timeline_repaint_ms().items():
         print(f"  {view:<20} median {median:6.2f} ms, fastest {fastest:6.2f} ms")
     runs = [startup() for _ in range(3)]
     shown = statistics.median(r[0] for r in runs)
     wall = statistics.median(r[1] for r in runs)
-    print(f"start-up (median of 3 fresh interpreters): window shown after {shown:.0f} ms of imports and "
-          f"construction, {wall:.0f} ms for the whole process")
+    print(
+        f"start-up (median of 3 fresh interpreters): window shown after {shown:.0f} ms of imports and "
+        f"construction, {wall:.0f} ms for the whole process"
+    )
     print(f"  torch imported: {any(r[2] for r in runs)}, transformers imported: {any(r[3] for r in runs)}")
 
 

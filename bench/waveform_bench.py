@@ -9,6 +9,7 @@ per-column fold is reused) and the view moves between repaints (zoom / pan: the 
 Then the peaks of a generated 30-minute audio file are computed through the streaming decoder, with the
 time taken and the peak Python memory (tracemalloc) on the way.
 """
+
 from __future__ import annotations
 
 import os
@@ -78,9 +79,23 @@ def long_file_peaks() -> tuple[float, float, int]:
     seconds = LONG_FILE_MINUTES * 60
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "long.m4a"
-        subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
-                        f"anoisesrc=d={seconds}:c=pink:r=48000:a=0.2", "-c:a", "aac", "-b:a", "96k", str(path)],
-                       check=True)
+        subprocess.run(
+            [
+                ffmpeg_exe(),
+                "-v",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                f"anoisesrc=d={seconds}:c=pink:r=48000:a=0.2",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "96k",
+                str(path),
+            ],
+            check=True,
+        )
         tracemalloc.start()
         started = time.perf_counter()
         peaks = compute_peaks(path, seconds)
@@ -94,11 +109,12 @@ def main() -> None:
     print(f"timeline repaint, 1600 px, 3 h video, {ROUNDS} interleaved rounds (ms: min / median / max)")
     for case, samples in repaint_figures().items():
         for name, values in samples.items():
-            print(f"  {case:<28} {name:<14} {min(values):6.2f} / {statistics.median(values):6.2f} / "
-                  f"{max(values):6.2f}")
+            print(f"  {case:<28} {name:<14} {min(values):6.2f} / {statistics.median(values):6.2f} / {max(values):6.2f}")
     took, peak_mib, buckets = long_file_peaks()
-    print(f"peaks of a {LONG_FILE_MINUTES}-minute file: {took:.1f} s, {buckets} buckets, "
-          f"peak traced memory {peak_mib:.1f} MiB")
+    print(
+        f"peaks of a {LONG_FILE_MINUTES}-minute file: {took:.1f} s, {buckets} buckets, "
+        f"peak traced memory {peak_mib:.1f} MiB"
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ Each sub-command lives in its own module with `register(subparsers)`, which adds
 exit status 1, nothing written. Only the module of the sub-command given is imported (the others pull in
 export, search or model code a scan never runs): all of them only for help or a mistyped command.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,9 +17,17 @@ from functools import cached_property
 from core.errors import FoleycutError
 from core.home import DataHome
 
-COMMANDS = {"export": "export_cmd", "reexport": "reexport_cmd", "extract-audio": "extract_audio_cmd",
-            "train": "train_cmd", "scan": "scan_cmd", "negatives": "negatives_cmd", "models": "models_cmd",
-            "search": "search_cmd", "suggest": "suggest_cmd"}  # name: module in cli/
+COMMANDS = {
+    "export": "export_cmd",
+    "reexport": "reexport_cmd",
+    "extract-audio": "extract_audio_cmd",
+    "train": "train_cmd",
+    "scan": "scan_cmd",
+    "negatives": "negatives_cmd",
+    "models": "models_cmd",
+    "search": "search_cmd",
+    "suggest": "suggest_cmd",
+}  # name: module in cli/
 _GLOBAL_OPTIONS_WITH_VALUE = ("--home", "--profile")
 
 

@@ -1,6 +1,7 @@
 """`models list`: embedding models (built in / downloaded) and trained classifiers with their versions;
 `models rollback CLASSIFIER VERSION`: make an older version the one scans use;
 `models folder NAME [DIR | --clear]`: show, choose or forget the local folder an embedding model loads from."""
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,13 @@ def register(subparsers) -> None:
     folder = actions.add_parser("folder", help="show or choose the local folder an embedding model loads from")
     folder.add_argument("model", metavar="NAME")
     choice = folder.add_mutually_exclusive_group()
-    choice.add_argument("dir", metavar="DIR", nargs="?", type=Path,
-                        help="folder holding config.json and the weights (BEATS: its .pt checkpoint)")
+    choice.add_argument(
+        "dir",
+        metavar="DIR",
+        nargs="?",
+        type=Path,
+        help="folder holding config.json and the weights (BEATS: its .pt checkpoint)",
+    )
     choice.add_argument("--clear", action="store_true", help="forget the chosen folder")
     folder.set_defaults(func=run_folder)
 
@@ -45,9 +51,11 @@ def run_list(args: argparse.Namespace, ctx) -> int:
         for meta in list_versions(ctx.home, info.name):
             metrics = meta.metrics
             active = "*" if meta.version == info.active_version else " "
-            print(f"   {active} {meta.version}  precision {metrics.get('precision', 0):.3f}  "
-                  f"recall {metrics.get('recall', 0):.3f}  AP {metrics.get('average_precision', 0):.3f}  "
-                  f"positive clips {meta.counts.get('positive_clips', 0)}")
+            print(
+                f"   {active} {meta.version}  precision {metrics.get('precision', 0):.3f}  "
+                f"recall {metrics.get('recall', 0):.3f}  AP {metrics.get('average_precision', 0):.3f}  "
+                f"positive clips {meta.counts.get('positive_clips', 0)}"
+            )
         for version in info.damaged:
             print(f"   ! {version}  metadata damaged: left out (roll back to another version or train again)")
     if classifiers:

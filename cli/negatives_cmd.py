@@ -1,5 +1,6 @@
 """Hard negatives: `negatives add VIDEO [--at T…] [--region START END…] [--model NAME]`, `negatives list`,
 `negatives delete ID…`."""
+
 from __future__ import annotations
 
 import argparse
@@ -13,17 +14,27 @@ from core.training import DEFAULT_HOP, DEFAULT_WINDOW
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("negatives", help="manage hard negatives",
-                                   description="Windows the classifier must learn to reject (per profile).")
+    parser = subparsers.add_parser(
+        "negatives",
+        help="manage hard negatives",
+        description="Windows the classifier must learn to reject (per profile).",
+    )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     add = actions.add_parser("add", help="mark windows of a video as hard negatives")
     add.add_argument("video", type=Path, metavar="VIDEO")
-    add.add_argument("--at", type=float, action="append", default=[], metavar="T",
-                     help="window start in seconds; repeat for several")
-    add.add_argument("--region", type=float, nargs=2, action="append", default=[], metavar=("START", "END"),
-                     help="every window inside a scan region, as the window's 'Mark as negative' stores it; "
-                          "repeat for several")
+    add.add_argument(
+        "--at", type=float, action="append", default=[], metavar="T", help="window start in seconds; repeat for several"
+    )
+    add.add_argument(
+        "--region",
+        type=float,
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("START", "END"),
+        help="every window inside a scan region, as the window's 'Mark as negative' stores it; repeat for several",
+    )
     add.add_argument("--model", default="", metavar="NAME", help="embedding model whose scan showed them")
     add.set_defaults(func=run_add)
 
@@ -47,15 +58,18 @@ def run_add(args: argparse.Namespace, ctx) -> int:
     bounds = [t for t in args.at] + [t for region in args.region for t in region]
     outside = [t for t in bounds if not 0.0 <= t <= duration]
     if outside:
-        raise FoleycutError(f"{', '.join(f'{t:g}' for t in outside)} s lies outside {video.name} "
-                            f"(0 to {duration:.1f} s); give times inside the video.")
+        raise FoleycutError(
+            f"{', '.join(f'{t:g}' for t in outside)} s lies outside {video.name} "
+            f"(0 to {duration:.1f} s); give times inside the video."
+        )
     backwards = [f"{start:g}-{end:g}" for start, end in args.region if start >= end]
     if backwards:
         raise FoleycutError(f"--region {', '.join(backwards)} ends before it starts: give START then END.")
-    times = sorted(set(args.at) | {t for start, end in args.region
-                                   for t in negative_times_for_region(start, end, DEFAULT_WINDOW, DEFAULT_HOP)})
-    ids = ctx.db.add_hard_negatives(video.name, ctx.profile, times, source_path=str(video),
-                                    source_model=args.model)
+    times = sorted(
+        set(args.at)
+        | {t for start, end in args.region for t in negative_times_for_region(start, end, DEFAULT_WINDOW, DEFAULT_HOP)}
+    )
+    ids = ctx.db.add_hard_negatives(video.name, ctx.profile, times, source_path=str(video), source_model=args.model)
     print(f"Added {len(ids)} hard negative(s) to {video.name}: id {', '.join(map(str, ids))}")
     return 0
 
@@ -72,8 +86,9 @@ def run_delete(args: argparse.Namespace, ctx) -> int:
     known = {row["id"] for row in ctx.db.get_hard_negatives(ctx.profile)}
     unknown = sorted(set(args.ids) - known)
     if unknown:
-        raise FoleycutError(f"No hard negative with id {', '.join(map(str, unknown))} in profile "
-                            f"'{ctx.profile}': see `negatives list`.")
+        raise FoleycutError(
+            f"No hard negative with id {', '.join(map(str, unknown))} in profile '{ctx.profile}': see `negatives list`."
+        )
     deleted = ctx.db.delete_hard_negatives_by_ids(args.ids)
     print(f"Deleted {deleted} hard negative(s)")
     return 0

@@ -1,12 +1,14 @@
 """`scan VIDEO… --classifier NAME [--threshold P] [--min-length S] [--force] [--json]`: find the sound in
 videos; `--export --folder DIR [--merge-gap S]` also cuts clips from what was found (Auto)."""
+
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 from core.errors import FoleycutError
 from core.export_plan import FORMATS, ExportSettings
@@ -16,33 +18,57 @@ from core.scanning import scan_files
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "scan", help="scan videos with a trained classifier",
-        description="Scan videos with a classifier; the regions found are stored as a new scan version.")
+        "scan",
+        help="scan videos with a trained classifier",
+        description="Scan videos with a classifier; the regions found are stored as a new scan version.",
+    )
     parser.add_argument("videos", nargs="+", metavar="VIDEO")
     parser.add_argument("--classifier", required=True, metavar="NAME", help="classifier name (see `models list`)")
     parser.add_argument("--version", help="classifier version (default: the active one)")
-    parser.add_argument("--threshold", type=float,
-                        help="window probability (default: the one chosen when the classifier was trained)")
-    parser.add_argument("--min-length", type=float, default=0.0, metavar="SECONDS",
-                        help="drop regions shorter than this (default: %(default)s)")
-    parser.add_argument("--force", action="store_true",
-                        help="scan again files whose latest scan used this classifier version and threshold "
-                             "(default: they are skipped and their stored regions reported)")
-    parser.add_argument("--skip-speech", action="store_true",
-                        help="leave out regions that lie mostly in speech (Silero VAD, offline)")
-    parser.add_argument("--json", action="store_true",
-                        help='print {"<video>": [{"start": s, "end": e, "score": p}, …]}')
+    parser.add_argument(
+        "--threshold", type=float, help="window probability (default: the one chosen when the classifier was trained)"
+    )
+    parser.add_argument(
+        "--min-length",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="drop regions shorter than this (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="scan again files whose latest scan used this classifier version and threshold "
+        "(default: they are skipped and their stored regions reported)",
+    )
+    parser.add_argument(
+        "--skip-speech", action="store_true", help="leave out regions that lie mostly in speech (Silero VAD, offline)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help='print {"<video>": [{"start": s, "end": e, "score": p}, …]}'
+    )
     auto = parser.add_argument_group(
-        "Auto", "with --export: merge each video's regions closer than --merge-gap, drop those shorter than "
-                "a clip, and cut clips from the rest every --spread seconds")
+        "Auto",
+        "with --export: merge each video's regions closer than --merge-gap, drop those shorter than "
+        "a clip, and cut clips from the rest every --spread seconds",
+    )
     auto.add_argument("--export", action="store_true", help="export clips from the regions found")
-    auto.add_argument("--merge-gap", type=float, default=DEFAULT_MERGE_GAP, metavar="SECONDS",
-                      help="fuse regions less than this far apart (default: %(default)s)")
+    auto.add_argument(
+        "--merge-gap",
+        type=float,
+        default=DEFAULT_MERGE_GAP,
+        metavar="SECONDS",
+        help="fuse regions less than this far apart (default: %(default)s)",
+    )
     auto.add_argument("--folder", help="export folder (required with --export)")
     auto.add_argument("--name", help="clip name (default: the export folder's name)")
     auto.add_argument("--length", type=float, default=8.0, help="clip length in seconds (default: %(default)s)")
-    auto.add_argument("--spread", type=float, default=4.0,
-                      help="seconds between the starts of one region's clips (default: %(default)s)")
+    auto.add_argument(
+        "--spread",
+        type=float,
+        default=4.0,
+        help="seconds between the starts of one region's clips (default: %(default)s)",
+    )
     auto.add_argument("--label", default="", help="label stored with each clip")
     auto.add_argument("--category", default="", help="category stored with each clip")
     auto.add_argument("--format", dest="fmt", choices=FORMATS, default="mp4", help="clip format (default: mp4)")
@@ -63,18 +89,27 @@ def run(args: argparse.Namespace, ctx) -> int:
     if args.folder is not None:
         raise FoleycutError("--folder is for --export: add --export to cut clips, or leave --folder out.")
 
-    results = scan_files(ctx.db, ctx.home, [Path(v) for v in args.videos], args.classifier, ctx.profile,
-                         threshold=args.threshold, min_length=args.min_length, version=args.version,
-                         progress=terminal_progress(), force=args.force, skip_speech=args.skip_speech)
+    results = scan_files(
+        ctx.db,
+        ctx.home,
+        [Path(v) for v in args.videos],
+        args.classifier,
+        ctx.profile,
+        threshold=args.threshold,
+        min_length=args.min_length,
+        version=args.version,
+        progress=terminal_progress(),
+        force=args.force,
+        skip_speech=args.skip_speech,
+    )
     found = {}  # keyed by the path as given, so scripts find their own strings back
     for video, result in zip(args.videos, results):
         if result.error is not None:
             print(f"error: {video}: {result.error}", file=sys.stderr)
-        else:
+        elif result.outcome is not None:
             if result.outcome.skipped and not args.json:
                 print(f"{video}: already scanned with these settings (--force scans again)", file=sys.stderr)
-            found[video] = [{"start": r.start, "end": r.end, "score": r.score}
-                                        for r in result.outcome.regions]
+            found[video] = [{"start": r.start, "end": r.end, "score": r.score} for r in result.outcome.regions]
     if args.json:
         print(json.dumps(found, indent=2))
     else:
@@ -93,20 +128,45 @@ def _run_auto(args: argparse.Namespace, ctx) -> int:
     from core.auto_export import auto_export  # the export machinery, only when Auto runs
 
     folder = Path(args.folder)
-    settings = ExportSettings(name=args.name or folder.resolve().name, export_folder=folder, label=args.label,
-                              category=args.category, fmt=args.fmt, length=args.length, spread=args.spread)
-    results = auto_export(ctx.db, ctx.home, [Path(v) for v in args.videos], args.classifier, settings,
-                          ctx.profile, merge_gap=args.merge_gap, threshold=args.threshold, version=args.version,
-                          force=args.force, progress=terminal_progress(), skip_speech=args.skip_speech)
-    found, failed = {}, 0
+    settings = ExportSettings(
+        name=args.name or folder.resolve().name,
+        export_folder=folder,
+        label=args.label,
+        category=args.category,
+        fmt=args.fmt,
+        length=args.length,
+        spread=args.spread,
+    )
+    results = auto_export(
+        ctx.db,
+        ctx.home,
+        [Path(v) for v in args.videos],
+        args.classifier,
+        settings,
+        ctx.profile,
+        merge_gap=args.merge_gap,
+        threshold=args.threshold,
+        version=args.version,
+        force=args.force,
+        progress=terminal_progress(),
+        skip_speech=args.skip_speech,
+    )
+    found: dict[str, list[dict[str, Any]]] = {}
+    failed = 0
     for video, result in zip(args.videos, results):
         if result.error is not None:
             print(f"error: {video}: {result.error}", file=sys.stderr)
             failed += 1
         if result.outcome is not None:
-            found[video] = [{"start": r.start, "end": r.end, "score": r.score, "clips": [
-                str(clip.path) for clip in result.clips if r.start - 0.5 <= clip.start <= r.end]}
-                for r in result.exported_regions]
+            found[video] = [
+                {
+                    "start": r.start,
+                    "end": r.end,
+                    "score": r.score,
+                    "clips": [str(clip.path) for clip in result.clips if r.start - 0.5 <= clip.start <= r.end],
+                }
+                for r in result.exported_regions
+            ]
     if args.json:
         print(json.dumps(found, indent=2))
     else:
@@ -114,8 +174,10 @@ def _run_auto(args: argparse.Namespace, ctx) -> int:
             clips = sum(len(region["clips"]) for region in regions)
             print(f"{video}: {len(regions)} region(s) exported as {clips} clip(s)")
             for region in regions:
-                print(f"  {region['start']:9.2f} - {region['end']:9.2f} s  score {region['score']:.3f}  "
-                      f"{len(region['clips'])} clip(s)")
+                print(
+                    f"  {region['start']:9.2f} - {region['end']:9.2f} s  score {region['score']:.3f}  "
+                    f"{len(region['clips'])} clip(s)"
+                )
     return 1 if failed else 0
 
 

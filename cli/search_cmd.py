@@ -2,6 +2,7 @@
 
 VIDEO may also be an exported clip (or any sound file) when `--at` is left out: the whole clip is the example.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,26 +14,50 @@ from cli.scan_cmd import terminal_progress
 from core.embedding_models import DEFAULT_MODEL, get_spec
 from core.errors import FoleycutError
 from core.library_index import known_videos
-from core.similarity_search import (DEFAULT_EXAMPLE_SECONDS, by_video, example_from_clip, example_from_video,
-                                     find_similar, open_index)
+from core.similarity_search import (
+    DEFAULT_EXAMPLE_SECONDS,
+    by_video,
+    example_from_clip,
+    example_from_video,
+    find_similar,
+    open_index,
+)
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "search", help="find sounds similar to an example across the library",
+        "search",
+        help="find sounds similar to an example across the library",
         description="List the places across the library whose sound is closest to an example: a time range "
-                    "of a video (--at, --length) or a whole clip file (no --at). Needs no classifier.")
+        "of a video (--at, --length) or a whole clip file (no --at). Needs no classifier.",
+    )
     parser.add_argument("video", type=Path, metavar="VIDEO")
     parser.add_argument("--at", type=float, metavar="T", help="example start in seconds (omit for a whole clip)")
-    parser.add_argument("--length", type=float, default=DEFAULT_EXAMPLE_SECONDS, metavar="S",
-                        help="example length: the sound lies in [T, T + S] (default: %(default)s)")
-    parser.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME",
-                        help="embedding model (default: %(default)s; see `models list`)")
-    parser.add_argument("--in", dest="within", type=Path, nargs="+", metavar="VIDEO",
-                        help="search these videos (default: every video the database knows, and VIDEO)")
+    parser.add_argument(
+        "--length",
+        type=float,
+        default=DEFAULT_EXAMPLE_SECONDS,
+        metavar="S",
+        help="example length: the sound lies in [T, T + S] (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        metavar="NAME",
+        help="embedding model (default: %(default)s; see `models list`)",
+    )
+    parser.add_argument(
+        "--in",
+        dest="within",
+        type=Path,
+        nargs="+",
+        metavar="VIDEO",
+        help="search these videos (default: every video the database knows, and VIDEO)",
+    )
     parser.add_argument("--top", type=int, default=20, metavar="K", help="hits over all videos (default: %(default)s)")
-    parser.add_argument("--json", action="store_true",
-                        help='print {"<video>": [{"start": s, "end": e, "score": similarity}, …]}')
+    parser.add_argument(
+        "--json", action="store_true", help='print {"<video>": [{"start": s, "end": e, "score": similarity}, …]}'
+    )
     parser.set_defaults(func=run)
 
 
@@ -65,8 +90,10 @@ def run(args: argparse.Namespace, ctx) -> int:
         print(json.dumps(found, indent=2))
     else:
         for rank, region in enumerate(regions, 1):
-            print(f"{rank:4d}  {as_given.get(region.video, str(region.video))}  "
-                  f"{region.start:9.2f} - {region.end:9.2f} s  similarity {region.score:.3f}")
+            print(
+                f"{rank:4d}  {as_given.get(region.video, str(region.video))}  "
+                f"{region.start:9.2f} - {region.end:9.2f} s  similarity {region.score:.3f}"
+            )
         if not regions:
             print("No similar sound found: the library holds no other windows; add videos with --in.")
     return 0

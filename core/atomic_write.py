@@ -4,6 +4,7 @@ The temp file is made with mkstemp, which creates it 0600; it is given the mode 
 given (0666 less the umask) before it takes the final name, so others sharing a dataset or a data home
 read it as they read everything else there.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,8 +33,8 @@ def write_atomically(path: str | os.PathLike, data: bytes) -> Path:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(temp, FILE_MODE)
-        os.replace(temp, path)
+        Path(temp).chmod(FILE_MODE)
+        Path(temp).replace(path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise

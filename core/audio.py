@@ -5,14 +5,16 @@ ffmpeg writes raw little-endian float32 samples to stdout and we read them in fi
 reads those blocks in a thread a few blocks ahead of their consumer, so ffmpeg keeps decoding while the
 embedder computes instead of the two taking turns.
 """
+
 from __future__ import annotations
 
 import queue
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import final
 
 import numpy as np
 
@@ -51,8 +53,13 @@ def _failure_message(path: Path, stderr: str) -> str:
     return f"Cannot decode audio of {path.name} ({last_error_line(stderr)}); the file may be damaged or truncated."
 
 
-def iter_audio_blocks(path, block_seconds: float = 60.0, start: float = 0.0, duration: float | None = None,
-                      expected_seconds: float | None = None) -> Iterator[np.ndarray]:
+def iter_audio_blocks(
+    path,
+    block_seconds: float = 60.0,
+    start: float = 0.0,
+    duration: float | None = None,
+    expected_seconds: float | None = None,
+) -> Iterator[np.ndarray]:
     """Yield consecutive float32 mono 16 kHz blocks of `block_seconds` (the last one shorter).
 
     Raises AudioDecodeError (after the good blocks) when ffmpeg fails, when no sample at all comes out,
@@ -66,6 +73,7 @@ def iter_audio_blocks(path, block_seconds: float = 60.0, start: float = 0.0, dur
     # stderr goes to a file: a damaged file can log more than a pipe buffer holds and stall ffmpeg
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(_decode_command(path, start, duration), stdout=subprocess.PIPE, stderr=errors)
+        assert proc.stdout is not None  # stdout=PIPE
         produced = 0
         try:
             while True:
@@ -92,7 +100,8 @@ def iter_audio_blocks(path, block_seconds: float = 60.0, start: float = 0.0, dur
         if expected_seconds is not None and decoded < expected_seconds - truncation_tolerance(expected_seconds):
             raise AudioDecodeError(
                 f"{path.name} looks truncated: its audio stops at {decoded:.1f} s of the {expected_seconds:.1f} s "
-                "its header announces; copy or download the complete file again.")
+                "its header announces; copy or download the complete file again."
+            )
 
 
 def truncation_tolerance(expected_seconds: float) -> float:
@@ -101,6 +110,7 @@ def truncation_tolerance(expected_seconds: float) -> float:
     return 2.0 + 0.05 * expected_seconds
 
 
+@final  # not meant to be subclassed, so __enter__ can name the class (typing.Self needs Python 3.11)
 class ReadAhead:
     """Iterate `blocks` in a background thread, at most `max_blocks` ahead of the consumer.
 
@@ -142,7 +152,7 @@ class ReadAhead:
                 continue
         return False
 
-    def __iter__(self) -> "ReadAhead":
+    def __iter__(self) -> ReadAhead:
         return self
 
     def __next__(self) -> np.ndarray:
@@ -161,7 +171,7 @@ class ReadAhead:
         self._stop.set()
         self._thread.join()
 
-    def __enter__(self) -> "ReadAhead":
+    def __enter__(self) -> ReadAhead:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -5,6 +5,7 @@ for. As for clips, the input seek lands a second early and a trim filter cuts fr
 decoded right at a seek point comes out a few milliseconds misplaced; the sample count is then cut
 exactly and checked in the written file, which takes its final name only when complete.
 """
+
 from __future__ import annotations
 
 import math
@@ -52,28 +53,48 @@ def extract_audio(video: Path, at: float, length: float, out: Path, rate: int | 
     if not (math.isfinite(length) and length > 0):
         raise FoleycutError(f"Audio slice length {length} s must be a positive number.")
     if not 0 <= at or at + length > media.duration + 1e-6:
-        raise FoleycutError(f"A {length:g} s slice from {at:.3f} s does not fit in {video.name} "
-                            f"(0–{media.duration:.3f} s): choose an earlier time or a shorter length.")
+        raise FoleycutError(
+            f"A {length:g} s slice from {at:.3f} s does not fit in {video.name} "
+            f"(0–{media.duration:.3f} s): choose an earlier time or a shorter length."
+        )
     samples = slice_samples(length, rate)
     start = Fraction(repr(float(at)))
     seek = max(Fraction(0), start - PREROLL_S)
-    chain = (f"atrim=start={float(start - seek):.6f},asetpts=PTS-STARTPTS,aresample={rate},"
-             f"atrim=end_sample={samples}")
+    chain = f"atrim=start={float(start - seek):.6f},asetpts=PTS-STARTPTS,aresample={rate},atrim=end_sample={samples}"
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part.wav")
     os.close(handle)
     temp = Path(temp_name)
     try:
-        done = run_ffmpeg(["-y", *(["-ss", f"{float(seek):.6f}"] if seek else []), "-i", file_url(video),
-                           "-map", "0:a:0", "-af", chain, "-c:a", "pcm_s16le", "-f", "wav", file_url(temp)])
+        done = run_ffmpeg(
+            [
+                "-y",
+                *(["-ss", f"{float(seek):.6f}"] if seek else []),
+                "-i",
+                file_url(video),
+                "-map",
+                "0:a:0",
+                "-af",
+                chain,
+                "-c:a",
+                "pcm_s16le",
+                "-f",
+                "wav",
+                file_url(temp),
+            ]
+        )
         if done.returncode != 0:
-            raise FoleycutError(f"ffmpeg could not extract the audio of {video.name} ({last_error_line(done.stderr)}): "
-                                "check free space and write access where the WAV goes.")
+            raise FoleycutError(
+                f"ffmpeg could not extract the audio of {video.name} ({last_error_line(done.stderr)}): "
+                "check free space and write access where the WAV goes."
+            )
         got = _wav_samples(temp)
         if got != samples:
-            raise FoleycutError(f"Only {got} of {samples} samples could be read from {video.name} at {at:.3f} s: the "
-                                "audio track ends early or is damaged there; choose an earlier time.")
-        os.replace(temp, out)
+            raise FoleycutError(
+                f"Only {got} of {samples} samples could be read from {video.name} at {at:.3f} s: the "
+                "audio track ends early or is damaged there; choose an earlier time."
+            )
+        temp.replace(out)
     except OSError as exc:
         raise FoleycutError(f"Could not write {out} ({exc.strerror or exc}): choose a writable place.") from exc
     finally:

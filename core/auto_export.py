@@ -6,12 +6,13 @@ forced): their stored regions, with the user's edits and disabled ones left out,
 Regions that already gave scan-export clips into the same export folder are not exported again, so a
 second Auto over the same playlist writes nothing new.
 """
+
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from core.errors import Cancelled, FoleycutError
 from core.export import DatasetJsonError, ExportedClip, ExportSettings, export_scan_regions
@@ -31,20 +32,42 @@ class AutoResult:
     error: str | None = None  # why the file was not scanned or not exported
 
 
-def auto_export(db, home: DataHome, videos: Sequence, classifier_name: str, settings: ExportSettings,
-                profile: str = "default", merge_gap: float = DEFAULT_MERGE_GAP, threshold: float | None = None,
-                version: str | None = None, force: bool = False, progress: Progress | None = None,
-                cancel: threading.Event | None = None, on_file_done: FileDone | None = None,
-                skip_speech: bool = False) -> list[AutoResult]:
+def auto_export(
+    db,
+    home: DataHome,
+    videos: Sequence,
+    classifier_name: str,
+    settings: ExportSettings,
+    profile: str = "default",
+    merge_gap: float = DEFAULT_MERGE_GAP,
+    threshold: float | None = None,
+    version: str | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    on_file_done: FileDone | None = None,
+    skip_speech: bool = False,
+) -> list[AutoResult]:
     """Scan (skipping what is already scanned unless `force`), then export every file's merged regions
     that are at least one clip (`settings.length`) long. A file that fails is reported, not fatal."""
     if not merge_gap >= 0:
         raise FoleycutError(f"Fuse gap {merge_gap:g} s is not a length: give seconds, 0 or more.")
     settings.check()
     report = progress or (lambda fraction, message: None)
-    scans = scan_files(db, home, videos, classifier_name, profile, threshold=threshold, version=version,
-                       cancel=cancel, force=force, on_file_done=on_file_done, skip_speech=skip_speech,
-                       progress=lambda fraction, message: report(SCAN_SHARE * min(fraction, 0.999), message))
+    scans = scan_files(
+        db,
+        home,
+        videos,
+        classifier_name,
+        profile,
+        threshold=threshold,
+        version=version,
+        cancel=cancel,
+        force=force,
+        on_file_done=on_file_done,
+        skip_speech=skip_speech,
+        progress=lambda fraction, message: report(SCAN_SHARE * min(fraction, 0.999), message),
+    )
     results = []
     for index, scan in enumerate(scans):
         result = AutoResult(scan.video, scan.outcome, error=scan.error)
@@ -52,19 +75,25 @@ def auto_export(db, home: DataHome, videos: Sequence, classifier_name: str, sett
         if scan.outcome is None:
             continue
         done = exported_marker_times(db, scan.video, profile, settings.export_folder)
-        result.exported_regions = [region for region in regions_for_export(scan.outcome.regions, merge_gap,
-                                                                            settings.length)
-                                   if not any(region.start <= t <= region.end for t in done)]
+        result.exported_regions = [
+            region
+            for region in regions_for_export(scan.outcome.regions, merge_gap, settings.length)
+            if not any(region.start <= t <= region.end for t in done)
+        ]
         if not result.exported_regions:
             continue
         share = (1 - SCAN_SHARE) / len(scans)
         start = SCAN_SHARE + share * index
         try:
             result.clips = export_scan_regions(
-                db, scan.video, [(r.start, r.end) for r in result.exported_regions], settings, profile,
-                progress=lambda fraction, message: report(start + share * fraction,
-                                                          f"{scan.video.name}: {message}"),
-                cancel=cancel)
+                db,
+                scan.video,
+                [(r.start, r.end) for r in result.exported_regions],
+                settings,
+                profile,
+                progress=_video_part(report, start, share, scan.video.name),
+                cancel=cancel,
+            )
         except Cancelled:
             raise
         except DatasetJsonError as exc:  # the clips are safe; the dataset file says what went wrong
@@ -75,6 +104,11 @@ def auto_export(db, home: DataHome, videos: Sequence, classifier_name: str, sett
     return results
 
 
+def _video_part(report: Progress, start: float, share: float, name: str) -> Progress:
+    """`report` for one video's export: its fractions mapped onto [start, start + share], named."""
+    return lambda fraction, message: report(start + share * fraction, f"{name}: {message}")
+
+
 def exported_marker_times(db, video: Path, profile: str, export_folder: Path) -> list[float]:
     """Where scan-export clips of `video` into `export_folder` were cut from (a clip's marker time is the
     start of the region it came from)."""
@@ -82,5 +116,8 @@ def exported_marker_times(db, video: Path, profile: str, export_folder: Path) ->
         clips = db.get_clips(video.name, profile, source_path=video)
     except FoleycutError:
         return []
-    return [clip["marker_time"] for clip in clips
-            if clip["scan_export"] and Path(clip["export_folder"]).name == Path(export_folder).name]
+    return [
+        clip["marker_time"]
+        for clip in clips
+        if clip["scan_export"] and Path(clip["export_folder"]).name == Path(export_folder).name
+    ]

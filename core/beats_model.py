@@ -11,12 +11,14 @@ whose attention adds a bucketed relative position bias, shared by all layers and
 query (`gru_rel_pos`). Parameter names are those of the released checkpoints.
 torch is imported only when a network is built.
 """
+
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -26,10 +28,12 @@ from core.model_weights import ModelUnavailable, load_state, read_torch_checkpoi
 
 FBANK_MEAN = 15.41663
 FBANK_STD = 6.55582
-PCM_SCALE = 2 ** 15  # BEATs computes its fbank on the waveform in 16-bit integer range
+PCM_SCALE = 2**15  # BEATs computes its fbank on the waveform in 16-bit integer range
 # torch's newer weight-norm parametrisation names the two halves of the position convolution differently
-_WEIGHT_NORM_ALIASES = {"encoder.pos_conv.0.parametrizations.weight.original0": "encoder.pos_conv.0.weight_g",
-                        "encoder.pos_conv.0.parametrizations.weight.original1": "encoder.pos_conv.0.weight_v"}
+_WEIGHT_NORM_ALIASES = {
+    "encoder.pos_conv.0.parametrizations.weight.original0": "encoder.pos_conv.0.weight_g",
+    "encoder.pos_conv.0.parametrizations.weight.original1": "encoder.pos_conv.0.weight_v",
+}
 
 
 def beats_input(samples: np.ndarray) -> np.ndarray:
@@ -41,6 +45,7 @@ def beats_input(samples: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class BeatsConfig:
     """The architecture fields of a checkpoint's "cfg" (dropouts and training options are ignored)."""
+
     input_patch_size: int = 16
     embed_dim: int = 512
     conv_bias: bool = False
@@ -58,8 +63,8 @@ class BeatsConfig:
     gru_rel_pos: bool = False
 
     @classmethod
-    def from_checkpoint(cls, cfg: dict) -> "BeatsConfig":
-        values = {}
+    def from_checkpoint(cls, cfg: dict) -> BeatsConfig:
+        values: dict[str, Any] = {}
         for field in fields(cls):
             if field.name in cfg:
                 value = cfg[field.name]
@@ -97,8 +102,9 @@ def load_beats(folder: Path, model: str):
         config = BeatsConfig.from_checkpoint(checkpoint["cfg"])
         state = dict(checkpoint["model"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise ModelUnavailable(f"{model}: {path} is not a BEATs checkpoint ({exc.__class__.__name__}: {exc}); "
-                               f"choose the folder of one.") from None
+        raise ModelUnavailable(
+            f"{model}: {path} is not a BEATs checkpoint ({exc.__class__.__name__}: {exc}); choose the folder of one."
+        ) from None
     for new_name, old_name in _WEIGHT_NORM_ALIASES.items():  # a checkpoint re-saved by torch >= 2.1
         if new_name in state:
             state[old_name] = state.pop(new_name)
@@ -128,7 +134,7 @@ def relative_position_buckets(length: int, num_buckets: int, max_distance: int):
     return (offset > 0).long() * half + torch.where(distance < exact, distance, far)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _network_class():
     """The torch modules, defined on first use so that importing this module does not import torch."""
     import torch
@@ -205,8 +211,10 @@ def _network_class():
             self.config = config
             self.pos_conv = nn.Sequential(WeightNormConv(config))
             self.layer_norm = nn.LayerNorm(config.encoder_embed_dim)
-            self.layers = nn.ModuleList(Layer(config, holds_bias_table=config.relative_position_embedding and i == 0)
-                                        for i in range(config.encoder_layers))
+            self.layers = nn.ModuleList(
+                Layer(config, holds_bias_table=config.relative_position_embedding and i == 0)
+                for i in range(config.encoder_layers)
+            )
 
         def hidden_states(self, x, depths):
             tokens = x.shape[1]
@@ -219,7 +227,9 @@ def _network_class():
             bias = None
             if self.config.relative_position_embedding:
                 buckets = relative_position_buckets(tokens, self.config.num_buckets, self.config.max_distance)
-                bias = self.layers[0].self_attn.relative_attention_bias(buckets.to(x.device)).permute(2, 0, 1)
+                # torch types a submodule attribute as `Tensor | Module`; this one is the bias embedding
+                attention = self.layers[0].self_attn
+                bias = attention.relative_attention_bias(buckets.to(x.device)).permute(2, 0, 1)  # type: ignore[union-attr, operator]
             wanted, out = set(depths), {}
             for depth, layer in enumerate(self.layers[: max(depths)], start=1):
                 x = layer(x, bias)
@@ -235,8 +245,11 @@ def _network_class():
             size = config.input_patch_size
             self.patch_embedding = nn.Conv2d(1, config.embed_dim, size, size, bias=config.conv_bias)
             self.layer_norm = nn.LayerNorm(config.embed_dim)
-            self.post_extract_proj = (nn.Linear(config.embed_dim, config.encoder_embed_dim)
-                                      if config.embed_dim != config.encoder_embed_dim else None)
+            self.post_extract_proj = (
+                nn.Linear(config.embed_dim, config.encoder_embed_dim)
+                if config.embed_dim != config.encoder_embed_dim
+                else None
+            )
             self.encoder = Encoder(config)
 
         def hidden_states(self, image, depths):

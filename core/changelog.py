@@ -3,6 +3,7 @@
 Entries start with a heading `## X.Y.Z — date` (an en dash, em dash or hyphen separates the date); the
 lines up to the next such heading are the entry's body. Versions compare numerically, so 0.10.0 > 0.9.1.
 """
+
 from __future__ import annotations
 
 import re

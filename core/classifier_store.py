@@ -11,6 +11,7 @@
 A version is its creation timestamp (`%Y%m%d_%H%M%S_%f`), so names sort by age. Saving makes the new
 version active; rolling back only moves the ACTIVE pointer, so no version is ever lost.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,12 +36,14 @@ _NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 # Types a calibrated HistGradientBoostingClassifier holds beyond those skops trusts by default. Anything
 # else in a file means it was not written by Foleycut, and it is refused rather than loaded.
-ALLOWED_TYPES = frozenset({
-    "sklearn.calibration._CalibratedClassifier",
-    "sklearn.calibration._SigmoidCalibration",
-    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-    "sklearn.model_selection._split.StratifiedGroupKFold",
-})
+ALLOWED_TYPES = frozenset(
+    {
+        "sklearn.calibration._CalibratedClassifier",
+        "sklearn.calibration._SigmoidCalibration",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+        "sklearn.model_selection._split.StratifiedGroupKFold",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -81,15 +84,25 @@ class LoadedClassifier:
 
 def validate_name(name: str) -> str:
     if not _NAME_PATTERN.fullmatch(name or ""):
-        raise FoleycutError(
-            f"Classifier name {name!r} is not usable: use letters, digits, '_', '-' or '.' only."
-        )
+        raise FoleycutError(f"Classifier name {name!r} is not usable: use letters, digits, '_', '-' or '.' only.")
     return name
 
 
-def save_version(home: DataHome, name: str, estimator: Any, *, embedding_model: str, window: float,
-                 hop: float, folders: dict[str, Any], counts: dict[str, int], metrics: dict[str, Any],
-                 threshold: float = 0.5, feature_set: str = "raw", prior_shift: float = 0.0) -> ClassifierVersion:
+def save_version(
+    home: DataHome,
+    name: str,
+    estimator: Any,
+    *,
+    embedding_model: str,
+    window: float,
+    hop: float,
+    folders: dict[str, Any],
+    counts: dict[str, int],
+    metrics: dict[str, Any],
+    threshold: float = 0.5,
+    feature_set: str = "raw",
+    prior_shift: float = 0.0,
+) -> ClassifierVersion:
     skops_io = _skops_io()
     arrays = compact_scorer.export_arrays(estimator)
     compact = None if arrays is None else compact_scorer.to_bytes(arrays)
@@ -97,11 +110,21 @@ def save_version(home: DataHome, name: str, estimator: Any, *, embedding_model: 
     folder = home.models_dir / validate_name(name)
     folder.mkdir(exist_ok=True)
     version = _new_version(folder)
-    meta = ClassifierVersion(name, version, embedding_model, float(window), float(hop),
-                             created=datetime.now().isoformat(timespec="seconds"),
-                             folders=folders, counts=counts, metrics=metrics, threshold=float(threshold),
-                             feature_set=feature_set, prior_shift=float(prior_shift),
-                             scorer_sha256="" if compact is None else hashlib.sha256(compact).hexdigest())
+    meta = ClassifierVersion(
+        name,
+        version,
+        embedding_model,
+        float(window),
+        float(hop),
+        created=datetime.now().isoformat(timespec="seconds"),
+        folders=folders,
+        counts=counts,
+        metrics=metrics,
+        threshold=float(threshold),
+        feature_set=feature_set,
+        prior_shift=float(prior_shift),
+        scorer_sha256="" if compact is None else hashlib.sha256(compact).hexdigest(),
+    )
     # The model files go first: a version only exists once its metadata does.
     write_atomically(folder / f"{version}.skops", skops_io.dumps(estimator))
     if compact is not None:
@@ -157,8 +180,17 @@ def list_classifiers(home: DataHome) -> list[ClassifierInfo]:
             continue
         active = active_version(home, folder.name)
         current = next((v for v in versions if v.version == active), versions[0])
-        infos.append(ClassifierInfo(folder.name, versions[0].version, current.version, current.embedding_model,
-                                    current.metrics, len(versions), tuple(damaged)))
+        infos.append(
+            ClassifierInfo(
+                folder.name,
+                versions[0].version,
+                current.version,
+                current.embedding_model,
+                current.metrics,
+                len(versions),
+                tuple(damaged),
+            )
+        )
     return infos
 
 
@@ -214,7 +246,7 @@ def _parse_skops(path: Path, data: bytes) -> Any:
     skops_io = _skops_io()
     try:
         untrusted = set(skops_io.get_untrusted_types(data=data))
-    except Exception as exc:  # noqa: BLE001 - any failure to parse means a damaged file
+    except Exception as exc:  # any failure to parse means a damaged file
         raise FoleycutError(f"Classifier file {path} is damaged ({exc.__class__.__name__}): train it again.") from exc
     unexpected = untrusted - ALLOWED_TYPES
     if unexpected:
@@ -224,7 +256,7 @@ def _parse_skops(path: Path, data: bytes) -> Any:
         )
     try:
         return skops_io.loads(data, trusted=sorted(untrusted))
-    except Exception as exc:  # noqa: BLE001 - same as above
+    except Exception as exc:
         raise FoleycutError(f"Classifier file {path} is damaged ({exc.__class__.__name__}): train it again.") from exc
 
 
@@ -234,8 +266,10 @@ def _parse_skops(path: Path, data: bytes) -> Any:
 # which import pytest when installed (0.2 s, 6 MB). The walk skips a package that fails to import, the
 # helpers do without pytest, and no estimator lives in either place, so blocking them while skops loads
 # leaves its trusted-type list as it was (checked when this was written: the same 10 kB of names).
-_BLOCKED_WHILE_SKOPS_LOADS = (*(f"sklearn.externals.array_api_compat.{lib}" for lib in ("torch", "cupy", "dask")),
-                              "pytest")
+_BLOCKED_WHILE_SKOPS_LOADS = (
+    *(f"sklearn.externals.array_api_compat.{lib}" for lib in ("torch", "cupy", "dask")),
+    "pytest",
+)
 _skops_import_lock = threading.Lock()
 
 
@@ -245,7 +279,8 @@ def _skops_io():
         if "skops.io" not in sys.modules:
             blocked = [name for name in _BLOCKED_WHILE_SKOPS_LOADS if name not in sys.modules]
             for name in blocked:
-                sys.modules[name] = None  # None in sys.modules: importing it raises ImportError
+                # None in sys.modules: importing it raises ImportError (typeshed's dict type leaves None out)
+                sys.modules[name] = None  # type: ignore[assignment]
             try:
                 import skops.io
             finally:
@@ -280,8 +315,10 @@ def _read_meta(folder: Path, name: str, version: str) -> ClassifierVersion:
         data = json.loads(path.read_text(encoding="utf-8"))
         return _checked(ClassifierVersion(name=name, version=version, **data))
     except (ValueError, TypeError) as exc:  # not JSON, not UTF-8, unknown or missing fields, odd values
-        raise FoleycutError(f"Classifier metadata {path} is damaged ({exc}): roll back to another version "
-                            "or train the classifier again.") from exc
+        raise FoleycutError(
+            f"Classifier metadata {path} is damaged ({exc}): roll back to another version "
+            "or train the classifier again."
+        ) from exc
 
 
 def _checked(meta: ClassifierVersion) -> ClassifierVersion:
@@ -292,11 +329,14 @@ def _checked(meta: ClassifierVersion) -> ClassifierVersion:
             raise ValueError(f"{field_name} {value!r} is not a positive number of seconds")
     for field_name in ("folders", "counts", "metrics"):
         if not isinstance(getattr(meta, field_name), dict):
-            raise ValueError(f"{field_name} is not a mapping")
+            raise TypeError(f"{field_name} is not a mapping")
     if not isinstance(meta.embedding_model, str) or not meta.embedding_model:
         raise ValueError("no embedding model is named")
-    if isinstance(meta.threshold, bool) or not isinstance(meta.threshold, (int, float)) \
-            or not 0.0 <= meta.threshold <= 1.0:
+    if (
+        isinstance(meta.threshold, bool)
+        or not isinstance(meta.threshold, (int, float))
+        or not 0.0 <= meta.threshold <= 1.0
+    ):
         raise ValueError(f"threshold {meta.threshold!r} is not a number between 0 and 1")
     if meta.feature_set not in FEATURE_SETS:
         raise ValueError(f"feature set {meta.feature_set!r} is not one Foleycut writes")

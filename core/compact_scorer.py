@@ -19,6 +19,7 @@ where scikit-learn's predict_proba takes ~2 s (bench/scan_bench.py, rescan).
 The comparisons and leaves are scikit-learn's, so probabilities equal `predict_proba` to rounding (only the
 order of the additions differs); `export_arrays` checks that on probe windows before anything is written.
 """
+
 from __future__ import annotations
 
 import io
@@ -52,10 +53,15 @@ def export_arrays(estimator) -> dict[str, np.ndarray] | None:
     folds = []
     for calibrated in estimator.calibrated_classifiers_:
         booster, calibrators = calibrated.estimator, calibrated.calibrators
-        if not (isinstance(booster, HistGradientBoostingClassifier) and calibrated.method == "sigmoid"
-                and len(calibrators) == 1 and type(calibrators[0]) is _SigmoidCalibration
-                and booster.n_trees_per_iteration_ == 1 and list(booster.classes_) == list(estimator.classes_)
-                and booster.n_features_in_ == estimator.n_features_in_):
+        if not (
+            isinstance(booster, HistGradientBoostingClassifier)
+            and calibrated.method == "sigmoid"
+            and len(calibrators) == 1
+            and type(calibrators[0]) is _SigmoidCalibration
+            and booster.n_trees_per_iteration_ == 1
+            and list(booster.classes_) == list(estimator.classes_)
+            and booster.n_features_in_ == estimator.n_features_in_
+        ):
             return None
         trees = [predictor.nodes for (predictor,) in booster._predictors]
         if any(tree["is_categorical"].any() for tree in trees):
@@ -91,7 +97,8 @@ def export_arrays(estimator) -> dict[str, np.ndarray] | None:
 
 def to_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    # numpy's stub lets **arrays bind savez's allow_pickle: bool; these keys are array names only
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
     return buffer.getvalue()
 
 
@@ -132,7 +139,7 @@ class CompactScorer:
         raw = np.empty((len(self._baseline), n))
 
         def score(start: int) -> None:
-            raw[:, start:start + _CHUNK] = self._raw_chunk(x[start:start + _CHUNK])
+            raw[:, start : start + _CHUNK] = self._raw_chunk(x[start : start + _CHUNK])
 
         starts = range(0, n, _CHUNK)
         if len(starts) > 1 and _THREADS > 1:  # numpy lets go of the GIL in its loops: chunks run side by side
@@ -148,22 +155,24 @@ class CompactScorer:
 
     def _raw_chunk(self, x: np.ndarray) -> np.ndarray:
         """Each fold's booster output (baseline + trees) for up to `_CHUNK` windows."""
-        sums = self._group_sums(self._threshold_bits(x), self._missing_bits(x))[:, :len(x)]
-        return np.stack([self._baseline[fold] + sums[groups].sum(axis=0)
-                         for fold, groups in enumerate(self._fold_groups)])
+        sums = self._group_sums(self._threshold_bits(x), self._missing_bits(x))[:, : len(x)]
+        return np.stack(
+            [self._baseline[fold] + sums[groups].sum(axis=0) for fold, groups in enumerate(self._fold_groups)]
+        )
 
     def _threshold_bits(self, x: np.ndarray) -> np.ndarray:
         """(threshold row, word) bit sets: window w goes right at row r when bit w is set."""
         columns = np.empty(x.shape[::-1], x.dtype)
         for start in range(0, len(x), 256):  # in blocks that stay in cache: twice as fast as one transpose
-            columns[:, start:start + 256] = x[start:start + 256].T
+            columns[:, start : start + 256] = x[start : start + 256].T
         thresholds = self._thresholds32 if x.dtype == np.float32 else self._thresholds
         words = -(-len(x) // 64)
         bits = np.zeros((len(thresholds), words * 8), np.uint8)
         for feature in self._tested_features:
             rows = slice(self._feature_rows[feature], self._feature_rows[feature + 1])
-            bits[rows, :-(-len(x) // 8)] = np.packbits(columns[feature] > thresholds[rows, None], axis=1,
-                                                        bitorder="little")
+            bits[rows, : -(-len(x) // 8)] = np.packbits(
+                columns[feature] > thresholds[rows, None], axis=1, bitorder="little"
+            )
         return bits.view(np.uint64)
 
     def _missing_bits(self, x: np.ndarray) -> np.ndarray | None:
@@ -173,22 +182,22 @@ class CompactScorer:
             return None
         words = -(-len(x) // 64)
         bits = np.zeros((x.shape[1], words * 8), np.uint8)
-        bits[:, :-(-len(x) // 8)] = np.packbits(missing.T, axis=1, bitorder="little")
+        bits[:, : -(-len(x) // 8)] = np.packbits(missing.T, axis=1, bitorder="little")
         return bits.view(np.uint64)
 
     def _group_sums(self, goes_right: np.ndarray, missing: np.ndarray | None) -> np.ndarray:
         """Summed leaf values per tree group (rows) for one chunk of windows (64 per word)."""
         words = goes_right.shape[1]
         reach = np.empty((self._level_starts[-1], words), np.uint64)
-        reach[:self._level_starts[1]] = _ALL  # every window starts at every root
+        reach[: self._level_starts[1]] = _ALL  # every window starts at every root
         for level, (internal, rows, features, missing_right) in enumerate(self._levels):
             parents = reach[self._level_starts[level] + internal]
             right = goes_right[rows]
             if missing is not None:
                 right |= missing[features] & missing_right[:, None]
             first = self._level_starts[level + 1]
-            np.bitwise_and(parents, ~right, out=reach[first:first + len(internal)])
-            np.bitwise_and(parents, right, out=reach[first + len(internal):first + 2 * len(internal)])
+            np.bitwise_and(parents, ~right, out=reach[first : first + len(internal)])
+            np.bitwise_and(parents, right, out=reach[first + len(internal) : first + 2 * len(internal)])
         planes = np.zeros((len(self._group_tables) * 16, words), np.uint64)
         for rows, leaves in self._plane_passes:
             planes[rows] |= reach[leaves]
@@ -212,18 +221,26 @@ class CompactScorer:
             raise CompactScorerError(f"format {int(arrays['format'])} is not {FORMAT_VERSION}")
         self.n_features_in_ = int(arrays["n_features"])
         self._baseline, self._sigmoid_a, self._sigmoid_b = (
-            np.asarray(arrays[key], np.float64).reshape(-1) for key in ("baseline", "sigmoid_a", "sigmoid_b"))
+            np.asarray(arrays[key], np.float64).reshape(-1) for key in ("baseline", "sigmoid_a", "sigmoid_b")
+        )
         fold_trees = np.asarray(arrays["fold_trees"], np.int64).reshape(-1)
         tree_nodes = np.asarray(arrays["tree_nodes"], np.int64).reshape(-1)
         feature, threshold, left, right, value, is_leaf, missing_left = (
-            np.asarray(arrays[key]).reshape(-1) for key in _NODE_FIELDS)
+            np.asarray(arrays[key]).reshape(-1) for key in _NODE_FIELDS
+        )
         nodes = len(feature)
-        if not (len(self._baseline) == len(self._sigmoid_a) == len(self._sigmoid_b) == len(fold_trees) >= 1
-                and (fold_trees >= 1).all() and fold_trees.sum() == len(tree_nodes)
-                and (tree_nodes >= 1).all() and tree_nodes.sum() == nodes
-                and all(len(a) == nodes for a in (threshold, left, right, value, is_leaf, missing_left))
-                and is_leaf.dtype == bool and missing_left.dtype == bool and self.n_features_in_ >= 1
-                and np.isfinite(np.concatenate([self._baseline, self._sigmoid_a, self._sigmoid_b])).all()):
+        if not (
+            len(self._baseline) == len(self._sigmoid_a) == len(self._sigmoid_b) == len(fold_trees) >= 1
+            and (fold_trees >= 1).all()
+            and fold_trees.sum() == len(tree_nodes)
+            and (tree_nodes >= 1).all()
+            and tree_nodes.sum() == nodes
+            and all(len(a) == nodes for a in (threshold, left, right, value, is_leaf, missing_left))
+            and is_leaf.dtype == bool
+            and missing_left.dtype == bool
+            and self.n_features_in_ >= 1
+            and np.isfinite(np.concatenate([self._baseline, self._sigmoid_a, self._sigmoid_b])).all()
+        ):
             raise CompactScorerError("array sizes do not agree")
         tree_start = np.concatenate([[0], np.cumsum(tree_nodes)[:-1]])
         tree_of = np.repeat(np.arange(len(tree_nodes)), tree_nodes)
@@ -231,11 +248,15 @@ class CompactScorer:
         feature, left, right = feature.astype(np.int64), left.astype(np.int64), right.astype(np.int64)
         own = np.arange(nodes) - tree_start[tree_of]
         # A tree: children come after their parent within the tree, every node but the root has one parent.
-        if not ((feature[internal] >= 0).all() and (feature[internal] < self.n_features_in_).all()
-                and (left[internal] > own[internal]).all() and (right[internal] > own[internal]).all()
-                and (left[internal] < tree_nodes[tree_of[internal]]).all()
-                and (right[internal] < tree_nodes[tree_of[internal]]).all()
-                and not np.isnan(threshold[internal]).any()):
+        if not (
+            (feature[internal] >= 0).all()
+            and (feature[internal] < self.n_features_in_).all()
+            and (left[internal] > own[internal]).all()
+            and (right[internal] > own[internal]).all()
+            and (left[internal] < tree_nodes[tree_of[internal]]).all()
+            and (right[internal] < tree_nodes[tree_of[internal]]).all()
+            and not np.isnan(threshold[internal]).any()
+        ):
             raise CompactScorerError("a node points outside its tree or tests an unknown feature")
         left = np.where(internal, left + tree_start[tree_of], -1)
         right = np.where(internal, right + tree_start[tree_of], -1)
@@ -249,7 +270,7 @@ class CompactScorer:
         tested = np.flatnonzero(internal)
         order = np.lexsort((threshold[tested], feature[tested]))
         pairs = np.stack([feature[tested][order].astype(np.float64), threshold[tested][order]])
-        new_pair = np.concatenate([[True], (pairs[:, 1:] != pairs[:, :-1]).any(axis=0)])[:len(tested)]
+        new_pair = np.concatenate([[True], (pairs[:, 1:] != pairs[:, :-1]).any(axis=0)])[: len(tested)]
         row_of = np.empty(nodes, np.int64)
         row_of[tested[order]] = np.cumsum(new_pair) - 1
         row_feature = feature[tested][order][new_pair]
@@ -270,8 +291,9 @@ class CompactScorer:
             if not len(inner):
                 break
             splitting = current[inner]
-            self._levels.append((inner, row_of[splitting], feature[splitting],
-                                 np.where(missing_left[splitting], np.uint64(0), _ALL)))
+            self._levels.append(
+                (inner, row_of[splitting], feature[splitting], np.where(missing_left[splitting], np.uint64(0), _ALL))
+            )
             level_nodes.append(np.concatenate([left[splitting], right[splitting]]))
         self._level_starts = np.cumsum([0] + [len(level) for level in level_nodes])
         order = np.concatenate(level_nodes)
@@ -289,7 +311,8 @@ class CompactScorer:
             raise CompactScorerError(f"a tree with {leaf_counts.max()} leaves is more than this scorer handles")
         # Trees of one fold, in order, share a group while their leaf numbers fit _INDEX_BITS together.
         group_of_tree, offset_of_tree = np.zeros_like(tree_bits), np.zeros_like(tree_bits)
-        group_bits, self._fold_groups = [], []
+        group_bits: list[int] = []
+        self._fold_groups = []
         for first_tree, count in zip(np.cumsum(fold_trees) - fold_trees, fold_trees):
             first_group = len(group_bits)
             for tree in range(first_tree, first_tree + count):
@@ -303,8 +326,10 @@ class CompactScorer:
         # of a few leaves of one tree; OR-ing them in passes, the j-th leaf of every plane in pass j, keeps
         # each pass's rows distinct (a fancy-indexed |= applies a row once).
         has_bit = [(leaf_number >> k) & 1 == 1 for k in range(tree_bits.max())]
-        plane_row = np.concatenate([(group_of_tree * 16 + offset_of_tree + k)[leaf_tree[has]]
-                                    for k, has in enumerate(has_bit)] + [np.zeros(0, np.int64)])
+        plane_row = np.concatenate(
+            [(group_of_tree * 16 + offset_of_tree + k)[leaf_tree[has]] for k, has in enumerate(has_bit)]
+            + [np.zeros(0, np.int64)]
+        )
         plane_leaf = np.concatenate([leaf_position[has] for has in has_bit] + [np.zeros(0, np.int64)])
         by_plane = np.argsort(plane_row, kind="stable")
         plane_row, plane_leaf = plane_row[by_plane], plane_leaf[by_plane]
@@ -319,7 +344,7 @@ class CompactScorer:
         for tree, (group, offset) in enumerate(zip(group_of_tree, offset_of_tree)):
             number = (np.arange(len(tables[group])) >> offset) & ((1 << tree_bits[tree]) - 1)
             values = np.zeros(1 << tree_bits[tree])
-            values[:leaf_counts[tree]] = leaf_values[leaf_start[tree]:leaf_start[tree + 1]]
+            values[: leaf_counts[tree]] = leaf_values[leaf_start[tree] : leaf_start[tree + 1]]
             tables[group] += values[number]
         self._table_values = np.concatenate(tables)
         self._group_tables = np.concatenate([[0], np.cumsum([len(table) for table in tables])[:-1]]).astype(np.int32)
@@ -330,7 +355,7 @@ class CompactScorer:
         rng = np.random.default_rng(seed)
         probe = rng.standard_normal((count, self.n_features_in_))
         for feature in self._tested_features:
-            chosen = rng.choice(self._thresholds[self._feature_rows[feature]:self._feature_rows[feature + 1]], count)
+            chosen = rng.choice(self._thresholds[self._feature_rows[feature] : self._feature_rows[feature + 1]], count)
             nudged = np.nextafter(chosen, rng.choice([-np.inf, np.inf], count))
             probe[:, feature] = np.where(rng.random(count) < 0.5, chosen, nudged)
         probe[rng.random(probe.shape) < 0.02] = np.nan

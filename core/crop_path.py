@@ -7,9 +7,11 @@ spans into one ffmpeg expression of the clip's own time `t`, evaluated by the cr
 Keyframes are kept per source video in the data home (`crop_paths/<size>_<fingerprint>.json`), keyed by
 core.video_identity so they follow a moved or renamed file.
 """
+
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 from pathlib import Path
 
@@ -89,13 +91,17 @@ def crop_x_expression(keyframes, clip_start: float, length: float, source_width:
     x = centre * source_width - crop_width / 2, kept inside the picture. Only the keyframes the clip spans
     (and one on each side) go in, so the expression stays short however many the video holds."""
     inside = [k for k in keyframes if clip_start < k[0] < clip_start + length]
-    points = [(clip_start, centre_at(keyframes, clip_start)), *inside,
-              (clip_start + length, centre_at(keyframes, clip_start + length))]
+    points = [
+        (clip_start, centre_at(keyframes, clip_start)),
+        *inside,
+        (clip_start + length, centre_at(keyframes, clip_start + length)),
+    ]
     # Built from the last segment backwards: if(lt(t,T1), seg0, if(lt(t,T2), seg1, ... segN)).
     expression = _segment(points[-2], points[-1], clip_start, source_width, crop_width)
-    for a, b in reversed(list(zip(points[:-2], points[1:-1]))):
-        expression = (f"if(lt(t,{b[0] - clip_start:.6f}),"
-                      f"{_segment(a, b, clip_start, source_width, crop_width)},{expression})")
+    for a, b in reversed(list(itertools.pairwise(points[:-1]))):
+        expression = (
+            f"if(lt(t,{b[0] - clip_start:.6f}),{_segment(a, b, clip_start, source_width, crop_width)},{expression})"
+        )
     return f"clip({expression},0,{source_width - crop_width})"
 
 
@@ -110,6 +116,7 @@ def _segment(a: Keyframe, b: Keyframe, clip_start: float, width: int, crop_width
 
 
 # --- persistence ----------------------------------------------------------------------------------
+
 
 def _store_path(home: DataHome, video: Path) -> Path | None:
     identity = identify(video)
@@ -139,5 +146,6 @@ def save_keyframes(home: DataHome, video: Path, keyframes) -> None:
         path.unlink(missing_ok=True)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, json.dumps({"video": Path(video).name,
-                                      "keyframes": [list(k) for k in keyframes]}).encode("utf-8"))
+    write_atomically(
+        path, json.dumps({"video": Path(video).name, "keyframes": [list(k) for k in keyframes]}).encode("utf-8")
+    )

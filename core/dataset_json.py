@@ -5,6 +5,7 @@ A list with one entry per clip: `path` (relative to the export folder, `/`-separ
 It is rebuilt whole from the database after every change and written atomically (temp file + rename),
 so a reader never sees half a file.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,9 +25,14 @@ def entries(db, export_folder: str | os.PathLike) -> list[dict]:
 
 def _entry(clip: dict, folder: Path) -> dict:
     path = Path(clip["output_path"])
-    entry = {"path": path.relative_to(folder).as_posix(), "label": clip["label"], "category": clip["category"],
-             "source": clip["source_path"] or clip["filename"], "start": round(clip["start_time"], 6),
-             "length": clip["length"]}
+    entry = {
+        "path": path.relative_to(folder).as_posix(),
+        "label": clip["label"],
+        "category": clip["category"],
+        "source": clip["source_path"] or clip["filename"],
+        "start": round(clip["start_time"], 6),
+        "length": clip["length"],
+    }
     if clip["settings"].get("fmt") == "webp":
         entry["audio"] = path.with_name(path.name + ".wav").relative_to(folder).as_posix()
     return entry

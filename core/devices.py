@@ -2,6 +2,7 @@
 
 torch is imported only inside `pick_device`, when a model is about to be used.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,16 +29,16 @@ def pick_device(prefer: str | None = None) -> Device:
     """The best available device, or `prefer` ("cuda", "mps", "cpu") when given."""
     import torch
 
-    kind = prefer or ("cuda" if torch.cuda.is_available()
-                      else "mps" if torch.backends.mps.is_available() else "cpu")
+    kind = prefer or ("cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu")
     if kind == "cuda":
         free, _total = torch.cuda.mem_get_info()
         return Device("cuda", half=True, free_bytes=int(free))
     return Device(kind, half=False, free_bytes=int(psutil.virtual_memory().available))
 
 
-def transformer_chunk_bytes(seconds: float, frames_per_second: float, hidden: int, heads: int,
-                            bytes_per_value: int) -> int:
+def transformer_chunk_bytes(
+    seconds: float, frames_per_second: float, hidden: int, heads: int, bytes_per_value: int
+) -> int:
     """Rough peak activation memory of one chunk through one transformer layer (inference, no grad).
 
     Attention scores (heads x T x T) dominate long chunks; the rest is a few hidden-sized activations

@@ -2,6 +2,7 @@
 removed, cut or zero-padded to 1024 frames, normalised as (x + 4.268) / (4.569 * 2); and how EAT's 16 x 16
 patch tokens map back to time.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -10,10 +10,11 @@ Parameter names are those of the Hugging Face checkpoints (worstchan/EAT-*) with
 the fine-tuned checkpoints' classifier (`fc_norm`, `head`) is not needed for features and is skipped.
 torch is imported only when a network is built.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from core.model_weights import ModelUnavailable, load_state, read_json, read_safetensors, without_prefix
@@ -25,9 +26,13 @@ _HEAD_PREFIXES = ("fc_norm.", "head.")
 _POSITIONS = "fixed_positional_encoder.positions"
 
 
+_FIELD_KINDS: dict[str, type] = {"int": int, "float": float, "bool": bool}
+
+
 @dataclass(frozen=True)
 class EatConfig:
     """The architecture fields of EAT's config.json (training-only fields such as dropout are ignored)."""
+
     embed_dim: int = 768
     depth: int = 12
     num_heads: int = 12
@@ -44,11 +49,11 @@ class EatConfig:
     fixed_positions: bool = True
 
     @classmethod
-    def from_json(cls, data: dict) -> "EatConfig":
+    def from_json(cls, data: dict) -> EatConfig:
         values = {}
         for field in fields(cls):
             if field.name in data:
-                kind = {"int": int, "float": float, "bool": bool}[field.type]
+                kind = _FIELD_KINDS[str(field.type)]  # a string: annotations are postponed here
                 value = data[field.name]
                 if not isinstance(value, (int, float, bool)) or (kind is int and value != int(value)):
                     raise ValueError(f"{field.name} is {value!r}")
@@ -78,8 +83,9 @@ def load_eat(folder: Path, model: str):
     try:
         config = EatConfig.from_json(read_json(config_path, model))
     except ValueError as exc:
-        raise ModelUnavailable(f"{model}: {config_path} is not an EAT config ({exc}); choose the folder of an "
-                               f"EAT checkpoint.") from None
+        raise ModelUnavailable(
+            f"{model}: {config_path} is not an EAT config ({exc}); choose the folder of an EAT checkpoint."
+        ) from None
     weights = folder / WEIGHTS_FILE
     state = without_prefix(read_safetensors(weights, model), _CHECKPOINT_PREFIX)
     network = build_eat(config)
@@ -106,7 +112,7 @@ def sincos_positions(dim: int, rows: int, cols: int):
     return torch.cat([axis(dim // 2, freq.flatten()), axis(dim // 2, time.flatten())], dim=1).float()[None]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _network_class():
     """The torch modules, defined on first use so that importing this module does not import torch."""
     import torch
@@ -184,7 +190,9 @@ def _network_class():
             """Tokens (batch, 1 + patches, dim), CLS first, after each block depth in `depths` (1-based)."""
             x = self.local_encoder(image)
             if self.fixed_positional_encoder is not None:
-                x = x + self.fixed_positional_encoder.positions[:, : x.shape[1]].to(x.dtype)
+                # torch types a module attribute as `Tensor | Module`; `positions` is a buffer (a Tensor)
+                positions = self.fixed_positional_encoder.positions
+                x = x + positions[:, : x.shape[1]].to(x.dtype)  # type: ignore[index]
             x = self.pre_norm(torch.cat([self.extra_tokens.expand(len(x), -1, -1).to(x.dtype), x], dim=1))
             wanted, out = set(depths), {}
             for depth, block in enumerate(self.blocks[: max(depths)], start=1):

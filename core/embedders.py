@@ -4,9 +4,11 @@ hidden states of several depths per frame, so its frames are `len(layers)` times
 
 Each `load` reads a local folder only; torch and transformers are imported inside.
 """
+
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 import numpy as np
@@ -24,10 +26,25 @@ def depths_for(layers: tuple[float, ...], total: int) -> tuple[int, ...]:
     return tuple(min(total, max(1, math.ceil(fraction * total - 1e-9))) for fraction in layers)
 
 
-class _TorchEmbedder:
+class _TorchEmbedder(ABC):
     """Shared plumbing: device placement, precision, inference mode, memory-based batch size, layer choice."""
 
     pooling = "mean"
+    frames_per_second: float  # each model family sets these two
+    context_seconds: float  # audio on either side of a chunk, fed to the model and not kept
+
+    @classmethod
+    @abstractmethod
+    def load(cls, spec: ModelSpec, folder: Path, device: Device) -> _TorchEmbedder:
+        """The embedder of the model in `folder` (a local folder only), on `device`."""
+
+    @abstractmethod
+    def _chunk_seconds(self) -> float:
+        """Seconds of audio (context left out) one forward pass takes."""
+
+    @abstractmethod
+    def _frames(self, chunks: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(frame centres in seconds, frame features) for each chunk, inside inference mode."""
 
     def __init__(self, name: str, model, device: Device, layers: tuple[float, ...] = (1.0,)):
         self.name = name
@@ -42,8 +59,13 @@ class _TorchEmbedder:
         # on a CPU the threads already share one item; batching only pays on a GPU, where host memory
         # (audio in, frame features out) bounds the batch as much as the GPU's own does
         host_bytes = round(seconds * (SAMPLE_RATE + self.frames_per_second * self.dim) * 4)
-        self.batch_size = 1 if device.kind == "cpu" else min(
-            batch_size_for(device.free_bytes, self._chunk_bytes(seconds)), max(1, HOST_BATCH_BYTES // host_bytes))
+        self.batch_size = (
+            1
+            if device.kind == "cpu"
+            else min(
+                batch_size_for(device.free_bytes, self._chunk_bytes(seconds)), max(1, HOST_BATCH_BYTES // host_bytes)
+            )
+        )
 
     def _model_depth(self) -> int:
         return int(self.model.config.num_hidden_layers)
@@ -54,7 +76,8 @@ class _TorchEmbedder:
         # a multi-layer pass keeps hidden states until the end (transformers keeps every layer's)
         kept = (self._model_depth() + 1) * seconds * self.frames_per_second * self.hidden if len(self.depths) > 1 else 0
         return transformer_chunk_bytes(seconds, self.frames_per_second, self.hidden, heads, value_bytes) + round(
-            kept * value_bytes)
+            kept * value_bytes
+        )
 
     def frames(self, chunks: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
         import torch
@@ -73,8 +96,7 @@ class _TorchEmbedder:
         The last depth is `last_hidden_state` (normalised where the model normalises its output), so a
         multi-layer vector ends with the single-layer model's vector."""
         total = self._model_depth()
-        chosen = [output.last_hidden_state if depth == total else output.hidden_states[depth]
-                  for depth in self.depths]
+        chosen = [output.last_hidden_state if depth == total else output.hidden_states[depth] for depth in self.depths]
         return np.concatenate([self._to_numpy(states) for states in chosen], axis=-1)
 
     @staticmethod
@@ -107,8 +129,11 @@ class Wav2Vec2StyleEmbedder(_TorchEmbedder):
             total = seconds + 2 * self.context_seconds
             return total / seconds * (1 + attention_per_frame * total)
 
-        affordable = [seconds for seconds in self.chunk_choices
-                      if fits_in_memory(self.device.free_bytes, self._chunk_bytes(seconds + 2 * self.context_seconds))]
+        affordable = [
+            seconds
+            for seconds in self.chunk_choices
+            if fits_in_memory(self.device.free_bytes, self._chunk_bytes(seconds + 2 * self.context_seconds))
+        ]
         return min(affordable or self.chunk_choices[:1], key=cost)
 
     @classmethod
@@ -153,8 +178,13 @@ class AstEmbedder(_TorchEmbedder):
     def load(cls, spec: ModelSpec, folder: Path, device: Device):
         from transformers import ASTFeatureExtractor, ASTModel
 
-        return cls(spec.name, ASTModel.from_pretrained(folder, local_files_only=True),
-                   ASTFeatureExtractor.from_pretrained(folder, local_files_only=True), device, spec.layers)
+        return cls(
+            spec.name,
+            ASTModel.from_pretrained(folder, local_files_only=True),
+            ASTFeatureExtractor.from_pretrained(folder, local_files_only=True),
+            device,
+            spec.layers,
+        )
 
     def _frames(self, chunks):
         config = self.model.config
@@ -162,8 +192,9 @@ class AstEmbedder(_TorchEmbedder):
         hidden = self._hf_layers(self.model(self._to_model(values), output_hidden_states=len(self.depths) > 1))
         n_patches = self.freq_patches * self.time_patches
         columns = hidden[:, -n_patches:].reshape(len(chunks), self.freq_patches, self.time_patches, -1).mean(axis=1)
-        centres = ((np.arange(self.time_patches) * config.time_stride + (config.patch_size - 1) / 2) * 0.01
-                   + 200 / SAMPLE_RATE)
+        centres = (
+            np.arange(self.time_patches) * config.time_stride + (config.patch_size - 1) / 2
+        ) * 0.01 + 200 / SAMPLE_RATE
         keep = centres < len(chunks[0]) / SAMPLE_RATE  # columns made of padding carry no audio
         return [(centres[keep], c[keep]) for c in columns]
 
@@ -188,8 +219,10 @@ class EatEmbedder(_TorchEmbedder):
         inputs = self._to_model(np.stack([eat_features.eat_input(chunk) for chunk in chunks])[:, None])  # (B,1,T,F)
         layers = self.model.hidden_states(inputs, self.depths)
         tokens = np.concatenate([self._to_numpy(states) for states in layers], axis=-1)
-        return [_columns_with_audio(eat_features.patch_columns(chunk_tokens), len(chunk))
-                for chunk, chunk_tokens in zip(chunks, tokens)]
+        return [
+            _columns_with_audio(eat_features.patch_columns(chunk_tokens), len(chunk))
+            for chunk, chunk_tokens in zip(chunks, tokens)
+        ]
 
 
 class BeatsEmbedder(_TorchEmbedder):
@@ -215,8 +248,10 @@ class BeatsEmbedder(_TorchEmbedder):
         inputs = self._to_model(np.stack([beats_input(chunk) for chunk in chunks])[:, None])  # (B, 1, T, F)
         layers = self.model.hidden_states(inputs, self.depths)
         tokens = np.concatenate([self._to_numpy(states) for states in layers], axis=-1)
-        return [_columns_with_audio(eat_features.patch_columns(chunk_tokens, prefix_tokens=0), len(chunk))
-                for chunk, chunk_tokens in zip(chunks, tokens)]
+        return [
+            _columns_with_audio(eat_features.patch_columns(chunk_tokens, prefix_tokens=0), len(chunk))
+            for chunk, chunk_tokens in zip(chunks, tokens)
+        ]
 
 
 def _columns_with_audio(columns: np.ndarray, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
@@ -226,4 +261,9 @@ def _columns_with_audio(columns: np.ndarray, n_samples: int) -> tuple[np.ndarray
     return centres[keep], columns[keep]
 
 
-EMBEDDERS = {"wav2vec2": Wav2Vec2StyleEmbedder, "ast": AstEmbedder, "eat": EatEmbedder, "beats": BeatsEmbedder}
+EMBEDDERS: dict[str, type[_TorchEmbedder]] = {
+    "wav2vec2": Wav2Vec2StyleEmbedder,
+    "ast": AstEmbedder,
+    "eat": EatEmbedder,
+    "beats": BeatsEmbedder,
+}

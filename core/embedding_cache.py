@@ -5,6 +5,7 @@ and mtime are stored inside and must match, so a changed video misses and its en
 rather than piling up. Entries are written to a temp file and renamed (a crash never leaves half an
 entry under the real name); anything unreadable or inconsistent counts as a miss and is deleted.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,7 +33,7 @@ class CacheKey:
     hop: float
 
     @classmethod
-    def for_file(cls, path, model: str, window: float, hop: float) -> "CacheKey":
+    def for_file(cls, path, model: str, window: float, hop: float) -> CacheKey:
         path = Path(path).resolve()
         stat = path.stat()
         return cls(str(path), stat.st_size, stat.st_mtime_ns, model, float(window), float(hop))
@@ -78,6 +79,11 @@ def load(home: DataHome, key: CacheKey) -> CachedEmbeddings | None:
 
 def save(home: DataHome, key: CacheKey, times: np.ndarray, vectors: np.ndarray, duration: float) -> Path:
     buffer = io.BytesIO()
-    np.savez(buffer, identity=np.array(key.identity()), times=np.asarray(times, np.float64),
-             vectors=np.asarray(vectors, np.float32), duration=np.array(float(duration)))
+    np.savez(
+        buffer,
+        identity=np.array(key.identity()),
+        times=np.asarray(times, np.float64),
+        vectors=np.asarray(vectors, np.float32),
+        duration=np.array(float(duration)),
+    )
     return write_atomically(entry_path(home, key), buffer.getvalue())

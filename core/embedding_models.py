@@ -9,6 +9,7 @@ models load with remote code refused. Nothing here imports torch or transformers
 A model that cannot be had (offline, no folder chosen) fails once: later calls in the same run raise the
 same one-line error at once instead of retrying the network for every file.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,15 +24,39 @@ from core.devices import Device, pick_device
 from core.embedders import EMBEDDERS, AstEmbedder, BeatsEmbedder, EatEmbedder, Wav2Vec2StyleEmbedder
 from core.home import DataHome
 from core.mel import MelEmbedder
-from core.model_folders import (MODEL_FOLDERS_FILE, ModelStatus, is_downloaded, list_models, local_dir_for,
-                                model_folders, set_model_folder)
+from core.model_folders import (
+    MODEL_FOLDERS_FILE,
+    ModelStatus,
+    is_downloaded,
+    list_models,
+    local_dir_for,
+    model_folders,
+    set_model_folder,
+)
 from core.model_registry import DEFAULT_MODEL, MODELS, ModelSpec, get_spec
 from core.model_weights import ModelUnavailable
 
-__all__ = ["DEFAULT_MODEL", "MODELS", "MODEL_FOLDERS_FILE", "AstEmbedder", "BeatsEmbedder", "EatEmbedder",
-           "FrameEmbedder", "ModelSpec", "ModelStatus", "ModelUnavailable", "Wav2Vec2StyleEmbedder",
-           "forget_unavailable", "get_spec", "is_downloaded", "list_models", "load_embedder", "local_dir_for",
-           "model_folders", "set_model_folder"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "MODELS",
+    "MODEL_FOLDERS_FILE",
+    "AstEmbedder",
+    "BeatsEmbedder",
+    "EatEmbedder",
+    "FrameEmbedder",
+    "ModelSpec",
+    "ModelStatus",
+    "ModelUnavailable",
+    "Wav2Vec2StyleEmbedder",
+    "forget_unavailable",
+    "get_spec",
+    "is_downloaded",
+    "list_models",
+    "load_embedder",
+    "local_dir_for",
+    "model_folders",
+    "set_model_folder",
+]
 
 UNAVAILABLE_SECONDS = 600  # how long a failed download is remembered: one scan run, not the whole session
 _unavailable: dict[tuple[str, str], tuple[float, str]] = {}  # (model, data home) -> (when, message)
@@ -55,8 +80,9 @@ def forget_unavailable() -> None:
     _unavailable.clear()
 
 
-def load_embedder(name: str, home: DataHome, device: Device | str | None = None,
-                  local_dir: str | os.PathLike | None = None) -> FrameEmbedder:
+def load_embedder(
+    name: str, home: DataHome, device: Device | str | None = None, local_dir: str | os.PathLike | None = None
+) -> FrameEmbedder:
     """An embedder ready to run; torch models load from `local_dir`, `$FOLEYCUT_<NAME>_DIR`, the folder saved
     with `set_model_folder`, or the data home's download cache (downloading there on first use)."""
     spec = get_spec(name)
@@ -94,5 +120,6 @@ def _unavailable_error(spec: ModelSpec, where: str, exc: Exception) -> ModelUnav
     return ModelUnavailable(
         f"{spec.name} weights could not be loaded from {where} ({reason[:160]}). Connect to the internet "
         f"once to download them into the data home, or download {spec.source} elsewhere and choose that "
-        f"folder (Train dialog \"Model folder...\", or `main.py models folder {spec.name} DIR`, or set "
-        f"{spec.local_dir_variable}).")
+        f'folder (Train dialog "Model folder...", or `main.py models folder {spec.name} DIR`, or set '
+        f"{spec.local_dir_variable})."
+    )

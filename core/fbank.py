@@ -5,6 +5,7 @@ spectrum, 128 triangles on Kaldi's mel scale from 20 Hz to 8 kHz, natural log.
 torchaudio's `compliance.kaldi.fbank` (the reference both model families were trained with) computes it when
 torchaudio is installed; otherwise transformers' audio utilities reproduce the same recipe in numpy.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -34,8 +35,15 @@ def fbank_torchaudio(samples: np.ndarray, window: str = "hanning") -> np.ndarray
 
     waveform = torch.from_numpy(np.array(samples, dtype=np.float32)).unsqueeze(0)
     return torchaudio.compliance.kaldi.fbank(
-        waveform, htk_compat=True, sample_frequency=SAMPLE_RATE, use_energy=False, window_type=window,
-        num_mel_bins=MEL_BINS, dither=0.0, frame_shift=10).numpy()
+        waveform,
+        htk_compat=True,
+        sample_frequency=SAMPLE_RATE,
+        use_energy=False,
+        window_type=window,
+        num_mel_bins=MEL_BINS,
+        dither=0.0,
+        frame_shift=10,
+    ).numpy()
 
 
 @lru_cache(maxsize=1)
@@ -45,19 +53,35 @@ def _kaldi_mel_filters() -> np.ndarray:
     # 128 Kaldi bins over 257 FFT bins leave the lowest filters empty, in Kaldi too: expected, not a bug
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="At least one mel filter has all zero values")
-        return mel_filter_bank(num_frequency_bins=FFT_LENGTH // 2 + 1, num_mel_filters=MEL_BINS,
-                               min_frequency=20.0, max_frequency=SAMPLE_RATE / 2, sampling_rate=SAMPLE_RATE,
-                               norm=None, mel_scale="kaldi", triangularize_in_mel_space=True)
+        return mel_filter_bank(
+            num_frequency_bins=FFT_LENGTH // 2 + 1,
+            num_mel_filters=MEL_BINS,
+            min_frequency=20.0,
+            max_frequency=SAMPLE_RATE / 2,
+            sampling_rate=SAMPLE_RATE,
+            norm=None,
+            mel_scale="kaldi",
+            triangularize_in_mel_space=True,
+        )
 
 
 def fbank_transformers(samples: np.ndarray, window: str = "hanning") -> np.ndarray:
     from transformers.audio_utils import spectrogram, window_function
 
     return spectrogram(
-        np.asarray(samples, dtype=np.float64), window_function(FRAME_LENGTH, WINDOWS[window], periodic=False),
-        frame_length=FRAME_LENGTH, hop_length=HOP_LENGTH, fft_length=FFT_LENGTH, power=2.0, center=False,
-        preemphasis=0.97, mel_filters=_kaldi_mel_filters(), log_mel="log", mel_floor=_LOG_FLOOR,
-        remove_dc_offset=True).T.astype(np.float32)
+        np.asarray(samples, dtype=np.float64),
+        window_function(FRAME_LENGTH, WINDOWS[window], periodic=False),
+        frame_length=FRAME_LENGTH,
+        hop_length=HOP_LENGTH,
+        fft_length=FFT_LENGTH,
+        power=2.0,
+        center=False,
+        preemphasis=0.97,
+        mel_filters=_kaldi_mel_filters(),
+        log_mel="log",
+        mel_floor=_LOG_FLOOR,
+        remove_dc_offset=True,
+    ).T.astype(np.float32)
 
 
 def kaldi_fbank(samples: np.ndarray, window: str = "hanning") -> np.ndarray:

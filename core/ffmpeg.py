@@ -4,6 +4,7 @@ The system ffmpeg is preferred (it is usually built with hardware encoders); whe
 binary shipped by imageio-ffmpeg is used, so a fresh machine needs nothing else. `$FOLEYCUT_FFMPEG`
 names a binary explicitly (a custom build, say).
 """
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,9 @@ def ffmpeg_exe() -> str:
     explicit = os.environ.get("FOLEYCUT_FFMPEG")
     if explicit:
         if not Path(explicit).is_file():
-            raise FFmpegNotFound(f"FOLEYCUT_FFMPEG points at {explicit}, which does not exist: "
-                                 "point it at an ffmpeg binary or unset it.")
+            raise FFmpegNotFound(
+                f"FOLEYCUT_FFMPEG points at {explicit}, which does not exist: point it at an ffmpeg binary or unset it."
+            )
         return explicit
     system = shutil.which("ffmpeg")
     if system:
@@ -59,7 +61,9 @@ def ffmpeg_command(args: list[str], loglevel: str = "error") -> list[str]:
 
 def run_ffmpeg(args: list[str], loglevel: str = "error", **kwargs) -> subprocess.CompletedProcess:
     """Run ffmpeg with an argument list (never a shell), quiet and non-interactive."""
-    return subprocess.run(ffmpeg_command(args, loglevel), capture_output=True, **kwargs)
+    return subprocess.run(
+        ffmpeg_command(args, loglevel), capture_output=True, check=kwargs.pop("check", False), **kwargs
+    )
 
 
 def last_error_line(stderr: bytes | str) -> str:

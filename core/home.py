@@ -3,6 +3,7 @@
 `$FOLEYCUT_HOME` wins when set (tests and the CLI's `--home` use it); otherwise the platform's
 user data directory as platformdirs reports it.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,14 +22,16 @@ class DataHome:
     root: Path
 
     @classmethod
-    def resolve(cls, explicit: str | os.PathLike | None = None) -> "DataHome":
+    def resolve(cls, explicit: str | os.PathLike | None = None) -> DataHome:
         chosen = explicit or os.environ.get("FOLEYCUT_HOME") or user_data_dir(APP_NAME, appauthor=False)
         root = Path(chosen).expanduser().resolve()
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:  # a file of that name, a path through a file, no permission
-            raise FoleycutError(f"Cannot use {root} as the data home ({exc.strerror or exc}): name a folder "
-                                "(or a new one) you can write to.") from exc
+            raise FoleycutError(
+                f"Cannot use {root} as the data home ({exc.strerror or exc}): name a folder "
+                "(or a new one) you can write to."
+            ) from exc
         return cls(root)
 
     @property

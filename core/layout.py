@@ -8,19 +8,21 @@ The per-video counter NNN is one more than the highest found for that vid folder
 disk, so a file the database forgot about is never overwritten. Names are parsed back with the same
 patterns, by the counters and by the legacy-layout migration.
 """
+
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 VID_PREFIX = "vid_"
 _VID_FOLDER = re.compile(r"vid_(\d+)", re.ASCII)
 # Greedy name: the counter, optional area and sub are always the last underscore-separated groups.
-_CLIP_NAME = re.compile(r"(?P<name>.+)_(?P<counter>\d+)(?:_a(?P<area>\d+))?_(?P<sub>\d+)(?P<ext>\.[A-Za-z0-9]+)?",
-                        re.ASCII | re.DOTALL)
+_CLIP_NAME = re.compile(
+    r"(?P<name>.+)_(?P<counter>\d+)(?:_a(?P<area>\d+))?_(?P<sub>\d+)(?P<ext>\.[A-Za-z0-9]+)?", re.ASCII | re.DOTALL
+)
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,12 @@ def parse_clip_name(entry_name: str) -> ClipName | None:
     if not match:
         return None
     area = match.group("area")
-    return ClipName(match.group("name"), int(match.group("counter")), int(match.group("sub")),
-                    int(area) if area is not None else None)
+    return ClipName(
+        match.group("name"),
+        int(match.group("counter")),
+        int(match.group("sub")),
+        int(area) if area is not None else None,
+    )
 
 
 # These two run once per clip row when paths are rewritten in bulk, hence os.path rather than pathlib.
@@ -96,8 +102,9 @@ def highest_counter(entry_names: Iterable[str]) -> int:
     return max((clip.counter for name in entry_names if (clip := parse_clip_name(name))), default=0)
 
 
-def vid_folder_path(db, filename: str, profile: str, export_folder: str | os.PathLike,
-                    source_path: str | os.PathLike | None = None) -> Path:
+def vid_folder_path(
+    db, filename: str, profile: str, export_folder: str | os.PathLike, source_path: str | os.PathLike | None = None
+) -> Path:
     """The vid folder for a video's clips in an export folder (existing one, else the lowest free number)."""
     return Path(export_folder) / db.get_vid_folder(filename, profile, export_folder, source_path)
 

@@ -12,20 +12,28 @@ Crash safety comes from three phases, each safe to interrupt and re-run:
    and whose destination exists happened just before an interruption: it is only marked done.
 3. Clean up: emptied group dirs are removed, then the plan is deleted.
 """
+
 from __future__ import annotations
 
 import os
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from core import dataset_json
 from core.errors import FoleycutError
-from core.layout import (ClipName, lowest_free_number, next_counter, parse_clip_name,
-                         parse_vid_folder, vid_folder_name, vid_numbers_on_disk)
+from core.layout import (
+    ClipName,
+    lowest_free_number,
+    next_counter,
+    parse_clip_name,
+    parse_vid_folder,
+    vid_folder_name,
+    vid_numbers_on_disk,
+)
 
 Progress = Callable[[float, str], None]
 Move = tuple[str, str, int | None, float | None]  # (src, dst, processed_id, marker_time)
@@ -75,8 +83,7 @@ def migrate_legacy_layout(db, progress: Progress | None = None, batch_size: int 
     return report
 
 
-def _run_moves(db, pending: list[dict], report: LegacyMigrationReport, progress: Progress,
-               batch_size: int) -> None:
+def _run_moves(db, pending: list[dict], report: LegacyMigrationReport, progress: Progress, batch_size: int) -> None:
     # Destination folders first: a handful of vid folders rather than one mkdir per move.
     for folder in {os.path.dirname(move["dst"]) for move in pending}:
         try:
@@ -106,8 +113,10 @@ def _apply_move(src: str, dst: str) -> bool:
     """Move one entry unless that already happened; True when this call moved it."""
     if os.path.lexists(dst):
         if os.path.lexists(src):
-            raise FoleycutError(f"Cannot move {src} to {dst}: something else is already there; move one of "
-                                "them aside and start Foleycut again.")
+            raise FoleycutError(
+                f"Cannot move {src} to {dst}: something else is already there; move one of "
+                "them aside and start Foleycut again."
+            )
         return False  # moved before an interruption
     try:
         _move_entry(src, dst)
@@ -119,8 +128,10 @@ def _apply_move(src: str, dst: str) -> bool:
 
 
 def _cannot_write(path: str, exc: OSError) -> FoleycutError:
-    return FoleycutError(f"Cannot move exported clips into {os.path.dirname(path)} ({exc.strerror}): make the "
-                         "export folder writable (or free some space) and start Foleycut again; it resumes.")
+    return FoleycutError(
+        f"Cannot move exported clips into {os.path.dirname(path)} ({exc.strerror}): make the "
+        "export folder writable (or free some space) and start Foleycut again; it resumes."
+    )
 
 
 def _move_entry(src: str, dst: str) -> None:
@@ -186,14 +197,15 @@ class _Planner:
 
     def __init__(self, db):
         self._db = db
-        self._vid_folders: dict[str, dict[tuple[str, str], str]] = {}
+        self._vid_folders: dict[str, dict[tuple[str, int | str], str]] = {}
         self._taken_vid_numbers: dict[str, set[int]] = {}
         self._counters: dict[str, int] = {}
         self._claimed_stems: dict[str, set[str]] = defaultdict(set)
         self._planned_srcs: set[str] = set()
 
-    def plan_group(self, export_folder: str, profile: str, video: int | str, group_dir: str,
-                   clips: list[dict]) -> list[Move]:
+    def plan_group(
+        self, export_folder: str, profile: str, video: int | str, group_dir: str, clips: list[dict]
+    ) -> list[Move]:
         vid_dir = self._vid_folder(export_folder, profile, video)
         counter = self._take_counter(vid_dir)
         marker_time = min(clip["start_time"] for clip in clips)  # one export, one marker
@@ -211,7 +223,7 @@ class _Planner:
                 if src in self._planned_srcs and entry != own:
                     continue  # a part of this clip that another row already moves
                 self._planned_srcs.add(src)
-                dst = vid_prefix + new_stems[stem] + entry[len(stem):]
+                dst = vid_prefix + new_stems[stem] + entry[len(stem) :]
                 moves.append((src, dst, clip["id"] if entry == own else None, marker_time))
         return moves
 
@@ -219,8 +231,10 @@ class _Planner:
         if export_folder not in self._vid_folders:
             known = self._db.get_vid_folders_in(export_folder)
             self._vid_folders[export_folder] = known
-            self._taken_vid_numbers[export_folder] = (
-                {parse_vid_folder(name) for name in known.values()} | vid_numbers_on_disk(export_folder))
+            numbers = (parse_vid_folder(name) for name in known.values())
+            self._taken_vid_numbers[export_folder] = {n for n in numbers if n is not None} | vid_numbers_on_disk(
+                export_folder
+            )
         known = self._vid_folders[export_folder]
         if (profile, video) not in known:
             number = lowest_free_number(self._taken_vid_numbers[export_folder])

@@ -18,15 +18,17 @@ writes a new generation, then renames the manifest over the old one (the commit 
 generations: a crash leaves the previous state whole. Anything unreadable or inconsistent is thrown away
 and rebuilt from the embedding cache on the next sync; a file whose size or mtime changed is re-embedded.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import tempfile
 import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -52,7 +54,7 @@ class IndexedFile:
 
     def is_current(self) -> bool:
         try:
-            stat = os.stat(self.path)
+            stat = Path(self.path).stat()
         except OSError:
             return False
         return (stat.st_size, stat.st_mtime_ns) == (self.size, self.mtime_ns)
@@ -95,7 +97,7 @@ class LibraryIndex:
         self._std: np.ndarray | None = None
         self._stats_count = 0
         self._generation = 0
-        self._index = None
+        self._index: Any = None  # a faiss index; faiss ships no type hints
         self.was_discarded = False  # the stored index was unreadable or inconsistent and got dropped
         self._load()
 
@@ -133,9 +135,11 @@ class LibraryIndex:
                 return []
             params = None
             if len(current) < len(self._files):
-                ids = np.concatenate([(f.number << WINDOW_BITS) + np.arange(f.windows, dtype=np.int64)
-                                      for f in current.values()])
-                params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))
+                ids = np.concatenate(
+                    [(f.number << WINDOW_BITS) + np.arange(f.windows, dtype=np.int64) for f in current.values()]
+                )
+                # faiss's Python wrapper takes the parameters as keywords; its SWIG signature shows none
+                params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))  # type: ignore[call-arg]
             k = min(k, sum(f.windows for f in current.values()))
             scores, ids = self._index.search(self._prepare(vectors), k, params=params)
             by_number = {f.number: f for f in current.values()}
@@ -146,13 +150,17 @@ class LibraryIndex:
                     best[key] = score
         ranked = sorted(best.items(), key=lambda item: -item[1])[:k]
         mask = (1 << WINDOW_BITS) - 1
-        return [WindowHit(Path(by_number[key >> WINDOW_BITS].path), round((key & mask) * self.hop, 6), score)
-                for key, score in ranked if key >> WINDOW_BITS in by_number]
+        return [
+            WindowHit(Path(by_number[key >> WINDOW_BITS].path), round((key & mask) * self.hop, 6), score)
+            for key, score in ranked
+            if key >> WINDOW_BITS in by_number
+        ]
 
     # ---- changing -------------------------------------------------------------------------------
 
-    def sync(self, videos: Sequence, progress: Progress | None = None, cancel: threading.Event | None = None,
-             embed=None) -> SyncReport:
+    def sync(
+        self, videos: Sequence, progress: Progress | None = None, cancel: threading.Event | None = None, embed=None
+    ) -> SyncReport:
         """Make the index hold every one of `videos` as it is on disk now (embedding through the cache),
         and drop files that no longer exist or changed. Other indexed files stay. A file that cannot be
         embedded is reported in `failed`, not fatal. Only one file's vectors are in memory at a time.
@@ -174,13 +182,15 @@ class LibraryIndex:
             def file_progress(fraction: float, message: str, number=number, path=path) -> None:
                 if progress is not None:
                     progress((number + fraction) / max(1, len(todo)), f"Indexing {path.name}: {message}")
+
             try:
                 identity, vectors = self._foregrounds(embed, path, file_progress, cancel)
             except Cancelled:
                 raise
             except (FoleycutError, OSError) as exc:
-                failed.append((path, str(exc) if isinstance(exc, FoleycutError) else
-                               f"Cannot read {path}: {exc.strerror or exc}"))
+                failed.append(
+                    (path, str(exc) if isinstance(exc, FoleycutError) else f"Cannot read {path}: {exc.strerror or exc}")
+                )
                 continue
             added.append(path)
             with self._lock:
@@ -206,6 +216,7 @@ class LibraryIndex:
     # ---- internals ------------------------------------------------------------------------------
 
     def _prepare(self, vectors: np.ndarray) -> np.ndarray:
+        assert self._mean is not None and self._std is not None  # fitted before any window is added or searched
         standard = (np.asarray(vectors, np.float32).reshape(-1, len(self._mean)) - self._mean) / self._std
         norms = np.linalg.norm(standard, axis=1, keepdims=True)
         return np.ascontiguousarray(standard / np.maximum(norms, _EPS), dtype=np.float32)
@@ -224,8 +235,9 @@ class LibraryIndex:
         self._index.add_with_ids(self._prepare(vectors), ids)
         self._files[path] = IndexedFile(path, size, mtime_ns, number, len(vectors))
 
-    def _foregrounds(self, embed, path: Path, progress: Progress | None = None,
-                     cancel: threading.Event | None = None) -> tuple[tuple[str, int, int], np.ndarray]:
+    def _foregrounds(
+        self, embed, path: Path, progress: Progress | None = None, cancel: threading.Event | None = None
+    ) -> tuple[tuple[str, int, int], np.ndarray]:
         identity = _identity(path)
         embeddings = embed(path, self.model, self.home, self.window, self.hop, progress=progress, cancel=cancel)
         return identity, foreground(embeddings.vectors, self.hop)
@@ -250,7 +262,7 @@ class LibraryIndex:
             kept.append(indexed)
         if not kept:
             return
-        mean = sums / count
+        mean = np.asarray(sums, np.float64) / count
         self._mean = mean.astype(np.float32)
         self._std = np.sqrt(np.maximum(squares / count - mean * mean, 0)).astype(np.float32) + np.float32(_EPS)
         self._stats_count = count
@@ -275,21 +287,27 @@ class LibraryIndex:
 
         self.folder.mkdir(parents=True, exist_ok=True)
         generation = self._generation + 1
-        manifest = {"format": FORMAT_VERSION, "model": self.model, "window": self.window, "hop": self.hop,
-                    "generation": generation, "windows": len(self),
-                    "files": [asdict(f) for f in self._files.values()],
-                    "stats_count": self._stats_count,
-                    "mean": None if self._mean is None else self._mean.tolist(),
-                    "std": None if self._std is None else self._std.tolist()}
+        manifest = {
+            "format": FORMAT_VERSION,
+            "model": self.model,
+            "window": self.window,
+            "hop": self.hop,
+            "generation": generation,
+            "windows": len(self),
+            "files": [asdict(f) for f in self._files.values()],
+            "stats_count": self._stats_count,
+            "mean": None if self._mean is None else self._mean.tolist(),
+            "std": None if self._std is None else self._std.tolist(),
+        }
         if self._index is not None:
             target = self.folder / f"index.{generation}.faiss"
             partial = target.with_name(target.name + ".part")
             faiss.write_index(self._index, str(partial))
-            os.replace(partial, target)
+            partial.replace(target)
         handle, temp = tempfile.mkstemp(dir=self.folder, prefix="manifest.", suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(manifest, out)
-        os.replace(temp, self.folder / "manifest.json")
+        Path(temp).replace(self.folder / "manifest.json")
         self._generation = generation
         for old in self.folder.glob("index.*.faiss*"):
             if old.name != f"index.{generation}.faiss":
@@ -304,15 +322,20 @@ class LibraryIndex:
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
             if (manifest["format"], manifest["model"], manifest["window"], manifest["hop"]) != (
-                    FORMAT_VERSION, self.model, self.window, self.hop):
+                FORMAT_VERSION,
+                self.model,
+                self.window,
+                self.hop,
+            ):
                 raise ValueError("written for another model, window or hop")
             files = {f["path"]: IndexedFile(**f) for f in manifest["files"]}
             self._generation = int(manifest["generation"])
             if manifest["mean"] is not None:
                 index = faiss.read_index(str(self.folder / f"index.{self._generation}.faiss"))
                 mean, std = (np.asarray(manifest[key], np.float32) for key in ("mean", "std"))
-                consistent = (index.ntotal == manifest["windows"] == sum(f.windows for f in files.values())
-                              and index.d == len(mean) == len(std))
+                consistent = index.ntotal == manifest["windows"] == sum(
+                    f.windows for f in files.values()
+                ) and index.d == len(mean) == len(std)
                 if not consistent:
                     raise ValueError("index and manifest disagree")
                 self._index, self._mean, self._std = index, mean, std

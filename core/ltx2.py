@@ -4,6 +4,7 @@ LTX-2 takes clips of 8k+1 frames at 25 fps whose width and height divide by 32. 
 length is rounded to such a frame count, its picture is re-timed to 25 fps, and after any portrait crop
 and resize the frame is cut down, around its centre, to the largest multiple of 32 on each side.
 """
+
 from __future__ import annotations
 
 import math
@@ -34,6 +35,8 @@ def ltx2_length(length: float) -> float:
 def ltx2_size(width: int, height: int) -> tuple[int, int]:
     """The centre crop of a width x height frame whose sides divide by 32."""
     if width < SIZE_STEP or height < SIZE_STEP:
-        raise FoleycutError(f"LTX-2 mode needs frames of at least {SIZE_STEP}x{SIZE_STEP} px, and these clips would "
-                            f"be {width}x{height}: choose a larger short side or turn LTX-2 mode off.")
+        raise FoleycutError(
+            f"LTX-2 mode needs frames of at least {SIZE_STEP}x{SIZE_STEP} px, and these clips would "
+            f"be {width}x{height}: choose a larger short side or turn LTX-2 mode off."
+        )
     return width - width % SIZE_STEP, height - height % SIZE_STEP

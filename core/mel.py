@@ -10,6 +10,7 @@ than the dense one and starts none of OpenBLAS's threads, which spin against ffm
 Together they compute 7x (20 s chunks) to 18x (5 s chunks) the audio per CPU-second of numpy's rfft +
 dense product, with the same output up to float32 rounding.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -35,8 +36,13 @@ def _mel_to_hz(mel):
 
 
 @lru_cache(maxsize=4)
-def mel_filter_bank(n_mels: int = N_MELS, fft_length: int = FFT_LENGTH, sample_rate: int = SAMPLE_RATE,
-                    fmin: float = 20.0, fmax: float | None = None) -> np.ndarray:
+def mel_filter_bank(
+    n_mels: int = N_MELS,
+    fft_length: int = FFT_LENGTH,
+    sample_rate: int = SAMPLE_RATE,
+    fmin: float = 20.0,
+    fmax: float | None = None,
+) -> np.ndarray:
     """(fft_length // 2 + 1, n_mels) triangular filters with centres evenly spaced on the HTK mel scale."""
     fmax = sample_rate / 2 if fmax is None else fmax
     fft_freqs = np.linspace(0.0, sample_rate / 2, fft_length // 2 + 1)[:, None]
@@ -78,7 +84,7 @@ def log_mel_frames(samples: np.ndarray) -> np.ndarray:
         return np.zeros((0, N_MELS), np.float32)
     frames = sliding_window_view(samples, FRAME_LENGTH)[::HOP_LENGTH]
     spectrum = scipy.fft.rfft(frames * _hann(), n=FFT_LENGTH, axis=1)  # float32 in, complex64 out
-    power = spectrum.real ** 2 + spectrum.imag ** 2
+    power = spectrum.real**2 + spectrum.imag**2
     out = np.empty((len(frames), N_MELS), np.float32)  # row-major, as the pooling reads it
     np.add((_sparse_filter_bank() @ power.T).T, LOG_FLOOR, out=out)
     return np.log(out, out=out)

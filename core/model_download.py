@@ -4,6 +4,7 @@
 Offline, the Hugging Face client retries every request for about 50 s and logs a line per try; one quick
 probe of the Hub decides first whether to try at all, and the client's retry warnings are kept quiet.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -52,23 +53,33 @@ def _hub_files(spec: ModelSpec, home: DataHome, local_only: bool) -> Path:
     from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
     absent = (EntryNotFoundError, LocalEntryNotFoundError)
+    repo_id = spec.repo_id
+    assert repo_id is not None  # fetch sends only Hugging Face models here
 
     def get(filename: str) -> Path | None:
         try:
-            return Path(hf_hub_download(spec.repo_id, filename, revision=spec.revision,
-                                        cache_dir=str(home.hf_cache_dir), local_files_only=local_only))
+            return Path(
+                hf_hub_download(
+                    repo_id,
+                    filename,
+                    revision=spec.revision,
+                    cache_dir=str(home.hf_cache_dir),
+                    local_files_only=local_only,
+                )
+            )
         except absent:
             return None
 
     required, optional, weights = HUB_FILES[spec.family]
     found = [get(name) for name in required]
-    if None in found:
-        raise FileNotFoundError(f"{spec.repo_id} has no {required[found.index(None)]}")
+    present = [path for path in found if path is not None]
+    if len(present) < len(found):
+        raise FileNotFoundError(f"{repo_id} has no {required[found.index(None)]}")
     for name in optional:
         get(name)
     if not any(get(name) for name in weights):
-        raise FileNotFoundError(f"{spec.repo_id} has no {' or '.join(weights)}")
-    return found[0].parent
+        raise FileNotFoundError(f"{repo_id} has no {' or '.join(weights)}")
+    return present[0].parent
 
 
 def hub_reachable() -> bool:
@@ -102,13 +113,14 @@ def _fetch_beats(spec: ModelSpec, home: DataHome) -> Path:
     folder = home.hf_cache_dir / BEATS_CACHE
     if folder.is_dir() and missing_weights(folder, spec) is None:
         return folder
+    assert spec.url is not None  # the BEATs entry names its checkpoint's address
     folder.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=BEATS_CHECKPOINT, suffix=".part", dir=folder)
     try:
         with os.fdopen(handle, "wb") as out, urllib.request.urlopen(spec.url, timeout=DOWNLOAD_TIMEOUT_SECONDS) as got:
             while block := got.read(1 << 20):
                 out.write(block)
-        os.replace(temp, folder / BEATS_CHECKPOINT)
+        Path(temp).replace(folder / BEATS_CHECKPOINT)
     except OSError as exc:  # URLError and timeouts are OSErrors
         raise Offline(f"the BEATs checkpoint could not be downloaded ({exc.__class__.__name__})") from None
     finally:

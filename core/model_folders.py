@@ -2,22 +2,27 @@
 `$FOLEYCUT_<NAME>_DIR`, or the data home's download cache. Only file names are looked at here: nothing in a
 folder is imported or executed, now or when the model loads (see core.eat_model, core.model_weights).
 """
+
 from __future__ import annotations
 
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from core.errors import FoleycutError
 from core.home import DataHome
 from core.model_registry import BEATS_CHECKPOINT, MODELS, ModelSpec, get_spec
 
 MODEL_FOLDERS_FILE = "model_folders.json"  # in the data home: {model name: folder chosen for its weights}
-WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json",
-                "pytorch_model.bin.index.json")
+WEIGHT_FILES = (
+    "model.safetensors",
+    "pytorch_model.bin",
+    "model.safetensors.index.json",
+    "pytorch_model.bin.index.json",
+)
 BEATS_CACHE = "beats"  # sub-folder of the download cache for the BEATs checkpoint
 
 
@@ -80,10 +85,14 @@ def set_model_folder(home: DataHome, name: str, folder: str | os.PathLike | None
         saved = Path(folder).expanduser().resolve()
         missing = missing_weights(saved, spec)
         if missing:
-            wanted = (f"the BEATs checkpoint ({BEATS_CHECKPOINT})" if spec.family == "beats"
-                      else f"{spec.source}'s config.json and weights")
-            raise FoleycutError(f"{saved} cannot be the {name} model folder: {missing}. Choose the folder that "
-                                f"holds {wanted}.")
+            wanted = (
+                f"the BEATs checkpoint ({BEATS_CHECKPOINT})"
+                if spec.family == "beats"
+                else f"{spec.source}'s config.json and weights"
+            )
+            raise FoleycutError(
+                f"{saved} cannot be the {name} model folder: {missing}. Choose the folder that holds {wanted}."
+            )
         chosen[name] = saved
     _write_json_atomically(home.root / MODEL_FOLDERS_FILE, {key: str(path) for key, path in sorted(chosen.items())})
     return saved
@@ -95,14 +104,15 @@ def _write_json_atomically(path: Path, data: dict) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(data, out, indent=2)
-        os.replace(temp, path)
+        Path(temp).replace(path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
 
 
-def local_dir_for(spec: ModelSpec, local_dir: str | os.PathLike | None = None,
-                  home: DataHome | None = None) -> Path | None:
+def local_dir_for(
+    spec: ModelSpec, local_dir: str | os.PathLike | None = None, home: DataHome | None = None
+) -> Path | None:
     """The folder to load from instead of the download cache: the explicit one, else the env variable,
     else the folder saved for this model in `home`."""
     chosen = local_dir or os.environ.get(spec.local_dir_variable)
@@ -115,6 +125,8 @@ def cached_folders(spec: ModelSpec, home: DataHome) -> list[Path]:
     """Folders of the download cache that may hold `spec`'s files."""
     if spec.family == "beats":
         return [home.hf_cache_dir / BEATS_CACHE]
+    if spec.repo_id is None:
+        return []  # built in: nothing is downloaded
     snapshots = home.hf_cache_dir / f"models--{spec.repo_id.replace('/', '--')}" / "snapshots"
     return sorted(snapshots.iterdir()) if snapshots.is_dir() else []
 
@@ -131,5 +143,7 @@ def is_downloaded(spec: ModelSpec, home: DataHome, local_dir: str | os.PathLike 
 
 def list_models(home: DataHome, local_dirs: Mapping[str, str | os.PathLike] | None = None) -> list[ModelStatus]:
     local_dirs = local_dirs or {}
-    return [ModelStatus(spec.name, spec.dim, spec.builtin, is_downloaded(spec, home, local_dirs.get(spec.name)))
-            for spec in MODELS.values()]
+    return [
+        ModelStatus(spec.name, spec.dim, spec.builtin, is_downloaded(spec, home, local_dirs.get(spec.name)))
+        for spec in MODELS.values()
+    ]

@@ -2,11 +2,12 @@
 pickle format some checkpoints only ship in, read with torch's weights-only unpickler (tensors, numbers,
 strings, lists and dicts; anything else is refused). Every failure is one line naming the model and the file.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from core.errors import FoleycutError
 
@@ -44,8 +45,9 @@ def read_safetensors(path: Path, model: str) -> dict:
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else exc.__class__.__name__
         raise _bad_file(model, path, f"is not a valid safetensors file ({reason})") from None
-    return {name: tensor.to(torch.float32) if tensor.is_floating_point() else tensor
-            for name, tensor in tensors.items()}
+    return {
+        name: tensor.to(torch.float32) if tensor.is_floating_point() else tensor for name, tensor in tensors.items()
+    }
 
 
 def read_torch_checkpoint(path: Path, model: str) -> dict:
@@ -59,8 +61,11 @@ def read_torch_checkpoint(path: Path, model: str) -> dict:
     except FileNotFoundError:
         raise _bad_file(model, path, "is missing") from None
     except pickle.UnpicklingError:  # damaged, or holding objects whose loading could run code
-        raise _bad_file(model, path, "is not a weights-only checkpoint (damaged, or it holds objects that could "
-                                     "run code, which are refused)") from None
+        raise _bad_file(
+            model,
+            path,
+            "is not a weights-only checkpoint (damaged, or it holds objects that could run code, which are refused)",
+        ) from None
     except (OSError, ValueError, RuntimeError, EOFError) as exc:
         raise _bad_file(model, path, f"is not a readable checkpoint ({exc.__class__.__name__})") from None
     if not isinstance(data, dict):
@@ -70,15 +75,21 @@ def read_torch_checkpoint(path: Path, model: str) -> dict:
 
 def without_prefix(state: Mapping, prefix: str) -> dict:
     """`state` with `prefix` taken off the names that carry it (wrapper modules add one)."""
-    return {name[len(prefix):] if name.startswith(prefix) else name: value for name, value in state.items()}
+    return {name.removeprefix(prefix): value for name, value in state.items()}
 
 
 def _listing(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
 
 
-def load_state(network, state: Mapping, model: str, path: Path, optional: Iterable[str] = (),
-               ignored_prefixes: tuple[str, ...] = ()) -> None:
+def load_state(
+    network,
+    state: Mapping,
+    model: str,
+    path: Path,
+    optional: Iterable[str] = (),
+    ignored_prefixes: tuple[str, ...] = (),
+) -> None:
     """Copy `state` into `network`, whose parameter names must match one for one (shapes included).
 
     `optional` names may be absent (the network computes them itself); names under `ignored_prefixes`
@@ -96,8 +107,10 @@ def load_state(network, state: Mapping, model: str, path: Path, optional: Iterab
     shapes = [name for name in expected if name in state and tuple(state[name].shape) != tuple(expected[name].shape)]
     if shapes:
         name = shapes[0]
-        problems.append(f"{name} is {tuple(state[name].shape)}, not {tuple(expected[name].shape)}"
-                        + (f" (and {len(shapes) - 1} more)" if len(shapes) > 1 else ""))
+        problems.append(
+            f"{name} is {tuple(state[name].shape)}, not {tuple(expected[name].shape)}"
+            + (f" (and {len(shapes) - 1} more)" if len(shapes) > 1 else "")
+        )
     if problems:
         raise _bad_file(model, path, f"does not match {model}'s architecture ({'; '.join(problems)})")
     network.load_state_dict({name: state.get(name, value) for name, value in expected.items()})

@@ -4,9 +4,9 @@ The window keeps one list per tab (ui/playlist_tabs.py); this module holds what 
 tabs as data and their storage, names for copies, the warning shown when the loaded video is not one of
 the active tab's, and deleting a video file from disk.
 """
+
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,25 +35,44 @@ class Tab:
     entries: list[Entry] = field(default_factory=list)
 
     def paths(self) -> list[Path]:
-        return [entry.path for entry in self.entries if not entry.is_separator]
+        return [entry.path for entry in self.entries if not entry.is_separator and entry.path is not None]
 
-    def copy(self, name: str) -> "Tab":
-        return Tab(name, self.export_folder, self.hide_exported,
-                   [Entry(entry.path, entry.separator) for entry in self.entries])
+    def copy(self, name: str) -> Tab:
+        return Tab(
+            name, self.export_folder, self.hide_exported, [Entry(entry.path, entry.separator) for entry in self.entries]
+        )
 
 
 def load_tabs(db) -> list[Tab]:
-    return [Tab(tab["name"], tab["export_folder"], tab["hide_exported"],
-                [Entry(None, item["separator"]) if item["separator"] is not None else Entry(Path(item["path"]))
-                 for item in tab["items"]])
-            for tab in db.get_playlist_tabs()]
+    return [
+        Tab(
+            tab["name"],
+            tab["export_folder"],
+            tab["hide_exported"],
+            [
+                Entry(None, item["separator"]) if item["separator"] is not None else Entry(Path(item["path"]))
+                for item in tab["items"]
+            ],
+        )
+        for tab in db.get_playlist_tabs()
+    ]
 
 
 def save_tabs(db, tabs: list[Tab]) -> None:
-    db.save_playlist_tabs([{"name": tab.name, "export_folder": tab.export_folder, "hide_exported": tab.hide_exported,
-                            "items": [{"path": "" if entry.is_separator else str(entry.path),
-                                       "separator": entry.separator} for entry in tab.entries]}
-                           for tab in tabs])
+    db.save_playlist_tabs(
+        [
+            {
+                "name": tab.name,
+                "export_folder": tab.export_folder,
+                "hide_exported": tab.hide_exported,
+                "items": [
+                    {"path": "" if entry.is_separator else str(entry.path), "separator": entry.separator}
+                    for entry in tab.entries
+                ],
+            }
+            for tab in tabs
+        ]
+    )
 
 
 def copy_name(name: str, taken: list[str]) -> str:
@@ -69,16 +88,20 @@ def destination_warning(tab: Tab, video: Path | None) -> str | None:
     if video is None or video in tab.paths():
         return None
     folder = Path(tab.export_folder).name if tab.export_folder else "the export folder"
-    return (f"{video.name} is not in the tab “{tab.name}”: E would export it into {folder}. "
-            "Open one of this tab's videos, or switch back to its tab.")
+    return (
+        f"{video.name} is not in the tab “{tab.name}”: E would export it into {folder}. "
+        "Open one of this tab's videos, or switch back to its tab."
+    )
 
 
 def delete_video_file(path: Path) -> None:
     """Remove a video from disk; FoleycutError (one line) when it cannot be."""
     try:
-        os.remove(path)
+        path.unlink()
     except FileNotFoundError:
         return  # already gone: what was asked is done
     except OSError as exc:
-        raise FoleycutError(f"Cannot delete {path} ({exc.strerror or exc}): check that it is not open elsewhere "
-                            "and that its folder is writable, then try again.") from exc
+        raise FoleycutError(
+            f"Cannot delete {path} ({exc.strerror or exc}): check that it is not open elsewhere "
+            "and that its folder is writable, then try again."
+        ) from exc

@@ -3,6 +3,7 @@
 ffprobe's JSON is used when an ffprobe sits beside ffmpeg; imageio-ffmpeg ships none, so the common
 case parses the stream summary that `ffmpeg -i` prints.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from core.errors import FoleycutError
 from core.ffmpeg import ffmpeg_command, ffprobe_exe, file_url, last_error_line, run_ffmpeg
@@ -47,13 +49,15 @@ def probe(path: str | Path) -> MediaInfo:
     size = path.stat().st_size
     if size == 0:
         raise MediaError(f"{path.name} is empty (0 bytes): the copy or download probably failed; get the file again.")
-    fields = _probe_with_ffprobe(path) if ffprobe_exe() else _probe_with_ffmpeg(path)
+    ffprobe = ffprobe_exe()
+    fields = _probe_with_ffprobe(ffprobe, path) if ffprobe else _probe_with_ffmpeg(path)
     info = MediaInfo(path=path, size=size, **fields)
     if not (info.has_video or info.has_audio):
         raise MediaError(f"{path.name} has no audio or video stream: choose a video file.")
     if info.duration <= 0:
-        raise MediaError(f"{path.name} has no duration (a still image or a truncated file): "
-                         "choose a complete video file.")
+        raise MediaError(
+            f"{path.name} has no duration (a still image or a truncated file): choose a complete video file."
+        )
     return info
 
 
@@ -65,15 +69,16 @@ def _unreadable(path: Path, reason: str) -> MediaError:
 
 # --- ffprobe -----------------------------------------------------------------------------------
 
-def _probe_with_ffprobe(path: Path) -> dict:
-    cmd = [ffprobe_exe(), "-v", "error", "-print_format", "json", "-show_format", "-show_streams", file_url(path)]
-    done = subprocess.run(cmd, capture_output=True)
+
+def _probe_with_ffprobe(ffprobe: str, path: Path) -> dict:
+    cmd = [ffprobe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", file_url(path)]
+    done = subprocess.run(cmd, capture_output=True, check=False)
     if done.returncode != 0:
         raise _unreadable(path, last_error_line(done.stderr))
     data = json.loads(done.stdout or b"{}")
     video = _first_stream(data, "video")
     audio = _first_stream(data, "audio")
-    fields = {
+    fields: dict[str, Any] = {
         "duration": float(data.get("format", {}).get("duration") or 0.0),
         "has_video": video is not None,
         "has_audio": audio is not None,
@@ -81,8 +86,11 @@ def _probe_with_ffprobe(path: Path) -> dict:
     if video:
         rate = video.get("avg_frame_rate") or video.get("r_frame_rate") or "0/1"
         fps = Fraction(rate) if rate != "0/0" else Fraction(0)
-        fields.update(fps=fps or None, video_codec=video.get("codec_name"),
-                      **_displayed(video.get("width"), video.get("height"), _ffprobe_rotation(video)))
+        fields.update(
+            fps=fps or None,
+            video_codec=video.get("codec_name"),
+            **_displayed(video.get("width"), video.get("height"), _ffprobe_rotation(video)),
+        )
     if audio:
         fields.update(audio_codec=audio.get("codec_name"), audio_rate=int(audio.get("sample_rate") or 0) or None)
     return fields
@@ -121,17 +129,26 @@ def _probe_with_ffmpeg(path: Path) -> dict:
     if not re.search(r"^Input #0", stderr, re.MULTILINE):
         raise _unreadable(path, _reason(stderr))
     duration = _DURATION.search(stderr)
-    fields: dict = {"duration": _seconds(*duration.groups()) if duration else 0.0,
-                    "has_video": False, "has_audio": False}
+    fields: dict = {
+        "duration": _seconds(*duration.groups()) if duration else 0.0,
+        "has_video": False,
+        "has_audio": False,
+    }
     for stream in _STREAM.finditer(stderr):
         kind, details = stream.groups()
         if kind == "Video" and not fields["has_video"] and "attached pic" not in details:
-            fields.update(has_video=True, video_codec=details.split()[0].rstrip(","),
-                          **_video_details(details, _side_lines(stderr, stream.end())))
+            fields.update(
+                has_video=True,
+                video_codec=details.split()[0].rstrip(","),
+                **_video_details(details, _side_lines(stderr, stream.end())),
+            )
         elif kind == "Audio" and not fields["has_audio"]:
             rate = _RATE.search(details)
-            fields.update(has_audio=True, audio_codec=details.split()[0].rstrip(","),
-                          audio_rate=int(rate.group(1)) if rate else None)
+            fields.update(
+                has_audio=True,
+                audio_codec=details.split()[0].rstrip(","),
+                audio_rate=int(rate.group(1)) if rate else None,
+            )
     return fields
 
 
@@ -149,7 +166,7 @@ def _seconds(hours: str, minutes: str, seconds: str) -> float:
 def _side_lines(stderr: str, start: int) -> str:
     """The metadata and side-data lines printed under a stream, up to the next stream."""
     following = _STREAM_START.search(stderr, start)
-    return stderr[start:following.start() if following else len(stderr)]
+    return stderr[start : following.start() if following else len(stderr)]
 
 
 def _video_details(details: str, side_lines: str) -> dict:
@@ -174,6 +191,7 @@ def _displayed(width: int | None, height: int | None, rotation: float) -> dict:
 
 # --- hardware H.264 encoders ---------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class H264Encoder:
     """How to drive one H.264 encoder: what goes before the input, at the end of the video filter
@@ -193,8 +211,12 @@ HARDWARE_H264 = (
     H264Encoder("h264_videotoolbox", ("-c:v", "h264_videotoolbox", "-q:v", "65")),
     H264Encoder("h264_qsv", ("-c:v", "h264_qsv", "-global_quality", "20"), pixel_filter="format=nv12"),
     H264Encoder("h264_amf", ("-c:v", "h264_amf", "-quality", "quality", "-rc", "cqp", "-qp_i", "19", "-qp_p", "19")),
-    H264Encoder("h264_vaapi", ("-c:v", "h264_vaapi", "-qp", "19"), pixel_filter="format=nv12,hwupload",
-                input_args=("-vaapi_device", "/dev/dri/renderD128")),
+    H264Encoder(
+        "h264_vaapi",
+        ("-c:v", "h264_vaapi", "-qp", "19"),
+        pixel_filter="format=nv12,hwupload",
+        input_args=("-vaapi_device", "/dev/dri/renderD128"),
+    ),
 )
 
 
@@ -208,10 +230,23 @@ def hardware_h264_encoders() -> tuple[H264Encoder, ...]:
 
 
 def _encodes_a_frame(encoder: H264Encoder) -> bool:
-    args = [*encoder.input_args, "-f", "lavfi", "-i", "color=black:size=256x256:rate=25:duration=0.2",
-            "-vf", encoder.pixel_filter, *encoder.codec_args, "-frames:v", "2", "-f", "null", "-"]
+    args = [
+        *encoder.input_args,
+        "-f",
+        "lavfi",
+        "-i",
+        "color=black:size=256x256:rate=25:duration=0.2",
+        "-vf",
+        encoder.pixel_filter,
+        *encoder.codec_args,
+        "-frames:v",
+        "2",
+        "-f",
+        "null",
+        "-",
+    ]
     try:
-        return subprocess.run(ffmpeg_command(args), capture_output=True, timeout=20).returncode == 0
+        return subprocess.run(ffmpeg_command(args), capture_output=True, timeout=20, check=False).returncode == 0
     except subprocess.TimeoutExpired:
         return False
 

@@ -6,9 +6,9 @@ under its new name before that transaction and the old copy removed after it, so
 leaves the profile whole under one name or the other. The window's own per-profile settings follow the
 same copy-then-commit-then-remove order (ui/profiles.py).
 """
+
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -76,9 +76,11 @@ def _copy(source: Path, target: Path) -> bool:
     partial = target.with_name(f".{target.name}.part")
     try:
         shutil.copy2(source, partial)
-        os.replace(partial, target)
+        partial.replace(target)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise FoleycutError(f"Cannot copy the review answers {source} to {target} ({exc.strerror or exc}): "
-                            "check that the data home is writable, then try again.") from exc
+        raise FoleycutError(
+            f"Cannot copy the review answers {source} to {target} ({exc.strerror or exc}): "
+            "check that the data home is writable, then try again."
+        ) from exc
     return True

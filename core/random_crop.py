@@ -3,6 +3,7 @@
 The choice is drawn from a generator seeded with the clip's file stem, so re-exporting a clip (same name)
 gives it the same crop again, and exporting the same batch twice is reproducible.
 """
+
 from __future__ import annotations
 
 import random

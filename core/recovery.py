@@ -9,6 +9,7 @@
   backup `*.part`) and a classifier `.skops` without its `.json` (training killed between the two): their
   writers take no lock and finish within seconds, so they go once older than `STALE_AFTER_S`.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,8 +43,10 @@ def recover_at_start(home, db, stale_after: float = STALE_AFTER_S) -> RecoveryRe
             dataset_json.rebuild(db, folder)
             db.dataset_rewritten(folder)  # also when the folder is gone: nothing left to rewrite
     except (OSError, FoleycutError) as exc:
-        report.problem = (f"Cleaning up after an interrupted run was not finished ({getattr(exc, 'strerror', None) or exc}); "
-                          "it is tried again at the next start.")
+        report.problem = (
+            f"Cleaning up after an interrupted run was not finished ({getattr(exc, 'strerror', None) or exc}); "
+            "it is tried again at the next start."
+        )
     return report
 
 
@@ -51,8 +54,14 @@ def _sweep_export_folders(db) -> int:
     folders = {Path(folder) for folder in db.export_folders()}
     with export_journal.export_lock(db):
         stale = [path for folder in folders if folder.is_dir() for path in dataset_json.stale_temp_files(folder)]
-    found = [entry for folder in folders for vid_folder in _listing(folder) if vid_folder.is_dir()
-             for entry in _listing(vid_folder) if _EXPORT_TEMP.fullmatch(entry.name)]
+    found = [
+        entry
+        for folder in folders
+        for vid_folder in _listing(folder)
+        if vid_folder.is_dir()
+        for entry in _listing(vid_folder)
+        if _EXPORT_TEMP.fullmatch(entry.name)
+    ]
     # Read after listing: an export journals its files before creating them, so any found is listed by now.
     live = export_journal.live_paths(db)
     stale += [entry for entry in found if str(entry) not in live]
@@ -63,9 +72,12 @@ def _sweep_export_folders(db) -> int:
 
 def _sweep_data_home(home, db, stale_after: float) -> int:
     cutoff = time.time() - stale_after
-    candidates = [*home.embeddings_cache_dir.rglob("*.tmp"), *home.models_dir.glob("*/.*.tmp"),
-                  *db.path.parent.glob(f"{db.path.name}.*.part"),
-                  *(skops for skops in home.models_dir.glob("*/*.skops") if not skops.with_suffix(".json").exists())]
+    candidates = [
+        *home.embeddings_cache_dir.rglob("*.tmp"),
+        *home.models_dir.glob("*/.*.tmp"),
+        *db.path.parent.glob(f"{db.path.name}.*.part"),
+        *(skops for skops in home.models_dir.glob("*/*.skops") if not skops.with_suffix(".json").exists()),
+    ]
     stale = [path for path in candidates if _modified(path) < cutoff]
     for path in stale:
         remove_entry(path)

@@ -6,6 +6,7 @@ cross-process export lock, each old file is set aside, the new one takes its nam
 settings are updated in one transaction that also drops the export's journal entry. A failure or a cancel
 puts every old file back; a kill is taken back at the next start (core/export_journal.py), as for exports.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,18 @@ from pathlib import Path
 
 from core import dataset_json, export_journal
 from core.errors import FoleycutError
-from core.export import (DatasetJsonError, ExportPlan, ExportSettings, Progress, _encode_all, _Job, _prepare_folder,
-                         _temp_paths, _usable_source, picture_plan)
+from core.export import (
+    DatasetJsonError,
+    ExportPlan,
+    ExportSettings,
+    Progress,
+    _encode_all,
+    _Job,
+    _prepare_folder,
+    _temp_paths,
+    _usable_source,
+    picture_plan,
+)
 
 # A moved clip file: (temp, final, aside), `aside` holding the old file until the rows are committed.
 Move = tuple[Path, Path, Path]
@@ -38,8 +49,13 @@ def clips_of_folder(db, export_folder: Path) -> list[dict]:
     return db.get_clips_in(Path(export_folder).resolve())
 
 
-def reexport_clips(db, rows: list[dict], settings: ExportSettings, progress: Progress | None = None,
-                   cancel: threading.Event | None = None) -> int:
+def reexport_clips(
+    db,
+    rows: list[dict],
+    settings: ExportSettings,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> int:
     """Re-encode the clips of `rows` with the picture and encoding fields of `settings` (its short side,
     portrait crop, random crop share, LTX-2 mode, encoder, workers); each clip keeps its start and format,
     and its length unless LTX-2 mode rounds it to a frame count it allows. Returns how many were redone."""
@@ -47,8 +63,10 @@ def reexport_clips(db, rows: list[dict], settings: ExportSettings, progress: Pro
         raise FoleycutError("No clips to re-export here: export some first, or choose another video or folder.")
     settings.check()
     groups = _plans(rows, settings)
-    jobs = {key: [_Job(row["start_time"], _stem(row), *_temp_paths(plan, _stem(row))) for row in group_rows]
-            for key, (plan, _settings, group_rows) in groups.items()}
+    jobs = {
+        key: [_Job(row["start_time"], _stem(row), *_temp_paths(plan, _stem(row))) for row in group_rows]
+        for key, (plan, _settings, group_rows) in groups.items()
+    }
     temps = [path for group in jobs.values() for job in group for path in (job.temp, job.temp_wav) if path]
     pending = export_journal.PendingExport(db, temps, [])
     finished = False
@@ -69,9 +87,12 @@ def reexport_clips(db, rows: list[dict], settings: ExportSettings, progress: Pro
         try:
             dataset_json.rebuild(db, folder)
         except (OSError, FoleycutError) as exc:
-            raise DatasetJsonError(f"{len(rows)} clip(s) were re-encoded, but {dataset_json.FILE_NAME} in {folder} "
-                                   f"could not be rewritten ({getattr(exc, 'strerror', None) or exc}): free some "
-                                   "space or fix its permissions; the next export rewrites it.", []) from exc
+            raise DatasetJsonError(
+                f"{len(rows)} clip(s) were re-encoded, but {dataset_json.FILE_NAME} in {folder} "
+                f"could not be rewritten ({getattr(exc, 'strerror', None) or exc}): free some "
+                "space or fix its permissions; the next export rewrites it.",
+                [],
+            ) from exc
     if progress:
         progress(1.0, f"Re-encoded {len(rows)} clip(s)")
     return len(rows)
@@ -96,22 +117,38 @@ def _plans(rows: list[dict], settings: ExportSettings) -> dict[tuple, tuple[Expo
     for key, group_rows in by_key.items():
         source, vid_folder, fmt, length = key
         if not source or not Path(source).is_file():
-            raise FoleycutError(f"The source of {Path(group_rows[0]['output_path']).name} ({source or 'unknown'}) is "
-                                "missing: put the video back where it was, then re-export again; nothing was changed.")
+            raise FoleycutError(
+                f"The source of {Path(group_rows[0]['output_path']).name} ({source or 'unknown'}) is "
+                "missing: put the video back where it was, then re-export again; nothing was changed."
+            )
         media = _usable_source(Path(source))
+        assert media.fps  # _usable_source refuses a video without a frame rate
         group_settings = replace(settings, fmt=fmt, length=length).for_encoding()
         last = max(row["start_time"] for row in group_rows)
         if last + group_settings.length > media.duration + float(1 / media.fps) / 2:
-            why = (f"LTX-2 mode lengthens its clips to {group_settings.length:g} s" if settings.ltx2
-                   else "it is shorter than when its clips were cut")
-            raise FoleycutError(f"The clip of {Path(source).name} at {last:.2f} s would run past its end ({why}): "
-                                "re-export without that clip's marker (delete it and export it again); "
-                                "nothing was changed.")
-        plan = ExportPlan(video=Path(source), media=media, marker_time=group_rows[0]["marker_time"],
-                          starts=[row["start_time"] for row in group_rows], vid_folder=Path(vid_folder), name="",
-                          counter=0, fmt=fmt, warnings=[], replaced_rows=[],
-                          **picture_plan(media, group_settings, group_settings.portrait,
-                                         group_settings.portrait_center))
+            why = (
+                f"LTX-2 mode lengthens its clips to {group_settings.length:g} s"
+                if settings.ltx2
+                else "it is shorter than when its clips were cut"
+            )
+            raise FoleycutError(
+                f"The clip of {Path(source).name} at {last:.2f} s would run past its end ({why}): "
+                "re-export without that clip's marker (delete it and export it again); "
+                "nothing was changed."
+            )
+        plan = ExportPlan(
+            video=Path(source),
+            media=media,
+            marker_time=group_rows[0]["marker_time"],
+            starts=[row["start_time"] for row in group_rows],
+            vid_folder=Path(vid_folder),
+            name="",
+            counter=0,
+            fmt=fmt,
+            warnings=[],
+            replaced_rows=[],
+            **picture_plan(media, group_settings, group_settings.portrait, group_settings.portrait_center),
+        )
         plans[key] = (plan, group_settings, group_rows)
     return plans
 
@@ -132,15 +169,16 @@ def _commit(db, groups: dict, jobs: dict[tuple, list[_Job]], pending: export_jou
             pairs = [(job.temp, final)]
             if job.temp_wav:
                 pairs.insert(0, (job.temp_wav, final.with_name(final.name + ".wav")))
-            moves += [(temp, target, target.with_name(f".{target.name}.old{uuid.uuid4().hex[:12]}"))
-                      for temp, target in pairs]
+            moves += [
+                (temp, target, target.with_name(f".{target.name}.old{uuid.uuid4().hex[:12]}")) for temp, target in pairs
+            ]
     with export_journal.export_lock(db):
         pending.record_moves([(final, aside) for _temp, final, aside in moves])
         done: list[tuple[Path, Path | None]] = []
         try:
             for temp, final, aside in moves:
                 if os.path.lexists(final):
-                    os.rename(final, aside)
+                    final.rename(aside)
                     done.append((final, aside))
                 else:  # the user deleted the file: the row gets it back
                     done.append((final, None))
@@ -148,8 +186,11 @@ def _commit(db, groups: dict, jobs: dict[tuple, list[_Job]], pending: export_jou
             with db.transaction():
                 for key, (_plan, group_settings, group_rows) in groups.items():
                     for row in group_rows:
-                        db.update_clip_encoding(row["id"], group_settings.length,
-                                                {**row["settings"], **group_settings.db_settings(_stem(row))})
+                        db.update_clip_encoding(
+                            row["id"],
+                            group_settings.length,
+                            {**row["settings"], **group_settings.db_settings(_stem(row))},
+                        )
                 for folder in {row["export_folder"] for _p, _s, group_rows in groups.values() for row in group_rows}:
                     db.mark_dataset_stale(folder)
                 db.end_export(pending.id)

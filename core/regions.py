@@ -10,12 +10,14 @@ Measured on real recordings (bench/detection_bench.py) this halved the median ed
 Regions are scored with the best window inside them; those shorter than `min_length` are dropped.
 Auto (core.auto_export) merges the regions again across a larger `gap` and keeps those a clip long.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 DEFAULT_MERGE_GAP = 2.0  # seconds: one sound interrupted by a short dip stays one clip (Auto)
 
@@ -31,20 +33,27 @@ class Region:
         return self.end - self.start
 
 
-def fuse_windows(times: Sequence[float], probs: Sequence[float], window: float, threshold: float,
-                 min_length: float = 0.0, merge_gap: float = 0.0, hop: float | None = None) -> list[Region]:
+def fuse_windows(
+    times: ArrayLike,
+    probs: ArrayLike,
+    window: float,
+    threshold: float,
+    min_length: float = 0.0,
+    merge_gap: float = 0.0,
+    hop: float | None = None,
+) -> list[Region]:
     """Regions where windows (starting at `times`, `hop` apart; default: the smallest spacing of the
     times, else the window) score at least `threshold`."""
-    times = np.asarray(times, dtype=float)
-    probs = np.asarray(probs, dtype=float)
-    if times.shape != probs.shape:
-        raise ValueError(f"{times.size} window times but {probs.size} probabilities")
+    starts_all = np.asarray(times, dtype=float)
+    probs_all = np.asarray(probs, dtype=float)
+    if starts_all.shape != probs_all.shape:
+        raise ValueError(f"{starts_all.size} window times but {probs_all.size} probabilities")
     if hop is None:
-        steps = np.diff(np.unique(times))
+        steps = np.diff(np.unique(starts_all))
         hop = float(steps.min()) if len(steps) else window
-    hits = probs >= threshold
-    order = np.argsort(times[hits], kind="stable")
-    starts, scores = times[hits][order], probs[hits][order]
+    hits = probs_all >= threshold
+    order = np.argsort(starts_all[hits], kind="stable")
+    starts, scores = starts_all[hits][order], probs_all[hits][order]
 
     runs: list[list[float]] = []  # [first start, last start, best score]
     for start, score in zip(starts.tolist(), scores.tolist()):
@@ -53,8 +62,9 @@ def fuse_windows(times: Sequence[float], probs: Sequence[float], window: float, 
         else:
             runs.append([start, start, score])
     half = min(hop, window) / 2
-    regions = [Region(max(0.0, first + window / 2 - half), last + window / 2 + half, score)
-               for first, last, score in runs]
+    regions = [
+        Region(max(0.0, first + window / 2 - half), last + window / 2 + half, score) for first, last, score in runs
+    ]
     return [region for region in regions if region.length >= min_length]
 
 

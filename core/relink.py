@@ -5,6 +5,7 @@ A video is matched by file name and size (the size recorded with its identity; b
 was recorded and only one file of that name is found), anywhere below the chosen folder. A name found
 twice with the right size is ambiguous and left alone rather than guessed.
 """
+
 from __future__ import annotations
 
 import os
@@ -67,9 +68,16 @@ def folder_details(db, profile: str = "default") -> list[FolderDetails]:
     for video in db.get_source_videos(profile):
         for folder in video["export_folders"]:
             per_folder[folder].append(video)
-    return [FolderDetails(folder, sum(v["export_folders"][folder] for v in videos), len(videos),
-                          sum(not Path(v["path"]).is_file() for v in videos), sum(v["hard_negatives"] for v in videos))
-            for folder, videos in sorted(per_folder.items())]
+    return [
+        FolderDetails(
+            folder,
+            sum(v["export_folders"][folder] for v in videos),
+            len(videos),
+            sum(not Path(v["path"]).is_file() for v in videos),
+            sum(v["hard_negatives"] for v in videos),
+        )
+        for folder, videos in sorted(per_folder.items())
+    ]
 
 
 def _size(path: Path) -> int | None:

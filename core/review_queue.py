@@ -17,16 +17,17 @@ it wrote, goes to `<home>/review/<profile>.json` (rewritten atomically), so answ
 the queue after a restart and undo can remove exactly what an answer wrote. After every `retrain_every`
 answers `due_for_training()` says so; `retrain()` trains a new classifier version on the export folder.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import tempfile
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Sequence
 
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
@@ -71,8 +72,10 @@ class AnswerLog:
             try:
                 self.answers = [Answer(**entry) for entry in json.loads(self.path.read_text(encoding="utf-8"))]
             except (OSError, ValueError, TypeError) as exc:
-                raise FoleycutError(f"The review answers in {self.path} cannot be read ({exc.__class__.__name__}): "
-                                    "move the file aside to start afresh.") from exc
+                raise FoleycutError(
+                    f"The review answers in {self.path} cannot be read ({exc.__class__.__name__}): "
+                    "move the file aside to start afresh."
+                ) from exc
 
     def append(self, answer: Answer) -> None:
         self.answers.append(answer)
@@ -88,15 +91,17 @@ class AnswerLog:
     def covers(self, video: Path, start: float, end: float) -> bool:
         """Whether an answer was given on this span: either one's centre lies inside the other."""
         video = Path(video).resolve()
-        return any(Path(a.video) == video and (start <= (a.start + a.end) / 2 <= end
-                                               or a.start <= (start + end) / 2 <= a.end) for a in self.answers)
+        return any(
+            Path(a.video) == video and (start <= (a.start + a.end) / 2 <= end or a.start <= (start + end) / 2 <= a.end)
+            for a in self.answers
+        )
 
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.stem, suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump([asdict(a) for a in self.answers], out, indent=1)
-        os.replace(temp, self.path)
+        Path(temp).replace(self.path)
 
 
 def answer_log_path(home: DataHome, profile: str) -> Path:
@@ -111,9 +116,18 @@ def _safe(name: str) -> str:
 class ReviewSession:
     """A ranked queue and the answers given to it. Answers and undo run on the caller's thread."""
 
-    def __init__(self, db, home: DataHome, profile: str, export_settings, model: str,
-                 window: float = DEFAULT_WINDOW, hop: float = DEFAULT_HOP,
-                 retrain_every: int = DEFAULT_RETRAIN_EVERY, classifier: str | None = None):
+    def __init__(
+        self,
+        db,
+        home: DataHome,
+        profile: str,
+        export_settings,
+        model: str,
+        window: float = DEFAULT_WINDOW,
+        hop: float = DEFAULT_HOP,
+        retrain_every: int = DEFAULT_RETRAIN_EVERY,
+        classifier: str | None = None,
+    ):
         """`window` and `hop` are the classifier's (training's defaults for a new one); accepted clips are
         `export_settings.length` long."""
         self.db, self.home, self.profile, self.settings = db, home, profile, export_settings
@@ -130,16 +144,25 @@ class ReviewSession:
     def rank_hits(self, regions: Sequence[SimilarRegion]) -> None:
         """Search hits, in their similarity order, as the queue (labelled ones left out)."""
         labelled = self._labelled()
-        items = [ReviewItem(r.video, r.start, r.end, r.score, "similar") for r in regions
-                 if not labelled(r.video, r.start, r.end)]
+        items = [
+            ReviewItem(r.video, r.start, r.end, r.score, "similar")
+            for r in regions
+            if not labelled(r.video, r.start, r.end)
+        ]
         with self._lock:
             self.items = items
 
-    def rank_with_classifier(self, videos: Sequence, length: int = DEFAULT_QUEUE_LENGTH,
-                             progress: Progress | None = None, cancel: threading.Event | None = None) -> None:
+    def rank_with_classifier(
+        self,
+        videos: Sequence,
+        length: int = DEFAULT_QUEUE_LENGTH,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> None:
         """Score the library with `self.classifier` and queue uncertain windows and top hits alternately."""
-        items = rank_library(self.db, self.home, self.classifier, videos, self._labelled(), length, progress,
-                             cancel)
+        if self.classifier is None:
+            raise FoleycutError("There is no classifier to rank the library with yet: train one first.")
+        items = rank_library(self.db, self.home, self.classifier, videos, self._labelled(), length, progress, cancel)
         with self._lock:  # answers given while ranking ran are not asked again
             self.items = [item for item in items if not self.log.covers(item.video, item.start, item.end)]
 
@@ -156,8 +179,7 @@ class ReviewSession:
         with self._lock:
             return self.items[0] if self.items else None
 
-    def answer(self, kind: str, progress: Progress | None = None,
-               cancel: threading.Event | None = None) -> Answer:
+    def answer(self, kind: str, progress: Progress | None = None, cancel: threading.Event | None = None) -> Answer:
         """Answer the current item: ACCEPT (export clips there), REJECT (hard negatives) or SKIP."""
         from core.export import export_marker
         from core.scanning import negative_times_for_region
@@ -168,18 +190,30 @@ class ReviewSession:
                 raise FoleycutError("The review queue is empty: search or train to fill it.")
             if kind not in (ACCEPT, REJECT, SKIP):
                 raise ValueError(kind)
-            answer = Answer(str(item.video.resolve()), item.start, item.end, kind,
-                            at=datetime.now().isoformat(timespec="seconds"))
+            answer = Answer(
+                str(item.video.resolve()), item.start, item.end, kind, at=datetime.now().isoformat(timespec="seconds")
+            )
             if kind == ACCEPT:
-                export_marker(self.db, item.video, self.anchor(item), self.settings, self.profile,
-                              progress=progress, cancel=cancel)
+                export_marker(
+                    self.db,
+                    item.video,
+                    self.anchor(item),
+                    self.settings,
+                    self.profile,
+                    progress=progress,
+                    cancel=cancel,
+                )
                 answer.marker_time = self.anchor(item)
                 answer.export_folder = str(Path(self.settings.export_folder).resolve())
             elif kind == REJECT:
                 windows = negative_times_for_region(item.start, item.end, self.window, self.hop)
-                answer.negative_ids = self.db.add_hard_negatives(item.video.name, self.profile, windows,
-                                                                 source_path=str(item.video.resolve()),
-                                                                 source_model=self.model)
+                answer.negative_ids = self.db.add_hard_negatives(
+                    item.video.name,
+                    self.profile,
+                    windows,
+                    source_path=str(item.video.resolve()),
+                    source_model=self.model,
+                )
             self.log.append(answer)
             self.items.pop(0)
             if kind != SKIP:
@@ -195,13 +229,21 @@ class ReviewSession:
             if answer is None:
                 return None
             if answer.answer == ACCEPT:
-                delete_marker(self.db, Path(answer.video).name, self.profile, answer.marker_time,
-                              Path(answer.export_folder), source_path=answer.video)
+                assert answer.marker_time is not None and answer.export_folder is not None  # an accept records both
+                delete_marker(
+                    self.db,
+                    Path(answer.video).name,
+                    self.profile,
+                    answer.marker_time,
+                    Path(answer.export_folder),
+                    source_path=answer.video,
+                )
             elif answer.answer == REJECT:
                 self.db.delete_hard_negatives_by_ids(answer.negative_ids)
             self.log.pop()
-            self.items.insert(0, ReviewItem(Path(answer.video), answer.start, answer.end, float("nan"),
-                                            "answered before"))
+            self.items.insert(
+                0, ReviewItem(Path(answer.video), answer.start, answer.end, float("nan"), "answered before")
+            )
             if answer.answer != SKIP:
                 self.answers_since_training = max(0, self.answers_since_training - 1)
             return answer
@@ -217,8 +259,14 @@ class ReviewSession:
         from core.training import TrainingOptions, train_classifier
 
         folder = Path(self.settings.export_folder).name
-        options = TrainingOptions(profile=self.profile, positive_folder=folder, model_name=self.model,
-                                  name=self.classifier or folder, window=self.window, hop=self.hop)
+        options = TrainingOptions(
+            profile=self.profile,
+            positive_folder=folder,
+            model_name=self.model,
+            name=self.classifier or folder,
+            window=self.window,
+            hop=self.hop,
+        )
         result = train_classifier(self.db, self.home, options, progress=progress, cancel=cancel)
         with self._lock:
             self.classifier = result.name
@@ -226,15 +274,17 @@ class ReviewSession:
         return result
 
 
-def labelled_check(db, log: AnswerLog, profile: str, positive_folder: str,
-                   window: float) -> Callable[[Path, float, float], bool]:
+def labelled_check(
+    db, log: AnswerLog, profile: str, positive_folder: str, window: float
+) -> Callable[[Path, float, float], bool]:
     """Whether a span [start, end] of a video is labelled already: half covered by a clip of
     `positive_folder`, centred inside the `window`-long window of a hard negative, or answered in the
     review queue."""
     positives: dict[Path, list[tuple[float, float]]] = {}
     if positive_folder in db.get_export_folders(profile, include_scan_exports=True):
-        for source, clips, _ambiguous, _negatives in db.get_training_data(profile, positive_folder,
-                                                                          include_scan_exports=True):
+        for source, clips, _ambiguous, _negatives in db.get_training_data(
+            profile, positive_folder, include_scan_exports=True
+        ):
             positives[Path(source).resolve()] = clips
     negatives: dict[Path, list[float]] = {}
     for row in db.get_hard_negatives(profile):
@@ -243,17 +293,30 @@ def labelled_check(db, log: AnswerLog, profile: str, positive_folder: str,
 
     def labelled(video: Path, start: float, end: float) -> bool:
         video, centre = Path(video).resolve(), (start + end) / 2
-        covered = any(min(end, s + length) - max(start, s) >= (end - start) / 2
-                      for s, length in positives.get(video, []))
+        covered = any(
+            min(end, s + length) - max(start, s) >= (end - start) / 2 for s, length in positives.get(video, [])
+        )
         near_negative = any(t <= centre <= t + window for t in negatives.get(video, []))
         return covered or near_negative or log.covers(video, start, end)
+
     return labelled
 
 
-def rank_library(db, home: DataHome, classifier_name: str, videos: Sequence,
-                 labelled: Callable[[Path, float, float], bool],
-                 length: int = DEFAULT_QUEUE_LENGTH, progress: Progress | None = None,
-                 cancel: threading.Event | None = None) -> list[ReviewItem]:
+def _video_part(progress: Progress, number: int, count: int, name: str) -> Progress:
+    """`progress` for embedding the `number`th of `count` videos, named."""
+    return lambda f, m: progress((number + f) / count, f"{name}: {m}")
+
+
+def rank_library(
+    db,
+    home: DataHome,
+    classifier_name: str,
+    videos: Sequence,
+    labelled: Callable[[Path, float, float], bool],
+    length: int = DEFAULT_QUEUE_LENGTH,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> list[ReviewItem]:
     """Uncertain windows and top hits of `classifier_name` over `videos`, alternately (module docstring)."""
     from core.classifier_store import load_classifier
     from core.scanning import window_probabilities
@@ -267,24 +330,35 @@ def rank_library(db, home: DataHome, classifier_name: str, videos: Sequence,
         if cancel is not None and cancel.is_set():
             raise Cancelled()
         try:
-            embeddings = embed_file(video, meta.embedding_model, home, meta.window, meta.hop, cancel=cancel,
-                                    progress=None if progress is None else
-                                    lambda f, m, n=number: progress((n + f) / len(videos), f"{video.name}: {m}"))
+            embeddings = embed_file(
+                video,
+                meta.embedding_model,
+                home,
+                meta.window,
+                meta.hop,
+                cancel=cancel,
+                progress=None if progress is None else _video_part(progress, number, len(videos), video.name),
+            )
         except Cancelled:
             raise
         except FoleycutError:
             continue  # a file that cannot be embedded has nothing to review
         probabilities = window_probabilities(classifier, embeddings)
         resolved = video.resolve()
-        scored += [WindowHit(resolved, float(t), float(p)) for t, p in zip(embeddings.times, probabilities)
-                   if not labelled(resolved, float(t), float(t) + meta.window)]
+        scored += [
+            WindowHit(resolved, float(t), float(p))
+            for t, p in zip(embeddings.times, probabilities)
+            if not labelled(resolved, float(t), float(t) + meta.window)
+        ]
     # One item per occurrence, at its best window: a peak of the probabilities lies on the sound, where an
     # arbitrary window scoring near the threshold often holds only its edge (and an accept there would
     # teach the classifier the neighbouring sounds as positives).
     peaks = fuse_hits(scored, meta.window)
     top_hits = [ReviewItem(r.video, r.start, r.end, r.score, "top hit") for r in peaks]
-    unsure = [ReviewItem(r.video, r.start, r.end, r.score, "uncertain")
-              for r in sorted(peaks, key=lambda r: abs(r.score - threshold))]
+    unsure = [
+        ReviewItem(r.video, r.start, r.end, r.score, "uncertain")
+        for r in sorted(peaks, key=lambda r: abs(r.score - threshold))
+    ]
     return _alternate(unsure, top_hits, meta.window, length)
 
 

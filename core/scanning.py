@@ -6,13 +6,15 @@ version. Each scan is stored as a new version of (file, profile, embedding model
 `ProcessedDB.save_scan_results`, which keeps the newest few; the outcome also carries every window's
 probability, so the window can draw the curve and re-fuse at another threshold without rescanning.
 """
+
 from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +25,10 @@ from core.home import DataHome
 from core.regions import Region, fuse_windows
 from core.training import boosting_threads, real_probabilities
 from core.window_context import window_features
+
+if TYPE_CHECKING:  # both pull in more than a scan of cached files needs
+    from core.audio import ReadAhead
+    from core.embedding_models import FrameEmbedder
 
 Progress = Callable[[float, str], None]
 FileDone = Callable[[Path, "ScanOutcome | None", "str | None"], None]
@@ -36,13 +42,14 @@ class ScanOutcome:
     classifier: str
     classifier_version: str
     threshold: float
-    scores: "WindowScores | None"  # None when the file was skipped (`skipped`): nothing was scored
+    scores: WindowScores | None  # None when the file was skipped (`skipped`): nothing was scored
     skipped: bool = False  # already scanned with these settings: the stored version's enabled regions
 
 
 @dataclass(frozen=True)
 class WindowScores:
     """Every window's probability of holding the sound: what regions are fused from."""
+
     times: np.ndarray  # window starts, seconds
     probabilities: np.ndarray
     window: float
@@ -59,23 +66,45 @@ class FileScan:
     error: str | None  # why the file was skipped
 
 
-def scan_file(db, home: DataHome, video, classifier_name: str, profile: str = "default",
-              threshold: float | None = None, min_length: float = 0.0, version: str | None = None,
-              progress: Progress | None = None, cancel: threading.Event | None = None,
-              model_name: str | None = None, skip_speech: bool = False) -> ScanOutcome:
+def scan_file(
+    db,
+    home: DataHome,
+    video,
+    classifier_name: str,
+    profile: str = "default",
+    threshold: float | None = None,
+    min_length: float = 0.0,
+    version: str | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    model_name: str | None = None,
+    skip_speech: bool = False,
+) -> ScanOutcome:
     """Scan one video; `model_name`, when given, must be the classifier's embedding model; no
     `threshold`: the classifier version's own; `skip_speech`: regions mostly in speech are left out."""
     classifier = load_classifier(home, classifier_name, version)
     _check_model(classifier, model_name)
-    return _scan_with(db, home, Path(video), classifier, profile, threshold, min_length, progress, cancel,
-                      skip_speech=skip_speech)
+    return _scan_with(
+        db, home, Path(video), classifier, profile, threshold, min_length, progress, cancel, skip_speech=skip_speech
+    )
 
 
-def scan_files(db, home: DataHome, videos: Sequence, classifier_name: str, profile: str = "default",
-               threshold: float | None = None, min_length: float = 0.0, version: str | None = None,
-               progress: Progress | None = None, cancel: threading.Event | None = None,
-               model_name: str | None = None, on_file_done: FileDone | None = None,
-               force: bool = False, skip_speech: bool = False) -> list[FileScan]:
+def scan_files(
+    db,
+    home: DataHome,
+    videos: Sequence,
+    classifier_name: str,
+    profile: str = "default",
+    threshold: float | None = None,
+    min_length: float = 0.0,
+    version: str | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    model_name: str | None = None,
+    on_file_done: FileDone | None = None,
+    force: bool = False,
+    skip_speech: bool = False,
+) -> list[FileScan]:
     """Scan many videos in order; a file that cannot be scanned is reported and skipped, not fatal.
 
     Without `force`, a file whose latest scan came from this classifier version at this threshold (so the
@@ -92,9 +121,15 @@ def scan_files(db, home: DataHome, videos: Sequence, classifier_name: str, profi
         chosen = version or active_version(home, classifier_name)
         meta = next((v for v in list_versions(home, classifier_name) if v.version == chosen), None)
         wanted = None if meta is None else (meta.threshold if threshold is None else threshold)
-        stored = {} if force or meta is None else {
-            index: found for index, video in enumerate(videos)
-            if (found := stored_scan(db, video, profile, meta, wanted, min_length)) is not None}
+        stored = (
+            {}
+            if force or meta is None or wanted is None
+            else {
+                index: found
+                for index, video in enumerate(videos)
+                if (found := stored_scan(db, video, profile, meta, wanted, min_length)) is not None
+            }
+        )
         to_scan = [index for index in range(len(videos)) if index not in stored]
         # the first video embeds while the classifier loads (importing scikit-learn takes seconds)
         if to_scan and meta is not None and model_name in (None, meta.embedding_model):
@@ -112,10 +147,20 @@ def scan_files(db, home: DataHome, videos: Sequence, classifier_name: str, profi
                 if later:  # the next video to scan embeds or decodes while this one is scanned
                     ahead.start(videos[later[0]], meta)
                 try:
-                    outcome = _scan_with(db, home, video, classifier, profile, threshold, min_length,
-                                         _file_progress(progress, index, videos), cancel,
-                                         embedder=embedder.for_file(video, meta), audio=ahead.take(video),
-                                         skip_speech=skip_speech)
+                    outcome = _scan_with(
+                        db,
+                        home,
+                        video,
+                        classifier,
+                        profile,
+                        threshold,
+                        min_length,
+                        _file_progress(progress, index, videos),
+                        cancel,
+                        embedder=embedder.for_file(video, meta),
+                        audio=ahead.take(video),
+                        skip_speech=skip_speech,
+                    )
                 except Cancelled:
                     raise
                 except FoleycutError as exc:
@@ -131,8 +176,7 @@ def scan_files(db, home: DataHome, videos: Sequence, classifier_name: str, profi
     return results
 
 
-def stored_scan(db, video: Path, profile: str, meta, threshold: float, min_length: float = 0.0
-                ) -> ScanOutcome | None:
+def stored_scan(db, video: Path, profile: str, meta, threshold: float, min_length: float = 0.0) -> ScanOutcome | None:
     """The latest scan of `video` when it came from classifier version `meta` at `threshold` (so the same
     embedding model, window and hop): its enabled regions, as edited since, at least `min_length` long."""
     model = meta.embedding_model
@@ -143,13 +187,20 @@ def stored_scan(db, video: Path, profile: str, meta, threshold: float, min_lengt
     if not versions:
         return None
     latest = versions[0]
-    if ((latest["classifier"], latest["classifier_version"]) != (meta.name, meta.version)
-            or latest["threshold"] is None or abs(latest["threshold"] - threshold) > 1e-9):
+    if (
+        (latest["classifier"], latest["classifier_version"]) != (meta.name, meta.version)
+        or latest["threshold"] is None
+        or abs(latest["threshold"] - threshold) > 1e-9
+    ):
         return None
-    rows = db.get_scan_results(video.name, profile, scan_timestamp=latest["timestamp"],
-                               source_path=video).get(model, [])
-    regions = [Region(row["start_time"], row["end_time"], row["score"]) for row in rows
-               if not row["disabled"] and row["end_time"] - row["start_time"] >= min_length]
+    rows = db.get_scan_results(video.name, profile, scan_timestamp=latest["timestamp"], source_path=video).get(
+        model, []
+    )
+    regions = [
+        Region(row["start_time"], row["end_time"], row["score"])
+        for row in rows
+        if not row["disabled"] and row["end_time"] - row["start_time"] >= min_length
+    ]
     return ScanOutcome(regions, latest["timestamp"], model, meta.name, meta.version, threshold, None, skipped=True)
 
 
@@ -169,7 +220,8 @@ class _SharedEmbedder:
     """The run's one embedder, loaded when the first file needs embedding (none when all are cached)."""
 
     def __init__(self, model: str, home: DataHome):
-        self._model, self._home, self._embedder = model, home, None
+        self._model, self._home = model, home
+        self._embedder: FrameEmbedder | None = None
 
     def for_file(self, video: Path, meta):
         from core.embedding_models import load_embedder
@@ -188,7 +240,7 @@ class _Ahead:
 
     def __init__(self, home: DataHome):
         self._home = home
-        self._decoding: dict[Path, object] = {}  # path -> ReadAhead not yet taken
+        self._decoding: dict[Path, ReadAhead] = {}  # not taken yet
 
     def start(self, video: Path, meta, progress: Progress | None = None) -> None:
         from core.embedding_models import get_spec
@@ -217,8 +269,9 @@ def _file_progress(progress: Progress | None, index: int, videos: list[Path]) ->
     if progress is None:
         return None
     video = videos[index]
-    return lambda fraction, message: progress((index + fraction) / len(videos),
-                                              f"{video.name} ({index + 1}/{len(videos)}): {message}")
+    return lambda fraction, message: progress(
+        (index + fraction) / len(videos), f"{video.name} ({index + 1}/{len(videos)}): {message}"
+    )
 
 
 def negative_times_for_region(start: float, end: float, window: float, hop: float) -> list[float]:
@@ -241,7 +294,8 @@ def window_probabilities(classifier: LoadedClassifier, embeddings) -> np.ndarray
     if features.shape[1] != expected:
         raise FoleycutError(
             f"Classifier '{meta.name}' expects {expected} features but {meta.embedding_model} gives "
-            f"{features.shape[1]}: retrain it with the current {meta.embedding_model} model.")
+            f"{features.shape[1]}: retrain it with the current {meta.embedding_model} model."
+        )
     if len(features) == 0:
         return np.zeros(0)
     if isinstance(classifier.estimator, CompactScorer):  # numpy only: no OpenMP threads to limit
@@ -252,22 +306,49 @@ def window_probabilities(classifier: LoadedClassifier, embeddings) -> np.ndarray
     return real_probabilities(balanced, meta.prior_shift)
 
 
-def score_file(home: DataHome, video, classifier: LoadedClassifier, progress: Progress | None = None,
-               cancel: threading.Event | None = None, embedder=None, audio=None) -> WindowScores:
+def score_file(
+    home: DataHome,
+    video,
+    classifier: LoadedClassifier,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    embedder=None,
+    audio=None,
+) -> WindowScores:
     """Every window's probability for one video (embeddings from the cache when current; `embedder` and
     `audio` as `embed_file` takes them)."""
     from core.window_embeddings import embed_file
 
     meta = classifier.meta
-    embeddings = embed_file(video, meta.embedding_model, home, meta.window, meta.hop,
-                            progress=progress, cancel=cancel, embedder=embedder, audio=audio)
+    embeddings = embed_file(
+        video,
+        meta.embedding_model,
+        home,
+        meta.window,
+        meta.hop,
+        progress=progress,
+        cancel=cancel,
+        embedder=embedder,
+        audio=audio,
+    )
     _check_cancel(cancel)
     return WindowScores(embeddings.times, window_probabilities(classifier, embeddings), meta.window, meta.hop)
 
 
-def _scan_with(db, home: DataHome, video: Path, classifier: LoadedClassifier, profile: str,
-               threshold: float | None, min_length: float, progress: Progress | None,
-               cancel: threading.Event | None, embedder=None, audio=None, skip_speech: bool = False) -> ScanOutcome:
+def _scan_with(
+    db,
+    home: DataHome,
+    video: Path,
+    classifier: LoadedClassifier,
+    profile: str,
+    threshold: float | None,
+    min_length: float,
+    progress: Progress | None,
+    cancel: threading.Event | None,
+    embedder=None,
+    audio=None,
+    skip_speech: bool = False,
+) -> ScanOutcome:
     meta = classifier.meta
     scores = score_file(home, video, classifier, progress, cancel, embedder, audio)
     threshold = meta.threshold if threshold is None else threshold
@@ -276,8 +357,16 @@ def _scan_with(db, home: DataHome, video: Path, classifier: LoadedClassifier, pr
         from core.speech import detect_speech, without_speech
 
         regions = without_speech(regions, detect_speech(video, home, cancel=cancel))
-    timestamp = db.save_scan_results(video.name, profile, meta.embedding_model, regions, classifier=meta.name,
-                                     source_path=video, classifier_version=meta.version, threshold=threshold)
+    timestamp = db.save_scan_results(
+        video.name,
+        profile,
+        meta.embedding_model,
+        regions,
+        classifier=meta.name,
+        source_path=video,
+        classifier_version=meta.version,
+        threshold=threshold,
+    )
     if progress is not None:
         progress(1.0, f"{len(regions)} region{'s' * (len(regions) != 1)} found")
     return ScanOutcome(regions, timestamp, meta.embedding_model, meta.name, meta.version, threshold, scores)
@@ -287,7 +376,8 @@ def _check_model(classifier: LoadedClassifier, model_name: str | None) -> None:
     if model_name is not None and model_name != classifier.meta.embedding_model:
         raise FoleycutError(
             f"Classifier '{classifier.meta.name}' was trained on {classifier.meta.embedding_model} embeddings, "
-            f"not {model_name}: pick a classifier trained on {model_name}, or retrain on it.")
+            f"not {model_name}: pick a classifier trained on {model_name}, or retrain on it."
+        )
 
 
 def _check_cancel(cancel: threading.Event | None) -> None:

@@ -8,16 +8,18 @@ onnxruntime, so nothing on this path imports torch. The "sequence" export takes 
 (512 samples, each with the 64 before it as context) per call and carries the LSTM state between blocks:
 a 10-minute file is a few dozen calls. Audio is streamed (core.audio), never held whole.
 """
+
 from __future__ import annotations
 
 import importlib.util
 import json
 import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from core.atomic_write import write_atomically
 from core.audio import SAMPLE_RATE, audio_duration, iter_audio_blocks
@@ -50,10 +52,13 @@ class SpeechSegment:
 def model_path() -> Path:
     """The ONNX weights inside the installed silero-vad package (found without importing it)."""
     spec = importlib.util.find_spec("silero_vad")
-    path = Path(next(iter(spec.submodule_search_locations))) / "data" / MODEL_FILE if spec else None
+    locations = spec.submodule_search_locations if spec else None
+    path = Path(next(iter(locations))) / "data" / MODEL_FILE if locations else None
     if path is None or not path.is_file():
-        raise SpeechModelMissing("Speech detection needs the silero-vad package: run "
-                                 "`.venv/bin/pip install --no-deps silero-vad` (and onnxruntime), then retry.")
+        raise SpeechModelMissing(
+            "Speech detection needs the silero-vad package: run "
+            "`.venv/bin/pip install --no-deps silero-vad` (and onnxruntime), then retry."
+        )
     return path
 
 
@@ -64,15 +69,21 @@ class SpeechModel:
         try:
             import onnxruntime
         except ImportError as exc:
-            raise SpeechModelMissing("Speech detection needs onnxruntime: run `.venv/bin/pip install "
-                                     "onnxruntime`, then retry.") from exc
+            raise SpeechModelMissing(
+                "Speech detection needs onnxruntime: run `.venv/bin/pip install onnxruntime`, then retry."
+            ) from exc
         options = onnxruntime.SessionOptions()
         options.inter_op_num_threads = options.intra_op_num_threads = 1  # ffmpeg decodes on the other core
-        self._session = onnxruntime.InferenceSession(str(model_path()), sess_options=options,
-                                                     providers=["CPUExecutionProvider"])
+        self._session = onnxruntime.InferenceSession(
+            str(model_path()), sess_options=options, providers=["CPUExecutionProvider"]
+        )
 
-    def probabilities(self, blocks: Iterable[np.ndarray], cancel: threading.Event | None = None,
-                      on_block: Callable[[float], None] | None = None) -> np.ndarray:
+    def probabilities(
+        self,
+        blocks: Iterable[np.ndarray],
+        cancel: threading.Event | None = None,
+        on_block: Callable[[float], None] | None = None,
+    ) -> np.ndarray:
         """One probability per 32 ms frame (the last frame zero-padded)."""
         hidden = np.zeros((1, 1, 128), np.float32)
         cell = np.zeros((1, 1, 128), np.float32)
@@ -87,7 +98,8 @@ class SpeechModel:
             contexts = np.vstack([context[None], frames[:-1, -CONTEXT:]])
             probs, hidden, cell = self._session.run(
                 ["speech_probs", "hn", "cn"],
-                {"input": np.hstack([contexts, frames]).astype(np.float32), "h": hidden, "c": cell})
+                {"input": np.hstack([contexts, frames]).astype(np.float32), "h": hidden, "c": cell},
+            )
             context = frames[-1, -CONTEXT:].copy()
             out.append(np.asarray(probs, np.float32).reshape(-1))
 
@@ -98,7 +110,7 @@ class SpeechModel:
             whole = len(pending) // (FRAME * BLOCK_FRAMES) * FRAME * BLOCK_FRAMES
             if whole:
                 for lo in range(0, whole, FRAME * BLOCK_FRAMES):
-                    run(pending[lo: lo + FRAME * BLOCK_FRAMES])
+                    run(pending[lo : lo + FRAME * BLOCK_FRAMES])
                 pending = pending[whole:]
             seconds += len(block) / SAMPLE_RATE
             if on_block is not None:
@@ -110,9 +122,9 @@ class SpeechModel:
         return np.concatenate(out) if out else np.zeros(0, np.float32)
 
 
-def segments_from_probabilities(probs: Sequence[float], duration: float | None = None) -> list[SpeechSegment]:
+def segments_from_probabilities(probabilities: ArrayLike, duration: float | None = None) -> list[SpeechSegment]:
     """Speech segments (seconds) from frame probabilities, with hysteresis, minimum lengths and padding."""
-    probs = np.asarray(probs, float)
+    probs = np.asarray(probabilities, float)
     end_of_audio = len(probs) * FRAME_SECONDS if duration is None else duration
     segments: list[list[float]] = []  # [first frame, last frame, best]
     start, silent_since, best = None, None, 0.0
@@ -131,9 +143,13 @@ def segments_from_probabilities(probs: Sequence[float], duration: float | None =
             start, silent_since = None, None
     if start is not None:
         segments.append([start, silent_since if silent_since is not None else len(probs), best])
-    found = [SpeechSegment(max(0.0, first * FRAME_SECONDS - PAD), min(end_of_audio, last * FRAME_SECONDS + PAD),
-                           round(float(score), 4))
-             for first, last, score in segments if (last - first) * FRAME_SECONDS >= MIN_SPEECH]
+    found = [
+        SpeechSegment(
+            max(0.0, first * FRAME_SECONDS - PAD), min(end_of_audio, last * FRAME_SECONDS + PAD), round(float(score), 4)
+        )
+        for first, last, score in segments
+        if (last - first) * FRAME_SECONDS >= MIN_SPEECH
+    ]
     merged: list[SpeechSegment] = []  # padding may make neighbours touch
     for segment in found:
         if merged and segment.start <= merged[-1].end:
@@ -144,8 +160,9 @@ def segments_from_probabilities(probs: Sequence[float], duration: float | None =
     return merged
 
 
-def detect_speech(path, home: DataHome | None = None, progress: Progress | None = None,
-                  cancel: threading.Event | None = None) -> list[SpeechSegment]:
+def detect_speech(
+    path, home: DataHome | None = None, progress: Progress | None = None, cancel: threading.Event | None = None
+) -> list[SpeechSegment]:
     """The speech segments of a media file's audio; cached per (path, size, mtime) in the data home."""
     path = Path(path)
     cache = _cache_file(home, path) if home is not None else None
@@ -155,16 +172,28 @@ def detect_speech(path, home: DataHome | None = None, progress: Progress | None 
             return cached
     model = SpeechModel()
     expected = audio_duration(path)
-    report = (lambda seconds: progress(min(1.0, seconds / max(expected, 1e-6)), "Finding speech")) \
-        if progress is not None else None
+    report = (
+        (lambda seconds: progress(min(1.0, seconds / max(expected, 1e-6)), "Finding speech"))
+        if progress is not None
+        else None
+    )
     probs = model.probabilities(iter_audio_blocks(path, 10.0, expected_seconds=expected), cancel, report)
     segments = segments_from_probabilities(probs, expected)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         stat = path.stat()
-        write_atomically(cache, json.dumps({
-            "format": CACHE_FORMAT, "path": str(path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-            "segments": [[s.start, s.end, s.score] for s in segments]}).encode("utf-8"))
+        write_atomically(
+            cache,
+            json.dumps(
+                {
+                    "format": CACHE_FORMAT,
+                    "path": str(path.resolve()),
+                    "size": stat.st_size,
+                    "mtime_ns": stat.st_mtime_ns,
+                    "segments": [[s.start, s.end, s.score] for s in segments],
+                }
+            ).encode("utf-8"),
+        )
     return segments
 
 

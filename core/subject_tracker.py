@@ -8,14 +8,15 @@ same decoder as everywhere else reads every file the app can open. Each box the 
 to where the subject's first look matches best nearby (MIL alone wanders by up to half a box), then the
 track is smoothed and thinned to the keyframes a linear crop path needs.
 """
+
 from __future__ import annotations
 
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -44,15 +45,18 @@ def _create_tracker():
     try:
         import cv2
     except ImportError as exc:
-        raise FoleycutError("Subject tracking needs OpenCV: run `pip install opencv-python-headless` "
-                            "(setup_env.sh installs it), then try again.") from exc
+        raise FoleycutError(
+            "Subject tracking needs OpenCV: run `pip install opencv-python-headless` "
+            "(setup_env.sh installs it), then try again."
+        ) from exc
     for name in TRACKERS:
         for module in (cv2, getattr(cv2, "legacy", None)):
             factory = getattr(module, name, None)
             if factory is not None:
                 return factory(), name.removesuffix("_create")
-    raise FoleycutError(f"This OpenCV build ({cv2.__version__}) has no CSRT, KCF or MIL tracker: "
-                        "reinstall opencv-python-headless.")
+    raise FoleycutError(
+        f"This OpenCV build ({cv2.__version__}) has no CSRT, KCF or MIL tracker: reinstall opencv-python-headless."
+    )
 
 
 def _analysis_size(width: int, height: int) -> tuple[int, int]:
@@ -60,14 +64,19 @@ def _analysis_size(width: int, height: int) -> tuple[int, int]:
     return w, max(2, 2 * round(height * w / width / 2))
 
 
-def track_subject(video: Path, start: float, end: float, box: tuple[float, float, float, float],
-                  progress: Callable[[float, str], None] | None = None,
-                  cancel: threading.Event | None = None) -> TrackResult:
+def track_subject(
+    video: Path,
+    start: float,
+    end: float,
+    box: tuple[float, float, float, float],
+    progress: Callable[[float, str], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> TrackResult:
     """Keyframes of the subject's horizontal centre (0..1 of the width) from `start` to `end` seconds.
 
     `box` is (x, y, w, h) in source pixels on the frame at `start`."""
     media = probe(video)
-    if not media.has_video or not media.width:
+    if not media.has_video or not media.width or not media.height:
         raise FoleycutError(f"{Path(video).name} has no video stream: open a video to track a subject in it.")
     end = min(end, media.duration)
     if end <= start:
@@ -78,14 +87,32 @@ def track_subject(video: Path, start: float, end: float, box: tuple[float, float
     aw, ah = _analysis_size(media.width, media.height)
     scale = aw / media.width
     frame_bytes = aw * ah * 3
-    command = ffmpeg_command(["-ss", f"{start:.6f}", "-i", file_url(Path(video)), "-t", f"{end - start:.6f}",
-                              "-map", "0:v:0", "-an", "-vf", f"fps={ANALYSIS_FPS},scale={aw}:{ah}",
-                              "-pix_fmt", "bgr24", "-f", "rawvideo", "pipe:1"])
+    command = ffmpeg_command(
+        [
+            "-ss",
+            f"{start:.6f}",
+            "-i",
+            file_url(Path(video)),
+            "-t",
+            f"{end - start:.6f}",
+            "-map",
+            "0:v:0",
+            "-an",
+            "-vf",
+            f"fps={ANALYSIS_FPS},scale={aw}:{ah}",
+            "-pix_fmt",
+            "bgr24",
+            "-f",
+            "rawvideo",
+            "pipe:1",
+        ]
+    )
     points: list[Keyframe] = []
     lost_since: float | None = None
     lost_at: float | None = None
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors)
+        assert proc.stdout is not None  # stdout=PIPE
         try:
             index = 0
             while True:
@@ -99,7 +126,7 @@ def track_subject(video: Path, start: float, end: float, box: tuple[float, float
                 if index == 0:
                     rect = tuple(round(v * scale) for v in box)
                     tracker.init(frame, rect)
-                    template = frame[rect[1]:rect[1] + rect[3], rect[0]:rect[0] + rect[2]].copy()
+                    template = frame[rect[1] : rect[1] + rect[3], rect[0] : rect[0] + rect[2]].copy()
                     found = True
                 else:
                     found, rect = tracker.update(frame)
@@ -125,8 +152,9 @@ def track_subject(video: Path, start: float, end: float, box: tuple[float, float
         if not points:
             errors.seek(0)
             detail = last_error_line(errors.read().decode("utf-8", "replace"))
-            raise FoleycutError(f"Could not read frames of {Path(video).name} to track ({detail}): "
-                                "check that the file plays.")
+            raise FoleycutError(
+                f"Could not read frames of {Path(video).name} to track ({detail}): check that the file plays."
+            )
     return TrackResult(simplified(_smoothed(points), KEYFRAME_TOLERANCE), name, lost_at)
 
 
@@ -139,7 +167,7 @@ def _snapped(frame: np.ndarray, template: np.ndarray, rect) -> tuple[int, int, i
     A subject that changed its look too much to match (turned, deformed) keeps the tracker's box."""
     import cv2
 
-    x, y, w, h = (int(round(v)) for v in rect)
+    x, y, w, h = (round(float(v)) for v in rect)
     th, tw = template.shape[:2]
     x0, y0 = max(0, x - tw // 2), max(0, y - th // 2)
     x1, y1 = min(frame.shape[1], x + w + tw // 2), min(frame.shape[0], y + h + th // 2)

@@ -35,13 +35,15 @@ costs the user a listen, a missed event is found by the next round). The lowest 
 best F-score, because folds hold a third fewer examples than the final fit: their scores on new sounds
 run low, and on the real-sound benchmark the F0.5 point sat above half the held-out events.
 """
+
 from __future__ import annotations
 
 import math
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -103,6 +105,7 @@ class TrainingOptions:
 @dataclass(frozen=True)
 class TrainingPreview:
     """What the options would train on, from the database alone (no decoding)."""
+
     videos: int
     positive_clips: int
     negative_clips: int  # clips of the negative folder
@@ -153,29 +156,43 @@ def _count_negatives(records) -> int:
     return sum(len(negatives) for *_, negatives in records)
 
 
-def _training_records(db, options: TrainingOptions, use_hard_negatives: bool | None = None,
-                      require_videos: bool = True) -> list:
+def _training_records(
+    db, options: TrainingOptions, use_hard_negatives: bool | None = None, require_videos: bool = True
+) -> list:
     folders = db.get_export_folders(options.profile, include_scan_exports=options.include_scan_exports)
     if not options.positive_folder:
         raise FoleycutError("No positive folder chosen: pick at least one export folder holding the sound.")
     for folder in filter(None, (*options.positive_folder, options.negative_folder)):
         if folder not in folders:
-            raise FoleycutError(f"Export folder '{folder}' has no clips in profile '{options.profile}': "
-                                f"export some first or pick one of: {', '.join(folders) or '(none yet)'}.")
+            raise FoleycutError(
+                f"Export folder '{folder}' has no clips in profile '{options.profile}': "
+                f"export some first or pick one of: {', '.join(folders) or '(none yet)'}."
+            )
     if options.negative_folder in options.positive_folder:
         raise FoleycutError("The negative folder is the positive folder: pick another one or none.")
     records = db.get_training_data(
-        options.profile, options.positive_folder, options.negative_folder,
+        options.profile,
+        options.positive_folder,
+        options.negative_folder,
         include_scan_exports=options.include_scan_exports,
-        use_hard_negatives=options.use_hard_negatives if use_hard_negatives is None else use_hard_negatives)
+        use_hard_negatives=options.use_hard_negatives if use_hard_negatives is None else use_hard_negatives,
+    )
     if require_videos and not any(positives for _, positives, _, _ in records):
-        raise FoleycutError(f"None of the source videos of '{' + '.join(options.positive_folder)}' is on disk: "
-                            "reconnect the drive holding them or re-add them.")
+        raise FoleycutError(
+            f"None of the source videos of '{' + '.join(options.positive_folder)}' is on disk: "
+            "reconnect the drive holding them or re-add them."
+        )
     return records
 
 
-def label_windows(starts: np.ndarray, window: float, positives: list[tuple[float, float]],
-                  ambiguous: list[tuple[float, float]], negatives: list[float], margin: float) -> np.ndarray:
+def label_windows(
+    starts: np.ndarray,
+    window: float,
+    positives: list[tuple[float, float]],
+    ambiguous: list[tuple[float, float]],
+    negatives: list[float],
+    margin: float,
+) -> np.ndarray:
     """CANDIDATE, NEGATIVE or UNUSED for each window start (rules in the module docstring)."""
     starts = np.asarray(starts, dtype=float)
     labels = np.full(len(starts), UNUSED, dtype=np.int8)
@@ -272,10 +289,12 @@ def _make_estimator(calibration_folds: int):
     # Small leaves let a handful of hard negatives form their own leaf (the default 20 swallowed them);
     # 63 bins halve the fit time and lose nothing measurable on pooled embedding statistics. No early
     # stopping: its random validation split would hold copies of training positives.
-    booster = HistGradientBoostingClassifier(max_bins=63, min_samples_leaf=5, l2_regularization=1.0,
-                                             early_stopping=False, random_state=SEED)
-    return CalibratedClassifierCV(booster, method="sigmoid",
-                                  cv=StratifiedGroupKFold(calibration_folds, shuffle=True, random_state=SEED))
+    booster = HistGradientBoostingClassifier(
+        max_bins=63, min_samples_leaf=5, l2_regularization=1.0, early_stopping=False, random_state=SEED
+    )
+    return CalibratedClassifierCV(
+        booster, method="sigmoid", cv=StratifiedGroupKFold(calibration_folds, shuffle=True, random_state=SEED)
+    )
 
 
 def balance_repeats(labels: np.ndarray) -> int:
@@ -316,8 +335,9 @@ def boosting_threads():
     return threadpool_limits(max(1, (os.cpu_count() or 2) // 2))
 
 
-def out_of_fold_probabilities(data: LabelledWindows, window: float, cancel: threading.Event | None = None,
-                              progress: Progress | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+def out_of_fold_probabilities(
+    data: LabelledWindows, window: float, cancel: threading.Event | None = None, progress: Progress | None = None
+) -> tuple[np.ndarray, dict[str, Any]]:
     """Each window's probability from a classifier that never saw its video (or its time block), at the
     real class balance; NaN where a fold could not be learnt. Also how the folds were made."""
     from sklearn.model_selection import StratifiedGroupKFold
@@ -344,8 +364,9 @@ def out_of_fold_probabilities(data: LabelledWindows, window: float, cancel: thre
     return scores, {"folds": folds, "grouped_by": "video" if by_video else "time block"}
 
 
-def event_precision_recall(scores: np.ndarray, data: LabelledWindows, window: float,
-                           thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def event_precision_recall(
+    scores: np.ndarray, data: LabelledWindows, window: float, thresholds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Precision and recall as a scan would give them, per threshold, from out-of-fold probabilities:
     an event (a positive clip) is found when one of its sound windows reaches the threshold; every run of
     negative windows reaching it (fused as scan regions fuse: overlapping windows of one video) is one
@@ -370,15 +391,20 @@ def event_precision_recall(scores: np.ndarray, data: LabelledWindows, window: fl
     return precision, recall
 
 
-def choose_threshold(precision: np.ndarray, recall: np.ndarray, thresholds: np.ndarray,
-                     target_precision: float | None = None, smoothing: int = 0) -> float:
+def choose_threshold(
+    precision: np.ndarray,
+    recall: np.ndarray,
+    thresholds: np.ndarray,
+    target_precision: float | None = None,
+    smoothing: int = 0,
+) -> float:
     """The operating point (module docstring): best F0.5 (averaged over `smoothing` thresholds either
     side), or the lowest threshold reaching the target."""
     if target_precision is not None:
         reaching = np.flatnonzero((precision >= target_precision) & (recall > 0))
         if len(reaching):
             return float(thresholds[reaching[0]])
-    beta2 = PRECISION_WEIGHT ** 2
+    beta2 = PRECISION_WEIGHT**2
     f_score = (1 + beta2) * precision * recall / np.maximum(beta2 * precision + recall, 1e-12)
     # a few dozen events make a jagged curve: the middle of a broad good stretch holds on new videos
     # better than a narrow peak
@@ -394,49 +420,68 @@ THRESHOLDS = np.round(np.linspace(0.10, 0.99, 90), 2)
 DEFAULT_THRESHOLD = 0.5  # when cross-validation could not score a single sound window
 
 
-def threshold_metrics(scores: np.ndarray, data: LabelledWindows, window: float,
-                      target_precision: float | None = None) -> dict[str, Any]:
+def threshold_metrics(
+    scores: np.ndarray, data: LabelledWindows, window: float, target_precision: float | None = None
+) -> dict[str, Any]:
     """The operating point with event-level precision and recall there, window-level average precision,
     and the precision/recall curve at about `CURVE_POINTS` thresholds ([threshold, precision, recall])."""
     from sklearn.metrics import average_precision_score
 
     precision, recall = event_precision_recall(scores, data, window, THRESHOLDS)
     if not recall.any():  # too few examples for any fold to score a sound window: no evidence to choose by
-        return {"precision": 0.0, "recall": 0.0, "average_precision": 0.0, "threshold": DEFAULT_THRESHOLD,
-                "threshold_rule": "default", "curve": []}
+        return {
+            "precision": 0.0,
+            "recall": 0.0,
+            "average_precision": 0.0,
+            "threshold": DEFAULT_THRESHOLD,
+            "threshold_rule": "default",
+            "curve": [],
+        }
     threshold = choose_threshold(precision, recall, THRESHOLDS, target_precision, THRESHOLD_SMOOTHING)
     chosen = int(np.flatnonzero(THRESHOLDS == threshold)[0])
     scored = ~np.isnan(scores)
     truth = data.labels[scored] == POSITIVE
     step = max(1, len(THRESHOLDS) // CURVE_POINTS)
-    curve = [[float(t), round(float(p), 4), round(float(r), 4)]
-             for t, p, r in zip(THRESHOLDS[::step], precision[::step], recall[::step])]
+    curve = [
+        [float(t), round(float(p), 4), round(float(r), 4)]
+        for t, p, r in zip(THRESHOLDS[::step], precision[::step], recall[::step])
+    ]
     return {
         "precision": float(precision[chosen]),
         "recall": float(recall[chosen]),
         "average_precision": float(average_precision_score(truth, scores[scored])) if truth.any() else 0.0,
         "threshold": threshold,
-        "threshold_rule": (f"precision {target_precision:g} reached"
-                           if target_precision is not None and ((precision >= target_precision) & (recall > 0)).any()
-                           else "best F0.5"),
+        "threshold_rule": (
+            f"precision {target_precision:g} reached"
+            if target_precision is not None and ((precision >= target_precision) & (recall > 0)).any()
+            else "best F0.5"
+        ),
         "curve": curve if truth.any() else [],
     }
 
 
-def cross_validated_metrics(data: LabelledWindows, window: float, target_precision: float | None = None,
-                            cancel: threading.Event | None = None,
-                            progress: Progress | None = None) -> dict[str, Any]:
+def cross_validated_metrics(
+    data: LabelledWindows,
+    window: float,
+    target_precision: float | None = None,
+    cancel: threading.Event | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
     """Out-of-fold metrics at the operating point chosen from the same out-of-fold probabilities."""
     scores, folds = out_of_fold_probabilities(data, window, cancel, progress)
-    return {**threshold_metrics(scores, data, window, target_precision), **folds,
-            "target_precision": target_precision}
+    return {**threshold_metrics(scores, data, window, target_precision), **folds, "target_precision": target_precision}
 
 
 # ------------------------------------------------------------------------------------ end to end
 
 
-def train_classifier(db, home: DataHome, options: TrainingOptions, progress: Progress | None = None,
-                     cancel: threading.Event | None = None) -> TrainResult:
+def train_classifier(
+    db,
+    home: DataHome,
+    options: TrainingOptions,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> TrainResult:
     """Embed every training video (cache first), label its windows, fit, cross-validate, save a version."""
     name = classifier_store.validate_name(options.classifier_name)
     get_spec(options.model_name)
@@ -452,20 +497,37 @@ def train_classifier(db, home: DataHome, options: TrainingOptions, progress: Pro
     final_fit_from = EMBEDDING_SHARE + (1 - EMBEDDING_SHARE) * 0.8  # the final fit costs about one fold
     report(EMBEDDING_SHARE, "Cross-validating")
     metrics = cross_validated_metrics(
-        data, options.window, options.target_precision, cancel=cancel,
-        progress=lambda f, message: report(EMBEDDING_SHARE + (final_fit_from - EMBEDDING_SHARE) * f, message))
+        data,
+        options.window,
+        options.target_precision,
+        cancel=cancel,
+        progress=lambda f, message: report(EMBEDDING_SHARE + (final_fit_from - EMBEDDING_SHARE) * f, message),
+    )
     _check_cancel(cancel)
     report(final_fit_from, "Fitting the final classifier")
     estimator = fit_balanced(data.features, data.labels)
     saved = classifier_store.save_version(
-        home, name, estimator, embedding_model=options.model_name, window=options.window, hop=options.hop,
-        folders={"positive": " + ".join(options.positive_folder), "positives": list(options.positive_folder),
-                 "negative": options.negative_folder,
-                 "profile": options.profile, "margin": options.margin,
-                 "use_hard_negatives": options.use_hard_negatives,
-                 "include_scan_exports": options.include_scan_exports},
-        counts=counts, metrics=metrics, threshold=metrics["threshold"], feature_set=FEATURE_SET,
-        prior_shift=prior_shift(data.labels))
+        home,
+        name,
+        estimator,
+        embedding_model=options.model_name,
+        window=options.window,
+        hop=options.hop,
+        folders={
+            "positive": " + ".join(options.positive_folder),
+            "positives": list(options.positive_folder),
+            "negative": options.negative_folder,
+            "profile": options.profile,
+            "margin": options.margin,
+            "use_hard_negatives": options.use_hard_negatives,
+            "include_scan_exports": options.include_scan_exports,
+        },
+        counts=counts,
+        metrics=metrics,
+        threshold=metrics["threshold"],
+        feature_set=FEATURE_SET,
+        prior_shift=prior_shift(data.labels),
+    )
     report(1.0, "Done")
     return TrainResult(name, saved.version, metrics, counts, skipped)
 
@@ -473,6 +535,7 @@ def train_classifier(db, home: DataHome, options: TrainingOptions, progress: Pro
 @dataclass
 class _VideoWindows:
     """One training video's used windows, before the sound windows of its clips are picked."""
+
     data: LabelledWindows
     bags: list[np.ndarray]  # per positive clip: row indices into data of its candidate windows
     sums: np.ndarray  # feature sums and sums of squares over all the video's windows, and their count
@@ -480,8 +543,14 @@ class _VideoWindows:
     count: int
 
 
-def _embed_and_label(home: DataHome, records, options: TrainingOptions, report: Progress,
-                     cancel: threading.Event | None) -> tuple[list[_VideoWindows], list[tuple[str, str]]]:
+def _embedding_part(report: Progress, share: float, index: int, label: str) -> Progress:
+    """`report` for embedding the `index`th of the records, each `share` of the whole, under one label."""
+    return lambda f, _m: report(share * (index + f), label)
+
+
+def _embed_and_label(
+    home: DataHome, records, options: TrainingOptions, report: Progress, cancel: threading.Event | None
+) -> tuple[list[_VideoWindows], list[tuple[str, str]]]:
     from core.window_embeddings import embed_file
 
     window, hop = options.window, options.hop
@@ -494,8 +563,15 @@ def _embed_and_label(home: DataHome, records, options: TrainingOptions, report: 
         share = EMBEDDING_SHARE / len(records)
         label = f"Embedding {index + 1}/{len(records)}"
         try:
-            embeddings = embed_file(source, options.model_name, home, window, hop,
-                                    progress=lambda f, _m: report(share * (index + f), label), cancel=cancel)
+            embeddings = embed_file(
+                source,
+                options.model_name,
+                home,
+                window,
+                hop,
+                progress=_embedding_part(report, share, index, label),
+                cancel=cancel,
+            )
         except Cancelled:
             raise
         except FoleycutError as exc:
@@ -513,11 +589,22 @@ def _embed_and_label(home: DataHome, records, options: TrainingOptions, report: 
         row_of = np.full(len(labels), -1)
         row_of[used] = np.arange(len(used))
         bags = [row_of[inside] for inside in clip_windows(embeddings.times, window, merged_clips(positives))]
-        videos.append(_VideoWindows(
-            LabelledWindows(features[used], labels[used], np.full(len(used), index), automatic[used],
-                            embeddings.times[used], np.full(len(used), -1)),
-            bags, features.sum(axis=0, dtype=np.float64), np.square(features, dtype=np.float64).sum(axis=0),
-            len(features)))
+        videos.append(
+            _VideoWindows(
+                LabelledWindows(
+                    features[used],
+                    labels[used],
+                    np.full(len(used), index),
+                    automatic[used],
+                    embeddings.times[used],
+                    np.full(len(used), -1),
+                ),
+                bags,
+                features.sum(axis=0, dtype=np.float64),
+                np.square(features, dtype=np.float64).sum(axis=0),
+                len(features),
+            )
+        )
     return videos, skipped
 
 
@@ -530,8 +617,8 @@ def _with_sound_windows(videos: list[_VideoWindows], dim: int) -> LabelledWindow
     # change which windows of the clips are the sound
     with_clips = [video for video in videos if video.bags] or videos
     count = sum(video.count for video in with_clips)
-    mean = sum(video.sums for video in with_clips) / count
-    scale = np.sqrt(np.maximum(sum(video.squares for video in with_clips) / count - mean ** 2, 0)) + 1e-6
+    mean = np.asarray(sum(video.sums for video in with_clips)) / count
+    scale = np.sqrt(np.maximum(sum(video.squares for video in with_clips) / count - mean**2, 0)) + 1e-6
     bags = [(video, rows) for video in videos for rows in video.bags]
     masks = pick_sound_windows([video.data.features[rows] for video, rows in bags], mean, scale)
     for event, ((video, rows), holds_sound) in enumerate(zip(bags, masks)):
@@ -546,8 +633,14 @@ def _with_sound_windows(videos: list[_VideoWindows], dim: int) -> LabelledWindow
 
 def _concatenate(parts: list[LabelledWindows], dim: int) -> LabelledWindows:
     if not parts:
-        return LabelledWindows(np.zeros((0, dim), np.float32), np.zeros(0, np.int8), np.zeros(0, int),
-                               np.zeros(0, bool), np.zeros(0), np.zeros(0, int))
+        return LabelledWindows(
+            np.zeros((0, dim), np.float32),
+            np.zeros(0, np.int8),
+            np.zeros(0, int),
+            np.zeros(0, bool),
+            np.zeros(0),
+            np.zeros(0, int),
+        )
     return LabelledWindows(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(LabelledWindows)))
 
 
@@ -555,8 +648,7 @@ def _thin_automatic_negatives(data: LabelledWindows) -> LabelledWindows:
     automatic = np.flatnonzero(data.automatic)
     if len(automatic) <= MAX_AUTOMATIC_NEGATIVES:
         return data
-    dropped = np.random.default_rng(SEED).choice(automatic, len(automatic) - MAX_AUTOMATIC_NEGATIVES,
-                                                 replace=False)
+    dropped = np.random.default_rng(SEED).choice(automatic, len(automatic) - MAX_AUTOMATIC_NEGATIVES, replace=False)
     keep = np.ones(len(data.labels), dtype=bool)
     keep[dropped] = False
     return LabelledWindows(*(getattr(data, f.name)[keep] for f in fields(LabelledWindows)))
@@ -582,7 +674,8 @@ def _check_enough(counts: dict[str, int], skipped: list[tuple[str, str]]) -> Non
         raise FoleycutError(
             f"Too few examples to train: {positives} positive and {negatives} negative windows "
             f"(at least {MIN_SOUND_WINDOWS} and {MIN_NEGATIVE_WINDOWS} needed); export more clips, add a "
-            "negative folder, or lower the margin.")
+            "negative folder, or lower the margin."
+        )
 
 
 def _check_cancel(cancel: threading.Event | None) -> None:

@@ -6,6 +6,7 @@ different recordings apart and stays the same when the file or its folder is mov
 reading a fixed 320 KiB however long the film. Fingerprints are remembered per (path, size, mtime) so
 loading the same file again reads nothing.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,7 +28,7 @@ class VideoIdentity:
 def identify(path: str | os.PathLike) -> VideoIdentity | None:
     """The file's identity, or None when it cannot be read (missing, moved away, no permission)."""
     try:
-        stat = os.stat(path)
+        stat = Path(path).stat()
         return _identify(os.fspath(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
     except OSError:
         return None
@@ -36,7 +37,7 @@ def identify(path: str | os.PathLike) -> VideoIdentity | None:
 @lru_cache(maxsize=4096)
 def _identify(path: str, size: int, mtime_ns: int) -> VideoIdentity:
     digest = hashlib.blake2b(str(size).encode(), digest_size=16)
-    with open(path, "rb") as handle:
+    with Path(path).open("rb") as handle:
         for offset in _block_offsets(size):
             handle.seek(offset)
             digest.update(handle.read(BLOCK))

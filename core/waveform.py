@@ -8,12 +8,13 @@ identity, so a video opened again shows its waveform at once.
 `column_peaks` folds the peaks into one (min, max) per pixel column of the visible span, which is all a
 repaint draws.
 """
+
 from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -28,9 +29,12 @@ SAMPLES_PER_BUCKET = SAMPLE_RATE // BUCKETS_PER_SECOND
 CACHE_VERSION = 1
 
 
-def compute_peaks(video: Path, duration: float | None = None,
-                  progress: Callable[[float, str], None] | None = None,
-                  cancel: threading.Event | None = None) -> np.ndarray:
+def compute_peaks(
+    video: Path,
+    duration: float | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> np.ndarray:
     """(n, 2) float16 array of (min, max) per bucket of SAMPLES_PER_BUCKET samples."""
     parts: list[np.ndarray] = []
     carry = np.zeros(0, dtype=np.float32)  # samples of a bucket cut by a block boundary
@@ -69,9 +73,13 @@ def cached_peaks(home: DataHome, video: Path) -> np.ndarray | None:
     return peaks if peaks.ndim == 2 and peaks.shape[1] == 2 else None
 
 
-def load_or_compute_peaks(home: DataHome, video: Path, duration: float | None = None,
-                          progress: Callable[[float, str], None] | None = None,
-                          cancel: threading.Event | None = None) -> np.ndarray:
+def load_or_compute_peaks(
+    home: DataHome,
+    video: Path,
+    duration: float | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> np.ndarray:
     """The cached peaks, else computed and cached."""
     peaks = cached_peaks(home, video)
     if peaks is not None:
@@ -86,8 +94,9 @@ def load_or_compute_peaks(home: DataHome, video: Path, duration: float | None = 
     return peaks
 
 
-def column_peaks(peaks: np.ndarray, view_start: float, view_span: float,
-                 width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def column_peaks(
+    peaks: np.ndarray, view_start: float, view_span: float, width: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per pixel column of a `width` px view of [view_start, view_start + view_span): (min, max, has_audio).
 
     A column wider than a bucket folds its buckets; a narrower one shows the bucket under it."""

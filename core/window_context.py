@@ -6,6 +6,7 @@ training videos along with the sound. Giving it also the window minus the mean o
 (`BACKGROUND_SECONDS` either side) describes the sound by what it adds, which carries over to other
 videos. Training and scanning apply the same transform; classifiers store which one they were fitted on.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -8,14 +8,15 @@ So the cost grows with the audio length, not with length x window / hop: an 8 s 
 would otherwise embed every second eight times. `embed_windows_directly` is that naive path, kept to
 measure how close the pooled vectors come to it (tests) and how much faster pooling is (bench).
 """
+
 from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -55,7 +56,7 @@ def window_starts(duration: float, window: float, hop: float) -> np.ndarray:
         raise ValueError("window and hop must be positive")
     if duration + _EPS < window:
         return np.zeros(0)
-    count = int(math.floor((duration - window) / hop + _EPS)) + 1
+    count = math.floor((duration - window) / hop + _EPS) + 1
     return np.round(np.arange(count) * hop, 6)
 
 
@@ -82,8 +83,12 @@ def _chunks(blocks: Iterable[np.ndarray], chunk_seconds: float, context_seconds:
     buffer, buffer_start, next_core = np.zeros(0, np.float32), 0, 0
 
     def cut(lo: int, hi: int, keep_to: int) -> _Chunk:
-        return _Chunk(lo / SAMPLE_RATE, buffer[lo - buffer_start: hi - buffer_start],
-                      next_core / SAMPLE_RATE, keep_to / SAMPLE_RATE)
+        return _Chunk(
+            lo / SAMPLE_RATE,
+            buffer[lo - buffer_start : hi - buffer_start],
+            next_core / SAMPLE_RATE,
+            keep_to / SAMPLE_RATE,
+        )
 
     for block in blocks:
         buffer = np.concatenate([buffer, block]) if len(buffer) else block
@@ -142,9 +147,9 @@ class _CellPooler:
             return
         pad = max(cells, len(self.counts) * 5 // 4) - len(self.counts)
         self.sums = np.pad(self.sums, ((0, pad), (0, 0)))
-        if self.with_std:
+        if self.squares is not None:
             self.squares = np.pad(self.squares, ((0, pad), (0, 0)))
-        if self.with_max:
+        if self.maxima is not None:
             self.maxima = np.pad(self.maxima, ((0, pad), (0, 0)), constant_values=-np.inf)
         self.counts = np.pad(self.counts, (0, pad))
 
@@ -155,10 +160,10 @@ class _CellPooler:
         self._grow(int(cells[-1]) + 1)
         firsts = np.flatnonzero(np.r_[True, np.diff(cells) != 0])
         self.sums[cells[firsts]] += np.add.reduceat(features, firsts, axis=0, dtype=np.float64)
-        if self.with_std:
+        if self.squares is not None:
             squares = np.square(features, dtype=np.float64)
             self.squares[cells[firsts]] += np.add.reduceat(squares, firsts, axis=0)
-        if self.with_max:  # a cell may get frames from two chunks
+        if self.maxima is not None:  # a cell may get frames from two chunks
             touched = cells[firsts]
             self.maxima[touched] = np.maximum(self.maxima[touched], np.maximum.reduceat(features, firsts, axis=0))
         self.counts[cells[firsts]] += np.diff(np.r_[firsts, len(cells)])
@@ -170,17 +175,17 @@ class _CellPooler:
         parts = 1 + self.with_std + self.with_max
         out = np.empty((len(first), self.sums.shape[1] * parts), np.float32)
         for lo in range(0, len(first), self._SLICE):
-            cells = first[lo: lo + self._SLICE, None] + np.arange(span)  # (windows, span) cell indices
+            cells = first[lo : lo + self._SLICE, None] + np.arange(span)  # (windows, span) cell indices
             counts = np.maximum(self.counts[cells].sum(axis=1), 1)[:, None]
             mean = self.sums[cells].sum(axis=1, dtype=np.float64) / counts
             pooled = [mean]
-            if self.with_std:
+            if self.squares is not None:
                 variance = self.squares[cells].sum(axis=1, dtype=np.float64) / counts - mean * mean
                 pooled.append(np.sqrt(np.maximum(variance, 0)))
-            if self.with_max:
+            if self.maxima is not None:
                 maxima = self.maxima[cells].max(axis=1)
                 pooled.append(np.where(np.isfinite(maxima), maxima, 0.0))
-            out[lo: lo + len(cells)] = np.hstack(pooled)
+            out[lo : lo + len(cells)] = np.hstack(pooled)
         return out
 
 
@@ -189,9 +194,16 @@ def _check_cancel(cancel: threading.Event | None) -> None:
         raise Cancelled()
 
 
-def embed_stream(blocks: Iterable[np.ndarray], embedder: FrameEmbedder, model: str, window: float = 8.0,
-                 hop: float = 1.0, expected_seconds: float | None = None, progress: Progress | None = None,
-                 cancel: threading.Event | None = None) -> WindowEmbeddings:
+def embed_stream(
+    blocks: Iterable[np.ndarray],
+    embedder: FrameEmbedder,
+    model: str,
+    window: float = 8.0,
+    hop: float = 1.0,
+    expected_seconds: float | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> WindowEmbeddings:
     """Pooled window embeddings of a stream of 16 kHz blocks (the chunked path)."""
     pooler = _CellPooler(cell_seconds(window, hop), embedder.frame_dim, embedder.pooling, expected_seconds)
     duration = 0.0
@@ -209,8 +221,7 @@ def embed_stream(blocks: Iterable[np.ndarray], embedder: FrameEmbedder, model: s
     # the model works on the next batch (GPU, or torch's own threads) while this thread pools the last one
     with ThreadPoolExecutor(max_workers=1) as worker:
         pending = None
-        for batch in _batches(_chunks(blocks, embedder.chunk_seconds, embedder.context_seconds),
-                              embedder.batch_size):
+        for batch in _batches(_chunks(blocks, embedder.chunk_seconds, embedder.context_seconds), embedder.batch_size):
             _check_cancel(cancel)
             running = (batch, worker.submit(embedder.frames, [chunk.samples for chunk in batch]))
             if pending is not None:
@@ -221,30 +232,35 @@ def embed_stream(blocks: Iterable[np.ndarray], embedder: FrameEmbedder, model: s
     _check_cancel(cancel)
     starts = window_starts(duration, window, hop)
     if len(starts) == 0:
-        raise AudioTooShort(f"The audio is {duration:.1f} s long, shorter than one {window:g} s window; "
-                            f"use a longer file or a shorter window.")
+        raise AudioTooShort(
+            f"The audio is {duration:.1f} s long, shorter than one {window:g} s window; "
+            f"use a longer file or a shorter window."
+        )
     return WindowEmbeddings(starts, pooler.pool(starts, window), model, window, hop, duration)
 
 
-def embed_windows_directly(samples: np.ndarray, embedder: FrameEmbedder, model: str, window: float = 8.0,
-                           hop: float = 1.0) -> WindowEmbeddings:
+def embed_windows_directly(
+    samples: np.ndarray, embedder: FrameEmbedder, model: str, window: float = 8.0, hop: float = 1.0
+) -> WindowEmbeddings:
     """Each window embedded on its own, all its frames pooled (the slow path pooling replaces)."""
     duration = len(samples) / SAMPLE_RATE
     starts = window_starts(duration, window, hop)
     length = round(window * SAMPLE_RATE)
     vectors = []
     for first in range(0, len(starts), embedder.batch_size):
-        batch = [samples[round(t * SAMPLE_RATE):][:length] for t in starts[first: first + embedder.batch_size]]
+        batch = [samples[round(t * SAMPLE_RATE) :][:length] for t in starts[first : first + embedder.batch_size]]
         for _centres, features in embedder.frames(batch):
             pooler = _CellPooler(window, embedder.frame_dim, embedder.pooling)
             pooler.add(np.zeros(len(features)), features)  # all frames in one cell: the whole window
             vectors.append(pooler.pool(np.zeros(1), window)[0])
-    return WindowEmbeddings(starts, np.array(vectors, np.float32).reshape(len(starts), embedder.dim), model,
-                            window, hop, duration)
+    return WindowEmbeddings(
+        starts, np.array(vectors, np.float32).reshape(len(starts), embedder.dim), model, window, hop, duration
+    )
 
 
-def cached_embeddings(path, model: str, home: DataHome, window: float = 8.0,
-                      hop: float = 1.0) -> WindowEmbeddings | None:
+def cached_embeddings(
+    path, model: str, home: DataHome, window: float = 8.0, hop: float = 1.0
+) -> WindowEmbeddings | None:
     """The cached embeddings of `path`, if present and current (None for a missing file); nothing is decoded."""
     if not Path(path).is_file():
         return None
@@ -258,9 +274,17 @@ def _from_cache(home: DataHome, key: embedding_cache.CacheKey) -> WindowEmbeddin
     return WindowEmbeddings(entry.times, entry.vectors, key.model, key.window, key.hop, entry.duration)
 
 
-def embed_file(path, model_name: str, home: DataHome, window: float = 8.0, hop: float = 1.0,
-               progress: Progress | None = None, cancel: threading.Event | None = None,
-               embedder: FrameEmbedder | None = None, audio: ReadAhead | None = None) -> WindowEmbeddings:
+def embed_file(
+    path,
+    model_name: str,
+    home: DataHome,
+    window: float = 8.0,
+    hop: float = 1.0,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    embedder: FrameEmbedder | None = None,
+    audio: ReadAhead | None = None,
+) -> WindowEmbeddings:
     """Window embeddings of a media file's audio, from the cache when current, else computed and cached.
     `audio`: the file's blocks already being decoded (`decode_ahead`), used instead of starting ffmpeg."""
     path = Path(path)
@@ -289,8 +313,9 @@ def embed_file(path, model_name: str, home: DataHome, window: float = 8.0, hop: 
             audio.close()
         raise
     if audio is None:
-        audio = ReadAhead(iter_audio_blocks(path, READ_AHEAD_BLOCK_SECONDS, expected_seconds=expected),
-                          READ_AHEAD_BLOCKS)
+        audio = ReadAhead(
+            iter_audio_blocks(path, READ_AHEAD_BLOCK_SECONDS, expected_seconds=expected), READ_AHEAD_BLOCKS
+        )
     with audio as blocks:  # leaving it stops ffmpeg, on cancel or error too
         if progress is not None:
             progress(0.0, f"Loading {model_name}")
@@ -303,17 +328,17 @@ def embed_file(path, model_name: str, home: DataHome, window: float = 8.0, hop: 
 class _EmbeddingAhead:
     """One `embed_file` running in its own thread until the caller that wants its result comes."""
 
-    def __init__(self, path, model_name: str, home: DataHome, window: float, hop: float,
-                 progress: Progress | None):
+    def __init__(self, path, model_name: str, home: DataHome, window: float, hop: float, progress: Progress | None):
         self._stop = threading.Event()  # its own: the caller's cancel is only looked at while waiting
         self._future: Future = Future()
-        self._thread = threading.Thread(target=self._run, args=(path, model_name, home, window, hop, progress),
-                                        name="embed-ahead", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(path, model_name, home, window, hop, progress), name="embed-ahead", daemon=True
+        )
         self._thread.start()
 
-    def _run(self, *args) -> None:
+    def _run(self, path, model_name: str, home: DataHome, window: float, hop: float, progress: Progress | None) -> None:
         try:
-            self._future.set_result(embed_file(*args, cancel=self._stop))
+            self._future.set_result(embed_file(path, model_name, home, window, hop, progress, cancel=self._stop))
         except BaseException as exc:  # noqa: BLE001 - raised again by result()
             self._future.set_exception(exc)
 
@@ -340,8 +365,9 @@ def _embedding_ahead() -> dict:
     return _ahead.pending
 
 
-def embed_ahead(path, model_name: str, home: DataHome, window: float = 8.0, hop: float = 1.0,
-                progress: Progress | None = None) -> None:
+def embed_ahead(
+    path, model_name: str, home: DataHome, window: float = 8.0, hop: float = 1.0, progress: Progress | None = None
+) -> None:
     """Start `embed_file` on `path` in a background thread; a later `embed_file` call with the same
     arguments in this thread waits for that result instead of starting over.
 
@@ -366,8 +392,10 @@ def decode_ahead(path, seconds: float = DECODE_AHEAD_SECONDS) -> ReadAhead:
     """Start decoding `path` now, up to `seconds` of audio held in memory until `embed_file(audio=...)`
     takes it: Scan All decodes the next file while the current one is embedded. Close it if unused."""
     expected = audio_duration(path)
-    return ReadAhead(iter_audio_blocks(path, READ_AHEAD_BLOCK_SECONDS, expected_seconds=expected),
-                     max(READ_AHEAD_BLOCKS, math.ceil(seconds / READ_AHEAD_BLOCK_SECONDS)))
+    return ReadAhead(
+        iter_audio_blocks(path, READ_AHEAD_BLOCK_SECONDS, expected_seconds=expected),
+        max(READ_AHEAD_BLOCKS, math.ceil(seconds / READ_AHEAD_BLOCK_SECONDS)),
+    )
 
 
 def stop_embedding_ahead() -> None:

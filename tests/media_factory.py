@@ -3,6 +3,7 @@
 `make_video(path, seconds, audio=...)` writes a small H.264 + AAC video whose audio track is either a
 numpy array (16 kHz mono float32, e.g. from `tone_burst_track`), a lavfi sine, or absent.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -17,8 +18,16 @@ from core.ffmpeg import ffmpeg_exe
 SR = 16000
 
 
-def tone_burst_track(seconds: float, events: list[float], *, freq: float = 1200.0, burst: float = 0.6,
-                     noise: float = 0.02, seed: int = 0, sr: int = SR) -> np.ndarray:
+def tone_burst_track(
+    seconds: float,
+    events: list[float],
+    *,
+    freq: float = 1200.0,
+    burst: float = 0.6,
+    noise: float = 0.02,
+    seed: int = 0,
+    sr: int = SR,
+) -> np.ndarray:
     """Quiet noise with a short windowed tone burst at each event time (seconds)."""
     rng = np.random.default_rng(seed)
     track = (rng.standard_normal(int(seconds * sr)) * noise).astype(np.float32)
@@ -38,13 +47,30 @@ def write_wav(path: Path, samples: np.ndarray, sr: int = SR) -> Path:
     return path
 
 
-def make_video(path: Path, seconds: float, *, audio: np.ndarray | str | None = "sine",
-               size: tuple[int, int] = (160, 120), fps: int = 25, sr: int = SR) -> Path:
+def make_video(
+    path: Path,
+    seconds: float,
+    *,
+    audio: np.ndarray | str | None = "sine",
+    size: tuple[int, int] = (160, 120),
+    fps: int = 25,
+    sr: int = SR,
+) -> Path:
     """A test-pattern video of `seconds`; audio: numpy samples, "sine", or None for no audio stream."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "lavfi", "-i", f"testsrc2=size={size[0]}x{size[1]}:rate={fps}:duration={seconds}"]
+    args = [
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=size={size[0]}x{size[1]}:rate={fps}:duration={seconds}",
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         if isinstance(audio, np.ndarray):
             args += ["-i", str(write_wav(Path(tmp) / "a.wav", audio, sr))]

@@ -1,4 +1,5 @@
 """A test video whose subject moves: a bright square gliding left to right over black, with a tone."""
+
 from __future__ import annotations
 
 import subprocess
@@ -22,12 +23,45 @@ def make_moving_square(path: Path, seconds: float = 4.0, textured: bool = False)
     on to (a plain white square looks alike under a box half over it)."""
     source = "smptebars=" if textured else "color=c=white:"
     box = f"{source}s={SQUARE}x{SQUARE}:r={FPS}:d={seconds}"
-    graph = (f"color=c=black:s={WIDTH}x{HEIGHT}:r={FPS}:d={seconds}[bg];{box}[sq];"
-             f"[bg][sq]overlay=x='20+{SPEED}*t':y={(HEIGHT - SQUARE) // 2}[v]")
-    subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-                    "-filter_complex", graph, "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=16000:d={seconds}",
-                    "-map", "[v]", "-map", "0:a", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-                    "-g", str(FPS), "-c:a", "aac", "-t", str(seconds), str(path)], check=True, capture_output=True)
+    graph = (
+        f"color=c=black:s={WIDTH}x{HEIGHT}:r={FPS}:d={seconds}[bg];{box}[sq];"
+        f"[bg][sq]overlay=x='20+{SPEED}*t':y={(HEIGHT - SQUARE) // 2}[v]"
+    )
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-filter_complex",
+            graph,
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:sample_rate=16000:d={seconds}",
+            "-map",
+            "[v]",
+            "-map",
+            "0:a",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-g",
+            str(FPS),
+            "-c:a",
+            "aac",
+            "-t",
+            str(seconds),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return path
 
 

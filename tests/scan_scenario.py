@@ -5,6 +5,7 @@ sound the classifier sees as negative) and, in some videos, chords of 1200 + 300
 training, they share the target's band, so a first classifier mistakes them for the target until they
 are marked as hard negatives.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -44,13 +45,19 @@ def scene_track(scene: SceneVideo, seconds: float = SECONDS) -> np.ndarray:
     def bursts(times, freq, noise=0.0):
         return tone_burst_track(seconds, times, freq=freq, burst=BURST, noise=noise, seed=scene.seed)
 
-    return (bursts(scene.targets, TARGET_HZ, noise=0.02) + bursts(scene.distractors, DISTRACTOR_HZ)
-            + bursts(scene.chords, TARGET_HZ) + bursts(scene.chords, CHORD_HZ))
+    return (
+        bursts(scene.targets, TARGET_HZ, noise=0.02)
+        + bursts(scene.distractors, DISTRACTOR_HZ)
+        + bursts(scene.chords, TARGET_HZ)
+        + bursts(scene.chords, CHORD_HZ)
+    )
 
 
 def make_scene_videos(folder: Path) -> dict[str, Path]:
-    return {name: make_video(folder / f"{name}.mp4", SECONDS, audio=scene_track(scene), size=(32, 24), fps=2)
-            for name, scene in SCENES.items()}
+    return {
+        name: make_video(folder / f"{name}.mp4", SECONDS, audio=scene_track(scene), size=(32, 24), fps=2)
+        for name, scene in SCENES.items()
+    }
 
 
 def clip_start(event: float) -> float:
@@ -63,8 +70,9 @@ def add_positive_clips(db, root: Path, folder: str, video: Path, events, profile
     vid = f"vid_{sorted(SCENES).index(video.stem) + 1:03d}"
     for number, event in enumerate(events, start=1):
         output = root / folder / vid / f"{video.stem}_{number:03d}_1.mp4"
-        db.add(video.name, clip_start(event), output, label=folder, profile=profile,
-               source_path=str(video), length=CLIP)
+        db.add(
+            video.name, clip_start(event), output, label=folder, profile=profile, source_path=str(video), length=CLIP
+        )
 
 
 def covers(region, event: float) -> bool:

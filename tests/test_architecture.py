@@ -1,4 +1,5 @@
 """Rules of the code base that a reader relies on."""
+
 import ast
 import subprocess
 import sys

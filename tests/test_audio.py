@@ -4,8 +4,15 @@ import time
 import numpy as np
 import pytest
 
-from core.audio import (SAMPLE_RATE, AudioDecodeError, ReadAhead, audio_duration, decode_audio, iter_audio_blocks,
-                        truncation_tolerance)
+from core.audio import (
+    SAMPLE_RATE,
+    AudioDecodeError,
+    ReadAhead,
+    audio_duration,
+    decode_audio,
+    iter_audio_blocks,
+    truncation_tolerance,
+)
 from core.ffmpeg import run_ffmpeg
 from tests.media_factory import make_video, tone_burst_track, write_wav
 
@@ -42,7 +49,7 @@ def test_start_and_duration_select_a_part(wav):
     path, samples = wav
     part = decode_audio(path, start=1.0, duration=0.5)
     assert len(part) == SAMPLE_RATE // 2
-    assert np.max(np.abs(part - samples[SAMPLE_RATE: SAMPLE_RATE * 3 // 2])) < 1e-3
+    assert np.max(np.abs(part - samples[SAMPLE_RATE : SAMPLE_RATE * 3 // 2])) < 1e-3
 
 
 def test_stopping_early_does_not_hang(wav):

@@ -1,4 +1,5 @@
 """Extract audio: exact sample counts, the right place in the track, clear errors."""
+
 from __future__ import annotations
 
 import wave
@@ -16,12 +17,14 @@ BURST_AT = 2.0
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory):
-    return make_video(tmp_path_factory.mktemp("src") / "film.mp4", 5,
-                      audio=tone_burst_track(5, [BURST_AT], noise=0.001), fps=25)
+    return make_video(
+        tmp_path_factory.mktemp("src") / "film.mp4", 5, audio=tone_burst_track(5, [BURST_AT], noise=0.001), fps=25
+    )
 
 
-@pytest.mark.parametrize("at, length, rate", [(0.0, 1.0, None), (1.234, 0.3333, None), (2.5, 2.5, 16000),
-                                              (0.7, 1.0, 44100)])
+@pytest.mark.parametrize(
+    "at, length, rate", [(0.0, 1.0, None), (1.234, 0.3333, None), (2.5, 2.5, 16000), (0.7, 1.0, 44100)]
+)
 def test_slice_holds_exactly_round_length_times_rate_samples(source, tmp_path, at, length, rate):
     out = tmp_path / "slice.wav"
     result = extract_audio(source, at, length, out, rate)
@@ -35,8 +38,8 @@ def test_slice_starts_where_asked(source, tmp_path):
     """A slice from 1.5 s matches the whole track from sample 1.5 * rate, around the burst at 2.0 s."""
     whole, rate = sf.read(extract_audio(source, 0.0, 5.0, tmp_path / "whole.wav").path)
     part, _ = sf.read(extract_audio(source, 1.5, 1.0, tmp_path / "part.wav").path)
-    reference = whole[int(1.5 * rate) - 100:int(2.5 * rate) + 100]
-    lags = [np.abs(reference[100 + lag:100 + lag + len(part)] - part).sum() for lag in range(-100, 101)]
+    reference = whole[int(1.5 * rate) - 100 : int(2.5 * rate) + 100]
+    lags = [np.abs(reference[100 + lag : 100 + lag + len(part)] - part).sum() for lag in range(-100, 101)]
     assert int(np.argmin(lags)) - 100 == 0
 
 

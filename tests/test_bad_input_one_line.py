@@ -1,4 +1,5 @@
 """Bad input anywhere gives one line saying what to do, never a traceback, and writes nothing."""
+
 from __future__ import annotations
 
 import json
@@ -25,14 +26,17 @@ def one_error_line(capsys) -> str:
     return err
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--length", "nan"], "clip length nan s must be a positive number"),
-    (["--length", "inf"], "clip length inf s must be a positive number"),
-    (["--count", "2", "--spread", "nan"], "spread nan s must be a number"),
-    (["--name", "n" * 250], "clip name is 250 bytes long"),
-    (["--count", "101"], "clip count 101 must be between 1 and 100"),
-    (["--portrait", "1:1", "--portrait-center", "nan"], "portrait centre nan"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--length", "nan"], "clip length nan s must be a positive number"),
+        (["--length", "inf"], "clip length inf s must be a positive number"),
+        (["--count", "2", "--spread", "nan"], "spread nan s must be a number"),
+        (["--name", "n" * 250], "clip name is 250 bytes long"),
+        (["--count", "101"], "clip count 101 must be between 1 and 100"),
+        (["--portrait", "1:1", "--portrait-center", "nan"], "portrait centre nan"),
+    ],
+)
 def test_export_settings_that_cannot_work(video, tmp_path, capsys, args, message):
     out = tmp_path / "out"
     code = run_cli(["--home", str(tmp_path / "home"), "export", str(video), "--at", "0", "--folder", str(out), *args])
@@ -57,15 +61,31 @@ def test_home_that_is_not_a_folder(tmp_path, capsys, where):
 def _write_version(home: DataHome, name: str, version: str, **changes) -> None:
     folder = home.models_dir / name
     folder.mkdir(exist_ok=True)
-    meta = {"embedding_model": "MEL", "window": 8.0, "hop": 1.0, "created": "2026-01-01T00:00:00",
-            "folders": {}, "counts": {"positive_clips": 3}, "metrics": {"precision": 1.0}} | changes
+    meta = {
+        "embedding_model": "MEL",
+        "window": 8.0,
+        "hop": 1.0,
+        "created": "2026-01-01T00:00:00",
+        "folders": {},
+        "counts": {"positive_clips": 3},
+        "metrics": {"precision": 1.0},
+    } | changes
     (folder / f"{version}.json").write_text(json.dumps(meta))
     (folder / f"{version}.skops").write_bytes(b"not loaded by a listing")
 
 
-@pytest.mark.parametrize("changes", [{"counts": None}, {"window": 0}, {"hop": "1"}, {"metrics": []},
-                                     {"metrics": {"precision": None}}, {"window": float("nan")}],
-                         ids=["counts-null", "window-0", "hop-text", "metrics-list", "precision-null", "window-nan"])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"counts": None},
+        {"window": 0},
+        {"hop": "1"},
+        {"metrics": []},
+        {"metrics": {"precision": None}},
+        {"window": float("nan")},
+    ],
+    ids=["counts-null", "window-0", "hop-text", "metrics-list", "precision-null", "window-nan"],
+)
 def test_odd_classifier_metadata_is_one_line_and_spares_the_others(tmp_path, capsys, changes):
     home = DataHome.resolve(tmp_path / "home")
     _write_version(home, "good", "20260101_000000_000000")
@@ -74,7 +94,9 @@ def test_odd_classifier_metadata_is_one_line_and_spares_the_others(tmp_path, cap
     _write_version(home, "mixed", "20260102_000000_000000", **changes)
 
     assert [(info.name, info.damaged) for info in list_classifiers(home)] == [
-        ("good", ()), ("mixed", ("20260102_000000_000000",))]
+        ("good", ()),
+        ("mixed", ("20260102_000000_000000",)),
+    ]
     with pytest.raises(FoleycutError, match="metadata .* is damaged") as caught:
         load_classifier(home, "odd")
     assert "\n" not in str(caught.value)
@@ -92,8 +114,9 @@ def test_changelog_that_is_not_utf8_still_shows(tmp_path):
 
 
 def test_webp_export_with_percent_in_name_and_folder(db, video, tmp_path):
-    settings = ExportSettings(name="100%_door", export_folder=tmp_path / "mp4 50%d", fmt="webp", length=1.0,
-                              encoder="libx264")
+    settings = ExportSettings(
+        name="100%_door", export_folder=tmp_path / "mp4 50%d", fmt="webp", length=1.0, encoder="libx264"
+    )
     [clip] = export_marker(db, video, 0.0, settings)
     assert clip.path.name == "100%_door_001_01"
     assert len(list(clip.path.glob("frame_*.webp"))) == 25

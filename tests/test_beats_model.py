@@ -1,4 +1,5 @@
 """BEATs written out in the project: the released checkpoint format read with the weights-only unpickler."""
+
 import pickle
 
 import numpy as np

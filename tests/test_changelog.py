@@ -1,5 +1,7 @@
 """CHANGELOG.md parsing and 'what is new since the version I last saw'."""
-from hypothesis import given, strategies as st
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.changelog import entries_since, newest_version, parse_changelog, parse_version, read_changelog
 

@@ -28,9 +28,17 @@ def fitted():
 
 
 def _save(home, estimator, name="door", model="MEL", auc=0.5):
-    return store.save_version(home, name, estimator, embedding_model=model, window=8.0, hop=1.0,
-                              folders={"positive": "mp4_Door"}, counts={"positive": 3},
-                              metrics={"average_precision": auc})
+    return store.save_version(
+        home,
+        name,
+        estimator,
+        embedding_model=model,
+        window=8.0,
+        hop=1.0,
+        folders={"positive": "mp4_Door"},
+        counts={"positive": 3},
+        metrics={"average_precision": auc},
+    )
 
 
 @pytest.mark.slow
@@ -57,7 +65,11 @@ def test_versions_are_listed_newest_first_and_rollback_keeps_them_all(home, fitt
 
     [info] = store.list_classifiers(home)
     assert (info.name, info.latest_version, info.active_version, info.version_count) == (
-        "door", second.version, first.version, 2)
+        "door",
+        second.version,
+        first.version,
+        2,
+    )
 
 
 def test_list_classifiers_covers_every_name(home, fitted):
@@ -66,7 +78,9 @@ def test_list_classifiers_covers_every_name(home, fitted):
     (home.models_dir / "not a classifier").mkdir()
     (home.models_dir / "empty").mkdir()
     assert [(i.name, i.embedding_model) for i in store.list_classifiers(home)] == [
-        ("door", "MEL"), ("glass", "HUBERT_BASE")]
+        ("door", "MEL"),
+        ("glass", "HUBERT_BASE"),
+    ]
 
 
 def test_unknown_names_and_versions_are_clear_errors(home, fitted):

@@ -1,4 +1,5 @@
 """The headless `export` command, driven through an argument parser as `main.py export …` would be."""
+
 from __future__ import annotations
 
 import argparse
@@ -27,28 +28,82 @@ def run_export(db, argv: list[str], profile: str = "default") -> int:
 
 def test_export_writes_eight_second_clips_into_vid_001(db, video, tmp_path, capsys):
     out = tmp_path / "mp4_Door"
-    assert run_export(db, [str(video), "--at", "0.4", "--folder", str(out), "--label", "door",
-                           "--category", "foley", "--encoder", "libx264"]) == 0
+    assert (
+        run_export(
+            db,
+            [
+                str(video),
+                "--at",
+                "0.4",
+                "--folder",
+                str(out),
+                "--label",
+                "door",
+                "--category",
+                "foley",
+                "--encoder",
+                "libx264",
+            ],
+        )
+        == 0
+    )
     clip = out / "vid_001" / "mp4_Door_001_01.mp4"
     assert probe(clip).duration == pytest.approx(8.0, abs=0.04)
-    row, = db.get_clips(video.name)
+    (row,) = db.get_clips(video.name)
     assert (row["output_path"], row["label"], row["category"], row["start_time"]) == (str(clip), "door", "foley", 0.4)
     assert json.loads((out / "dataset.json").read_text()) == [
-        {"path": "vid_001/mp4_Door_001_01.mp4", "label": "door", "category": "foley", "source": str(video),
-         "start": 0.4, "length": 8.0}]
+        {
+            "path": "vid_001/mp4_Door_001_01.mp4",
+            "label": "door",
+            "category": "foley",
+            "source": str(video),
+            "start": 0.4,
+            "length": 8.0,
+        }
+    ]
     printed = capsys.readouterr().out
     assert str(clip) in printed and "Wrote 1 clip(s)" in printed
 
 
 def test_several_markers_with_options(db, video, tmp_path, capsys):
     out = tmp_path / "out"
-    argv = [str(video), "--at", "0", "--at", "4", "--folder", str(out), "--name", "knock", "--count", "2",
-            "--spread", "0.5", "--length", "2", "--format", "webp", "--short-side", "32", "--portrait", "1:1",
-            "--workers", "2"]
+    argv = [
+        str(video),
+        "--at",
+        "0",
+        "--at",
+        "4",
+        "--folder",
+        str(out),
+        "--name",
+        "knock",
+        "--count",
+        "2",
+        "--spread",
+        "0.5",
+        "--length",
+        "2",
+        "--format",
+        "webp",
+        "--short-side",
+        "32",
+        "--portrait",
+        "1:1",
+        "--workers",
+        "2",
+    ]
     assert run_export(db, argv, profile="p2") == 0
     names = sorted(p.name for p in (out / "vid_001").iterdir())
-    assert names == ["knock_001_01", "knock_001_01.wav", "knock_001_02", "knock_001_02.wav",
-                     "knock_002_01", "knock_002_01.wav", "knock_002_02", "knock_002_02.wav"]
+    assert names == [
+        "knock_001_01",
+        "knock_001_01.wav",
+        "knock_001_02",
+        "knock_001_02.wav",
+        "knock_002_01",
+        "knock_002_01.wav",
+        "knock_002_02",
+        "knock_002_02.wav",
+    ]
     assert len(list((out / "vid_001" / "knock_002_02").glob("frame_*.webp"))) == 50
     assert [m["marker_time"] for m in db.get_markers(video.name, "p2")] == [0.0, 4.0]
     assert "Wrote 4 clip(s)" in capsys.readouterr().out
@@ -65,7 +120,7 @@ def test_overwrite_flag_reuses_the_marker_names(db, video, tmp_path, capsys):
     argv = [str(video), "--at", "1", "--folder", str(tmp_path / "o"), "--length", "1"]
     run_export(db, argv)
     run_export(db, [*argv, "--overwrite", "--label", "new"])
-    row, = db.get_clips(video.name)
+    (row,) = db.get_clips(video.name)
     assert row["label"] == "new" and row["output_path"].endswith("o_001_01.mp4")
 
 
@@ -94,8 +149,7 @@ def test_through_main_entry(video, tmp_path, capsys):
     """Exit status and the one-line error through the real command line."""
     home = tmp_path / "home"
     out = tmp_path / "out"
-    assert run_cli(["--home", str(home), "export", str(video), "--at", "1", "--folder", str(out),
-                        "--length", "1"]) == 0
+    assert run_cli(["--home", str(home), "export", str(video), "--at", "1", "--folder", str(out), "--length", "1"]) == 0
     assert (out / "vid_001" / "out_001_01.mp4").is_file()
     assert run_cli(["--home", str(home), "export", str(video), "--at", "50", "--folder", str(out)]) == 1
     err = capsys.readouterr().err

@@ -1,4 +1,5 @@
 """The headless train / scan / negatives / models commands, run in-process through cli.run_cli."""
+
 import json
 import re
 import shutil
@@ -32,8 +33,9 @@ def trained(tmp_path_factory, videos):
     with ProcessedDB(home.db_path) as db:
         for name in TRAINING:
             add_positive_clips(db, root, "mp4_Tone", videos[name], SCENES[name].targets)
-    assert run_cli(["--home", str(home.root), "train", "--positive", "mp4_Tone", "--name", "tone",
-                    "--margin", "10"]) == 0
+    assert (
+        run_cli(["--home", str(home.root), "train", "--positive", "mp4_Tone", "--name", "tone", "--margin", "10"]) == 0
+    )
     return home
 
 
@@ -62,8 +64,7 @@ def scan_rows(home, filename):
 
 @pytest.mark.slow
 def test_train_prints_counts_and_metrics(home, capsys):
-    assert cli(home, "train", "--positive", "mp4_Tone", "--name", "tone", "--margin", "10",
-               "--no-hard-negatives") == 0
+    assert cli(home, "train", "--positive", "mp4_Tone", "--name", "tone", "--margin", "10", "--no-hard-negatives") == 0
     out = capsys.readouterr().out
     assert "Trained 'tone' version" in out and "on MEL embeddings" in out
     assert "videos 3, positive clips 6" in out
@@ -72,14 +73,17 @@ def test_train_prints_counts_and_metrics(home, capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("args, message", [
-    (["--positive", "mp4_Empty", "--name", "x"], "Export folder 'mp4_Empty' has no clips"),
-    (["--positive", "mp4_Tone", "--name", "x", "--model", "NOPE"], "Unknown embedding model 'NOPE'"),
-    (["--positive", "mp4_Tone", "--name", "a/b"], "Classifier name 'a/b' is not usable"),
-    (["--positive", "mp4_Tone", "--name", "x", "--negative", "mp4_Tone"], "negative folder is the positive"),
-    (["--positive", "mp4_Tone", "--name", "x", "--target-precision", "1.5"], "is not a precision"),
-    (["--positive", "mp4_Tone", "--name", "x", "--margin", "nan"], "is not a distance"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--positive", "mp4_Empty", "--name", "x"], "Export folder 'mp4_Empty' has no clips"),
+        (["--positive", "mp4_Tone", "--name", "x", "--model", "NOPE"], "Unknown embedding model 'NOPE'"),
+        (["--positive", "mp4_Tone", "--name", "a/b"], "Classifier name 'a/b' is not usable"),
+        (["--positive", "mp4_Tone", "--name", "x", "--negative", "mp4_Tone"], "negative folder is the positive"),
+        (["--positive", "mp4_Tone", "--name", "x", "--target-precision", "1.5"], "is not a precision"),
+        (["--positive", "mp4_Tone", "--name", "x", "--margin", "nan"], "is not a distance"),
+    ],
+)
 def test_train_bad_input_is_one_line_and_writes_nothing(home, capsys, args, message):
     before = sorted(p.name for p in home.models_dir.iterdir())
     assert cli(home, "train", *args) == 1
@@ -121,12 +125,15 @@ def test_scan_reports_a_bad_file_and_still_scans_the_others(home, videos, tmp_pa
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("args, message", [
-    (["missing.mp4", "--classifier", "tone"], "No such video: missing.mp4"),
-    (["{held_out}", "--classifier", "nope"], "No classifier named 'nope'"),
-    (["{held_out}", "--classifier", "tone", "--threshold", "2"], "is not a probability"),
-    (["{held_out}", "--classifier", "tone", "--version", "1999"], "has no version 1999"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["missing.mp4", "--classifier", "tone"], "No such video: missing.mp4"),
+        (["{held_out}", "--classifier", "nope"], "No classifier named 'nope'"),
+        (["{held_out}", "--classifier", "tone", "--threshold", "2"], "is not a probability"),
+        (["{held_out}", "--classifier", "tone", "--version", "1999"], "has no version 1999"),
+    ],
+)
 def test_scan_bad_input_is_one_line_and_writes_nothing(home, videos, capsys, args, message):
     args = [a.format(held_out=videos["held_out"]) for a in args]
     assert cli(home, "scan", *args) == 1
@@ -153,25 +160,46 @@ def test_negatives_add_list_delete(home, videos, capsys):
 
 @pytest.mark.slow
 def test_negatives_add_region_stores_the_windows_the_window_would(home, videos, capsys):
-    assert cli(home, "negatives", "add", videos["chords"], "--region", "40.1", "41.3", "--region", "70", "70.5",
-               "--at", "90") == 0
-    expected = sorted(negative_times_for_region(40.1, 41.3, DEFAULT_WINDOW, DEFAULT_HOP)
-                      + negative_times_for_region(70, 70.5, DEFAULT_WINDOW, DEFAULT_HOP) + [90.0])
+    assert (
+        cli(
+            home,
+            "negatives",
+            "add",
+            videos["chords"],
+            "--region",
+            "40.1",
+            "41.3",
+            "--region",
+            "70",
+            "70.5",
+            "--at",
+            "90",
+        )
+        == 0
+    )
+    expected = sorted(
+        negative_times_for_region(40.1, 41.3, DEFAULT_WINDOW, DEFAULT_HOP)
+        + negative_times_for_region(70, 70.5, DEFAULT_WINDOW, DEFAULT_HOP)
+        + [90.0]
+    )
     assert f"Added {len(expected)} hard negative(s) to chords.mp4" in capsys.readouterr().out
     with ProcessedDB(home.db_path) as db:
         assert sorted(row["start_time"] for row in db.get_hard_negatives("default")) == expected
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("args, message", [
-    (["add", "{chords}", "--at", "500"], "500 s lies outside chords.mp4"),
-    (["add", "{chords}", "--region", "50", "40"], "--region 50-40 ends before it starts"),
-    (["add", "{chords}", "--region", "100", "130"], "130 s lies outside chords.mp4"),
-    (["add", "{chords}"], "Nothing to add: give --at T or --region START END"),
-    (["add", "{chords}", "--at", "5", "--model", "NOPE"], "Unknown embedding model 'NOPE'"),
-    (["add", "missing.mp4", "--at", "5"], "No such video: missing.mp4"),
-    (["delete", "12345"], "No hard negative with id 12345"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["add", "{chords}", "--at", "500"], "500 s lies outside chords.mp4"),
+        (["add", "{chords}", "--region", "50", "40"], "--region 50-40 ends before it starts"),
+        (["add", "{chords}", "--region", "100", "130"], "130 s lies outside chords.mp4"),
+        (["add", "{chords}"], "Nothing to add: give --at T or --region START END"),
+        (["add", "{chords}", "--at", "5", "--model", "NOPE"], "Unknown embedding model 'NOPE'"),
+        (["add", "missing.mp4", "--at", "5"], "No such video: missing.mp4"),
+        (["delete", "12345"], "No hard negative with id 12345"),
+    ],
+)
 def test_negatives_bad_input_is_one_line_and_writes_nothing(home, videos, capsys, args, message):
     args = [a.format(chords=videos["chords"]) for a in args]
     assert cli(home, "negatives", *args) == 1
@@ -217,34 +245,58 @@ def test_a_second_scan_is_skipped_unless_forced(home, videos, capsys):
 
 def test_scan_export_merges_drops_short_and_exports(home, videos, tmp_path, capsys):
     folder = tmp_path / "mp4_Auto"
-    assert cli(home, "scan", videos["held_out"], "--classifier", "tone", "--export", "--folder", folder,
-               "--length", "0.5", "--merge-gap", "1", "--json") == 0
+    assert (
+        cli(
+            home,
+            "scan",
+            videos["held_out"],
+            "--classifier",
+            "tone",
+            "--export",
+            "--folder",
+            folder,
+            "--length",
+            "0.5",
+            "--merge-gap",
+            "1",
+            "--json",
+        )
+        == 0
+    )
     found = json.loads(capsys.readouterr().out)[str(videos["held_out"])]
     assert found and all(region["clips"] for region in found)
     assert all(path.startswith(str(folder)) for region in found for path in region["clips"])
-    assert cli(home, "scan", videos["held_out"], "--classifier", "tone", "--export", "--folder", folder,
-               "--length", "600") == 0  # every region shorter than a clip: nothing exported
+    assert (
+        cli(home, "scan", videos["held_out"], "--classifier", "tone", "--export", "--folder", folder, "--length", "600")
+        == 0
+    )  # every region shorter than a clip: nothing exported
     assert "0 region(s) exported" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--export"], "--export needs --folder"),
-    (["--export", "--folder", "x", "--merge-gap", "-1"], "--merge-gap -1 is not a length"),
-    (["--folder", "x"], "--folder is for --export"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--export"], "--export needs --folder"),
+        (["--export", "--folder", "x", "--merge-gap", "-1"], "--merge-gap -1 is not a length"),
+        (["--folder", "x"], "--folder is for --export"),
+    ],
+)
 def test_bad_auto_options_are_one_line(home, videos, capsys, args, message):
     assert cli(home, "scan", videos["held_out"], "--classifier", "tone", *args) == 1
     assert message in one_error_line(capsys)
 
 
 def test_the_cli_imports_only_the_sub_command_it_runs():
-    probe = ("import sys; from cli import build_parser; build_parser(sys.argv[1:]); "
-             "print(sorted(m for m in ('cli.export_cmd', 'cli.search_cmd', 'cli.scan_cmd', 'core.export', "
-             "'core.similarity_search') if m in sys.modules))")
+    probe = (
+        "import sys; from cli import build_parser; build_parser(sys.argv[1:]); "
+        "print(sorted(m for m in ('cli.export_cmd', 'cli.search_cmd', 'cli.scan_cmd', 'core.export', "
+        "'core.similarity_search') if m in sys.modules))"
+    )
 
     def imported(*argv):
-        done = subprocess.run([sys.executable, "-c", probe, *argv], cwd=ROOT, capture_output=True, text=True,
-                              check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *argv], cwd=ROOT, capture_output=True, text=True, check=True
+        )
         return done.stdout.strip()
 
     assert imported("--home", "scan", "scan", "v.mp4", "--classifier", "x") == "['cli.scan_cmd']"

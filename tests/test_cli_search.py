@@ -1,4 +1,5 @@
 """The headless `search` and `suggest` commands, run in-process through cli.run_cli."""
+
 import json
 
 import pytest
@@ -55,12 +56,15 @@ def test_search_defaults_to_every_video_the_database_knows(home, library, tmp_pa
     assert any(covers(hit["start"], hit["end"], 70.0) for hit in found[str(library["a"])])
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--at", 500], "lies outside a.wav"),
-    (["--at", 10, "--model", "NOPE"], "Unknown embedding model 'NOPE'"),
-    (["--at", 10, "--top", 0], "--top 0 must be at least 1"),
-    (["--at", 10, "--in", "/no/such.mp4"], "No such video: /no/such.mp4"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--at", 500], "lies outside a.wav"),
+        (["--at", 10, "--model", "NOPE"], "Unknown embedding model 'NOPE'"),
+        (["--at", 10, "--top", 0], "--top 0 must be at least 1"),
+        (["--at", 10, "--in", "/no/such.mp4"], "No such video: /no/such.mp4"),
+    ],
+)
 def test_search_bad_input_is_one_line(home, library, capsys, args, message):
     assert cli(home, "search", library["a"], *args) == 1
     assert message in one_error_line(capsys)

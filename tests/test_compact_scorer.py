@@ -1,4 +1,5 @@
 """The compact scorer gives the probabilities of the scikit-learn estimator it was exported from."""
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -28,7 +29,7 @@ def exported(estimator) -> CompactScorer:
 
 @st.composite
 def fitted_ensembles(draw):
-    seed = draw(st.integers(0, 2 ** 32 - 1))
+    seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
     samples, features = draw(st.integers(40, 160)), draw(st.integers(1, 12))
     x = rng.normal(size=(samples, features)) * draw(st.sampled_from([1e-3, 1.0, 1e4]))
@@ -36,15 +37,19 @@ def fitted_ensembles(draw):
         x[rng.random(x.shape) < 0.1] = np.nan  # missing values train missing-go-left/right nodes
     if draw(st.booleans()):
         x = np.round(x, 1)  # repeated values: thresholds shared between trees
-    y = (np.nan_to_num(x[:, 0]) + rng.normal(scale=draw(st.sampled_from([0.1, 1.0, 10.0])), size=samples) > 0)
+    y = np.nan_to_num(x[:, 0]) + rng.normal(scale=draw(st.sampled_from([0.1, 1.0, 10.0])), size=samples) > 0
     y[:2] = [True, False]
     booster = HistGradientBoostingClassifier(
-        max_iter=draw(st.integers(1, 12)), max_leaf_nodes=draw(st.sampled_from([2, 3, 7, 31, 63])),
-        min_samples_leaf=draw(st.integers(1, 10)), max_bins=draw(st.sampled_from([7, 63, 255])),
-        early_stopping=False, random_state=0)
+        max_iter=draw(st.integers(1, 12)),
+        max_leaf_nodes=draw(st.sampled_from([2, 3, 7, 31, 63])),
+        min_samples_leaf=draw(st.integers(1, 10)),
+        max_bins=draw(st.sampled_from([7, 63, 255])),
+        early_stopping=False,
+        random_state=0,
+    )
     folds = draw(st.integers(2, 3))
     if min(y.sum(), (~y).sum()) < folds:
-        y[:2 * folds] = np.arange(2 * folds) % 2 == 0
+        y[: 2 * folds] = np.arange(2 * folds) % 2 == 0
     with boosting_threads():  # OpenMP threads spinning on a busy machine slow small fits tenfold
         estimator = CalibratedClassifierCV(booster, method="sigmoid", cv=folds).fit(x, y.astype(int))
     return estimator, x, rng
@@ -96,15 +101,18 @@ def arrays():
     return compact_scorer.export_arrays(estimator.fit(x, x[:, 0] > 0))
 
 
-@pytest.mark.parametrize("damage", [
-    lambda a: a.update(left=np.where(a["is_leaf"], a["left"], 0)),  # a child pointing back at the root
-    lambda a: a.update(right=a["left"]),  # two parents for one node
-    lambda a: a.update(feature=np.where(a["is_leaf"], 0, 99)),  # a feature the windows do not have
-    lambda a: a.update(threshold=np.full_like(a["threshold"], np.nan)),
-    lambda a: a.update(tree_nodes=a["tree_nodes"][:-1]),
-    lambda a: a.update(format=np.array(99)),
-    lambda a: a.pop("value"),
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda a: a.update(left=np.where(a["is_leaf"], a["left"], 0)),  # a child pointing back at the root
+        lambda a: a.update(right=a["left"]),  # two parents for one node
+        lambda a: a.update(feature=np.where(a["is_leaf"], 0, 99)),  # a feature the windows do not have
+        lambda a: a.update(threshold=np.full_like(a["threshold"], np.nan)),
+        lambda a: a.update(tree_nodes=a["tree_nodes"][:-1]),
+        lambda a: a.update(format=np.array(99)),
+        lambda a: a.pop("value"),
+    ],
+)
 def test_malformed_arrays_are_refused(arrays, damage):
     damaged = {key: value.copy() for key, value in arrays.items()}
     damage(damaged)

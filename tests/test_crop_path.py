@@ -1,5 +1,6 @@
 """Moving portrait crop: keyframes, interpolation, the ffmpeg expression, persistence, and an export whose
 crop follows a moving bright square frame by frame."""
+
 from __future__ import annotations
 
 import subprocess
@@ -7,8 +8,16 @@ import subprocess
 import numpy as np
 import pytest
 
-from core.crop_path import (centre_at, crop_x_expression, load_keyframes, normalized, save_keyframes, simplified,
-                            with_keyframe, without_keyframe_near)
+from core.crop_path import (
+    centre_at,
+    crop_x_expression,
+    load_keyframes,
+    normalized,
+    save_keyframes,
+    simplified,
+    with_keyframe,
+    without_keyframe_near,
+)
 from core.export import ExportSettings, export_marker
 from core.ffmpeg import ffmpeg_command, file_url
 from core.home import DataHome
@@ -42,9 +51,15 @@ def test_simplified_keeps_only_the_turns():
 
 def _evaluate(expression: str, t: float) -> float:
     """The expression as ffmpeg would evaluate it, in Python (`if` renamed: it is a Python keyword)."""
-    return eval(expression.replace("if(", "if_("),  # noqa: S307 - our own expression
-                {"if_": lambda c, a, b: a if c else b, "lt": lambda a, b: a < b,
-                 "clip": lambda v, lo, hi: min(max(v, lo), hi), "t": t})
+    return eval(
+        expression.replace("if(", "if_("),
+        {
+            "if_": lambda c, a, b: a if c else b,
+            "lt": lambda a, b: a < b,
+            "clip": lambda v, lo, hi: min(max(v, lo), hi),
+            "t": t,
+        },
+    )
 
 
 def test_expression_follows_the_keyframes_in_clip_time():
@@ -73,11 +88,21 @@ def moving_square(tmp_path_factory):
 
 def test_export_crop_follows_the_keyframes_frame_by_frame(db, moving_square, tmp_path):
     keys = ((0.0, square_centre_x(0.0) / WIDTH), (4.0, square_centre_x(4.0) / WIDTH))
-    settings = ExportSettings(name="sq", export_folder=tmp_path / "out", length=2.0, workers=1, encoder="libx264",
-                              portrait="9:16", crop_keyframes=keys)
+    settings = ExportSettings(
+        name="sq",
+        export_folder=tmp_path / "out",
+        length=2.0,
+        workers=1,
+        encoder="libx264",
+        portrait="9:16",
+        crop_keyframes=keys,
+    )
     clip = export_marker(db, moving_square, 1.0, settings)[0].path
-    raw = subprocess.run(ffmpeg_command(["-i", file_url(clip), "-pix_fmt", "gray", "-f", "rawvideo", "pipe:1"]),
-                         capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        ffmpeg_command(["-i", file_url(clip), "-pix_fmt", "gray", "-f", "rawvideo", "pipe:1"]),
+        capture_output=True,
+        check=True,
+    ).stdout
     frames = np.frombuffer(raw, np.uint8).reshape(-1, HEIGHT, 102)
     assert len(frames) == 2 * FPS
     columns = [bright_column(frame) for frame in frames]

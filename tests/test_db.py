@@ -1,4 +1,5 @@
 """ProcessedDB: the seed design's five tests, then clips, markers, vid folders, scans and threads."""
+
 from __future__ import annotations
 
 import inspect
@@ -34,8 +35,10 @@ def test_export_folders_excludes_scan_exports(db, tmp_path):
 
 
 def test_scan_result_history(db):
-    stamps = [db.save_scan_results("a.mp4", "default", "MEL", [(i, i + 1.0, 0.5 + i / 10) for i in range(n)])
-              for n in (1, 2, 3)]
+    stamps = [
+        db.save_scan_results("a.mp4", "default", "MEL", [(i, i + 1.0, 0.5 + i / 10) for i in range(n)])
+        for n in (1, 2, 3)
+    ]
 
     versions = db.get_scan_versions("a.mp4", "default", "MEL")
     assert [v["timestamp"] for v in versions] == stamps[::-1]
@@ -52,9 +55,18 @@ def test_hard_negatives_source_model(db):
 
     rows = db.get_hard_negatives("default")
     assert [(r["filename"], r["start_time"], r["source_model"]) for r in rows] == [
-        ("a.mp4", 3.0, "HUBERT_BASE"), ("a.mp4", 7.5, "HUBERT_BASE"), ("b.mp4", 1.0, "")]
+        ("a.mp4", 3.0, "HUBERT_BASE"),
+        ("a.mp4", 7.5, "HUBERT_BASE"),
+        ("b.mp4", 1.0, ""),
+    ]
     assert rows[0]["source_path"] == "/v/a.mp4" and set(rows[0]) == {
-        "id", "filename", "start_time", "source_path", "source_model", "region_id"}
+        "id",
+        "filename",
+        "start_time",
+        "source_path",
+        "source_model",
+        "region_id",
+    }
 
 
 def test_training_data_skips_hard_negatives(db, tmp_path):
@@ -81,8 +93,18 @@ def test_delete_hard_negatives_by_ids(db):
 
 def test_add_keeps_settings_length_and_marker(db, tmp_path):
     path = _clip(tmp_path, "mp4_Door")
-    row_id = db.add("a.mp4", 12.5, path, label="door", category="foley", source_path="/v/a.mp4",
-                    length=4.0, marker_time=12.0, crf=18, portrait="9:16")
+    row_id = db.add(
+        "a.mp4",
+        12.5,
+        path,
+        label="door",
+        category="foley",
+        source_path="/v/a.mp4",
+        length=4.0,
+        marker_time=12.0,
+        crf=18,
+        portrait="9:16",
+    )
 
     [clip] = db.get_clips("a.mp4")
     assert clip["id"] == row_id and clip["output_path"] == str(path)
@@ -102,7 +124,10 @@ def test_markers_group_clips_by_cursor_time_and_folder(db, tmp_path):
 
     markers = db.get_markers("a.mp4")
     assert [(m["marker_time"], m["export_folder"].rsplit("/", 1)[-1], len(m["clips"])) for m in markers] == [
-        (10.0, "mp4_Door", 3), (10.0, "mp4_Knock", 1), (60.0, "mp4_Door", 1)]
+        (10.0, "mp4_Door", 3),
+        (10.0, "mp4_Knock", 1),
+        (60.0, "mp4_Door", 1),
+    ]
     assert db.get_clip_counts() == {"a.mp4": 5, "b.mp4": 1}
     assert db.get_clip_counts("other") == {"a.mp4": 1}
 
@@ -176,8 +201,10 @@ def test_vid_folder_skips_numbers_taken_on_disk(db, tmp_path):
 
 
 def test_scan_versions_pruned_to_max_versions(db):
-    stamps = [db.save_scan_results("a.mp4", "default", "MEL", [Region(0.0, 8.0, 0.9)], max_versions=2,
-                                   threshold=threshold) for threshold in (0.2, 0.3, 0.4, 0.5)]
+    stamps = [
+        db.save_scan_results("a.mp4", "default", "MEL", [Region(0.0, 8.0, 0.9)], max_versions=2, threshold=threshold)
+        for threshold in (0.2, 0.3, 0.4, 0.5)
+    ]
     db.save_scan_results("a.mp4", "default", "AST", [Region(1.0, 9.0, 0.8)], max_versions=2)
 
     assert [v["timestamp"] for v in db.get_scan_versions("a.mp4", "default", "MEL")] == stamps[:1:-1]
@@ -193,7 +220,9 @@ def test_latest_scan_per_model_and_region_edits(db):
 
     results = db.get_scan_results("a.mp4", "default")
     assert {model: [r["start_time"] for r in rows] for model, rows in results.items()} == {
-        "MEL": [1.0, 20.0], "AST": [5.0]}
+        "MEL": [1.0, 20.0],
+        "AST": [5.0],
+    }
     first, second = results["MEL"]
     assert first["classifier"] == "door" and first["disabled"] is False
 
@@ -257,10 +286,11 @@ def test_a_failing_write_leaves_no_partial_rows(db):
 def test_scan_history_keeps_the_newest_versions(saves):
     """Whatever max_versions each save used, what remains is the newest saves, at most the last limit."""
     with tempfile.TemporaryDirectory() as tmp, ProcessedDB(Path(tmp) / "foleycut.db") as db:
-        stamps = [db.save_scan_results("a.mp4", "default", "MEL", [(0.0, 8.0, 0.5)], max_versions=limit)
-                  for limit in saves]
+        stamps = [
+            db.save_scan_results("a.mp4", "default", "MEL", [(0.0, 8.0, 0.5)], max_versions=limit) for limit in saves
+        ]
         kept = [v["timestamp"] for v in db.get_scan_versions("a.mp4", "default", "MEL")]
-        assert kept == stamps[::-1][:len(kept)] and 1 <= len(kept) <= saves[-1]
+        assert kept == stamps[::-1][: len(kept)] and 1 <= len(kept) <= saves[-1]
         assert db.get_scan_results("a.mp4", "default")["MEL"][0]["scan_timestamp"] == stamps[-1]
 
 
@@ -276,7 +306,7 @@ def test_a_scan_that_finds_nothing_is_the_latest_version(db):
     empty = db.save_scan_results("a.mp4", "default", "MEL", [])
 
     versions = db.get_scan_versions("a.mp4", "default", "MEL")
-    assert [(v["timestamp"], v["count"], v["max_score"]) for v in versions][0] == (empty, 0, None)
+    assert (versions[0]["timestamp"], versions[0]["count"], versions[0]["max_score"]) == (empty, 0, None)
     assert db.get_scan_results("a.mp4", "default") == {"MEL": []}  # not the older scan's region
     assert db.get_scan_results("a.mp4", "default", scan_timestamp=versions[1]["timestamp"])["MEL"]
 
@@ -289,18 +319,41 @@ def test_a_scan_that_finds_nothing_is_the_latest_version(db):
 def test_scan_versions_tell_classifier_version_and_threshold_and_skip_identical_rescans(db):
     """A rescan with the same classifier version and threshold that finds the same regions is not a new
     version (it would push older scans out of the five kept); another threshold is."""
-    first = db.save_scan_results("a.mp4", "default", "MEL", [(1.0, 9.0, 0.8)], classifier="door",
-                                 classifier_version="20261130_202335_520926", threshold=0.5)
+    first = db.save_scan_results(
+        "a.mp4",
+        "default",
+        "MEL",
+        [(1.0, 9.0, 0.8)],
+        classifier="door",
+        classifier_version="20261130_202335_520926",
+        threshold=0.5,
+    )
     [region] = db.get_scan_results("a.mp4", "default")["MEL"]
     db.update_scan_region(region["id"], 2.0, 8.0)  # an edit does not make the next identical scan new
-    again = db.save_scan_results("a.mp4", "default", "MEL", [(1.0, 9.0, 0.8)], classifier="door",
-                                 classifier_version="20261130_202335_520926", threshold=0.5)
+    again = db.save_scan_results(
+        "a.mp4",
+        "default",
+        "MEL",
+        [(1.0, 9.0, 0.8)],
+        classifier="door",
+        classifier_version="20261130_202335_520926",
+        threshold=0.5,
+    )
     assert again == first
-    other = db.save_scan_results("a.mp4", "default", "MEL", [(1.0, 9.0, 0.8)], classifier="door",
-                                 classifier_version="20261130_202335_520926", threshold=0.6)
+    other = db.save_scan_results(
+        "a.mp4",
+        "default",
+        "MEL",
+        [(1.0, 9.0, 0.8)],
+        classifier="door",
+        classifier_version="20261130_202335_520926",
+        threshold=0.6,
+    )
     versions = db.get_scan_versions("a.mp4", "default", "MEL")
     assert [(v["timestamp"], v["threshold"], v["classifier_version"]) for v in versions] == [
-        (other, 0.6, "20261130_202335_520926"), (first, 0.5, "20261130_202335_520926")]
+        (other, 0.6, "20261130_202335_520926"),
+        (first, 0.5, "20261130_202335_520926"),
+    ]
     trimmed = db.get_scan_results("a.mp4", "default", scan_timestamp=first)["MEL"][0]
     assert (trimmed["start_time"], trimmed["end_time"]) == (2.0, 8.0)
     assert (trimmed["original_start"], trimmed["original_end"]) == (1.0, 9.0)  # the ghost survives a restart
@@ -317,8 +370,13 @@ SPEC_PARAMETERS = {  # SPEC section 4: leading parameters, in order
     "add_hard_negatives": ["filename", "profile", "times", "source_path", "source_model"],
     "get_hard_negatives": ["profile"],
     "delete_hard_negatives_by_ids": ["ids"],
-    "get_training_data": ["profile", "positive_folder", "negative_folder", "include_scan_exports",
-                          "use_hard_negatives"],
+    "get_training_data": [
+        "profile",
+        "positive_folder",
+        "negative_folder",
+        "include_scan_exports",
+        "use_hard_negatives",
+    ],
     "get_vid_folder": ["filename", "profile", "export_folder"],
 }
 
@@ -326,7 +384,7 @@ SPEC_PARAMETERS = {  # SPEC section 4: leading parameters, in order
 def test_the_facade_keeps_the_spec_names_and_signatures(db):
     for name, expected in SPEC_PARAMETERS.items():
         parameters = list(inspect.signature(getattr(db, name)).parameters)
-        assert parameters[:len(expected)] == expected, name
+        assert parameters[: len(expected)] == expected, name
 
 
 def test_facade_methods_are_their_parts_methods_and_can_be_replaced(db, monkeypatch):

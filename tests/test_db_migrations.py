@@ -1,4 +1,5 @@
 """Schema versioning: older databases upgrade with nothing lost; unreadable ones are refused, untouched."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -65,8 +66,15 @@ def test_old_schema_upgrades_with_nothing_lost(tmp_path):
         assert [r["scan_timestamp"] for r in db.get_scan_results("a.mp4", "default")["MEL"]] == [new]
 
         assert db.get_hard_negatives() == [
-            {"id": 5, "filename": "a.mp4", "start_time": 33.0, "source_path": "/v/a.mp4", "source_model": "",
-             "region_id": None}]
+            {
+                "id": 5,
+                "filename": "a.mp4",
+                "start_time": 33.0,
+                "source_path": "/v/a.mp4",
+                "source_model": "",
+                "region_id": None,
+            }
+        ]
         assert db.get_hidden_files() == ["/v/hidden.mp4"]
 
     [backup] = tmp_path.glob("*.bak")
@@ -79,9 +87,11 @@ def test_old_schema_upgrades_with_nothing_lost(tmp_path):
 
 def test_unversioned_database_that_already_has_some_new_columns(tmp_path):
     """Older builds added columns with ALTER TABLE but never set user_version."""
-    path = _write_old_db(tmp_path / "foleycut.db",
-                         "ALTER TABLE scan_results ADD COLUMN scan_timestamp TEXT NOT NULL DEFAULT '';"
-                         "UPDATE scan_results SET scan_timestamp = '20250101_100000_000001';")
+    path = _write_old_db(
+        tmp_path / "foleycut.db",
+        "ALTER TABLE scan_results ADD COLUMN scan_timestamp TEXT NOT NULL DEFAULT '';"
+        "UPDATE scan_results SET scan_timestamp = '20250101_100000_000001';",
+    )
 
     with ProcessedDB(path) as db:
         assert [v["timestamp"] for v in db.get_scan_versions("a.mp4", "default", "MEL")] == ["20250101_100000_000001"]
@@ -163,8 +173,9 @@ def test_instances_opening_an_old_database_together_upgrade_it_once(tmp_path):
 
 
 def test_schema_13_lists_the_profiles_already_in_use_and_starts_without_tabs(tmp_path):
-    path = _write_old_db(tmp_path / "foleycut.db",
-                         "INSERT INTO hard_negatives VALUES (6, 'b.mp4', 'steps', 1.0, '/v/b.mp4', '');")
+    path = _write_old_db(
+        tmp_path / "foleycut.db", "INSERT INTO hard_negatives VALUES (6, 'b.mp4', 'steps', 1.0, '/v/b.mp4', '');"
+    )
 
     with ProcessedDB(path) as db:
         assert db.get_profiles() == ["default", "steps"]

@@ -1,4 +1,5 @@
 """EAT written out in the project: weights read from model.safetensors only, nothing in a model folder runs."""
+
 import json
 
 import numpy as np
@@ -32,8 +33,11 @@ def test_saved_tiny_eat_loads_back_through_the_real_loader_and_embeds_like_the_n
     for (t1, f1), (t2, f2) in zip(loaded.frames(_chunks()), in_memory.frames(_chunks())):
         assert np.array_equal(t1, t2) and f1.shape == f2.shape == (len(t1), 32)
         assert np.allclose(f1, f2, atol=1e-5)
-    assert not np.allclose(loaded.frames(_chunks())[0][1], EatEmbedder("EAT", tiny_eat_network(seed=4), CPU)
-                           .frames(_chunks())[0][1], atol=1e-3)  # the weights really came from the file
+    assert not np.allclose(
+        loaded.frames(_chunks())[0][1],
+        EatEmbedder("EAT", tiny_eat_network(seed=4), CPU).frames(_chunks())[0][1],
+        atol=1e-3,
+    )  # the weights really came from the file
 
 
 def test_position_table_is_computed_when_the_checkpoint_leaves_it_out(home, tmp_path):
@@ -81,12 +85,15 @@ def test_python_in_a_model_folder_never_runs(home, tmp_path, monkeypatch):
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("damage, expected", [
-    (lambda path: path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2]), "not a valid safetensors"),
-    (lambda path: path.write_bytes(b"\x00" * 64), "not a valid safetensors"),
-    (lambda path: path.write_text("not weights at all"), "not a valid safetensors"),
-    (lambda path: path.unlink(), "is missing"),
-])
+@pytest.mark.parametrize(
+    "damage, expected",
+    [
+        (lambda path: path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2]), "not a valid safetensors"),
+        (lambda path: path.write_bytes(b"\x00" * 64), "not a valid safetensors"),
+        (lambda path: path.write_text("not weights at all"), "not a valid safetensors"),
+        (lambda path: path.unlink(), "is missing"),
+    ],
+)
 def test_corrupt_weights_are_one_line_naming_model_and_file(home, tmp_path, damage, expected):
     folder = save_tiny_eat(tmp_path / "eat")
     damage(folder / "model.safetensors")
@@ -119,8 +126,16 @@ def test_unreadable_config_is_one_line(home, tmp_path, content):
 
 
 def test_config_reads_the_checkpoint_fields_and_ignores_training_ones():
-    config = EatConfig.from_json({"embed_dim": 1024, "depth": 24, "num_heads": 16, "drop_rate": 0.1,
-                                  "img_size": [1024, 128], "model_variant": "finetune"})
+    config = EatConfig.from_json(
+        {
+            "embed_dim": 1024,
+            "depth": 24,
+            "num_heads": 16,
+            "drop_rate": 0.1,
+            "img_size": [1024, 128],
+            "model_variant": "finetune",
+        }
+    )
     assert (config.hidden_size, config.depth, config.num_attention_heads, config.mel_bins) == (1024, 24, 16, 128)
     with pytest.raises(ValueError):
         EatConfig.from_json({"stride": 10})
@@ -130,9 +145,18 @@ def test_real_eat_base_shapes_without_weights():
     """The registry's widths match the architecture the checkpoints describe (EAT base: 12 x 768, 12 heads)."""
     network = tiny_eat_network(embed_dim=768, depth=1, num_heads=12, max_length=768)
     names = set(network.state_dict())
-    assert {"local_encoder.proj.weight", "extra_tokens", "fixed_positional_encoder.positions", "pre_norm.weight",
-            "blocks.0.attn.qkv.weight", "blocks.0.attn.proj.bias", "blocks.0.norm1.weight", "blocks.0.mlp.fc1.weight",
-            "blocks.0.mlp.fc2.bias", "blocks.0.norm2.bias"} <= names
+    assert {
+        "local_encoder.proj.weight",
+        "extra_tokens",
+        "fixed_positional_encoder.positions",
+        "pre_norm.weight",
+        "blocks.0.attn.qkv.weight",
+        "blocks.0.attn.proj.bias",
+        "blocks.0.norm1.weight",
+        "blocks.0.mlp.fc1.weight",
+        "blocks.0.mlp.fc2.bias",
+        "blocks.0.norm2.bias",
+    } <= names
     assert tuple(network.state_dict()["fixed_positional_encoder.positions"].shape) == (1, 768 * 8, 768)
 
 

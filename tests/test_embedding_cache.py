@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -34,8 +35,9 @@ def test_hit_returns_what_was_stored(home, video):
 
 
 def test_model_window_and_hop_each_have_their_own_entry(home, video):
-    keys = [CacheKey.for_file(video, m, w, h) for m, w, h in [("MEL", 8, 1), ("AST", 8, 1), ("MEL", 4, 1),
-                                                              ("MEL", 8, 2)]]
+    keys = [
+        CacheKey.for_file(video, m, w, h) for m, w, h in [("MEL", 8, 1), ("AST", 8, 1), ("MEL", 4, 1), ("MEL", 8, 2)]
+    ]
     assert len({key.entry_name() for key in keys}) == 4
 
 
@@ -108,5 +110,5 @@ def test_cache_files_follow_the_umask_like_every_other_file(tmp_path):
     media.write_bytes(b"x")
     key = embedding_cache.CacheKey.for_file(media, "MEL", 1.0, 0.5)
     path = embedding_cache.save(home, key, np.zeros(2), np.zeros((2, 4), np.float32), 2.0)
-    assert os.stat(path).st_mode & 0o777 == FILE_MODE
+    assert Path(path).stat().st_mode & 0o777 == FILE_MODE
     assert embedding_cache.load(home, key).duration == 2.0

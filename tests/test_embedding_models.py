@@ -7,8 +7,15 @@ import pytest
 
 from core import eat_features, fbank
 from core.devices import Device, batch_size_for, fits_in_memory, pick_device
-from core.embedding_models import (DEFAULT_MODEL, MODELS, EatEmbedder, ModelUnavailable, get_spec, list_models,
-                                   load_embedder)
+from core.embedding_models import (
+    DEFAULT_MODEL,
+    MODELS,
+    EatEmbedder,
+    ModelUnavailable,
+    get_spec,
+    list_models,
+    load_embedder,
+)
 from core.errors import FoleycutError
 from core.home import DataHome
 from core.mel import MelEmbedder
@@ -25,9 +32,23 @@ def home():
 
 
 def test_registry_names_and_default():
-    assert list(MODELS) == ["MEL", "HUBERT_BASE", "HUBERT_LARGE", "HUBERT_XLARGE", "WAV2VEC2_BASE",
-                            "WAV2VEC2_LARGE", "AST", "EAT", "EAT_LARGE", "BEATS", "HUBERT_XLARGE_ML",
-                            "WAV2VEC2_LARGE_ML", "AST_ML", "EAT_ML", "BEATS_ML"]
+    assert list(MODELS) == [
+        "MEL",
+        "HUBERT_BASE",
+        "HUBERT_LARGE",
+        "HUBERT_XLARGE",
+        "WAV2VEC2_BASE",
+        "WAV2VEC2_LARGE",
+        "AST",
+        "EAT",
+        "EAT_LARGE",
+        "BEATS",
+        "HUBERT_XLARGE_ML",
+        "WAV2VEC2_LARGE_ML",
+        "AST_ML",
+        "EAT_ML",
+        "BEATS_ML",
+    ]
     assert DEFAULT_MODEL == "MEL" and MODELS["MEL"].builtin
     assert all(spec.sample_rate == 16000 for spec in MODELS.values())
     assert all(spec.revision for spec in MODELS.values() if spec.repo_id)
@@ -35,10 +56,16 @@ def test_registry_names_and_default():
     assert len(MODELS["EAT"].revision) == 40  # a commit hash, not a branch
 
 
-@pytest.mark.parametrize("name, single, layers", [("HUBERT_XLARGE_ML", "HUBERT_XLARGE", 4),
-                                                  ("WAV2VEC2_LARGE_ML", "WAV2VEC2_LARGE", 4),
-                                                  ("AST_ML", "AST", 4), ("EAT_ML", "EAT", 4),
-                                                  ("BEATS_ML", "BEATS", 4)])
+@pytest.mark.parametrize(
+    "name, single, layers",
+    [
+        ("HUBERT_XLARGE_ML", "HUBERT_XLARGE", 4),
+        ("WAV2VEC2_LARGE_ML", "WAV2VEC2_LARGE", 4),
+        ("AST_ML", "AST", 4),
+        ("EAT_ML", "EAT", 4),
+        ("BEATS_ML", "BEATS", 4),
+    ],
+)
 def test_multi_layer_variants_are_their_own_models_with_wider_vectors(name, single, layers):
     spec, base = get_spec(name), get_spec(single)
     assert spec.dim == layers * base.dim and spec.family == base.family and spec.source == base.source
@@ -147,14 +174,18 @@ def test_device_choice_and_memory_budget():
     assert pick_device("cpu").kind == "cpu" and not pick_device("cpu").half
     assert batch_size_for(free_bytes=10_000, bytes_per_item=1_000) == 5
     assert batch_size_for(free_bytes=10, bytes_per_item=1_000) == 1
-    assert batch_size_for(free_bytes=10 ** 12, bytes_per_item=1, limit=16) == 16
+    assert batch_size_for(free_bytes=10**12, bytes_per_item=1, limit=16) == 16
     assert fits_in_memory(free_bytes=1000, bytes_needed=500) and not fits_in_memory(1000, 501)
 
 
 def test_chunk_length_balances_context_waste_against_attention_cost(tmp_path):
     def chunk_for(hidden, free_bytes=8 << 30):
-        embedder = load_embedder("HUBERT_BASE", DataHome.resolve(), Device("cpu", False, free_bytes),
-                                 local_dir=save_tiny_hubert(tmp_path / str(hidden)))
+        embedder = load_embedder(
+            "HUBERT_BASE",
+            DataHome.resolve(),
+            Device("cpu", False, free_bytes),
+            local_dir=save_tiny_hubert(tmp_path / str(hidden)),
+        )
         embedder.hidden = hidden  # the choice depends on the width alone; a tiny model stands in for the real
         return embedder._chunk_seconds()
 
@@ -166,11 +197,12 @@ def test_chunk_length_balances_context_waste_against_attention_cost(tmp_path):
 
 # --- EAT input: Kaldi-style fbank ----------------------------------------------------------------
 
+
 def _kaldi_fbank_reference(samples: np.ndarray, window_power: float = 1.0) -> np.ndarray:
     """Kaldi's fbank written out in numpy: snip-edge 25 ms frames every 10 ms, DC removal, 0.97
     pre-emphasis, symmetric Hann, 512-point power spectrum, 128 triangles on Kaldi's mel scale."""
     n = 1 + (len(samples) - 400) // 160
-    frames = np.stack([samples[i * 160: i * 160 + 400] for i in range(n)]).astype(np.float64)
+    frames = np.stack([samples[i * 160 : i * 160 + 400] for i in range(n)]).astype(np.float64)
     frames -= frames.mean(axis=1, keepdims=True)
     frames = np.concatenate([frames[:, :1] * (1 - 0.97), frames[:, 1:] - 0.97 * frames[:, :-1]], axis=1)
     frames *= (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(400) / 399)) ** window_power
@@ -220,9 +252,14 @@ def test_eat_input_is_padded_cut_and_normalised():
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:At least one mel filter has all zero values")  # ASTFeatureExtractor's own
-@pytest.mark.parametrize("name, single, save", [("HUBERT_XLARGE_ML", "HUBERT_XLARGE", save_tiny_hubert),
-                                                ("WAV2VEC2_LARGE_ML", "WAV2VEC2_LARGE", save_tiny_wav2vec2),
-                                                ("AST_ML", "AST", save_tiny_ast)])
+@pytest.mark.parametrize(
+    "name, single, save",
+    [
+        ("HUBERT_XLARGE_ML", "HUBERT_XLARGE", save_tiny_hubert),
+        ("WAV2VEC2_LARGE_ML", "WAV2VEC2_LARGE", save_tiny_wav2vec2),
+        ("AST_ML", "AST", save_tiny_ast),
+    ],
+)
 def test_multi_layer_variants_concatenate_quartile_hidden_states(home, tmp_path, name, single, save):
     folder = save(tmp_path / name, num_hidden_layers=8)
     multi = load_embedder(name, home, device=CPU, local_dir=folder)
@@ -241,6 +278,12 @@ def test_models_list_shows_the_new_models(home, capsys):
 
     assert run_cli(["--home", str(home.root), "models", "list"]) == 0
     out = capsys.readouterr().out
-    for name, dim in (("BEATS", 768), ("HUBERT_XLARGE_ML", 5120), ("WAV2VEC2_LARGE_ML", 4096), ("AST_ML", 3072),
-                      ("EAT_ML", 3072), ("BEATS_ML", 3072)):
+    for name, dim in (
+        ("BEATS", 768),
+        ("HUBERT_XLARGE_ML", 5120),
+        ("WAV2VEC2_LARGE_ML", 4096),
+        ("AST_ML", 3072),
+        ("EAT_ML", 3072),
+        ("BEATS_ML", 3072),
+    ):
         assert f"  {name:15s} dim {dim:5d}  " in out

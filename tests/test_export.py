@@ -1,4 +1,5 @@
 """Clip export: lengths, streams, frame accuracy, names and vid folders, dataset.json, formats, overwrite, delete."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,15 @@ from hypothesis import strategies as st
 from core import dataset_json, export_encode
 from core.audio import iter_audio_blocks
 from core.errors import Cancelled
-from core.export import (PORTRAIT_RATIOS, ExportSettings, clip_starts, delete_marker, export_marker, output_geometry,
-                         plan_marker)
+from core.export import (
+    PORTRAIT_RATIOS,
+    ExportSettings,
+    clip_starts,
+    delete_marker,
+    export_marker,
+    output_geometry,
+    plan_marker,
+)
 from core.ffmpeg import ffmpeg_command, file_url, run_ffmpeg
 from core.probe import MediaInfo, probe
 from tests.media_factory import make_video, tone_burst_track
@@ -39,13 +47,21 @@ def source(tmp_path_factory):
 
 @pytest.fixture
 def settings(tmp_path):
-    return ExportSettings(name="door", export_folder=tmp_path / "out", label="door", category="foley",
-                          length=2.0, workers=2, encoder="libx264")
+    return ExportSettings(
+        name="door",
+        export_folder=tmp_path / "out",
+        label="door",
+        category="foley",
+        length=2.0,
+        workers=2,
+        encoder="libx264",
+    )
 
 
 def frame_count(path: Path) -> int:
-    stderr = run_ffmpeg(["-i", file_url(path), "-map", "0:v:0", "-c", "copy", "-f", "null", "-"],
-                        loglevel="info").stderr.decode()
+    stderr = run_ffmpeg(
+        ["-i", file_url(path), "-map", "0:v:0", "-c", "copy", "-f", "null", "-"], loglevel="info"
+    ).stderr.decode()
     return int(re.findall(r"frame=\s*(\d+)", stderr)[-1])
 
 
@@ -56,8 +72,11 @@ def frame_size(path: Path) -> tuple[int, int]:
 
 
 def gray_frames(path: Path, count: int) -> np.ndarray:
-    raw = subprocess.run(ffmpeg_command(["-i", file_url(path), "-frames:v", str(count), "-pix_fmt", "gray",
-                                         "-f", "rawvideo", "pipe:1"]), capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        ffmpeg_command(["-i", file_url(path), "-frames:v", str(count), "-pix_fmt", "gray", "-f", "rawvideo", "pipe:1"]),
+        capture_output=True,
+        check=True,
+    ).stdout
     return np.frombuffer(raw, np.uint8).reshape(-1, 120, 160).astype(np.float32)
 
 
@@ -75,26 +94,26 @@ def test_clips_are_exact_length_h264_with_pcm(db, source, settings):
 
 def test_default_length_is_eight_seconds(db, tmp_path):
     video = make_video(tmp_path / "long.mp4", 9, size=(64, 48))
-    clip, = export_marker(db, video, 0.5, ExportSettings(name="x", export_folder=tmp_path / "out", workers=1))
+    (clip,) = export_marker(db, video, 0.5, ExportSettings(name="x", export_folder=tmp_path / "out", workers=1))
     assert probe(clip.path).duration == pytest.approx(8.0, abs=FRAME)
     assert frame_count(clip.path) == 200
 
 
 @pytest.mark.parametrize("marker, frame", [(0.52, 13), (2.0, 50), (3.24, 81)])
 def test_clip_starts_on_the_wanted_frame_and_sample(db, source, settings, marker, frame):
-    clip, = export_marker(db, source, marker, settings)
+    (clip,) = export_marker(db, source, marker, settings)
     source_frames = gray_frames(source, 150)
     first = gray_frames(clip.path, 1)[0]
     assert int(np.argmin(np.abs(source_frames - first).mean(axis=(1, 2)))) == frame
     clip_audio = np.concatenate(list(iter_audio_blocks(clip.path)))
     source_audio = np.concatenate(list(iter_audio_blocks(source)))
     n, at = len(clip_audio), round(marker * 16000)
-    errors = [np.mean((clip_audio - source_audio[at + shift: at + shift + n]) ** 2) for shift in range(-80, 81)]
+    errors = [np.mean((clip_audio - source_audio[at + shift : at + shift + n]) ** 2) for shift in range(-80, 81)]
     assert abs(int(np.argmin(errors)) - 80) <= 1  # within a sample (of 16 kHz) of the frame's time
 
 
 def test_marker_between_frames_starts_with_the_frame_on_screen(db, source, settings):
-    clip, = export_marker(db, source, 1.035, settings)
+    (clip,) = export_marker(db, source, 1.035, settings)
     assert clip.start == pytest.approx(1.0)
     assert frame_count(clip.path) == 50
 
@@ -119,24 +138,24 @@ def test_paths_counters_and_db_rows(db, source, settings, tmp_path):
 def test_each_video_gets_its_own_vid_folder(db, source, settings, tmp_path):
     other = make_video(tmp_path / "other.mp4", 3, size=(64, 48))
     export_marker(db, source, 0.0, settings)
-    clip, = export_marker(db, other, 0.0, settings)
+    (clip,) = export_marker(db, other, 0.0, settings)
     assert clip.path == tmp_path / "out" / "vid_002" / "door_001_01.mp4"
-    again, = export_marker(db, source, 1.0, settings)
+    (again,) = export_marker(db, source, 1.0, settings)
     assert again.path.parent.name == "vid_001"
 
 
 def test_counter_skips_files_the_database_does_not_know(db, source, settings, tmp_path):
-    first, = export_marker(db, source, 0.0, settings)
+    (first,) = export_marker(db, source, 0.0, settings)
     stray = first.path.with_name("door_007_01.mp4")
     stray.write_bytes(b"someone else's clip")
-    clip, = export_marker(db, source, 1.0, settings)
+    (clip,) = export_marker(db, source, 1.0, settings)
     assert clip.path == first.path.with_name("door_008_01.mp4")
     assert stray.read_bytes() == b"someone else's clip"
 
 
 def test_vid_folder_on_disk_unknown_to_the_database_is_not_reused(db, source, settings, tmp_path):
     (tmp_path / "out" / "vid_001").mkdir(parents=True)
-    clip, = export_marker(db, source, 0.0, settings)
+    (clip,) = export_marker(db, source, 0.0, settings)
     assert clip.path.parent.name == "vid_002"
 
 
@@ -147,8 +166,14 @@ def test_dataset_json_lists_every_clip(db, source, settings, tmp_path):
     export_marker(db, source, 2.4, settings)
     written = json.loads((tmp_path / "out" / "dataset.json").read_text())
     assert written == [
-        {"path": f"vid_001/door_00{n}_0{s}.mp4", "label": label, "category": category, "source": str(source),
-         "start": start, "length": 2.0}
+        {
+            "path": f"vid_001/door_00{n}_0{s}.mp4",
+            "label": label,
+            "category": category,
+            "source": str(source),
+            "start": start,
+            "length": 2.0,
+        }
         for n, label, category, starts in ((1, "door", "foley", (0.0, 1.0)), (2, "knock", "impact", (2.4, 3.4)))
         for s, start in enumerate(starts, 1)
     ]
@@ -157,33 +182,33 @@ def test_dataset_json_lists_every_clip(db, source, settings, tmp_path):
 
 def test_webp_sequence_with_wav(db, source, settings):
     settings.fmt = "webp"
-    clip, = export_marker(db, source, 1.0, settings)
+    (clip,) = export_marker(db, source, 1.0, settings)
     frames = sorted(clip.path.iterdir())
     assert clip.path.is_dir() and len(frames) == 50
     assert frames[0].name == "frame_0001.webp" and frames[-1].name == "frame_0050.webp"
     wav = clip.path.with_name(clip.path.name + ".wav")
     assert probe(wav).audio_codec == "pcm_s16le"
     assert probe(wav).duration == pytest.approx(2.0, abs=FRAME)
-    entry, = dataset_json.entries(db, settings.export_folder)
+    (entry,) = dataset_json.entries(db, settings.export_folder)
     assert (entry["path"], entry["audio"]) == ("vid_001/door_001_01", "vid_001/door_001_01.wav")
 
 
 def test_short_side_resize(db, source, settings):
     settings.short_side = 60
-    clip, = export_marker(db, source, 0.0, settings)
+    (clip,) = export_marker(db, source, 0.0, settings)
     assert frame_size(clip.path) == (80, 60)
 
 
 @pytest.mark.parametrize("ratio, size", [("9:16", (68, 120)), ("4:5", (96, 120)), ("1:1", (120, 120))])
 def test_portrait_crop(db, source, settings, ratio, size):
     settings.portrait = ratio
-    clip, = export_marker(db, source, 0.0, settings)
+    (clip,) = export_marker(db, source, 0.0, settings)
     assert frame_size(clip.path) == size
 
 
 def test_portrait_crop_with_resize_webp(db, source, settings):
     settings.fmt, settings.portrait, settings.short_side = "webp", "1:1", 32
-    clip, = export_marker(db, source, 0.0, settings)
+    (clip,) = export_marker(db, source, 0.0, settings)
     assert frame_size(clip.path / "frame_0001.webp") == (32, 32)
 
 
@@ -230,15 +255,15 @@ def test_overwrite_reencodes_to_the_original_paths(db, source, settings):
 
 
 def test_overwrite_without_existing_marker_exports_normally(db, source, settings):
-    clip, = export_marker(db, source, 1.0, settings, overwrite=True)
+    (clip,) = export_marker(db, source, 1.0, settings, overwrite=True)
     assert clip.path.name == "door_001_01.mp4"
 
 
 def test_overwrite_webp_replaces_frame_folder(db, source, settings):
     settings.fmt = "webp"
-    first, = export_marker(db, source, 1.0, settings)
+    (first,) = export_marker(db, source, 1.0, settings)
     settings.short_side = 60
-    second, = export_marker(db, source, 1.0, settings, overwrite=True)
+    (second,) = export_marker(db, source, 1.0, settings, overwrite=True)
     assert second.path == first.path
     assert frame_size(second.path / "frame_0001.webp") == (80, 60)
     assert not [p for p in second.path.parent.iterdir() if p.name.startswith(".")]
@@ -253,12 +278,14 @@ def test_delete_marker_removes_files_rows_and_entries(db, source, settings):
     assert not any(c.path.exists() for c in gone) and all(c.path.exists() for c in kept)
     assert [m["marker_time"] for m in db.get_markers(source.name)] == [3.0]
     assert [e["path"] for e in json.loads((folder / "dataset.json").read_text())] == [
-        "vid_001/door_002_01.mp4", "vid_001/door_002_02.mp4"]
+        "vid_001/door_002_01.mp4",
+        "vid_001/door_002_02.mp4",
+    ]
 
 
 def test_delete_webp_marker(db, source, settings):
     settings.fmt = "webp"
-    clip, = export_marker(db, source, 0.0, settings)
+    (clip,) = export_marker(db, source, 0.0, settings)
     assert delete_marker(db, source.name, "default", 0.0, settings.export_folder) == 1
     assert list(clip.path.parent.iterdir()) == []
 
@@ -270,7 +297,7 @@ def test_delete_unknown_marker_is_zero(db, source, settings):
 
 def test_profiles_keep_separate_markers(db, source, settings):
     export_marker(db, source, 0.0, settings, profile="a")
-    clip, = export_marker(db, source, 0.0, settings, profile="b")
+    (clip,) = export_marker(db, source, 0.0, settings, profile="b")
     assert clip.path.parent.name == "vid_002"
     assert len(db.get_clips(source.name, "a")) == len(db.get_clips(source.name, "b")) == 1
 
@@ -296,9 +323,9 @@ def test_cancel_writes_nothing(db, source, settings):
 
 
 def test_overwrite_keeps_the_markers_original_name(db, source, settings):
-    first, = export_marker(db, source, 1.0, settings)
+    (first,) = export_marker(db, source, 1.0, settings)
     settings.name = "renamed"
-    again, = export_marker(db, source, 1.0, settings, overwrite=True)
+    (again,) = export_marker(db, source, 1.0, settings, overwrite=True)
     assert again.path == first.path
 
 
@@ -345,10 +372,28 @@ def test_delete_after_the_export_folder_was_removed(db, source, settings):
 
 def test_ntsc_rate_clip(db, settings, tmp_path):
     video = tmp_path / "ntsc.mp4"
-    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=30000/1001:duration=5", "-f", "lavfi", "-i",
-                "sine=duration=5", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest",
-                str(video)], check=True)
-    clip, = export_marker(db, video, 45 * 1001 / 30000, settings)
+    run_ffmpeg(
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=64x48:rate=30000/1001:duration=5",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=duration=5",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(video),
+        ],
+        check=True,
+    )
+    (clip,) = export_marker(db, video, 45 * 1001 / 30000, settings)
     assert clip.start == pytest.approx(1.5015)
     assert frame_count(clip.path) == 60  # round(2 s x 29.97)
     assert probe(clip.path).duration == pytest.approx(2.0, abs=1001 / 30000)
@@ -356,18 +401,44 @@ def test_ntsc_rate_clip(db, settings, tmp_path):
 
 def test_variable_frame_rate_source_gives_evenly_timed_frames(db, settings, tmp_path):
     video = tmp_path / "vfr.mp4"
-    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=6", "-f", "lavfi", "-i", "sine=duration=6.5",
-                "-vf", r"setpts=PTS+if(gt(N\,50)\,0.5/TB\,0)", "-fps_mode", "vfr",  # a 0.5 s hole after 2 s
-                "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(video)], check=True)
+    run_ffmpeg(
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=64x48:rate=25:duration=6",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=duration=6.5",
+            "-vf",
+            r"setpts=PTS+if(gt(N\,50)\,0.5/TB\,0)",
+            "-fps_mode",
+            "vfr",  # a 0.5 s hole after 2 s
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+            str(video),
+        ],
+        check=True,
+    )
     rate = probe(video).fps
-    clip, = export_marker(db, video, 1.0, settings)
+    (clip,) = export_marker(db, video, 1.0, settings)
     assert frame_count(clip.path) == round(2 * rate)
     assert probe(clip.path).duration == pytest.approx(2.0, abs=float(1 / rate))
 
 
 @settings_hypothesis(max_examples=300, deadline=None)
-@given(width=st.integers(16, 4096), height=st.integers(16, 4096), portrait=st.sampled_from([None, *PORTRAIT_RATIOS]),
-       center=st.floats(0, 1), short_side=st.one_of(st.none(), st.integers(16, 2160)))
+@given(
+    width=st.integers(16, 4096),
+    height=st.integers(16, 4096),
+    portrait=st.sampled_from([None, *PORTRAIT_RATIOS]),
+    center=st.floats(0, 1),
+    short_side=st.one_of(st.none(), st.integers(16, 2160)),
+)
 def test_geometry_is_even_inside_the_frame_and_keeps_the_ratio(width, height, portrait, center, short_side):
     crop, (out_w, out_h) = output_geometry(width, height, portrait, center, short_side)
     assert out_w % 2 == 0 and out_h % 2 == 0 and out_w >= 2 and out_h >= 2
@@ -382,8 +453,13 @@ def test_geometry_is_even_inside_the_frame_and_keeps_the_ratio(width, height, po
 
 
 @settings_hypothesis(max_examples=300, deadline=None)
-@given(duration=st.floats(2.0, 7200), marker=st.floats(0, 1), count=st.integers(1, 12),
-       spread=st.floats(0.04, 4), fps=st.sampled_from([Fraction(25), Fraction(30000, 1001), Fraction(60)]))
+@given(
+    duration=st.floats(2.0, 7200),
+    marker=st.floats(0, 1),
+    count=st.integers(1, 12),
+    spread=st.floats(0.04, 4),
+    fps=st.sampled_from([Fraction(25), Fraction(30000, 1001), Fraction(60)]),
+)
 def test_clip_starts_fit_in_the_video_on_frame_times(duration, marker, count, spread, fps):
     media = MediaInfo(path=Path("v.mp4"), size=1, duration=duration, has_video=True, has_audio=True, fps=fps)
     settings = ExportSettings(name="x", export_folder=Path("out"), length=2.0, count=count, spread=spread)
@@ -395,12 +471,13 @@ def test_clip_starts_fit_in_the_video_on_frame_times(duration, marker, count, sp
     assert bool(warnings) == (len(starts) < count or starts[-1] < marker * duration + (count - 1) * spread - 1 / fps)
 
 
-@pytest.mark.parametrize("portrait, short_side, size", [(None, None, (120, 160)), ("9:16", None, (90, 160)),
-                                                         (None, 60, (60, 80))])
+@pytest.mark.parametrize(
+    "portrait, short_side, size", [(None, None, (120, 160)), ("9:16", None, (90, 160)), (None, 60, (60, 80))]
+)
 def test_rotated_phone_video_is_cropped_upright(db, source, settings, tmp_path, portrait, short_side, size):
     phone = tmp_path / "phone.mp4"
     run_ffmpeg(["-display_rotation", "90", "-i", file_url(source), "-c", "copy", file_url(phone)], check=True)
     settings.portrait, settings.short_side = portrait, short_side
-    clip, = export_marker(db, phone, 0.0, settings)
+    (clip,) = export_marker(db, phone, 0.0, settings)
     assert frame_size(clip.path) == size
     assert (probe(clip.path).width, probe(clip.path).height) == size

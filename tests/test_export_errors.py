@@ -1,4 +1,5 @@
 """Bad input to clip export: a clear one-line error, no partial clip under a final name, no row without a file."""
+
 from __future__ import annotations
 
 import threading
@@ -21,8 +22,9 @@ def source(tmp_path_factory):
 
 @pytest.fixture
 def settings(tmp_path):
-    return ExportSettings(name="door", export_folder=tmp_path / "out", length=1.0, count=3, workers=2,
-                          encoder="libx264")
+    return ExportSettings(
+        name="door", export_folder=tmp_path / "out", length=1.0, count=3, workers=2, encoder="libx264"
+    )
 
 
 def fails_cleanly(db, video, settings, match, marker=0.0) -> str:
@@ -31,8 +33,11 @@ def fails_cleanly(db, video, settings, match, marker=0.0) -> str:
         export_marker(db, video, marker, settings)
     message = str(caught.value)
     assert "\n" not in message
-    leftovers = [p for p in settings.export_folder.rglob("*") if p.name != "dataset.json"] \
-        if settings.export_folder.exists() else []
+    leftovers = (
+        [p for p in settings.export_folder.rglob("*") if p.name != "dataset.json"]
+        if settings.export_folder.exists()
+        else []
+    )
     assert leftovers == []
     assert db.get_clips(Path(video).name) == []
     return message
@@ -86,7 +91,7 @@ def test_awkward_paths_work(db, settings, source, tmp_path, name):
     video.write_bytes(source.read_bytes())
     settings.export_folder = tmp_path / name / "out put"
     settings.count = 1
-    clip, = export_marker(db, video, 0.0, settings)
+    (clip,) = export_marker(db, video, 0.0, settings)
     assert clip.path.is_file() and clip.path.parent.parent == settings.export_folder
     assert db.get_clips(video.name)[0]["source_path"] == str(video)
 
@@ -136,17 +141,20 @@ def test_marker_outside_the_video(db, settings, source):
     fails_cleanly(db, source, settings, "outside source.mp4", marker=10.0)
 
 
-@pytest.mark.parametrize("change, match", [
-    ({"fmt": "gif"}, "format 'gif' is unknown"),
-    ({"count": 0}, "count 0"),
-    ({"length": 0}, "length 0"),
-    ({"portrait": "2:1"}, "portrait crop '2:1'"),
-    ({"portrait_center": 1.5}, "centre 1.5"),
-    ({"name": "a/b"}, "clip name 'a/b'"),
-    ({"name": " "}, "clip name"),
-    ({"short_side": 4}, "short side 4"),
-    ({"encoder": "h264_imaginary"}, "not available"),
-])
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        ({"fmt": "gif"}, "format 'gif' is unknown"),
+        ({"count": 0}, "count 0"),
+        ({"length": 0}, "length 0"),
+        ({"portrait": "2:1"}, "portrait crop '2:1'"),
+        ({"portrait_center": 1.5}, "centre 1.5"),
+        ({"name": "a/b"}, "clip name 'a/b'"),
+        ({"name": " "}, "clip name"),
+        ({"short_side": 4}, "short side 4"),
+        ({"encoder": "h264_imaginary"}, "not available"),
+    ],
+)
 def test_bad_settings(db, settings, source, change, match):
     for key, value in change.items():
         setattr(settings, key, value)
@@ -174,8 +182,13 @@ def test_cancel_kills_running_ffmpeg(db, settings, source, monkeypatch):
 
 def test_a_failing_clip_stops_the_others(db, settings, source, monkeypatch):
     real = export_encode.clip_command
-    monkeypatch.setattr(export_encode, "clip_command", lambda plan, job, *rest: (
-        endless_ffmpeg() if job.stem.endswith("_01") else [*real(plan, job, *rest), "-no-such-option"]))
+    monkeypatch.setattr(
+        export_encode,
+        "clip_command",
+        lambda plan, job, *rest: (
+            endless_ffmpeg() if job.stem.endswith("_01") else [*real(plan, job, *rest), "-no-such-option"]
+        ),
+    )
     with pytest.raises(FoleycutError, match="could not encode clip door_001_02"):
         export_marker(db, source, 0.0, settings)
     assert ffmpeg_children() == []

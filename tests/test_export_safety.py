@@ -1,6 +1,7 @@
 """A marker's export is one unit: when the database refuses the rows after the clips got their names, the
 files go; a killed export is undone at the next start; names are never taken over; stale temp files are
 swept; dataset.json and classifier files follow the umask."""
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,9 @@ def source(tmp_path_factory):
 
 @pytest.fixture
 def settings(tmp_path):
-    return ExportSettings(name="door", export_folder=tmp_path / "exports" / "out", length=1.0, count=2,
-                          workers=2, encoder="libx264")
+    return ExportSettings(
+        name="door", export_folder=tmp_path / "exports" / "out", length=1.0, count=2, workers=2, encoder="libx264"
+    )
 
 
 def entries_under(folder):
@@ -60,7 +62,9 @@ def test_database_refusing_the_rows_takes_the_renamed_clips_back(db, source, set
     monkeypatch.undo()
     clips = export_marker(db, source, 0.0, settings)  # the retry: same vid folder, same counter
     assert [c.path.relative_to(settings.export_folder).as_posix() for c in clips] == [
-        "vid_001/door_001_01.mp4", "vid_001/door_001_02.mp4"]
+        "vid_001/door_001_01.mp4",
+        "vid_001/door_001_02.mp4",
+    ]
 
 
 def test_read_only_database_writes_nothing_and_leaves_no_export_folder(db, source, settings):
@@ -81,8 +85,13 @@ def test_database_read_only_or_full_mid_export(db, source, settings, monkeypatch
         if fault == "read-only":
             db._store.conn.execute("PRAGMA query_only = ON")
         else:
-            monkeypatch.setattr(db, "add", lambda *a, **k: (_ for _ in ()).throw(
-                db._store.error(sqlite3.OperationalError("database or disk is full"))))
+            monkeypatch.setattr(
+                db,
+                "add",
+                lambda *a, **k: (_ for _ in ()).throw(
+                    db._store.error(sqlite3.OperationalError("database or disk is full"))
+                ),
+            )
 
     monkeypatch.setattr(export_journal, "place", place_then_break)
     with pytest.raises(DatabaseError, match="could not be used"):
@@ -98,6 +107,7 @@ def test_database_read_only_or_full_mid_export(db, source, settings, monkeypatch
 
 def test_killed_export_is_undone_at_the_next_start(db, source, settings, monkeypatch):
     """As if the process died inside the commit: journal entry recorded, clips moved, no rows."""
+
     def die(*_args, **_kwargs):
         raise KeyboardInterrupt  # stands in for the kill; undo must not run for a real kill, so skip it
 
@@ -140,8 +150,7 @@ def test_an_existing_name_is_never_taken_over(tmp_path):
     assert (claimed / "frame_0001.webp").read_text() == "old"
 
 
-def test_a_clip_appearing_under_the_final_name_is_kept_and_the_export_fails_cleanly(db, source, settings,
-                                                                                    monkeypatch):
+def test_a_clip_appearing_under_the_final_name_is_kept_and_the_export_fails_cleanly(db, source, settings, monkeypatch):
     real_encode = export_encode.encode_all
 
     def encode_then_collide(plan, jobs, *args):
@@ -185,10 +194,16 @@ def test_stale_temp_files_are_swept_at_start(db, source, settings, isolated_home
     vid = settings.export_folder / "vid_001"
     home = DataHome.resolve()
     old = time.time() - 3600
-    stale = [vid / ".door_002_01.part0123456789ab.mp4", vid / ".door_002_01.part0123456789ab.wav",
-             vid / ".door_001_01.mp4.old0123456789ab", settings.export_folder / ".dataset.json.k2j3.tmp",
-             home.embeddings_cache_dir / "MEL" / "abcd.npz12345.tmp", home.models_dir / "door" / ".ACTIVE.x1.tmp",
-             home.models_dir / "door" / "20260101_000000_000000.skops", db.path.parent / "foleycut.db.abc.part"]
+    stale = [
+        vid / ".door_002_01.part0123456789ab.mp4",
+        vid / ".door_002_01.part0123456789ab.wav",
+        vid / ".door_001_01.mp4.old0123456789ab",
+        settings.export_folder / ".dataset.json.k2j3.tmp",
+        home.embeddings_cache_dir / "MEL" / "abcd.npz12345.tmp",
+        home.models_dir / "door" / ".ACTIVE.x1.tmp",
+        home.models_dir / "door" / "20260101_000000_000000.skops",
+        db.path.parent / "foleycut.db.abc.part",
+    ]
     (vid / ".door_003_01.part0123456789ab").mkdir()  # a WebP frame folder
     stale.append(vid / ".door_003_01.part0123456789ab")
     for path in stale:

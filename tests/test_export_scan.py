@@ -1,4 +1,5 @@
 """Exporting scan regions: clips every `spread` seconds inside each region, named per area, flagged scan_export."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,16 @@ def source(tmp_path_factory):
 
 @pytest.fixture
 def settings(tmp_path):
-    return ExportSettings(name="door", export_folder=tmp_path / "out", length=2.0, spread=1.5, workers=2,
-                          encoder="libx264", label="door", category="impact")
+    return ExportSettings(
+        name="door",
+        export_folder=tmp_path / "out",
+        length=2.0,
+        spread=1.5,
+        workers=2,
+        encoder="libx264",
+        label="door",
+        category="impact",
+    )
 
 
 def test_two_regions_become_named_clips_of_exact_length(db, source, settings):
@@ -45,14 +54,14 @@ def test_two_regions_become_named_clips_of_exact_length(db, source, settings):
 
 
 def test_a_region_shorter_than_a_clip_gets_a_clip_centred_on_it(db, source, settings):
-    clip, = export_scan_regions(db, source, [(10.0, 10.4)], settings)  # a tight region around a sound
+    (clip,) = export_scan_regions(db, source, [(10.0, 10.4)], settings)  # a tight region around a sound
     assert clip.start == pytest.approx(9.2)  # the 2 s clip runs 9.2-11.2, the sound in its middle
     assert db.get_clips(source.name)[0]["marker_time"] == 10.0  # the region it came from
 
 
 def test_scan_export_takes_the_next_counter_after_a_marker(db, source, settings):
     export_marker(db, source, 0.0, settings)
-    clip, = export_scan_regions(db, source, [(6.0, 7.0)], settings)
+    (clip,) = export_scan_regions(db, source, [(6.0, 7.0)], settings)
     assert clip.path.name == "door_002_a1_01.mp4"
 
 
@@ -74,17 +83,23 @@ def test_ffmpeg_failure_leaves_no_file_and_no_row(db, source, settings, monkeypa
     monkeypatch.setattr(export_encode, "clip_command", second_area_fails)
     with pytest.raises(FoleycutError, match="ffmpeg could not encode clip door_001_a2_01"):
         export_scan_regions(db, source, [(2.0, 5.5), (10.0, 11.0)], settings)
-    leftovers = [p for p in settings.export_folder.rglob("*") if p.name != "dataset.json"] \
-        if settings.export_folder.exists() else []
+    leftovers = (
+        [p for p in settings.export_folder.rglob("*") if p.name != "dataset.json"]
+        if settings.export_folder.exists()
+        else []
+    )
     assert leftovers == []
     assert db.get_clips(source.name) == []
 
 
-@pytest.mark.parametrize("regions, match", [
-    ([], "No scan region"),
-    ([(25.0, 30.0)], "does not lie inside film.mp4"),
-    ([(5.0, 5.0)], "does not lie inside"),
-])
+@pytest.mark.parametrize(
+    "regions, match",
+    [
+        ([], "No scan region"),
+        ([(25.0, 30.0)], "does not lie inside film.mp4"),
+        ([(5.0, 5.0)], "does not lie inside"),
+    ],
+)
 def test_bad_regions_are_refused(db, source, settings, regions, match):
     with pytest.raises(FoleycutError, match=match):
         export_scan_regions(db, source, regions, settings)

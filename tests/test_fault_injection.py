@@ -6,6 +6,7 @@ The CI run uses the trial counts below (the whole module stays well under three 
 with more trials run by hand with `pytest -m long_faults tests/test_fault_injection.py` (docs/DATA_SAFETY.md).
 Killing the process group also kills the ffmpeg children, as a crash that takes the session down would.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,10 @@ LONG = {"export": 200, "race": 100, "train": 10, "scan": 20}
 
 
 def trials(ci: int, long: int):
-    return pytest.mark.parametrize("count", [pytest.param(ci, id=f"{ci}-trials"),
-                                             pytest.param(long, id=f"{long}-trials", marks=pytest.mark.long_faults)])
+    return pytest.mark.parametrize(
+        "count",
+        [pytest.param(ci, id=f"{ci}-trials"), pytest.param(long, id=f"{long}-trials", marks=pytest.mark.long_faults)],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -49,17 +52,33 @@ def cli(home: Path, *args) -> list[str]:
 
 
 def export_args(home: Path, video: Path, folder: Path) -> list[str]:
-    return cli(home, "export", video, "--at", "0.5", "--count", "3", "--length", "1", "--folder", folder,
-               "--encoder", "libx264", "--workers", "2")
+    return cli(
+        home,
+        "export",
+        video,
+        "--at",
+        "0.5",
+        "--count",
+        "3",
+        "--length",
+        "1",
+        "--folder",
+        folder,
+        "--encoder",
+        "libx264",
+        "--workers",
+        "2",
+    )
 
 
 def run(args: list[str], env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    return subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120, check=False)
 
 
 def kill_after(args: list[str], delay: float) -> None:
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, start_new_session=True
+    )
     time.sleep(delay)
     try:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -143,10 +162,16 @@ def test_two_processes_exporting_the_same_video_at_once(video, tmp_path, count):
     """Two processes each export the same marker `count` times, racing for the same names (the CLI's
     start-up runs once: a trial is one pair of exports overlapping)."""
     home, folder = tmp_path / "home", tmp_path / "exports" / "out"
-    racers = [subprocess.Popen([sys.executable, "-c", RACING_EXPORTS, str(seed), str(count),
-                                *export_args(home, video, folder)[2:]],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-              for seed in (1, 2)]
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACING_EXPORTS, str(seed), str(count), *export_args(home, video, folder)[2:]],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        for seed in (1, 2)
+    ]
     for racer in racers:
         _out, err = racer.communicate(timeout=600)
         assert racer.returncode == 0, err
@@ -183,7 +208,8 @@ def assert_home_consistent(home: DataHome) -> None:
     classifier version whole, every scan version whole."""
     with ProcessedDB(home.db_path) as db:
         recover_at_start(home, db, stale_after=0)
-        orphans = db._store.conn.execute("""SELECT COUNT(*) FROM scan_results s WHERE s.scan_timestamp != '' AND NOT EXISTS
+        orphans = db._store.conn.execute("""SELECT COUNT(*) FROM scan_results s
+                                      WHERE s.scan_timestamp != '' AND NOT EXISTS
                                       (SELECT 1 FROM scan_versions v WHERE v.filename = s.filename
                                        AND v.scan_timestamp = s.scan_timestamp)""").fetchone()[0]
         assert orphans == 0

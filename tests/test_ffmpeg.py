@@ -1,4 +1,5 @@
 """Which ffmpeg Foleycut runs."""
+
 import pytest
 
 from core import ffmpeg

@@ -1,13 +1,24 @@
 """The vid_NNN layout: names round-trip, vid folders and counters agree with database and disk."""
+
 from __future__ import annotations
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.layout import (ClipName, clip_stem, highest_counter, lowest_free_number, next_counter,
-                         parse_clip_name, parse_vid_folder, scan_export_stem, stem_taken, vid_folder_name,
-                         vid_folder_path)
+from core.layout import (
+    ClipName,
+    clip_stem,
+    highest_counter,
+    lowest_free_number,
+    next_counter,
+    parse_clip_name,
+    parse_vid_folder,
+    scan_export_stem,
+    stem_taken,
+    vid_folder_name,
+    vid_folder_path,
+)
 
 names = st.text(st.characters(blacklist_characters="/\\\x00", blacklist_categories=("Cs",)), min_size=1, max_size=20)
 numbers = st.integers(min_value=0, max_value=100_000)

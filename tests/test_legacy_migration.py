@@ -1,4 +1,5 @@
 """Legacy `clip_NNN/` group dirs move into vid folders: complete, resumable, never losing or doubling a file."""
+
 from __future__ import annotations
 
 import random
@@ -63,8 +64,12 @@ def _files(root: Path) -> Counter:
 
 def _assert_consistent(db: ProcessedDB, folder: Path, before: Counter) -> None:
     assert _files(folder) == before
-    clips = [clip for profile in ("default", "cats") for name in ("a.mp4", "b.mp4", "c.mp4")
-             for clip in db.get_clips(name, profile)]
+    clips = [
+        clip
+        for profile in ("default", "cats")
+        for name in ("a.mp4", "b.mp4", "c.mp4")
+        for clip in db.get_clips(name, profile)
+    ]
     assert all(Path(clip["output_path"]).exists() for clip in clips)
     assert not any(Path(clip["output_path"]).parent.name.startswith("clip_") for clip in clips)
     assert not needs_legacy_migration(db)
@@ -78,19 +83,32 @@ def test_moves_groups_into_vid_folders_and_rewrites_paths(db, tmp_path):
     report = migrate_legacy_layout(db, progress=lambda f, msg: progress.append(f))
 
     _assert_consistent(db, folder, before)
+
     def layout(filename, profile="default"):
         return [Path(c["output_path"]).relative_to(folder).as_posix() for c in db.get_clips(filename, profile)]
 
     # vid_001 was taken; new vid folders go by (profile, video); a video's groups take successive counters.
     assert layout("b.mp4", "cats") == ["vid_002/clip_001_01.mp4", "vid_002/clip_001_02.mp4", "vid_002/clip_001_03.mp4"]
-    assert layout("a.mp4") == ["vid_003/clip_001_01.mp4", "vid_003/clip_001_02.mp4", "vid_003/clip_001_03.mp4",
-                               "vid_003/clip_002_01.mp4", "vid_003/clip_002_02.mp4", "vid_003/clip_002_03.mp4"]
+    assert layout("a.mp4") == [
+        "vid_003/clip_001_01.mp4",
+        "vid_003/clip_001_02.mp4",
+        "vid_003/clip_001_03.mp4",
+        "vid_003/clip_002_01.mp4",
+        "vid_003/clip_002_02.mp4",
+        "vid_003/clip_002_03.mp4",
+    ]
     assert layout("b.mp4") == ["vid_004/clip_001_01", "vid_004/clip_001_02", "vid_004/clip_001_03"]  # WebP
     assert (folder / "vid_004" / "clip_001_01.wav").is_file()
     assert (folder / "vid_004" / "clip_001_01" / "frame_0002.webp").is_file()
     assert [m["marker_time"] for m in db.get_markers("a.mp4")] == [11.0, 31.0]  # one marker per group
-    assert sorted(p.name for p in folder.iterdir()) == ["clip_001", "dataset.json", "vid_001", "vid_002", "vid_003",
-                                                        "vid_004"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "clip_001",
+        "dataset.json",
+        "vid_001",
+        "vid_002",
+        "vid_003",
+        "vid_004",
+    ]
     assert [p.name for p in (folder / "clip_001").iterdir()] == ["notes.txt"]  # a stray file stays put
     assert (report.moved, report.clips_rewritten, report.removed_dirs) == (15, 12, 3)
     assert report.backup.is_file() and report.export_folders == {folder}
@@ -117,7 +135,10 @@ def test_groups_of_one_video_take_successive_counters_after_existing_ones(db, tm
     migrate_legacy_layout(db)
 
     assert [Path(c["output_path"]).name for c in db.get_clips("a.mp4")] == [
-        "door_004_01.mp4", "clip_005_01.mp4", "clip_006_01.mp4"]
+        "door_004_01.mp4",
+        "clip_005_01.mp4",
+        "clip_006_01.mp4",
+    ]
 
 
 def test_clip_whose_file_is_gone_is_still_rewritten(db, tmp_path):
@@ -128,7 +149,9 @@ def test_clip_whose_file_is_gone_is_still_rewritten(db, tmp_path):
     migrate_legacy_layout(db)
 
     assert [Path(c["output_path"]).relative_to(folder).as_posix() for c in db.get_clips("a.mp4")] == [
-        "vid_001/clip_001_01.mp4", "vid_001/clip_001_02.mp4"]
+        "vid_001/clip_001_01.mp4",
+        "vid_001/clip_001_02.mp4",
+    ]
     assert not (folder / "clip_001").exists()
 
 
@@ -146,9 +169,15 @@ def test_never_overwrites_what_appeared_at_a_destination(db, tmp_path):
 
 
 legacy_groups = st.lists(
-    st.tuples(st.sampled_from(["a.mp4", "b.mp4", "c.mp4"]), st.sampled_from(["default", "cats"]),
-              st.integers(min_value=1, max_value=4), st.booleans()),  # video, profile, clips, WebP
-    min_size=1, max_size=8)
+    st.tuples(
+        st.sampled_from(["a.mp4", "b.mp4", "c.mp4"]),
+        st.sampled_from(["default", "cats"]),
+        st.integers(min_value=1, max_value=4),
+        st.booleans(),
+    ),  # video, profile, clips, WebP
+    min_size=1,
+    max_size=8,
+)
 
 
 @settings(max_examples=40, deadline=None)
@@ -196,8 +225,11 @@ def test_unwritable_folder_gives_a_clear_error_and_the_next_start_finishes(db, t
         migrate_legacy_layout(db, batch_size=100)
 
     # The five moves that happened are recorded: every stored path still points at its file.
-    clips = [c for video, profile in (("a.mp4", "default"), ("b.mp4", "default"), ("b.mp4", "cats"))
-             for c in db.get_clips(video, profile)]
+    clips = [
+        c
+        for video, profile in (("a.mp4", "default"), ("b.mp4", "default"), ("b.mp4", "cats"))
+        for c in db.get_clips(video, profile)
+    ]
     assert all(Path(c["output_path"]).exists() for c in clips)
     assert sum(Path(c["output_path"]).parent.name.startswith("vid_") for c in clips) == 5
     monkeypatch.undo()
@@ -212,8 +244,10 @@ def test_two_instances_starting_together_follow_one_plan(db, tmp_path):
         assert second.save_legacy_plan(plan_legacy_moves(second))
         assert not db.save_legacy_plan(plan_legacy_moves(db))  # the first recorded plan is the only one
         second.clear_legacy_plan()
-        runs = [threading.Thread(target=migrate_legacy_layout, args=(instance,), kwargs={"batch_size": 3})
-                for instance in (db, second)]
+        runs = [
+            threading.Thread(target=migrate_legacy_layout, args=(instance,), kwargs={"batch_size": 3})
+            for instance in (db, second)
+        ]
         for run in runs:
             run.start()
         for run in runs:
@@ -261,8 +295,9 @@ def test_interrupted_after_any_number_of_moves_then_rerun(tmp_path, monkeypatch)
 
 @pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(kills=st.lists(st.integers(min_value=0, max_value=6), max_size=4),
-       batch_size=st.integers(min_value=1, max_value=8))
+@given(
+    kills=st.lists(st.integers(min_value=0, max_value=6), max_size=4), batch_size=st.integers(min_value=1, max_value=8)
+)
 def test_interrupted_repeatedly_then_finished(kills, batch_size, monkeypatch):
     with tempfile.TemporaryDirectory() as tmp, ProcessedDB(Path(tmp) / "foleycut.db") as db:
         folder = make_legacy_export(Path(tmp), db, groups=5)
@@ -299,8 +334,9 @@ def test_killed_with_sigkill_at_random_points(tmp_path):
         with ProcessedDB(root / "foleycut.db") as db:
             folder = make_legacy_export(root, db, groups=60, subs=4)
             before = _files(folder)
-        child = subprocess.Popen([sys.executable, "-c", _CHILD, str(root / "foleycut.db")], cwd=ROOT,
-                                 stdout=subprocess.PIPE, text=True)
+        child = subprocess.Popen(
+            [sys.executable, "-c", _CHILD, str(root / "foleycut.db")], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        )
         for _ in range(1 + rng.randrange(36)):  # "ready", then up to 35 progress lines
             child.stdout.readline()
         child.send_signal(signal.SIGKILL)

@@ -1,4 +1,5 @@
 """LTX-2 mode (8k+1 frames, 25 fps, sides divisible by 32) and the random crop per batch."""
+
 from __future__ import annotations
 
 import json
@@ -25,15 +26,30 @@ def source(tmp_path_factory):
 
 @pytest.fixture
 def settings(tmp_path):
-    return ExportSettings(name="door", export_folder=tmp_path / "out", length=1.0, workers=2, encoder="libx264",
-                          ltx2=True)
+    return ExportSettings(
+        name="door", export_folder=tmp_path / "out", length=1.0, workers=2, encoder="libx264", ltx2=True
+    )
 
 
 def ffprobe_facts(path: Path) -> tuple[int, str, int, int]:
     """(frames counted by decoding, r_frame_rate, width, height) as ffprobe reports them."""
-    done = subprocess.run([shutil.which("ffprobe"), "-v", "error", "-count_frames", "-select_streams", "v:0",
-                           "-show_entries", "stream=nb_read_frames,r_frame_rate,width,height", "-of", "json",
-                           str(path)], capture_output=True, check=True)
+    done = subprocess.run(
+        [
+            shutil.which("ffprobe"),
+            "-v",
+            "error",
+            "-count_frames",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=nb_read_frames,r_frame_rate,width,height",
+            "-of",
+            "json",
+            str(path),
+        ],
+        capture_output=True,
+        check=True,
+    )
     stream = json.loads(done.stdout)["streams"][0]
     return int(stream["nb_read_frames"]), stream["r_frame_rate"], stream["width"], stream["height"]
 
@@ -59,11 +75,17 @@ def test_sizes_divide_by_32_and_tiny_frames_are_refused():
         ltx2_size(160, 24)
 
 
-@pytest.mark.parametrize("facts", [
-    pytest.param(ffprobe_facts, marks=pytest.mark.skipif(not shutil.which("ffprobe"), reason="no ffprobe installed")),
-    ffmpeg_facts])
+@pytest.mark.parametrize(
+    "facts",
+    [
+        pytest.param(
+            ffprobe_facts, marks=pytest.mark.skipif(not shutil.which("ffprobe"), reason="no ffprobe installed")
+        ),
+        ffmpeg_facts,
+    ],
+)
 def test_ltx2_clip_is_frame_exact_at_25_fps_and_divisible_by_32(db, source, settings, facts):
-    clip, = export_marker(db, source, 1.0, settings)
+    (clip,) = export_marker(db, source, 1.0, settings)
     assert facts(clip.path) == (25, "25/1", 192, 128)
     assert clip.length == 1.0 and db.get_clips(source.name)[0]["settings"]["ltx2"] is True
 
@@ -73,7 +95,7 @@ def test_ltx2_after_portrait_crop_and_resize(db, source, settings):
     settings.portrait, settings.short_side, settings.length = "4:5", 100, 0.4
     plan = plan_marker(db, source, 0.5, settings)
     assert (plan.frame_size, plan.out_size, plan.frames) == ((100, 124), (96, 96), 9)
-    clip, = export_marker(db, source, 0.5, settings)
+    (clip,) = export_marker(db, source, 0.5, settings)
     assert ffmpeg_facts(clip.path) == (9, "25/1", 96, 96)
 
 
@@ -87,8 +109,16 @@ def test_random_crop_is_seeded_by_the_clip_name():
 
 
 def test_random_crop_share_crops_the_drawn_clips_and_records_them(db, source, tmp_path):
-    settings = ExportSettings(name="door", export_folder=tmp_path / "out", length=0.5, count=6, spread=0.4,
-                              workers=2, encoder="libx264", random_crop=50)
+    settings = ExportSettings(
+        name="door",
+        export_folder=tmp_path / "out",
+        length=0.5,
+        count=6,
+        spread=0.4,
+        workers=2,
+        encoder="libx264",
+        random_crop=50,
+    )
     clips = export_marker(db, source, 0.2, settings)
     rows = {Path(row["output_path"]).stem: row["settings"] for row in db.get_clips(source.name)}
     cropped = 0

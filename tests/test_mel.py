@@ -44,9 +44,11 @@ def test_fast_frames_match_the_float64_definition():
     log energies agree within 1e-3 (absolute, in natural-log units) on noise, tones and silence."""
     rng = np.random.default_rng(3)
     t = np.arange(3 * SAMPLE_RATE) / SAMPLE_RATE
-    for samples in ((rng.standard_normal(3 * SAMPLE_RATE) * 0.1).astype(np.float32),
-                    (0.5 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32),
-                    np.zeros(SAMPLE_RATE, np.float32)):
+    for samples in (
+        (rng.standard_normal(3 * SAMPLE_RATE) * 0.1).astype(np.float32),
+        (0.5 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32),
+        np.zeros(SAMPLE_RATE, np.float32),
+    ):
         fast = log_mel_frames(samples)
         np.testing.assert_allclose(fast, _reference_log_mel(samples), rtol=0, atol=1e-3)
         assert fast.dtype == np.float32 and fast.flags.c_contiguous
@@ -73,7 +75,7 @@ def _event_windows(kind: str, seed: int, tmp_path) -> np.ndarray:
             wav = tmp_path / f"speech{k}.wav"
             wav.write_bytes(_speech_wav(["hello there", "open the door", "one two three"][k % 3]))
             event = decode_audio(wav)[: 2 * SAMPLE_RATE] * 0.5
-        audio[int(start): int(start) + len(event)] += event
+        audio[int(start) : int(start) + len(event)] += event
     return embed_stream([audio], MelEmbedder(), "MEL", window=8.0, hop=8.0).vectors
 
 
@@ -92,7 +94,9 @@ def test_mel_windows_separate_tone_noise_speech_and_background(tmp_path):
     scaled = {kind: (v - mean) / std for kind, v in vectors.items()}
     for kind, windows in scaled.items():
         for i, window in enumerate(windows):
-            centres = {other: np.delete(v, i, axis=0).mean(axis=0) if other == kind else v.mean(axis=0)
-                       for other, v in scaled.items()}
+            centres = {
+                other: np.delete(v, i, axis=0).mean(axis=0) if other == kind else v.mean(axis=0)
+                for other, v in scaled.items()
+            }
             nearest = min(centres, key=lambda other: np.linalg.norm(window - centres[other]))
             assert nearest == kind, f"a {kind} window looks like {nearest}"

@@ -1,4 +1,5 @@
 """An unavailable model fails once per run, quickly and quietly; downloads fetch only configs and weights."""
+
 import logging
 import urllib.error
 
@@ -102,8 +103,11 @@ def test_downloads_ask_only_for_configs_and_weights(home, monkeypatch, tmp_path)
     assert online == [("config.json", get_spec("EAT").revision), ("model.safetensors", get_spec("EAT").revision)]
     asked.clear()
     model_download.fetch(get_spec("AST"), home)
-    assert [name for _, name, _, local in asked if not local] == ["config.json", "preprocessor_config.json",
-                                                                   "model.safetensors"]  # no .bin once found
+    assert [name for _, name, _, local in asked if not local] == [
+        "config.json",
+        "preprocessor_config.json",
+        "model.safetensors",
+    ]  # no .bin once found
 
 
 def test_hub_retry_warnings_are_kept_quiet(caplog):

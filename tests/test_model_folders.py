@@ -1,4 +1,5 @@
 """Model folders chosen once for good: saved in the data home, honoured by every loader, set from the CLI."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -7,8 +8,17 @@ import pytest
 
 from cli import run_cli
 from core.devices import Device
-from core.embedding_models import (MODEL_FOLDERS_FILE, ModelUnavailable, get_spec, is_downloaded, list_models,
-                                   load_embedder, local_dir_for, model_folders, set_model_folder)
+from core.embedding_models import (
+    MODEL_FOLDERS_FILE,
+    ModelUnavailable,
+    get_spec,
+    is_downloaded,
+    list_models,
+    load_embedder,
+    local_dir_for,
+    model_folders,
+    set_model_folder,
+)
 from core.errors import FoleycutError
 from core.home import DataHome
 from tests.tiny_models import save_tiny_hubert
@@ -45,8 +55,7 @@ def test_saved_folder_counts_as_downloaded_and_survives_a_new_home_object(home, 
     assert model_folders(home) == {} and not downloaded(home)["HUBERT_BASE"]
 
 
-@pytest.mark.parametrize("contents, missing", [((), "config.json is missing"),
-                                                (("config.json",), "no weights file")])
+@pytest.mark.parametrize("contents, missing", [((), "config.json is missing"), (("config.json",), "no weights file")])
 def test_a_folder_without_weights_is_refused_naming_what_is_missing(home, tmp_path, contents, missing):
     for name in contents:
         (tmp_path / name).write_text("{}")
@@ -96,9 +105,11 @@ def test_offline_message_tells_how_to_choose_a_folder(home):
 
 def test_reading_saved_folders_imports_no_torch(home, tmp_path):
     set_model_folder(home, "AST", fake_weights(tmp_path / "ast"))
-    code = ("import sys\nfrom core.home import DataHome\nfrom core.embedding_models import list_models\n"
-            f"print([s.name for s in list_models(DataHome.resolve({str(home.root)!r})) if s.downloaded])\n"
-            "print('torch' in sys.modules or 'transformers' in sys.modules)\n")
+    code = (
+        "import sys\nfrom core.home import DataHome\nfrom core.embedding_models import list_models\n"
+        f"print([s.name for s in list_models(DataHome.resolve({str(home.root)!r})) if s.downloaded])\n"
+        "print('torch' in sys.modules or 'transformers' in sys.modules)\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:2] == ["['MEL', 'AST']", "False"]
 

@@ -1,4 +1,5 @@
 """Several positive export folders trained as one class: options, the database's records, the CLI."""
+
 from __future__ import annotations
 
 import pytest
@@ -44,8 +45,24 @@ def test_cli_takes_repeated_positive_folders(tmp_path, videos):
     with ProcessedDB(home.db_path) as db:
         for folder, name in zip(("mp4_Door", "mp4_Slam"), TRAINING):
             add_positive_clips(db, tmp_path, folder, videos[name], SCENES[name].targets)
-    assert run_cli(["--home", str(home.root), "train", "--positive", "mp4_Door", "--positive", "mp4_Slam",
-                    "--name", "both", "--margin", "10"]) == 0
+    assert (
+        run_cli(
+            [
+                "--home",
+                str(home.root),
+                "train",
+                "--positive",
+                "mp4_Door",
+                "--positive",
+                "mp4_Slam",
+                "--name",
+                "both",
+                "--margin",
+                "10",
+            ]
+        )
+        == 0
+    )
     meta = list_versions(home, "both")[0]
     assert meta.folders["positives"] == ["mp4_Door", "mp4_Slam"]
     assert meta.counts["videos"] >= 2

@@ -1,6 +1,7 @@
 """MEL needs neither torch nor transformers: training, scanning and rescanning from the command line load
 neither (each would cost seconds and hundreds of MB per process), nor pytest (megabytes for nothing).
 Scans score with the classifier's compact form: they do not import scikit-learn or skops either."""
+
 import json
 import subprocess
 import sys
@@ -31,8 +32,13 @@ def videos(tmp_path_factory):
 
 
 def run_cli(home: DataHome, *args) -> tuple[str, list[str]]:
-    done = subprocess.run([sys.executable, "-c", _CLI_THEN_MODULES, "--home", str(home.root), *map(str, args)],
-                          cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _CLI_THEN_MODULES, "--home", str(home.root), *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout, json.loads(done.stderr.strip().splitlines()[-1])
 

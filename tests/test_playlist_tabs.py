@@ -1,4 +1,5 @@
 """Playlist tabs as data: storage round trip, copy names, the destination warning, deleting a video."""
+
 import os
 from pathlib import Path
 
@@ -9,9 +10,15 @@ from core.playlist_tabs import Entry, Tab, copy_name, delete_video_file, destina
 
 
 def test_tabs_with_files_and_separators_survive_a_round_trip(db, tmp_path):
-    tabs = [Tab("Doors", str(tmp_path / "mp4_Door"), True,
-                [Entry(tmp_path / "a.mp4"), Entry(separator="Season 2"), Entry(tmp_path / "b.mp4")]),
-            Tab("Empty")]
+    tabs = [
+        Tab(
+            "Doors",
+            str(tmp_path / "mp4_Door"),
+            True,
+            [Entry(tmp_path / "a.mp4"), Entry(separator="Season 2"), Entry(tmp_path / "b.mp4")],
+        ),
+        Tab("Empty"),
+    ]
     save_tabs(db, tabs)
     assert load_tabs(db) == tabs
     save_tabs(db, tabs[1:])  # a save replaces the whole set

@@ -1,4 +1,5 @@
 """Probing media through `ffmpeg -i` (and ffprobe's JSON when present) and detecting H.264 encoders."""
+
 from __future__ import annotations
 
 import json
@@ -48,12 +49,24 @@ def test_audio_only(media):
 
 def test_ntsc_rate_is_exact(tmp_path):
     path = tmp_path / "ntsc.mp4"
-    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=30000/1001:duration=0.5",
-                "-c:v", "libx264", "-preset", "ultrafast", str(path)], check=True)
+    run_ffmpeg(
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=64x48:rate=30000/1001:duration=0.5",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            str(path),
+        ],
+        check=True,
+    )
     assert probe(path).fps == Fraction(30000, 1001)
 
 
-@pytest.mark.parametrize("name", ["with space.mp4", "quote's \"double\".mp4", "ünïcødé 音.mp4", "-dash:colon.mp4"])
+@pytest.mark.parametrize("name", ["with space.mp4", 'quote\'s "double".mp4', "ünïcødé 音.mp4", "-dash:colon.mp4"])
 def test_awkward_names(tmp_path, media, name):
     path = tmp_path / name
     path.write_bytes(media["av"].read_bytes())
@@ -102,15 +115,27 @@ def test_still_image_has_no_duration(tmp_path):
 def test_ffprobe_json_is_used_when_present(monkeypatch, tmp_path):
     video = tmp_path / "v.mkv"
     video.write_bytes(b"x")
-    report = {"format": {"duration": "12.5"}, "streams": [
-        {"codec_type": "video", "codec_name": "mjpeg", "width": 1, "height": 1, "disposition": {"attached_pic": 1}},
-        {"codec_type": "video", "codec_name": "h264", "width": 1920, "height": 1080, "avg_frame_rate": "24000/1001",
-         "side_data_list": [{"side_data_type": "Display Matrix", "rotation": -90}]},
-        {"codec_type": "audio", "codec_name": "opus", "sample_rate": "48000"},
-    ]}
+    report = {
+        "format": {"duration": "12.5"},
+        "streams": [
+            {"codec_type": "video", "codec_name": "mjpeg", "width": 1, "height": 1, "disposition": {"attached_pic": 1}},
+            {
+                "codec_type": "video",
+                "codec_name": "h264",
+                "width": 1920,
+                "height": 1080,
+                "avg_frame_rate": "24000/1001",
+                "side_data_list": [{"side_data_type": "Display Matrix", "rotation": -90}],
+            },
+            {"codec_type": "audio", "codec_name": "opus", "sample_rate": "48000"},
+        ],
+    }
     monkeypatch.setattr(probe_mod, "ffprobe_exe", lambda: "ffprobe")
-    monkeypatch.setattr(probe_mod.subprocess, "run", lambda cmd, **kw: subprocess.CompletedProcess(
-        cmd, 0, json.dumps(report).encode(), b""))
+    monkeypatch.setattr(
+        probe_mod.subprocess,
+        "run",
+        lambda cmd, **kw: subprocess.CompletedProcess(cmd, 0, json.dumps(report).encode(), b""),
+    )
     info = probe(video)
     assert (info.duration, info.fps, info.video_codec) == (12.5, Fraction(24000, 1001), "h264")
     assert (info.width, info.height) == (1080, 1920)

@@ -1,4 +1,5 @@
 """Profiles as rows: rename carries every row and the review answers with it in one go; copy and delete."""
+
 import json
 import sqlite3
 
@@ -63,8 +64,10 @@ def test_a_failed_rename_changes_nothing(db, tmp_path, home, monkeypatch):
     assert log.exists() and not answer_log_path(home, "portes").exists()
 
 
-@pytest.mark.parametrize("name, why", [("", "needs a name"), ("a/b", "cannot hold"), ("doors", "exists already"),
-                                       ("default", "exists already")])
+@pytest.mark.parametrize(
+    "name, why",
+    [("", "needs a name"), ("a/b", "cannot hold"), ("doors", "exists already"), ("default", "exists already")],
+)
 def test_bad_new_names_are_refused_in_one_line(db, tmp_path, name, why):
     fill(db, tmp_path)
     with pytest.raises(FoleycutError, match=why) as error:

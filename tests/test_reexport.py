@@ -1,4 +1,5 @@
 """Re-export: the clips of a video or export folder re-encoded with new settings, names and rows kept, all or none."""
+
 from __future__ import annotations
 
 import threading
@@ -6,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from core import export as export_mod
 from core.errors import Cancelled, FoleycutError
 from core.export import ExportSettings, export_marker
 from core.random_crop import random_crop
@@ -24,8 +24,9 @@ def videos(tmp_path_factory):
 @pytest.fixture
 def exported(db, videos, tmp_path):
     """Two markers of 'door' (one webp) and one of 'car' in the same export folder, at full size."""
-    settings = ExportSettings(name="hit", export_folder=tmp_path / "out", length=1.2, count=2, spread=0.5,
-                              workers=2, encoder="libx264")
+    settings = ExportSettings(
+        name="hit", export_folder=tmp_path / "out", length=1.2, count=2, spread=0.5, workers=2, encoder="libx264"
+    )
     export_marker(db, videos[0], 0.2, settings)
     export_marker(db, videos[0], 1.2, ExportSettings(**{**settings.__dict__, "fmt": "webp", "count": 1}))
     export_marker(db, videos[1], 0.5, settings)
@@ -35,17 +36,23 @@ def exported(db, videos, tmp_path):
 def sizes(rows) -> dict[str, tuple[int, int]]:
     def one(path: Path):
         return ffmpeg_facts(path if path.suffix == ".mp4" else path / "frame_0001.webp")[2:]
+
     return {row["output_path"]: one(Path(row["output_path"])) for row in rows}
 
 
 def test_reexport_of_a_video_keeps_names_and_rows_and_applies_the_resize(db, videos, exported):
     before = clips_of_video(db, videos[0], "default")
     car_before = sizes(clips_of_video(db, videos[1], "default"))
-    assert reexport_clips(db, before, ExportSettings(name="x", export_folder=exported.export_folder, short_side=60,
-                                                     encoder="libx264")) == 3
+    assert (
+        reexport_clips(
+            db, before, ExportSettings(name="x", export_folder=exported.export_folder, short_side=60, encoder="libx264")
+        )
+        == 3
+    )
     after = clips_of_video(db, videos[0], "default")
     assert [(r["id"], r["output_path"], r["start_time"], r["length"]) for r in after] == [
-        (r["id"], r["output_path"], r["start_time"], r["length"]) for r in before]
+        (r["id"], r["output_path"], r["start_time"], r["length"]) for r in before
+    ]
     assert set(sizes(after).values()) == {(80, 60)}
     assert all(row["settings"]["short_side"] == 60 and row["settings"]["fmt"] in ("mp4", "webp") for row in after)
     assert sizes(clips_of_video(db, videos[1], "default")) == car_before  # another video is left alone
@@ -54,8 +61,11 @@ def test_reexport_of_a_video_keeps_names_and_rows_and_applies_the_resize(db, vid
 
 def test_reexport_of_a_folder_in_ltx2_mode(db, videos, exported):
     rows = clips_of_folder(db, exported.export_folder)
-    reexport_clips(db, rows, ExportSettings(name="x", export_folder=exported.export_folder, ltx2=True,
-                                            encoder="libx264", workers=3))
+    reexport_clips(
+        db,
+        rows,
+        ExportSettings(name="x", export_folder=exported.export_folder, ltx2=True, encoder="libx264", workers=3),
+    )
     after = clips_of_folder(db, exported.export_folder)
     assert len(after) == 5 and {row["length"] for row in after} == {1.32}  # 30 frames → 33 at 25 fps
     mp4 = [row for row in after if row["output_path"].endswith(".mp4")]
@@ -118,7 +128,7 @@ def _read(path: Path) -> bytes:
 def test_ltx2_lengthening_past_the_end_is_refused_up_front(db, tmp_path):
     video = make_video(tmp_path / "short.mp4", 2)
     settings = ExportSettings(name="end", export_folder=tmp_path / "out", length=1.2, encoder="libx264")
-    clip, = export_marker(db, video, 0.8, settings)  # 0.8–2.0 s: LTX-2 would make it 1.32 s
+    (clip,) = export_marker(db, video, 0.8, settings)  # 0.8–2.0 s: LTX-2 would make it 1.32 s
     before = clip.path.read_bytes()
     with pytest.raises(FoleycutError, match="past its end.*LTX-2"):
         reexport_clips(db, clips_of_video(db, video, "default"), ExportSettings(**{**settings.__dict__, "ltx2": True}))

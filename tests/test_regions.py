@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -53,7 +55,7 @@ def test_mismatched_inputs_are_rejected():
 @given(scored_windows(), st.floats(0, 1), st.floats(0, 5))
 def test_regions_are_sorted_disjoint_and_separated(windows, threshold, merge_gap):
     regions = fuse_windows(*windows, WINDOW, threshold, merge_gap=merge_gap, hop=HOP)
-    for before, after in zip(regions, regions[1:]):
+    for before, after in itertools.pairwise(regions):
         assert before.end + merge_gap < after.start
     assert all(region.start < region.end for region in regions)
 

@@ -1,4 +1,5 @@
 """Training videos that moved: relinking a folder by file name and size, and the per-folder details."""
+
 from __future__ import annotations
 
 import shutil
@@ -16,11 +17,19 @@ def library(db, tmp_path):
     """Two videos with clips in mp4_Door (one also in mp4_Wind) and a hard negative, on 'drive' A."""
     drive = tmp_path / "A"
     drive.mkdir()
-    videos = [make_video(drive / name, 6.0 + i, size=(32, 24), fps=2) for i, name in enumerate(("film.mp4", "other.mp4"))]
+    videos = [
+        make_video(drive / name, 6.0 + i, size=(32, 24), fps=2) for i, name in enumerate(("film.mp4", "other.mp4"))
+    ]
     for video in videos:
-        db.add(video.name, 1.0, tmp_path / "exports" / "mp4_Door" / "vid_001" / f"{video.stem}_001_1.mp4",
-               source_path=str(video))
-    db.add("film.mp4", 3.0, tmp_path / "exports" / "mp4_Wind" / "vid_001" / "film_001_1.mp4", source_path=str(videos[0]))
+        db.add(
+            video.name,
+            1.0,
+            tmp_path / "exports" / "mp4_Door" / "vid_001" / f"{video.stem}_001_1.mp4",
+            source_path=str(video),
+        )
+    db.add(
+        "film.mp4", 3.0, tmp_path / "exports" / "mp4_Wind" / "vid_001" / "film_001_1.mp4", source_path=str(videos[0])
+    )
     db.add_hard_negatives("film.mp4", "default", [4.0], source_path=str(videos[0]))
     return videos
 
@@ -35,8 +44,10 @@ def test_a_moved_drive_is_found_again_by_name_and_size(db, tmp_path, library):
     make_video(tmp_path / "B" / "film.mp4", 30.0, size=(32, 24), fps=2)  # same name, other size: not it
 
     result = relink_folder(db, tmp_path / "B")
-    assert sorted(new for _old, new in result.relinked) == [str(moved / "A" / "film.mp4"),
-                                                            str(moved / "A" / "other.mp4")]
+    assert sorted(new for _old, new in result.relinked) == [
+        str(moved / "A" / "film.mp4"),
+        str(moved / "A" / "other.mp4"),
+    ]
     assert missing_videos(db) == [] and result.not_found == [] and result.ambiguous == []
     preview = preview_training(db, TrainingOptions("default", "mp4_Door"))
     assert (preview.positive_clips, preview.hard_negatives) == (2, 1)

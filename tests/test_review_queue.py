@@ -1,5 +1,6 @@
 """The review queue's answers: accept exports as E does, reject stores a hard negative, skip records;
 undo removes exactly what an answer wrote; answers survive a restart; labelled items leave the queue."""
+
 from pathlib import Path
 
 import pytest
@@ -29,8 +30,10 @@ def session(db, home, tmp_path, **kwargs):
 
 
 def hits(video):
-    return [SimilarRegion(video.resolve(), start, start + 8, score)
-            for start, score in ((1.0, 0.9), (21.0, 0.8), (12.0, 0.3))]
+    return [
+        SimilarRegion(video.resolve(), start, start + 8, score)
+        for start, score in ((1.0, 0.9), (21.0, 0.8), (12.0, 0.3))
+    ]
 
 
 def test_accept_reject_skip_write_what_they_say(db, home, tmp_path, video):
@@ -99,8 +102,12 @@ def test_the_queue_alternates_uncertain_and_top_hits_without_repeating_an_occurr
     unsure = [ReviewItem(v, t, t + 8, 0.5, "uncertain") for t in (0.0, 30.0, 60.0)]
     top = [ReviewItem(v, t, t + 8, 0.9, "top hit") for t in (31.0, 90.0)]
     queue = _alternate(unsure, top, 8.0, 10)
-    assert [(i.start, i.reason) for i in queue] == [(0.0, "uncertain"), (31.0, "top hit"), (60.0, "uncertain"),
-                                                    (90.0, "top hit")]
+    assert [(i.start, i.reason) for i in queue] == [
+        (0.0, "uncertain"),
+        (31.0, "top hit"),
+        (60.0, "uncertain"),
+        (90.0, "top hit"),
+    ]
 
 
 @pytest.mark.slow

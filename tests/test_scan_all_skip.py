@@ -1,5 +1,6 @@
 """Scan All that does not redo work: skipping files already scanned with the same settings, the one
 embedder per run, the next file decoded ahead, and Auto (scan, merge, drop short, export)."""
+
 from __future__ import annotations
 
 import shutil
@@ -99,15 +100,18 @@ def test_a_file_that_cannot_be_scanned_is_still_reported(db, home, videos, tmp_p
 
 def test_the_embedding_model_loads_once_per_run_and_not_for_cached_files(monkeypatch, home, videos):
     loads = []
-    monkeypatch.setattr("core.embedding_models.load_embedder",
-                        lambda name, home: loads.append(name) or object())
+    monkeypatch.setattr("core.embedding_models.load_embedder", lambda name, home: loads.append(name) or object())
     meta = SimpleNamespace(embedding_model="HUBERT_BASE", window=0.5, hop=0.25)
     shared = scanning._SharedEmbedder("HUBERT_BASE", home)
     first, second = (shared.for_file(videos[name], meta) for name in ("held_out", "train_a"))
     assert first is second and loads == ["HUBERT_BASE"]
     embed_file(videos["train_b"], "MEL", home, 0.5, 0.25)  # cached: nothing to load for it
-    assert scanning._SharedEmbedder("MEL", home).for_file(
-        videos["train_b"], SimpleNamespace(embedding_model="MEL", window=0.5, hop=0.25)) is None
+    assert (
+        scanning._SharedEmbedder("MEL", home).for_file(
+            videos["train_b"], SimpleNamespace(embedding_model="MEL", window=0.5, hop=0.25)
+        )
+        is None
+    )
 
 
 def test_audio_decoded_ahead_embeds_like_a_fresh_decode(home, videos):
@@ -121,8 +125,10 @@ def test_audio_decoded_ahead_embeds_like_a_fresh_decode(home, videos):
 
 def test_scan_all_decodes_the_next_file_ahead_for_torch_models(monkeypatch, home, videos):
     started = []
-    monkeypatch.setattr("core.window_embeddings.decode_ahead", lambda path: started.append(path.name) or
-                        SimpleNamespace(close=lambda: started.append("closed")))
+    monkeypatch.setattr(
+        "core.window_embeddings.decode_ahead",
+        lambda path: started.append(path.name) or SimpleNamespace(close=lambda: started.append("closed")),
+    )
     ahead = scanning._Ahead(home)
     meta = SimpleNamespace(embedding_model="HUBERT_BASE", window=0.5, hop=0.25)
     ahead.start(videos["held_out"], meta)
@@ -143,8 +149,9 @@ def test_merging_regions_across_a_gap_and_dropping_short_ones():
 
 
 def test_auto_exports_merged_regions_once(db, home, videos, tmp_path):
-    settings = ExportSettings(name="tone", export_folder=tmp_path / "exports" / "mp4_Found", length=0.5,
-                              spread=4.0, workers=1)
+    settings = ExportSettings(
+        name="tone", export_folder=tmp_path / "exports" / "mp4_Found", length=0.5, spread=4.0, workers=1
+    )
     playlist = [videos["held_out"], videos["chords_held_out"]]
     results = auto_export(db, home, playlist, "tone", settings, merge_gap=1.0)
     assert all(result.error is None for result in results)

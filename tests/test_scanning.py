@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 from sklearn.dummy import DummyClassifier
 
 from core import classifier_store, window_embeddings
+from core.classifier_store import load_classifier
 from core.db import ProcessedDB
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
-from core.classifier_store import load_classifier
 from core.scanning import negative_times_for_region, scan_file, scan_files, score_file
 from core.training import DEFAULT_HOP, DEFAULT_WINDOW, TrainingOptions, train_classifier
 from tests.media_factory import make_video, tone_burst_track
@@ -63,7 +63,8 @@ def test_held_out_events_are_found_and_nothing_else(db, home, videos):
 
     stored = db.get_scan_results("held_out.mp4", "default")["MEL"]
     assert [(r["start_time"], r["end_time"], r["classifier"]) for r in stored] == [
-        (r.start, r.end, "tone") for r in outcome.regions]
+        (r.start, r.end, "tone") for r in outcome.regions
+    ]
     assert stored[0]["scan_timestamp"] == outcome.scan_timestamp
 
 
@@ -75,8 +76,13 @@ def test_hard_negatives_remove_a_chosen_false_positive(db, home, videos):
 
     for region in scan_file(db, home, videos["chords"], "tone").regions:
         if _covered([region], SCENES["chords"].chords):
-            db.add_hard_negatives("chords.mp4", "default", negative_times_for_region(region.start, region.end, DEFAULT_WINDOW, DEFAULT_HOP),
-                                  source_path=str(videos["chords"]), source_model="MEL")
+            db.add_hard_negatives(
+                "chords.mp4",
+                "default",
+                negative_times_for_region(region.start, region.end, DEFAULT_WINDOW, DEFAULT_HOP),
+                source_path=str(videos["chords"]),
+                source_model="MEL",
+            )
     result = train_classifier(db, home, OPTIONS)
     assert result.counts["marked_negative_windows"] > 0
 
@@ -87,8 +93,9 @@ def test_hard_negatives_remove_a_chosen_false_positive(db, home, videos):
     # and the held-out targets still rank above every other sound of their video (that the operating point
     # keeps all of them after such a round is what bench/README.md, detection, measures on real sounds)
     scores = score_file(home, videos["held_out"], load_classifier(home, "tone"))
-    near = [(scores.times + scores.window > event) & (scores.times < event + BURST)
-            for event in SCENES["held_out"].targets]
+    near = [
+        (scores.times + scores.window > event) & (scores.times < event + BURST) for event in SCENES["held_out"].targets
+    ]
     elsewhere = ~np.logical_or.reduce(near)
     assert min(scores.probabilities[mask].max() for mask in near) > scores.probabilities[elsewhere].max()
 
@@ -102,7 +109,8 @@ def test_scan_history_grows_to_five_versions_then_prunes_the_oldest(db, home, vi
 
     monkeypatch.setattr(window_embeddings, "load_embedder", no_model)
     stamps = [first.scan_timestamp] + [
-        scan_file(db, home, videos["held_out"], "tone", threshold=t).scan_timestamp for t in (0.6, 0.7, 0.8, 0.9, 0.95)]
+        scan_file(db, home, videos["held_out"], "tone", threshold=t).scan_timestamp for t in (0.6, 0.7, 0.8, 0.9, 0.95)
+    ]
     versions = db.get_scan_versions("held_out.mp4", "default", "MEL")
     assert [v["timestamp"] for v in versions] == stamps[::-1][:5]
     assert first.scan_timestamp not in [v["timestamp"] for v in versions]
@@ -113,8 +121,14 @@ def test_scan_many_reports_and_skips_bad_files(db, home, videos, tmp_path):
     silent = make_video(tmp_path / "silent.mp4", 20, audio=None, size=(32, 24), fps=2)
     short = make_video(tmp_path / "short.mp4", 0.3, audio=tone_burst_track(0.3, []), size=(32, 24), fps=10)
     done, updates = [], []
-    results = scan_files(db, home, [silent, videos["held_out"], short], "tone",
-                         progress=lambda f, m: updates.append(f), on_file_done=lambda *a: done.append(a))
+    results = scan_files(
+        db,
+        home,
+        [silent, videos["held_out"], short],
+        "tone",
+        progress=lambda f, m: updates.append(f),
+        on_file_done=lambda *a: done.append(a),
+    )
 
     assert [r.video for r in results] == [silent, videos["held_out"], short]
     assert results[0].outcome is None and "audio" in results[0].error.lower()
@@ -133,8 +147,9 @@ def test_classifier_of_another_embedding_model_is_refused(db, home, videos):
         scan_files(db, home, [videos["held_out"]], "tone", model_name="AST")
 
     odd = DummyClassifier().fit(np.zeros((4, 3)), [0, 1, 0, 1])
-    classifier_store.save_version(home, "odd", odd, embedding_model="MEL", window=8.0, hop=1.0, folders={},
-                                  counts={}, metrics={})
+    classifier_store.save_version(
+        home, "odd", odd, embedding_model="MEL", window=8.0, hop=1.0, folders={}, counts={}, metrics={}
+    )
     with pytest.raises(FoleycutError, match="expects 3 features but MEL gives 192"):
         scan_file(db, home, videos["held_out"], "odd")
     assert db.get_scan_results("held_out.mp4", "default") == {}
@@ -149,12 +164,15 @@ def test_cancelled_scan_stores_nothing(db, home, videos):
     assert db.get_scan_results("held_out.mp4", "default") == {}
 
 
-@pytest.mark.parametrize("start, end, expected", [
-    (10.0, 20.0, [6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0]),  # centres inside
-    (10.5, 14.0, [7.0, 8.0, 9.0, 10.0]),  # starts on the hop grid only
-    (10.1, 10.6, [6.0]),  # narrower than the hop: the grid window centred closest on it
-    (0.0, 5.0, [0.0, 1.0]),  # never before the start of the file
-])
+@pytest.mark.parametrize(
+    "start, end, expected",
+    [
+        (10.0, 20.0, [6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0]),  # centres inside
+        (10.5, 14.0, [7.0, 8.0, 9.0, 10.0]),  # starts on the hop grid only
+        (10.1, 10.6, [6.0]),  # narrower than the hop: the grid window centred closest on it
+        (0.0, 5.0, [0.0, 1.0]),  # never before the start of the file
+    ],
+)
 def test_negative_times_for_a_region(start, end, expected):
     assert negative_times_for_region(start, end, 8.0, 1.0) == expected
 

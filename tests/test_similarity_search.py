@@ -1,4 +1,5 @@
 """Library index and find-similar: planted repeats found above distractors, invalidation, corruption."""
+
 import os
 
 import numpy as np
@@ -6,8 +7,14 @@ import pytest
 
 from core.errors import FoleycutError
 from core.home import DataHome
-from core.similarity_search import (SEARCH_HOP, SEARCH_WINDOW, example_from_clip, example_from_video, find_similar,
-                                     open_index)
+from core.similarity_search import (
+    SEARCH_HOP,
+    SEARCH_WINDOW,
+    example_from_clip,
+    example_from_video,
+    find_similar,
+    open_index,
+)
 from core.window_embeddings import window_starts
 from tests.media_factory import tone_burst_track, write_wav
 from tests.search_library import BURST, LIBRARY, covers, library_track, make_library, planted
@@ -34,9 +41,8 @@ def test_search_lists_the_planted_repeats_above_every_distractor(home, library):
     index = indexed(home, library.values())
     example = example_from_video(home, library["a"], 20.0 + BURST / 2 - 4, 8.0, "MEL")
     regions = find_similar(index, example, top=10)
-    repeats = [(library[name].resolve(), t) for name in LIBRARY for t in planted(name)
-               if (name, t) != ("a", 20.0)]
-    top = regions[:len(repeats)]
+    repeats = [(library[name].resolve(), t) for name in LIBRARY for t in planted(name) if (name, t) != ("a", 20.0)]
+    top = regions[: len(repeats)]
     assert all(any(r.video == video and covers(r.start, r.end, t) for r in top) for video, t in repeats)
     assert all(r.score > regions[len(repeats)].score for r in top)
     assert not any(r.video == library["a"].resolve() and r.start < 21 and r.end > 16 for r in regions)  # the example
@@ -46,8 +52,11 @@ def test_search_from_a_clip_file_finds_the_repeats(home, library, tmp_path):
     index = indexed(home, library.values())
     clip = write_wav(tmp_path / "clip.wav", tone_burst_track(8.0, [3.5], freq=1200, burst=BURST, seed=9))
     regions = find_similar(index, example_from_clip(home, clip, "MEL"), top=5)
-    found = sum(any(r.video == library[name].resolve() and covers(r.start, r.end, t) for r in regions)
-                for name in LIBRARY for t in planted(name))
+    found = sum(
+        any(r.video == library[name].resolve() and covers(r.start, r.end, t) for r in regions)
+        for name in LIBRARY
+        for t in planted(name)
+    )
     assert found == 5
 
 
@@ -99,8 +108,11 @@ def test_a_corrupt_index_is_discarded_and_rebuilt(home, library, damage):
     reopened.sync(list(library.values()))
     example = example_from_video(home, library["a"], 16.5, 8.0, "MEL")
     best = find_similar(reopened, example, top=1)[0]
-    assert any(best.video == library[name].resolve() and covers(best.start, best.end, t)
-               for name in LIBRARY for t in planted(name))
+    assert any(
+        best.video == library[name].resolve() and covers(best.start, best.end, t)
+        for name in LIBRARY
+        for t in planted(name)
+    )
 
 
 def test_bad_examples_are_one_clear_line(home, library, tmp_path):

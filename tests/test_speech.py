@@ -1,4 +1,5 @@
 """Speech marking: Silero VAD's packaged ONNX weights run through onnxruntime, no torch, sane segments."""
+
 from __future__ import annotations
 
 import shutil
@@ -10,8 +11,16 @@ import pytest
 
 from core.home import DataHome
 from core.regions import Region
-from core.speech import (FRAME_SECONDS, SpeechModel, SpeechSegment, detect_speech, model_path,
-                         segments_from_probabilities, speech_overlap, without_speech)
+from core.speech import (
+    FRAME_SECONDS,
+    SpeechModel,
+    SpeechSegment,
+    detect_speech,
+    model_path,
+    segments_from_probabilities,
+    speech_overlap,
+    without_speech,
+)
 from tests.media_factory import make_video
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
@@ -59,14 +68,20 @@ def test_synthesised_speech_is_found_where_it_is(tmp_path):
     from scipy.signal import resample_poly
 
     wav = tmp_path / "speech.wav"
-    subprocess.run(["espeak-ng", "-w", str(wav), "The quick brown fox jumps over the lazy dog, and then it "
-                    "runs away into the forest."], check=True)
+    subprocess.run(
+        [
+            "espeak-ng",
+            "-w",
+            str(wav),
+            "The quick brown fox jumps over the lazy dog, and then it runs away into the forest.",
+        ],
+        check=True,
+    )
     voice, rate = sf.read(wav, dtype="float32")
     voice = resample_poly(voice, 16000, rate).astype(np.float32)
     rng = np.random.default_rng(1)
     track = np.concatenate([rng.normal(0, 0.01, 16000 * 6), voice, rng.normal(0, 0.01, 16000 * 8)])
-    video = make_video(tmp_path / "talk.mp4", len(track) / 16000, audio=track.astype(np.float32), size=(32, 24),
-                       fps=2)
+    video = make_video(tmp_path / "talk.mp4", len(track) / 16000, audio=track.astype(np.float32), size=(32, 24), fps=2)
     segments = detect_speech(video)
     voice_end = 6 + len(voice) / 16000
     assert len(segments) >= 1
@@ -76,7 +91,9 @@ def test_synthesised_speech_is_found_where_it_is(tmp_path):
 def test_the_weights_come_from_the_package_and_torch_is_never_imported(tmp_path):
     assert model_path().name.endswith(".onnx") and "silero_vad" in str(model_path())
     video = make_video(tmp_path / "v.mp4", 3.0, size=(32, 24), fps=2)
-    code = ("import sys; sys.path.insert(0, '.'); from core.speech import detect_speech; "
-            f"detect_speech({str(video)!r}); print('torch' in sys.modules, 'silero_vad' in sys.modules)")
+    code = (
+        "import sys; sys.path.insert(0, '.'); from core.speech import detect_speech; "
+        f"detect_speech({str(video)!r}); print('torch' in sys.modules, 'silero_vad' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

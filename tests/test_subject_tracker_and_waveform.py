@@ -1,4 +1,5 @@
 """Subject tracking (OpenCV, no weights) and the streaming waveform peaks with their cache."""
+
 from __future__ import annotations
 
 import threading

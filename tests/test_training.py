@@ -7,11 +7,29 @@ from core import classifier_store
 from core.db import ProcessedDB
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
-from core.training import (DEFAULT_HOP, DEFAULT_WINDOW, CANDIDATE, NEGATIVE, POSITIVE, UNUSED, LabelledWindows, TrainingOptions,
-                           choose_threshold, clip_windows, cross_validated_metrics, event_precision_recall,
-                           fit_balanced, label_windows,
-                           marked_windows, merged_clips, pick_sound_windows, preview_training, prior_shift,
-                           real_probabilities, train_classifier)
+from core.training import (
+    CANDIDATE,
+    DEFAULT_HOP,
+    DEFAULT_WINDOW,
+    NEGATIVE,
+    POSITIVE,
+    UNUSED,
+    LabelledWindows,
+    TrainingOptions,
+    choose_threshold,
+    clip_windows,
+    cross_validated_metrics,
+    event_precision_recall,
+    fit_balanced,
+    label_windows,
+    marked_windows,
+    merged_clips,
+    pick_sound_windows,
+    preview_training,
+    prior_shift,
+    real_probabilities,
+    train_classifier,
+)
 from tests.scan_scenario import SCENES, TRAINING, add_positive_clips, scene_videos
 
 WINDOW = 8.0
@@ -78,16 +96,14 @@ def test_a_lone_clip_keeps_the_window_that_stands_out():
 
 
 def test_automatic_negatives_keep_the_margin_from_every_clip_of_any_folder():
-    labels = label_windows(STARTS, WINDOW, positives=[(40.0, 8.0)], ambiguous=[(80.0, 8.0)], negatives=[],
-                           margin=10)
+    labels = label_windows(STARTS, WINDOW, positives=[(40.0, 8.0)], ambiguous=[(80.0, 8.0)], negatives=[], margin=10)
     negatives = _labels_at(labels, NEGATIVE)
-    assert negatives == list(range(0, 23)) + list(range(58, 63))  # gap >= 10 s to [40, 48] and [80, 88]
+    assert negatives == list(range(23)) + list(range(58, 63))  # gap >= 10 s to [40, 48] and [80, 88]
     assert labels[(STARTS > 22) & (STARTS < 36)].tolist() == [UNUSED] * 13  # near a marker: label unknown
 
 
 def test_marked_negatives_count_even_near_markers_but_never_override_positives():
-    labels = label_windows(STARTS, WINDOW, positives=[(40.0, 8.0)], ambiguous=[], negatives=[30.2, 40.0],
-                           margin=10)
+    labels = label_windows(STARTS, WINDOW, positives=[(40.0, 8.0)], ambiguous=[], negatives=[30.2, 40.0], margin=10)
     assert labels[30] == NEGATIVE
     assert labels[40] == CANDIDATE
 
@@ -119,8 +135,9 @@ def _blobs(videos=3, per_video=60, positives_per_video=8, seed=0):
         times.append(rng.permutation(per_video).astype(float))  # positives spread over the video
     labels = np.concatenate(labels)
     events = np.where(labels == POSITIVE, np.arange(len(labels)), -1)  # each positive window its own event
-    return LabelledWindows(np.vstack(features), labels, np.concatenate(groups), labels == NEGATIVE,
-                           np.concatenate(times), events)
+    return LabelledWindows(
+        np.vstack(features), labels, np.concatenate(groups), labels == NEGATIVE, np.concatenate(times), events
+    )
 
 
 @pytest.mark.slow
@@ -156,9 +173,14 @@ def test_threshold_is_the_best_f05_or_the_lowest_reaching_the_target_precision()
 def test_scan_like_precision_counts_events_found_and_false_regions():
     # two events (clips) of two sound windows each; negatives: a run of three windows, and a lone one
     labels = np.array([POSITIVE] * 4 + [NEGATIVE] * 4)
-    data = LabelledWindows(np.zeros((8, 1)), labels, np.zeros(8, int), labels == NEGATIVE,
-                           np.array([10, 10.25, 50, 50.25, 80, 80.25, 80.5, 95]),
-                           np.array([0, 0, 1, 1, -1, -1, -1, -1]))
+    data = LabelledWindows(
+        np.zeros((8, 1)),
+        labels,
+        np.zeros(8, int),
+        labels == NEGATIVE,
+        np.array([10, 10.25, 50, 50.25, 80, 80.25, 80.5, 95]),
+        np.array([0, 0, 1, 1, -1, -1, -1, -1]),
+    )
     scores = np.array([0.9, 0.3, 0.2, 0.6, 0.7, 0.75, 0.65, 0.4])
     precision, recall = event_precision_recall(scores, data, 1.0, np.array([0.35, 0.62, 0.8]))
     assert recall.tolist() == [1.0, 0.5, 0.5]  # the second event's best window scores 0.6
@@ -203,8 +225,13 @@ def test_preview_counts_videos_clips_and_switchable_hard_negatives(db, tmp_path,
     db.add_hard_negatives("chords.mp4", "default", [40.0, 41.0], source_path=str(videos["chords"]))
 
     preview = preview_training(db, _options())
-    assert (preview.videos, preview.positive_clips, preview.negative_clips, preview.hard_negatives,
-            preview.ambiguous_clips) == (4, 6, 0, 2, 1)
+    assert (
+        preview.videos,
+        preview.positive_clips,
+        preview.negative_clips,
+        preview.hard_negatives,
+        preview.ambiguous_clips,
+    ) == (4, 6, 0, 2, 1)
     without = preview_training(db, _options(use_hard_negatives=False))
     assert (without.videos, without.hard_negatives) == (3, 0)
     assert len(db.get_hard_negatives("default")) == 2  # switching off deletes nothing
@@ -222,8 +249,13 @@ def test_unknown_or_empty_positive_folder_is_a_clear_error(db, tmp_path, videos)
 
 
 def test_source_videos_missing_from_disk_is_a_clear_error(db, tmp_path):
-    db.add("gone.mp4", 10.0, tmp_path / "mp4_Tone" / "vid_001" / "gone_001_1.mp4",
-           source_path=str(tmp_path / "gone.mp4"), length=8.0)
+    db.add(
+        "gone.mp4",
+        10.0,
+        tmp_path / "mp4_Tone" / "vid_001" / "gone_001_1.mp4",
+        source_path=str(tmp_path / "gone.mp4"),
+        length=8.0,
+    )
     with pytest.raises(FoleycutError, match="None of the source videos of 'mp4_Tone' is on disk"):
         preview_training(db, _options())
 
@@ -240,8 +272,9 @@ def test_training_saves_a_version_and_skips_unreadable_videos(db, home, tmp_path
     _add_training_clips(db, tmp_path, videos)
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"not a video at all")
-    db.add("broken.mp4", 10.0, tmp_path / "mp4_Tone" / "vid_009" / "broken_001_1.mp4",
-           source_path=str(broken), length=8.0)
+    db.add(
+        "broken.mp4", 10.0, tmp_path / "mp4_Tone" / "vid_009" / "broken_001_1.mp4", source_path=str(broken), length=8.0
+    )
     updates = []
     result = train_classifier(db, home, _options(name="tone"), progress=lambda f, m: updates.append(f))
 
@@ -252,8 +285,12 @@ def test_training_saves_a_version_and_skips_unreadable_videos(db, home, tmp_path
     assert result.counts["automatic_negative_windows"] > 100
     assert result.metrics["grouped_by"] == "video" and result.metrics["average_precision"] > 0.9
     meta = classifier_store.load_classifier(home, "tone").meta
-    assert (meta.version, meta.embedding_model, meta.window, meta.hop) == (result.version, "MEL", DEFAULT_WINDOW,
-                                                                           DEFAULT_HOP)
+    assert (meta.version, meta.embedding_model, meta.window, meta.hop) == (
+        result.version,
+        "MEL",
+        DEFAULT_WINDOW,
+        DEFAULT_HOP,
+    )
     assert meta.threshold == result.metrics["threshold"] and 0 < meta.threshold < 1
     assert meta.feature_set == "context" and meta.prior_shift > 0
     # tones separate cleanly: the default target precision is reached, and its point is chosen

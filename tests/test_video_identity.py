@@ -1,9 +1,11 @@
 """Two videos that share a base name never share clips, vid folders, markers, scans or negatives; a video
 keeps its records when it (or its folder) moves; old databases gain identities with nothing lost."""
+
 from __future__ import annotations
 
 import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -19,8 +21,10 @@ from tests.media_factory import make_video
 def twins(tmp_path_factory):
     """/a/clip.mp4 and /b/clip.mp4: same name, different recordings."""
     root = tmp_path_factory.mktemp("cards")
-    return (make_video(root / "a" / "clip.mp4", 3, size=(64, 48)),
-            make_video(root / "b" / "clip.mp4", 3, size=(80, 48)))
+    return (
+        make_video(root / "a" / "clip.mp4", 3, size=(64, 48)),
+        make_video(root / "b" / "clip.mp4", 3, size=(80, 48)),
+    )
 
 
 @pytest.fixture
@@ -81,7 +85,9 @@ def test_scan_history_and_negatives_are_per_video(db, twins):
     db.add_hard_negatives("clip.mp4", "default", [1.0], source_path=str(a))
     db.add_hard_negatives("clip.mp4", "default", [2.0], source_path=str(b))
     assert sorted((n["source_path"], n["start_time"]) for n in db.get_hard_negatives()) == [
-        (str(a), 1.0), (str(b), 2.0)]
+        (str(a), 1.0),
+        (str(b), 2.0),
+    ]
 
 
 def test_a_moved_video_keeps_its_clips_scans_and_training_data(db, twins, tmp_path, settings):
@@ -157,4 +163,4 @@ def test_legacy_layout_migration_keeps_same_named_videos_apart(db, twins, tmp_pa
     [clip_a] = db.get_clips("clip.mp4", source_path=a)
     [clip_b] = db.get_clips("clip.mp4", source_path=b)
     assert clip_a["vid_folder"] != clip_b["vid_folder"]
-    assert open(clip_a["output_path"]).read() == str(a) and open(clip_b["output_path"]).read() == str(b)
+    assert Path(clip_a["output_path"]).read_text() == str(a) and Path(clip_b["output_path"]).read_text() == str(b)

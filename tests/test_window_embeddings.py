@@ -1,3 +1,4 @@
+import itertools
 import threading
 
 import numpy as np
@@ -14,8 +15,7 @@ from core.errors import Cancelled
 from core.ffmpeg import run_ffmpeg
 from core.home import DataHome
 from core.mel import MelEmbedder, frame_centres, log_mel_frames
-from core.window_embeddings import (AudioTooShort, embed_file, embed_stream, embed_windows_directly,
-                                    window_starts)
+from core.window_embeddings import AudioTooShort, embed_file, embed_stream, embed_windows_directly, window_starts
 from tests.media_factory import make_video, tone_burst_track, write_wav
 from tests.tiny_models import save_tiny_ast, save_tiny_hubert, save_tiny_wav2vec2, tiny_eat_model
 
@@ -24,8 +24,9 @@ CPU = Device("cpu", half=False, free_bytes=8 << 30)
 
 def _scene(seconds: float = 40.0) -> np.ndarray:
     """Two kinds of events over quiet noise, so windows differ from one another."""
-    return (tone_burst_track(seconds, [4.0, 15.5, 27.2], seed=0)
-            + tone_burst_track(seconds, [9.0, 33.0], freq=300.0, noise=0.0))
+    return tone_burst_track(seconds, [4.0, 15.5, 27.2], seed=0) + tone_burst_track(
+        seconds, [9.0, 33.0], freq=300.0, noise=0.0
+    )
 
 
 def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -39,8 +40,11 @@ def test_window_starts_examples():
     assert window_starts(9.0, 8.0, 0.5).tolist() == [0.0, 0.5, 1.0]
 
 
-@given(duration=st.floats(0, 4000), window=st.sampled_from([2.0, 4.0, 8.0, 10.0]),
-       hop=st.sampled_from([0.25, 0.5, 1.0, 2.0]))
+@given(
+    duration=st.floats(0, 4000),
+    window=st.sampled_from([2.0, 4.0, 8.0, 10.0]),
+    hop=st.sampled_from([0.25, 0.5, 1.0, 2.0]),
+)
 def test_windows_fit_and_nothing_more_fits(duration, window, hop):
     starts = window_starts(duration, window, hop)
     if len(starts):
@@ -50,18 +54,22 @@ def test_windows_fit_and_nothing_more_fits(duration, window, hop):
 
 
 @settings(max_examples=40, deadline=None)
-@given(total=st.integers(1, 200_000), block=st.integers(500, 70_000),
-       chunk=st.sampled_from([0.5, 1.0, 3.0]), context=st.sampled_from([0.0, 0.03, 0.4]))
+@given(
+    total=st.integers(1, 200_000),
+    block=st.integers(500, 70_000),
+    chunk=st.sampled_from([0.5, 1.0, 3.0]),
+    context=st.sampled_from([0.0, 0.03, 0.4]),
+)
 def test_chunks_tile_the_audio_exactly(total, block, chunk, context):
     audio = np.arange(total, dtype=np.float32)
-    blocks = [audio[i:i + block] for i in range(0, total, block)]
+    blocks = [audio[i : i + block] for i in range(0, total, block)]
     chunks = list(we._chunks(blocks, chunk, context))
     # the kept ranges cover [0, end) once each, in order
     assert chunks[0].keep_from == 0 and chunks[-1].keep_to == total / SAMPLE_RATE
-    assert all(a.keep_to == b.keep_from for a, b in zip(chunks, chunks[1:]))
+    assert all(a.keep_to == b.keep_from for a, b in itertools.pairwise(chunks))
     for c in chunks:
         first = round(c.offset * SAMPLE_RATE)
-        assert np.array_equal(c.samples, audio[first:first + len(c.samples)])  # the right samples
+        assert np.array_equal(c.samples, audio[first : first + len(c.samples)])  # the right samples
         assert c.offset <= c.keep_from and c.keep_to <= c.offset + len(c.samples) / SAMPLE_RATE + 1e-9
     if total >= round((chunk + 2 * context) * SAMPLE_RATE):  # long enough: all chunks batch together
         assert len({len(c.samples) for c in chunks}) == 1
@@ -69,7 +77,7 @@ def test_chunks_tile_the_audio_exactly(total, block, chunk, context):
 
 def test_mel_pooled_windows_equal_direct_ones():
     audio = _scene()
-    pooled = embed_stream([audio[i:i + 70_000] for i in range(0, len(audio), 70_000)], MelEmbedder(), "MEL")
+    pooled = embed_stream([audio[i : i + 70_000] for i in range(0, len(audio), 70_000)], MelEmbedder(), "MEL")
     direct = embed_windows_directly(audio, MelEmbedder(), "MEL")
     assert pooled.vectors.shape == direct.vectors.shape == (33, 192)
     assert np.array_equal(pooled.times, direct.times)
@@ -84,8 +92,9 @@ def test_mel_pooled_windows_equal_direct_ones():
 def test_mel_window_maximum_is_the_loudest_frame_of_its_cells_across_chunk_edges():
     audio = _scene()
     # 70,000-sample blocks cut cells in two: a cell's maximum must join both halves
-    pooled = embed_stream([audio[i:i + 70_000] for i in range(0, len(audio), 70_000)], MelEmbedder(), "MEL",
-                          window=0.5, hop=0.25)
+    pooled = embed_stream(
+        [audio[i : i + 70_000] for i in range(0, len(audio), 70_000)], MelEmbedder(), "MEL", window=0.5, hop=0.25
+    )
     frames = log_mel_frames(audio)
     cells = np.floor(frame_centres(len(frames)) / 0.25 + 1e-6).astype(int)
     for row in (0, 7, 40, len(pooled.times) - 1):
@@ -106,14 +115,17 @@ def test_a_cache_entry_pooled_another_way_is_embedded_again(tmp_path):
 
 
 @pytest.mark.filterwarnings("ignore:At least one mel filter has all zero values")  # ASTFeatureExtractor's own
-@pytest.mark.parametrize("name, save, bound", [
-    # wav2vec2-large style (layer-norm feature encoder): only the attention context differs
-    ("WAV2VEC2_LARGE", save_tiny_wav2vec2, 0.99),
-    # HuBERT base normalises its first conv layer over the whole input (GroupNorm over time), so a
-    # 32 s chunk and an 8 s window see different statistics: close, but visibly less so
-    ("HUBERT_BASE", save_tiny_hubert, 0.9),
-    ("AST", save_tiny_ast, 0.98),
-])
+@pytest.mark.parametrize(
+    "name, save, bound",
+    [
+        # wav2vec2-large style (layer-norm feature encoder): only the attention context differs
+        ("WAV2VEC2_LARGE", save_tiny_wav2vec2, 0.99),
+        # HuBERT base normalises its first conv layer over the whole input (GroupNorm over time), so a
+        # 32 s chunk and an 8 s window see different statistics: close, but visibly less so
+        ("HUBERT_BASE", save_tiny_hubert, 0.9),
+        ("AST", save_tiny_ast, 0.98),
+    ],
+)
 @pytest.mark.slow
 def test_tiny_transformers_pooled_windows_come_close_to_direct_ones(tmp_path, name, save, bound):
     """Measure: mean cosine similarity between each pooled window vector and the same window embedded on

@@ -4,11 +4,12 @@ Each `save_tiny_*` writes config + weights (+ feature-extractor config) to a fol
 ships them, which `load_embedder` then reads as a local model folder: the same loading code a real
 checkpoint goes through.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
-TINY = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
+TINY = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64}
 
 
 def save_tiny_hubert(folder: Path, seed: int = 0, **overrides) -> Path:
@@ -16,8 +17,9 @@ def save_tiny_hubert(folder: Path, seed: int = 0, **overrides) -> Path:
     from transformers import HubertConfig, HubertModel, Wav2Vec2FeatureExtractor
 
     torch.manual_seed(seed)
-    config = HubertConfig(**{**TINY, **overrides}, conv_dim=(32,) * 7, num_conv_pos_embeddings=16,
-                          num_conv_pos_embedding_groups=4)
+    config = HubertConfig(
+        **{**TINY, **overrides}, conv_dim=(32,) * 7, num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=4
+    )
     HubertModel(config).save_pretrained(folder)
     Wav2Vec2FeatureExtractor(do_normalize=False).save_pretrained(folder)
     return folder
@@ -29,8 +31,13 @@ def save_tiny_wav2vec2(folder: Path, seed: int = 0, **overrides) -> Path:
     from transformers import Wav2Vec2Config, Wav2Vec2Model
 
     torch.manual_seed(seed)
-    config = Wav2Vec2Config(**{**TINY, **overrides}, conv_dim=(32,) * 7, num_conv_pos_embeddings=16,
-                            num_conv_pos_embedding_groups=4, feat_extract_norm="layer")
+    config = Wav2Vec2Config(
+        **{**TINY, **overrides},
+        conv_dim=(32,) * 7,
+        num_conv_pos_embeddings=16,
+        num_conv_pos_embedding_groups=4,
+        feat_extract_norm="layer",
+    )
     Wav2Vec2Model(config).save_pretrained(folder)
     return folder
 
@@ -45,7 +52,7 @@ def save_tiny_ast(folder: Path, seed: int = 0, max_length: int = 1024, **overrid
     return folder
 
 
-TINY_EAT = dict(embed_dim=32, depth=4, num_heads=2, max_length=128)
+TINY_EAT = {"embed_dim": 32, "depth": 4, "num_heads": 2, "max_length": 128}
 
 
 def tiny_eat_model(hidden: int = 32):
@@ -94,21 +101,51 @@ def save_tiny_eat(folder: Path, seed: int = 0, **config) -> Path:
     network = tiny_eat_network(seed, **config)
     state = {f"model.{name}": tensor.contiguous() for name, tensor in network.state_dict().items()}
     width = network.config.embed_dim
-    state.update({"model.fc_norm.weight": torch.ones(width), "model.fc_norm.bias": torch.zeros(width),
-                  "model.head.weight": torch.zeros(527, width), "model.head.bias": torch.zeros(527)})
+    state.update(
+        {
+            "model.fc_norm.weight": torch.ones(width),
+            "model.fc_norm.bias": torch.zeros(width),
+            "model.head.weight": torch.zeros(527, width),
+            "model.head.bias": torch.zeros(527),
+        }
+    )
     folder.mkdir(parents=True, exist_ok=True)
     save_file(state, str(folder / "model.safetensors"))
-    saved = {"architectures": ["EATModel"], "model_type": "eat", "model_variant": "finetune",
-             "auto_map": {"AutoConfig": "configuration_eat.EATConfig", "AutoModel": "modeling_eat.EATModel"},
-             **TINY_EAT, **config, "img_size": [1024, 128], "num_classes": 527}
+    saved = {
+        "architectures": ["EATModel"],
+        "model_type": "eat",
+        "model_variant": "finetune",
+        "auto_map": {"AutoConfig": "configuration_eat.EATConfig", "AutoModel": "modeling_eat.EATModel"},
+        **TINY_EAT,
+        **config,
+        "img_size": [1024, 128],
+        "num_classes": 527,
+    }
     (folder / "config.json").write_text(json.dumps(saved))
     return folder
 
 
-TINY_BEATS = dict(input_patch_size=16, embed_dim=24, conv_bias=False, encoder_layers=4, encoder_embed_dim=32,
-                  encoder_ffn_embed_dim=64, encoder_attention_heads=2, activation_fn="gelu", layer_norm_first=False,
-                  deep_norm=True, conv_pos=16, conv_pos_groups=4, relative_position_embedding=True, num_buckets=32,
-                  max_distance=64, gru_rel_pos=True, dropout=0.1, finetuned_model=True, predictor_class=3)
+TINY_BEATS = {
+    "input_patch_size": 16,
+    "embed_dim": 24,
+    "conv_bias": False,
+    "encoder_layers": 4,
+    "encoder_embed_dim": 32,
+    "encoder_ffn_embed_dim": 64,
+    "encoder_attention_heads": 2,
+    "activation_fn": "gelu",
+    "layer_norm_first": False,
+    "deep_norm": True,
+    "conv_pos": 16,
+    "conv_pos_groups": 4,
+    "relative_position_embedding": True,
+    "num_buckets": 32,
+    "max_distance": 64,
+    "gru_rel_pos": True,
+    "dropout": 0.1,
+    "finetuned_model": True,
+    "predictor_class": 3,
+}
 
 
 def tiny_beats_network(seed: int = 0, **config):
@@ -139,6 +176,7 @@ def save_tiny_beats(folder: Path, seed: int = 0, name: str = "BEATs_tiny.pt", **
     state["predictor.weight"] = torch.zeros(3, network.config.encoder_embed_dim)
     state["predictor.bias"] = torch.zeros(3)
     folder.mkdir(parents=True, exist_ok=True)
-    torch.save({"cfg": {**TINY_BEATS, **config}, "model": state, "label_dict": {0: "/m/09x0r", 1: "a", 2: "b"}},
-               folder / name)
+    torch.save(
+        {"cfg": {**TINY_BEATS, **config}, "model": state, "label_dict": {0: "/m/09x0r", 1: "a", 2: "b"}}, folder / name
+    )
     return folder

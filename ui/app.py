@@ -1,4 +1,5 @@
 """Starting the desktop application: Qt application, data home, database, migrations, window, changelog."""
+
 from __future__ import annotations
 
 import sys
@@ -10,8 +11,8 @@ from core.errors import FoleycutError
 from core.home import APP_NAME, DataHome
 from core.recovery import recover_at_start
 from ui.changelog_dialog import show_changelog_if_new
-from ui.cut_tools import CutTools
 from ui.crop_workbench import CropWorkbench
+from ui.cut_tools import CutTools
 from ui.main_window import MainWindow
 from ui.scan_workbench import ScanWorkbench
 from ui.search_workbench import SearchWorkbench
@@ -37,8 +38,11 @@ def run_app() -> int:
     try:
         error = run_legacy_migration(db)
         if error:
-            QMessageBox.warning(None, "Foleycut: export layout update",
-                                f"{error}\nNothing was lost; the update resumes at the next start.")
+            QMessageBox.warning(
+                None,
+                "Foleycut: export layout update",
+                f"{error}\nNothing was lost; the update resumes at the next start.",
+            )
         recover_at_start(home, db)
         first_start = not settings.contains("window/geometry")  # saved when the window first closes
         window = MainWindow(home, db, settings)

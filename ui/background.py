@@ -8,11 +8,13 @@
 delivered through Qt signals of an object living on the main thread, so every callback runs there.
 `cancel` is a threading.Event that core functions poll; they raise `Cancelled` when it is set.
 """
+
 from __future__ import annotations
 
 import threading
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 

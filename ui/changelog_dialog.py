@@ -4,6 +4,7 @@ A first start has nothing "new" to show (every entry predates the user): it gets
 instead, and the current version counts as seen. Later the popup shows the versions newer than the last one
 seen, once; "Don't show again" stops it for good (Help ▸ What's new still lists everything).
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings
@@ -13,18 +14,20 @@ from core.changelog import ChangelogEntry, entries_since, newest_version, read_c
 
 LAST_SEEN_KEY = "changelog/last_seen_version"
 NEVER_KEY = "changelog/dont_show"
-WELCOME = ("<b>Welcome to Foleycut.</b><ol>"
-           "<li>Open videos (Ctrl+O) or drop them on the playlist.</li>"
-           "<li>Choose an export folder, go to a sound and press <b>E</b> to cut clips there.</li>"
-           "<li>Train a classifier (Ctrl+T), scan (Ctrl+Shift+S), review the regions it found, mark the false "
-           "hits as negatives and train again.</li></ol>"
-           "Press <b>?</b> for every shortcut.")
+WELCOME = (
+    "<b>Welcome to Foleycut.</b><ol>"
+    "<li>Open videos (Ctrl+O) or drop them on the playlist.</li>"
+    "<li>Choose an export folder, go to a sound and press <b>E</b> to cut clips there.</li>"
+    "<li>Train a classifier (Ctrl+T), scan (Ctrl+Shift+S), review the regions it found, mark the false "
+    "hits as negatives and train again.</li></ol>"
+    "Press <b>?</b> for every shortcut."
+)
 
 
 def entries_as_markdown(entries: list[ChangelogEntry]) -> str:
     return "\n\n".join(
-        f"### {entry.version}" + (f" — {entry.date}" if entry.date else "") + f"\n\n{entry.body}"
-        for entry in entries)
+        f"### {entry.version}" + (f" — {entry.date}" if entry.date else "") + f"\n\n{entry.body}" for entry in entries
+    )
 
 
 class ChangelogDialog(QDialog):
@@ -52,8 +55,13 @@ def unseen_entries(settings: QSettings, entries: list[ChangelogEntry] | None = N
     return entries_since(entries, settings.value(LAST_SEEN_KEY, None, type=str) or None)
 
 
-def show_changelog_if_new(settings: QSettings, parent: QWidget | None = None,
-                          entries: list[ChangelogEntry] | None = None, *, first_start: bool = False) -> bool:
+def show_changelog_if_new(
+    settings: QSettings,
+    parent: QWidget | None = None,
+    entries: list[ChangelogEntry] | None = None,
+    *,
+    first_start: bool = False,
+) -> bool:
     """At start-up: a welcome on the first start, else what is new since the last version seen (once).
     Returns whether a dialog was shown."""
     entries = read_changelog() if entries is None else entries

@@ -6,6 +6,7 @@ the centre follows them: the frame and the slider show the interpolated centre a
 dragging either one puts a keyframe at the playhead. Keyframes are saved per video in the data home
 (core/crop_path.py) and exports follow them frame by frame.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -53,19 +54,25 @@ class CropWorkbench(QObject):
         window.player.position_changed.connect(lambda _seconds: self._show())
         window.video_loaded.connect(self._on_video_loaded)
         window.closed.connect(self.save)
-        window.add_shortcut_handlers({"crop_keyframe": self.add_keyframe,
-                                      "remove_crop_keyframe": self.remove_keyframe,
-                                      "track_subject": self.start_boxing})
+        window.add_shortcut_handlers(
+            {
+                "crop_keyframe": self.add_keyframe,
+                "remove_crop_keyframe": self.remove_keyframe,
+                "track_subject": self.start_boxing,
+            }
+        )
         self._build_menu()
         if window.current_video is not None:
             self._on_video_loaded(window.current_video)
 
     def _build_menu(self) -> None:
         menu = self.window.menu_edit.addMenu("&Crop")
-        for text, slot, shortcut in (("Crop &keyframe at playhead", self.add_keyframe, "crop_keyframe"),
-                                     ("&Remove crop keyframe", self.remove_keyframe, "remove_crop_keyframe"),
-                                     ("&Track subject…", self.start_boxing, "track_subject"),
-                                     ("&Clear crop keyframes", self.clear_keyframes, "")):
+        for text, slot, shortcut in (
+            ("Crop &keyframe at playhead", self.add_keyframe, "crop_keyframe"),
+            ("&Remove crop keyframe", self.remove_keyframe, "remove_crop_keyframe"),
+            ("&Track subject…", self.start_boxing, "track_subject"),
+            ("&Clear crop keyframes", self.clear_keyframes, ""),
+        ):
             action = QAction(f"{text}\t{keys_label(shortcut)}" if shortcut else text, self.window)
             action.triggered.connect(slot)
             menu.addAction(action)
@@ -135,8 +142,10 @@ class CropWorkbench(QObject):
         if self._needs_portrait():
             return
         self._set_keyframes(crop_path.with_keyframe(self._keyframes, self._playhead(), self.centre()))
-        self.window.show_message(f"Crop keyframe at {format_time(self._playhead())}: drag the frame on the picture "
-                                 "to move it; the crop now follows its keyframes.")
+        self.window.show_message(
+            f"Crop keyframe at {format_time(self._playhead())}: drag the frame on the picture "
+            "to move it; the crop now follows its keyframes."
+        )
 
     def remove_keyframe(self) -> None:
         kept = crop_path.without_keyframe_near(self._keyframes, self._playhead(), REMOVE_WITHIN_S)
@@ -195,15 +204,19 @@ class CropWorkbench(QObject):
                 return
             kept = [k for k in self._keyframes if not start - 1e-6 <= k[0] <= end + 1e-6]
             self._set_keyframes([*kept, *result.keyframes])
-            lost = (f" It lost the subject at {format_time(result.lost_at)}."
-                    if result.lost_at is not None else "")
-            self.window.show_message(f"Tracked the subject {format_time(start)}–{format_time(end)} "
-                                     f"({result.tracker}): {len(result.keyframes)} keyframe(s).{lost}")
+            lost = f" It lost the subject at {format_time(result.lost_at)}." if result.lost_at is not None else ""
+            self.window.show_message(
+                f"Tracked the subject {format_time(start)}–{format_time(end)} "
+                f"({result.tracker}): {len(result.keyframes)} keyframe(s).{lost}"
+            )
 
         self._track_task = run_in_background(
-            work, on_success=done, on_failure=self.window.show_error,
+            work,
+            on_success=done,
+            on_failure=self.window.show_error,
             on_cancelled=lambda: self.window.show_message("Tracking cancelled: the keyframes are unchanged."),
-            on_finished=self._tracking_finished)
+            on_finished=self._tracking_finished,
+        )
         self.window.show_task(self._track_task, "Tracking the subject…")
 
     def _tracking_finished(self) -> None:

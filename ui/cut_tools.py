@@ -1,6 +1,7 @@
 """Edit-menu tools beside export: extract an audio slice at the cursor, re-export a video's or the export
 folder's clips with the current settings. Added to the main window through its public surface, like the
 scan tools (ui/app.py builds it after the window)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,8 +27,9 @@ class CutTools(QObject):
         self._task: BackgroundTask | None = None
         menu = window.menu_edit
         menu.addSeparator()
-        self.act_extract_audio = self._action("E&xtract audio at cursor…", self.extract_audio_at_cursor,
-                                              "extract_audio")
+        self.act_extract_audio = self._action(
+            "E&xtract audio at cursor…", self.extract_audio_at_cursor, "extract_audio"
+        )
         self.act_reexport_video = self._action("&Re-export this video's clips…", self.reexport_video)
         self.act_reexport_folder = self._action("Re-export the whole export &folder…", self.reexport_folder)
         for action in (self.act_extract_audio, self.act_reexport_video, self.act_reexport_folder):
@@ -59,18 +61,23 @@ class CutTools(QObject):
         length = self.window.export_panel.highlight_settings().length
         folder = self.window.settings.value(AUDIO_DIR_KEY, str(video.parent), type=str)
         suggested = Path(folder) / f"{video.stem}_{at:.2f}s.wav"
-        chosen, _ = QFileDialog.getSaveFileName(self.window, f"Extract {length:g} s of audio from {format_time(at)}",
-                                                str(suggested), "WAV audio (*.wav)")
+        chosen, _ = QFileDialog.getSaveFileName(
+            self.window, f"Extract {length:g} s of audio from {format_time(at)}", str(suggested), "WAV audio (*.wav)"
+        )
         if not chosen:
             return
         out = Path(chosen) if Path(chosen).suffix.lower() == ".wav" else Path(chosen + ".wav")
         self.window.settings.setValue(AUDIO_DIR_KEY, str(out.parent))
-        self._start(lambda _progress, _cancel: extract_audio(video, at, length, out), self._on_extracted,
-                    f"Extracting audio to {out.name}…")
+        self._start(
+            lambda _progress, _cancel: extract_audio(video, at, length, out),
+            self._on_extracted,
+            f"Extracting audio to {out.name}…",
+        )
 
     def _on_extracted(self, result: AudioSlice) -> None:
-        self.window.show_message(f"Saved {result.samples} samples ({result.length:g} s at {result.rate} Hz) "
-                                 f"to {result.path}")
+        self.window.show_message(
+            f"Saved {result.samples} samples ({result.length:g} s at {result.rate} Hz) to {result.path}"
+        )
 
     # ---- re-export -----------------------------------------------------------------------------
     def reexport_video(self) -> None:
@@ -86,8 +93,11 @@ class CutTools(QObject):
     def reexport_folder(self) -> None:
         settings = self._settings()
         if settings is not None:
-            self._reexport(clips_of_folder(self.window.db, settings.export_folder), settings,
-                           f"clip(s) in {settings.export_folder} (every video and profile)")
+            self._reexport(
+                clips_of_folder(self.window.db, settings.export_folder),
+                settings,
+                f"clip(s) in {settings.export_folder} (every video and profile)",
+            )
 
     def _settings(self):
         try:
@@ -100,21 +110,29 @@ class CutTools(QObject):
         if self._busy():
             return
         if not rows:
-            self.window.show_error(f"No {what.replace('clip(s)', 'clips', 1)} to re-export: export some first, or "
-                                   "choose the export folder they are in.")
+            self.window.show_error(
+                f"No {what.replace('clip(s)', 'clips', 1)} to re-export: export some first, or "
+                "choose the export folder they are in."
+            )
             return
         answer = QMessageBox.question(
-            self.window, "Re-export clips",
+            self.window,
+            "Re-export clips",
             f"Re-encode the {len(rows)} {what} with the current picture and encoding settings?\n"
             "File names, starts and database rows are kept; the old files are replaced "
             "(all of them, or none if anything fails).",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
         if answer != QMessageBox.StandardButton.Yes:
             return
         db = self.window.db
-        self._start(lambda progress, cancel: reexport_clips(db, rows, settings, progress, cancel),
-                    lambda count: self.window.show_message(f"Re-encoded {count} clip(s); names and rows kept."),
-                    f"Re-exporting {len(rows)} clip(s)…", refresh=True)
+        self._start(
+            lambda progress, cancel: reexport_clips(db, rows, settings, progress, cancel),
+            lambda count: self.window.show_message(f"Re-encoded {count} clip(s); names and rows kept."),
+            f"Re-exporting {len(rows)} clip(s)…",
+            refresh=True,
+        )
 
     def _start(self, work, on_success, label: str, refresh: bool = False) -> None:
         def finished() -> None:
@@ -123,6 +141,10 @@ class CutTools(QObject):
                 self.window.refresh_clips()
 
         self._task = run_in_background(
-            work, on_success=on_success, on_failure=self.window.show_error, on_finished=finished,
-            on_cancelled=lambda: self.window.show_message("Cancelled: nothing was changed."))
+            work,
+            on_success=on_success,
+            on_failure=self.window.show_error,
+            on_finished=finished,
+            on_cancelled=lambda: self.window.show_message("Cancelled: nothing was changed."),
+        )
         self.window.show_task(self._task, label)

@@ -1,13 +1,27 @@
 """Export controls: what `E` writes (names, folder, format, size, length, count, spread, portrait crop, random
 crop share, LTX-2 mode) and how it encodes (hardware encoder, parallel workers)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QPushButton, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from core.errors import FoleycutError
@@ -61,11 +75,15 @@ class ExportPanel(QWidget):
         self.random_crop_spin.setRange(0, 100)
         self.random_crop_spin.setSuffix(" %")
         self.random_crop_spin.setSpecialValueText("off")
-        self.random_crop_spin.setToolTip("Share of each batch's clips given a random portrait or square crop, "
-                                         "drawn from the clip's name (a re-export draws the same)")
+        self.random_crop_spin.setToolTip(
+            "Share of each batch's clips given a random portrait or square crop, "
+            "drawn from the clip's name (a re-export draws the same)"
+        )
         self.ltx2_check = QCheckBox("LTX-2 mode", self)
-        self.ltx2_check.setToolTip("Clips of 8k+1 frames (nearest the length) at 25 fps, width and height "
-                                   "centre-cropped to multiples of 32, for LTX-2 video-to-audio training")
+        self.ltx2_check.setToolTip(
+            "Clips of 8k+1 frames (nearest the length) at 25 fps, width and height "
+            "centre-cropped to multiples of 32, for LTX-2 video-to-audio training"
+        )
         self.ltx2_label = QLabel(self)
         self.ltx2_label.setObjectName("ltx2Label")
         self.ltx2_label.setWordWrap(True)  # must not widen the dock
@@ -90,12 +108,21 @@ class ExportPanel(QWidget):
         self.export_button.clicked.connect(self.export_requested)
 
         self._build_layout()
-        for signal in (self.folder_edit.textChanged, self.name_edit.textChanged, self.format_combo.currentIndexChanged,
-                       self.short_side_spin.valueChanged, self.length_spin.valueChanged,
-                       self.count_spin.valueChanged, self.spread_spin.valueChanged,
-                       self.portrait_combo.currentIndexChanged, self.portrait_center_slider.valueChanged,
-                       self.random_crop_spin.valueChanged, self.ltx2_check.toggled, self.hardware_check.toggled,
-                       self.workers_spin.valueChanged):
+        for signal in (
+            self.folder_edit.textChanged,
+            self.name_edit.textChanged,
+            self.format_combo.currentIndexChanged,
+            self.short_side_spin.valueChanged,
+            self.length_spin.valueChanged,
+            self.count_spin.valueChanged,
+            self.spread_spin.valueChanged,
+            self.portrait_combo.currentIndexChanged,
+            self.portrait_center_slider.valueChanged,
+            self.random_crop_spin.valueChanged,
+            self.ltx2_check.toggled,
+            self.hardware_check.toggled,
+            self.workers_spin.valueChanged,
+        ):
             signal.connect(self.settings_changed)
         self.ltx2_check.toggled.connect(self._show_ltx2_length)
         self.length_spin.valueChanged.connect(self._show_ltx2_length)
@@ -164,8 +191,7 @@ class ExportPanel(QWidget):
         """What LTX-2 mode makes of the clip length, so the user sees the frames it writes."""
         length = self.length_spin.value()
         self.ltx2_label.setVisible(self.ltx2_check.isChecked())
-        self.ltx2_label.setText(f"{ltx2_frames(length)} frames at 25 fps = {ltx2_length(length):.2f} s; "
-                                "sides ÷ 32")
+        self.ltx2_label.setText(f"{ltx2_frames(length)} frames at 25 fps = {ltx2_length(length):.2f} s; sides ÷ 32")
 
     def _enable_portrait_center(self, portrait: str) -> None:
         self.portrait_center_slider.setEnabled(portrait != NO_PORTRAIT)
@@ -187,14 +213,23 @@ class ExportPanel(QWidget):
             raise FoleycutError("No export folder chosen: pick one under Destination → Folder, then press E again.")
         portrait = self.portrait_combo.currentText()
         settings = ExportSettings(
-            name=self.name_edit.text().strip(), export_folder=folder,
-            label=self.label_edit.text().strip(), category=self.category_edit.text().strip(),
-            fmt=self.format_combo.currentText(), short_side=self.short_side_spin.value() or None,
-            length=self.length_spin.value(), count=self.count_spin.value(), spread=self.spread_spin.value(),
+            name=self.name_edit.text().strip(),
+            export_folder=folder,
+            label=self.label_edit.text().strip(),
+            category=self.category_edit.text().strip(),
+            fmt=self.format_combo.currentText(),
+            short_side=self.short_side_spin.value() or None,
+            length=self.length_spin.value(),
+            count=self.count_spin.value(),
+            spread=self.spread_spin.value(),
             portrait=None if portrait == NO_PORTRAIT else portrait,
-            portrait_center=self.portrait_center_slider.value() / 100.0, crop_keyframes=self._crop_keyframes,
-            random_crop=float(self.random_crop_spin.value()), ltx2=self.ltx2_check.isChecked(),
-            encoder="auto" if self.hardware_check.isChecked() else "libx264", workers=self.workers_spin.value())
+            portrait_center=self.portrait_center_slider.value() / 100.0,
+            crop_keyframes=self._crop_keyframes,
+            random_crop=float(self.random_crop_spin.value()),
+            ltx2=self.ltx2_check.isChecked(),
+            encoder="auto" if self.hardware_check.isChecked() else "libx264",
+            workers=self.workers_spin.value(),
+        )
         settings.check()
         return settings
 
@@ -211,9 +246,14 @@ class ExportPanel(QWidget):
     def highlight_settings(self) -> ExportSettings:
         """Length (as LTX-2 mode writes it), count and spread for the timeline preview and the audio slice,
         valid even before a folder is chosen."""
-        return ExportSettings(name="preview", export_folder=Path(), length=self.length_spin.value(),
-                              count=self.count_spin.value(), spread=self.spread_spin.value(),
-                              ltx2=self.ltx2_check.isChecked()).for_encoding()
+        return ExportSettings(
+            name="preview",
+            export_folder=Path(),
+            length=self.length_spin.value(),
+            count=self.count_spin.value(),
+            spread=self.spread_spin.value(),
+            ltx2=self.ltx2_check.isChecked(),
+        ).for_encoding()
 
     def set_destination_info(self, text: str) -> None:
         self.destination_label.setText(text)
@@ -221,8 +261,9 @@ class ExportPanel(QWidget):
     def set_overwrite_target(self, description: str | None) -> None:
         """Show (or clear) the overwrite-mode banner: the next `E` replaces that marker's clips."""
         self.overwrite_label.setVisible(description is not None)
-        self.overwrite_label.setText(f"Overwriting the marker at {description}\nE replaces its clips · Esc cancels"
-                                     if description else "")
+        self.overwrite_label.setText(
+            f"Overwriting the marker at {description}\nE replaces its clips · Esc cancels" if description else ""
+        )
 
     def set_busy(self, busy: bool) -> None:
         self.export_button.setEnabled(not busy)
@@ -255,23 +296,39 @@ class ExportPanel(QWidget):
 
     def _state(self) -> dict:
         return {
-            "folder": self.folder_edit.text(), "name": self.name_edit.text(), "label": self.label_edit.text(),
-            "category": self.category_edit.text(), "format": self.format_combo.currentText(),
-            "short_side": self.short_side_spin.value(), "length": self.length_spin.value(),
-            "count": self.count_spin.value(), "spread": self.spread_spin.value(),
-            "portrait": self.portrait_combo.currentText(), "portrait_center": self.portrait_center_slider.value(),
-            "random_crop": self.random_crop_spin.value(), "ltx2": self.ltx2_check.isChecked(),
-            "hardware_encoder": self.hardware_check.isChecked(), "workers": self.workers_spin.value(),
+            "folder": self.folder_edit.text(),
+            "name": self.name_edit.text(),
+            "label": self.label_edit.text(),
+            "category": self.category_edit.text(),
+            "format": self.format_combo.currentText(),
+            "short_side": self.short_side_spin.value(),
+            "length": self.length_spin.value(),
+            "count": self.count_spin.value(),
+            "spread": self.spread_spin.value(),
+            "portrait": self.portrait_combo.currentText(),
+            "portrait_center": self.portrait_center_slider.value(),
+            "random_crop": self.random_crop_spin.value(),
+            "ltx2": self.ltx2_check.isChecked(),
+            "hardware_encoder": self.hardware_check.isChecked(),
+            "workers": self.workers_spin.value(),
         }
 
     def _apply(self, key: str, value) -> None:
         setters = {
-            "folder": self.folder_edit.setText, "name": self.name_edit.setText, "label": self.label_edit.setText,
-            "category": self.category_edit.setText, "format": self.format_combo.setCurrentText,
-            "short_side": self.short_side_spin.setValue, "length": self.length_spin.setValue,
-            "count": self.count_spin.setValue, "spread": self.spread_spin.setValue,
-            "portrait": self.portrait_combo.setCurrentText, "portrait_center": self.portrait_center_slider.setValue,
-            "random_crop": self.random_crop_spin.setValue, "ltx2": self.ltx2_check.setChecked,
-            "hardware_encoder": self.hardware_check.setChecked, "workers": self.workers_spin.setValue,
+            "folder": self.folder_edit.setText,
+            "name": self.name_edit.setText,
+            "label": self.label_edit.setText,
+            "category": self.category_edit.setText,
+            "format": self.format_combo.setCurrentText,
+            "short_side": self.short_side_spin.setValue,
+            "length": self.length_spin.setValue,
+            "count": self.count_spin.setValue,
+            "spread": self.spread_spin.setValue,
+            "portrait": self.portrait_combo.setCurrentText,
+            "portrait_center": self.portrait_center_slider.setValue,
+            "random_crop": self.random_crop_spin.setValue,
+            "ltx2": self.ltx2_check.setChecked,
+            "hardware_encoder": self.hardware_check.setChecked,
+            "workers": self.workers_spin.setValue,
         }
         setters[key](value)

@@ -6,6 +6,7 @@ the summary also counts the regions they came from, and each row's tooltip names
 Opened from the Train dialog's "Manage..." button; closing it makes the Train dialog refresh its stats
 (the Train dialog listens to `finished`).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -115,15 +116,21 @@ class HardNegativesDialog(QDialog):
         siblings = Counter(_region_key(row) for row in self._rows)
         self.table.setRowCount(len(self._rows))
         for r, row in enumerate(self._rows):
-            values = (row["filename"], f"{row['start_time']:.1f}s", row["source_model"] or UNKNOWN_MODEL,
-                      str(row["id"]))
+            values = (
+                row["filename"],
+                f"{row['start_time']:.1f}s",
+                row["source_model"] or UNKNOWN_MODEL,
+                str(row["id"]),
+            )
             for col, text in enumerate(values):
                 item = QTableWidgetItem(text)
                 if col == COL_TIME:
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                     if row["region_id"] is not None:
-                        item.setToolTip(f"One window of a scan region marked as negative; that region gave "
-                                        f"{siblings[_region_key(row)]} window(s)")
+                        item.setToolTip(
+                            f"One window of a scan region marked as negative; that region gave "
+                            f"{siblings[_region_key(row)]} window(s)"
+                        )
                 self.table.setItem(r, col, item)
         self._apply_filter()
 
@@ -162,8 +169,13 @@ class HardNegativesDialog(QDialog):
             question = f"Delete all {len(ids)} hard negatives of profile '{self._profile}'?"
         else:
             question = f"Delete the {len(ids)} hard negatives from model {model or UNKNOWN_MODEL}?"
-        answer = QMessageBox.question(self, "Clear hard negatives", question + " This cannot be undone.",
-                                      QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        answer = QMessageBox.question(
+            self,
+            "Clear hard negatives",
+            question + " This cannot be undone.",
+            QMessageBox.Yes | QMessageBox.No,
+            QMessageBox.No,
+        )
         if answer == QMessageBox.Yes:
             self._db.delete_hard_negatives_by_ids(ids)
             self._load()

@@ -5,6 +5,7 @@ Public surface other parts build on (the scan tools add their dock and Scan-menu
 `timeline`, `player`, `export_panel`, `menu_edit`, `menu_scan`, `seek()`, `show_task()`, `show_error()`,
 `cursor_time()` (where `E` exports: the `G`-locked cursor or the playhead), `add_shortcut_handlers()`.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,8 +13,18 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QApplication, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QScrollArea,
-    QToolButton, QVBoxLayout, QWidget,
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from core import layout
@@ -23,7 +34,8 @@ from core.home import DataHome
 from core.probe import MediaInfo, probe
 from ui.background import BackgroundTask, cancel_all_and_wait, run_in_background
 from ui.changelog_dialog import show_full_changelog
-from ui.export_panel import SETTINGS_GROUP as EXPORT_SETTINGS_GROUP, ExportPanel
+from ui.export_panel import SETTINGS_GROUP as EXPORT_SETTINGS_GROUP
+from ui.export_panel import ExportPanel
 from ui.player import Player
 from ui.playlist import VIDEO_SUFFIXES, Playlist
 from ui.playlist_tabs import PlaylistTabs
@@ -148,8 +160,11 @@ class MainWindow(QMainWindow):
         self.timeline.set_locked_cursor(self._locked_cursor)
         self.lock_action.setChecked(self._locked_cursor is not None)
         self._refresh_highlight()
-        self.show_message("Cursor locked: scrubbing moves the playhead only; G unlocks." if self._locked_cursor
-                          is not None else "Cursor unlocked: it follows the playhead again.")
+        self.show_message(
+            "Cursor locked: scrubbing moves the playhead only; G unlocks."
+            if self._locked_cursor is not None
+            else "Cursor unlocked: it follows the playhead again."
+        )
 
     def snap_back(self) -> None:
         """`K`: pause and go back to the locked cursor, or to where playback started."""
@@ -183,8 +198,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _build_docks(self) -> None:
-        self.playlist_dock = self._dock("Playlist", "playlistDock", self.playlist_tabs,
-                                        Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.playlist_dock = self._dock(
+            "Playlist", "playlistDock", self.playlist_tabs, Qt.DockWidgetArea.LeftDockWidgetArea
+        )
         self.playlist.setMinimumWidth(280)
         scroller = QScrollArea(self)
         scroller.setWidget(self.export_panel)
@@ -288,7 +304,8 @@ class MainWindow(QMainWindow):
         self.export_panel.folder_edit.textChanged.connect(self._refresh_destination)
         self.profiles.profile_changed.connect(self._on_profile_changed)
         self.profiles.state_needed.connect(
-            lambda: self.export_panel.save_state(self.settings, export_group(self._export_profile)))
+            lambda: self.export_panel.save_state(self.settings, export_group(self._export_profile))
+        )
         self.profiles.profile_renamed.connect(self._on_profile_renamed)
         self.profiles.failed.connect(self.show_error)
         self.subprofiles.folder_chosen.connect(self.export_panel.folder_edit.setText)
@@ -298,7 +315,8 @@ class MainWindow(QMainWindow):
         self.playlist_tabs.tab_folder_chosen.connect(self.export_panel.folder_edit.setText)
         self.playlist_tabs.deleting_files.connect(self._unload_if_deleting)
         self.playlist_tabs.files_deleted.connect(
-            lambda paths: self.show_message(f"Deleted {len(paths)} file(s) from disk."))
+            lambda paths: self.show_message(f"Deleted {len(paths)} file(s) from disk.")
+        )
         self.playlist_tabs.failed.connect(self.show_error)
 
     def _shortcut_handlers(self) -> dict:
@@ -325,7 +343,9 @@ class MainWindow(QMainWindow):
     # ---- files ---------------------------------------------------------------------------------
     def open_files(self) -> None:
         patterns = " ".join(f"*{suffix}" for suffix in sorted(VIDEO_SUFFIXES))
-        files, _ = QFileDialog.getOpenFileNames(self, "Open videos", self._last_dir(), f"Videos ({patterns});;All files (*)")
+        files, _ = QFileDialog.getOpenFileNames(
+            self, "Open videos", self._last_dir(), f"Videos ({patterns});;All files (*)"
+        )
         self.add_to_playlist([Path(f) for f in files])
 
     def open_folder(self) -> None:
@@ -356,8 +376,9 @@ class MainWindow(QMainWindow):
         if self._locked_cursor is not None:
             self.toggle_cursor_lock()  # a lock belongs to the video it was set on
         self._media = media
-        self.player.load(media.path, media.duration, float(media.fps) if media.fps else None,
-                         (media.width, media.height))
+        self.player.load(
+            media.path, media.duration, float(media.fps) if media.fps else None, (media.width, media.height)
+        )
         self.timeline.set_duration(media.duration)
         self.timeline.set_cursor(0.0)
         self.playlist.set_current(media.path)
@@ -399,8 +420,11 @@ class MainWindow(QMainWindow):
     def next_scan_region(self) -> None:
         """`S`: the next scan region after the cursor, selected in the scan table as if clicked."""
         now = self.player.position()
-        region = min((r for r in self.timeline.scan_regions() if r.start > now + MARKER_EPSILON),
-                     key=lambda r: r.start, default=None)
+        region = min(
+            (r for r in self.timeline.scan_regions() if r.start > now + MARKER_EPSILON),
+            key=lambda r: r.start,
+            default=None,
+        )
         if region is None:
             self.show_message("No further scan region after the cursor.")
             return
@@ -427,23 +451,36 @@ class MainWindow(QMainWindow):
             return
         overwrite = self._overwrite
         if overwrite is not None and Path(overwrite.export_folder) != settings.export_folder:
-            self.show_error(f"The marker being overwritten lives in {overwrite.export_folder}: set that export "
-                            "folder again, or press Esc to leave overwrite mode.")
+            self.show_error(
+                f"The marker being overwritten lives in {overwrite.export_folder}: set that export "
+                "folder again, or press Esc to leave overwrite mode."
+            )
             return
         marker_time = overwrite.time if overwrite else self.cursor_time()
         profile, db = self.profile, self.db
 
         def work(progress, cancel):
-            return export_marker(db, video, marker_time, settings, profile, overwrite=overwrite is not None,
-                                 progress=progress, cancel=cancel)
+            return export_marker(
+                db,
+                video,
+                marker_time,
+                settings,
+                profile,
+                overwrite=overwrite is not None,
+                progress=progress,
+                cancel=cancel,
+            )
 
         self.export_panel.set_busy(True)
         self.playlist.set_progress(video, 0.0)
         self._export_task = run_in_background(
-            work, on_success=self._on_exported, on_failure=self.show_error,
+            work,
+            on_success=self._on_exported,
+            on_failure=self.show_error,
             on_progress=lambda fraction, _message: self.playlist.set_progress(video, fraction),
             on_cancelled=lambda: self.show_message("Export cancelled: nothing was written."),
-            on_finished=lambda: self._on_export_finished(video))
+            on_finished=lambda: self._on_export_finished(video),
+        )
         self.show_task(self._export_task, f"Exporting at {format_time(marker_time)}…")
 
     def _on_exported(self, clips) -> None:
@@ -459,8 +496,9 @@ class MainWindow(QMainWindow):
         self.refresh_clips()
 
     def enter_overwrite_mode(self, marker_time: float, export_folder: str) -> None:
-        marker = next((m for m in self.timeline.markers()
-                       if m.time == marker_time and m.export_folder == export_folder), None)
+        marker = next(
+            (m for m in self.timeline.markers() if m.time == marker_time and m.export_folder == export_folder), None
+        )
         if marker is None:
             return
         self._overwrite = marker
@@ -478,10 +516,13 @@ class MainWindow(QMainWindow):
         if video is None:
             return
         answer = QMessageBox.question(
-            self, "Delete marker",
+            self,
+            "Delete marker",
             f"Delete the clips exported at {format_time(marker_time)} into {export_folder}?\n"
             "Their files are removed from disk.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
@@ -503,9 +544,14 @@ class MainWindow(QMainWindow):
 
     def _refresh_markers(self) -> None:
         video = self.current_video
-        markers = [] if video is None else [
-            TimelineMarker(m["marker_time"], m["export_folder"], len(m["clips"]))
-            for m in self.db.get_markers(video.name, self.profile, video)]
+        markers = (
+            []
+            if video is None
+            else [
+                TimelineMarker(m["marker_time"], m["export_folder"], len(m["clips"]))
+                for m in self.db.get_markers(video.name, self.profile, video)
+            ]
+        )
         self.timeline.set_markers(markers)
         self.playlist.set_clip_counts(self.db.get_clip_counts(self.profile))
 
@@ -572,9 +618,12 @@ class MainWindow(QMainWindow):
         ShortcutsDialog(self).exec()
 
     def _about(self) -> None:
-        QMessageBox.about(self, "About Foleycut",
-                          "<b>Foleycut</b><br>Cut sound-event clips from video, train a classifier on them, "
-                          f"and scan for more.<br><br>Data home: {self.home.root}")
+        QMessageBox.about(
+            self,
+            "About Foleycut",
+            "<b>Foleycut</b><br>Cut sound-event clips from video, train a classifier on them, "
+            f"and scan for more.<br><br>Data home: {self.home.root}",
+        )
 
     # ---- persistence ---------------------------------------------------------------------------
     def restore_layout(self) -> None:
@@ -589,8 +638,9 @@ class MainWindow(QMainWindow):
     def _restore_state(self) -> None:
         self.resize(1440, 900)
         group = export_group(self.profile)  # before profiles, one set of export settings for all of them
-        self.export_panel.restore_state(self.settings, group if ExportPanel.has_state(self.settings, group) else
-                                        EXPORT_SETTINGS_GROUP)
+        self.export_panel.restore_state(
+            self.settings, group if ExportPanel.has_state(self.settings, group) else EXPORT_SETTINGS_GROUP
+        )
         self.review_action.setChecked(self.settings.value("view/review_mode", False, type=bool))
         self.show_hidden_action.setChecked(self.settings.value("view/show_hidden", False, type=bool))
         # Before playlist tabs the one playlist lived in the settings: it becomes the first tab once.

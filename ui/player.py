@@ -5,6 +5,7 @@ The position and duration the rest of the app reads are kept here, seeded from p
 seeks and steps, and only followed from the media backend while it actually plays. So scrubbing, frame
 steps and exports behave the same on a machine (or a test run) whose backend cannot decode the file.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -46,7 +47,8 @@ class Player(QWidget):
         self._media.setVideoOutput(self.video.video_item)
         self._media.positionChanged.connect(self._follow_backend)
         self._media.playbackStateChanged.connect(
-            lambda state: self.playing_changed.emit(state == QMediaPlayer.PlaybackState.PlayingState))
+            lambda state: self.playing_changed.emit(state == QMediaPlayer.PlaybackState.PlayingState)
+        )
 
         self.play_button = QToolButton(self)
         self.play_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -61,8 +63,7 @@ class Player(QWidget):
         for speed in SPEEDS:
             self.speed_combo.addItem(f"×{speed:g}", speed)
         self.speed_combo.setCurrentIndex(SPEEDS.index(1.0))
-        self.speed_combo.currentIndexChanged.connect(
-            lambda index: self._media.setPlaybackRate(SPEEDS[index]))
+        self.speed_combo.currentIndexChanged.connect(lambda index: self._media.setPlaybackRate(SPEEDS[index]))
         self.time_label = QLabel(self)
         self.time_label.setObjectName("timeLabel")
         self.file_label = QLabel(self)
@@ -113,8 +114,12 @@ class Player(QWidget):
         """Run a QMediaPlayer slot from the event loop, where no Python code holds the GIL: called directly,
         stop() and setSource() wait for the playback threads, and the audio thread can be waiting for the
         GIL (PySide6 checks for Python overrides), a deadlock."""
-        QMetaObject.invokeMethod(self._media, slot, Qt.ConnectionType.QueuedConnection,
-                                 *(Q_ARG(_ARG_TYPES.get(type(arg), type(arg)), arg) for arg in args))
+        QMetaObject.invokeMethod(
+            self._media,
+            slot,
+            Qt.ConnectionType.QueuedConnection,
+            *(Q_ARG(_ARG_TYPES.get(type(arg), type(arg)), arg) for arg in args),
+        )
 
     def path(self) -> Path | None:
         return self._path

@@ -1,5 +1,6 @@
 """The playlist: videos to work through, separators between them, their clip counts, hidden, exported and
 missing ones, and progress of long work. Its tabs (ui/playlist_tabs.py) swap what it lists."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,8 +8,18 @@ from pathlib import Path
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QHeaderView, QMenu, QStyle, QStyledItemDelegate, QStyleOptionProgressBar,
-    QInputDialog, QStyleOptionViewItem, QTreeWidget, QTreeWidgetItem, QWidget,
+    QAbstractItemView,
+    QApplication,
+    QHeaderView,
+    QInputDialog,
+    QMenu,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionProgressBar,
+    QStyleOptionViewItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
 )
 
 from core.playlist_tabs import Entry
@@ -132,15 +143,20 @@ class Playlist(QTreeWidget):
     # ---- entries (what a tab holds) --------------------------------------------------------------
     def entries(self) -> list[Entry]:
         """Files and separators in order, as a playlist tab stores them."""
-        return [Entry(None, label) if (label := item.data(FILE_COLUMN, SEPARATOR_ROLE)) is not None
-                else Entry(item.data(FILE_COLUMN, PATH_ROLE)) for item in self._items()]
+        return [
+            Entry(None, label)
+            if (label := item.data(FILE_COLUMN, SEPARATOR_ROLE)) is not None
+            else Entry(item.data(FILE_COLUMN, PATH_ROLE))
+            for item in self._items()
+        ]
 
     def set_entries(self, entries: list[Entry]) -> None:
         """Show another tab's files and separators (missing files included, flagged)."""
         self.clear()
         for entry in entries:
-            self.addTopLevelItem(self._separator_item(entry.separator) if entry.is_separator
-                                 else self._file_item(entry.path))
+            self.addTopLevelItem(
+                self._separator_item(entry.separator) if entry.is_separator else self._file_item(entry.path)
+            )
         self.set_clip_counts(self._counts)
         self.set_current(self._current)
 
@@ -156,8 +172,9 @@ class Playlist(QTreeWidget):
             self.insert_separator(rows[0] if rows else self.topLevelItemCount(), label)
 
     def _rename_separator(self, item: QTreeWidgetItem) -> None:
-        label, ok = QInputDialog.getText(self, "Rename separator", "Label of the separator:",
-                                         text=item.data(FILE_COLUMN, SEPARATOR_ROLE))
+        label, ok = QInputDialog.getText(
+            self, "Rename separator", "Label of the separator:", text=item.data(FILE_COLUMN, SEPARATOR_ROLE)
+        )
         if ok and label.strip():
             item.setData(FILE_COLUMN, SEPARATOR_ROLE, label.strip())
             item.setText(FILE_COLUMN, f"── {label.strip()} ──")
@@ -250,10 +267,13 @@ class Playlist(QTreeWidget):
         font.setItalic(hidden)
         item.setFont(FILE_COLUMN, font)
         missing = not path.exists()  # moved, deleted, or on a drive not plugged in
-        item.setIcon(FILE_COLUMN, self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
-                     if missing else QIcon())
-        item.setToolTip(FILE_COLUMN, f"File not found: {path}\nReconnect its drive, or remove it from the playlist."
-                        if missing else str(path))
+        item.setIcon(
+            FILE_COLUMN, self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning) if missing else QIcon()
+        )
+        item.setToolTip(
+            FILE_COLUMN,
+            f"File not found: {path}\nReconnect its drive, or remove it from the playlist." if missing else str(path),
+        )
         if missing:
             item.setForeground(FILE_COLUMN, MISSING_COLOUR)
         elif hidden:

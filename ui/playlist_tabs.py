@@ -4,18 +4,35 @@ Switching tabs swaps the files the playlist shows and sets the export folder to 
 the folder chosen while it is active). When the loaded video is not one of the active tab's, a warning says
 where E would put its clips. Tabs, their files and separators are stored in the database on every change.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QHBoxLayout, QInputDialog, QLabel, QMenu, QMessageBox, QTabBar, QToolButton, QVBoxLayout, QWidget,
+    QCheckBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QTabBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from core.errors import FoleycutError
 from core.playlist_tabs import (
-    DEFAULT_TAB_NAME, Entry, Tab, copy_name, delete_video_file, destination_warning, load_tabs, save_tabs,
+    DEFAULT_TAB_NAME,
+    Entry,
+    Tab,
+    copy_name,
+    delete_video_file,
+    destination_warning,
+    load_tabs,
+    save_tabs,
 )
 from ui.playlist import Playlist
 
@@ -132,8 +149,9 @@ class PlaylistTabs(QWidget):
         self._save()
 
     def ask_new_tab(self) -> None:
-        name, ok = QInputDialog.getText(self, "New playlist tab", "Name of the tab:",
-                                        text=f"Playlist {len(self._tabs) + 1}")
+        name, ok = QInputDialog.getText(
+            self, "New playlist tab", "Name of the tab:", text=f"Playlist {len(self._tabs) + 1}"
+        )
         if ok and name.strip():
             self.add_tab(name.strip())
 
@@ -179,9 +197,13 @@ class PlaylistTabs(QWidget):
     def ask_delete_files(self, paths: list[Path]) -> None:
         names = ", ".join(p.name for p in paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
         answer = QMessageBox.question(
-            self, "Delete from disk", f"Delete {names} from disk?\nThe video file(s) are removed for good; "
+            self,
+            "Delete from disk",
+            f"Delete {names} from disk?\nThe video file(s) are removed for good; "
             "clips already exported from them stay.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
         if answer == QMessageBox.StandardButton.Yes:
             self.delete_files(paths)
 

@@ -5,6 +5,7 @@ thresholds ascending): precision usually rises and recall falls with the thresho
 point sits where the user's trade-off wants it. Painted by hand: a dozen lines do not justify a plotting
 library in the window's start-up.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
@@ -43,8 +44,12 @@ class PrecisionRecallPlot(QWidget):
         return list(self._curve)
 
     def _plot_rect(self) -> QRectF:
-        return QRectF(MARGIN_LEFT, MARGIN_TOP, self.width() - MARGIN_LEFT - MARGIN_RIGHT,
-                      self.height() - MARGIN_TOP - MARGIN_BOTTOM)
+        return QRectF(
+            MARGIN_LEFT,
+            MARGIN_TOP,
+            self.width() - MARGIN_LEFT - MARGIN_RIGHT,
+            self.height() - MARGIN_TOP - MARGIN_BOTTOM,
+        )
 
     def _point(self, threshold: float, value: float) -> QPointF:
         plot = self._plot_rect()
@@ -61,15 +66,20 @@ class PrecisionRecallPlot(QWidget):
         painter.setPen(TEXT)
         for value, align in ((1.0, Qt.AlignmentFlag.AlignTop), (0.0, Qt.AlignmentFlag.AlignBottom)):
             y = plot.bottom() - value * plot.height()
-            painter.drawText(QRectF(0, y - 8, MARGIN_LEFT - 4, 16), Qt.AlignmentFlag.AlignRight | align,
-                             f"{value:g}")
-        painter.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), MARGIN_BOTTOM - 2),
-                         Qt.AlignmentFlag.AlignHCenter, "threshold")
+            painter.drawText(QRectF(0, y - 8, MARGIN_LEFT - 4, 16), Qt.AlignmentFlag.AlignRight | align, f"{value:g}")
+        painter.drawText(
+            QRectF(plot.left(), plot.bottom() + 2, plot.width(), MARGIN_BOTTOM - 2),
+            Qt.AlignmentFlag.AlignHCenter,
+            "threshold",
+        )
         for index, (color, name) in enumerate(((PRECISION, "precision"), (RECALL, "recall"))):
             painter.setPen(QPen(color, 2))
             painter.drawPolyline(QPolygonF([self._point(t, values[index]) for t, *values in self._curve]))
-            painter.drawText(QRectF(plot.left() + 6 + index * 80, 0, 80, MARGIN_TOP),
-                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+            painter.drawText(
+                QRectF(plot.left() + 6 + index * 80, 0, 80, MARGIN_TOP),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                name,
+            )
         if self._threshold is not None and self._chosen is not None:
             top, bottom = self._point(self._threshold, 1.0), self._point(self._threshold, 0.0)
             painter.setPen(QPen(CHOSEN, 1, Qt.PenStyle.DashLine))

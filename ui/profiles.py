@@ -6,6 +6,7 @@ settings in its settings file under `export_group(name)`. A rename or copy write
 name before the database changes and removes the old one after, so the settings always follow the name the
 database holds.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Signal
@@ -169,26 +170,41 @@ class ProfileSelector(QWidget):
         return True
 
     def ask_rename(self) -> None:
-        name, ok = QInputDialog.getText(self, "Rename profile", f"New name for “{self.current()}”:",
-                                        text=self.current())
+        name, ok = QInputDialog.getText(
+            self, "Rename profile", f"New name for “{self.current()}”:", text=self.current()
+        )
         if ok and name.strip() != self.current():
             self.rename(name)
 
     def ask_duplicate(self) -> None:
-        name, ok = QInputDialog.getText(self, "Duplicate profile", "Name of the copy (settings and subprofiles, "
-                                        "no clips):", text=copy_name(self.current(), self.names()))
+        name, ok = QInputDialog.getText(
+            self,
+            "Duplicate profile",
+            "Name of the copy (settings and subprofiles, no clips):",
+            text=copy_name(self.current(), self.names()),
+        )
         if ok:
             self.duplicate(name)
 
     def ask_delete(self) -> None:
         name = self.current()
         held = self._db.profile_contents(name)
-        what = (f"It holds {held['clips']} clip record(s), {held['scans']} scan version(s) and "
+        what = (
+            (
+                f"It holds {held['clips']} clip record(s), {held['scans']} scan version(s) and "
                 f"{held['negatives']} hard negative(s); they are forgotten (a database backup is kept), "
-                "the clip files stay on disk.") if any(held.values()) else "It holds no clips, scans or negatives."
-        answer = QMessageBox.question(self, "Delete profile", f"Delete the profile “{name}”?\n{what}",
-                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                      QMessageBox.StandardButton.No)
+                "the clip files stay on disk."
+            )
+            if any(held.values())
+            else "It holds no clips, scans or negatives."
+        )
+        answer = QMessageBox.question(
+            self,
+            "Delete profile",
+            f"Delete the profile “{name}”?\n{what}",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
         if answer == QMessageBox.StandardButton.Yes:
             self.delete()
 

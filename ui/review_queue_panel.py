@@ -1,16 +1,26 @@
 """The review queue: the item to answer now, what comes next, and one key per answer.
 
 A accepts (exports clips there, as E does), R rejects (hard negative), S skips, U undoes the last answer
-(not Ctrl+Z: the scan panel's undo holds it window-wide, and a key bound twice fires neither). The keys work whenever focus is inside the panel; the panel
-takes focus when a queue starts. It shows a `ReviewSession`'s state and sends answers as signals; the
-workbench performs them (an accept encodes in the background).
+(not Ctrl+Z: the scan panel's undo holds it window-wide, and a key bound twice fires neither). The keys
+work whenever focus is inside the panel; the panel takes focus when a queue starts. It shows a
+`ReviewSession`'s state and sends answers as signals; the workbench performs them (an accept encodes in the
+background).
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFormLayout, QHBoxLayout, QLabel, QListWidget, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
 )
 
 from core.review_queue import ACCEPT, REJECT, SKIP, ReviewItem
@@ -44,15 +54,24 @@ class ReviewQueuePanel(QWidget):
             button.clicked.connect(lambda _checked=False, a=answer: self._answer(a))
             row.addWidget(button)
             self.buttons[answer] = button
-            QShortcut(QKeySequence(key), self, lambda a=answer: self._answer(a),
-                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            QShortcut(
+                QKeySequence(key),
+                self,
+                lambda a=answer: self._answer(a),
+                context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+            )
         self.btn_undo = QPushButton("Undo (U)")
         self.btn_undo.clicked.connect(self.undo_requested)
         row.addWidget(self.btn_undo)
-        QShortcut(QKeySequence(UNDO_KEY), self, self.undo_requested.emit,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        QShortcut(QKeySequence("P"), self, self.replay_requested.emit,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(
+            QKeySequence(UNDO_KEY),
+            self,
+            self.undo_requested.emit,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
+        QShortcut(
+            QKeySequence("P"), self, self.replay_requested.emit, context=Qt.ShortcutContext.WidgetWithChildrenShortcut
+        )
         self.spn_retrain = QSpinBox()
         self.spn_retrain.setRange(0, 500)
         self.spn_retrain.setSpecialValueText("never")
@@ -85,8 +104,11 @@ class ReviewQueuePanel(QWidget):
     def show_queue(self, items: list[ReviewItem], answered: int, status: str, can_undo: bool = False) -> None:
         self._has_items = bool(items)
         self._can_undo = can_undo
-        self.lbl_current.setText(f"Now: {item_text(items[0])}" if items else
-                                 "Nothing left to review: search again, or let the classifier retrain.")
+        self.lbl_current.setText(
+            f"Now: {item_text(items[0])}"
+            if items
+            else "Nothing left to review: search again, or let the classifier retrain."
+        )
         self.upcoming.clear()
         self.upcoming.addItems([item_text(item) for item in items[1:51]])
         self.lbl_progress.setText(f"{answered} answer(s) given. {status}".strip())

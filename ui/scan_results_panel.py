@@ -7,6 +7,7 @@ switching to another version of a scan clears it, since its entries name rows of
 first to span them all and disables the others (one undo step); "Export Selected" cuts clips from the
 selected enabled regions only.
 """
+
 from __future__ import annotations
 
 import re
@@ -57,9 +58,16 @@ class ShownRegion:
     exported: bool = False  # clips were already exported from it (into the chosen export folder)
 
     @classmethod
-    def from_row(cls, row: dict) -> "ShownRegion":
-        return cls(row["id"], row["start_time"], row["end_time"], row["score"], bool(row["disabled"]),
-                   row.get("original_start", row["start_time"]), row.get("original_end", row["end_time"]))
+    def from_row(cls, row: dict) -> ShownRegion:
+        return cls(
+            row["id"],
+            row["start_time"],
+            row["end_time"],
+            row["score"],
+            bool(row["disabled"]),
+            row.get("original_start", row["start_time"]),
+            row.get("original_end", row["end_time"]),
+        )
 
     def covers(self, t: float) -> bool:
         """Whether `t` lies in the region as shown or as the scan found it (a clip cut before a trim)."""
@@ -172,8 +180,12 @@ class ModelTab(QWidget):
                 exported = QTableWidgetItem()
                 for item in (score, exported):
                     item.setFlags(item.flags() & ~Qt.ItemIsEditable)
-                for col, item in ((COL_START, QTableWidgetItem()), (COL_END, QTableWidgetItem()),
-                                  (COL_SCORE, score), (COL_EXPORTED, exported)):
+                for col, item in (
+                    (COL_START, QTableWidgetItem()),
+                    (COL_END, QTableWidgetItem()),
+                    (COL_SCORE, score),
+                    (COL_EXPORTED, exported),
+                ):
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                     self.table.setItem(r, col, item)
                 self._paint_row(r)
@@ -221,8 +233,9 @@ class ScanResultsPanel(QWidget):
     message = Signal(str)  # a short status line (e.g. why an edit was refused)
     region_selected = Signal(object)  # id of the region whose row is current, or None: the timeline marks it
 
-    def __init__(self, db, profile: str, *, window_length: float = 8.0, hop: float = 1.0,
-                 parent: QWidget | None = None):
+    def __init__(
+        self, db, profile: str, *, window_length: float = 8.0, hop: float = 1.0, parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self._db = db
         self.profile = profile
@@ -249,8 +262,9 @@ class ScanResultsPanel(QWidget):
         self.tabs.currentChanged.connect(self._on_tab_changed)
 
         self.btn_negative = QPushButton("Mark as negative")
-        self.btn_negative.setToolTip("Store the selected regions as hard negatives for the next training "
-                                     "and disable them")
+        self.btn_negative.setToolTip(
+            "Store the selected regions as hard negatives for the next training and disable them"
+        )
         self.btn_negative.clicked.connect(self.mark_selected_negative)
         self.btn_merge = QPushButton("Merge")
         self.btn_merge.setToolTip("Join the selected regions into one spanning them all (the others are disabled)")
@@ -364,8 +378,9 @@ class ScanResultsPanel(QWidget):
     def _populate_version_combos(self) -> None:
         for index in range(self.tabs.count()):
             tab = self._tab(index)
-            tab.fill_versions(self._db.get_scan_versions(self.filename, self.profile, tab.model,
-                                                          source_path=self.source_path or None))
+            tab.fill_versions(
+                self._db.get_scan_versions(self.filename, self.profile, tab.model, source_path=self.source_path or None)
+            )
             self._retitle(index)
 
     def _on_version_changed(self, model: str, idx: int) -> None:
@@ -374,8 +389,9 @@ class ScanResultsPanel(QWidget):
             return
         tab = self._tab(index)
         timestamp = tab.cmb_version.itemData(idx)
-        rows = self._db.get_scan_results(self.filename, self.profile, scan_timestamp=timestamp,
-                                         source_path=self.source_path or None).get(model, [])
+        rows = self._db.get_scan_results(
+            self.filename, self.profile, scan_timestamp=timestamp, source_path=self.source_path or None
+        ).get(model, [])
         tab.show_regions(rows)
         tab.mark_exported(self._exported_starts)
         self._retitle(index)
@@ -449,8 +465,11 @@ class ScanResultsPanel(QWidget):
     def enabled_regions(self) -> list[ShownRegion]:
         """The regions an export would cut: enabled, long enough, and not exported already (unless asked)."""
         minimum, again = self.spn_min_length.value(), self.chk_reexport.isChecked()
-        return [r for r in self.current_regions()
-                if not r.disabled and r.end - r.start >= minimum and (again or not r.exported)]
+        return [
+            r
+            for r in self.current_regions()
+            if not r.disabled and r.end - r.start >= minimum and (again or not r.exported)
+        ]
 
     # --- edits -----------------------------------------------------------------------------------
 
@@ -471,8 +490,9 @@ class ScanResultsPanel(QWidget):
         tab, row = found
         region = tab.regions[row]
         if (start, end) != (region.start, region.end):
-            self.undo_stack.push(ResizeRegionCommand(self._db, self, region_id, (region.start, region.end),
-                                                     (start, end)))
+            self.undo_stack.push(
+                ResizeRegionCommand(self._db, self, region_id, (region.start, region.end), (start, end))
+            )
 
     def select_region(self, region_id: int) -> None:
         """Select a region's row (after a click on it in the timeline) without seeking to its start."""
@@ -495,8 +515,7 @@ class ScanResultsPanel(QWidget):
         self.undo_stack.push(ResizeRegionCommand(self._db, self, first.id, (first.start, first.end), span))
         self.undo_stack.push(SetDisabledCommand(self._db, self, {r.id: False for r in others}, True))
         self.undo_stack.endMacro()
-        self.message.emit(f"Merged {plural(len(regions), 'region')} into {format_time(span[0])}–"
-                          f"{format_time(span[1])}")
+        self.message.emit(f"Merged {plural(len(regions), 'region')} into {format_time(span[0])}–{format_time(span[1])}")
 
     def mark_selected_negative(self) -> None:
         tab = self._current_tab()
@@ -504,15 +523,27 @@ class ScanResultsPanel(QWidget):
         if not rows or not self.filename:
             return
         regions = [tab.regions[r] for r in rows]
-        times = {region.id: negative_times_for_region(region.start, region.end, self.window_length, self.hop)
-                 for region in regions}
-        self.undo_stack.push(MarkNegativeCommand(
-            self._db, self, filename=self.filename, profile=self.profile, source_path=self.source_path,
-            source_model=self.current_model_name(), times=times,
-            before={region.id: region.disabled for region in regions}))
+        times = {
+            region.id: negative_times_for_region(region.start, region.end, self.window_length, self.hop)
+            for region in regions
+        }
+        self.undo_stack.push(
+            MarkNegativeCommand(
+                self._db,
+                self,
+                filename=self.filename,
+                profile=self.profile,
+                source_path=self.source_path,
+                source_model=self.current_model_name(),
+                times=times,
+                before={region.id: region.disabled for region in regions},
+            )
+        )
         count = sum(map(len, times.values()))
-        self.message.emit(f"{plural(count, 'hard negative window')} ({self.window_length:g} s each) stored "
-                          f"from {plural(len(regions), 'region')}")
+        self.message.emit(
+            f"{plural(count, 'hard negative window')} ({self.window_length:g} s each) stored "
+            f"from {plural(len(regions), 'region')}"
+        )
 
     def _on_cell_edited(self, tab: ModelTab, item: QTableWidgetItem) -> None:
         row, col = item.row(), item.column()
@@ -560,8 +591,9 @@ class ScanResultsPanel(QWidget):
     # --- export ----------------------------------------------------------------------------------
 
     def estimated_clip_count(self) -> int:
-        return estimate_scan_clips([(r.start, r.end) for r in self.enabled_regions()], self.clip_length,
-                                   self.spn_spread.value())
+        return estimate_scan_clips(
+            [(r.start, r.end) for r in self.enabled_regions()], self.clip_length, self.spn_spread.value()
+        )
 
     def set_clip_length(self, seconds: float) -> None:
         self.clip_length = seconds

@@ -3,6 +3,7 @@
 Each command writes the database and then tells the view (the ScanResultsPanel) to show the new state,
 so the table, the timeline and the stored rows never disagree, whichever way the stack moves.
 """
+
 from __future__ import annotations
 
 from typing import Protocol
@@ -41,8 +42,7 @@ class SetDisabledCommand(QUndoCommand):
 
 
 class ResizeRegionCommand(QUndoCommand):
-    def __init__(self, db, view: RegionView, region_id: int, before: tuple[float, float],
-                 after: tuple[float, float]):
+    def __init__(self, db, view: RegionView, region_id: int, before: tuple[float, float], after: tuple[float, float]):
         super().__init__(f"Resize region to {after[0]:.1f}-{after[1]:.1f}s")
         self._db, self._view = db, view
         self._id, self._before, self._after = region_id, before, after
@@ -64,8 +64,18 @@ class MarkNegativeCommand(QUndoCommand):
     Undo deletes exactly the negatives this command added (by id) and restores the regions' states.
     """
 
-    def __init__(self, db, view: RegionView, *, filename: str, profile: str, source_path: str,
-                 source_model: str, times: dict[int, list[float]], before: dict[int, bool]):
+    def __init__(
+        self,
+        db,
+        view: RegionView,
+        *,
+        filename: str,
+        profile: str,
+        source_path: str,
+        source_model: str,
+        times: dict[int, list[float]],
+        before: dict[int, bool],
+    ):
         """`times`: the window starts to store, by the region they were marked from."""
         super().__init__(f"Mark {len(before)} region(s) as negative")
         self._db, self._view = db, view
@@ -77,10 +87,17 @@ class MarkNegativeCommand(QUndoCommand):
 
     def redo(self) -> None:
         self._negative_ids = [
-            negative_id for region_id, starts in self._times.items()
+            negative_id
+            for region_id, starts in self._times.items()
             for negative_id in self._db.add_hard_negatives(
-                self._filename, self._profile, starts, source_path=self._source_path,
-                source_model=self._source_model, region_id=region_id)]
+                self._filename,
+                self._profile,
+                starts,
+                source_path=self._source_path,
+                source_model=self._source_model,
+                region_id=region_id,
+            )
+        ]
         _apply_disabled(self._db, self._view, dict.fromkeys(self._before, True))
 
     def undo(self) -> None:

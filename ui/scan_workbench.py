@@ -13,6 +13,7 @@ video's per-window probabilities (from its last scan, else from the embedding ca
 timeline; moving the threshold (its field, or dragging its line on the timeline) re-fuses them at once,
 and letting go stores the result as a new scan version, without embedding anything again.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -37,8 +38,14 @@ from PySide6.QtWidgets import (
 )
 
 from core.auto_export import auto_export
-from core.classifier_store import (ClassifierVersion, active_version, list_classifiers, list_versions,
-                                   load_classifier, rollback)
+from core.classifier_store import (
+    ClassifierVersion,
+    active_version,
+    list_classifiers,
+    list_versions,
+    load_classifier,
+    rollback,
+)
 from core.errors import FoleycutError
 from core.export import export_scan_regions
 from core.regions import DEFAULT_MERGE_GAP
@@ -48,11 +55,10 @@ from core.window_embeddings import cached_embeddings
 from ui.background import BackgroundTask, run_in_background
 from ui.hard_negatives_dialog import HardNegativesDialog
 from ui.scan_results_panel import ScanResultsPanel
-from ui.timeline import TimelineRegion
 from ui.shortcuts import key_sequences
+from ui.timeline import TimelineRegion
 from ui.train_dialog import TrainDialog
 from ui.wording import VERSION_ID_FORMAT, plural, skipped
-
 
 DOCK_WIDTH = 380  # px: a version label "2026-04-19 14:30 (12 regions, best: 0.95)" fits whole
 
@@ -61,8 +67,11 @@ def classifier_version_label(meta, active: str) -> str:
     """'2026-04-19 14:30 · P 0.91 R 0.84 (active)' from a ClassifierVersion."""
     when = meta.created.replace("T", " ")[:16]
     metrics = meta.metrics
-    scores = (f" · P {metrics['precision']:.2f} R {metrics['recall']:.2f}"
-              if "precision" in metrics and "recall" in metrics else "")
+    scores = (
+        f" · P {metrics['precision']:.2f} R {metrics['recall']:.2f}"
+        if "precision" in metrics and "recall" in metrics
+        else ""
+    )
     return f"{when}{scores}{' (active)' if meta.version == active else ''}"
 
 
@@ -89,9 +98,11 @@ class ScanControls(QWidget):
         self.spn_threshold.setRange(0.01, 0.99)
         self.spn_threshold.setSingleStep(0.05)
         self.spn_threshold.setValue(0.5)
-        self.spn_threshold.setToolTip("Windows scoring at least this much become regions; it starts at the "
-                                      "classifier version's own (chosen in training). Drag the line on the "
-                                      "timeline to try others.")
+        self.spn_threshold.setToolTip(
+            "Windows scoring at least this much become regions; it starts at the "
+            "classifier version's own (chosen in training). Drag the line on the "
+            "timeline to try others."
+        )
         self.spn_threshold.editingFinished.connect(lambda: self.threshold_chosen.emit(self.threshold()))
         self.btn_trained_threshold = QToolButton()
         self.btn_trained_threshold.setText("Trained")
@@ -104,15 +115,21 @@ class ScanControls(QWidget):
         self.btn_scan_all.setToolTip("Scan every video in the playlist")
         self.btn_scan_all.clicked.connect(self.scan_all_requested)
         self.btn_auto = QPushButton("Auto")
-        self.btn_auto.setToolTip("Scan every video in the playlist, merge regions closer than the fuse gap, "
-                                 "drop those shorter than a clip and export the rest at the spread")
+        self.btn_auto.setToolTip(
+            "Scan every video in the playlist, merge regions closer than the fuse gap, "
+            "drop those shorter than a clip and export the rest at the spread"
+        )
         self.btn_auto.clicked.connect(self.auto_requested)
         self.chk_force = QCheckBox("Rescan scanned files")
-        self.chk_force.setToolTip("Scan All and Auto skip files whose latest scan used this classifier version "
-                                  "and threshold; tick to scan them again")
+        self.chk_force.setToolTip(
+            "Scan All and Auto skip files whose latest scan used this classifier version "
+            "and threshold; tick to scan them again"
+        )
         self.chk_show_speech = QCheckBox("Mark speech")
-        self.chk_show_speech.setToolTip("Find where people speak in the loaded video (Silero VAD, offline) and "
-                                        "mark it with a violet strip on the timeline")
+        self.chk_show_speech.setToolTip(
+            "Find where people speak in the loaded video (Silero VAD, offline) and "
+            "mark it with a violet strip on the timeline"
+        )
         self.chk_skip_speech = QCheckBox("Leave speech out of scans")
         self.chk_skip_speech.setToolTip("Scans drop regions that lie mostly in speech")
         self.spn_merge_gap = QDoubleSpinBox()
@@ -185,7 +202,8 @@ class ScanControls(QWidget):
             with QSignalBlocker(self.spn_threshold):
                 self.spn_threshold.setValue(meta.threshold)
             self.btn_trained_threshold.setToolTip(
-                f"Back to {meta.threshold:.2f}, the threshold chosen when this version was trained")
+                f"Back to {meta.threshold:.2f}, the threshold chosen when this version was trained"
+            )
         self.selection_changed.emit()
 
     def _use_trained_threshold(self) -> None:
@@ -261,8 +279,14 @@ class ScanWorkbench(QObject):
         window.addDockWidget(Qt.RightDockWidgetArea, self.dock)
         # A dock already on the right (export controls) would leave the region table a few rows high:
         # stand beside it at full height instead of below it.
-        neighbour = next((d for d in window.findChildren(QDockWidget)
-                          if d is not self.dock and window.dockWidgetArea(d) == Qt.RightDockWidgetArea), None)
+        neighbour = next(
+            (
+                d
+                for d in window.findChildren(QDockWidget)
+                if d is not self.dock and window.dockWidgetArea(d) == Qt.RightDockWidgetArea
+            ),
+            None,
+        )
         if neighbour is not None:
             window.splitDockWidget(neighbour, self.dock, Qt.Horizontal)
         window.resizeDocks([self.dock], [DOCK_WIDTH], Qt.Horizontal)
@@ -316,15 +340,18 @@ class ScanWorkbench(QObject):
         for spin, key in remembered:
             spin.setValue(settings.value(key, spin.value(), type=float))
             spin.valueChanged.connect(lambda value, key=key: settings.setValue(key, value))
-        for box, key in ((self.controls.chk_show_speech, "scan/show_speech"),
-                         (self.controls.chk_skip_speech, "scan/skip_speech")):
+        for box, key in (
+            (self.controls.chk_show_speech, "scan/show_speech"),
+            (self.controls.chk_skip_speech, "scan/skip_speech"),
+        ):
             box.setChecked(settings.value(key, False, type=bool))
             box.toggled.connect(lambda on, key=key: settings.setValue(key, on))
         last = settings.value("scan/classifier", "", type=str)
         if last:
             self.controls.refresh_classifiers(select=last)
         self.controls.selection_changed.connect(
-            lambda: settings.setValue("scan/classifier", self.controls.classifier_name() or ""))
+            lambda: settings.setValue("scan/classifier", self.controls.classifier_name() or "")
+        )
 
     def _connect(self, window) -> None:
         window.video_loaded.connect(self._on_video_loaded)
@@ -369,20 +396,28 @@ class ScanWorkbench(QObject):
     def _mark_exported_regions(self, *_args) -> None:
         """Tell the panel which scan-export clips of this video already lie in the chosen export folder."""
         video, folder = self.window.current_video, self.window.export_panel.export_folder()
-        clips = [] if video is None or folder is None else self.window.db.get_clips(Path(video).name,
-                                                                                      self.window.profile)
-        self.panel.set_exported_clip_starts([  # a scan-export clip's marker time is its region's start
-            clip["marker_time"] for clip in clips
-            if clip["scan_export"] and Path(clip["export_folder"]).name == folder.name])
+        clips = (
+            [] if video is None or folder is None else self.window.db.get_clips(Path(video).name, self.window.profile)
+        )
+        self.panel.set_exported_clip_starts(
+            [  # a scan-export clip's marker time is its region's start
+                clip["marker_time"]
+                for clip in clips
+                if clip["scan_export"] and Path(clip["export_folder"]).name == folder.name
+            ]
+        )
 
     def _follow_clip_length(self) -> None:
         """Scan exports cut clips of the export panel's length: the estimate on the button uses it too."""
         self.panel.set_clip_length(self.window.export_panel.highlight_settings().length)
 
     def _show_regions_on_timeline(self) -> None:
-        self.window.timeline.set_scan_regions([
-            TimelineRegion(r.id, r.start, r.end, r.score, r.disabled, r.original_start, r.original_end)
-            for r in self.panel.current_regions()])
+        self.window.timeline.set_scan_regions(
+            [
+                TimelineRegion(r.id, r.start, r.end, r.score, r.disabled, r.original_start, r.original_end)
+                for r in self.panel.current_regions()
+            ]
+        )
 
     # --- speech ------------------------------------------------------------------------------------
 
@@ -401,7 +436,9 @@ class ScanWorkbench(QObject):
 
         self._speech_task = run_in_background(
             lambda progress, cancel: detect_speech(video, home, progress=progress, cancel=cancel),
-            on_success=shown, on_failure=self.window.show_error)
+            on_success=shown,
+            on_failure=self.window.show_error,
+        )
 
     # --- the score curve and the threshold ---------------------------------------------------------
 
@@ -435,8 +472,7 @@ class ScanWorkbench(QObject):
             if embeddings is None:
                 return None
             classifier = load_classifier(home, meta.name, meta.version)
-            return WindowScores(embeddings.times, window_probabilities(classifier, embeddings), meta.window,
-                                meta.hop)
+            return WindowScores(embeddings.times, window_probabilities(classifier, embeddings), meta.window, meta.hop)
 
         def loaded(scores) -> None:
             if scores is not None:
@@ -451,9 +487,12 @@ class ScanWorkbench(QObject):
         if scores is None:
             return
         self.window.timeline.set_threshold(threshold)
-        self.window.timeline.set_scan_regions([
-            TimelineRegion(-index, region.start, region.end, region.score)
-            for index, region in enumerate(scores.regions(threshold), start=1)])
+        self.window.timeline.set_scan_regions(
+            [
+                TimelineRegion(-index, region.start, region.end, region.score)
+                for index, region in enumerate(scores.regions(threshold), start=1)
+            ]
+        )
 
     def _on_threshold_dragged(self, threshold: float) -> None:
         self.controls.set_threshold(threshold)
@@ -470,12 +509,18 @@ class ScanWorkbench(QObject):
             return
         regions = scores.regions(threshold)
         self.window.timeline.set_threshold(threshold)
-        self.window.db.save_scan_results(Path(video).name, self.window.profile, meta.embedding_model, regions,
-                                         classifier=meta.name, source_path=video, classifier_version=meta.version,
-                                         threshold=threshold)
+        self.window.db.save_scan_results(
+            Path(video).name,
+            self.window.profile,
+            meta.embedding_model,
+            regions,
+            classifier=meta.name,
+            source_path=video,
+            classifier_version=meta.version,
+            threshold=threshold,
+        )
         self.panel.add_scan_results(Path(video).name, meta.embedding_model)
-        self.window.show_message(f"{Path(video).name}: {plural(len(regions), 'region')} at threshold "
-                                 f"{threshold:.2f}.")
+        self.window.show_message(f"{Path(video).name}: {plural(len(regions), 'region')} at threshold {threshold:.2f}.")
 
     # --- exporting scan regions --------------------------------------------------------------------
 
@@ -502,14 +547,16 @@ class ScanWorkbench(QObject):
             on_success=lambda clips: self._on_exported(clips, len(spans)),
             on_failure=self.window.show_error,
             on_cancelled=lambda: self.window.show_message("Scan export cancelled: nothing was written."),
-            on_finished=self._on_export_finished)
+            on_finished=self._on_export_finished,
+        )
         self.window.show_task(self._export_task, f"Exporting {len(spans)} scan region(s) of {Path(video).name}")
 
     def _on_exported(self, clips, region_count: int) -> None:
         self.window.refresh_clips()
         self._mark_exported_regions()
         self.window.show_message(
-            f"Exported {len(clips)} clip(s) from {region_count} scan region(s) to {clips[0].path.parent}")
+            f"Exported {len(clips)} clip(s) from {region_count} scan region(s) to {clips[0].path.parent}"
+        )
 
     def _on_export_finished(self) -> None:
         self._export_task = None
@@ -572,17 +619,51 @@ class ScanWorkbench(QObject):
 
         def work(progress, cancel):
             if export is not None:
-                return auto_export(db, home, videos, name, export, profile, merge_gap=merge_gap,
-                                   threshold=threshold, version=version, force=force, progress=progress,
-                                   cancel=cancel, on_file_done=relay.file_done.emit, skip_speech=skip_speech)
+                return auto_export(
+                    db,
+                    home,
+                    videos,
+                    name,
+                    export,
+                    profile,
+                    merge_gap=merge_gap,
+                    threshold=threshold,
+                    version=version,
+                    force=force,
+                    progress=progress,
+                    cancel=cancel,
+                    on_file_done=relay.file_done.emit,
+                    skip_speech=skip_speech,
+                )
             if not all_files:
-                outcome = scan_file(db, home, videos[0], name, profile, threshold=threshold, version=version,
-                                    progress=progress, cancel=cancel, skip_speech=skip_speech)
+                outcome = scan_file(
+                    db,
+                    home,
+                    videos[0],
+                    name,
+                    profile,
+                    threshold=threshold,
+                    version=version,
+                    progress=progress,
+                    cancel=cancel,
+                    skip_speech=skip_speech,
+                )
                 relay.file_done.emit(videos[0], outcome, None)
             else:
-                scan_files(db, home, videos, name, profile, threshold=threshold, version=version,
-                           progress=progress, cancel=cancel, on_file_done=relay.file_done.emit, force=force,
-                           skip_speech=skip_speech)
+                scan_files(
+                    db,
+                    home,
+                    videos,
+                    name,
+                    profile,
+                    threshold=threshold,
+                    version=version,
+                    progress=progress,
+                    cancel=cancel,
+                    on_file_done=relay.file_done.emit,
+                    force=force,
+                    skip_speech=skip_speech,
+                )
             return len(videos)
 
         self._up_to_date = 0
@@ -595,8 +676,9 @@ class ScanWorkbench(QObject):
             label = f"Auto: scanning and exporting {plural(len(videos), 'video')}"
         self._task = run_in_background(
             work,
-            on_success=lambda done: (self._on_auto_done(done, name) if export is not None
-                                     else self._on_scan_done(done, name)),
+            on_success=lambda done: (
+                self._on_auto_done(done, name) if export is not None else self._on_scan_done(done, name)
+            ),
             on_failure=self._on_scan_failed,
             on_progress=lambda fraction, message: self._on_progress(videos, fraction, message),
             on_cancelled=lambda: self.controls.lbl_status.setText("Scan cancelled; finished files are kept."),
@@ -654,20 +736,27 @@ class ScanWorkbench(QObject):
         else:
             done = f"Scanned {scanned - self._up_to_date} of {plural(count, 'video')} with {classifier}."
             if self._up_to_date:
-                done += (f" {plural(self._up_to_date, 'video')} already scanned with these settings, skipped "
-                         "(tick 'Rescan scanned files' to scan them again).")
+                done += (
+                    f" {plural(self._up_to_date, 'video')} already scanned with these settings, skipped "
+                    "(tick 'Rescan scanned files' to scan them again)."
+                )
         self.controls.lbl_status.setText(" ".join([done, *self._skipped]))
         self.window.show_message(done)
 
     def _on_auto_done(self, results, classifier: str) -> None:
         clips = sum(len(result.clips) for result in results)
         regions = sum(len(result.exported_regions) for result in results)
-        done = (f"Auto with {classifier}: {plural(clips, 'clip')} exported from {plural(regions, 'region')} "
-                f"in {plural(len(results), 'video')}.")
+        done = (
+            f"Auto with {classifier}: {plural(clips, 'clip')} exported from {plural(regions, 'region')} "
+            f"in {plural(len(results), 'video')}."
+        )
         if self._up_to_date:
             done += f" {plural(self._up_to_date, 'video')} already scanned, not scanned again."
-        problems = [skipped(result.video.name, result.error) for result in results
-                    if result.error and result.outcome is not None]  # scan failures are listed already
+        problems = [
+            skipped(result.video.name, result.error)
+            for result in results
+            if result.error and result.outcome is not None
+        ]  # scan failures are listed already
         self.controls.lbl_status.setText(" ".join([done, *self._skipped, *problems]))
         self.window.show_message(done)
         if clips:

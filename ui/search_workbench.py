@@ -5,6 +5,7 @@ playlist plus every video the database knows. Indexing, searching, ranking, acce
 retraining run through ui/background.py; rejects, skips and undo are instant and run on the UI thread.
 Every item that becomes current is played from its start.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,9 +19,14 @@ from core.embedding_models import list_models
 from core.errors import FoleycutError
 from core.library_index import LibraryIndex, known_videos
 from core.review_queue import ACCEPT, ReviewSession
+from core.similarity_search import (
+    DEFAULT_EXAMPLE_SECONDS,
+    example_from_clip,
+    example_from_video,
+    find_similar,
+    open_index,
+)
 from core.training import DEFAULT_HOP, DEFAULT_WINDOW
-from core.similarity_search import (DEFAULT_EXAMPLE_SECONDS, example_from_clip, example_from_video, find_similar,
-                                     open_index)
 from ui.background import BackgroundTask, run_in_background
 from ui.review_queue_panel import ReviewQueuePanel
 from ui.similar_sounds_panel import SimilarSoundsPanel
@@ -66,8 +72,9 @@ class SearchWorkbench(QObject):
         self.act_review = QAction("Re&view queue from a classifier…", self.window)
         self.act_review.triggered.connect(self.review_with_classifier)
         self.act_index = QAction("&Index the library for search", self.window)
-        self.act_index.setToolTip("Embed every video of the playlist and the database now, in the background, "
-                                  "so the first search is quick")
+        self.act_index.setToolTip(
+            "Embed every video of the playlist and the database now, in the background, so the first search is quick"
+        )
         self.act_index.triggered.connect(self.index_library)
         for act in (self.act_find, self.act_find_clip, self.act_review, self.act_index):
             menu.addAction(act)
@@ -110,8 +117,12 @@ class SearchWorkbench(QObject):
             lambda progress, cancel: index.sync(library, progress, cancel),
             on_success=lambda report: self.similar.lbl_status.setText(
                 f"Library indexed: {len(index)} windows of {len(index.files())} file(s)"
-                + (f"; {len(report.failed)} skipped" if report.failed else "") + "."),
-            on_failure=self.window.show_error, on_finished=self._on_search_finished)
+                + (f"; {len(report.failed)} skipped" if report.failed else "")
+                + "."
+            ),
+            on_failure=self.window.show_error,
+            on_finished=self._on_search_finished,
+        )
         self.window.show_task(self._search_task, "Indexing the library for search")
 
     # --- find similar ------------------------------------------------------------------------------
@@ -137,13 +148,21 @@ class SearchWorkbench(QObject):
             self.window.show_error("No video loaded: open one and put the cursor on the sound to look for.")
             return
         model, home = self.similar.model(), self.window.home
-        self._search(lambda progress, cancel: example_from_video(home, video, start, end - start, model,
-                                                                 progress=progress, cancel=cancel),
-                     SimilarSoundsPanel.example_label(Path(video), start, end), model)
+        self._search(
+            lambda progress, cancel: example_from_video(
+                home, video, start, end - start, model, progress=progress, cancel=cancel
+            ),
+            SimilarSoundsPanel.example_label(Path(video), start, end),
+            model,
+        )
 
     def search_clip(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.window, "Find sounds like this clip", "",
-                                              "Clips (*.mp4 *.wav *.mov *.mkv *.m4a *.mp3 *.flac);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self.window,
+            "Find sounds like this clip",
+            "",
+            "Clips (*.mp4 *.wav *.mov *.mkv *.m4a *.mp3 *.flac);;All files (*)",
+        )
         if path:
             self.search_with_clip(Path(path))
 
@@ -164,18 +183,23 @@ class SearchWorkbench(QObject):
         self.similar.set_busy(True, f"Searching the library for {label}…")
         self.similar_dock.raise_()
         self._search_task = run_in_background(
-            work, on_success=lambda result: self._on_searched(result, label),
+            work,
+            on_success=lambda result: self._on_searched(result, label),
             on_failure=lambda message: (self.similar.set_busy(False, message), self.window.show_error(message)),
             on_cancelled=lambda: self.similar.set_busy(False, "Search cancelled."),
-            on_finished=self._on_search_finished)
+            on_finished=self._on_search_finished,
+        )
         self.window.show_task(self._search_task, "Finding similar sounds")
 
     def _on_searched(self, result, label: str) -> None:
         regions, failed = result
         self.similar.show_results(regions, label)
         if failed:
-            self.similar.lbl_status.setText(self.similar.lbl_status.text() + f" {len(failed)} file(s) skipped: "
-                                            + "; ".join(f"{path.name}: {why}" for path, why in failed[:3]))
+            self.similar.lbl_status.setText(
+                self.similar.lbl_status.text()
+                + f" {len(failed)} file(s) skipped: "
+                + "; ".join(f"{path.name}: {why}" for path, why in failed[:3])
+            )
 
     def _on_search_finished(self) -> None:
         self._search_task = None
@@ -189,8 +213,17 @@ class SearchWorkbench(QObject):
         except FoleycutError as exc:
             self.window.show_error(f"{exc} Accepting exports clips there, as E does.")
             return False
-        self.session = ReviewSession(self.window.db, self.window.home, self.window.profile, settings, model,
-                                     window_length, hop, self.review.spn_retrain.value(), classifier)
+        self.session = ReviewSession(
+            self.window.db,
+            self.window.home,
+            self.window.profile,
+            settings,
+            model,
+            window_length,
+            hop,
+            self.review.spn_retrain.value(),
+            classifier,
+        )
         return True
 
     def review_hits(self) -> None:
@@ -199,8 +232,7 @@ class SearchWorkbench(QObject):
         if not regions or not self._new_session(self.similar.model(), DEFAULT_WINDOW, DEFAULT_HOP, None):
             return
         self.session.rank_hits(regions)
-        self._show_queue("From the search; the first classifier trains after "
-                         f"{self.session.retrain_every} answers.")
+        self._show_queue(f"From the search; the first classifier trains after {self.session.retrain_every} answers.")
         self._start_reviewing()
 
     def review_with_classifier(self) -> None:
@@ -228,8 +260,9 @@ class SearchWorkbench(QObject):
         def work(progress, cancel):
             session.rank_with_classifier(library, progress=progress, cancel=cancel)
 
-        task = run_in_background(work, on_success=lambda _none: self._on_ranked(session),
-                                 on_failure=self.window.show_error)
+        task = run_in_background(
+            work, on_success=lambda _none: self._on_ranked(session), on_failure=self.window.show_error
+        )
         self.window.show_task(task, "Ranking the review queue")
 
     def _on_ranked(self, session: ReviewSession) -> None:
@@ -259,8 +292,11 @@ class SearchWorkbench(QObject):
 
         self.review.set_busy(True)
         self._answer_task = run_in_background(
-            work, on_success=lambda _answer: (self.window.refresh_clips(), self._after_answer()),
-            on_failure=self.window.show_error, on_finished=self._on_answer_finished)
+            work,
+            on_success=lambda _answer: (self.window.refresh_clips(), self._after_answer()),
+            on_failure=self.window.show_error,
+            on_finished=self._on_answer_finished,
+        )
         self.window.show_task(self._answer_task, "Exporting the accepted clip(s)")
 
     def _on_answer_finished(self) -> None:
@@ -295,9 +331,11 @@ class SearchWorkbench(QObject):
             return result
 
         self._training_task = run_in_background(
-            work, on_success=lambda result: self._on_retrained(session, result),
+            work,
+            on_success=lambda result: self._on_retrained(session, result),
             on_failure=lambda message: self._show_queue(f"Retraining failed: {message}"),
-            on_finished=lambda: setattr(self, "_training_task", None))
+            on_finished=lambda: setattr(self, "_training_task", None),
+        )
         self.window.show_task(self._training_task, "Retraining from your answers")
         self._show_queue("Retraining in the background; keep answering.")
 
@@ -305,8 +343,10 @@ class SearchWorkbench(QObject):
         if session is not self.session:
             return
         metrics = result.metrics
-        self._show_queue(f"Retrained {result.name} (precision {metrics['precision']:.2f}, recall "
-                         f"{metrics['recall']:.2f}); the queue is re-ranked.")
+        self._show_queue(
+            f"Retrained {result.name} (precision {metrics['precision']:.2f}, recall "
+            f"{metrics['recall']:.2f}); the queue is re-ranked."
+        )
         self._play_current()
 
     def _set_retrain_every(self, value: int) -> None:
@@ -343,6 +383,9 @@ class SearchWorkbench(QObject):
 
     def _seek_if_elsewhere(self, video: Path, start: float) -> None:
         window = self.window
-        if window.current_video is not None and Path(window.current_video).resolve() == video.resolve() \
-                and not start <= window.player.position() <= start + REPLAY_SEEK_MS / 1000 + 0.5:
+        if (
+            window.current_video is not None
+            and Path(window.current_video).resolve() == video.resolve()
+            and not start <= window.player.position() <= start + REPLAY_SEEK_MS / 1000 + 0.5
+        ):
             window.seek(start)

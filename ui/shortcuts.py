@@ -5,16 +5,28 @@ must reach a text field that has focus (typing "Door" must not export). They wor
 Space plays while a scan region's row is selected. The other entries are menu actions' QKeySequences.
 An entry in INDEXED gets the position of the key pressed (`1` → 0): keys 1–9 choose a subprofile.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QAbstractSpinBox, QComboBox, QDialog, QDialogButtonBox, QHeaderView, QLineEdit,
-    QPlainTextEdit, QTableWidget, QTableWidgetItem, QTextEdit, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLineEdit,
+    QPlainTextEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
 )
 
 
@@ -49,15 +61,18 @@ SHORTCUTS = (
     Shortcut("help", ("?", "F1"), "Show this list of shortcuts"),
     Shortcut("open", ("Ctrl+O",), "Open videos", routed=False),
     Shortcut("quit", ("Ctrl+Q",), "Quit", routed=False),
-    Shortcut("toggle_region", ("Delete", "Backspace"),
-             "Scan table: disable / enable the selected regions · Playlist: hide the selected files", routed=False),
+    Shortcut(
+        "toggle_region",
+        ("Delete", "Backspace"),
+        "Scan table: disable / enable the selected regions · Playlist: hide the selected files",
+        routed=False,
+    ),
     Shortcut("undo", ("Ctrl+Z",), "Undo the last scan-region edit", routed=False),
     Shortcut("redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo it", routed=False),
     Shortcut("train", ("Ctrl+T",), "Train a classifier", routed=False),
     Shortcut("scan", ("Ctrl+Shift+S",), "Scan the current file", routed=False),
     Shortcut("scan_all", ("Ctrl+Shift+A",), "Scan every file in the playlist", routed=False),
-    Shortcut("extract_audio", ("Ctrl+Shift+E",), "Save the clip length's audio from the cursor as WAV",
-             routed=False),
+    Shortcut("extract_audio", ("Ctrl+Shift+E",), "Save the clip length's audio from the cursor as WAV", routed=False),
 )
 _BY_ACTION = {shortcut.action: shortcut for shortcut in SHORTCUTS}
 INDEXED = {"subprofile"}
@@ -79,6 +94,7 @@ def keys_label(action: str) -> str:
         return f"{keys[0]} … {keys[-1]}"
     return " / ".join(keys)
 
+
 # Shown in the help dialog beside the keys; the timeline implements them.
 TIMELINE_GESTURES = (
     ("Click / drag", "Seek (never edits a region)"),
@@ -89,6 +105,7 @@ TIMELINE_GESTURES = (
     ("Wheel / Shift+wheel", "Zoom around the pointer / pan"),
     ("Picture: click / drag", "Move the portrait crop (a keyframe there once the crop has keyframes)"),
 )
+
 
 def _combination(text: str) -> QKeyCombination:
     return QKeySequence(text)[0]
@@ -115,7 +132,9 @@ class ShortcutRouter(QObject):
         self._handlers = handlers
         self._actions = {
             _combination(key).toCombined(): (shortcut.action, index)
-            for shortcut in SHORTCUTS if shortcut.routed for index, key in enumerate(shortcut.keys)
+            for shortcut in SHORTCUTS
+            if shortcut.routed
+            for index, key in enumerate(shortcut.keys)
         }
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

@@ -4,14 +4,25 @@ Selecting a row asks for that hit to be played (`hit_selected`); the buttons ask
 from the cursor or from a clip file, and to turn the hits into a review queue. The panel holds no logic
 beyond showing what it is given.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox,
-    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from core.similarity_search import SimilarRegion
@@ -37,8 +48,10 @@ class SimilarSoundsPanel(QWidget):
         self.spn_top.setValue(30)
         self.spn_top.setToolTip("How many places to list, over all videos")
         self.btn_at_cursor = QPushButton("Find similar")
-        self.btn_at_cursor.setToolTip("Search the library for the sound under the cursor: the scan region there, "
-                                      "else the second starting at the cursor")
+        self.btn_at_cursor.setToolTip(
+            "Search the library for the sound under the cursor: the scan region there, "
+            "else the second starting at the cursor"
+        )
         self.btn_at_cursor.clicked.connect(self.search_at_cursor_requested)
         self.btn_clip = QPushButton("From clip…")
         self.btn_clip.setToolTip("Search with an exported clip file as the example")
@@ -47,7 +60,9 @@ class SimilarSoundsPanel(QWidget):
         self.btn_review.setToolTip("Answer the hits one key at a time in the review queue")
         self.btn_review.clicked.connect(self.review_requested)
         self.btn_review.setEnabled(False)
-        self.lbl_status = QLabel("Put the cursor on a sound (or Shift+drag over it on the timeline) and press Find similar.")
+        self.lbl_status = QLabel(
+            "Put the cursor on a sound (or Shift+drag over it on the timeline) and press Find similar."
+        )
         self.lbl_status.setWordWrap(True)
 
         self.table = QTableWidget(0, len(COLUMNS))
@@ -95,8 +110,11 @@ class SimilarSoundsPanel(QWidget):
         self._regions = list(regions)
         self.table.setRowCount(len(regions))
         for row, region in enumerate(regions):
-            cells = (region.video.name, f"{format_time(region.start)} – {format_time(region.end)}",
-                     f"{region.score:.3f}")
+            cells = (
+                region.video.name,
+                f"{format_time(region.start)} – {format_time(region.end)}",
+                f"{region.score:.3f}",
+            )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if column == 0:
@@ -104,8 +122,11 @@ class SimilarSoundsPanel(QWidget):
                 if column == 2:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
-        self.lbl_status.setText(f"{len(regions)} place(s) sound like {example}; select one to play it."
-                                if regions else f"Nothing in the library sounds like {example}: add videos.")
+        self.lbl_status.setText(
+            f"{len(regions)} place(s) sound like {example}; select one to play it."
+            if regions
+            else f"Nothing in the library sounds like {example}: add videos."
+        )
         self.btn_review.setEnabled(bool(regions))
 
     def _on_selection(self) -> None:

@@ -3,6 +3,7 @@
 A database that cannot be read is never replaced silently: the user chooses between restoring the newest
 backup, starting an empty database (the unreadable file is kept beside it), or quitting.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -29,6 +30,7 @@ def ui_settings(home: DataHome) -> QSettings:
 
 
 # ---- database --------------------------------------------------------------------------------------
+
 
 def newest_backup(db_path: Path) -> Path | None:
     """The most recent `<db>.<tag>.bak` that ProcessedDB wrote beside the database."""
@@ -59,8 +61,11 @@ def open_database(home: DataHome, parent: QWidget | None = None) -> ProcessedDB 
 
     None means the user chose to quit."""
     while True:
-        db, error = _wait_for(lambda _progress, _cancel: ProcessedDB(home.db_path),
-                              "Opening the database (upgrading it if this version needs to)…", parent)
+        db, error = _wait_for(
+            lambda _progress, _cancel: ProcessedDB(home.db_path),
+            "Opening the database (upgrading it if this version needs to)…",
+            parent,
+        )
         if error is None:
             return db
         if not _recover(home.db_path, error, parent):
@@ -73,7 +78,8 @@ def _recover(db_path: Path, problem: str, parent: QWidget | None) -> bool:
     box = QMessageBox(QMessageBox.Icon.Critical, "Foleycut: database cannot be read", problem, parent=parent)
     box.setInformativeText(
         (f"The newest backup is {backup.name}. " if backup else "No backup was found. ")
-        + "Whatever you choose, the unreadable file is kept beside it, renamed.")
+        + "Whatever you choose, the unreadable file is kept beside it, renamed."
+    )
     restore = box.addButton("Restore backup", QMessageBox.ButtonRole.AcceptRole) if backup else None
     fresh = box.addButton("Start an empty database", QMessageBox.ButtonRole.DestructiveRole)
     quit_button = box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
@@ -90,6 +96,7 @@ def _recover(db_path: Path, problem: str, parent: QWidget | None) -> bool:
 
 
 # ---- legacy layout ---------------------------------------------------------------------------------
+
 
 def run_legacy_migration(db: ProcessedDB, parent: QWidget | None = None) -> str | None:
     """Move legacy clip_NNN exports into vid folders behind a progress dialog; returns an error message or None.
@@ -111,6 +118,7 @@ def run_legacy_migration(db: ProcessedDB, parent: QWidget | None = None) -> str 
 
 # ---- waiting on start-up work ----------------------------------------------------------------------
 
+
 def _wait_for(work, label: str, parent: QWidget | None, determinate: bool = False) -> tuple[object, str | None]:
     """Run `work` off the UI thread while the UI stays responsive; (result, None) or (None, error message).
 
@@ -130,10 +138,13 @@ def _wait_for(work, label: str, parent: QWidget | None, determinate: bool = Fals
         if message:
             dialog.setLabelText(message)
 
-    run_in_background(work, on_progress=show_progress if determinate else None,
-                      on_success=lambda result: outcome.setdefault("result", result),
-                      on_failure=lambda message: outcome.setdefault("error", message),
-                      on_finished=loop.quit)
+    run_in_background(
+        work,
+        on_progress=show_progress if determinate else None,
+        on_success=lambda result: outcome.setdefault("result", result),
+        on_failure=lambda message: outcome.setdefault("error", message),
+        on_finished=loop.quit,
+    )
     loop.exec()
     dialog.close()
     return outcome.get("result"), outcome.get("error")

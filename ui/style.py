@@ -1,4 +1,5 @@
 """A dark Fusion theme: video work reads better on dark surroundings, and the timeline is dark too."""
+
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QPalette

@@ -3,6 +3,7 @@
 Each subprofile is an export folder with a colour; choosing one sets the export folder, and the timeline
 draws the markers of each folder in its subprofile's colour.
 """
+
 from __future__ import annotations
 
 import os
@@ -92,8 +93,10 @@ class SubprofileBar(QWidget):
     def choose(self, index: int) -> None:
         """Key `index + 1` or a pick in the combo: export into that subprofile's folder."""
         if not 0 <= index < len(self._folders):
-            self.failed.emit(f"No subprofile {index + 1} in this profile (it has {len(self._folders)}): "
-                             "add one with + beside the subprofile list.")
+            self.failed.emit(
+                f"No subprofile {index + 1} in this profile (it has {len(self._folders)}): "
+                "add one with + beside the subprofile list."
+            )
             return
         self.combo.setCurrentIndex(index)
         self.folder_chosen.emit(self._folders[index])
@@ -119,9 +122,12 @@ class SubprofileBar(QWidget):
             self.failed.emit("Choose an export folder first (Export ▸ Folder): a subprofile is a variant of it.")
             return
         base = Path(self._current_folder)
-        name, ok = QInputDialog.getText(self, "Add subprofile",
-                                        f"Export folder beside {base.name} (for a variant such as close-ups):",
-                                        text=f"{base.name}_")
+        name, ok = QInputDialog.getText(
+            self,
+            "Add subprofile",
+            f"Export folder beside {base.name} (for a variant such as close-ups):",
+            text=f"{base.name}_",
+        )
         name = name.strip()
         if ok and name:
             if "/" in name or "\\" in name:

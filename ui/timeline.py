@@ -12,17 +12,18 @@ Painting stays fast with tens of thousands of items: markers and regions are kep
 arrays, only the visible slice is mapped to pixels, and items falling on the same pixel are drawn once.
 The waveform's per-column peaks are folded once per view (zoom, pan, resize), not at every cursor move.
 """
+
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
 
 import numpy as np
-
-from core.waveform import column_peaks
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QPolygonF, QWheelEvent
 from PySide6.QtWidgets import QMenu, QSizePolicy, QToolTip, QWidget
+
+from core.waveform import column_peaks
 
 EDGE_GRAB_PX = 6
 MARKER_HIT_PX = 5
@@ -231,8 +232,9 @@ class Timeline(QWidget):
         """Each marker's colour as an index into one palette, so painting groups them with numpy."""
         self._marker_palette = [MARKER, *self._marker_colours.values()]
         slot = {folder: i + 1 for i, folder in enumerate(self._marker_colours)}
-        self._marker_colour_index = np.array([slot.get(os.path.normpath(m.export_folder), 0) for m in self._markers],
-                                             dtype=np.int64)
+        self._marker_colour_index = np.array(
+            [slot.get(os.path.normpath(m.export_folder), 0) for m in self._markers], dtype=np.int64
+        )
 
     def set_overwrite_marker(self, marker: TimelineMarker | None) -> None:
         self._overwrite_marker = marker
@@ -329,10 +331,15 @@ class Timeline(QWidget):
         # be found by binary search on both sides.
         self._region_end_prefix_max = np.maximum.accumulate(self._region_ends)
         self._region_buckets = np.array(
-            [min(SCORE_BUCKETS - 1, max(0, int(r.score * SCORE_BUCKETS))) for r in regions], dtype=np.int64)
+            [min(SCORE_BUCKETS - 1, max(0, int(r.score * SCORE_BUCKETS))) for r in regions], dtype=np.int64
+        )
         self._region_disabled = np.array([r.disabled for r in regions], dtype=bool)
         trimmed = [
-            (i, r.start if r.original_start is None else r.original_start, r.end if r.original_end is None else r.original_end)
+            (
+                i,
+                r.start if r.original_start is None else r.original_start,
+                r.end if r.original_end is None else r.original_end,
+            )
             for i, r in enumerate(regions)
             if (r.original_start is not None and r.original_start < r.start)
             or (r.original_end is not None and r.original_end > r.end)
@@ -377,8 +384,12 @@ class Timeline(QWidget):
     def _lane_rects(self) -> tuple[QRectF, QRectF]:
         track = self._track_rect()
         markers = QRectF(track.left(), RULER_H, track.width(), MARKER_LANE_H)
-        regions = QRectF(track.left(), RULER_H + MARKER_LANE_H + 4, track.width(),
-                         max(8.0, self.height() - RULER_H - MARKER_LANE_H - WAVE_LANE_H - 12))
+        regions = QRectF(
+            track.left(),
+            RULER_H + MARKER_LANE_H + 4,
+            track.width(),
+            max(8.0, self.height() - RULER_H - MARKER_LANE_H - WAVE_LANE_H - 12),
+        )
         return markers, regions
 
     def _wave_lane(self) -> QRectF:
@@ -484,8 +495,9 @@ class Timeline(QWidget):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(SPEECH)
         top = lane.bottom() - SPEECH_STRIP_H
-        painter.drawRects([QRectF(self.x_at(a), top, max(1.0, self.x_at(b) - self.x_at(a)), SPEECH_STRIP_H)
-                           for a, b in spans])
+        painter.drawRects(
+            [QRectF(self.x_at(a), top, max(1.0, self.x_at(b) - self.x_at(a)), SPEECH_STRIP_H) for a, b in spans]
+        )
 
     def _paint_regions(self, painter: QPainter, lane: QRectF) -> None:
         visible = self._visible_region_slice()
@@ -505,8 +517,9 @@ class Timeline(QWidget):
         for level in np.unique(run_levels[run_levels > 0]).tolist():
             chosen = run_levels == level
             painter.setBrush(DISABLED_REGION if level == 1 else _BUCKET_COLORS[level - 2])
-            painter.drawRects([QRectF(a, top, b - a, height)
-                               for a, b in zip(run_starts[chosen].tolist(), run_ends[chosen].tolist())])
+            painter.drawRects(
+                [QRectF(a, top, b - a, height) for a, b in zip(run_starts[chosen].tolist(), run_ends[chosen].tolist())]
+            )
         self._paint_selected_region(painter, top, height)
         if self._edge_drag is not None:
             region = self._regions[self._edge_drag.region_index]
@@ -527,19 +540,29 @@ class Timeline(QWidget):
                 firsts = np.flatnonzero(np.r_[True, np.diff(columns) != 0])
                 peaks = np.maximum.reduceat(self._scores[lo:hi], firsts)
                 painter.setPen(QPen(SCORE_CURVE, 1.2))
-                painter.drawPolyline(QPolygonF([QPointF(x + 0.5, self._score_y(p, lane))
-                                                for x, p in zip(columns[firsts].tolist(), peaks.tolist())]))
+                painter.drawPolyline(
+                    QPolygonF(
+                        [
+                            QPointF(x + 0.5, self._score_y(p, lane))
+                            for x, p in zip(columns[firsts].tolist(), peaks.tolist())
+                        ]
+                    )
+                )
         if self._threshold is not None:
             y = self._score_y(self._threshold, lane)
             painter.setPen(QPen(THRESHOLD_LINE, 2 if self._dragging_threshold else 1, Qt.PenStyle.DashLine))
             painter.drawLine(QLineF(lane.left(), y, lane.right(), y))
-            painter.drawText(QRectF(lane.left() + 4, y - 14, 120, 13), Qt.AlignmentFlag.AlignLeft,
-                             f"threshold {self._threshold:.2f}")
+            painter.drawText(
+                QRectF(lane.left() + 4, y - 14, 120, 13), Qt.AlignmentFlag.AlignLeft, f"threshold {self._threshold:.2f}"
+            )
 
     def _on_threshold_line(self, y: float) -> bool:
         _, lane = self._lane_rects()
-        return (self._threshold is not None and lane.top() <= y <= lane.bottom()
-                and abs(y - self._score_y(self._threshold, lane)) <= THRESHOLD_GRAB_PX)
+        return (
+            self._threshold is not None
+            and lane.top() <= y <= lane.bottom()
+            and abs(y - self._score_y(self._threshold, lane)) <= THRESHOLD_GRAB_PX
+        )
 
     def _threshold_at(self, y: float) -> float:
         _, lane = self._lane_rects()
@@ -618,6 +641,7 @@ class Timeline(QWidget):
         painter.setPen(QPen(LOCKED_CURSOR, 2, Qt.PenStyle.DashLine))
         painter.drawLine(QLineF(x, 0, x, self.height()))
         painter.drawText(QPointF(x + 4, RULER_H + 12), "locked")
+
     def _paint_range(self, painter: QPainter) -> None:
         if self._range is None:
             return
@@ -667,20 +691,26 @@ class Timeline(QWidget):
         """What is under the pointer and what can be done with it (empty over bare track)."""
         marker = self.marker_at(x)
         if marker is not None:
-            return (f"Marker {format_time(marker.time)} · {marker.clip_count} clip(s) in {marker.export_folder}\n"
-                    "Double-click: overwrite mode · Right-click: delete")
+            return (
+                f"Marker {format_time(marker.time)} · {marker.clip_count} clip(s) in {marker.export_folder}\n"
+                "Double-click: overwrite mode · Right-click: delete"
+            )
         if self._in_range(x):
             start, end = self._range
-            return (f"Selected {format_time(start)}–{format_time(end)} ({end - start:.2f} s)\n"
-                    "Right-click: find similar sounds · Click elsewhere: clear")
+            return (
+                f"Selected {format_time(start)}–{format_time(end)} ({end - start:.2f} s)\n"
+                "Right-click: find similar sounds · Click elsewhere: clear"
+            )
         index = self._region_index_at(self.time_at(x))
         if index is None or self._duration <= 0:
             t = self.time_at(x)
             return "Speech" if any(a <= t <= b for a, b in self._speech) else ""
         region = self._regions[index]
         state = " (disabled)" if region.disabled else ""
-        return (f"Region {format_time(region.start)}–{format_time(region.end)} · score {region.score:.2f}{state}\n"
-                "Shift+drag an edge to resize")
+        return (
+            f"Region {format_time(region.start)}–{format_time(region.end)} · score {region.score:.2f}{state}\n"
+            "Shift+drag an edge to resize"
+        )
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:
@@ -739,8 +769,13 @@ class Timeline(QWidget):
         else:
             shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
             resizable = shift and self._edge_at(x) is not None
-            shape = (Qt.CursorShape.SizeHorCursor if resizable else Qt.CursorShape.SizeVerCursor
-                     if self._on_threshold_line(event.position().y()) else Qt.CursorShape.ArrowCursor)
+            shape = (
+                Qt.CursorShape.SizeHorCursor
+                if resizable
+                else Qt.CursorShape.SizeVerCursor
+                if self._on_threshold_line(event.position().y())
+                else Qt.CursorShape.ArrowCursor
+            )
             self.setCursor(shape)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
@@ -775,7 +810,7 @@ class Timeline(QWidget):
             self._set_view(self._view_start - steps * self._view_span * 0.1, self._view_span)
             return
         anchor = self.time_at(event.position().x())
-        span = self._view_span * (0.8 ** steps)
+        span = self._view_span * (0.8**steps)
         fraction = (anchor - self._view_start) / (self._view_span or 1.0)
         self._set_view(anchor - fraction * span, span)
 
@@ -783,8 +818,10 @@ class Timeline(QWidget):
         start, end = self._range
         menu = QMenu(self)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        menu.addAction(f"Find similar sounds to {format_time(start)}–{format_time(end)}",
-                       lambda: self.find_similar_requested.emit(start, end))
+        menu.addAction(
+            f"Find similar sounds to {format_time(start)}–{format_time(end)}",
+            lambda: self.find_similar_requested.emit(start, end),
+        )
         menu.addAction("Clear the selection", lambda: self.set_selected_range(None))
         menu.aboutToHide.connect(lambda: setattr(self, "range_menu", None))
         self.range_menu = menu

@@ -3,6 +3,7 @@
 Every option change restarts a short single-shot timer; when it fires, `preview_training` counts what the
 options would train on, so the stats follow the user's choices without a query per keystroke.
 """
+
 from __future__ import annotations
 
 from html import escape
@@ -30,8 +31,7 @@ from PySide6.QtWidgets import (
 from core.embedding_models import DEFAULT_MODEL, get_spec, list_models, set_model_folder
 from core.errors import FoleycutError
 from core.relink import missing_videos, relink_folder
-from core.training import (DEFAULT_MARGIN, DEFAULT_TARGET_PRECISION, TrainingOptions, preview_training,
-                           train_classifier)
+from core.training import DEFAULT_MARGIN, DEFAULT_TARGET_PRECISION, TrainingOptions, preview_training, train_classifier
 from ui.background import run_in_background
 from ui.hard_negatives_dialog import HardNegativesDialog
 from ui.precision_recall_plot import PrecisionRecallPlot
@@ -68,7 +68,8 @@ class TrainDialog(QDialog):
             item.setCheckState(Qt.Unchecked)
             self.lst_also_positive.addItem(item)
         self.lst_also_positive.setMaximumHeight(
-            self.lst_also_positive.sizeHintForRow(0) * min(4, max(1, len(folders))) + 6 if folders else 30)
+            self.lst_also_positive.sizeHintForRow(0) * min(4, max(1, len(folders))) + 6 if folders else 30
+        )
         self.lst_also_positive.itemChanged.connect(self._on_also_positive_changed)
         self.cmb_negative = QComboBox()
         self.cmb_negative.addItem(AUTO_ONLY, None)
@@ -98,9 +99,11 @@ class TrainDialog(QDialog):
         self.spn_target.setSingleStep(0.05)
         self.spn_target.setSpecialValueText("best balance (F0.5)")
         self.spn_target.setValue(DEFAULT_TARGET_PRECISION)
-        self.spn_target.setToolTip("Scans use the lowest threshold whose cross-validated precision reaches this, "
-                                   "else (and at 'best balance') the one with the best F0.5 "
-                                   "(precision weighs double)")
+        self.spn_target.setToolTip(
+            "Scans use the lowest threshold whose cross-validated precision reaches this, "
+            "else (and at 'best balance') the one with the best F0.5 "
+            "(precision weighs double)"
+        )
         self.chk_scan_exports = QCheckBox("Include scan exports")
         self.chk_scan_exports.setToolTip("Also train on clips exported from scan results")
         self.chk_hard_negatives = QCheckBox("Use hard negatives in training")
@@ -119,8 +122,9 @@ class TrainDialog(QDialog):
         self.lbl_missing = QLabel()
         self.lbl_missing.setWordWrap(True)
         self.btn_relink = QPushButton("Relink folder...")
-        self.btn_relink.setToolTip("Pick the folder the missing videos are in now: they are matched by file "
-                                   "name and size, in sub-folders too")
+        self.btn_relink.setToolTip(
+            "Pick the folder the missing videos are in now: they are matched by file name and size, in sub-folders too"
+        )
         self.btn_relink.clicked.connect(self._relink)
         self.btn_details = QPushButton("Details...")
         self.btn_details.setToolTip("Clips, videos and hard negatives per export folder")
@@ -135,8 +139,9 @@ class TrainDialog(QDialog):
         self.lbl_result.setWordWrap(True)
         self.lbl_result.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.plot = PrecisionRecallPlot()
-        self.plot.setToolTip("Cross-validated precision and recall at every threshold; the dashed line is "
-                             "the operating point scans use")
+        self.plot.setToolTip(
+            "Cross-validated precision and recall at every threshold; the dashed line is the operating point scans use"
+        )
         self.plot.hide()
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
@@ -182,9 +187,14 @@ class TrainDialog(QDialog):
         self._stats_timer.setSingleShot(True)
         self._stats_timer.setInterval(STATS_DELAY_MS)
         self._stats_timer.timeout.connect(self._update_stats)
-        for signal in (self.cmb_positive.currentIndexChanged, self.cmb_negative.currentIndexChanged,
-                       self.cmb_model.currentIndexChanged, self.spn_margin.valueChanged,
-                       self.chk_scan_exports.toggled, self.chk_hard_negatives.toggled):
+        for signal in (
+            self.cmb_positive.currentIndexChanged,
+            self.cmb_negative.currentIndexChanged,
+            self.cmb_model.currentIndexChanged,
+            self.spn_margin.valueChanged,
+            self.chk_scan_exports.toggled,
+            self.chk_hard_negatives.toggled,
+        ):
             signal.connect(self._schedule_stats)
         self.cmb_positive.currentTextChanged.connect(self._on_main_positive_changed)
 
@@ -213,9 +223,12 @@ class TrainDialog(QDialog):
     def positive_folders(self) -> tuple[str, ...]:
         """The main folder, then the ticked ones."""
         main = self.cmb_positive.currentText()
-        ticked = [self.lst_also_positive.item(row).text() for row in range(self.lst_also_positive.count())
-                  if not self.lst_also_positive.item(row).isHidden()
-                  and self.lst_also_positive.item(row).checkState() == Qt.Checked]
+        ticked = [
+            self.lst_also_positive.item(row).text()
+            for row in range(self.lst_also_positive.count())
+            if not self.lst_also_positive.item(row).isHidden()
+            and self.lst_also_positive.item(row).checkState() == Qt.Checked
+        ]
         return tuple(folder for folder in (main, *ticked) if folder)
 
     def _on_main_positive_changed(self, folder: str) -> None:
@@ -236,9 +249,14 @@ class TrainDialog(QDialog):
 
     def _update_missing(self) -> None:
         missing = missing_videos(self._db, self.profile)
-        self.lbl_missing.setText(error_html(f"{plural(len(missing), 'training video')} not found where "
-                                           "last seen (moved, or on a drive not connected).")
-                                 if missing else "")
+        self.lbl_missing.setText(
+            error_html(
+                f"{plural(len(missing), 'training video')} not found where "
+                "last seen (moved, or on a drive not connected)."
+            )
+            if missing
+            else ""
+        )
         self.btn_relink.setVisible(bool(missing))
 
     def _relink(self) -> None:
@@ -248,11 +266,17 @@ class TrainDialog(QDialog):
         result = relink_folder(self._db, folder, self.profile)
         parts = [f"Relinked {plural(len(result.relinked), 'video')}."]
         if result.not_found:
-            parts.append(f"{plural(len(result.not_found), 'video')} not found there: "
-                         + ", ".join(Path(path).name for path in result.not_found[:5]) + ".")
+            parts.append(
+                f"{plural(len(result.not_found), 'video')} not found there: "
+                + ", ".join(Path(path).name for path in result.not_found[:5])
+                + "."
+            )
         if result.ambiguous:
-            parts.append(f"{plural(len(result.ambiguous), 'video')} found more than once, left as they were: "
-                         + ", ".join(Path(path).name for path in result.ambiguous[:5]) + ".")
+            parts.append(
+                f"{plural(len(result.ambiguous), 'video')} found more than once, left as they were: "
+                + ", ".join(Path(path).name for path in result.ambiguous[:5])
+                + "."
+            )
         self.lbl_result.setText(escape(" ".join(parts)))
         self._update_stats()
 
@@ -391,9 +415,11 @@ def describe_preview(preview) -> str:
     others = preview.videos - preview.positive_videos
     if others:
         videos += f" (and {others} more with negatives only)"
-    parts = [bold_count(preview.positive_clips, "positive clip") + f" in {videos}",
-             bold_count(preview.negative_clips, "negative-folder clip"),
-             bold_count(preview.hard_negatives, "hard negative")]
+    parts = [
+        bold_count(preview.positive_clips, "positive clip") + f" in {videos}",
+        bold_count(preview.negative_clips, "negative-folder clip"),
+        bold_count(preview.hard_negatives, "hard negative"),
+    ]
     if preview.ambiguous_clips:
         parts.append(f"{plural(preview.ambiguous_clips, 'other clip')} kept clear of automatic negatives")
     return ", ".join(parts) + "; automatic negatives are drawn beyond the margin."
@@ -404,13 +430,17 @@ def describe_result(result) -> str:
     metrics, counts = result.metrics, result.counts
     lines = [
         f"Trained <b>{escape(result.name)}</b> (version of {format_stamp(result.version)}).",
-        f"Cross-validated ({metrics['folds']} folds by {metrics['grouped_by']}): at the threshold "
-        f"<b>{metrics['threshold']:.2f}</b> ({metrics.get('threshold_rule', 'fixed')}) precision "
-        f"<b>{metrics['precision']:.2f}</b>, recall <b>{metrics['recall']:.2f}</b>; average precision "
-        f"<b>{metrics['average_precision']:.2f}</b>.",
-        f"{counts['positive_windows']} positive and {counts['negative_windows']} negative windows "
-        f"({counts['marked_negative_windows']} marked, {counts['automatic_negative_windows']} automatic) "
-        f"from {counts['videos']} video(s).",
+        (
+            f"Cross-validated ({metrics['folds']} folds by {metrics['grouped_by']}): at the threshold "
+            f"<b>{metrics['threshold']:.2f}</b> ({metrics.get('threshold_rule', 'fixed')}) precision "
+            f"<b>{metrics['precision']:.2f}</b>, recall <b>{metrics['recall']:.2f}</b>; average precision "
+            f"<b>{metrics['average_precision']:.2f}</b>."
+        ),
+        (
+            f"{counts['positive_windows']} positive and {counts['negative_windows']} negative windows "
+            f"({counts['marked_negative_windows']} marked, {counts['automatic_negative_windows']} automatic) "
+            f"from {counts['videos']} video(s)."
+        ),
     ]
     lines += [escape(skipped(Path(video).name, why)) for video, why in result.skipped]
     return "<br>".join(lines)

@@ -1,9 +1,18 @@
 """What each export folder trains on: clips, source videos (how many are missing) and hard negatives."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
 
 from core.relink import folder_details
 
@@ -28,8 +37,10 @@ class TrainingDetailsDialog(QDialog):
                 if col:
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                 self.table.setItem(row, col, item)
-        note = QLabel("Hard negatives are counted on the videos holding each folder's clips; a missing video "
-                      "trains nothing until it is relinked.")
+        note = QLabel(
+            "Hard negatives are counted on the videos holding each folder's clips; a missing video "
+            "trains nothing until it is relinked."
+        )
         note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.Close)
         buttons.rejected.connect(self.reject)

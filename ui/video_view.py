@@ -7,6 +7,7 @@ keeps it fitted), so the crop frame is drawn and hit-tested with exactly the num
 Mouse on the picture: click or drag = put the crop centre there (when a portrait crop is on) ·
 in box mode (tracking a subject) drag = box the subject.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, QSizeF, Qt, Signal
@@ -65,8 +66,9 @@ class CropOverlay(QGraphicsItem):
             painter.drawRect(crop)
             centre = crop.center()
             painter.drawLine(QPointF(centre.x(), crop.top()), QPointF(centre.x(), crop.top() + crop.height() * 0.04))
-            painter.drawLine(QPointF(centre.x(), crop.bottom()),
-                             QPointF(centre.x(), crop.bottom() - crop.height() * 0.04))
+            painter.drawLine(
+                QPointF(centre.x(), crop.bottom()), QPointF(centre.x(), crop.bottom() - crop.height() * 0.04)
+            )
         if self._box is not None:
             pen = QPen(SUBJECT_BOX, 2, Qt.PenStyle.DashLine)
             pen.setCosmetic(True)

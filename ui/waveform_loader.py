@@ -1,4 +1,5 @@
 """Gives the timeline the loaded video's waveform: from the cache at once, else computed in the background."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Small wording helpers shared by the windows: counts, version ids as dates, why a file was skipped."""
+
 from __future__ import annotations
 
 from datetime import datetime

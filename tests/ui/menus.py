@@ -1,4 +1,5 @@
 """Choosing an entry of a popup menu with a real click, for menus opened by exec() (which blocks)."""
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMenu
 

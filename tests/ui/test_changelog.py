@@ -1,4 +1,5 @@
 """The start-up changelog popup: shown for unseen versions, gone once dismissed with "Don't show again"."""
+
 from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
@@ -14,8 +15,9 @@ def settings(tmp_path):
 
 def answer_popup(qtbot, seen, tick):
     def answer():
-        dialog = next((w for w in QApplication.topLevelWidgets()
-                       if isinstance(w, ChangelogDialog) and w.isVisible()), None)
+        dialog = next(
+            (w for w in QApplication.topLevelWidgets() if isinstance(w, ChangelogDialog) and w.isVisible()), None
+        )
         if dialog is None:  # exec() has not shown it yet
             QTimer.singleShot(10, answer)
             return
@@ -25,6 +27,7 @@ def answer_popup(qtbot, seen, tick):
             qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(6, box.height() // 2))
         ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
         qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
     QTimer.singleShot(0, answer)
 
 

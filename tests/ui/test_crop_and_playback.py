@@ -1,5 +1,6 @@
 """The crop on the picture, crop keyframes, subject tracking, the cursor lock, playback keys and the waveform
 strip, driven like a user: clicks and drags on the picture and the timeline, keys."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Extract audio (Ctrl+Shift+E) and re-export from the Edit menu, driven through the main window."""
+
 import wave
 from pathlib import Path
 
@@ -63,7 +64,9 @@ def test_ctrl_shift_e_saves_the_clip_length_of_audio_from_the_cursor(qtbot, wind
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", save_dialog)
     window.player.seek(1.5)
-    qtbot.keyClick(window.timeline, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(
+        window.timeline, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
     qtbot.waitUntil(lambda: idle(window) and target.with_suffix(".wav").exists(), timeout=20000)
     assert asked[0][0] == "Extract 1 s of audio from 0:01.50" and asked[0][1].endswith("door_1.50s.wav")
     with wave.open(str(target.with_suffix(".wav")), "rb") as wav:
@@ -108,7 +111,8 @@ def test_reexport_video_asks_first_then_applies_the_new_resize(qtbot, window, mo
     assert "2 door.mp4's clip(s)" in questions[0][0] and questions[0][1] == No
     assert {ffmpeg_facts(p)[2:] for p in clips} == {(42, 32)}
     assert [(r["id"], r["output_path"]) for r in window.db.get_clips("door.mp4")] == [
-        (r["id"], r["output_path"]) for r in rows_before]
+        (r["id"], r["output_path"]) for r in rows_before
+    ]
     assert len(window.timeline.markers()) == 2
 
 

@@ -28,7 +28,13 @@ def test_settings_follow_the_controls(qtbot, panel, tmp_path):
     panel.portrait_center_slider.setValue(30)
     settings = panel.settings()
     assert (settings.export_folder, settings.label, settings.category) == (tmp_path / "doors", "door_slam", "doors")
-    assert (settings.fmt, settings.short_side, settings.length, settings.count, settings.spread) == ("webp", 240, 4.0, 3, 2.0)
+    assert (settings.fmt, settings.short_side, settings.length, settings.count, settings.spread) == (
+        "webp",
+        240,
+        4.0,
+        3,
+        2.0,
+    )
     assert (settings.portrait, settings.portrait_center) == ("4:5", 0.3)
 
 
@@ -36,7 +42,12 @@ def test_defaults_are_eight_second_single_clips_at_original_size(panel, tmp_path
     panel.folder_edit.setText(str(tmp_path))
     settings = panel.settings()
     assert (settings.name, settings.length, settings.count, settings.short_side, settings.portrait) == (
-        "clip", 8.0, 1, None, None)
+        "clip",
+        8.0,
+        1,
+        None,
+        None,
+    )
     assert not panel.spread_spin.isEnabled() and not panel.portrait_center_slider.isEnabled()
 
 
@@ -68,5 +79,3 @@ def test_overwrite_banner(panel):
     assert panel.overwrite_label.isVisible() and "0:12.00" in panel.overwrite_label.text()
     panel.set_overwrite_target(None)
     assert not panel.overwrite_label.isVisible()
-
-

@@ -68,5 +68,9 @@ def test_new_controls_persist_with_qsettings(qtbot, panel, tmp_path):
     restored = ExportPanel()
     qtbot.addWidget(restored)
     restored.restore_state(store, "export/profiles/ltx")
-    assert (restored.ltx2_check.isChecked(), restored.hardware_check.isChecked(), restored.random_crop_spin.value(),
-            restored.workers_spin.value()) == (True, False, 25, 2)
+    assert (
+        restored.ltx2_check.isChecked(),
+        restored.hardware_check.isChecked(),
+        restored.random_crop_spin.value(),
+        restored.workers_spin.value(),
+    ) == (True, False, 25, 2)

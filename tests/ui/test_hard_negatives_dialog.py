@@ -1,4 +1,5 @@
 """HardNegativesDialog: filter by source model, filter-aware Delete Selected and Clear All."""
+
 from __future__ import annotations
 
 import pytest
@@ -42,8 +43,7 @@ def answer(monkeypatch, reply) -> list[str]:
 
 
 def test_lists_negatives_with_time_model_and_hidden_id(dialog, db):
-    assert [dialog.cmb_filter.itemText(i) for i in range(dialog.cmb_filter.count())] == [
-        "(all)", "HUBERT_BASE", "MEL"]
+    assert [dialog.cmb_filter.itemText(i) for i in range(dialog.cmb_filter.count())] == ["(all)", "HUBERT_BASE", "MEL"]
     assert dialog.lbl_summary.text() == "<b>3</b> hard negatives"
     assert dialog.table.isColumnHidden(COL_ID)
     times = sorted(dialog.table.item(r, COL_TIME).text() for r in range(3))
@@ -131,6 +131,7 @@ def test_summary_counts_the_regions_the_windows_came_from(qtbot, db):
 
 def test_clear_all_defaults_to_no(qtbot, dialog, db):
     """Enter on the confirmation keeps the negatives: destructive answers are never the default."""
+
     def press_enter():
         box = QApplication.activeModalWidget()
         assert isinstance(box, QMessageBox)

@@ -1,4 +1,5 @@
 """The main window driven like a user: keys on the timeline, clicks on markers, the playlist, profiles."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -21,8 +22,7 @@ LEFT = Qt.MouseButton.LeftButton
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory):
     folder = tmp_path_factory.mktemp("videos")
-    return [make_video(folder / "a_first.mp4", 4, size=(64, 48)),
-            make_video(folder / "b_second.mp4", 3, size=(64, 48))]
+    return [make_video(folder / "a_first.mp4", 4, size=(64, 48)), make_video(folder / "b_second.mp4", 3, size=(64, 48))]
 
 
 def open_window(qtbot, home: DataHome, db) -> MainWindow:
@@ -133,8 +133,9 @@ def test_double_click_marker_overwrites_it_in_place(qtbot, window, tmp_path):
     assert window.export_panel.overwrite_label.isVisible()
     assert window.player.position() == 0.0
     press(qtbot, window, Qt.Key.Key_E)
-    qtbot.waitUntil(lambda: window._export_task is None and not window.export_panel.overwrite_label.isVisible(),
-                    timeout=20000)
+    qtbot.waitUntil(
+        lambda: window._export_task is None and not window.export_panel.overwrite_label.isVisible(), timeout=20000
+    )
     assert clip_files(tmp_path) == [first] and first.stat().st_mtime_ns != first_bytes
     assert len(window.timeline.markers()) == 1
 
@@ -226,6 +227,7 @@ def test_show_task_reports_progress_and_cancels(qtbot, window):
         progress(0.5, "half way")
         cancel.wait(10)
         from core.errors import Cancelled
+
         raise Cancelled()
 
     task = run_in_background(work)
@@ -261,7 +263,9 @@ def test_window_opens_without_torch_or_transformers():
         "window.show()\n"
         "print(','.join(m for m in ('torch', 'transformers') if m in sys.modules) or 'clean')\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
     assert out.stdout.strip().splitlines()[-1] == "clean", out.stderr
 
 
@@ -312,6 +316,7 @@ def test_closing_the_window_cancels_and_waits_for_every_running_task(qtbot, home
 
 
 # ---- the review loop (issue 13) ------------------------------------------------------------------
+
 
 @pytest.fixture
 def reviewing(qtbot, window, db, videos):
@@ -366,9 +371,19 @@ def test_help_is_the_whole_shortcut_table_and_undo_lives_in_edit(qtbot, window, 
     qtbot.keyClick(reviewing.panel._current_table(), "?", Qt.KeyboardModifier.ShiftModifier)
     [dialog] = shown
     keys = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
-    assert isinstance(dialog, ShortcutsDialog) and keys[:len(SHORTCUTS)] == [keys_label(s.action) for s in SHORTCUTS]
-    for key in ("1 … 9", "Delete / Backspace", "Ctrl+Z", "Ctrl+Shift+Z / Ctrl+Y", "Ctrl+T", "Ctrl+Shift+S",
-                "Ctrl+Shift+A", "Ctrl+O", "S", "K"):
+    assert isinstance(dialog, ShortcutsDialog) and keys[: len(SHORTCUTS)] == [keys_label(s.action) for s in SHORTCUTS]
+    for key in (
+        "1 … 9",
+        "Delete / Backspace",
+        "Ctrl+Z",
+        "Ctrl+Shift+Z / Ctrl+Y",
+        "Ctrl+T",
+        "Ctrl+Shift+S",
+        "Ctrl+Shift+A",
+        "Ctrl+O",
+        "S",
+        "K",
+    ):
         assert key in keys
     edit = [a.text().replace("&", "") for a in window.menu_edit.actions() if not a.isSeparator()]
     assert edit[:2] == ["Undo", "Redo"]

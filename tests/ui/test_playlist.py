@@ -1,4 +1,5 @@
 """Playlist: adding files and folders, drag and drop, next file, hiding (persisted), counts, progress."""
+
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
@@ -69,8 +70,9 @@ def test_clip_counts_and_progress_column(playlist, media):
 def test_dropping_files_adds_them_and_opens_the_first(qtbot, playlist, media):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(media / "c.mov")), QUrl.fromLocalFile(str(media / "notes.txt"))])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     with qtbot.waitSignal(playlist.file_activated) as activated:
         playlist.dropEvent(event)
     assert activated.args[0].name == "c.mov"
@@ -89,8 +91,9 @@ def test_double_click_activates_a_file(qtbot, playlist, media):
 def test_dropped_non_videos_are_reported(qtbot, playlist, media):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(media / "notes.txt")), QUrl.fromLocalFile(str(media / "b.mp4"))])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     with qtbot.waitSignal(playlist.files_rejected) as rejected:
         playlist.dropEvent(event)
     assert [p.name for p in rejected.args[0]] == ["notes.txt"]
@@ -127,7 +130,7 @@ def test_entries_keep_separators_and_skip_them_as_files(qtbot, playlist, media):
 
 
 def test_hide_exported_follows_the_clip_counts(qtbot, playlist, media):
-    a, b, c = playlist.add_paths([media])
+    a, _b, c = playlist.add_paths([media])
     playlist.set_hide_exported(True)
     playlist.set_clip_counts({"b.mp4": 2})
     assert playlist.topLevelItem(1).isHidden() and playlist.next_path() == a

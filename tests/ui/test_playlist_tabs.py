@@ -1,5 +1,6 @@
 """Playlist tabs in the window: own export folder, warning, duplicate, separators, missing files, hide
 exported, delete from disk, and all of it after a restart."""
+
 import shutil
 
 from PySide6.QtCore import QPoint, Qt, QTimer
@@ -7,8 +8,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from tests.media_factory import make_video
 from tests.ui.menus import click_menu_item_soon
-from tests.ui.test_main_window import LEFT, export_with_e, open_window
-from tests.ui.test_main_window import db, home, videos, window  # noqa: F401 - fixtures
+from tests.ui.test_main_window import LEFT, db, export_with_e, home, open_window, videos, window
 from ui.playlist import FILE_COLUMN, SEPARATOR_ROLE
 
 
@@ -38,7 +38,8 @@ def new_tab(qtbot, window, monkeypatch, name):
 
 
 def test_each_tab_has_its_own_files_and_export_folder_and_warns_about_a_foreign_video(
-        qtbot, window, monkeypatch, tmp_path, videos):
+    qtbot, window, monkeypatch, tmp_path, videos
+):
     tabs, panel = window.playlist_tabs, window.export_panel
     new_tab(qtbot, window, monkeypatch, "Steps")
     assert tabs.tab_bar.count() == 2 and window.playlist.all_paths() == []

@@ -1,10 +1,10 @@
 """Profiles renamed, duplicated and deleted from the toolbar's ⋯ menu; subprofiles on keys 1–9."""
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from tests.ui.menus import click_menu_item_soon
-from tests.ui.test_main_window import LEFT, export_with_e, open_window, press
-from tests.ui.test_main_window import db, home, videos, window  # noqa: F401 - fixtures
+from tests.ui.test_main_window import LEFT, db, export_with_e, home, open_window, press, videos, window
 from ui.subprofiles import subprofile_colour
 
 

@@ -1,10 +1,16 @@
 """The scan dock's Scan All skip ("Rescan scanned files"), fuse gap and Auto button, with real clicks."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
 
-from tests.ui.test_scan_workbench import (StandInMainWindow, bench, ready_to_scan, videos,  # noqa: F401
-                                          wait_idle, window)
+from tests.ui.test_scan_workbench import (
+    bench,
+    ready_to_scan,
+    videos,
+    wait_idle,
+    window,
+)
 
 
 def tick(qtbot, checkbox):
@@ -98,13 +104,13 @@ def test_n_in_the_results_table_opens_the_next_file(qtbot, tmp_path, isolated_ho
     db.close()
 
 
-def test_mark_speech_draws_the_strip_and_leave_speech_out_reaches_the_scan(qtbot, monkeypatch, window, bench,
-                                                                           videos):
+def test_mark_speech_draws_the_strip_and_leave_speech_out_reaches_the_scan(qtbot, monkeypatch, window, bench, videos):
     from core.speech import SpeechSegment
     from ui import scan_workbench
 
-    monkeypatch.setattr(scan_workbench, "detect_speech",
-                        lambda video, home, progress=None, cancel=None: [SpeechSegment(2.0, 5.0, 0.9)])
+    monkeypatch.setattr(
+        scan_workbench, "detect_speech", lambda video, home, progress=None, cancel=None: [SpeechSegment(2.0, 5.0, 0.9)]
+    )
     window.load(videos[0])
     assert window.timeline.speech() == []
     tick(qtbot, bench.controls.chk_show_speech)
@@ -114,9 +120,13 @@ def test_mark_speech_draws_the_strip_and_leave_speech_out_reaches_the_scan(qtbot
     assert window.timeline.speech() == []
 
     asked = []
-    monkeypatch.setattr(scan_workbench, "scan_file",
-                        lambda *args, **kwargs: asked.append(kwargs["skip_speech"]) or (_ for _ in ()).throw(
-                            scan_workbench.FoleycutError("stop here")))
+    monkeypatch.setattr(
+        scan_workbench,
+        "scan_file",
+        lambda *args, **kwargs: (
+            asked.append(kwargs["skip_speech"]) or (_ for _ in ()).throw(scan_workbench.FoleycutError("stop here"))
+        ),
+    )
     ready_to_scan(window, bench)
     tick(qtbot, bench.controls.chk_skip_speech)
     qtbot.mouseClick(bench.controls.btn_scan, Qt.LeftButton)

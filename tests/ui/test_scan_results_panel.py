@@ -1,4 +1,5 @@
 """ScanResultsPanel: model tabs, scan history versions, undoable edits, hard negatives, export estimate."""
+
 from __future__ import annotations
 
 import pytest
@@ -63,12 +64,15 @@ def test_version_combo_hidden_with_a_single_version(panel):
 
 
 def test_version_labels_read_timestamps_and_survive_odd_ones():
-    assert version_label({"timestamp": "20260419_143022_123456", "count": 12, "max_score": 0.951}) == \
-        "2026-04-19 14:30 (12 regions, best: 0.95)"
-    assert version_label({"timestamp": "yesterday", "count": 1, "max_score": 0.5}) == \
-        "yesterday (1 region, best: 0.50)"
-    assert version_label({"timestamp": "20260419_143022_123456", "count": 0, "max_score": None}) == \
-        "2026-04-19 14:30 (no regions)"
+    assert (
+        version_label({"timestamp": "20260419_143022_123456", "count": 12, "max_score": 0.951})
+        == "2026-04-19 14:30 (12 regions, best: 0.95)"
+    )
+    assert version_label({"timestamp": "yesterday", "count": 1, "max_score": 0.5}) == "yesterday (1 region, best: 0.50)"
+    assert (
+        version_label({"timestamp": "20260419_143022_123456", "count": 0, "max_score": None})
+        == "2026-04-19 14:30 (no regions)"
+    )
 
 
 def test_switching_version_repopulates_clears_undo_and_refreshes_timeline(qtbot, panel, db):
@@ -174,7 +178,8 @@ def test_mark_as_negative_stores_the_tab_model_and_undo_removes_them(qtbot, pane
     negatives = db.get_hard_negatives("default")
     assert negatives, "no hard negatives stored"
     assert {(n["filename"], n["source_model"], n["source_path"]) for n in negatives} == {
-        (FILE, "MEL", "/videos/film.mp4")}
+        (FILE, "MEL", "/videos/film.mp4")
+    }
     assert all(70.0 <= n["start_time"] + 4.0 <= 80.0 for n in negatives)  # the 8 s windows centred inside
     assert latest_mel_rows(db)[1]["disabled"] == 1
 
@@ -238,14 +243,36 @@ def test_parse_time_rejects(text):
 
 
 def test_version_label_tells_threshold_and_classifier_version_apart(qtbot, db):
-    version = {"timestamp": "20260419_143022_123456", "count": 12, "max_score": 0.951, "classifier": "door",
-               "classifier_version": "20260418_091500_000001", "threshold": 0.5}
-    assert version_label(version) == \
-        "2026-04-19 14:30 (12 regions, best: 0.95) · threshold 0.50 · classifier of 04-18 09:15"
-    db.save_scan_results(FILE, "default", "AST", [(1.0, 9.0, 0.7)], classifier="door",
-                         classifier_version="20260418_091500_000001", threshold=0.5)
-    db.save_scan_results(FILE, "default", "AST", [(1.0, 9.0, 0.7)], classifier="door",
-                         classifier_version="20260418_091500_000001", threshold=0.6)
+    version = {
+        "timestamp": "20260419_143022_123456",
+        "count": 12,
+        "max_score": 0.951,
+        "classifier": "door",
+        "classifier_version": "20260418_091500_000001",
+        "threshold": 0.5,
+    }
+    assert (
+        version_label(version)
+        == "2026-04-19 14:30 (12 regions, best: 0.95) · threshold 0.50 · classifier of 04-18 09:15"
+    )
+    db.save_scan_results(
+        FILE,
+        "default",
+        "AST",
+        [(1.0, 9.0, 0.7)],
+        classifier="door",
+        classifier_version="20260418_091500_000001",
+        threshold=0.5,
+    )
+    db.save_scan_results(
+        FILE,
+        "default",
+        "AST",
+        [(1.0, 9.0, 0.7)],
+        classifier="door",
+        classifier_version="20260418_091500_000001",
+        threshold=0.6,
+    )
     panel = ScanResultsPanel(db, "default")
     qtbot.addWidget(panel)
     panel.show()
@@ -310,14 +337,14 @@ def test_merge_joins_the_selected_regions_in_one_undo_step(qtbot, panel, db):
     assert panel.btn_merge.isEnabled()
     qtbot.mouseClick(panel.btn_merge, Qt.LeftButton)
     rows = latest_mel_rows(db)
-    assert [(r["start_time"], r["end_time"], r["disabled"]) for r in rows] == [(10.0, 80.0, False),
-                                                                              (70.0, 80.0, True)]
-    assert [(r.start, r.end, r.disabled) for r in panel.current_regions()] == [(10.0, 80.0, False),
-                                                                               (70.0, 80.0, True)]
+    assert [(r["start_time"], r["end_time"], r["disabled"]) for r in rows] == [(10.0, 80.0, False), (70.0, 80.0, True)]
+    assert [(r.start, r.end, r.disabled) for r in panel.current_regions()] == [(10.0, 80.0, False), (70.0, 80.0, True)]
     assert not panel.btn_merge.isEnabled()  # one enabled region left in the selection
     qtbot.keyClick(table, Qt.Key_Z, Qt.ControlModifier)
     assert [(r["start_time"], r["end_time"], r["disabled"]) for r in latest_mel_rows(db)] == [
-        (10.0, 19.0, False), (70.0, 80.0, False)]
+        (10.0, 19.0, False),
+        (70.0, 80.0, False),
+    ]
 
 
 def test_export_selected_sends_only_the_selected_enabled_regions(qtbot, panel):

@@ -1,4 +1,5 @@
 """ScanWorkbench wired into a window that offers the main window's public API (docs/ARCHITECTURE.md)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,9 +12,9 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 from core.classifier_store import active_version, save_version
 from core.db import ProcessedDB
 from core.embedding_models import get_spec
+from core.export import ExportSettings, export_marker
 from core.home import DataHome
 from core.training import TrainResult, fit_balanced
-from core.export import ExportSettings, export_marker
 from tests.media_factory import make_video, tone_burst_track
 from ui.export_panel import ExportPanel
 from ui.hard_negatives_dialog import HardNegativesDialog
@@ -104,8 +105,14 @@ def menu_texts(window):
 def test_installs_dock_and_scan_menu(window, bench):
     assert window.dockWidgetArea(bench.dock) == Qt.RightDockWidgetArea
     assert bench.dock.isVisible()
-    assert {"Train classifier…", "Hard negatives…", "Scan current file", "Scan all files", "Cancel scan",
-            "Roll back to the chosen version and rescan"} <= set(menu_texts(window))
+    assert {
+        "Train classifier…",
+        "Hard negatives…",
+        "Scan current file",
+        "Scan all files",
+        "Cancel scan",
+        "Roll back to the chosen version and rescan",
+    } <= set(menu_texts(window))
     # no classifier trained yet: scanning is offered only once one exists
     assert not bench.controls.btn_scan.isEnabled()
     assert not bench.act_scan_all.isEnabled()
@@ -116,8 +123,7 @@ def test_loaded_video_shows_its_regions_on_the_timeline(window, bench, db):
     db.save_scan_results("film.mp4", "default", "MEL", [(10.0, 18.0, 0.9), (30.0, 38.0, 0.4)])
     window.load(Path("/videos/film.mp4"))
     assert bench.panel.current_model_name() == "MEL"
-    assert [(r.start, r.end, r.score) for r in window.timeline.scan_regions()] == [(10.0, 18.0, 0.9),
-                                                                                  (30.0, 38.0, 0.4)]
+    assert [(r.start, r.end, r.score) for r in window.timeline.scan_regions()] == [(10.0, 18.0, 0.9), (30.0, 38.0, 0.4)]
     window.set_profile("other")
     assert window.timeline.scan_regions() == []
 
@@ -192,19 +198,32 @@ def test_export_button_writes_scan_clips_in_the_background(qtbot, tmp_path, wind
 def test_scan_without_a_video_explains(window, bench):
     bench.scan_current()
     bench.scan_all()
-    assert window.errors == ["No video is loaded: open one from the playlist, then scan.",
-                             "The playlist is empty: add videos, then Scan All."]
+    assert window.errors == [
+        "No video is loaded: open one from the playlist, then scan.",
+        "The playlist is empty: add videos, then Scan All.",
+    ]
 
 
 # --- scanning with a real (tiny) classifier -------------------------------------------------------
+
 
 def save_random_classifier(home, name="doors", seed=0, threshold=0.5):
     """A MEL classifier fitted on random features: scanning needs one, not a good one."""
     rng = np.random.default_rng(seed)
     features = rng.standard_normal((60, get_spec("MEL").dim)).astype(np.float32)
     labels = (np.arange(60) % 3 == 0).astype(np.int8)
-    return save_version(home, name, fit_balanced(features, labels), embedding_model="MEL", window=8.0, hop=1.0,
-                        folders={}, counts={}, metrics={"precision": 0.9, "recall": 0.8}, threshold=threshold)
+    return save_version(
+        home,
+        name,
+        fit_balanced(features, labels),
+        embedding_model="MEL",
+        window=8.0,
+        hop=1.0,
+        folders={},
+        counts={},
+        metrics={"precision": 0.9, "recall": 0.8},
+        threshold=threshold,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -258,14 +277,15 @@ def test_scan_current_file_in_background_shows_results(qtbot, window, bench, db,
     qtbot.mouseClick(bench.controls.btn_scan, Qt.LeftButton)
     wait_idle(qtbot, bench)
     assert len(db.get_scan_versions("one.mp4", "default", "MEL")) == 1
-    assert bench.controls.lbl_status.text() == \
-        f"Scanned with doors: {found} found; the same as the latest scan, so not stored again."
+    assert (
+        bench.controls.lbl_status.text()
+        == f"Scanned with doors: {found} found; the same as the latest scan, so not stored again."
+    )
     assert not bench.panel._tab(0).history_row.isVisible()
 
 
 @pytest.mark.slow
-def test_the_score_curve_and_dragging_the_threshold_line_refuse_and_store_a_version(qtbot, window, bench, db,
-                                                                                     videos):
+def test_the_score_curve_and_dragging_the_threshold_line_refuse_and_store_a_version(qtbot, window, bench, db, videos):
     save_random_classifier(window.home, threshold=0.5)
     bench.controls.refresh_classifiers()
     window.load(videos[0])
@@ -388,6 +408,7 @@ def test_unloading_the_video_clears_the_panel(window, bench, db):
 
 # --- the whole loop ----------------------------------------------------------------------------------
 
+
 def train_through_dialog(qtbot, bench):
     bench.act_train.trigger()
     dialog = bench.train_dialog
@@ -440,6 +461,7 @@ def test_export_train_scan_review_negatives_retrain_compare(qtbot, tmp_path, win
 
 
 # --- in the real main window ---------------------------------------------------------------------
+
 
 @pytest.mark.slow
 def test_in_the_main_window_keys_reach_the_scan_panel(qtbot, tmp_path, isolated_home):

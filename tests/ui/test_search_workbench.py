@@ -1,4 +1,5 @@
 """Find similar and the review queue in the real main window, driven by clicks and real key presses."""
+
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,12 @@ TASK_MS = 60_000
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory):
     folder = tmp_path_factory.mktemp("search_videos")
-    return {name: make_video(folder / f"{name}.mp4", 100, audio=library_track(targets, distractors, seed),
-                             size=(32, 24), fps=2)
-            for seed, (name, (targets, distractors)) in enumerate(LIBRARY.items())}
+    return {
+        name: make_video(
+            folder / f"{name}.mp4", 100, audio=library_track(targets, distractors, seed), size=(32, 24), fps=2
+        )
+        for seed, (name, (targets, distractors)) in enumerate(LIBRARY.items())
+    }
 
 
 @pytest.fixture
@@ -58,7 +62,7 @@ def test_find_similar_lists_the_repeats_and_plays_a_selected_hit(qtbot, home, vi
         window, workbench = open_window(qtbot, home, db, videos, tmp_path / "mp4_Tone")
         regions = search_at(qtbot, window, workbench, 20.0)
         repeats = [(videos[n].resolve(), t) for n in LIBRARY for t in planted(n) if (n, t) != ("a", 20.0)]
-        top = regions[:len(repeats)]
+        top = regions[: len(repeats)]
         assert all(any(r.video == v and covers(r.start, r.end, t) for r in top) for v, t in repeats)
         assert workbench.similar.table.rowCount() == len(regions)
         workbench.similar.table.selectRow(1)
@@ -89,7 +93,8 @@ def test_review_keys_undo_and_persistence(qtbot, home, videos, tmp_path):
         qtbot.keyClick(review, Qt.Key.Key_R)  # reject: the classifier's windows on the hit, as hard negatives
         windows = negative_times_for_region(second.start, second.end, DEFAULT_WINDOW, DEFAULT_HOP)
         assert [(n["filename"], n["start_time"]) for n in db.get_hard_negatives()] == [
-            (second.video.name, t) for t in windows]
+            (second.video.name, t) for t in windows
+        ]
         fourth = session.items[1]
         qtbot.keyClick(review, Qt.Key.Key_S)
         assert session.current() == fourth
@@ -165,7 +170,7 @@ def test_find_similar_from_a_range_selected_on_the_timeline(qtbot, home, videos,
         assert SimilarSoundsPanel.example_label(videos["a"], start, end) in workbench.similar.lbl_status.text()
         regions = workbench.similar.regions()
         repeats = [(videos[n].resolve(), t) for n in LIBRARY for t in planted(n) if (n, t) != ("a", 20.0)]
-        assert all(any(r.video == v and covers(r.start, r.end, t) for r in regions[:len(repeats)]) for v, t in repeats)
+        assert all(any(r.video == v and covers(r.start, r.end, t) for r in regions[: len(repeats)]) for v, t in repeats)
 
         workbench.act_find.trigger()  # the Scan menu's Find similar searches the selected range too
         qtbot.waitUntil(lambda: workbench._search_task is None, timeout=TASK_MS)

@@ -1,4 +1,5 @@
 """Start-up: an unreadable database is never replaced silently; the legacy layout migrates with progress."""
+
 import os
 
 import pytest
@@ -19,6 +20,7 @@ def home(isolated_home):
 
 def answer_box(qtbot, button_text, seen):
     """Click the button named `button_text` in the message box once it is shown."""
+
     def answer():
         box = next((w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()), None)
         if box is None:
@@ -27,6 +29,7 @@ def answer_box(qtbot, button_text, seen):
         seen.append(box.text())
         button = next(b for b in box.buttons() if b.text() == button_text)
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
     QTimer.singleShot(0, answer)
 
 
@@ -96,8 +99,7 @@ def test_run_app_welcomes_on_the_first_start_only(qtbot, home):
     popups = []
 
     def dismiss_welcome_then_close():
-        box = next((w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()),
-                   None)
+        box = next((w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()), None)
         if box is None:
             QTimer.singleShot(10, dismiss_welcome_then_close)
             return

@@ -1,7 +1,9 @@
 """Timeline mouse behaviour through real mouse events: seek, Shift+drag resize, marker actions, painting."""
+
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
@@ -106,8 +108,13 @@ def test_wheel_zoom_keeps_point_under_pointer(qtbot, timeline):
 def test_paints_many_items_and_ghosts(qtbot, timeline):
     timeline.set_markers([TimelineMarker(i * 0.01, "f") for i in range(10_000)])
     timeline.set_scan_regions(
-        [TimelineRegion(i, i * 0.02, i * 0.02 + 0.5, (i % 10) / 10, disabled=i % 7 == 0,
-                        original_start=i * 0.02 - 0.1) for i in range(5_000)])
+        [
+            TimelineRegion(
+                i, i * 0.02, i * 0.02 + 0.5, (i % 10) / 10, disabled=i % 7 == 0, original_start=i * 0.02 - 0.1
+            )
+            for i in range(5_000)
+        ]
+    )
     timeline.set_export_highlight([10.0, 11.0, 12.0], 8.0)
     image = timeline.grab().toImage()
     assert not image.isNull()
@@ -124,8 +131,16 @@ def _wheel(x, delta):
     from PySide6.QtGui import QWheelEvent
 
     pos = QPointF(x, 40)
-    return QWheelEvent(pos, pos, QPoint(0, 0), QPoint(0, delta), Qt.MouseButton.NoButton,
-                       Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    return QWheelEvent(
+        pos,
+        pos,
+        QPoint(0, 0),
+        QPoint(0, delta),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
 
 
 @given(st.lists(st.tuples(st.integers(-20, 120), st.integers(1, 60), st.integers(1, 18)), max_size=40))
@@ -144,6 +159,7 @@ def test_span_rects_merge_overlapping_and_touching_spans():
 
 
 # --- the score curve and the threshold line ---------------------------------------------------------
+
 
 def threshold_point(timeline, threshold, seconds=20.0):
     _, lane = timeline._lane_rects()

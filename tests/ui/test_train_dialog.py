@@ -1,4 +1,5 @@
 """TrainDialog: folders without ghosts, model list, live debounced stats, hard-negative toggle, training."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,11 +34,17 @@ def db(tmp_path, video):
     db = ProcessedDB(tmp_path / "foleycut.db")
     exports = tmp_path / "exports"
     for n, event in enumerate(EVENTS, start=1):
-        db.add("film.mp4", event - 3.0, exports / "mp4_Door" / "vid_001" / f"door_{n:03d}_1.mp4",
-               source_path=str(video))
+        db.add(
+            "film.mp4", event - 3.0, exports / "mp4_Door" / "vid_001" / f"door_{n:03d}_1.mp4", source_path=str(video)
+        )
     db.add("film.mp4", 46.0, exports / "mp4_Wind" / "vid_001" / "wind_001_1.mp4", source_path=str(video))
-    db.add("film.mp4", 54.0, exports / "mp4_ScanOnly" / "vid_001" / "door_001_a1_1.mp4", source_path=str(video),
-           scan_export=True)
+    db.add(
+        "film.mp4",
+        54.0,
+        exports / "mp4_ScanOnly" / "vid_001" / "door_001_a1_1.mp4",
+        source_path=str(video),
+        scan_export=True,
+    )
     db.add_hard_negatives("film.mp4", "default", [45.0, 46.0], source_path=str(video), source_model="MEL")
     return db
 
@@ -195,8 +202,7 @@ def test_cancel_stops_training_without_saving(qtbot, dialog, home):
     assert not (home.models_dir / "mp4_Door").exists()
 
 
-def test_model_folder_button_saves_the_folder_and_drops_the_download_mark(qtbot, monkeypatch, dialog, home,
-                                                                          tmp_path):
+def test_model_folder_button_saves_the_folder_and_drops_the_download_mark(qtbot, monkeypatch, dialog, home, tmp_path):
     assert not dialog.btn_model_folder.isEnabled()  # MEL is built in
     dialog.cmb_model.setCurrentIndex(dialog.cmb_model.findData("HUBERT_BASE"))
     folder = save_tiny_hubert(tmp_path / "hubert")
@@ -232,22 +238,38 @@ def test_negative_folder_equal_to_positive_disables_train(qtbot, dialog):
 def test_preview_counts_the_videos_that_hold_positives():
     from core.training import TrainingPreview
 
-    preview = TrainingPreview(videos=3, positive_clips=7, negative_clips=2, hard_negatives=0, ambiguous_clips=0,
-                              positive_videos=2)
+    preview = TrainingPreview(
+        videos=3, positive_clips=7, negative_clips=2, hard_negatives=0, ambiguous_clips=0, positive_videos=2
+    )
     assert describe_preview(preview).startswith(
-        "<b>7</b> positive clips in <b>2</b> videos (and 1 more with negatives only)")
+        "<b>7</b> positive clips in <b>2</b> videos (and 1 more with negatives only)"
+    )
 
 
 def test_result_names_the_version_as_a_date_and_each_skipped_file_once():
     from core.training import TrainResult
 
     result = TrainResult(
-        "doors", "20261130_202335_520926",
-        {"folds": 3, "grouped_by": "video", "precision": 0.9, "recall": 0.8, "average_precision": 0.85,
-         "threshold": 0.62, "threshold_rule": "best F0.5"},
-        {"positive_windows": 5, "negative_windows": 9, "marked_negative_windows": 2,
-         "automatic_negative_windows": 7, "videos": 2},
-        skipped=[("/v/broken_e.mp4", "broken_e.mp4 is not a readable video: re-encode it")])
+        "doors",
+        "20261130_202335_520926",
+        {
+            "folds": 3,
+            "grouped_by": "video",
+            "precision": 0.9,
+            "recall": 0.8,
+            "average_precision": 0.85,
+            "threshold": 0.62,
+            "threshold_rule": "best F0.5",
+        },
+        {
+            "positive_windows": 5,
+            "negative_windows": 9,
+            "marked_negative_windows": 2,
+            "automatic_negative_windows": 7,
+            "videos": 2,
+        },
+        skipped=[("/v/broken_e.mp4", "broken_e.mp4 is not a readable video: re-encode it")],
+    )
     text = describe_result(result)
     assert "(version of 2026-11-30 20:23)" in text and "20261130_202335" not in text
     assert "at the threshold <b>0.62</b> (best F0.5) precision <b>0.90</b>" in text
@@ -302,6 +324,10 @@ def test_missing_videos_offer_a_relink_and_details_list_each_folder(qtbot, tmp_p
     details = dialog.details_dialog
     assert isinstance(details, TrainingDetailsDialog) and details.isVisible()
     rows = [[details.table.item(r, c).text() for c in range(5)] for r in range(details.table.rowCount())]
-    assert rows == [["mp4_Door", "3", "1", "0", "2"], ["mp4_Slam", "1", "1", "0", "0"], ["mp4_Wind", "1", "1", "0", "2"]]
+    assert rows == [
+        ["mp4_Door", "3", "1", "0", "2"],
+        ["mp4_Slam", "1", "1", "0", "0"],
+        ["mp4_Wind", "1", "1", "0", "2"],
+    ]
     qtbot.keyClick(details, Qt.Key_Escape)
     assert not details.isVisible()
