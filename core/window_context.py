@@ -19,13 +19,21 @@ FEATURE_SETS = (RAW, CONTEXT)
 
 def local_background(vectors: np.ndarray, hop: float, seconds: float = BACKGROUND_SECONDS) -> np.ndarray:
     """Mean of the windows within `seconds` of each window (fewer at the ends of the file)."""
-    vectors = np.asarray(vectors, dtype=np.float64)
-    reach = max(1, round(seconds / hop))
-    sums = np.vstack([np.zeros((1, vectors.shape[1])), np.cumsum(vectors, axis=0)])
-    index = np.arange(len(vectors))
-    lo = np.maximum(index - reach, 0)
-    hi = np.minimum(index + reach + 1, len(vectors))
-    return (sums[hi] - sums[lo]) / (hi - lo)[:, None]
+    vectors = np.asarray(vectors)
+    count, reach = len(vectors), max(1, round(seconds / hop))
+    sums = np.zeros((count + 1, vectors.shape[1]))
+    np.cumsum(vectors, axis=0, dtype=np.float64, out=sums[1:])
+    background = np.empty((count, vectors.shape[1]))
+    # rows whose whole neighbourhood lies in the file: one subtraction of two views (a 2-hour file's
+    # features are 44 MB a copy, so no gathered temporaries)
+    if count > 2 * reach:
+        inner = background[reach : count - reach]
+        np.subtract(sums[2 * reach + 1 :], sums[: count - 2 * reach], out=inner)
+        inner /= 2 * reach + 1
+    edges = np.r_[0 : min(reach, count), max(reach, count - reach) : count]
+    lo, hi = np.maximum(edges - reach, 0), np.minimum(edges + reach + 1, count)
+    background[edges] = (sums[hi] - sums[lo]) / (hi - lo)[:, None]
+    return background
 
 
 def window_features(vectors: np.ndarray, hop: float, feature_set: str = CONTEXT) -> np.ndarray:
@@ -35,4 +43,8 @@ def window_features(vectors: np.ndarray, hop: float, feature_set: str = CONTEXT)
         return vectors if feature_set == RAW else np.zeros((0, 2 * vectors.shape[1]), np.float32)
     if feature_set != CONTEXT:
         raise ValueError(f"unknown feature set {feature_set!r}")
-    return np.hstack([vectors, vectors - local_background(vectors, hop)]).astype(np.float32)
+    width = vectors.shape[1]
+    features = np.empty((len(vectors), 2 * width), np.float32)
+    features[:, :width] = vectors
+    np.subtract(vectors, local_background(vectors, hop), out=features[:, width:], casting="same_kind")
+    return features

@@ -1,0 +1,30 @@
+"""The context features: each window beside what it adds to the mean of its neighbourhood."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.window_context import CONTEXT, RAW, local_background, window_features
+
+
+@given(st.integers(1, 60), st.sampled_from([0.25, 0.5, 1.0]))
+def test_background_is_the_mean_of_the_windows_within_reach(count, hop):
+    vectors = np.random.default_rng(count).standard_normal((count, 3)).astype(np.float32)
+    reach = max(1, round(4.0 / hop))
+    expected = [vectors[max(0, i - reach) : i + reach + 1].astype(np.float64).mean(axis=0) for i in range(count)]
+    assert np.allclose(local_background(vectors, hop, seconds=4.0), expected, rtol=0, atol=1e-12)
+
+
+def test_context_features_are_the_vector_beside_its_difference_from_the_background():
+    vectors = np.random.default_rng(0).standard_normal((500, 4)).astype(np.float32)
+    features = window_features(vectors, 0.25, CONTEXT)
+    assert features.dtype == np.float32 and features.shape == (500, 8)
+    assert np.array_equal(features[:, :4], vectors)
+    assert np.allclose(features[:, 4:], vectors - local_background(vectors, 0.25), atol=1e-6)
+    assert window_features(vectors, 0.25, RAW) is not None and window_features(vectors[:0], 0.25).shape == (0, 8)
+
+
+def test_an_unknown_feature_set_is_refused():
+    with pytest.raises(ValueError, match="unknown feature set"):
+        window_features(np.zeros((3, 2), np.float32), 0.25, "wavelets")
