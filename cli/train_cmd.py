@@ -42,6 +42,11 @@ def register(subparsers) -> None:
         help="automatic negatives keep this distance from every clip (default: %(default)s)",
     )
     parser.add_argument("--no-hard-negatives", action="store_true", help="leave the hard negatives out")
+    parser.add_argument(
+        "--normalise-per-video",
+        action="store_true",
+        help="z-score each video's windows before training and scanning (off: it lowered recall on real sounds)",
+    )
     parser.add_argument("--include-scan-exports", action="store_true", help="train on scan-exported clips too")
     parser.add_argument(
         "--target-precision",
@@ -71,6 +76,7 @@ def run(args: argparse.Namespace, ctx) -> int:
         use_hard_negatives=not args.no_hard_negatives,
         include_scan_exports=args.include_scan_exports,
         target_precision=args.target_precision or None,
+        normalise_per_video=args.normalise_per_video,
     )
     result = train_classifier(ctx.db, ctx.home, options, progress=terminal_progress())
     for video, reason in result.skipped:

@@ -51,7 +51,7 @@ from core import classifier_store
 from core.embedding_models import DEFAULT_MODEL, get_spec
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
-from core.window_context import CONTEXT, window_features
+from core.window_context import CONTEXT, CONTEXT_PER_VIDEO, window_features
 
 Progress = Callable[[float, str], None]
 
@@ -62,7 +62,6 @@ CANDIDATE = 2  # inside a positive clip: may hold the sound (see pick_sound_wind
 DEFAULT_WINDOW = 0.5  # seconds the classifier hears at once
 DEFAULT_HOP = 0.25
 DEFAULT_MARGIN = 30.0
-FEATURE_SET = CONTEXT
 AGREEMENT_SLACK = 0.05
 MAX_BAGS_COMPARED = 64  # other clips a candidate is compared with (a fixed sample beyond)
 DEFAULT_TARGET_PRECISION = 0.9  # the operating point's aim (module docstring); None: best F0.5
@@ -91,6 +90,7 @@ class TrainingOptions:
     window: float = DEFAULT_WINDOW
     hop: float = DEFAULT_HOP
     target_precision: float | None = DEFAULT_TARGET_PRECISION  # None: the threshold with the best F0.5
+    normalise_per_video: bool = False  # z-score each video's windows first (core.window_context)
 
     def __post_init__(self) -> None:
         folders = self.positive_folder
@@ -100,6 +100,10 @@ class TrainingOptions:
     @property
     def classifier_name(self) -> str:
         return self.name or "+".join(self.positive_folder)
+
+    @property
+    def feature_set(self) -> str:
+        return CONTEXT_PER_VIDEO if self.normalise_per_video else CONTEXT
 
 
 @dataclass(frozen=True)
@@ -525,7 +529,7 @@ def train_classifier(
         counts=counts,
         metrics=metrics,
         threshold=metrics["threshold"],
-        feature_set=FEATURE_SET,
+        feature_set=options.feature_set,
         prior_shift=prior_shift(data.labels),
     )
     report(1.0, "Done")
@@ -577,7 +581,7 @@ def _embed_and_label(
         except FoleycutError as exc:
             skipped.append((source, str(exc)))
             continue
-        features = window_features(embeddings.vectors, hop, FEATURE_SET)
+        features = window_features(embeddings.vectors, hop, options.feature_set)
         labels = label_windows(embeddings.times, window, positives, ambiguous, negatives, options.margin)
         automatic = (labels == NEGATIVE) & ~marked_windows(embeddings.times, window, negatives)
         # memory stays bounded by sampling automatic negatives per video (they are thinned again later)

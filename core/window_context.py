@@ -5,6 +5,10 @@ from film to film. A classifier given only the window's own statistics learns th
 training videos along with the sound. Giving it also the window minus the mean of the windows around it
 (`BACKGROUND_SECONDS` either side) describes the sound by what it adds, which carries over to other
 videos. Training and scanning apply the same transform; classifiers store which one they were fitted on.
+
+Per-video normalisation (`CONTEXT_PER_VIDEO`, a training option) first z-scores every feature over the
+file's own windows, so a film mixed louder or brighter than the training films looks the same to the
+classifier; on the real-sound benchmark it did not help (bench/README.md), so it is not the default.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ import numpy as np
 BACKGROUND_SECONDS = 10.0
 RAW = "raw"  # the window's vector alone (classifiers trained before context existed)
 CONTEXT = "context"  # [vector, vector - local background mean]
-FEATURE_SETS = (RAW, CONTEXT)
+CONTEXT_PER_VIDEO = "context_per_video"  # the same, of vectors z-scored over their file's windows
+FEATURE_SETS = (RAW, CONTEXT, CONTEXT_PER_VIDEO)
 
 
 def local_background(vectors: np.ndarray, hop: float, seconds: float = BACKGROUND_SECONDS) -> np.ndarray:
@@ -41,7 +46,12 @@ def window_features(vectors: np.ndarray, hop: float, feature_set: str = CONTEXT)
     vectors = np.asarray(vectors, dtype=np.float32)
     if feature_set == RAW or len(vectors) == 0:
         return vectors if feature_set == RAW else np.zeros((0, 2 * vectors.shape[1]), np.float32)
-    if feature_set != CONTEXT:
+    if feature_set == CONTEXT_PER_VIDEO:
+        spread = vectors.std(axis=0, dtype=np.float64)
+        vectors = ((vectors - vectors.mean(axis=0, dtype=np.float64)) / np.where(spread > 0, spread, 1.0)).astype(
+            np.float32
+        )
+    elif feature_set != CONTEXT:
         raise ValueError(f"unknown feature set {feature_set!r}")
     width = vectors.shape[1]
     features = np.empty((len(vectors), 2 * width), np.float32)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cli import run_cli
-from core.classifier_store import list_versions
+from core.classifier_store import list_versions, load_classifier
 from core.db import ProcessedDB
 from core.home import DataHome
 from core.scanning import negative_times_for_region
@@ -70,6 +70,18 @@ def test_train_prints_counts_and_metrics(home, capsys):
     assert "videos 3, positive clips 6" in out
     assert "cross-validated (3 folds by video): average precision" in out
     assert re.search(r"operating point \((precision 0.9 reached|best F0.5)\): threshold 0\.\d+, precision", out)
+
+
+@pytest.mark.slow
+def test_a_classifier_trained_per_video_normalised_scans_the_same_way(home, videos, capsys):
+    assert cli(home, "train", "--positive", "mp4_Tone", "--name", "z", "--margin", "10", "--normalise-per-video") == 0
+    capsys.readouterr()
+    assert load_classifier(home, "z").meta.feature_set == "context_per_video"
+    held_out = str(videos["held_out"])
+    assert cli(home, "scan", held_out, "--classifier", "z", "--json") == 0
+    found = json.loads(capsys.readouterr().out)[held_out]
+    for event in SCENES["held_out"].targets:
+        assert any(r["start"] < event + BURST and event < r["end"] for r in found)
 
 
 @pytest.mark.slow

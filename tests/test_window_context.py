@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.window_context import CONTEXT, RAW, local_background, window_features
+from core.window_context import CONTEXT, CONTEXT_PER_VIDEO, RAW, local_background, window_features
 
 
 @given(st.integers(1, 60), st.sampled_from([0.25, 0.5, 1.0]))
@@ -28,3 +28,13 @@ def test_context_features_are_the_vector_beside_its_difference_from_the_backgrou
 def test_an_unknown_feature_set_is_refused():
     with pytest.raises(ValueError, match="unknown feature set"):
         window_features(np.zeros((3, 2), np.float32), 0.25, "wavelets")
+
+
+def test_per_video_features_do_not_change_when_a_film_is_mixed_louder():
+    vectors = np.random.default_rng(1).standard_normal((300, 5)).astype(np.float32)
+    louder = vectors * 3 + 7  # every feature scaled and shifted, as a hotter mix moves log energies
+    same = window_features(vectors, 0.25, CONTEXT_PER_VIDEO), window_features(louder, 0.25, CONTEXT_PER_VIDEO)
+    assert np.allclose(*same, atol=1e-4)
+    assert not np.allclose(window_features(vectors, 0.25, CONTEXT), window_features(louder, 0.25, CONTEXT))
+    constant = window_features(np.ones((10, 2), np.float32), 0.25, CONTEXT_PER_VIDEO)
+    assert np.array_equal(constant, np.zeros((10, 4), np.float32))  # no spread: no division by zero

@@ -101,6 +101,9 @@ def test_stats_preview_follows_options_after_a_debounce(qtbot, dialog):
     wait_for_stats(qtbot, dialog)
     assert "<b>0</b> hard negatives" in dialog.lbl_stats.text()
     assert dialog.options().use_hard_negatives is False
+    assert dialog.options().feature_set == "context"
+    tick(qtbot, dialog.chk_per_video)
+    assert dialog.options().normalise_per_video and dialog.options().feature_set == "context_per_video"
 
     dialog.cmb_negative.setCurrentText("mp4_Wind")
     wait_for_stats(qtbot, dialog)
