@@ -43,6 +43,7 @@ def test_saved_tiny_beats_loads_back_through_the_real_loader_and_embeds_like_the
     assert not np.allclose(loaded.frames(_chunks())[0][1], other, atol=1e-3)
 
 
+@pytest.mark.slow
 def test_beats_ml_concatenates_quartile_depths(home, tmp_path):
     folder = save_tiny_beats(tmp_path / "beats", encoder_layers=8)
     multi = load_embedder("BEATS_ML", home, device=CPU, local_dir=folder)

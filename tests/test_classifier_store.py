@@ -52,6 +52,7 @@ def test_saved_version_loads_back_with_its_metadata_and_predictions(home, fitted
     assert not list(home.models_dir.rglob("*.tmp"))
 
 
+@pytest.mark.slow
 def test_versions_are_listed_newest_first_and_rollback_keeps_them_all(home, fitted):
     first = _save(home, fitted[0], auc=0.1)
     second = _save(home, fitted[0], auc=0.2)

@@ -17,6 +17,8 @@ from core.scanning import negative_times_for_region
 from core.training import DEFAULT_HOP, DEFAULT_WINDOW
 from tests.scan_scenario import BURST, SCENES, TRAINING, add_positive_clips, scene_videos
 
+pytestmark = pytest.mark.slow  # every test here trains or scans a classifier (module fixtures)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -62,7 +64,6 @@ def scan_rows(home, filename):
 # --------------------------------------------------------------------------- train
 
 
-@pytest.mark.slow
 def test_train_prints_counts_and_metrics(home, capsys):
     assert cli(home, "train", "--positive", "mp4_Tone", "--name", "tone", "--margin", "10", "--no-hard-negatives") == 0
     out = capsys.readouterr().out
@@ -72,7 +73,6 @@ def test_train_prints_counts_and_metrics(home, capsys):
     assert re.search(r"operating point \((precision 0.9 reached|best F0.5)\): threshold 0\.\d+, precision", out)
 
 
-@pytest.mark.slow
 def test_a_classifier_trained_per_video_normalised_scans_the_same_way(home, videos, capsys):
     assert cli(home, "train", "--positive", "mp4_Tone", "--name", "z", "--margin", "10", "--normalise-per-video") == 0
     capsys.readouterr()
@@ -84,7 +84,6 @@ def test_a_classifier_trained_per_video_normalised_scans_the_same_way(home, vide
         assert any(r["start"] < event + BURST and event < r["end"] for r in found)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -106,7 +105,6 @@ def test_train_bad_input_is_one_line_and_writes_nothing(home, capsys, args, mess
 # --------------------------------------------------------------------------- scan
 
 
-@pytest.mark.slow
 def test_scan_json_is_regions_per_video_path_as_given(home, videos, capsys):
     held_out = str(videos["held_out"])
     assert cli(home, "scan", held_out, "--classifier", "tone", "--json") == 0
@@ -119,13 +117,11 @@ def test_scan_json_is_regions_per_video_path_as_given(home, videos, capsys):
     assert len(scan_rows(home, "held_out.mp4")["MEL"]) == len(found[held_out])
 
 
-@pytest.mark.slow
 def test_scan_text_output_and_min_length(home, videos, capsys):
     assert cli(home, "scan", videos["held_out"], "--classifier", "tone", "--min-length", "100") == 0
     assert capsys.readouterr().out.splitlines() == [f"{videos['held_out']}: 0 region(s)"]
 
 
-@pytest.mark.slow
 def test_scan_reports_a_bad_file_and_still_scans_the_others(home, videos, tmp_path, capsys):
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"garbage")
@@ -136,7 +132,6 @@ def test_scan_reports_a_bad_file_and_still_scans_the_others(home, videos, tmp_pa
     assert scan_rows(home, "broken.mp4") == {}
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -156,7 +151,6 @@ def test_scan_bad_input_is_one_line_and_writes_nothing(home, videos, capsys, arg
 # --------------------------------------------------------------------------- negatives and models
 
 
-@pytest.mark.slow
 def test_negatives_add_list_delete(home, videos, capsys):
     assert cli(home, "negatives", "add", videos["chords"], "--at", "60", "--at", "61.5", "--model", "MEL") == 0
     assert "Added 2 hard negative(s) to chords.mp4" in capsys.readouterr().out
@@ -170,7 +164,6 @@ def test_negatives_add_list_delete(home, videos, capsys):
     assert capsys.readouterr().out.splitlines()[-1] == "1 hard negative(s) in profile 'default'"
 
 
-@pytest.mark.slow
 def test_negatives_add_region_stores_the_windows_the_window_would(home, videos, capsys):
     assert (
         cli(
@@ -199,7 +192,6 @@ def test_negatives_add_region_stores_the_windows_the_window_would(home, videos, 
         assert sorted(row["start_time"] for row in db.get_hard_negatives("default")) == expected
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -220,7 +212,6 @@ def test_negatives_bad_input_is_one_line_and_writes_nothing(home, videos, capsys
         assert db.get_hard_negatives("default") == []
 
 
-@pytest.mark.slow
 def test_models_list_and_rollback(home, capsys):
     assert cli(home, "train", "--positive", "mp4_Tone", "--name", "tone", "--margin", "10") == 0
     capsys.readouterr()

@@ -55,6 +55,7 @@ def fitted_ensembles(draw):
     return estimator, x, rng
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fitted_ensembles())
 def test_probabilities_equal_predict_proba_on_random_models_and_windows(case):

@@ -122,6 +122,7 @@ def test_offline_model_names_it_and_how_to_supply_weights(home):
     assert "FOLEYCUT_HUBERT_BASE_DIR" in message and "folder" in message
 
 
+@pytest.mark.slow
 def test_empty_local_folder_is_unavailable_too(home, tmp_path):
     with pytest.raises(ModelUnavailable, match=f"AST weights could not be loaded from the folder {tmp_path}"):
         load_embedder("AST", home, device=CPU, local_dir=tmp_path)

@@ -239,6 +239,7 @@ def test_plan_writes_nothing(db, source, settings, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_overwrite_reencodes_to_the_original_paths(db, source, settings):
     settings.count = 3
     original = export_marker(db, source, 1.0, settings)

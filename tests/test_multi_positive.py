@@ -40,6 +40,7 @@ def test_two_folders_count_as_one_class(db, tmp_path, videos):
         preview_training(db, TrainingOptions("default", ()))
 
 
+@pytest.mark.slow
 def test_cli_takes_repeated_positive_folders(tmp_path, videos):
     home = DataHome.resolve(tmp_path / "home")
     with ProcessedDB(home.db_path) as db:

@@ -72,6 +72,7 @@ def test_reexport_of_a_folder_in_ltx2_mode(db, videos, exported):
     assert {ffmpeg_facts(Path(row["output_path"])) for row in mp4} == {(33, "25/1", 160, 96)}
 
 
+@pytest.mark.slow
 def test_random_crop_reexport_is_reproducible(db, videos, exported):
     rows = clips_of_folder(db, exported.export_folder)
     settings = ExportSettings(name="x", export_folder=exported.export_folder, random_crop=60, encoder="libx264")

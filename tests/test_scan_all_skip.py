@@ -21,6 +21,8 @@ from core.training import TrainingOptions, train_classifier
 from core.window_embeddings import decode_ahead, embed_file
 from tests.scan_scenario import SCENES, TRAINING, add_positive_clips, scene_videos
 
+pytestmark = pytest.mark.slow  # every test here trains or scans a classifier (module fixtures)
+
 PLAYLIST = ("held_out", "chords_held_out", "train_a")
 
 

@@ -21,6 +21,7 @@ def moving_square(tmp_path_factory):
     return make_moving_square(tmp_path_factory.mktemp("moving") / "square.mp4", textured=True)
 
 
+@pytest.mark.slow
 def test_tracker_follows_the_moving_square(moving_square):
     box = (20, (HEIGHT - SQUARE) / 2, SQUARE, SQUARE)  # the square on the first frame
     result = track_subject(moving_square, 0.0, 3.5, box)

@@ -114,6 +114,7 @@ def test_slider_keys_move_a_keyframe_but_restored_settings_do_not(qtbot, window)
     assert crop_centre_px(window) == pytest.approx(0.6 * WIDTH, abs=2)
 
 
+@pytest.mark.slow
 def test_t_then_a_box_tracks_the_subject_into_keyframes(qtbot, window):
     window.export_panel.portrait_combo.setCurrentText("9:16")
     window.export_panel.length_spin.setValue(3.0)

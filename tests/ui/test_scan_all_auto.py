@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from tests.ui.test_scan_workbench import (
@@ -17,6 +18,7 @@ def tick(qtbot, checkbox):
     qtbot.mouseClick(checkbox, Qt.LeftButton, pos=QPoint(6, checkbox.height() // 2))
 
 
+@pytest.mark.slow
 def test_a_second_scan_all_skips_and_rescan_forces(qtbot, window, bench, db, videos):
     ready_to_scan(window, bench)
     window.playlist.add_paths(list(videos))
@@ -39,6 +41,7 @@ def test_a_second_scan_all_skips_and_rescan_forces(qtbot, window, bench, db, vid
     assert len(db.get_scan_versions("one.mp4", "default", "MEL")) == first  # same regions: not stored twice
 
 
+@pytest.mark.slow
 def test_auto_scans_merges_and_exports_the_playlist(qtbot, tmp_path, window, bench, db, videos):
     ready_to_scan(window, bench)
     window.playlist.add_paths(list(videos))
@@ -70,12 +73,14 @@ def test_auto_scans_merges_and_exports_the_playlist(qtbot, tmp_path, window, ben
     assert "2 videos already scanned" in bench.controls.lbl_status.text()
 
 
+@pytest.mark.slow
 def test_auto_with_an_empty_playlist_explains(qtbot, window, bench):
     ready_to_scan(window, bench)
     qtbot.mouseClick(bench.controls.btn_auto, Qt.LeftButton)
     assert window.errors == ["The playlist is empty: add videos, then run Auto."]
 
 
+@pytest.mark.slow
 def test_n_in_the_results_table_opens_the_next_file(qtbot, tmp_path, isolated_home):
     from core.db import ProcessedDB
     from core.home import DataHome
@@ -104,6 +109,7 @@ def test_n_in_the_results_table_opens_the_next_file(qtbot, tmp_path, isolated_ho
     db.close()
 
 
+@pytest.mark.slow
 def test_mark_speech_draws_the_strip_and_leave_speech_out_reaches_the_scan(qtbot, monkeypatch, window, bench, videos):
     from core.speech import SpeechSegment
     from ui import scan_workbench

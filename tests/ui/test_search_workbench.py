@@ -148,6 +148,7 @@ def test_indexing_the_library_from_the_menu(qtbot, home, videos, tmp_path):
         window.close()
 
 
+@pytest.mark.slow
 def test_find_similar_from_a_range_selected_on_the_timeline(qtbot, home, videos, tmp_path):
     """Shift+drag over the sound on the timeline, right-click, Find similar: the range is the example."""
     with ProcessedDB(home.db_path) as db:
