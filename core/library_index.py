@@ -22,8 +22,6 @@ and rebuilt from the embedding cache on the next sync; a file whose size or mtim
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -32,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from core.atomic_write import replacing, write_json_atomically
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
 from core.window_context import local_background
@@ -300,14 +299,9 @@ class LibraryIndex:
             "std": None if self._std is None else self._std.tolist(),
         }
         if self._index is not None:
-            target = self.folder / f"index.{generation}.faiss"
-            partial = target.with_name(target.name + ".part")
-            faiss.write_index(self._index, str(partial))
-            partial.replace(target)
-        handle, temp = tempfile.mkstemp(dir=self.folder, prefix="manifest.", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(manifest, out)
-        Path(temp).replace(self.folder / "manifest.json")
+            with replacing(self.folder / f"index.{generation}.faiss") as partial:
+                faiss.write_index(self._index, str(partial))
+        write_json_atomically(self.folder / "manifest.json", manifest)
         self._generation = generation
         for old in self.folder.glob("index.*.faiss*"):
             if old.name != f"index.{generation}.faiss":

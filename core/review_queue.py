@@ -21,14 +21,13 @@ answers `due_for_training()` says so; `retrain()` trains a new classifier versio
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from core.atomic_write import write_json_atomically
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
 from core.library_index import WindowHit
@@ -98,10 +97,7 @@ class AnswerLog:
 
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.stem, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump([asdict(a) for a in self.answers], out, indent=1)
-        Path(temp).replace(self.path)
+        write_json_atomically(self.path, [asdict(a) for a in self.answers], indent=1)
 
 
 def answer_log_path(home: DataHome, profile: str) -> Path:
