@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from core.errors import FoleycutError
 from core.export_plan import FORMATS, ExportSettings
+from core.progress import Progress
 from core.regions import DEFAULT_MERGE_GAP
 from core.scanning import scan_files
 
@@ -181,7 +181,7 @@ def _run_auto(args: argparse.Namespace, ctx) -> int:
     return 1 if failed else 0
 
 
-def terminal_progress() -> Callable[[float, str], None] | None:
+def terminal_progress() -> Progress | None:
     """Progress on one rewritten stderr line when a person watches the terminal; silence in pipelines."""
     if not sys.stderr.isatty():
         return None

@@ -17,8 +17,9 @@ from pathlib import Path
 from core.errors import Cancelled, FoleycutError
 from core.export import DatasetJsonError, ExportedClip, ExportSettings, export_scan_regions
 from core.home import DataHome
+from core.progress import Progress
 from core.regions import DEFAULT_MERGE_GAP, Region, regions_for_export
-from core.scanning import FileDone, Progress, ScanOutcome, scan_files
+from core.scanning import FileDone, ScanOutcome, scan_files
 
 SCAN_SHARE = 0.6  # of the progress bar; exporting is the rest
 

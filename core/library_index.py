@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -33,9 +33,9 @@ import numpy as np
 from core.atomic_write import replacing, write_json_atomically
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
+from core.progress import Progress, check_cancel
 from core.window_context import local_background
 
-Progress = Callable[[float, str], None]
 FORMAT_VERSION = 2
 WINDOW_BITS = 24  # windows per file: 16 M, 190 days at one window per second
 TRAIN_SAMPLE = 100_000  # vectors the quantiser's value ranges are fitted on
@@ -176,7 +176,7 @@ class LibraryIndex:
         added: list[Path] = []
         failed: list[tuple[Path, str]] = []
         for number, path in enumerate(todo):
-            _check_cancel(cancel)
+            check_cancel(cancel)
 
             def file_progress(fraction: float, message: str, number=number, path=path) -> None:
                 if progress is not None:
@@ -249,7 +249,7 @@ class LibraryIndex:
         rng = np.random.default_rng(0)
         per_file = max(1, TRAIN_SAMPLE // len(files))
         for indexed in files:
-            _check_cancel(cancel)
+            check_cancel(cancel)
             try:
                 _identity_now, vectors = self._foregrounds(embed, Path(indexed.path), cancel=cancel)
             except (FoleycutError, OSError):
@@ -268,7 +268,7 @@ class LibraryIndex:
         self._index = self._new_index(len(mean))
         self._index.index.train(self._prepare(np.concatenate(samples)))
         for indexed in kept:
-            _check_cancel(cancel)
+            check_cancel(cancel)
             identity, vectors = self._foregrounds(embed, Path(indexed.path), cancel=cancel)
             self._add(identity, vectors)
 
@@ -340,11 +340,6 @@ class LibraryIndex:
             # by the next sync (their embeddings are usually still cached).
             self._index, self._mean, self._std, self._files, self._stats_count = None, None, None, {}, 0
             self.was_discarded = True
-
-
-def _check_cancel(cancel: threading.Event | None) -> None:
-    if cancel is not None and cancel.is_set():
-        raise Cancelled()
 
 
 def foreground(vectors: np.ndarray, hop: float) -> np.ndarray:

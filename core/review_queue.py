@@ -31,10 +31,10 @@ from core.atomic_write import write_json_atomically
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
 from core.library_index import WindowHit
+from core.progress import Progress, check_cancel
 from core.similarity_search import SimilarRegion, fuse_hits
 from core.training import DEFAULT_HOP, DEFAULT_WINDOW
 
-Progress = Callable[[float, str], None]
 ACCEPT, REJECT, SKIP = "accept", "reject", "skip"
 DEFAULT_RETRAIN_EVERY = 10
 DEFAULT_QUEUE_LENGTH = 50
@@ -323,8 +323,7 @@ def rank_library(
     threshold = meta.threshold
     scored: list[WindowHit] = []
     for number, video in enumerate(map(Path, videos)):
-        if cancel is not None and cancel.is_set():
-            raise Cancelled()
+        check_cancel(cancel)
         try:
             embeddings = embed_file(
                 video,

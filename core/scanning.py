@@ -22,6 +22,7 @@ from core.classifier_store import LoadedClassifier, load_classifier
 from core.compact_scorer import CompactScorer
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
+from core.progress import Progress, check_cancel
 from core.regions import Region, fuse_windows
 from core.training import boosting_threads, real_probabilities
 from core.window_context import window_features
@@ -30,7 +31,6 @@ if TYPE_CHECKING:  # both pull in more than a scan of cached files needs
     from core.audio import ReadAhead
     from core.embedding_models import FrameEmbedder
 
-Progress = Callable[[float, str], None]
 FileDone = Callable[[Path, "ScanOutcome | None", "str | None"], None]
 
 
@@ -140,7 +140,7 @@ def scan_files(
         embedder = _SharedEmbedder(meta.embedding_model, home)
         results = []
         for index, video in enumerate(videos):
-            _check_cancel(cancel)
+            check_cancel(cancel)
             outcome, error = stored.get(index), None
             if outcome is None:
                 later = [i for i in to_scan if i > index]
@@ -331,7 +331,7 @@ def score_file(
         embedder=embedder,
         audio=audio,
     )
-    _check_cancel(cancel)
+    check_cancel(cancel)
     return WindowScores(embeddings.times, window_probabilities(classifier, embeddings), meta.window, meta.hop)
 
 
@@ -378,8 +378,3 @@ def _check_model(classifier: LoadedClassifier, model_name: str | None) -> None:
             f"Classifier '{classifier.meta.name}' was trained on {classifier.meta.embedding_model} embeddings, "
             f"not {model_name}: pick a classifier trained on {model_name}, or retrain on it."
         )
-
-
-def _check_cancel(cancel: threading.Event | None) -> None:
-    if cancel is not None and cancel.is_set():
-        raise Cancelled()

@@ -41,7 +41,6 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -51,9 +50,8 @@ from core import classifier_store
 from core.embedding_models import DEFAULT_MODEL, get_spec
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
+from core.progress import Progress, check_cancel
 from core.window_context import CONTEXT, window_features
-
-Progress = Callable[[float, str], None]
 
 POSITIVE = 1
 NEGATIVE = 0
@@ -354,7 +352,7 @@ def out_of_fold_probabilities(
 
     scores = np.full(len(labels), np.nan)
     for fold, (train, test) in enumerate(splitter.split(data.features, labels, groups)):
-        _check_cancel(cancel)
+        check_cancel(cancel)
         if progress is not None:
             progress(fold / folds, f"Cross-validating ({fold + 1}/{folds})")
         if np.bincount(labels[train], minlength=2).min() < 2:
@@ -503,7 +501,7 @@ def train_classifier(
         cancel=cancel,
         progress=lambda f, message: report(EMBEDDING_SHARE + (final_fit_from - EMBEDDING_SHARE) * f, message),
     )
-    _check_cancel(cancel)
+    check_cancel(cancel)
     report(final_fit_from, "Fitting the final classifier")
     estimator = fit_balanced(data.features, data.labels)
     saved = classifier_store.save_version(
@@ -559,7 +557,7 @@ def _embed_and_label(
     videos: list[_VideoWindows] = []
     skipped: list[tuple[str, str]] = []
     for index, (source, positives, ambiguous, negatives) in enumerate(records):
-        _check_cancel(cancel)
+        check_cancel(cancel)
         share = EMBEDDING_SHARE / len(records)
         label = f"Embedding {index + 1}/{len(records)}"
         try:
@@ -676,8 +674,3 @@ def _check_enough(counts: dict[str, int], skipped: list[tuple[str, str]]) -> Non
             f"(at least {MIN_SOUND_WINDOWS} and {MIN_NEGATIVE_WINDOWS} needed); export more clips, add a "
             "negative folder, or lower the margin."
         )
-
-
-def _check_cancel(cancel: threading.Event | None) -> None:
-    if cancel is not None and cancel.is_set():
-        raise Cancelled()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +23,10 @@ import numpy as np
 from core import embedding_cache
 from core.audio import SAMPLE_RATE, AudioDecodeError, ReadAhead, audio_duration, iter_audio_blocks
 from core.embedding_models import FrameEmbedder, get_spec, load_embedder
-from core.errors import Cancelled, FoleycutError
+from core.errors import FoleycutError
 from core.home import DataHome
+from core.progress import Progress, check_cancel
 
-Progress = Callable[[float, str], None]
 _EPS = 1e-6
 # Decoded audio waits for the embedder in at most this many blocks of this length (2.5 MB): enough to keep
 # ffmpeg busy through the embedder's uneven pace, little enough to stop it at once on cancel.
@@ -189,11 +189,6 @@ class _CellPooler:
         return out
 
 
-def _check_cancel(cancel: threading.Event | None) -> None:
-    if cancel is not None and cancel.is_set():
-        raise Cancelled()
-
-
 def embed_stream(
     blocks: Iterable[np.ndarray],
     embedder: FrameEmbedder,
@@ -222,14 +217,14 @@ def embed_stream(
     with ThreadPoolExecutor(max_workers=1) as worker:
         pending = None
         for batch in _batches(_chunks(blocks, embedder.chunk_seconds, embedder.context_seconds), embedder.batch_size):
-            _check_cancel(cancel)
+            check_cancel(cancel)
             running = (batch, worker.submit(embedder.frames, [chunk.samples for chunk in batch]))
             if pending is not None:
                 pool(*pending)
             pending = running
         if pending is not None:
             pool(*pending)
-    _check_cancel(cancel)
+    check_cancel(cancel)
     starts = window_starts(duration, window, hop)
     if len(starts) == 0:
         raise AudioTooShort(
@@ -345,7 +340,7 @@ class _EmbeddingAhead:
     def result(self, cancel: threading.Event | None) -> WindowEmbeddings:
         try:
             while not self._future.done():
-                _check_cancel(cancel)
+                check_cancel(cancel)
                 wait([self._future], timeout=0.1)
             return self._future.result()
         finally:

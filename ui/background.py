@@ -19,8 +19,9 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from core.errors import Cancelled, FoleycutError
+from core.progress import Progress
 
-Work = Callable[[Callable[[float, str], None], threading.Event], Any]
+Work = Callable[[Progress, threading.Event], Any]
 
 
 class BackgroundTask(QObject):
@@ -77,7 +78,7 @@ def run_in_background(
     *,
     on_success: Callable[[Any], None] | None = None,
     on_failure: Callable[[str], None] | None = None,
-    on_progress: Callable[[float, str], None] | None = None,
+    on_progress: Progress | None = None,
     on_cancelled: Callable[[], None] | None = None,
     on_finished: Callable[[], None] | None = None,
 ) -> BackgroundTask:
