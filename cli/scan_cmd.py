@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from core.errors import FoleycutError
 from core.export_plan import FORMATS, ExportSettings
 from core.progress import Progress
 from core.regions import DEFAULT_MERGE_GAP
-from core.scanning import scan_files
+from core.scanning import ScanOptions, scan_files
 
 
 def register(subparsers) -> None:
@@ -94,13 +95,8 @@ def run(args: argparse.Namespace, ctx) -> int:
         ctx.home,
         [Path(v) for v in args.videos],
         args.classifier,
-        ctx.profile,
-        threshold=args.threshold,
-        min_length=args.min_length,
-        version=args.version,
+        _scan_options(args, ctx),
         progress=terminal_progress(),
-        force=args.force,
-        skip_speech=args.skip_speech,
     )
     found = {}  # keyed by the path as given, so scripts find their own strings back
     for video, result in zip(args.videos, results):
@@ -143,13 +139,10 @@ def _run_auto(args: argparse.Namespace, ctx) -> int:
         [Path(v) for v in args.videos],
         args.classifier,
         settings,
-        ctx.profile,
+        # as before ScanOptions: Auto keeps every region and exports those at least a clip long
+        replace(_scan_options(args, ctx), min_length=0.0),
         merge_gap=args.merge_gap,
-        threshold=args.threshold,
-        version=args.version,
-        force=args.force,
         progress=terminal_progress(),
-        skip_speech=args.skip_speech,
     )
     found: dict[str, list[dict[str, Any]]] = {}
     failed = 0
@@ -179,6 +172,17 @@ def _run_auto(args: argparse.Namespace, ctx) -> int:
                     f"{len(region['clips'])} clip(s)"
                 )
     return 1 if failed else 0
+
+
+def _scan_options(args, ctx) -> ScanOptions:
+    return ScanOptions(
+        profile=ctx.profile,
+        threshold=args.threshold,
+        min_length=args.min_length,
+        version=args.version,
+        skip_speech=args.skip_speech,
+        force=args.force,
+    )
 
 
 def terminal_progress() -> Progress | None:

@@ -49,7 +49,7 @@ from core.classifier_store import (
 from core.errors import FoleycutError
 from core.export import export_scan_regions
 from core.regions import DEFAULT_MERGE_GAP
-from core.scanning import WindowScores, scan_file, scan_files, window_probabilities
+from core.scanning import ScanOptions, WindowScores, scan_file, scan_files, window_probabilities
 from core.speech import detect_speech
 from core.window_embeddings import cached_embeddings
 from ui.background import BackgroundTask, run_in_background
@@ -611,10 +611,15 @@ class ScanWorkbench(QObject):
         name = self.controls.classifier_name()
         if name is None or self._task is not None:
             return
-        db, home, profile = self.window.db, self.window.home, self.window.profile
-        version, threshold = self.controls.version(), self.controls.threshold()
-        force, merge_gap = self.controls.chk_force.isChecked(), self.controls.spn_merge_gap.value()
-        skip_speech = self.controls.chk_skip_speech.isChecked()
+        db, home = self.window.db, self.window.home
+        options = ScanOptions(
+            profile=self.window.profile,
+            threshold=self.controls.threshold(),
+            version=self.controls.version(),
+            skip_speech=self.controls.chk_skip_speech.isChecked(),
+            force=self.controls.chk_force.isChecked(),
+        )
+        merge_gap = self.controls.spn_merge_gap.value()
         relay = self._relay
 
         def work(progress, cancel):
@@ -625,15 +630,11 @@ class ScanWorkbench(QObject):
                     videos,
                     name,
                     export,
-                    profile,
+                    options,
                     merge_gap=merge_gap,
-                    threshold=threshold,
-                    version=version,
-                    force=force,
                     progress=progress,
                     cancel=cancel,
                     on_file_done=relay.file_done.emit,
-                    skip_speech=skip_speech,
                 )
             if not all_files:
                 outcome = scan_file(
@@ -641,12 +642,9 @@ class ScanWorkbench(QObject):
                     home,
                     videos[0],
                     name,
-                    profile,
-                    threshold=threshold,
-                    version=version,
+                    options,
                     progress=progress,
                     cancel=cancel,
-                    skip_speech=skip_speech,
                 )
                 relay.file_done.emit(videos[0], outcome, None)
             else:
@@ -655,14 +653,10 @@ class ScanWorkbench(QObject):
                     home,
                     videos,
                     name,
-                    profile,
-                    threshold=threshold,
-                    version=version,
+                    options,
                     progress=progress,
                     cancel=cancel,
                     on_file_done=relay.file_done.emit,
-                    force=force,
-                    skip_speech=skip_speech,
                 )
             return len(videos)
 
