@@ -10,10 +10,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from core.defaults import DEFAULT_CLIP_LENGTH, DEFAULT_MERGE_GAP
 from core.errors import FoleycutError
 from core.export_plan import FORMATS, ExportSettings
 from core.progress import Progress
-from core.regions import DEFAULT_MERGE_GAP
 from core.scanning import ScanOptions, scan_files
 
 
@@ -63,7 +63,9 @@ def register(subparsers) -> None:
     )
     auto.add_argument("--folder", help="export folder (required with --export)")
     auto.add_argument("--name", help="clip name (default: the export folder's name)")
-    auto.add_argument("--length", type=float, default=8.0, help="clip length in seconds (default: %(default)s)")
+    auto.add_argument(
+        "--length", type=float, default=DEFAULT_CLIP_LENGTH, help="clip length in seconds (default: %(default)s)"
+    )
     auto.add_argument(
         "--spread",
         type=float,

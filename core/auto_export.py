@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.defaults import DEFAULT_MERGE_GAP
 from core.errors import Cancelled, FoleycutError
 from core.export import DatasetJsonError, ExportedClip, ExportSettings, export_scan_regions
 from core.home import DataHome
 from core.progress import Progress
-from core.regions import DEFAULT_MERGE_GAP, Region, regions_for_export
+from core.regions import Region, regions_for_export
 from core.scanning import FileDone, ScanOptions, ScanOutcome, scan_files
 
 SCAN_SHARE = 0.6  # of the progress bar; exporting is the rest

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from core.atomic_write import replacing, write_json_atomically
+from core.defaults import CLIP_HOP, CLIP_WINDOW
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
 from core.progress import Progress, check_cancel
@@ -87,7 +88,7 @@ def _identity(path: Path) -> tuple[str, int, int]:
 class LibraryIndex:
     """The index of one (model, window, hop). Thread-safe; every change is saved before it returns."""
 
-    def __init__(self, home: DataHome, model: str, window: float = 8.0, hop: float = 1.0):
+    def __init__(self, home: DataHome, model: str, window: float = CLIP_WINDOW, hop: float = CLIP_HOP):
         self.home, self.model, self.window, self.hop = home, model, float(window), float(hop)
         self.folder = index_dir(home, model, self.window, self.hop)
         self._lock = threading.RLock()

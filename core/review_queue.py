@@ -28,15 +28,14 @@ from datetime import datetime
 from pathlib import Path
 
 from core.atomic_write import write_json_atomically
+from core.defaults import DEFAULT_HOP, DEFAULT_RETRAIN_EVERY, DEFAULT_WINDOW
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
 from core.library_index import WindowHit
 from core.progress import Progress, check_cancel
 from core.similarity_search import SimilarRegion, fuse_hits
-from core.training import DEFAULT_HOP, DEFAULT_WINDOW
 
 ACCEPT, REJECT, SKIP = "accept", "reject", "skip"
-DEFAULT_RETRAIN_EVERY = 10
 DEFAULT_QUEUE_LENGTH = 50
 
 

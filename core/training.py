@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from core import classifier_store
+from core.defaults import DEFAULT_HOP, DEFAULT_MARGIN, DEFAULT_THRESHOLD, DEFAULT_WINDOW
 from core.embedding_models import DEFAULT_MODEL, get_spec
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
@@ -57,9 +58,6 @@ POSITIVE = 1
 NEGATIVE = 0
 UNUSED = -1
 CANDIDATE = 2  # inside a positive clip: may hold the sound (see pick_sound_windows)
-DEFAULT_WINDOW = 0.5  # seconds the classifier hears at once
-DEFAULT_HOP = 0.25
-DEFAULT_MARGIN = 30.0
 FEATURE_SET = CONTEXT
 AGREEMENT_SLACK = 0.05
 MAX_BAGS_COMPARED = 64  # other clips a candidate is compared with (a fixed sample beyond)
@@ -415,7 +413,6 @@ def choose_threshold(
 # Where the operating point is looked for. Never below 0.1: that would flag windows the classifier itself
 # finds 90 % likely not to hold the sound, which out-of-fold curves of a few events sometimes favour.
 THRESHOLDS = np.round(np.linspace(0.10, 0.99, 90), 2)
-DEFAULT_THRESHOLD = 0.5  # when cross-validation could not score a single sound window
 
 
 def threshold_metrics(

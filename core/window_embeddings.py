@@ -22,6 +22,7 @@ import numpy as np
 
 from core import embedding_cache
 from core.audio import SAMPLE_RATE, AudioDecodeError, ReadAhead, audio_duration, iter_audio_blocks
+from core.defaults import CLIP_HOP, CLIP_WINDOW
 from core.embedding_models import FrameEmbedder, get_spec, load_embedder
 from core.errors import FoleycutError
 from core.home import DataHome
@@ -193,8 +194,8 @@ def embed_stream(
     blocks: Iterable[np.ndarray],
     embedder: FrameEmbedder,
     model: str,
-    window: float = 8.0,
-    hop: float = 1.0,
+    window: float = CLIP_WINDOW,
+    hop: float = CLIP_HOP,
     expected_seconds: float | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
@@ -235,7 +236,7 @@ def embed_stream(
 
 
 def embed_windows_directly(
-    samples: np.ndarray, embedder: FrameEmbedder, model: str, window: float = 8.0, hop: float = 1.0
+    samples: np.ndarray, embedder: FrameEmbedder, model: str, window: float = CLIP_WINDOW, hop: float = CLIP_HOP
 ) -> WindowEmbeddings:
     """Each window embedded on its own, all its frames pooled (the slow path pooling replaces)."""
     duration = len(samples) / SAMPLE_RATE
@@ -254,7 +255,7 @@ def embed_windows_directly(
 
 
 def cached_embeddings(
-    path, model: str, home: DataHome, window: float = 8.0, hop: float = 1.0
+    path, model: str, home: DataHome, window: float = CLIP_WINDOW, hop: float = CLIP_HOP
 ) -> WindowEmbeddings | None:
     """The cached embeddings of `path`, if present and current (None for a missing file); nothing is decoded."""
     if not Path(path).is_file():
@@ -273,8 +274,8 @@ def embed_file(
     path,
     model_name: str,
     home: DataHome,
-    window: float = 8.0,
-    hop: float = 1.0,
+    window: float = CLIP_WINDOW,
+    hop: float = CLIP_HOP,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     embedder: FrameEmbedder | None = None,
@@ -361,7 +362,12 @@ def _embedding_ahead() -> dict:
 
 
 def embed_ahead(
-    path, model_name: str, home: DataHome, window: float = 8.0, hop: float = 1.0, progress: Progress | None = None
+    path,
+    model_name: str,
+    home: DataHome,
+    window: float = CLIP_WINDOW,
+    hop: float = CLIP_HOP,
+    progress: Progress | None = None,
 ) -> None:
     """Start `embed_file` on `path` in a background thread; a later `embed_file` call with the same
     arguments in this thread waits for that result instead of starting over.

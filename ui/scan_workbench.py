@@ -46,9 +46,9 @@ from core.classifier_store import (
     load_classifier,
     rollback,
 )
+from core.defaults import DEFAULT_MERGE_GAP, DEFAULT_THRESHOLD
 from core.errors import FoleycutError
 from core.export import export_scan_regions
-from core.regions import DEFAULT_MERGE_GAP
 from core.scanning import ScanOptions, WindowScores, scan_file, scan_files, window_probabilities
 from core.speech import detect_speech
 from core.window_embeddings import cached_embeddings
@@ -97,7 +97,7 @@ class ScanControls(QWidget):
         self.spn_threshold = QDoubleSpinBox()
         self.spn_threshold.setRange(0.01, 0.99)
         self.spn_threshold.setSingleStep(0.05)
-        self.spn_threshold.setValue(0.5)
+        self.spn_threshold.setValue(DEFAULT_THRESHOLD)
         self.spn_threshold.setToolTip(
             "Windows scoring at least this much become regions; it starts at the "
             "classifier version's own (chosen in training). Drag the line on the "

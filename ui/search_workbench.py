@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog
 
 from core.classifier_store import list_classifiers, load_classifier
+from core.defaults import DEFAULT_HOP, DEFAULT_RETRAIN_EVERY, DEFAULT_WINDOW
 from core.embedding_models import list_models
 from core.errors import FoleycutError
 from core.library_index import LibraryIndex, known_videos
@@ -26,12 +27,10 @@ from core.similarity_search import (
     find_similar,
     open_index,
 )
-from core.training import DEFAULT_HOP, DEFAULT_WINDOW
 from ui.background import BackgroundTask, run_in_background
 from ui.review_queue_panel import ReviewQueuePanel
 from ui.similar_sounds_panel import SimilarSoundsPanel
 
-DEFAULT_RETRAIN_EVERY = 10
 REPLAY_SEEK_MS = 300
 
 
