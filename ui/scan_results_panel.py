@@ -233,6 +233,7 @@ class ScanResultsPanel(QWidget):
     export_requested = Signal(object)  # list[ShownRegion]: the enabled regions to export
     message = Signal(str)  # a short status line (e.g. why an edit was refused)
     region_selected = Signal(object)  # id of the region whose row is current, or None: the timeline marks it
+    negatives_changed = Signal()  # hard negatives were stored from regions, or that was undone
 
     def __init__(
         self,
@@ -339,6 +340,9 @@ class ScanResultsPanel(QWidget):
         self._populate_version_combos()
         self.undo_stack.clear()
         self._on_tab_changed()
+
+    def negatives_stored(self) -> None:
+        self.negatives_changed.emit()
 
     def add_scan_results(self, filename: str, model: str) -> None:
         """A scan of `filename` with `model` has been saved: show it if that file is on show."""

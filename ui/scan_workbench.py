@@ -354,6 +354,10 @@ class ScanWorkbench(QObject):
         )
 
     def _connect(self, window) -> None:
+        window.changes.clips.connect(self._mark_exported_regions)
+        window.changes.scans.connect(self.panel.add_scan_results)
+        window.changes.classifiers.connect(lambda name: self.controls.refresh_classifiers(select=name))
+        self.panel.negatives_changed.connect(window.changes.negatives)
         window.video_loaded.connect(self._on_video_loaded)
         window.profile_changed.connect(self.panel.set_profile)
         window.profile_changed.connect(self._mark_exported_regions)
@@ -552,8 +556,7 @@ class ScanWorkbench(QObject):
         self.window.show_task(self._export_task, f"Exporting {len(spans)} scan region(s) of {Path(video).name}")
 
     def _on_exported(self, clips, region_count: int) -> None:
-        self.window.refresh_clips()
-        self._mark_exported_regions()
+        self.window.changes.clips.emit()
         self.window.show_message(
             f"Exported {len(clips)} clip(s) from {region_count} scan region(s) to {clips[0].path.parent}"
         )
@@ -565,13 +568,14 @@ class ScanWorkbench(QObject):
     # --- dialogs ---------------------------------------------------------------------------------
 
     def open_train_dialog(self) -> None:
-        self.train_dialog = TrainDialog(self.window.db, self.window.home, self.window.profile, self.window)
+        self.train_dialog = TrainDialog(
+            self.window.db, self.window.home, self.window.profile, self.window, changes=self.window.changes
+        )
         self.train_dialog.setAttribute(Qt.WA_DeleteOnClose)
-        self.train_dialog.trained.connect(lambda result: self.controls.refresh_classifiers(select=result.name))
         self.train_dialog.open()
 
     def open_hard_negatives(self) -> None:
-        dialog = HardNegativesDialog(self.window.db, self.window.profile, self.window)
+        dialog = HardNegativesDialog(self.window.db, self.window.profile, self.window, changes=self.window.changes)
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.open()
 
@@ -689,7 +693,7 @@ class ScanWorkbench(QObject):
         if name is None or version is None or self._task is not None:
             return
         rollback(self.window.home, name, version)
-        self.controls.refresh_classifiers(select=name)
+        self.window.changes.classifiers.emit(name)
         self.scan_current()
 
     def _on_progress(self, videos: list[Path], fraction: float, message: str) -> None:
@@ -720,7 +724,7 @@ class ScanWorkbench(QObject):
         if outcome.scan_timestamp < self._scan_started:
             found += "; the same as the latest scan, so not stored again"
         self._found.append(found)
-        self.panel.add_scan_results(Path(video).name, outcome.model)
+        self.window.changes.scans.emit(Path(video).name, outcome.model)
         self.window.show_message(f"{Path(video).name}: {found}.")
 
     def _on_scan_done(self, count: int, classifier: str) -> None:
@@ -754,8 +758,7 @@ class ScanWorkbench(QObject):
         self.controls.lbl_status.setText(" ".join([done, *self._skipped, *problems]))
         self.window.show_message(done)
         if clips:
-            self.window.refresh_clips()
-            self._mark_exported_regions()
+            self.window.changes.clips.emit()
 
     def _on_scan_failed(self, message: str) -> None:
         self.controls.lbl_status.setText(message)

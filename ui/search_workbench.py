@@ -19,7 +19,7 @@ from core.defaults import DEFAULT_HOP, DEFAULT_RETRAIN_EVERY, DEFAULT_WINDOW
 from core.embedding_models import list_models
 from core.errors import FoleycutError
 from core.library_index import LibraryIndex, known_videos
-from core.review_queue import ACCEPT, ReviewSession
+from core.review_queue import ACCEPT, REJECT, ReviewSession
 from core.similarity_search import (
     DEFAULT_EXAMPLE_SECONDS,
     example_from_clip,
@@ -283,6 +283,9 @@ class SearchWorkbench(QObject):
                 session.answer(kind)
             except FoleycutError as exc:
                 self.window.show_error(str(exc))
+            else:
+                if kind == REJECT:  # a rejected hit is stored as hard negatives
+                    self.window.changes.negatives.emit()
             self._after_answer()
             return
 
@@ -292,7 +295,7 @@ class SearchWorkbench(QObject):
         self.review.set_busy(True)
         self._answer_task = run_in_background(
             work,
-            on_success=lambda _answer: (self.window.refresh_clips(), self._after_answer()),
+            on_success=lambda _answer: (self.window.changes.clips.emit(), self._after_answer()),
             on_failure=self.window.show_error,
             on_finished=self._on_answer_finished,
         )
@@ -311,7 +314,8 @@ class SearchWorkbench(QObject):
             self.window.show_error(str(exc))
             return
         if answer is not None:
-            self.window.refresh_clips()
+            self.window.changes.clips.emit()
+            self.window.changes.negatives.emit()
             self._show_queue(f"Took back {answer.answer} of {Path(answer.video).name}.")
             self._play_current()
 
