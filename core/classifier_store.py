@@ -137,13 +137,8 @@ def save_version(
 
 
 def list_versions(home: DataHome, name: str) -> list[ClassifierVersion]:
-    """Every readable version of `name`, newest first (damaged ones: `damaged_versions`)."""
+    """Every readable version of `name`, newest first (a version whose metadata cannot be read is left out)."""
     return _scan_versions(home, name)[0]
-
-
-def damaged_versions(home: DataHome, name: str) -> list[str]:
-    """Versions of `name` whose metadata cannot be read, newest first."""
-    return _scan_versions(home, name)[1]
 
 
 def _scan_versions(home: DataHome, name: str) -> tuple[list[ClassifierVersion], list[str]]:

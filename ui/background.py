@@ -35,14 +35,9 @@ class BackgroundTask(QObject):
         super().__init__()
         self._work = work
         self._cancel = threading.Event()
-        self.running = False
 
     def cancel(self) -> None:
         self._cancel.set()
-
-    @property
-    def is_cancelled(self) -> bool:
-        return self._cancel.is_set()
 
     def _run(self) -> None:
         try:
@@ -57,7 +52,6 @@ class BackgroundTask(QObject):
         else:
             self.succeeded.emit(result)
         finally:
-            self.running = False
             self.finished.emit()
 
 
@@ -94,7 +88,6 @@ def run_in_background(
             signal.connect(slot)
     _live.add(task)
     task.finished.connect(lambda: _live.discard(task))
-    task.running = True
     QThreadPool.globalInstance().start(_Runnable(task))
     return task
 

@@ -37,7 +37,6 @@ SETTINGS_GROUP = "export"
 class ExportPanel(QWidget):
     settings_changed = Signal()
     export_requested = Signal()
-    overwrite_cancelled = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)

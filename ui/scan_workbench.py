@@ -259,7 +259,6 @@ class ScanWorkbench(QObject):
         self.window = window
         self._task: BackgroundTask | None = None
         self._export_task: BackgroundTask | None = None  # apart from scans: both may run at once
-        self._speech_task: BackgroundTask | None = None
         self._skipped: list[str] = []  # Scan All: files that could not be scanned, with why
         self._up_to_date = 0  # Scan All: files already scanned with these settings, not scanned again
         self._found: list[str] = []  # per scanned file: how many regions, and whether it was a new version
@@ -438,7 +437,7 @@ class ScanWorkbench(QObject):
                 self.window.timeline.set_speech([(s.start, s.end) for s in segments])
                 self.window.show_message(f"{Path(video).name}: {plural(len(segments), 'speech segment')}.")
 
-        self._speech_task = run_in_background(
+        run_in_background(
             lambda progress, cancel: detect_speech(video, home, progress=progress, cancel=cancel),
             on_success=shown,
             on_failure=self.window.show_error,
