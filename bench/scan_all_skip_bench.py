@@ -74,11 +74,11 @@ def fresh_home(workdir: Path, model: str, dim: int) -> DataHome:
 def scan_all(home: DataHome, videos: list[Path], force: bool) -> tuple[float, int]:
     """Seconds one Scan All took, and how many files it skipped."""
     from core.db import ProcessedDB
-    from core.scanning import scan_files
+    from core.scanning import ScanOptions, scan_files
 
     with ProcessedDB(home.db_path) as db:
         started = time.perf_counter()
-        results = scan_files(db, home, videos, CLASSIFIER, force=force)
+        results = scan_files(db, home, videos, CLASSIFIER, ScanOptions(force=force))
         seconds = time.perf_counter() - started
     errors = [result.error for result in results if result.error]
     if errors:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from core.defaults import DEFAULT_CLIP_LENGTH
 from core.errors import FoleycutError
 from core.export import (
     FORMATS,
@@ -43,7 +44,9 @@ def register(subparsers) -> None:
         default=1.0,
         help="seconds between the starts of a marker's clips (default: %(default)s)",
     )
-    parser.add_argument("--length", type=float, default=8.0, help="clip length in seconds (default: %(default)s)")
+    parser.add_argument(
+        "--length", type=float, default=DEFAULT_CLIP_LENGTH, help="clip length in seconds (default: %(default)s)"
+    )
     parser.add_argument("--label", default="", help="label stored with each clip")
     parser.add_argument("--category", default="", help="category stored with each clip")
     parser.add_argument(

@@ -7,10 +7,10 @@ import argparse
 from pathlib import Path
 
 from core.audio import audio_duration
+from core.defaults import DEFAULT_HOP, DEFAULT_WINDOW
 from core.embedding_models import get_spec
 from core.errors import FoleycutError
 from core.scanning import negative_times_for_region
-from core.training import DEFAULT_HOP, DEFAULT_WINDOW
 
 
 def register(subparsers) -> None:

@@ -6,14 +6,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from core.defaults import DEFAULT_CLIP_LENGTH, DEFAULT_MERGE_GAP
 from core.errors import FoleycutError
 from core.export_plan import FORMATS, ExportSettings
-from core.regions import DEFAULT_MERGE_GAP
-from core.scanning import scan_files
+from core.progress import Progress
+from core.scanning import ScanOptions, scan_files
 
 
 def register(subparsers) -> None:
@@ -62,7 +63,9 @@ def register(subparsers) -> None:
     )
     auto.add_argument("--folder", help="export folder (required with --export)")
     auto.add_argument("--name", help="clip name (default: the export folder's name)")
-    auto.add_argument("--length", type=float, default=8.0, help="clip length in seconds (default: %(default)s)")
+    auto.add_argument(
+        "--length", type=float, default=DEFAULT_CLIP_LENGTH, help="clip length in seconds (default: %(default)s)"
+    )
     auto.add_argument(
         "--spread",
         type=float,
@@ -94,13 +97,8 @@ def run(args: argparse.Namespace, ctx) -> int:
         ctx.home,
         [Path(v) for v in args.videos],
         args.classifier,
-        ctx.profile,
-        threshold=args.threshold,
-        min_length=args.min_length,
-        version=args.version,
+        _scan_options(args, ctx),
         progress=terminal_progress(),
-        force=args.force,
-        skip_speech=args.skip_speech,
     )
     found = {}  # keyed by the path as given, so scripts find their own strings back
     for video, result in zip(args.videos, results):
@@ -143,13 +141,10 @@ def _run_auto(args: argparse.Namespace, ctx) -> int:
         [Path(v) for v in args.videos],
         args.classifier,
         settings,
-        ctx.profile,
+        # as before ScanOptions: Auto keeps every region and exports those at least a clip long
+        replace(_scan_options(args, ctx), min_length=0.0),
         merge_gap=args.merge_gap,
-        threshold=args.threshold,
-        version=args.version,
-        force=args.force,
         progress=terminal_progress(),
-        skip_speech=args.skip_speech,
     )
     found: dict[str, list[dict[str, Any]]] = {}
     failed = 0
@@ -181,7 +176,18 @@ def _run_auto(args: argparse.Namespace, ctx) -> int:
     return 1 if failed else 0
 
 
-def terminal_progress() -> Callable[[float, str], None] | None:
+def _scan_options(args, ctx) -> ScanOptions:
+    return ScanOptions(
+        profile=ctx.profile,
+        threshold=args.threshold,
+        min_length=args.min_length,
+        version=args.version,
+        skip_speech=args.skip_speech,
+        force=args.force,
+    )
+
+
+def terminal_progress() -> Progress | None:
     """Progress on one rewritten stderr line when a person watches the terminal; silence in pipelines."""
     if not sys.stderr.isatty():
         return None

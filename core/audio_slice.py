@@ -9,13 +9,12 @@ exactly and checked in the written file, which takes its final name only when co
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 import wave
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from core.atomic_write import replacing
 from core.errors import FoleycutError
 from core.ffmpeg import file_url, last_error_line, run_ffmpeg
 from core.probe import MediaError, probe
@@ -62,43 +61,38 @@ def extract_audio(video: Path, at: float, length: float, out: Path, rate: int | 
     seek = max(Fraction(0), start - PREROLL_S)
     chain = f"atrim=start={float(start - seek):.6f},asetpts=PTS-STARTPTS,aresample={rate},atrim=end_sample={samples}"
     out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part.wav")
-    os.close(handle)
-    temp = Path(temp_name)
     try:
-        done = run_ffmpeg(
-            [
-                "-y",
-                *(["-ss", f"{float(seek):.6f}"] if seek else []),
-                "-i",
-                file_url(video),
-                "-map",
-                "0:a:0",
-                "-af",
-                chain,
-                "-c:a",
-                "pcm_s16le",
-                "-f",
-                "wav",
-                file_url(temp),
-            ]
-        )
-        if done.returncode != 0:
-            raise FoleycutError(
-                f"ffmpeg could not extract the audio of {video.name} ({last_error_line(done.stderr)}): "
-                "check free space and write access where the WAV goes."
+        with replacing(out, suffix=".part.wav") as temp:
+            done = run_ffmpeg(
+                [
+                    "-y",
+                    *(["-ss", f"{float(seek):.6f}"] if seek else []),
+                    "-i",
+                    file_url(video),
+                    "-map",
+                    "0:a:0",
+                    "-af",
+                    chain,
+                    "-c:a",
+                    "pcm_s16le",
+                    "-f",
+                    "wav",
+                    file_url(temp),
+                ]
             )
-        got = _wav_samples(temp)
-        if got != samples:
-            raise FoleycutError(
-                f"Only {got} of {samples} samples could be read from {video.name} at {at:.3f} s: the "
-                "audio track ends early or is damaged there; choose an earlier time."
-            )
-        temp.replace(out)
+            if done.returncode != 0:
+                raise FoleycutError(
+                    f"ffmpeg could not extract the audio of {video.name} ({last_error_line(done.stderr)}): "
+                    "check free space and write access where the WAV goes."
+                )
+            got = _wav_samples(temp)
+            if got != samples:
+                raise FoleycutError(
+                    f"Only {got} of {samples} samples could be read from {video.name} at {at:.3f} s: the "
+                    "audio track ends early or is damaged there; choose an earlier time."
+                )
     except OSError as exc:
         raise FoleycutError(f"Could not write {out} ({exc.strerror or exc}): choose a writable place.") from exc
-    finally:
-        temp.unlink(missing_ok=True)
     return AudioSlice(out, float(start), rate, samples)
 
 

@@ -14,11 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.defaults import DEFAULT_MERGE_GAP
 from core.errors import Cancelled, FoleycutError
 from core.export import DatasetJsonError, ExportedClip, ExportSettings, export_scan_regions
 from core.home import DataHome
-from core.regions import DEFAULT_MERGE_GAP, Region, regions_for_export
-from core.scanning import FileDone, Progress, ScanOutcome, scan_files
+from core.progress import Progress
+from core.regions import Region, regions_for_export
+from core.scanning import FileDone, ScanOptions, ScanOutcome, scan_files
 
 SCAN_SHARE = 0.6  # of the progress bar; exporting is the rest
 
@@ -38,34 +40,28 @@ def auto_export(
     videos: Sequence,
     classifier_name: str,
     settings: ExportSettings,
-    profile: str = "default",
+    options: ScanOptions | None = None,
     merge_gap: float = DEFAULT_MERGE_GAP,
-    threshold: float | None = None,
-    version: str | None = None,
-    force: bool = False,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     on_file_done: FileDone | None = None,
-    skip_speech: bool = False,
 ) -> list[AutoResult]:
-    """Scan (skipping what is already scanned unless `force`), then export every file's merged regions
+    """Scan (skipping what is already scanned unless `options.force`), then export every file's merged regions
     that are at least one clip (`settings.length`) long. A file that fails is reported, not fatal."""
     if not merge_gap >= 0:
         raise FoleycutError(f"Fuse gap {merge_gap:g} s is not a length: give seconds, 0 or more.")
     settings.check()
+    options = options or ScanOptions()
+    profile = options.profile
     report = progress or (lambda fraction, message: None)
     scans = scan_files(
         db,
         home,
         videos,
         classifier_name,
-        profile,
-        threshold=threshold,
-        version=version,
+        options,
         cancel=cancel,
-        force=force,
         on_file_done=on_file_done,
-        skip_speech=skip_speech,
         progress=lambda fraction, message: report(SCAN_SHARE * min(fraction, 0.999), message),
     )
     results = []

@@ -26,6 +26,7 @@ from typing import Any
 
 from core import compact_scorer
 from core.atomic_write import write_atomically
+from core.defaults import DEFAULT_THRESHOLD
 from core.errors import FoleycutError
 from core.home import DataHome
 from core.window_context import FEATURE_SETS
@@ -59,7 +60,7 @@ class ClassifierVersion:
     metrics: dict[str, Any] = field(default_factory=dict)  # precision, recall, average_precision, …
     # How scans use it (core.scanning.window_probabilities); the defaults are those of classifiers
     # trained before these were stored.
-    threshold: float = 0.5  # the operating point chosen from out-of-fold probabilities
+    threshold: float = DEFAULT_THRESHOLD  # the operating point chosen from out-of-fold probabilities
     feature_set: str = "raw"  # core.window_context
     prior_shift: float = 0.0  # log-odds added by class balancing, taken off again when scoring
     scorer_sha256: str = ""  # of <version>.npz; empty: the version has none (saved before it existed)
@@ -99,7 +100,7 @@ def save_version(
     folders: dict[str, Any],
     counts: dict[str, int],
     metrics: dict[str, Any],
-    threshold: float = 0.5,
+    threshold: float = DEFAULT_THRESHOLD,
     feature_set: str = "raw",
     prior_shift: float = 0.0,
 ) -> ClassifierVersion:
@@ -136,13 +137,8 @@ def save_version(
 
 
 def list_versions(home: DataHome, name: str) -> list[ClassifierVersion]:
-    """Every readable version of `name`, newest first (damaged ones: `damaged_versions`)."""
+    """Every readable version of `name`, newest first (a version whose metadata cannot be read is left out)."""
     return _scan_versions(home, name)[0]
-
-
-def damaged_versions(home: DataHome, name: str) -> list[str]:
-    """Versions of `name` whose metadata cannot be read, newest first."""
-    return _scan_versions(home, name)[1]
 
 
 def _scan_versions(home: DataHome, name: str) -> tuple[list[ClassifierVersion], list[str]]:

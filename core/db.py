@@ -15,11 +15,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
+from core.defaults import DEFAULT_CLIP_LENGTH
 from core.store.clips import Clips
 from core.store.connection import BUSY_TIMEOUT_S, DatabaseError, Store
 from core.store.export_rows import ExportJournal
 from core.store.legacy_moves import LegacyMoves
-from core.store.migrations import DEFAULT_CLIP_LENGTH, SCHEMA_VERSION
+from core.store.migrations import SCHEMA_VERSION
 from core.store.negatives import HardNegatives
 from core.store.playlist import Playlist
 from core.store.profiles import Profiles

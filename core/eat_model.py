@@ -201,8 +201,4 @@ def _network_class():
                     out[depth] = x
             return [out[depth] for depth in depths]
 
-        def extract_features(self, image):
-            """Last-layer tokens, as the Hugging Face model's `extract_features` returns them."""
-            return self.hidden_states(image, (len(self.blocks),))[0]
-
     return EatNetwork

@@ -22,7 +22,7 @@ from pathlib import Path
 from core import dataset_json, export_commit, export_encode, export_journal
 from core.errors import FoleycutError
 from core.export_commit import ExportedClip, remove_clip_files
-from core.export_encode import Job, Progress
+from core.export_encode import Job
 from core.export_encode import Job as _Job
 from core.export_encode import encode_all as _encode_all
 from core.export_encode import prepare_folder as _prepare_folder
@@ -45,6 +45,7 @@ from core.export_plan import (
     plan_scan_regions,
 )
 from core.export_plan import usable_source as _usable_source
+from core.progress import Progress
 
 # The names the rest of Foleycut imports from here; the underscored ones are what core/reexport.py imported
 # before the split, under their old names.

@@ -15,13 +15,13 @@ from fractions import Fraction
 from pathlib import Path
 
 from core.crop_path import crop_x_expression
-from core.errors import Cancelled, FoleycutError
+from core.errors import FoleycutError
 from core.export_plan import ExportPlan, ExportSettings, clip_plan, frame_at
 from core.ffmpeg import ffmpeg_command, file_url, last_error_line
 from core.probe import SOFTWARE_H264, H264Encoder, MediaError, choose_h264_encoder, probe
+from core.progress import Progress, check_cancel
 
 WEBP_FRAME_PATTERN = "frame_%04d.webp"
-Progress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
@@ -188,8 +188,7 @@ def encode_all(
             done += 1
             if progress and not stopped():
                 progress(done / len(jobs), f"Encoded {done}/{len(jobs)} clips from {plan.video.name}")
-    if cancel is not None and cancel.is_set():
-        raise Cancelled("Export cancelled: none of its clips was written.")
+    check_cancel(cancel, "Export cancelled: none of its clips was written.")
     if failure:
         raise failure
 

@@ -10,6 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from core import layout
+from core.defaults import DEFAULT_CLIP_LENGTH
 from core.errors import FoleycutError
 from core.ltx2 import LTX2_FPS, ltx2_length, ltx2_size
 from core.probe import MediaError, MediaInfo, probe
@@ -36,7 +37,7 @@ class ExportSettings:
     category: str = ""
     fmt: str = "mp4"
     short_side: int | None = None
-    length: float = 8.0
+    length: float = DEFAULT_CLIP_LENGTH
     count: int = 1
     spread: float = 1.0
     portrait: str | None = None

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,8 +33,8 @@ from core.layout import (
     vid_folder_name,
     vid_numbers_on_disk,
 )
+from core.progress import Progress
 
-Progress = Callable[[float, str], None]
 Move = tuple[str, str, int | None, float | None]  # (src, dst, processed_id, marker_time)
 
 _GROUP_DIR = re.compile(r"clip_(\d+)", re.ASCII)

@@ -22,21 +22,21 @@ and rebuilt from the embedding cache on the next sync; a file whose size or mtim
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from core.atomic_write import replacing, write_json_atomically
+from core.defaults import CLIP_HOP, CLIP_WINDOW
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
+from core.progress import Progress, check_cancel
 from core.window_context import local_background
 
-Progress = Callable[[float, str], None]
 FORMAT_VERSION = 2
 WINDOW_BITS = 24  # windows per file: 16 M, 190 days at one window per second
 TRAIN_SAMPLE = 100_000  # vectors the quantiser's value ranges are fitted on
@@ -88,7 +88,7 @@ def _identity(path: Path) -> tuple[str, int, int]:
 class LibraryIndex:
     """The index of one (model, window, hop). Thread-safe; every change is saved before it returns."""
 
-    def __init__(self, home: DataHome, model: str, window: float = 8.0, hop: float = 1.0):
+    def __init__(self, home: DataHome, model: str, window: float = CLIP_WINDOW, hop: float = CLIP_HOP):
         self.home, self.model, self.window, self.hop = home, model, float(window), float(hop)
         self.folder = index_dir(home, model, self.window, self.hop)
         self._lock = threading.RLock()
@@ -177,7 +177,7 @@ class LibraryIndex:
         added: list[Path] = []
         failed: list[tuple[Path, str]] = []
         for number, path in enumerate(todo):
-            _check_cancel(cancel)
+            check_cancel(cancel)
 
             def file_progress(fraction: float, message: str, number=number, path=path) -> None:
                 if progress is not None:
@@ -250,7 +250,7 @@ class LibraryIndex:
         rng = np.random.default_rng(0)
         per_file = max(1, TRAIN_SAMPLE // len(files))
         for indexed in files:
-            _check_cancel(cancel)
+            check_cancel(cancel)
             try:
                 _identity_now, vectors = self._foregrounds(embed, Path(indexed.path), cancel=cancel)
             except (FoleycutError, OSError):
@@ -269,7 +269,7 @@ class LibraryIndex:
         self._index = self._new_index(len(mean))
         self._index.index.train(self._prepare(np.concatenate(samples)))
         for indexed in kept:
-            _check_cancel(cancel)
+            check_cancel(cancel)
             identity, vectors = self._foregrounds(embed, Path(indexed.path), cancel=cancel)
             self._add(identity, vectors)
 
@@ -300,14 +300,9 @@ class LibraryIndex:
             "std": None if self._std is None else self._std.tolist(),
         }
         if self._index is not None:
-            target = self.folder / f"index.{generation}.faiss"
-            partial = target.with_name(target.name + ".part")
-            faiss.write_index(self._index, str(partial))
-            partial.replace(target)
-        handle, temp = tempfile.mkstemp(dir=self.folder, prefix="manifest.", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(manifest, out)
-        Path(temp).replace(self.folder / "manifest.json")
+            with replacing(self.folder / f"index.{generation}.faiss") as partial:
+                faiss.write_index(self._index, str(partial))
+        write_json_atomically(self.folder / "manifest.json", manifest)
         self._generation = generation
         for old in self.folder.glob("index.*.faiss*"):
             if old.name != f"index.{generation}.faiss":
@@ -346,11 +341,6 @@ class LibraryIndex:
             # by the next sync (their embeddings are usually still cached).
             self._index, self._mean, self._std, self._files, self._stats_count = None, None, None, {}, 0
             self.was_discarded = True
-
-
-def _check_cancel(cancel: threading.Event | None) -> None:
-    if cancel is not None and cancel.is_set():
-        raise Cancelled()
 
 
 def foreground(vectors: np.ndarray, hop: float) -> np.ndarray:

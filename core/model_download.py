@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import tempfile
 import urllib.request
 from pathlib import Path
 
+from core.atomic_write import replacing
 from core.home import DataHome
 from core.model_folders import BEATS_CACHE, missing_weights
 from core.model_registry import BEATS_CHECKPOINT, ModelSpec
@@ -115,14 +114,14 @@ def _fetch_beats(spec: ModelSpec, home: DataHome) -> Path:
         return folder
     assert spec.url is not None  # the BEATs entry names its checkpoint's address
     folder.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=BEATS_CHECKPOINT, suffix=".part", dir=folder)
     try:
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(spec.url, timeout=DOWNLOAD_TIMEOUT_SECONDS) as got:
+        with (
+            replacing(folder / BEATS_CHECKPOINT, suffix=".part") as temp,
+            temp.open("wb") as out,
+            urllib.request.urlopen(spec.url, timeout=DOWNLOAD_TIMEOUT_SECONDS) as got,
+        ):
             while block := got.read(1 << 20):
                 out.write(block)
-        Path(temp).replace(folder / BEATS_CHECKPOINT)
     except OSError as exc:  # URLError and timeouts are OSErrors
         raise Offline(f"the BEATs checkpoint could not be downloaded ({exc.__class__.__name__})") from None
-    finally:
-        Path(temp).unlink(missing_ok=True)
     return folder

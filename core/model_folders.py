@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.atomic_write import write_json_atomically
 from core.errors import FoleycutError
 from core.home import DataHome
 from core.model_registry import BEATS_CHECKPOINT, MODELS, ModelSpec, get_spec
@@ -94,20 +94,10 @@ def set_model_folder(home: DataHome, name: str, folder: str | os.PathLike | None
                 f"{saved} cannot be the {name} model folder: {missing}. Choose the folder that holds {wanted}."
             )
         chosen[name] = saved
-    _write_json_atomically(home.root / MODEL_FOLDERS_FILE, {key: str(path) for key, path in sorted(chosen.items())})
+    write_json_atomically(
+        home.root / MODEL_FOLDERS_FILE, {key: str(path) for key, path in sorted(chosen.items())}, indent=2
+    )
     return saved
-
-
-def _write_json_atomically(path: Path, data: dict) -> None:
-    """Readers see the old file or the new one, never half of one."""
-    handle, temp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, indent=2)
-        Path(temp).replace(path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def local_dir_for(

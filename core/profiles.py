@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 from core import dataset_json
+from core.atomic_write import replacing
 from core.errors import FoleycutError
 from core.review_queue import answer_log_path
 
@@ -73,12 +74,10 @@ def _copy(source: Path, target: Path) -> bool:
     """Copy a file whole under a new name (temp + rename); False when there is nothing to copy."""
     if not source.is_file():
         return False
-    partial = target.with_name(f".{target.name}.part")
     try:
-        shutil.copy2(source, partial)
-        partial.replace(target)
+        with replacing(target, suffix=".part") as partial:
+            shutil.copy2(source, partial)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise FoleycutError(
             f"Cannot copy the review answers {source} to {target} ({exc.strerror or exc}): "
             "check that the data home is writable, then try again."

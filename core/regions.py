@@ -19,8 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-DEFAULT_MERGE_GAP = 2.0  # seconds: one sound interrupted by a short dip stays one clip (Auto)
-
 
 @dataclass(frozen=True)
 class Region:

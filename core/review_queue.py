@@ -21,23 +21,21 @@ answers `due_for_training()` says so; `retrain()` trains a new classifier versio
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from core.atomic_write import write_json_atomically
+from core.defaults import DEFAULT_HOP, DEFAULT_RETRAIN_EVERY, DEFAULT_WINDOW
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
 from core.library_index import WindowHit
+from core.progress import Progress, check_cancel
 from core.similarity_search import SimilarRegion, fuse_hits
-from core.training import DEFAULT_HOP, DEFAULT_WINDOW
 
-Progress = Callable[[float, str], None]
 ACCEPT, REJECT, SKIP = "accept", "reject", "skip"
-DEFAULT_RETRAIN_EVERY = 10
 DEFAULT_QUEUE_LENGTH = 50
 
 
@@ -98,10 +96,7 @@ class AnswerLog:
 
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.stem, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump([asdict(a) for a in self.answers], out, indent=1)
-        Path(temp).replace(self.path)
+        write_json_atomically(self.path, [asdict(a) for a in self.answers], indent=1)
 
 
 def answer_log_path(home: DataHome, profile: str) -> Path:
@@ -327,8 +322,7 @@ def rank_library(
     threshold = meta.threshold
     scored: list[WindowHit] = []
     for number, video in enumerate(map(Path, videos)):
-        if cancel is not None and cancel.is_set():
-            raise Cancelled()
+        check_cancel(cancel)
         try:
             embeddings = embed_file(
                 video,

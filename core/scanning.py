@@ -22,6 +22,7 @@ from core.classifier_store import LoadedClassifier, load_classifier
 from core.compact_scorer import CompactScorer
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
+from core.progress import Progress, check_cancel
 from core.regions import Region, fuse_windows
 from core.training import boosting_threads, real_probabilities
 from core.window_context import window_features
@@ -30,7 +31,6 @@ if TYPE_CHECKING:  # both pull in more than a scan of cached files needs
     from core.audio import ReadAhead
     from core.embedding_models import FrameEmbedder
 
-Progress = Callable[[float, str], None]
 FileDone = Callable[[Path, "ScanOutcome | None", "str | None"], None]
 
 
@@ -66,27 +66,33 @@ class FileScan:
     error: str | None  # why the file was skipped
 
 
+@dataclass(frozen=True)
+class ScanOptions:
+    """How a scan runs: the same for one file, Scan All and Auto."""
+
+    profile: str = "default"
+    threshold: float | None = None  # None: the classifier version's own
+    min_length: float = 0.0  # regions shorter than this (seconds) are dropped
+    version: str | None = None  # None: the classifier's active version
+    model_name: str | None = None  # when given, must be the classifier's embedding model
+    skip_speech: bool = False  # regions mostly in speech are left out
+    force: bool = False  # Scan All: scan again a file whose latest scan matches (else its regions are reused)
+
+
 def scan_file(
     db,
     home: DataHome,
     video,
     classifier_name: str,
-    profile: str = "default",
-    threshold: float | None = None,
-    min_length: float = 0.0,
-    version: str | None = None,
+    options: ScanOptions | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
-    model_name: str | None = None,
-    skip_speech: bool = False,
 ) -> ScanOutcome:
-    """Scan one video; `model_name`, when given, must be the classifier's embedding model; no
-    `threshold`: the classifier version's own; `skip_speech`: regions mostly in speech are left out."""
-    classifier = load_classifier(home, classifier_name, version)
-    _check_model(classifier, model_name)
-    return _scan_with(
-        db, home, Path(video), classifier, profile, threshold, min_length, progress, cancel, skip_speech=skip_speech
-    )
+    """Scan one video with classifier `classifier_name` (`options.force` does not apply: it always scans)."""
+    options = options or ScanOptions()
+    classifier = load_classifier(home, classifier_name, options.version)
+    _check_model(classifier, options.model_name)
+    return _scan_with(db, home, Path(video), classifier, options, progress, cancel)
 
 
 def scan_files(
@@ -94,20 +100,14 @@ def scan_files(
     home: DataHome,
     videos: Sequence,
     classifier_name: str,
-    profile: str = "default",
-    threshold: float | None = None,
-    min_length: float = 0.0,
-    version: str | None = None,
+    options: ScanOptions | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
-    model_name: str | None = None,
     on_file_done: FileDone | None = None,
-    force: bool = False,
-    skip_speech: bool = False,
 ) -> list[FileScan]:
     """Scan many videos in order; a file that cannot be scanned is reported and skipped, not fatal.
 
-    Without `force`, a file whose latest scan came from this classifier version at this threshold (so the
+    Without `options.force`, a file whose latest scan came from this classifier version at this threshold (so the
     same model, window and hop) is not scanned again: its outcome is that version's enabled regions,
     flagged `skipped`. The embedding model is loaded once for the run, and the next file to scan is
     embedded (MEL) or decoded (other models) while the current one is embedded.
@@ -115,32 +115,33 @@ def scan_files(
     from core.classifier_store import active_version, list_versions
     from core.window_embeddings import stop_embedding_ahead
 
+    options = options or ScanOptions()
     videos = [Path(video) for video in videos]
     ahead = _Ahead(home)
     try:
-        chosen = version or active_version(home, classifier_name)
+        chosen = options.version or active_version(home, classifier_name)
         meta = next((v for v in list_versions(home, classifier_name) if v.version == chosen), None)
-        wanted = None if meta is None else (meta.threshold if threshold is None else threshold)
+        wanted = None if meta is None else (meta.threshold if options.threshold is None else options.threshold)
         stored = (
             {}
-            if force or meta is None or wanted is None
+            if options.force or meta is None or wanted is None
             else {
                 index: found
                 for index, video in enumerate(videos)
-                if (found := stored_scan(db, video, profile, meta, wanted, min_length)) is not None
+                if (found := stored_scan(db, video, options.profile, meta, wanted, options.min_length)) is not None
             }
         )
         to_scan = [index for index in range(len(videos)) if index not in stored]
         # the first video embeds while the classifier loads (importing scikit-learn takes seconds)
-        if to_scan and meta is not None and model_name in (None, meta.embedding_model):
+        if to_scan and meta is not None and options.model_name in (None, meta.embedding_model):
             ahead.start(videos[to_scan[0]], meta, _file_progress(progress, to_scan[0], videos))
-        classifier = load_classifier(home, classifier_name, version)
-        _check_model(classifier, model_name)
+        classifier = load_classifier(home, classifier_name, options.version)
+        _check_model(classifier, options.model_name)
         meta = classifier.meta
         embedder = _SharedEmbedder(meta.embedding_model, home)
         results = []
         for index, video in enumerate(videos):
-            _check_cancel(cancel)
+            check_cancel(cancel)
             outcome, error = stored.get(index), None
             if outcome is None:
                 later = [i for i in to_scan if i > index]
@@ -152,14 +153,11 @@ def scan_files(
                         home,
                         video,
                         classifier,
-                        profile,
-                        threshold,
-                        min_length,
+                        options,
                         _file_progress(progress, index, videos),
                         cancel,
                         embedder=embedder.for_file(video, meta),
                         audio=ahead.take(video),
-                        skip_speech=skip_speech,
                     )
                 except Cancelled:
                     raise
@@ -331,7 +329,7 @@ def score_file(
         embedder=embedder,
         audio=audio,
     )
-    _check_cancel(cancel)
+    check_cancel(cancel)
     return WindowScores(embeddings.times, window_probabilities(classifier, embeddings), meta.window, meta.hop)
 
 
@@ -340,26 +338,23 @@ def _scan_with(
     home: DataHome,
     video: Path,
     classifier: LoadedClassifier,
-    profile: str,
-    threshold: float | None,
-    min_length: float,
+    options: ScanOptions,
     progress: Progress | None,
     cancel: threading.Event | None,
     embedder=None,
     audio=None,
-    skip_speech: bool = False,
 ) -> ScanOutcome:
     meta = classifier.meta
     scores = score_file(home, video, classifier, progress, cancel, embedder, audio)
-    threshold = meta.threshold if threshold is None else threshold
-    regions = scores.regions(threshold, min_length)
-    if skip_speech:
+    threshold = meta.threshold if options.threshold is None else options.threshold
+    regions = scores.regions(threshold, options.min_length)
+    if options.skip_speech:
         from core.speech import detect_speech, without_speech
 
         regions = without_speech(regions, detect_speech(video, home, cancel=cancel))
     timestamp = db.save_scan_results(
         video.name,
-        profile,
+        options.profile,
         meta.embedding_model,
         regions,
         classifier=meta.name,
@@ -378,8 +373,3 @@ def _check_model(classifier: LoadedClassifier, model_name: str | None) -> None:
             f"Classifier '{classifier.meta.name}' was trained on {classifier.meta.embedding_model} embeddings, "
             f"not {model_name}: pick a classifier trained on {model_name}, or retrain on it."
         )
-
-
-def _check_cancel(cancel: threading.Event | None) -> None:
-    if cancel is not None and cancel.is_set():
-        raise Cancelled()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,8 +25,8 @@ import numpy as np
 from core.errors import FoleycutError
 from core.home import DataHome
 from core.library_index import LibraryIndex, WindowHit, foreground, salience
+from core.progress import Progress
 
-Progress = Callable[[float, str], None]
 SEARCH_WINDOW = 0.5  # seconds
 SEARCH_HOP = 0.25
 DEFAULT_EXAMPLE_SECONDS = 1.0  # from the cursor: the sound starting there

@@ -23,10 +23,10 @@ from numpy.typing import ArrayLike
 
 from core.atomic_write import write_atomically
 from core.audio import SAMPLE_RATE, audio_duration, iter_audio_blocks
-from core.errors import Cancelled, FoleycutError
+from core.errors import FoleycutError
 from core.home import DataHome
+from core.progress import Progress, check_cancel
 
-Progress = Callable[[float, str], None]
 FRAME = 512  # samples per model frame at 16 kHz: 32 ms
 CONTEXT = 64  # samples of the previous frame each frame is given
 BLOCK_FRAMES = 512  # frames per model call (16 s)
@@ -104,8 +104,7 @@ class SpeechModel:
             out.append(np.asarray(probs, np.float32).reshape(-1))
 
         for block in blocks:
-            if cancel is not None and cancel.is_set():
-                raise Cancelled()
+            check_cancel(cancel)
             pending = np.concatenate([pending, np.asarray(block, np.float32)])
             whole = len(pending) // (FRAME * BLOCK_FRAMES) * FRAME * BLOCK_FRAMES
             if whole:

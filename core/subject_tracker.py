@@ -14,16 +14,16 @@ from __future__ import annotations
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from core.crop_path import Keyframe, simplified
-from core.errors import Cancelled, FoleycutError
+from core.errors import FoleycutError
 from core.ffmpeg import ffmpeg_command, file_url, last_error_line
 from core.probe import probe
+from core.progress import Progress, check_cancel
 
 ANALYSIS_WIDTH = 480
 ANALYSIS_FPS = 10.0
@@ -69,7 +69,7 @@ def track_subject(
     start: float,
     end: float,
     box: tuple[float, float, float, float],
-    progress: Callable[[float, str], None] | None = None,
+    progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> TrackResult:
     """Keyframes of the subject's horizontal centre (0..1 of the width) from `start` to `end` seconds.
@@ -119,8 +119,7 @@ def track_subject(
                 data = proc.stdout.read(frame_bytes)
                 if len(data) < frame_bytes:
                     break
-                if cancel is not None and cancel.is_set():
-                    raise Cancelled()
+                check_cancel(cancel)
                 frame = np.frombuffer(data, dtype=np.uint8).reshape(ah, aw, 3)
                 t = start + index / ANALYSIS_FPS
                 if index == 0:

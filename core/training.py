@@ -41,27 +41,23 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 
 from core import classifier_store
+from core.defaults import DEFAULT_HOP, DEFAULT_MARGIN, DEFAULT_THRESHOLD, DEFAULT_WINDOW
 from core.embedding_models import DEFAULT_MODEL, get_spec
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
+from core.progress import Progress, check_cancel
 from core.window_context import CONTEXT, CONTEXT_PER_VIDEO, window_features
-
-Progress = Callable[[float, str], None]
 
 POSITIVE = 1
 NEGATIVE = 0
 UNUSED = -1
 CANDIDATE = 2  # inside a positive clip: may hold the sound (see pick_sound_windows)
-DEFAULT_WINDOW = 0.5  # seconds the classifier hears at once
-DEFAULT_HOP = 0.25
-DEFAULT_MARGIN = 30.0
 AGREEMENT_SLACK = 0.05
 MAX_BAGS_COMPARED = 64  # other clips a candidate is compared with (a fixed sample beyond)
 DEFAULT_TARGET_PRECISION = 0.9  # the operating point's aim (module docstring); None: best F0.5
@@ -358,7 +354,7 @@ def out_of_fold_probabilities(
 
     scores = np.full(len(labels), np.nan)
     for fold, (train, test) in enumerate(splitter.split(data.features, labels, groups)):
-        _check_cancel(cancel)
+        check_cancel(cancel)
         if progress is not None:
             progress(fold / folds, f"Cross-validating ({fold + 1}/{folds})")
         if np.bincount(labels[train], minlength=2).min() < 2:
@@ -421,7 +417,6 @@ def choose_threshold(
 # Where the operating point is looked for. Never below 0.1: that would flag windows the classifier itself
 # finds 90 % likely not to hold the sound, which out-of-fold curves of a few events sometimes favour.
 THRESHOLDS = np.round(np.linspace(0.10, 0.99, 90), 2)
-DEFAULT_THRESHOLD = 0.5  # when cross-validation could not score a single sound window
 
 
 def threshold_metrics(
@@ -507,7 +502,7 @@ def train_classifier(
         cancel=cancel,
         progress=lambda f, message: report(EMBEDDING_SHARE + (final_fit_from - EMBEDDING_SHARE) * f, message),
     )
-    _check_cancel(cancel)
+    check_cancel(cancel)
     report(final_fit_from, "Fitting the final classifier")
     estimator = fit_balanced(data.features, data.labels)
     saved = classifier_store.save_version(
@@ -563,7 +558,7 @@ def _embed_and_label(
     videos: list[_VideoWindows] = []
     skipped: list[tuple[str, str]] = []
     for index, (source, positives, ambiguous, negatives) in enumerate(records):
-        _check_cancel(cancel)
+        check_cancel(cancel)
         share = EMBEDDING_SHARE / len(records)
         label = f"Embedding {index + 1}/{len(records)}"
         try:
@@ -680,8 +675,3 @@ def _check_enough(counts: dict[str, int], skipped: list[tuple[str, str]]) -> Non
             f"(at least {MIN_SOUND_WINDOWS} and {MIN_NEGATIVE_WINDOWS} needed); export more clips, add a "
             "negative folder, or lower the margin."
         )
-
-
-def _check_cancel(cancel: threading.Event | None) -> None:
-    if cancel is not None and cancel.is_set():
-        raise Cancelled()

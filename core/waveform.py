@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from core.atomic_write import write_atomically
 from core.audio import SAMPLE_RATE, iter_audio_blocks
-from core.errors import Cancelled
 from core.home import DataHome
+from core.progress import Progress, check_cancel
 from core.video_identity import identify
 
 BUCKETS_PER_SECOND = 100
@@ -32,7 +31,7 @@ CACHE_VERSION = 1
 def compute_peaks(
     video: Path,
     duration: float | None = None,
-    progress: Callable[[float, str], None] | None = None,
+    progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> np.ndarray:
     """(n, 2) float16 array of (min, max) per bucket of SAMPLES_PER_BUCKET samples."""
@@ -40,8 +39,7 @@ def compute_peaks(
     carry = np.zeros(0, dtype=np.float32)  # samples of a bucket cut by a block boundary
     done = 0.0
     for block in iter_audio_blocks(video, expected_seconds=duration):
-        if cancel is not None and cancel.is_set():
-            raise Cancelled()
+        check_cancel(cancel)
         samples = np.concatenate([carry, block]) if len(carry) else block
         whole = len(samples) - len(samples) % SAMPLES_PER_BUCKET
         buckets = samples[:whole].reshape(-1, SAMPLES_PER_BUCKET)
@@ -77,7 +75,7 @@ def load_or_compute_peaks(
     home: DataHome,
     video: Path,
     duration: float | None = None,
-    progress: Callable[[float, str], None] | None = None,
+    progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> np.ndarray:
     """The cached peaks, else computed and cached."""

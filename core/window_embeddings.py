@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,11 +22,12 @@ import numpy as np
 
 from core import embedding_cache
 from core.audio import SAMPLE_RATE, AudioDecodeError, ReadAhead, audio_duration, iter_audio_blocks
+from core.defaults import CLIP_HOP, CLIP_WINDOW
 from core.embedding_models import FrameEmbedder, get_spec, load_embedder
-from core.errors import Cancelled, FoleycutError
+from core.errors import FoleycutError
 from core.home import DataHome
+from core.progress import Progress, check_cancel
 
-Progress = Callable[[float, str], None]
 _EPS = 1e-6
 # Decoded audio waits for the embedder in at most this many blocks of this length (2.5 MB): enough to keep
 # ffmpeg busy through the embedder's uneven pace, little enough to stop it at once on cancel.
@@ -189,17 +190,12 @@ class _CellPooler:
         return out
 
 
-def _check_cancel(cancel: threading.Event | None) -> None:
-    if cancel is not None and cancel.is_set():
-        raise Cancelled()
-
-
 def embed_stream(
     blocks: Iterable[np.ndarray],
     embedder: FrameEmbedder,
     model: str,
-    window: float = 8.0,
-    hop: float = 1.0,
+    window: float = CLIP_WINDOW,
+    hop: float = CLIP_HOP,
     expected_seconds: float | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
@@ -222,14 +218,14 @@ def embed_stream(
     with ThreadPoolExecutor(max_workers=1) as worker:
         pending = None
         for batch in _batches(_chunks(blocks, embedder.chunk_seconds, embedder.context_seconds), embedder.batch_size):
-            _check_cancel(cancel)
+            check_cancel(cancel)
             running = (batch, worker.submit(embedder.frames, [chunk.samples for chunk in batch]))
             if pending is not None:
                 pool(*pending)
             pending = running
         if pending is not None:
             pool(*pending)
-    _check_cancel(cancel)
+    check_cancel(cancel)
     starts = window_starts(duration, window, hop)
     if len(starts) == 0:
         raise AudioTooShort(
@@ -240,7 +236,7 @@ def embed_stream(
 
 
 def embed_windows_directly(
-    samples: np.ndarray, embedder: FrameEmbedder, model: str, window: float = 8.0, hop: float = 1.0
+    samples: np.ndarray, embedder: FrameEmbedder, model: str, window: float = CLIP_WINDOW, hop: float = CLIP_HOP
 ) -> WindowEmbeddings:
     """Each window embedded on its own, all its frames pooled (the slow path pooling replaces)."""
     duration = len(samples) / SAMPLE_RATE
@@ -259,7 +255,7 @@ def embed_windows_directly(
 
 
 def cached_embeddings(
-    path, model: str, home: DataHome, window: float = 8.0, hop: float = 1.0
+    path, model: str, home: DataHome, window: float = CLIP_WINDOW, hop: float = CLIP_HOP
 ) -> WindowEmbeddings | None:
     """The cached embeddings of `path`, if present and current (None for a missing file); nothing is decoded."""
     if not Path(path).is_file():
@@ -278,8 +274,8 @@ def embed_file(
     path,
     model_name: str,
     home: DataHome,
-    window: float = 8.0,
-    hop: float = 1.0,
+    window: float = CLIP_WINDOW,
+    hop: float = CLIP_HOP,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     embedder: FrameEmbedder | None = None,
@@ -345,7 +341,7 @@ class _EmbeddingAhead:
     def result(self, cancel: threading.Event | None) -> WindowEmbeddings:
         try:
             while not self._future.done():
-                _check_cancel(cancel)
+                check_cancel(cancel)
                 wait([self._future], timeout=0.1)
             return self._future.result()
         finally:
@@ -366,7 +362,12 @@ def _embedding_ahead() -> dict:
 
 
 def embed_ahead(
-    path, model_name: str, home: DataHome, window: float = 8.0, hop: float = 1.0, progress: Progress | None = None
+    path,
+    model_name: str,
+    home: DataHome,
+    window: float = CLIP_WINDOW,
+    hop: float = CLIP_HOP,
+    progress: Progress | None = None,
 ) -> None:
     """Start `embed_file` on `path` in a background thread; a later `embed_file` call with the same
     arguments in this thread waits for that result instead of starting over.

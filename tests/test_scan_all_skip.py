@@ -16,7 +16,7 @@ from core.db import ProcessedDB
 from core.export import ExportSettings
 from core.home import DataHome
 from core.regions import Region, merge_regions, regions_for_export
-from core.scanning import scan_files
+from core.scanning import ScanOptions, scan_files
 from core.training import TrainingOptions, train_classifier
 from core.window_embeddings import decode_ahead, embed_file
 from tests.scan_scenario import SCENES, TRAINING, add_positive_clips, scene_videos
@@ -77,7 +77,7 @@ def test_an_unforced_scan_all_skips_what_a_forced_one_scans_again(db, home, vide
     assert all(result.outcome.skipped for result in again)
     assert [r.outcome.regions for r in again] == [r.outcome.regions for r in first]
 
-    forced = scan_files(db, home, playlist, "tone", force=True)
+    forced = scan_files(db, home, playlist, "tone", ScanOptions(force=True))
     assert len(scored) == 6 and not any(result.outcome.skipped for result in forced)
 
 
@@ -89,7 +89,7 @@ def test_another_threshold_or_edits_are_respected(db, home, videos, scored):
     db.set_scan_region_disabled([stored[0]["id"]], True)  # the user's edit since the scan
     skipped = scan_files(db, home, [video], "tone")[0].outcome
     assert skipped.skipped and skipped.regions == first.regions[1:]
-    other = scan_files(db, home, [video], "tone", threshold=0.9)[0].outcome
+    other = scan_files(db, home, [video], "tone", ScanOptions(threshold=0.9))[0].outcome
     assert not other.skipped and len(scored) == 2
 
 
@@ -168,9 +168,9 @@ def test_skip_speech_leaves_out_regions_in_speech(monkeypatch, db, home, videos)
     from core.speech import SpeechSegment
 
     video = videos["held_out"]
-    found = scan_files(db, home, [video], "tone", force=True)[0].outcome.regions
+    found = scan_files(db, home, [video], "tone", ScanOptions(force=True))[0].outcome.regions
     assert found
     talk = [SpeechSegment(found[0].start - 1, found[0].end + 1, 0.9)]  # someone speaks over the first
     monkeypatch.setattr(speech, "detect_speech", lambda path, home=None, progress=None, cancel=None: talk)
-    kept = scan_files(db, home, [video], "tone", force=True, skip_speech=True)[0].outcome.regions
+    kept = scan_files(db, home, [video], "tone", ScanOptions(force=True, skip_speech=True))[0].outcome.regions
     assert kept == found[1:]

@@ -12,7 +12,7 @@ from core.classifier_store import load_classifier
 from core.db import ProcessedDB
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
-from core.scanning import negative_times_for_region, scan_file, scan_files, score_file
+from core.scanning import ScanOptions, negative_times_for_region, scan_file, scan_files, score_file
 from core.training import DEFAULT_HOP, DEFAULT_WINDOW, TrainingOptions, train_classifier
 from tests.media_factory import make_video, tone_burst_track
 from tests.scan_scenario import BURST, SCENES, TRAINING, add_positive_clips, covers, scene_videos
@@ -109,7 +109,8 @@ def test_scan_history_grows_to_five_versions_then_prunes_the_oldest(db, home, vi
 
     monkeypatch.setattr(window_embeddings, "load_embedder", no_model)
     stamps = [first.scan_timestamp] + [
-        scan_file(db, home, videos["held_out"], "tone", threshold=t).scan_timestamp for t in (0.6, 0.7, 0.8, 0.9, 0.95)
+        scan_file(db, home, videos["held_out"], "tone", ScanOptions(threshold=t)).scan_timestamp
+        for t in (0.6, 0.7, 0.8, 0.9, 0.95)
     ]
     versions = db.get_scan_versions("held_out.mp4", "default", "MEL")
     assert [v["timestamp"] for v in versions] == stamps[::-1][:5]
@@ -142,9 +143,9 @@ def test_scan_many_reports_and_skips_bad_files(db, home, videos, tmp_path):
 @pytest.mark.slow
 def test_classifier_of_another_embedding_model_is_refused(db, home, videos):
     with pytest.raises(FoleycutError, match="trained on MEL embeddings, not HUBERT_BASE"):
-        scan_file(db, home, videos["held_out"], "tone", model_name="HUBERT_BASE")
+        scan_file(db, home, videos["held_out"], "tone", ScanOptions(model_name="HUBERT_BASE"))
     with pytest.raises(FoleycutError, match="trained on MEL embeddings, not AST"):
-        scan_files(db, home, [videos["held_out"]], "tone", model_name="AST")
+        scan_files(db, home, [videos["held_out"]], "tone", ScanOptions(model_name="AST"))
 
     odd = DummyClassifier().fit(np.zeros((4, 3)), [0, 1, 0, 1])
     classifier_store.save_version(

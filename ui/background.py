@@ -19,8 +19,9 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from core.errors import Cancelled, FoleycutError
+from core.progress import Progress
 
-Work = Callable[[Callable[[float, str], None], threading.Event], Any]
+Work = Callable[[Progress, threading.Event], Any]
 
 
 class BackgroundTask(QObject):
@@ -34,14 +35,9 @@ class BackgroundTask(QObject):
         super().__init__()
         self._work = work
         self._cancel = threading.Event()
-        self.running = False
 
     def cancel(self) -> None:
         self._cancel.set()
-
-    @property
-    def is_cancelled(self) -> bool:
-        return self._cancel.is_set()
 
     def _run(self) -> None:
         try:
@@ -56,7 +52,6 @@ class BackgroundTask(QObject):
         else:
             self.succeeded.emit(result)
         finally:
-            self.running = False
             self.finished.emit()
 
 
@@ -77,7 +72,7 @@ def run_in_background(
     *,
     on_success: Callable[[Any], None] | None = None,
     on_failure: Callable[[str], None] | None = None,
-    on_progress: Callable[[float, str], None] | None = None,
+    on_progress: Progress | None = None,
     on_cancelled: Callable[[], None] | None = None,
     on_finished: Callable[[], None] | None = None,
 ) -> BackgroundTask:
@@ -93,7 +88,6 @@ def run_in_background(
             signal.connect(slot)
     _live.add(task)
     task.finished.connect(lambda: _live.discard(task))
-    task.running = True
     QThreadPool.globalInstance().start(_Runnable(task))
     return task
 

@@ -138,7 +138,7 @@ class CutTools(QObject):
         def finished() -> None:
             self._task = None
             if refresh:
-                self.window.refresh_clips()
+                self.window.changes.clips.emit()
 
         self._task = run_in_background(
             work,

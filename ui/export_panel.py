@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.defaults import DEFAULT_CLIP_LENGTH
 from core.errors import FoleycutError
 from core.export import FORMATS, PORTRAIT_RATIOS, ExportSettings, default_workers
 from core.ltx2 import ltx2_frames, ltx2_length
@@ -36,7 +37,6 @@ SETTINGS_GROUP = "export"
 class ExportPanel(QWidget):
     settings_changed = Signal()
     export_requested = Signal()
-    overwrite_cancelled = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -60,7 +60,7 @@ class ExportPanel(QWidget):
         self.short_side_spin.setSingleStep(16)
         self.short_side_spin.setSpecialValueText("original")
         self.short_side_spin.setSuffix(" px")
-        self.length_spin = self._seconds_spin(0.5, 120.0, 8.0)
+        self.length_spin = self._seconds_spin(0.5, 120.0, DEFAULT_CLIP_LENGTH)
         self.count_spin = QSpinBox(self)
         self.count_spin.setRange(1, 100)
         self.spread_spin = self._seconds_spin(0.04, 60.0, 1.0)

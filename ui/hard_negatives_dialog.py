@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from ui.changes import Changes
+
 ALL_MODELS = "(all)"
 UNKNOWN_MODEL = "(unknown)"  # negatives marked before source models were recorded
 COL_FILE, COL_TIME, COL_MODEL, COL_ID = range(4)
@@ -48,8 +50,9 @@ def summary(rows: list[dict]) -> str:
 
 
 class HardNegativesDialog(QDialog):
-    def __init__(self, db, profile: str, parent=None):
+    def __init__(self, db, profile: str, parent=None, changes: Changes | None = None):
         super().__init__(parent)
+        self._changes = changes
         self.setWindowTitle("Hard Negatives")
         self.resize(620, 420)
         self._db = db
@@ -159,6 +162,8 @@ class HardNegativesDialog(QDialog):
         if ids:
             self._db.delete_hard_negatives_by_ids(ids)
             self._load()
+            if self._changes is not None:
+                self._changes.negatives.emit()
 
     def _clear_all(self) -> None:
         ids = [self._row_id(r) for r in self._shown_rows()]
@@ -179,3 +184,5 @@ class HardNegativesDialog(QDialog):
         if answer == QMessageBox.Yes:
             self._db.delete_hard_negatives_by_ids(ids)
             self._load()
+            if self._changes is not None:
+                self._changes.negatives.emit()

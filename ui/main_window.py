@@ -1,7 +1,8 @@
 """The main window: player and timeline in the middle, playlist and export controls docked beside them.
 
 Public surface other parts build on (the scan tools add their dock and Scan-menu actions through it):
-`db`, `home`, `profile` + `profile_changed`, `current_video` + `video_loaded`, `playlist_paths()`,
+`db`, `home`, `changes` (the change hub: ui/changes.py), `profile` + `profile_changed`,
+`current_video` + `video_loaded`, `playlist_paths()`,
 `timeline`, `player`, `export_panel`, `menu_edit`, `menu_scan`, `seek()`, `show_task()`, `show_error()`,
 `cursor_time()` (where `E` exports: the `G`-locked cursor or the playhead), `add_shortcut_handlers()`.
 """
@@ -34,6 +35,7 @@ from core.home import DataHome
 from core.probe import MediaInfo, probe
 from ui.background import BackgroundTask, cancel_all_and_wait, run_in_background
 from ui.changelog_dialog import show_full_changelog
+from ui.changes import Changes
 from ui.export_panel import SETTINGS_GROUP as EXPORT_SETTINGS_GROUP
 from ui.export_panel import ExportPanel
 from ui.player import Player
@@ -105,6 +107,7 @@ class MainWindow(QMainWindow):
         self.home = home
         self.db = db
         self.settings = settings
+        self.changes = Changes(self)
         self._media: MediaInfo | None = None
         self._overwrite: TimelineMarker | None = None
         self._export_task: BackgroundTask | None = None
@@ -318,6 +321,7 @@ class MainWindow(QMainWindow):
             lambda paths: self.show_message(f"Deleted {len(paths)} file(s) from disk.")
         )
         self.playlist_tabs.failed.connect(self.show_error)
+        self.changes.clips.connect(self._on_clips_changed)
 
     def _shortcut_handlers(self) -> dict:
         return {
@@ -493,7 +497,7 @@ class MainWindow(QMainWindow):
         self.playlist.set_progress(video, None)
         self.export_panel.set_busy(False)
         # Whatever the outcome: clips written before a dataset.json failure are markers too.
-        self.refresh_clips()
+        self.changes.clips.emit()
 
     def enter_overwrite_mode(self, marker_time: float, export_folder: str) -> None:
         marker = next(
@@ -532,13 +536,12 @@ class MainWindow(QMainWindow):
             return
         if self._overwrite is not None and self._overwrite.time == marker_time:
             self.leave_overwrite_mode()
-        self._refresh_markers()
-        self._refresh_destination()
+        self.changes.clips.emit()
         self.show_message(f"Deleted {removed} clip(s) of the marker at {format_time(marker_time)}.")
 
     # ---- refreshes -----------------------------------------------------------------------------
-    def refresh_clips(self) -> None:
-        """Markers, clip counts and the next destination, after clips were written or removed elsewhere."""
+    def _on_clips_changed(self) -> None:
+        """Markers, clip counts and the next destination, after clips were written or removed anywhere."""
         self._refresh_markers()
         self._refresh_destination()
 

@@ -199,9 +199,6 @@ class Playlist(QTreeWidget):
     def is_hidden(self, path: Path) -> bool:
         return path in self._hidden
 
-    def current_path(self) -> Path | None:
-        return self._current
-
     def set_current(self, path: Path | None) -> None:
         """Mark the loaded file (bold) and select it."""
         self._current = path

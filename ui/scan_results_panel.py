@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.defaults import CLIP_HOP, CLIP_WINDOW, DEFAULT_CLIP_LENGTH
 from core.export import estimate_scan_clips
 from core.scanning import negative_times_for_region
 from ui.scan_undo import MarkNegativeCommand, ResizeRegionCommand, SetDisabledCommand
@@ -232,9 +233,16 @@ class ScanResultsPanel(QWidget):
     export_requested = Signal(object)  # list[ShownRegion]: the enabled regions to export
     message = Signal(str)  # a short status line (e.g. why an edit was refused)
     region_selected = Signal(object)  # id of the region whose row is current, or None: the timeline marks it
+    negatives_changed = Signal()  # hard negatives were stored from regions, or that was undone
 
     def __init__(
-        self, db, profile: str, *, window_length: float = 8.0, hop: float = 1.0, parent: QWidget | None = None
+        self,
+        db,
+        profile: str,
+        *,
+        window_length: float = CLIP_WINDOW,
+        hop: float = CLIP_HOP,
+        parent: QWidget | None = None,
     ):
         super().__init__(parent)
         self._db = db
@@ -243,7 +251,7 @@ class ScanResultsPanel(QWidget):
         self.window_length, self.hop = window_length, hop
         self.filename: str | None = None
         self.source_path = ""
-        self.clip_length = 8.0  # length of exported clips, for the export estimate
+        self.clip_length = DEFAULT_CLIP_LENGTH  # length of exported clips, for the export estimate
         self._exported_starts: list[float] = []  # starts of clips already exported from this file's scans
 
         self.undo_stack = QUndoStack(self)
@@ -332,6 +340,9 @@ class ScanResultsPanel(QWidget):
         self._populate_version_combos()
         self.undo_stack.clear()
         self._on_tab_changed()
+
+    def negatives_stored(self) -> None:
+        self.negatives_changed.emit()
 
     def add_scan_results(self, filename: str, model: str) -> None:
         """A scan of `filename` with `model` has been saved: show it if that file is on show."""

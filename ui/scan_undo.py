@@ -14,6 +14,7 @@ from PySide6.QtGui import QUndoCommand
 class RegionView(Protocol):
     def show_disabled(self, region_id: int, disabled: bool) -> None: ...
     def show_bounds(self, region_id: int, start: float, end: float) -> None: ...
+    def negatives_stored(self) -> None: ...
 
 
 def _apply_disabled(db, view: RegionView, states: dict[int, bool]) -> None:
@@ -99,8 +100,10 @@ class MarkNegativeCommand(QUndoCommand):
             )
         ]
         _apply_disabled(self._db, self._view, dict.fromkeys(self._before, True))
+        self._view.negatives_stored()
 
     def undo(self) -> None:
         self._db.delete_hard_negatives_by_ids(self._negative_ids)
         self._negative_ids = []
         _apply_disabled(self._db, self._view, self._before)
+        self._view.negatives_stored()

@@ -46,10 +46,10 @@ from core.classifier_store import (
     load_classifier,
     rollback,
 )
+from core.defaults import DEFAULT_MERGE_GAP, DEFAULT_THRESHOLD
 from core.errors import FoleycutError
 from core.export import export_scan_regions
-from core.regions import DEFAULT_MERGE_GAP
-from core.scanning import WindowScores, scan_file, scan_files, window_probabilities
+from core.scanning import ScanOptions, WindowScores, scan_file, scan_files, window_probabilities
 from core.speech import detect_speech
 from core.window_embeddings import cached_embeddings
 from ui.background import BackgroundTask, run_in_background
@@ -97,7 +97,7 @@ class ScanControls(QWidget):
         self.spn_threshold = QDoubleSpinBox()
         self.spn_threshold.setRange(0.01, 0.99)
         self.spn_threshold.setSingleStep(0.05)
-        self.spn_threshold.setValue(0.5)
+        self.spn_threshold.setValue(DEFAULT_THRESHOLD)
         self.spn_threshold.setToolTip(
             "Windows scoring at least this much become regions; it starts at the "
             "classifier version's own (chosen in training). Drag the line on the "
@@ -259,7 +259,6 @@ class ScanWorkbench(QObject):
         self.window = window
         self._task: BackgroundTask | None = None
         self._export_task: BackgroundTask | None = None  # apart from scans: both may run at once
-        self._speech_task: BackgroundTask | None = None
         self._skipped: list[str] = []  # Scan All: files that could not be scanned, with why
         self._up_to_date = 0  # Scan All: files already scanned with these settings, not scanned again
         self._found: list[str] = []  # per scanned file: how many regions, and whether it was a new version
@@ -354,6 +353,10 @@ class ScanWorkbench(QObject):
         )
 
     def _connect(self, window) -> None:
+        window.changes.clips.connect(self._mark_exported_regions)
+        window.changes.scans.connect(self.panel.add_scan_results)
+        window.changes.classifiers.connect(lambda name: self.controls.refresh_classifiers(select=name))
+        self.panel.negatives_changed.connect(window.changes.negatives)
         window.video_loaded.connect(self._on_video_loaded)
         window.profile_changed.connect(self.panel.set_profile)
         window.profile_changed.connect(self._mark_exported_regions)
@@ -434,7 +437,7 @@ class ScanWorkbench(QObject):
                 self.window.timeline.set_speech([(s.start, s.end) for s in segments])
                 self.window.show_message(f"{Path(video).name}: {plural(len(segments), 'speech segment')}.")
 
-        self._speech_task = run_in_background(
+        run_in_background(
             lambda progress, cancel: detect_speech(video, home, progress=progress, cancel=cancel),
             on_success=shown,
             on_failure=self.window.show_error,
@@ -552,8 +555,7 @@ class ScanWorkbench(QObject):
         self.window.show_task(self._export_task, f"Exporting {len(spans)} scan region(s) of {Path(video).name}")
 
     def _on_exported(self, clips, region_count: int) -> None:
-        self.window.refresh_clips()
-        self._mark_exported_regions()
+        self.window.changes.clips.emit()
         self.window.show_message(
             f"Exported {len(clips)} clip(s) from {region_count} scan region(s) to {clips[0].path.parent}"
         )
@@ -565,13 +567,14 @@ class ScanWorkbench(QObject):
     # --- dialogs ---------------------------------------------------------------------------------
 
     def open_train_dialog(self) -> None:
-        self.train_dialog = TrainDialog(self.window.db, self.window.home, self.window.profile, self.window)
+        self.train_dialog = TrainDialog(
+            self.window.db, self.window.home, self.window.profile, self.window, changes=self.window.changes
+        )
         self.train_dialog.setAttribute(Qt.WA_DeleteOnClose)
-        self.train_dialog.trained.connect(lambda result: self.controls.refresh_classifiers(select=result.name))
         self.train_dialog.open()
 
     def open_hard_negatives(self) -> None:
-        dialog = HardNegativesDialog(self.window.db, self.window.profile, self.window)
+        dialog = HardNegativesDialog(self.window.db, self.window.profile, self.window, changes=self.window.changes)
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.open()
 
@@ -611,10 +614,15 @@ class ScanWorkbench(QObject):
         name = self.controls.classifier_name()
         if name is None or self._task is not None:
             return
-        db, home, profile = self.window.db, self.window.home, self.window.profile
-        version, threshold = self.controls.version(), self.controls.threshold()
-        force, merge_gap = self.controls.chk_force.isChecked(), self.controls.spn_merge_gap.value()
-        skip_speech = self.controls.chk_skip_speech.isChecked()
+        db, home = self.window.db, self.window.home
+        options = ScanOptions(
+            profile=self.window.profile,
+            threshold=self.controls.threshold(),
+            version=self.controls.version(),
+            skip_speech=self.controls.chk_skip_speech.isChecked(),
+            force=self.controls.chk_force.isChecked(),
+        )
+        merge_gap = self.controls.spn_merge_gap.value()
         relay = self._relay
 
         def work(progress, cancel):
@@ -625,15 +633,11 @@ class ScanWorkbench(QObject):
                     videos,
                     name,
                     export,
-                    profile,
+                    options,
                     merge_gap=merge_gap,
-                    threshold=threshold,
-                    version=version,
-                    force=force,
                     progress=progress,
                     cancel=cancel,
                     on_file_done=relay.file_done.emit,
-                    skip_speech=skip_speech,
                 )
             if not all_files:
                 outcome = scan_file(
@@ -641,12 +645,9 @@ class ScanWorkbench(QObject):
                     home,
                     videos[0],
                     name,
-                    profile,
-                    threshold=threshold,
-                    version=version,
+                    options,
                     progress=progress,
                     cancel=cancel,
-                    skip_speech=skip_speech,
                 )
                 relay.file_done.emit(videos[0], outcome, None)
             else:
@@ -655,14 +656,10 @@ class ScanWorkbench(QObject):
                     home,
                     videos,
                     name,
-                    profile,
-                    threshold=threshold,
-                    version=version,
+                    options,
                     progress=progress,
                     cancel=cancel,
                     on_file_done=relay.file_done.emit,
-                    force=force,
-                    skip_speech=skip_speech,
                 )
             return len(videos)
 
@@ -695,7 +692,7 @@ class ScanWorkbench(QObject):
         if name is None or version is None or self._task is not None:
             return
         rollback(self.window.home, name, version)
-        self.controls.refresh_classifiers(select=name)
+        self.window.changes.classifiers.emit(name)
         self.scan_current()
 
     def _on_progress(self, videos: list[Path], fraction: float, message: str) -> None:
@@ -726,7 +723,7 @@ class ScanWorkbench(QObject):
         if outcome.scan_timestamp < self._scan_started:
             found += "; the same as the latest scan, so not stored again"
         self._found.append(found)
-        self.panel.add_scan_results(Path(video).name, outcome.model)
+        self.window.changes.scans.emit(Path(video).name, outcome.model)
         self.window.show_message(f"{Path(video).name}: {found}.")
 
     def _on_scan_done(self, count: int, classifier: str) -> None:
@@ -760,8 +757,7 @@ class ScanWorkbench(QObject):
         self.controls.lbl_status.setText(" ".join([done, *self._skipped, *problems]))
         self.window.show_message(done)
         if clips:
-            self.window.refresh_clips()
-            self._mark_exported_regions()
+            self.window.changes.clips.emit()
 
     def _on_scan_failed(self, message: str) -> None:
         self.controls.lbl_status.setText(message)

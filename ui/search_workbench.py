@@ -15,10 +15,11 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog
 
 from core.classifier_store import list_classifiers, load_classifier
+from core.defaults import DEFAULT_HOP, DEFAULT_RETRAIN_EVERY, DEFAULT_WINDOW
 from core.embedding_models import list_models
 from core.errors import FoleycutError
 from core.library_index import LibraryIndex, known_videos
-from core.review_queue import ACCEPT, ReviewSession
+from core.review_queue import ACCEPT, REJECT, ReviewSession
 from core.similarity_search import (
     DEFAULT_EXAMPLE_SECONDS,
     example_from_clip,
@@ -26,12 +27,10 @@ from core.similarity_search import (
     find_similar,
     open_index,
 )
-from core.training import DEFAULT_HOP, DEFAULT_WINDOW
 from ui.background import BackgroundTask, run_in_background
 from ui.review_queue_panel import ReviewQueuePanel
 from ui.similar_sounds_panel import SimilarSoundsPanel
 
-DEFAULT_RETRAIN_EVERY = 10
 REPLAY_SEEK_MS = 300
 
 
@@ -284,6 +283,9 @@ class SearchWorkbench(QObject):
                 session.answer(kind)
             except FoleycutError as exc:
                 self.window.show_error(str(exc))
+            else:
+                if kind == REJECT:  # a rejected hit is stored as hard negatives
+                    self.window.changes.negatives.emit()
             self._after_answer()
             return
 
@@ -293,7 +295,7 @@ class SearchWorkbench(QObject):
         self.review.set_busy(True)
         self._answer_task = run_in_background(
             work,
-            on_success=lambda _answer: (self.window.refresh_clips(), self._after_answer()),
+            on_success=lambda _answer: (self.window.changes.clips.emit(), self._after_answer()),
             on_failure=self.window.show_error,
             on_finished=self._on_answer_finished,
         )
@@ -312,7 +314,8 @@ class SearchWorkbench(QObject):
             self.window.show_error(str(exc))
             return
         if answer is not None:
-            self.window.refresh_clips()
+            self.window.changes.clips.emit()
+            self.window.changes.negatives.emit()
             self._show_queue(f"Took back {answer.answer} of {Path(answer.video).name}.")
             self._play_current()
 

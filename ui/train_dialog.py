@@ -28,11 +28,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from core.defaults import DEFAULT_MARGIN
 from core.embedding_models import DEFAULT_MODEL, get_spec, list_models, set_model_folder
 from core.errors import FoleycutError
 from core.relink import missing_videos, relink_folder
-from core.training import DEFAULT_MARGIN, DEFAULT_TARGET_PRECISION, TrainingOptions, preview_training, train_classifier
+from core.training import DEFAULT_TARGET_PRECISION, TrainingOptions, preview_training, train_classifier
 from ui.background import run_in_background
+from ui.changes import Changes
 from ui.hard_negatives_dialog import HardNegativesDialog
 from ui.precision_recall_plot import PrecisionRecallPlot
 from ui.training_details_dialog import TrainingDetailsDialog
@@ -46,8 +48,9 @@ ERROR_COLOR = "#ff8a80"  # light red: readable on the dark theme's grey
 class TrainDialog(QDialog):
     trained = Signal(object)  # core.training.TrainResult
 
-    def __init__(self, db, home, profile: str, parent=None):
+    def __init__(self, db, home, profile: str, parent=None, changes: Changes | None = None):
         super().__init__(parent)
+        self.changes = changes if changes is not None else Changes(self)  # the window's hub, or one of its own
         self.setWindowTitle("Train Classifier")
         self.setMinimumWidth(520)
         self._db, self._home, self.profile = db, home, profile
@@ -202,6 +205,8 @@ class TrainDialog(QDialog):
             self.chk_hard_negatives.toggled,
         ):
             signal.connect(self._schedule_stats)
+        self.changes.negatives.connect(self._schedule_stats)
+        self.trained.connect(lambda result: self.changes.classifiers.emit(result.name))
         self.cmb_positive.currentTextChanged.connect(self._on_main_positive_changed)
 
         self._on_main_positive_changed(self.cmb_positive.currentText())
@@ -337,7 +342,7 @@ class TrainDialog(QDialog):
             self.cmb_model.setItemText(self.cmb_model.findData(model.name), model_label(model))
 
     def _open_hard_negatives(self) -> None:
-        self.negatives_dialog = HardNegativesDialog(self._db, self.profile, self)
+        self.negatives_dialog = HardNegativesDialog(self._db, self.profile, self, changes=self.changes)
         self.negatives_dialog.finished.connect(self._update_stats)
         self.negatives_dialog.open()
 

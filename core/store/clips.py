@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from core.defaults import DEFAULT_CLIP_LENGTH
 from core.layout import (
     export_folder_of,
     lowest_free_number,
@@ -20,7 +21,6 @@ from core.layout import (
     vid_numbers_on_disk,
 )
 from core.store.connection import Part, insert, placeholders
-from core.store.migrations import DEFAULT_CLIP_LENGTH
 from core.store.videos import video_rows
 
 

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import sqlite3
 
+from core.defaults import DEFAULT_CLIP_LENGTH
 from core.layout import export_folder_of, vid_folder_of
 from core.video_identity import identify
-
-DEFAULT_CLIP_LENGTH = 8.0
 
 
 def _create_base_tables(conn: sqlite3.Connection) -> None:

@@ -130,7 +130,7 @@ def test_mark_speech_draws_the_strip_and_leave_speech_out_reaches_the_scan(qtbot
         scan_workbench,
         "scan_file",
         lambda *args, **kwargs: (
-            asked.append(kwargs["skip_speech"]) or (_ for _ in ()).throw(scan_workbench.FoleycutError("stop here"))
+            asked.append(args[4].skip_speech) or (_ for _ in ()).throw(scan_workbench.FoleycutError("stop here"))
         ),
     )
     ready_to_scan(window, bench)

@@ -16,6 +16,7 @@ from core.export import ExportSettings, export_marker
 from core.home import DataHome
 from core.training import TrainResult, fit_balanced
 from tests.media_factory import make_video, tone_burst_track
+from ui.changes import Changes
 from ui.export_panel import ExportPanel
 from ui.hard_negatives_dialog import HardNegativesDialog
 from ui.main_window import MainWindow
@@ -51,7 +52,9 @@ class StandInMainWindow(QMainWindow):
         self.errors: list[str] = []
         self.messages: list[str] = []
         self.tasks: list[str] = []
+        self.changes = Changes(self)
         self.clip_refreshes = 0
+        self.changes.clips.connect(self._count_clip_refresh)
 
     @property
     def profile(self) -> str:
@@ -80,7 +83,7 @@ class StandInMainWindow(QMainWindow):
     def show_message(self, message: str) -> None:
         self.messages.append(message)
 
-    def refresh_clips(self) -> None:
+    def _count_clip_refresh(self) -> None:
         self.clip_refreshes += 1
 
 
