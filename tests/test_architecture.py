@@ -1,6 +1,7 @@
 """Rules of the code base that a reader relies on."""
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -37,3 +38,19 @@ def test_importing_core_and_cli_loads_no_qt_torch_or_transformers():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+# Widget attributes end in their kind (`scan_button`, `target_spin`, `scan_action`), never begin with it.
+HUNGARIAN_ATTRIBUTE = re.compile(
+    r"\bself\.(?:btn|chk|spn|cmb|lbl|edt|lst|act|sld|txt|rad|grp|tbl)_\w+|\bself\.menu_(?!button\b)\w+"
+)
+
+
+def test_ui_widget_attributes_use_the_suffix_style():
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}: {match.group(0)}"
+        for path in sorted((ROOT / "ui").rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        for match in HUNGARIAN_ATTRIBUTE.finditer(line)
+    ]
+    assert offenders == []
