@@ -54,3 +54,23 @@ def test_ui_widget_attributes_use_the_suffix_style():
         for match in HUNGARIAN_ATTRIBUTE.finditer(line)
     ]
     assert offenders == []
+
+
+def _short_qt_enums(path: Path):
+    """`Qt.LeftButton`-style members (an enum member read straight off its owning class)."""
+    import enum
+
+    from PySide6 import QtCore, QtGui, QtWidgets
+
+    modules = (QtCore, QtGui, QtWidgets)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id.startswith("Q"):
+            owner = next((getattr(m, node.value.id) for m in modules if hasattr(m, node.value.id)), None)
+            member = getattr(owner, node.attr, None)
+            if isinstance(member, enum.Enum) and type(member).__name__ != node.attr:
+                yield f"{path.relative_to(ROOT)}:{node.lineno}: {node.value.id}.{node.attr}"
+
+
+def test_qt_enums_are_fully_qualified():
+    paths = sorted([*(ROOT / "ui").rglob("*.py"), *(ROOT / "tests" / "ui").rglob("*.py")])
+    assert [hit for path in paths for hit in _short_qt_enums(path)] == []

@@ -62,19 +62,19 @@ class HardNegativesDialog(QDialog):
         self.filter_combo = QComboBox()
         self.filter_combo.currentIndexChanged.connect(self._apply_filter)
         self.summary_label = QLabel()
-        self.summary_label.setTextFormat(Qt.RichText)
+        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
 
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["File", "Time", "Source Model", "ID"])
         self.table.setColumnHidden(COL_ID, True)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(COL_FILE, QHeaderView.Stretch)
-        header.setSectionResizeMode(COL_TIME, QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(COL_MODEL, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(COL_FILE, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_TIME, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_MODEL, QHeaderView.ResizeMode.ResizeToContents)
 
         self.delete_button = QPushButton("Delete Selected")
         self.delete_button.clicked.connect(self._delete_selected)
@@ -128,7 +128,7 @@ class HardNegativesDialog(QDialog):
             for col, text in enumerate(values):
                 item = QTableWidgetItem(text)
                 if col == COL_TIME:
-                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                     if row["region_id"] is not None:
                         item.setToolTip(
                             f"One window of a scan region marked as negative; that region gave "
@@ -178,10 +178,10 @@ class HardNegativesDialog(QDialog):
             self,
             "Clear hard negatives",
             question + " This cannot be undone.",
-            QMessageBox.Yes | QMessageBox.No,
-            QMessageBox.No,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
         )
-        if answer == QMessageBox.Yes:
+        if answer == QMessageBox.StandardButton.Yes:
             self._db.delete_hard_negatives_by_ids(ids)
             self._load()
             if self._changes is not None:

@@ -126,7 +126,7 @@ class ModelTab(QWidget):
 
         self.version_combo = QComboBox()
         # Long labels (threshold, classifier version) must not widen the dock: the popup shows them whole.
-        self.version_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.version_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.version_combo.setMinimumContentsLength(24)
         self.version_combo.currentIndexChanged.connect(self._explain_version)
         self.history_row = QWidget()
@@ -139,12 +139,14 @@ class ModelTab(QWidget):
         history.addWidget(self.version_detail_label)
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["Start", "End", "Score", "Exported"])
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
-        self.table.horizontalHeader().setSectionResizeMode(COL_EXPORTED, QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(COL_EXPORTED, QHeaderView.ResizeMode.ResizeToContents)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -156,7 +158,7 @@ class ModelTab(QWidget):
         narrow for the label's tail."""
         if index >= 0:
             label = self.version_combo.itemText(index)
-            self.version_combo.setToolTip(f"{label}\n{self.version_combo.itemData(index, Qt.ToolTipRole)}")
+            self.version_combo.setToolTip(f"{label}\n{self.version_combo.itemData(index, Qt.ItemDataRole.ToolTipRole)}")
             self.version_detail_label.setText(label.partition(" · ")[2].replace(" · ", ", "))
 
     def fill_versions(self, versions: list[dict]) -> None:
@@ -164,7 +166,7 @@ class ModelTab(QWidget):
             self.version_combo.clear()
             for i, version in enumerate(versions):
                 self.version_combo.addItem(version_label(version), version["timestamp"])
-                self.version_combo.setItemData(i, version_tooltip(version), Qt.ToolTipRole)
+                self.version_combo.setItemData(i, version_tooltip(version), Qt.ItemDataRole.ToolTipRole)
             self.version_combo.setCurrentIndex(max(0, self.version_combo.findData(self.scan_timestamp)))
         self._explain_version(self.version_combo.currentIndex())
         view = self.version_combo.view()
@@ -180,14 +182,14 @@ class ModelTab(QWidget):
                 score = QTableWidgetItem(f"{region.score:.2f}")
                 exported = QTableWidgetItem()
                 for item in (score, exported):
-                    item.setFlags(item.flags() & ~Qt.ItemIsEditable)
+                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 for col, item in (
                     (COL_START, QTableWidgetItem()),
                     (COL_END, QTableWidgetItem()),
                     (COL_SCORE, score),
                     (COL_EXPORTED, exported),
                 ):
-                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                     self.table.setItem(r, col, item)
                 self._paint_row(r)
 
@@ -260,10 +262,10 @@ class ScanResultsPanel(QWidget):
         self.redo_action: QAction = self.undo_stack.createRedoAction(self, "Redo")
         self.redo_action.setShortcuts(key_sequences("redo"))
         for action in (self.undo_action, self.redo_action):
-            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(action)
         for keys in key_sequences("toggle_region"):
-            QShortcut(keys, self, self.toggle_selected_disabled, context=Qt.WidgetWithChildrenShortcut)
+            QShortcut(keys, self, self.toggle_selected_disabled, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         self.file_label = QLabel("No file loaded")
         self.tabs = QTabWidget()
@@ -512,7 +514,9 @@ class ScanResultsPanel(QWidget):
             tab, row = found
             self.tabs.setCurrentWidget(tab)
             index = tab.table.model().index(row, 0)
-            tab.table.selectionModel().select(index, QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+            tab.table.selectionModel().select(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            )
             tab.table.scrollTo(index)
 
     def merge_selected(self) -> None:

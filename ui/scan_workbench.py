@@ -275,20 +275,20 @@ class ScanWorkbench(QObject):
         self.dock = QDockWidget("Scan", window)
         self.dock.setObjectName("scan_dock")  # lets QMainWindow.saveState remember where it sits
         self.dock.setWidget(dock_body)
-        window.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         # A dock already on the right (export controls) would leave the region table a few rows high:
         # stand beside it at full height instead of below it.
         neighbour = next(
             (
                 d
                 for d in window.findChildren(QDockWidget)
-                if d is not self.dock and window.dockWidgetArea(d) == Qt.RightDockWidgetArea
+                if d is not self.dock and window.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea
             ),
             None,
         )
         if neighbour is not None:
-            window.splitDockWidget(neighbour, self.dock, Qt.Horizontal)
-        window.resizeDocks([self.dock], [DOCK_WIDTH], Qt.Horizontal)
+            window.splitDockWidget(neighbour, self.dock, Qt.Orientation.Horizontal)
+        window.resizeDocks([self.dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
 
         self._relay = _FileDoneRelay(self)
         self._relay.file_done.connect(self._on_file_scanned)
@@ -323,7 +323,7 @@ class ScanWorkbench(QObject):
         edit_menu = self.window.edit_menu
         first = edit_menu.actions()[0] if edit_menu.actions() else None
         for act in (self.panel.undo_action, self.panel.redo_action):
-            act.setShortcutContext(Qt.WindowShortcut)
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             edit_menu.insertAction(first, act)
         edit_menu.insertSeparator(first)
         self._set_busy(False)
@@ -570,12 +570,12 @@ class ScanWorkbench(QObject):
         self.train_dialog = TrainDialog(
             self.window.db, self.window.home, self.window.profile, self.window, changes=self.window.changes
         )
-        self.train_dialog.setAttribute(Qt.WA_DeleteOnClose)
+        self.train_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.train_dialog.open()
 
     def open_hard_negatives(self) -> None:
         dialog = HardNegativesDialog(self.window.db, self.window.profile, self.window, changes=self.window.changes)
-        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
     # --- scanning --------------------------------------------------------------------------------

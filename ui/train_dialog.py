@@ -67,8 +67,8 @@ class TrainDialog(QDialog):
         self.also_positive_list.setToolTip("Tick other export folders holding the same sound: they train as one class")
         for folder in folders:
             item = QListWidgetItem(folder)
-            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-            item.setCheckState(Qt.Unchecked)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
             self.also_positive_list.addItem(item)
         self.also_positive_list.setMaximumHeight(
             self.also_positive_list.sizeHintForRow(0) * min(4, max(1, len(folders))) + 6 if folders else 30
@@ -124,7 +124,7 @@ class TrainDialog(QDialog):
         negatives_row.addStretch(1)
 
         self.stats_label = QLabel()
-        self.stats_label.setTextFormat(Qt.RichText)
+        self.stats_label.setTextFormat(Qt.TextFormat.RichText)
         self.stats_label.setWordWrap(True)
         # Videos that moved (another drive letter, a renamed folder): found again by name and size.
         self.missing_label = QLabel()
@@ -143,9 +143,9 @@ class TrainDialog(QDialog):
         missing_row.addWidget(self.relink_button)
         missing_row.addWidget(self.details_button)
         self.result_label = QLabel()
-        self.result_label.setTextFormat(Qt.RichText)
+        self.result_label.setTextFormat(Qt.TextFormat.RichText)
         self.result_label.setWordWrap(True)
-        self.result_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.plot = PrecisionRecallPlot()
         self.plot.setToolTip(
             "Cross-validated precision and recall at every threshold; the dashed line is the operating point scans use"
@@ -239,7 +239,7 @@ class TrainDialog(QDialog):
             self.also_positive_list.item(row).text()
             for row in range(self.also_positive_list.count())
             if not self.also_positive_list.item(row).isHidden()
-            and self.also_positive_list.item(row).checkState() == Qt.Checked
+            and self.also_positive_list.item(row).checkState() == Qt.CheckState.Checked
         ]
         return tuple(folder for folder in (main, *ticked) if folder)
 

@@ -66,7 +66,7 @@ def test_filter_shows_one_model(qtbot, dialog):
 def test_delete_selected_skips_rows_hidden_by_the_filter(qtbot, dialog, db):
     dialog.table.selectAll()  # selects every row, also the ones the filter will hide
     dialog.filter_combo.setCurrentText("HUBERT_BASE")
-    qtbot.mouseClick(dialog.delete_button, Qt.LeftButton)
+    qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
     assert sorted(row["source_model"] for row in db.get_hard_negatives("default")) == ["MEL", "MEL"]
     assert dialog.table.rowCount() == 2
     assert dialog.filter_combo.currentText() == "(all)"  # HUBERT_BASE has none left
@@ -74,30 +74,30 @@ def test_delete_selected_skips_rows_hidden_by_the_filter(qtbot, dialog, db):
 
 def test_delete_selected_removes_only_the_chosen_rows(qtbot, dialog, db):
     first = dialog.table.visualItemRect(dialog.table.item(0, 0)).center()
-    qtbot.mouseClick(dialog.table.viewport(), Qt.LeftButton, pos=first)
+    qtbot.mouseClick(dialog.table.viewport(), Qt.MouseButton.LeftButton, pos=first)
     deleted_id = int(dialog.table.item(0, COL_ID).text())
-    qtbot.mouseClick(dialog.delete_button, Qt.LeftButton)
+    qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
     remaining = {row["id"] for row in db.get_hard_negatives("default")}
     assert len(remaining) == 2 and deleted_id not in remaining
     assert dialog.summary_label.text() == "<b>2</b> hard negatives"
 
 
 def test_clear_all_with_a_filter_deletes_only_that_model(qtbot, monkeypatch, dialog, db):
-    asked = answer(monkeypatch, QMessageBox.Yes)
+    asked = answer(monkeypatch, QMessageBox.StandardButton.Yes)
     dialog.filter_combo.setCurrentText("MEL")
-    qtbot.mouseClick(dialog.clear_button, Qt.LeftButton)
+    qtbot.mouseClick(dialog.clear_button, Qt.MouseButton.LeftButton)
     assert "2 hard negatives from model MEL" in asked[0]
     assert [row["source_model"] for row in db.get_hard_negatives("default")] == ["HUBERT_BASE"]
     assert db.get_hard_negatives("other")  # other profiles untouched
 
 
 def test_clear_all_unfiltered_deletes_everything_after_confirmation(qtbot, monkeypatch, dialog, db):
-    asked = answer(monkeypatch, QMessageBox.No)
-    qtbot.mouseClick(dialog.clear_button, Qt.LeftButton)
+    asked = answer(monkeypatch, QMessageBox.StandardButton.No)
+    qtbot.mouseClick(dialog.clear_button, Qt.MouseButton.LeftButton)
     assert len(db.get_hard_negatives("default")) == 3  # declined: nothing deleted
 
-    asked = answer(monkeypatch, QMessageBox.Yes)
-    qtbot.mouseClick(dialog.clear_button, Qt.LeftButton)
+    asked = answer(monkeypatch, QMessageBox.StandardButton.Yes)
+    qtbot.mouseClick(dialog.clear_button, Qt.MouseButton.LeftButton)
     assert "all 3 hard negatives" in asked[0]
     assert db.get_hard_negatives("default") == []
     assert dialog.summary_label.text() == "<b>0</b> hard negatives"
@@ -115,7 +115,7 @@ def test_reload_keeps_filter_and_fires_no_filter_changes(qtbot, dialog):
 
 def test_close_button_closes(qtbot, dialog):
     with qtbot.waitSignal(dialog.finished):
-        qtbot.mouseClick(dialog.close_button, Qt.LeftButton)
+        qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
 
 
@@ -139,8 +139,8 @@ def test_clear_all_defaults_to_no(qtbot, dialog, db):
     def press_enter():
         box = QApplication.activeModalWidget()
         assert isinstance(box, QMessageBox)
-        qtbot.keyClick(box, Qt.Key_Return)
+        qtbot.keyClick(box, Qt.Key.Key_Return)
 
     QTimer.singleShot(50, press_enter)
-    qtbot.mouseClick(dialog.clear_button, Qt.LeftButton)
+    qtbot.mouseClick(dialog.clear_button, Qt.MouseButton.LeftButton)
     assert len(db.get_hard_negatives("default")) == 3

@@ -36,9 +36,9 @@ def latest_mel_rows(db):
     return sorted(db.get_scan_results(FILE, "default")["MEL"], key=lambda row: row["start_time"])
 
 
-def click_row(qtbot, table, row, modifier=Qt.NoModifier):
+def click_row(qtbot, table, row, modifier=Qt.KeyboardModifier.NoModifier):
     rect = table.visualItemRect(table.item(row, 2))
-    qtbot.mouseClick(table.viewport(), Qt.LeftButton, modifier, rect.center())
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
 
 
 def tab_titles(panel):
@@ -78,7 +78,7 @@ def test_version_labels_read_timestamps_and_survive_odd_ones():
 def test_switching_version_repopulates_clears_undo_and_refreshes_timeline(qtbot, panel, db):
     table = panel._current_table()
     click_row(qtbot, table, 0)
-    qtbot.keyClick(table, Qt.Key_Delete)
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
     assert panel.undo_stack.count() == 1
 
     combo = panel._tab(panel._tab_index("MEL")).version_combo
@@ -103,13 +103,13 @@ def test_tab_switch_refreshes_timeline_and_export_count(qtbot, panel):
 def test_delete_and_backspace_toggle_disabled_and_ctrl_z_undoes(qtbot, panel, db):
     table = panel._current_table()
     click_row(qtbot, table, 0)
-    qtbot.keyClick(table, Qt.Key_Delete)
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
     assert [row["disabled"] for row in latest_mel_rows(db)] == [1, 0]
     assert panel.current_regions()[0].disabled
-    qtbot.keyClick(table, Qt.Key_Backspace)
+    qtbot.keyClick(table, Qt.Key.Key_Backspace)
     assert [row["disabled"] for row in latest_mel_rows(db)] == [0, 0]
-    qtbot.keyClick(table, Qt.Key_Delete)
-    qtbot.keyClick(table, Qt.Key_Z, Qt.ControlModifier)
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
+    qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert [row["disabled"] for row in latest_mel_rows(db)] == [0, 0]
     assert not panel.current_regions()[0].disabled
 
@@ -117,8 +117,8 @@ def test_delete_and_backspace_toggle_disabled_and_ctrl_z_undoes(qtbot, panel, db
 def test_toggle_applies_to_a_multi_selection(qtbot, panel, db):
     table = panel._current_table()
     click_row(qtbot, table, 0)
-    click_row(qtbot, table, 1, Qt.ControlModifier)
-    qtbot.keyClick(table, Qt.Key_Delete)
+    click_row(qtbot, table, 1, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
     assert [row["disabled"] for row in latest_mel_rows(db)] == [1, 1]
     assert panel.enabled_regions() == []
     assert not panel.export_button.isEnabled()
@@ -126,14 +126,14 @@ def test_toggle_applies_to_a_multi_selection(qtbot, panel, db):
 
 def edit_cell(qtbot, table, row, col, text):
     rect = table.visualItemRect(table.item(row, col))
-    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=rect.center())
-    qtbot.mouseDClick(table.viewport(), Qt.LeftButton, pos=rect.center())
-    qtbot.waitUntil(lambda: table.state() == QAbstractItemView.EditingState)
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: table.state() == QAbstractItemView.State.EditingState)
     editor = QApplication.focusWidget()
     editor.selectAll()
     qtbot.keyClicks(editor, text)
-    qtbot.keyClick(editor, Qt.Key_Return)
-    qtbot.waitUntil(lambda: table.state() != QAbstractItemView.EditingState)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: table.state() != QAbstractItemView.State.EditingState)
 
 
 def test_double_click_edits_start_and_end_undoably(qtbot, panel, db):
@@ -146,8 +146,8 @@ def test_double_click_edits_start_and_end_undoably(qtbot, panel, db):
     assert (region.start, region.end, region.original_start, region.original_end) == (72.5, 79.0, 70.0, 80.0)
     assert table.item(1, COL_START).text() == "1:12.50"
 
-    qtbot.keyClick(table, Qt.Key_Z, Qt.ControlModifier)
-    qtbot.keyClick(table, Qt.Key_Z, Qt.ControlModifier)
+    qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     row = latest_mel_rows(db)[1]
     assert (row["start_time"], row["end_time"]) == (70.0, 80.0)
     assert table.item(1, COL_END).text() == "1:20.00"
@@ -167,14 +167,14 @@ def test_timeline_resize_is_undoable(qtbot, panel, db):
     with qtbot.waitSignal(panel.regions_edited):
         panel.resize_region(region_id, 11.0, 17.0)
     assert latest_mel_rows(db)[0]["start_time"] == 11.0
-    qtbot.keyClick(panel._current_table(), Qt.Key_Z, Qt.ControlModifier)
+    qtbot.keyClick(panel._current_table(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert latest_mel_rows(db)[0]["start_time"] == 10.0
 
 
 def test_mark_as_negative_stores_the_tab_model_and_undo_removes_them(qtbot, panel, db):
     table = panel._current_table()
     click_row(qtbot, table, 1)  # 70-80 s
-    qtbot.mouseClick(panel.negative_button, Qt.LeftButton)
+    qtbot.mouseClick(panel.negative_button, Qt.MouseButton.LeftButton)
     negatives = db.get_hard_negatives("default")
     assert negatives, "no hard negatives stored"
     assert {(n["filename"], n["source_model"], n["source_path"]) for n in negatives} == {
@@ -183,7 +183,7 @@ def test_mark_as_negative_stores_the_tab_model_and_undo_removes_them(qtbot, pane
     assert all(70.0 <= n["start_time"] + 4.0 <= 80.0 for n in negatives)  # the 8 s windows centred inside
     assert latest_mel_rows(db)[1]["disabled"] == 1
 
-    qtbot.keyClick(table, Qt.Key_Z, Qt.ControlModifier)
+    qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert db.get_hard_negatives("default") == []
     assert latest_mel_rows(db)[1]["disabled"] == 0
 
@@ -191,7 +191,7 @@ def test_mark_as_negative_stores_the_tab_model_and_undo_removes_them(qtbot, pane
 def test_negatives_from_another_tab_carry_that_model(qtbot, panel, db):
     panel.tabs.setCurrentIndex(panel._tab_index("HUBERT_BASE"))
     click_row(qtbot, panel._current_table(), 0)
-    qtbot.mouseClick(panel.negative_button, Qt.LeftButton)
+    qtbot.mouseClick(panel.negative_button, Qt.MouseButton.LeftButton)
     assert {n["source_model"] for n in db.get_hard_negatives("default")} == {"HUBERT_BASE"}
 
 
@@ -220,7 +220,7 @@ def test_export_button_counts_clips_and_sends_enabled_regions(qtbot, panel):
     panel.min_length_spin.setValue(9.5)
     assert panel.export_button.text() == "Export Scan Results (3 clips)"
     with qtbot.waitSignal(panel.export_requested) as sent:
-        qtbot.mouseClick(panel.export_button, Qt.LeftButton)
+        qtbot.mouseClick(panel.export_button, Qt.MouseButton.LeftButton)
     assert [(r.start, r.end) for r in sent.args[0]] == [(70.0, 80.0)]
 
 
@@ -282,11 +282,11 @@ def test_version_label_tells_threshold_and_classifier_version_apart(qtbot, db):
     assert tab.history_row.findChild(QLabel).text() == "Scan history:"
     labels = [tab.version_combo.itemText(i) for i in range(tab.version_combo.count())]
     assert [label.split(" · ")[1] for label in labels] == ["threshold 0.60", "threshold 0.50"]
-    assert "with classifier door" in tab.version_combo.itemData(0, Qt.ToolTipRole)
+    assert "with classifier door" in tab.version_combo.itemData(0, Qt.ItemDataRole.ToolTipRole)
     assert tab.version_combo.toolTip().startswith(labels[0])  # the dock may cut the label: the tooltip has it whole
     assert tab.version_detail_label.text() == "threshold 0.60, classifier of 04-18 09:15"
     tab.version_combo.setFocus()
-    qtbot.keyClick(tab.version_combo, Qt.Key_Down)  # the older scan, chosen by key
+    qtbot.keyClick(tab.version_combo, Qt.Key.Key_Down)  # the older scan, chosen by key
     assert tab.version_detail_label.text() == "threshold 0.50, classifier of 04-18 09:15"
 
 
@@ -307,9 +307,9 @@ def test_exported_regions_are_marked_and_skipped_unless_asked(qtbot, panel):
     assert panel.export_button.text() == "Export Scan Results (3 new clips)"
     assert panel.reexport_check.isVisible() and panel.reexport_check.text() == "Export the 1 region marked ✓ again"
     with qtbot.waitSignal(panel.export_requested) as sent:
-        qtbot.mouseClick(panel.export_button, Qt.LeftButton)
+        qtbot.mouseClick(panel.export_button, Qt.MouseButton.LeftButton)
     assert [(r.start, r.end) for r in sent.args[0]] == [(70.0, 80.0)]
-    qtbot.mouseClick(panel.reexport_check, Qt.LeftButton)
+    qtbot.mouseClick(panel.reexport_check, Qt.MouseButton.LeftButton)
     assert panel.export_button.text() == "Export Scan Results (5 clips)"
 
 
@@ -324,7 +324,7 @@ def test_marking_a_region_says_how_many_windows_it_gave(qtbot, panel, db):
     messages = []
     panel.message.connect(messages.append)
     click_row(qtbot, panel._current_table(), 0)  # 10-19 s, 8 s windows every 1 s: centres 10..19
-    qtbot.mouseClick(panel.negative_button, Qt.LeftButton)
+    qtbot.mouseClick(panel.negative_button, Qt.MouseButton.LeftButton)
     assert messages == ["10 hard negative windows (8 s each) stored from 1 region"]
     assert {n["region_id"] for n in db.get_hard_negatives("default")} == {panel.current_regions()[0].id}
 
@@ -333,14 +333,14 @@ def test_merge_joins_the_selected_regions_in_one_undo_step(qtbot, panel, db):
     table = panel._current_table()
     assert not panel.merge_button.isEnabled()
     click_row(qtbot, table, 0)
-    click_row(qtbot, table, 1, Qt.ControlModifier)
+    click_row(qtbot, table, 1, Qt.KeyboardModifier.ControlModifier)
     assert panel.merge_button.isEnabled()
-    qtbot.mouseClick(panel.merge_button, Qt.LeftButton)
+    qtbot.mouseClick(panel.merge_button, Qt.MouseButton.LeftButton)
     rows = latest_mel_rows(db)
     assert [(r["start_time"], r["end_time"], r["disabled"]) for r in rows] == [(10.0, 80.0, False), (70.0, 80.0, True)]
     assert [(r.start, r.end, r.disabled) for r in panel.current_regions()] == [(10.0, 80.0, False), (70.0, 80.0, True)]
     assert not panel.merge_button.isEnabled()  # one enabled region left in the selection
-    qtbot.keyClick(table, Qt.Key_Z, Qt.ControlModifier)
+    qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert [(r["start_time"], r["end_time"], r["disabled"]) for r in latest_mel_rows(db)] == [
         (10.0, 19.0, False),
         (70.0, 80.0, False),
@@ -353,9 +353,9 @@ def test_export_selected_sends_only_the_selected_enabled_regions(qtbot, panel):
     table = panel._current_table()
     assert not panel.export_selected_button.isEnabled()
     click_row(qtbot, table, 1)
-    qtbot.mouseClick(panel.export_selected_button, Qt.LeftButton)
+    qtbot.mouseClick(panel.export_selected_button, Qt.MouseButton.LeftButton)
     assert [(r.start, r.end) for r in sent[-1]] == [(70.0, 80.0)]
     panel.set_exported_clip_starts([70.0])  # already exported: still sent when picked by hand
     click_row(qtbot, table, 1)
-    qtbot.mouseClick(panel.export_selected_button, Qt.LeftButton)
+    qtbot.mouseClick(panel.export_selected_button, Qt.MouseButton.LeftButton)
     assert table.item(1, COL_EXPORTED).text() == "✓" and [(r.start, r.end) for r in sent[-1]] == [(70.0, 80.0)]

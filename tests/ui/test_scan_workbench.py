@@ -106,7 +106,7 @@ def menu_texts(window):
 
 
 def test_installs_dock_and_scan_menu(window, bench):
-    assert window.dockWidgetArea(bench.dock) == Qt.RightDockWidgetArea
+    assert window.dockWidgetArea(bench.dock) == Qt.DockWidgetArea.RightDockWidgetArea
     assert bench.dock.isVisible()
     assert {
         "Train classifier…",
@@ -137,15 +137,15 @@ def test_shift_drag_on_the_timeline_resizes_and_ctrl_z_undoes(qtbot, window, ben
     timeline = window.timeline
     y = round(timeline._lane_rects()[1].center().y())  # the scan-region lane
     start, end = QPoint(round(timeline.x_at(18.0)), y), QPoint(round(timeline.x_at(30.0)), y)
-    qtbot.mousePress(timeline, Qt.LeftButton, Qt.ShiftModifier, start)
+    qtbot.mousePress(timeline, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier, start)
     qtbot.mouseMove(timeline, end)
-    qtbot.mouseRelease(timeline, Qt.LeftButton, Qt.ShiftModifier, end)
+    qtbot.mouseRelease(timeline, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier, end)
     row = db.get_scan_results("film.mp4", "default")["MEL"][0]
     assert row["end_time"] > 25.0
     region = window.timeline.scan_regions()[0]
     assert (region.original_start, region.original_end) == (10.0, 18.0)
 
-    qtbot.keyClick(timeline, Qt.Key_Z, Qt.ControlModifier)  # focus is outside the dock
+    qtbot.keyClick(timeline, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # focus is outside the dock
     assert db.get_scan_results("film.mp4", "default")["MEL"][0]["end_time"] == 18.0
     assert window.timeline.scan_regions()[0].end == 18.0
 
@@ -154,9 +154,9 @@ def test_picking_a_region_row_seeks_and_disabling_greys_it_on_the_timeline(qtbot
     db.save_scan_results("film.mp4", "default", "MEL", [(10.0, 18.0, 0.9), (40.0, 48.0, 0.8)])
     window.load(Path("/videos/film.mp4"))
     table = bench.panel._current_table()
-    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=table.visualItemRect(table.item(1, 2)).center())
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualItemRect(table.item(1, 2)).center())
     assert window.seeks[-1] == 40.0
-    qtbot.keyClick(table, Qt.Key_Delete)
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
     assert [r.disabled for r in window.timeline.scan_regions()] == [False, True]
 
 
@@ -180,7 +180,7 @@ def test_export_button_writes_scan_clips_in_the_background(qtbot, tmp_path, wind
     bench.panel.min_length_spin.setValue(1.0)  # the 0.5 s region is left out
     assert bench.panel.export_button.text() == "Export Scan Results (3 clips)"
 
-    qtbot.mouseClick(bench.panel.export_button, Qt.LeftButton)
+    qtbot.mouseClick(bench.panel.export_button, Qt.MouseButton.LeftButton)
     assert window.tasks == ["Exporting 2 scan region(s) of film.mp4"]
     qtbot.waitUntil(lambda: bench._export_task is None, timeout=30_000)
     assert window.errors == []
@@ -194,7 +194,7 @@ def test_export_button_writes_scan_clips_in_the_background(qtbot, tmp_path, wind
     assert [table.item(r, COL_EXPORTED).text() for r in range(3)] == ["✓", "", "✓"]
     assert bench.panel.export_button.text() == "Export Scan Results (0 new clips)"
     assert not bench.panel.export_button.isEnabled()
-    qtbot.mouseClick(bench.panel.reexport_check, Qt.LeftButton)
+    qtbot.mouseClick(bench.panel.reexport_check, Qt.MouseButton.LeftButton)
     assert bench.panel.export_button.text() == "Export Scan Results (3 clips)" and bench.panel.export_button.isEnabled()
 
 
@@ -263,7 +263,7 @@ def test_lists_classifiers_with_versions(window, bench):
 def test_scan_current_file_in_background_shows_results(qtbot, window, bench, db, videos):
     ready_to_scan(window, bench)
     window.load(videos[0])
-    qtbot.mouseClick(bench.controls.scan_button, Qt.LeftButton)
+    qtbot.mouseClick(bench.controls.scan_button, Qt.MouseButton.LeftButton)
     assert bench.controls.cancel_button.isVisible()
     assert window.tasks == ["Scanning one.mp4"]
     wait_idle(qtbot, bench)
@@ -277,7 +277,7 @@ def test_scan_current_file_in_background_shows_results(qtbot, window, bench, db,
     assert not bench.controls.cancel_button.isVisible()
 
     # The same classifier and threshold find the same regions: no second, identical version.
-    qtbot.mouseClick(bench.controls.scan_button, Qt.LeftButton)
+    qtbot.mouseClick(bench.controls.scan_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, bench)
     assert len(db.get_scan_versions("one.mp4", "default", "MEL")) == 1
     assert (
@@ -292,7 +292,7 @@ def test_the_score_curve_and_dragging_the_threshold_line_refuse_and_store_a_vers
     save_random_classifier(window.home, threshold=0.5)
     bench.controls.refresh_classifiers()
     window.load(videos[0])
-    qtbot.mouseClick(bench.controls.scan_button, Qt.LeftButton)
+    qtbot.mouseClick(bench.controls.scan_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, bench)
     timeline = window.timeline
     scores = bench._current_scores()
@@ -303,20 +303,20 @@ def test_the_score_curve_and_dragging_the_threshold_line_refuse_and_store_a_vers
     _, lane = timeline._lane_rects()
     start = QPoint(300, round(timeline._score_y(0.5, lane)))
     end = QPoint(300, round(timeline._score_y(low, lane)))
-    qtbot.mousePress(timeline, Qt.LeftButton, pos=start)
+    qtbot.mousePress(timeline, Qt.MouseButton.LeftButton, pos=start)
     qtbot.mouseMove(timeline, end)
     dragged = timeline.threshold()
     assert bench.controls.threshold() == dragged < 0.5
     expected = scores.regions(dragged)
     assert [(r.start, r.end) for r in timeline.scan_regions()] == [(r.start, r.end) for r in expected]
-    qtbot.mouseRelease(timeline, Qt.LeftButton, pos=end)
+    qtbot.mouseRelease(timeline, Qt.MouseButton.LeftButton, pos=end)
     versions = db.get_scan_versions("one.mp4", "default", "MEL")
     assert versions[0]["threshold"] == dragged and len(versions) == 2
     assert [(r.start, r.end) for r in bench.panel.current_regions()] == [(r.start, r.end) for r in expected]
     assert window.seeks == []  # grabbing the line never seeks
 
     # back to the trained threshold with one click
-    qtbot.mouseClick(bench.controls.trained_threshold_button, Qt.LeftButton)
+    qtbot.mouseClick(bench.controls.trained_threshold_button, Qt.MouseButton.LeftButton)
     assert bench.controls.threshold() == 0.5 and timeline.threshold() == 0.5
 
 
@@ -325,7 +325,7 @@ def test_a_scanned_videos_curve_comes_back_from_the_cache(qtbot, window, bench, 
     save_random_classifier(window.home)
     bench.controls.refresh_classifiers()
     window.load(videos[0])
-    qtbot.mouseClick(bench.controls.scan_button, Qt.LeftButton)
+    qtbot.mouseClick(bench.controls.scan_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, bench)
     window.load(videos[1])
     assert len(window.timeline._scores) == 0  # never embedded: no curve, nothing computed
@@ -363,8 +363,8 @@ def test_cancel_stops_scan_all(qtbot, window, bench, videos):
     ready_to_scan(window, bench)
     window.playlist.add_paths(list(videos))
     window.playlist_paths = lambda: list(videos) * 5
-    qtbot.mouseClick(bench.controls.scan_all_button, Qt.LeftButton)
-    qtbot.mouseClick(bench.controls.cancel_button, Qt.LeftButton)
+    qtbot.mouseClick(bench.controls.scan_all_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(bench.controls.cancel_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, bench)
     assert bench.controls.status_label.text() == "Scan cancelled; finished files are kept."
 
@@ -396,7 +396,7 @@ def test_clicking_a_region_on_the_timeline_selects_its_row(qtbot, window, bench,
     window.load(Path("/videos/film.mp4"))
     timeline = window.timeline
     y = round(timeline._lane_rects()[1].center().y())
-    qtbot.mouseClick(timeline, Qt.LeftButton, pos=QPoint(round(timeline.x_at(44.0)), y))
+    qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=QPoint(round(timeline.x_at(44.0)), y))
     assert bench.panel._current_tab().selected_rows() == [1]
     assert window.seeks == []  # selecting the row does not jump back to the region's start
 
@@ -416,7 +416,7 @@ def train_through_dialog(qtbot, bench):
     bench.train_action.trigger()
     dialog = bench.train_dialog
     qtbot.waitUntil(lambda: not dialog._stats_timer.isActive())
-    qtbot.mouseClick(dialog.train_button, Qt.LeftButton)
+    qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.is_training(), timeout=120_000)
     assert "Cross-validated" in dialog.result_label.text(), dialog.result_label.text()
     assert dialog.plot.isVisible() and dialog.plot.curve()
@@ -437,7 +437,7 @@ def test_export_train_scan_review_negatives_retrain_compare(qtbot, tmp_path, win
     assert dialog.positive_combo.currentText() == "mp4_Door"
     assert bench.controls.classifier_name() == "mp4_Door"
 
-    qtbot.mouseClick(bench.controls.scan_all_button, Qt.LeftButton)
+    qtbot.mouseClick(bench.controls.scan_all_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, bench)
     qtbot.waitUntil(lambda: bool(bench.panel.current_regions()), timeout=10_000)  # results land queued
     found = bench.panel.current_regions()
@@ -446,15 +446,15 @@ def test_export_train_scan_review_negatives_retrain_compare(qtbot, tmp_path, win
 
     # a false positive: mark it, its windows become hard negatives of the MEL model
     table = bench.panel._current_table()
-    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=table.visualItemRect(table.item(0, 2)).center())
-    qtbot.mouseClick(bench.panel.negative_button, Qt.LeftButton)
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualItemRect(table.item(0, 2)).center())
+    qtbot.mouseClick(bench.panel.negative_button, Qt.MouseButton.LeftButton)
     negatives = db.get_hard_negatives("default")
     assert negatives and {n["source_model"] for n in negatives} == {"MEL"}
 
     dialog = train_through_dialog(qtbot, bench)
     assert bold_count(len(negatives), "hard negative") in dialog.stats_label.text()
     assert bench.controls.version_combo.count() == 2
-    qtbot.mouseClick(bench.controls.scan_button, Qt.LeftButton)
+    qtbot.mouseClick(bench.controls.scan_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, bench)
 
     combo = bench.panel._current_tab().version_combo
@@ -484,13 +484,13 @@ def test_in_the_main_window_keys_reach_the_scan_panel(qtbot, tmp_path, isolated_
     assert bench.dock.isVisible() and "Scan current file" in menu_texts(window)
 
     table = bench.panel._current_table()
-    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=table.visualItemRect(table.item(1, 2)).center())
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualItemRect(table.item(1, 2)).center())
     assert QApplication.focusWidget() is table
-    qtbot.keyClick(table, Qt.Key_Delete)  # not taken by the window's single-key shortcuts
+    qtbot.keyClick(table, Qt.Key.Key_Delete)  # not taken by the window's single-key shortcuts
     assert [r.disabled for r in window.timeline.scan_regions()] == [False, True]
     bench.panel.resize_region(bench.panel.current_regions()[0].id, 3.0, 9.0)  # as a Shift+drag does
-    qtbot.keyClick(window.timeline, Qt.Key_Z, Qt.ControlModifier)
-    qtbot.keyClick(window.timeline, Qt.Key_Z, Qt.ControlModifier)
+    qtbot.keyClick(window.timeline, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window.timeline, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert [(r.start, r.disabled) for r in window.timeline.scan_regions()] == [(2.0, False), (12.0, False)]
     window.close()
     db.close()
@@ -521,4 +521,4 @@ def test_hard_negatives_from_the_menu(qtbot, window, bench, db):
     bench.negatives_action.trigger()
     dialog = window.findChild(HardNegativesDialog)
     assert dialog.isVisible() and dialog.table.rowCount() == 1
-    qtbot.mouseClick(dialog.close_button, Qt.LeftButton)
+    qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)

@@ -59,7 +59,7 @@ def dialog(qtbot, db, home):
 
 def tick(qtbot, checkbox):
     """Click a check box on its indicator (a stretched box does not react to clicks past its text)."""
-    qtbot.mouseClick(checkbox, Qt.LeftButton, pos=QPoint(6, checkbox.height() // 2))
+    qtbot.mouseClick(checkbox, Qt.MouseButton.LeftButton, pos=QPoint(6, checkbox.height() // 2))
 
 
 def combo_texts(combo):
@@ -144,13 +144,13 @@ def test_classifier_name_follows_the_folder_until_typed(qtbot, dialog):
 
 
 def test_manage_opens_hard_negatives_and_closing_refreshes_stats(qtbot, monkeypatch, dialog):
-    qtbot.mouseClick(dialog.manage_button, Qt.LeftButton)
+    qtbot.mouseClick(dialog.manage_button, Qt.MouseButton.LeftButton)
     negatives = dialog.negatives_dialog
     assert negatives.isVisible()
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
-    qtbot.mouseClick(negatives.clear_button, Qt.LeftButton)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    qtbot.mouseClick(negatives.clear_button, Qt.MouseButton.LeftButton)
     assert "<b>2</b> hard negatives" in dialog.stats_label.text()
-    qtbot.mouseClick(negatives.close_button, Qt.LeftButton)
+    qtbot.mouseClick(negatives.close_button, Qt.MouseButton.LeftButton)
     assert "<b>0</b> hard negatives" in dialog.stats_label.text()
 
 
@@ -165,7 +165,7 @@ def test_no_export_folders_explains_and_disables_train(qtbot, tmp_path, home):
 def test_train_runs_in_background_and_shows_cv_metrics(qtbot, dialog, home):
     trained = []
     dialog.trained.connect(trained.append)
-    qtbot.mouseClick(dialog.train_button, Qt.LeftButton)
+    qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
     assert dialog.cancel_button.isVisible() and not dialog.train_button.isEnabled()
     qtbot.waitUntil(lambda: not dialog.is_training(), timeout=120_000)
     assert trained, dialog.result_label.text()
@@ -176,7 +176,7 @@ def test_train_runs_in_background_and_shows_cv_metrics(qtbot, dialog, home):
     assert dialog.train_button.isEnabled() and not dialog.cancel_button.isVisible()
 
     tick(qtbot, dialog.hard_negatives_check)  # off: the retrained version leaves them out, they stay stored
-    qtbot.mouseClick(dialog.train_button, Qt.LeftButton)
+    qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.is_training(), timeout=120_000)
     assert trained[1].counts["marked_negative_windows"] == 0
     assert list_versions(home, "mp4_Door")[0].folders["use_hard_negatives"] is False
@@ -186,7 +186,7 @@ def test_train_runs_in_background_and_shows_cv_metrics(qtbot, dialog, home):
 def test_training_failure_is_shown(qtbot, dialog, home):
     dialog.margin_spin.setValue(3600.0)  # no automatic negatives anywhere: too few to train
     tick(qtbot, dialog.hard_negatives_check)
-    qtbot.mouseClick(dialog.train_button, Qt.LeftButton)
+    qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.is_training(), timeout=120_000)
     assert "Training failed: Too few examples" in dialog.result_label.text()
     assert ERROR_COLOR in dialog.result_label.text()  # light red, readable on the dark grey
@@ -198,8 +198,8 @@ def test_training_failure_is_shown(qtbot, dialog, home):
 
 
 def test_cancel_stops_training_without_saving(qtbot, dialog, home):
-    qtbot.mouseClick(dialog.train_button, Qt.LeftButton)
-    qtbot.mouseClick(dialog.cancel_button, Qt.LeftButton)
+    qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.is_training(), timeout=120_000)
     assert dialog.result_label.text() == "Training cancelled."
     assert not (home.models_dir / "mp4_Door").exists()
@@ -210,7 +210,7 @@ def test_model_folder_button_saves_the_folder_and_drops_the_download_mark(qtbot,
     dialog.model_combo.setCurrentIndex(dialog.model_combo.findData("HUBERT_BASE"))
     folder = save_tiny_hubert(tmp_path / "hubert")
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args, **kwargs: str(folder))
-    qtbot.mouseClick(dialog.model_folder_button, Qt.LeftButton)
+    qtbot.mouseClick(dialog.model_folder_button, Qt.MouseButton.LeftButton)
     assert dialog.model_combo.currentText() == "HUBERT_BASE"
     assert model_folders(home) == {"HUBERT_BASE": folder.resolve()}
 
@@ -220,7 +220,7 @@ def test_model_folder_without_weights_warns_and_keeps_the_mark(qtbot, monkeypatc
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args, **kwargs: str(tmp_path))
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warnings.append(text))
     dialog.model_combo.setCurrentIndex(dialog.model_combo.findData("AST"))
-    qtbot.mouseClick(dialog.model_folder_button, Qt.LeftButton)
+    qtbot.mouseClick(dialog.model_folder_button, Qt.MouseButton.LeftButton)
     assert len(warnings) == 1 and "config.json is missing" in warnings[0]
     assert dialog.model_combo.currentText() == "AST (download)"
 
@@ -285,8 +285,8 @@ def test_ticking_another_folder_trains_both_as_one_class(qtbot, dialog):
     assert rows["mp4_Door"].isHidden() and not rows["mp4_Wind"].isHidden()  # the main folder is not offered
     wind = rows["mp4_Wind"]
     rect = listing.visualItemRect(wind)
-    qtbot.mouseClick(listing.viewport(), Qt.LeftButton, pos=QPoint(rect.left() + 10, rect.center().y()))
-    assert wind.checkState() == Qt.Checked
+    qtbot.mouseClick(listing.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(rect.left() + 10, rect.center().y()))
+    assert wind.checkState() == Qt.CheckState.Checked
     assert dialog.positive_folders() == ("mp4_Door", "mp4_Wind")
     assert dialog.name_edit.text() == "mp4_Door+mp4_Wind"
     wait_for_stats(qtbot, dialog)
@@ -318,12 +318,12 @@ def test_missing_videos_offer_a_relink_and_details_list_each_folder(qtbot, tmp_p
     assert dialog.relink_button.isVisible() and "1 training video not found" in dialog.missing_label.text()
 
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "new_drive"))
-    qtbot.mouseClick(dialog.relink_button, Qt.LeftButton)
+    qtbot.mouseClick(dialog.relink_button, Qt.MouseButton.LeftButton)
     assert dialog.result_label.text() == "Relinked 1 video."
     assert not dialog.relink_button.isVisible() and dialog.train_button.isEnabled()
     assert "<b>1</b> positive clip" in dialog.stats_label.text()
 
-    qtbot.mouseClick(dialog.details_button, Qt.LeftButton)
+    qtbot.mouseClick(dialog.details_button, Qt.MouseButton.LeftButton)
     details = dialog.details_dialog
     assert isinstance(details, TrainingDetailsDialog) and details.isVisible()
     rows = [[details.table.item(r, c).text() for c in range(5)] for r in range(details.table.rowCount())]
@@ -332,5 +332,5 @@ def test_missing_videos_offer_a_relink_and_details_list_each_folder(qtbot, tmp_p
         ["mp4_Slam", "1", "1", "0", "0"],
         ["mp4_Wind", "1", "1", "0", "2"],
     ]
-    qtbot.keyClick(details, Qt.Key_Escape)
+    qtbot.keyClick(details, Qt.Key.Key_Escape)
     assert not details.isVisible()
