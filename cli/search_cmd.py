@@ -82,7 +82,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     report = index.sync(library, progress=terminal_progress())
     for video, why in report.failed:
         print(f"warning: skipped {video}: {why}", file=sys.stderr)
-    searched = [v for v in library if v.resolve() not in {p for p, _ in report.failed}]
+    searched = [v for v in library if v.resolve() not in {failure.path for failure in report.failed}]
     regions = find_similar(index, example, args.top, only=searched)
     as_given = {v.resolve(): str(v) for v in reversed(library)}  # keyed by the path as given, like `scan`
     found = by_video(regions, as_given)

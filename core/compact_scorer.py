@@ -27,6 +27,7 @@ import os
 import sys
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -36,6 +37,14 @@ _CHUNK = 4096  # windows scored at once (a multiple of 64): a chunk's node sets 
 _THREADS = min(2, os.cpu_count() or 1)
 _INDEX_BITS = 12  # leaf numbers of trees together index a table of up to 4096 sums (32 kB: cache-sized)
 _ALL = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
+
+
+class _Fold(NamedTuple):
+    """One cross-validation fold of the ensemble: its booster's start value, sigmoid and trees."""
+
+    baseline: float
+    calibrator: Any  # sklearn's _SigmoidCalibration (fitted a_, b_)
+    trees: list[np.ndarray]
 
 
 class CompactScorerError(ValueError):
@@ -50,7 +59,7 @@ def export_arrays(estimator) -> dict[str, np.ndarray] | None:
 
     if not (isinstance(estimator, CalibratedClassifierCV) and len(estimator.classes_) == 2):
         return None
-    folds = []
+    folds: list[_Fold] = []
     for calibrated in estimator.calibrated_classifiers_:
         booster, calibrators = calibrated.estimator, calibrated.calibrators
         if not (
@@ -66,16 +75,16 @@ def export_arrays(estimator) -> dict[str, np.ndarray] | None:
         trees = [predictor.nodes for (predictor,) in booster._predictors]
         if any(tree["is_categorical"].any() for tree in trees):
             return None
-        folds.append((float(np.ravel(booster._baseline_prediction)[0]), calibrators[0], trees))
-    trees = [tree for _, _, fold in folds for tree in fold]
+        folds.append(_Fold(float(np.ravel(booster._baseline_prediction)[0]), calibrators[0], trees))
+    trees = [tree for fold in folds for tree in fold.trees]
     nodes = np.concatenate(trees)
     arrays = {
         "format": np.array(FORMAT_VERSION),
         "n_features": np.array(estimator.n_features_in_),
-        "baseline": np.array([baseline for baseline, _, _ in folds]),
-        "sigmoid_a": np.array([float(calibrator.a_) for _, calibrator, _ in folds]),
-        "sigmoid_b": np.array([float(calibrator.b_) for _, calibrator, _ in folds]),
-        "fold_trees": np.array([len(fold) for _, _, fold in folds]),
+        "baseline": np.array([fold.baseline for fold in folds]),
+        "sigmoid_a": np.array([float(fold.calibrator.a_) for fold in folds]),
+        "sigmoid_b": np.array([float(fold.calibrator.b_) for fold in folds]),
+        "fold_trees": np.array([len(fold.trees) for fold in folds]),
         "tree_nodes": np.array([len(tree) for tree in trees]),
         "feature": nodes["feature_idx"].astype(np.int64),
         "threshold": nodes["num_threshold"].astype(np.float64),

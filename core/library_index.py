@@ -26,7 +26,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -67,11 +67,18 @@ class WindowHit:
     score: float  # cosine similarity, higher is closer
 
 
+class FailedFile(NamedTuple):
+    """A library file that could not be embedded, and why."""
+
+    path: Path
+    reason: str
+
+
 @dataclass
 class SyncReport:
     added: list[Path]
     removed: list[Path]
-    failed: list[tuple[Path, str]]  # files that could not be embedded, with why
+    failed: list[FailedFile]
     rebuilt: bool
 
 
@@ -175,7 +182,7 @@ class LibraryIndex:
             todo = [p for p in paths if str(p) not in self._files]
             rebuild = self._mean is None
         added: list[Path] = []
-        failed: list[tuple[Path, str]] = []
+        failed: list[FailedFile] = []
         for number, path in enumerate(todo):
             check_cancel(cancel)
 
@@ -189,7 +196,10 @@ class LibraryIndex:
                 raise
             except (FoleycutError, OSError) as exc:
                 failed.append(
-                    (path, str(exc) if isinstance(exc, FoleycutError) else f"Cannot read {path}: {exc.strerror or exc}")
+                    FailedFile(
+                        path,
+                        str(exc) if isinstance(exc, FoleycutError) else f"Cannot read {path}: {exc.strerror or exc}",
+                    )
                 )
                 continue
             added.append(path)

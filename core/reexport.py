@@ -15,6 +15,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 from core import dataset_json, export_journal
 from core.errors import FoleycutError
@@ -31,8 +32,21 @@ from core.export import (
     picture_plan,
 )
 
-# A moved clip file: (temp, final, aside), `aside` holding the old file until the rows are committed.
-Move = tuple[Path, Path, Path]
+
+class _Replacement(NamedTuple):
+    """A re-encoded file moved over its clip, `aside` holding the old file until the rows are committed."""
+
+    temp: Path
+    final: Path
+    aside: Path
+
+
+class _Group(NamedTuple):
+    """Clips re-encoded together: one source video, vid folder, format and length."""
+
+    plan: ExportPlan
+    settings: ExportSettings
+    rows: list[dict]
 
 
 def clips_of_video(db, video: Path, profile: str, export_folder: Path | None = None) -> list[dict]:
@@ -64,18 +78,18 @@ def reexport_clips(
     settings.check()
     groups = _plans(rows, settings)
     jobs = {
-        key: [_Job(row["start_time"], _stem(row), *_temp_paths(plan, _stem(row))) for row in group_rows]
-        for key, (plan, _settings, group_rows) in groups.items()
+        key: [_Job(row["start_time"], _stem(row), *_temp_paths(group.plan, _stem(row))) for row in group.rows]
+        for key, group in groups.items()
     }
     temps = [path for group in jobs.values() for job in group for path in (job.temp, job.temp_wav) if path]
     pending = export_journal.PendingExport(db, temps, [])
     finished = False
     try:
         total, done = len(rows), 0
-        for key, (plan, group_settings, group_rows) in groups.items():
-            _prepare_folder(plan.vid_folder)
-            _encode_all(plan, jobs[key], group_settings, _scaled(progress, done, len(group_rows), total), cancel)
-            done += len(group_rows)
+        for key, group in groups.items():
+            _prepare_folder(group.plan.vid_folder)
+            _encode_all(group.plan, jobs[key], group.settings, _scaled(progress, done, len(group.rows), total), cancel)
+            done += len(group.rows)
         _commit(db, groups, jobs, pending)
         finished = True
     finally:
@@ -107,7 +121,7 @@ def _fmt(row: dict) -> str:
     return "mp4" if Path(row["output_path"]).suffix == ".mp4" else "webp"
 
 
-def _plans(rows: list[dict], settings: ExportSettings) -> dict[tuple, tuple[ExportPlan, ExportSettings, list[dict]]]:
+def _plans(rows: list[dict], settings: ExportSettings) -> dict[tuple, _Group]:
     """One plan per source video, vid folder, format and length; every source is checked before anything is
     written, so a moved or deleted video stops the re-export up front."""
     by_key: dict[tuple, list[dict]] = defaultdict(list)
@@ -149,7 +163,7 @@ def _plans(rows: list[dict], settings: ExportSettings) -> dict[tuple, tuple[Expo
             replaced_rows=[],
             **picture_plan(media, group_settings, group_settings.portrait, group_settings.portrait_center),
         )
-        plans[key] = (plan, group_settings, group_rows)
+        plans[key] = _Group(plan, group_settings, group_rows)
     return plans
 
 
@@ -159,21 +173,24 @@ def _scaled(progress: Progress | None, done: int, count: int, total: int) -> Pro
     return lambda fraction, message: progress((done + fraction * count) / total, message)
 
 
-def _commit(db, groups: dict, jobs: dict[tuple, list[_Job]], pending: export_journal.PendingExport) -> None:
+def _commit(
+    db, groups: dict[tuple, _Group], jobs: dict[tuple, list[_Job]], pending: export_journal.PendingExport
+) -> None:
     """Under the export lock: set the old files aside, give the new ones their names, update the rows and drop
     the journal entry in one transaction; put the old files back when any of it fails."""
-    moves: list[Move] = []
-    for key, (_plan, _settings, group_rows) in groups.items():
-        for row, job in zip(group_rows, jobs[key]):
+    moves: list[_Replacement] = []
+    for key, group in groups.items():
+        for row, job in zip(group.rows, jobs[key]):
             final = Path(row["output_path"])
             pairs = [(job.temp, final)]
             if job.temp_wav:
                 pairs.insert(0, (job.temp_wav, final.with_name(final.name + ".wav")))
             moves += [
-                (temp, target, target.with_name(f".{target.name}.old{uuid.uuid4().hex[:12]}")) for temp, target in pairs
+                _Replacement(temp, target, target.with_name(f".{target.name}.old{uuid.uuid4().hex[:12]}"))
+                for temp, target in pairs
             ]
     with export_journal.export_lock(db):
-        pending.record_moves([(final, aside) for _temp, final, aside in moves])
+        pending.record_moves([(move.final, move.aside) for move in moves])
         done: list[tuple[Path, Path | None]] = []
         try:
             for temp, final, aside in moves:
@@ -184,18 +201,18 @@ def _commit(db, groups: dict, jobs: dict[tuple, list[_Job]], pending: export_jou
                     done.append((final, None))
                 export_journal.place(temp, final)
             with db.transaction():
-                for key, (_plan, group_settings, group_rows) in groups.items():
-                    for row in group_rows:
+                for group in groups.values():
+                    for row in group.rows:
                         db.update_clip_encoding(
                             row["id"],
-                            group_settings.length,
-                            {**row["settings"], **group_settings.db_settings(_stem(row))},
+                            group.settings.length,
+                            {**row["settings"], **group.settings.db_settings(_stem(row))},
                         )
-                for folder in {row["export_folder"] for _p, _s, group_rows in groups.values() for row in group_rows}:
+                for folder in {row["export_folder"] for group in groups.values() for row in group.rows}:
                     db.mark_dataset_stale(folder)
                 db.end_export(pending.id)
         except BaseException:
             export_journal.undo_moves(db, done)
             raise
-    for _temp, _final, aside in moves:
-        export_journal.remove_entry(aside)
+    for move in moves:
+        export_journal.remove_entry(move.aside)

@@ -277,10 +277,8 @@ def labelled_check(
     review queue."""
     positives: dict[Path, list[tuple[float, float]]] = {}
     if positive_folder in db.get_export_folders(profile, include_scan_exports=True):
-        for source, clips, _ambiguous, _negatives in db.get_training_data(
-            profile, positive_folder, include_scan_exports=True
-        ):
-            positives[Path(source).resolve()] = clips
+        for video in db.get_training_data(profile, positive_folder, include_scan_exports=True):
+            positives[Path(video.source_path).resolve()] = video.positives
     negatives: dict[Path, list[float]] = {}
     for row in db.get_hard_negatives(profile):
         if row["source_path"]:

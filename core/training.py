@@ -42,7 +42,7 @@ import math
 import os
 import threading
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -52,6 +52,7 @@ from core.embedding_models import DEFAULT_MODEL, get_spec
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
 from core.progress import Progress, check_cancel
+from core.store.training_data import TrainingVideo
 from core.window_context import CONTEXT, CONTEXT_PER_VIDEO, window_features
 
 POSITIVE = 1
@@ -114,13 +115,20 @@ class TrainingPreview:
     positive_videos: int = 0  # of `videos`, those holding positive clips (the others give negatives only)
 
 
+class SkippedVideo(NamedTuple):
+    """A training video that could not be embedded, and why."""
+
+    source_path: str
+    reason: str
+
+
 @dataclass(frozen=True)
 class TrainResult:
     name: str
     version: str
     metrics: dict[str, Any]
     counts: dict[str, int]
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (video, why) not used for training
+    skipped: list[SkippedVideo] = field(default_factory=list)  # not used for training
 
 
 @dataclass
@@ -144,21 +152,21 @@ def preview_training(db, options: TrainingOptions) -> TrainingPreview:
         hard = _count_negatives(records) - _count_negatives(without_hard)
     return TrainingPreview(
         videos=len(records),
-        positive_clips=sum(len(positives) for _, positives, _, _ in records),
+        positive_clips=sum(len(record.positives) for record in records),
         negative_clips=_count_negatives(records) - hard,
         hard_negatives=hard,
-        ambiguous_clips=sum(len(ambiguous) for _, _, ambiguous, _ in records),
-        positive_videos=sum(1 for _, positives, _, _ in records if positives),
+        ambiguous_clips=sum(len(record.ambiguous) for record in records),
+        positive_videos=sum(1 for record in records if record.positives),
     )
 
 
-def _count_negatives(records) -> int:
-    return sum(len(negatives) for *_, negatives in records)
+def _count_negatives(records: list[TrainingVideo]) -> int:
+    return sum(len(record.negatives) for record in records)
 
 
 def _training_records(
     db, options: TrainingOptions, use_hard_negatives: bool | None = None, require_videos: bool = True
-) -> list:
+) -> list[TrainingVideo]:
     folders = db.get_export_folders(options.profile, include_scan_exports=options.include_scan_exports)
     if not options.positive_folder:
         raise FoleycutError("No positive folder chosen: pick at least one export folder holding the sound.")
@@ -177,7 +185,7 @@ def _training_records(
         include_scan_exports=options.include_scan_exports,
         use_hard_negatives=options.use_hard_negatives if use_hard_negatives is None else use_hard_negatives,
     )
-    if require_videos and not any(positives for _, positives, _, _ in records):
+    if require_videos and not any(record.positives for record in records):
         raise FoleycutError(
             f"None of the source videos of '{' + '.join(options.positive_folder)}' is on disk: "
             "reconnect the drive holding them or re-add them."
@@ -489,8 +497,8 @@ def train_classifier(
 
     videos, skipped = _embed_and_label(home, records, options, report, cancel)
     data = _thin_automatic_negatives(_with_sound_windows(videos, get_spec(options.model_name).dim))
-    skipped_sources = {source for source, _ in skipped}
-    counts = _counts(data, [record for record in records if record[0] not in skipped_sources])
+    skipped_sources = {video.source_path for video in skipped}
+    counts = _counts(data, [record for record in records if record.source_path not in skipped_sources])
     _check_enough(counts, skipped)
 
     final_fit_from = EMBEDDING_SHARE + (1 - EMBEDDING_SHARE) * 0.8  # the final fit costs about one fold
@@ -548,15 +556,19 @@ def _embedding_part(report: Progress, share: float, index: int, label: str) -> P
 
 
 def _embed_and_label(
-    home: DataHome, records, options: TrainingOptions, report: Progress, cancel: threading.Event | None
-) -> tuple[list[_VideoWindows], list[tuple[str, str]]]:
+    home: DataHome,
+    records: list[TrainingVideo],
+    options: TrainingOptions,
+    report: Progress,
+    cancel: threading.Event | None,
+) -> tuple[list[_VideoWindows], list[SkippedVideo]]:
     from core.window_embeddings import embed_file
 
     window, hop = options.window, options.hop
     automatic_per_video = math.ceil(MAX_AUTOMATIC_NEGATIVES / max(1, len(records)))
     rng = np.random.default_rng(SEED)
     videos: list[_VideoWindows] = []
-    skipped: list[tuple[str, str]] = []
+    skipped: list[SkippedVideo] = []
     for index, (source, positives, ambiguous, negatives) in enumerate(records):
         check_cancel(cancel)
         share = EMBEDDING_SHARE / len(records)
@@ -574,7 +586,7 @@ def _embed_and_label(
         except Cancelled:
             raise
         except FoleycutError as exc:
-            skipped.append((source, str(exc)))
+            skipped.append(SkippedVideo(source, str(exc)))
             continue
         features = window_features(embeddings.vectors, hop, options.feature_set)
         labels = label_windows(embeddings.times, window, positives, ambiguous, negatives, options.margin)
@@ -653,11 +665,11 @@ def _thin_automatic_negatives(data: LabelledWindows) -> LabelledWindows:
     return LabelledWindows(*(getattr(data, f.name)[keep] for f in fields(LabelledWindows)))
 
 
-def _counts(data: LabelledWindows, used_records) -> dict[str, int]:
+def _counts(data: LabelledWindows, used_records: list[TrainingVideo]) -> dict[str, int]:
     negative = data.labels == NEGATIVE
     return {
         "videos": len(used_records),
-        "positive_clips": sum(len(positives) for _, positives, _, _ in used_records),
+        "positive_clips": sum(len(record.positives) for record in used_records),
         "positive_windows": int((data.labels == POSITIVE).sum()),
         "negative_windows": int(negative.sum()),
         "marked_negative_windows": int((negative & ~data.automatic).sum()),
@@ -665,9 +677,9 @@ def _counts(data: LabelledWindows, used_records) -> dict[str, int]:
     }
 
 
-def _check_enough(counts: dict[str, int], skipped: list[tuple[str, str]]) -> None:
+def _check_enough(counts: dict[str, int], skipped: list[SkippedVideo]) -> None:
     if counts["videos"] == 0 and skipped:
-        raise FoleycutError(f"No training video could be read ({skipped[0][1]}).")
+        raise FoleycutError(f"No training video could be read ({skipped[0].reason}).")
     positives, negatives = counts["positive_windows"], counts["negative_windows"]
     if positives < MIN_SOUND_WINDOWS or negatives < MIN_NEGATIVE_WINDOWS:
         raise FoleycutError(

@@ -278,7 +278,7 @@ def test_training_saves_a_version_and_skips_unreadable_videos(db, home, tmp_path
     updates = []
     result = train_classifier(db, home, _options(name="tone"), progress=lambda f, m: updates.append(f))
 
-    assert [video for video, _ in result.skipped] == [str(broken)]
+    assert [video.source_path for video in result.skipped] == [str(broken)]
     assert result.counts["videos"] == 3 and result.counts["positive_clips"] == 6
     # per clip, the one to three half-second windows its 0.6 s burst fills, not the other 8 s of the clip
     assert 6 <= result.counts["positive_windows"] <= 18

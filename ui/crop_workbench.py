@@ -66,7 +66,7 @@ class CropWorkbench(QObject):
             self._on_video_loaded(window.current_video)
 
     def _build_menu(self) -> None:
-        menu = self.window.menu_edit.addMenu("&Crop")
+        menu = self.window.edit_menu.addMenu("&Crop")
         for text, slot, shortcut in (
             ("Crop &keyframe at playhead", self.add_keyframe, "crop_keyframe"),
             ("&Remove crop keyframe", self.remove_keyframe, "remove_crop_keyframe"),

@@ -25,14 +25,14 @@ class CutTools(QObject):
         super().__init__(window)
         self.window = window
         self._task: BackgroundTask | None = None
-        menu = window.menu_edit
+        menu = window.edit_menu
         menu.addSeparator()
-        self.act_extract_audio = self._action(
+        self.extract_audio_action = self._action(
             "E&xtract audio at cursor…", self.extract_audio_at_cursor, "extract_audio"
         )
-        self.act_reexport_video = self._action("&Re-export this video's clips…", self.reexport_video)
-        self.act_reexport_folder = self._action("Re-export the whole export &folder…", self.reexport_folder)
-        for action in (self.act_extract_audio, self.act_reexport_video, self.act_reexport_folder):
+        self.reexport_video_action = self._action("&Re-export this video's clips…", self.reexport_video)
+        self.reexport_folder_action = self._action("Re-export the whole export &folder…", self.reexport_folder)
+        for action in (self.extract_audio_action, self.reexport_video_action, self.reexport_folder_action):
             menu.addAction(action)
 
     def _action(self, text: str, slot, shortcut: str | None = None) -> QAction:

@@ -59,40 +59,40 @@ class HardNegativesDialog(QDialog):
         self._profile = profile
         self._rows: list[dict] = []
 
-        self.cmb_filter = QComboBox()
-        self.cmb_filter.currentIndexChanged.connect(self._apply_filter)
-        self.lbl_summary = QLabel()
-        self.lbl_summary.setTextFormat(Qt.RichText)
+        self.filter_combo = QComboBox()
+        self.filter_combo.currentIndexChanged.connect(self._apply_filter)
+        self.summary_label = QLabel()
+        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
 
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["File", "Time", "Source Model", "ID"])
         self.table.setColumnHidden(COL_ID, True)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(COL_FILE, QHeaderView.Stretch)
-        header.setSectionResizeMode(COL_TIME, QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(COL_MODEL, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(COL_FILE, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_TIME, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_MODEL, QHeaderView.ResizeMode.ResizeToContents)
 
-        self.btn_delete = QPushButton("Delete Selected")
-        self.btn_delete.clicked.connect(self._delete_selected)
-        self.btn_clear = QPushButton("Clear All")
-        self.btn_clear.clicked.connect(self._clear_all)
-        self.btn_close = QPushButton("Close")
-        self.btn_close.clicked.connect(self.accept)
+        self.delete_button = QPushButton("Delete Selected")
+        self.delete_button.clicked.connect(self._delete_selected)
+        self.clear_button = QPushButton("Clear All")
+        self.clear_button.clicked.connect(self._clear_all)
+        self.close_button = QPushButton("Close")
+        self.close_button.clicked.connect(self.accept)
 
         top = QHBoxLayout()
         top.addWidget(QLabel("Source model:"))
-        top.addWidget(self.cmb_filter, 1)
+        top.addWidget(self.filter_combo, 1)
         top.addStretch(1)
-        top.addWidget(self.lbl_summary)
+        top.addWidget(self.summary_label)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.btn_delete)
-        buttons.addWidget(self.btn_clear)
+        buttons.addWidget(self.delete_button)
+        buttons.addWidget(self.clear_button)
         buttons.addStretch(1)
-        buttons.addWidget(self.btn_close)
+        buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
@@ -108,13 +108,13 @@ class HardNegativesDialog(QDialog):
         chosen = self._filter_model()
         models = sorted({row["source_model"] for row in self._rows})
         # Rebuilding the combo would fire a filter change per item; one explicit apply follows instead.
-        self.cmb_filter.blockSignals(True)
-        self.cmb_filter.clear()
-        self.cmb_filter.addItem(ALL_MODELS, None)
+        self.filter_combo.blockSignals(True)
+        self.filter_combo.clear()
+        self.filter_combo.addItem(ALL_MODELS, None)
         for model in models:
-            self.cmb_filter.addItem(model or UNKNOWN_MODEL, model)
-        self.cmb_filter.setCurrentIndex(max(0, self.cmb_filter.findData(chosen)) if chosen is not None else 0)
-        self.cmb_filter.blockSignals(False)
+            self.filter_combo.addItem(model or UNKNOWN_MODEL, model)
+        self.filter_combo.setCurrentIndex(max(0, self.filter_combo.findData(chosen)) if chosen is not None else 0)
+        self.filter_combo.blockSignals(False)
 
         siblings = Counter(_region_key(row) for row in self._rows)
         self.table.setRowCount(len(self._rows))
@@ -128,7 +128,7 @@ class HardNegativesDialog(QDialog):
             for col, text in enumerate(values):
                 item = QTableWidgetItem(text)
                 if col == COL_TIME:
-                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                     if row["region_id"] is not None:
                         item.setToolTip(
                             f"One window of a scan region marked as negative; that region gave "
@@ -139,13 +139,13 @@ class HardNegativesDialog(QDialog):
 
     def _filter_model(self) -> str | None:
         """The source model the view is narrowed to, or None for (all)."""
-        return self.cmb_filter.currentData()
+        return self.filter_combo.currentData()
 
     def _apply_filter(self) -> None:
         model = self._filter_model()
         for r, row in enumerate(self._rows):
             self.table.setRowHidden(r, model is not None and row["source_model"] != model)
-        self.lbl_summary.setText(summary([self._rows[r] for r in self._shown_rows()]))
+        self.summary_label.setText(summary([self._rows[r] for r in self._shown_rows()]))
 
     def _shown_rows(self) -> list[int]:
         return [r for r in range(self.table.rowCount()) if not self.table.isRowHidden(r)]
@@ -178,10 +178,10 @@ class HardNegativesDialog(QDialog):
             self,
             "Clear hard negatives",
             question + " This cannot be undone.",
-            QMessageBox.Yes | QMessageBox.No,
-            QMessageBox.No,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
         )
-        if answer == QMessageBox.Yes:
+        if answer == QMessageBox.StandardButton.Yes:
             self._db.delete_hard_negatives_by_ids(ids)
             self._load()
             if self._changes is not None:

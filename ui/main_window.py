@@ -3,7 +3,7 @@
 Public surface other parts build on (the scan tools add their dock and Scan-menu actions through it):
 `db`, `home`, `changes` (the change hub: ui/changes.py), `profile` + `profile_changed`,
 `current_video` + `video_loaded`, `playlist_paths()`,
-`timeline`, `player`, `export_panel`, `menu_edit`, `menu_scan`, `seek()`, `show_task()`, `show_error()`,
+`timeline`, `player`, `export_panel`, `edit_menu`, `scan_menu`, `seek()`, `show_task()`, `show_error()`,
 `cursor_time()` (where `E` exports: the `G`-locked cursor or the playhead), `add_shortcut_handlers()`.
 """
 
@@ -246,14 +246,14 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action("&Quit", self.close, "quit"))
 
         # The scan tools put Undo / Redo of region edits at the top of this menu.
-        self.menu_edit = edit_menu = bar.addMenu("&Edit")
+        self.edit_menu = edit_menu = bar.addMenu("&Edit")
         edit_menu.addAction(self._action("&Export at cursor", self.export_at_cursor, "export"))
         edit_menu.addAction(self._action("Leave &overwrite mode", self.leave_overwrite_mode, "cancel_overwrite"))
         edit_menu.addSeparator()
         edit_menu.addAction(self.playlist.hide_action(self))
         edit_menu.addAction(self.playlist.remove_action(self))
 
-        self.menu_scan = bar.addMenu("&Scan")
+        self.scan_menu = bar.addMenu("&Scan")
 
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.playlist_dock.toggleViewAction())

@@ -44,9 +44,9 @@ class ReviewQueuePanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.lbl_current = QLabel("No queue yet: search for similar sounds, or train a classifier.")
-        self.lbl_current.setWordWrap(True)
-        self.lbl_current.setStyleSheet("font-weight: bold")
+        self.current_label = QLabel("No queue yet: search for similar sounds, or train a classifier.")
+        self.current_label.setWordWrap(True)
+        self.current_label.setStyleSheet("font-weight: bold")
         self.buttons = {}
         row = QHBoxLayout()
         for answer, (key, text) in KEYS.items():
@@ -60,9 +60,9 @@ class ReviewQueuePanel(QWidget):
                 lambda a=answer: self._answer(a),
                 context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
             )
-        self.btn_undo = QPushButton("Undo (U)")
-        self.btn_undo.clicked.connect(self.undo_requested)
-        row.addWidget(self.btn_undo)
+        self.undo_button = QPushButton("Undo (U)")
+        self.undo_button.clicked.connect(self.undo_requested)
+        row.addWidget(self.undo_button)
         QShortcut(
             QKeySequence(UNDO_KEY),
             self,
@@ -72,25 +72,25 @@ class ReviewQueuePanel(QWidget):
         QShortcut(
             QKeySequence("P"), self, self.replay_requested.emit, context=Qt.ShortcutContext.WidgetWithChildrenShortcut
         )
-        self.spn_retrain = QSpinBox()
-        self.spn_retrain.setRange(0, 500)
-        self.spn_retrain.setSpecialValueText("never")
-        self.spn_retrain.setToolTip("Retrain the classifier in the background after this many accepts/rejects")
-        self.spn_retrain.valueChanged.connect(self.retrain_every_changed)
-        self.lbl_progress = QLabel()
-        self.lbl_progress.setWordWrap(True)
+        self.retrain_spin = QSpinBox()
+        self.retrain_spin.setRange(0, 500)
+        self.retrain_spin.setSpecialValueText("never")
+        self.retrain_spin.setToolTip("Retrain the classifier in the background after this many accepts/rejects")
+        self.retrain_spin.valueChanged.connect(self.retrain_every_changed)
+        self.progress_label = QLabel()
+        self.progress_label.setWordWrap(True)
         self.upcoming = QListWidget()
         self.upcoming.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.upcoming.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
         form = QFormLayout()
-        form.addRow("Retrain every:", self.spn_retrain)
+        form.addRow("Retrain every:", self.retrain_spin)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.lbl_current)
+        layout.addWidget(self.current_label)
         layout.addLayout(row)
         layout.addLayout(form)
-        layout.addWidget(self.lbl_progress)
+        layout.addWidget(self.progress_label)
         layout.addWidget(QLabel("Next (P replays the current one):"))
         layout.addWidget(self.upcoming, 1)
         self._busy = False
@@ -104,20 +104,20 @@ class ReviewQueuePanel(QWidget):
     def show_queue(self, items: list[ReviewItem], answered: int, status: str, can_undo: bool = False) -> None:
         self._has_items = bool(items)
         self._can_undo = can_undo
-        self.lbl_current.setText(
+        self.current_label.setText(
             f"Now: {item_text(items[0])}"
             if items
             else "Nothing left to review: search again, or let the classifier retrain."
         )
         self.upcoming.clear()
         self.upcoming.addItems([item_text(item) for item in items[1:51]])
-        self.lbl_progress.setText(f"{answered} answer(s) given. {status}".strip())
+        self.progress_label.setText(f"{answered} answer(s) given. {status}".strip())
         self._enable()
 
     def _enable(self) -> None:
         for button in self.buttons.values():
             button.setEnabled(self._has_items and not self._busy)
-        self.btn_undo.setEnabled(self._can_undo and not self._busy)
+        self.undo_button.setEnabled(self._can_undo and not self._busy)
 
     def _answer(self, answer: str) -> None:
         if self._has_items and not self._busy:

@@ -124,27 +124,29 @@ class ModelTab(QWidget):
         self.scan_timestamp: str | None = None  # version on show
         self.regions: list[ShownRegion] = []
 
-        self.cmb_version = QComboBox()
+        self.version_combo = QComboBox()
         # Long labels (threshold, classifier version) must not widen the dock: the popup shows them whole.
-        self.cmb_version.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        self.cmb_version.setMinimumContentsLength(24)
-        self.cmb_version.currentIndexChanged.connect(self._explain_version)
+        self.version_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.version_combo.setMinimumContentsLength(24)
+        self.version_combo.currentIndexChanged.connect(self._explain_version)
         self.history_row = QWidget()
         history = QVBoxLayout(self.history_row)  # above the combo: the seed's label keeps the full width
         history.setContentsMargins(0, 0, 0, 0)
         history.setSpacing(2)
         history.addWidget(QLabel("Scan history:"))  # the dock's other "Version:" is the classifier's
-        history.addWidget(self.cmb_version)
-        self.lbl_version_detail = QLabel()  # what the closed combo may cut: threshold, classifier version
-        history.addWidget(self.lbl_version_detail)
+        history.addWidget(self.version_combo)
+        self.version_detail_label = QLabel()  # what the closed combo may cut: threshold, classifier version
+        history.addWidget(self.version_detail_label)
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["Start", "End", "Score", "Exported"])
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
-        self.table.horizontalHeader().setSectionResizeMode(COL_EXPORTED, QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(COL_EXPORTED, QHeaderView.ResizeMode.ResizeToContents)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -155,19 +157,19 @@ class ModelTab(QWidget):
         """The chosen version's details under the combo and its whole story as the tooltip: the dock is too
         narrow for the label's tail."""
         if index >= 0:
-            label = self.cmb_version.itemText(index)
-            self.cmb_version.setToolTip(f"{label}\n{self.cmb_version.itemData(index, Qt.ToolTipRole)}")
-            self.lbl_version_detail.setText(label.partition(" · ")[2].replace(" · ", ", "))
+            label = self.version_combo.itemText(index)
+            self.version_combo.setToolTip(f"{label}\n{self.version_combo.itemData(index, Qt.ItemDataRole.ToolTipRole)}")
+            self.version_detail_label.setText(label.partition(" · ")[2].replace(" · ", ", "))
 
     def fill_versions(self, versions: list[dict]) -> None:
-        with QSignalBlocker(self.cmb_version):
-            self.cmb_version.clear()
+        with QSignalBlocker(self.version_combo):
+            self.version_combo.clear()
             for i, version in enumerate(versions):
-                self.cmb_version.addItem(version_label(version), version["timestamp"])
-                self.cmb_version.setItemData(i, version_tooltip(version), Qt.ToolTipRole)
-            self.cmb_version.setCurrentIndex(max(0, self.cmb_version.findData(self.scan_timestamp)))
-        self._explain_version(self.cmb_version.currentIndex())
-        view = self.cmb_version.view()
+                self.version_combo.addItem(version_label(version), version["timestamp"])
+                self.version_combo.setItemData(i, version_tooltip(version), Qt.ItemDataRole.ToolTipRole)
+            self.version_combo.setCurrentIndex(max(0, self.version_combo.findData(self.scan_timestamp)))
+        self._explain_version(self.version_combo.currentIndex())
+        view = self.version_combo.view()
         view.setMinimumWidth(view.sizeHintForColumn(0) + 24)
         self.history_row.setVisible(len(versions) > 1)
 
@@ -180,14 +182,14 @@ class ModelTab(QWidget):
                 score = QTableWidgetItem(f"{region.score:.2f}")
                 exported = QTableWidgetItem()
                 for item in (score, exported):
-                    item.setFlags(item.flags() & ~Qt.ItemIsEditable)
+                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 for col, item in (
                     (COL_START, QTableWidgetItem()),
                     (COL_END, QTableWidgetItem()),
                     (COL_SCORE, score),
                     (COL_EXPORTED, exported),
                 ):
-                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                     self.table.setItem(r, col, item)
                 self._paint_row(r)
 
@@ -260,63 +262,63 @@ class ScanResultsPanel(QWidget):
         self.redo_action: QAction = self.undo_stack.createRedoAction(self, "Redo")
         self.redo_action.setShortcuts(key_sequences("redo"))
         for action in (self.undo_action, self.redo_action):
-            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(action)
         for keys in key_sequences("toggle_region"):
-            QShortcut(keys, self, self.toggle_selected_disabled, context=Qt.WidgetWithChildrenShortcut)
+            QShortcut(keys, self, self.toggle_selected_disabled, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
-        self.lbl_file = QLabel("No file loaded")
+        self.file_label = QLabel("No file loaded")
         self.tabs = QTabWidget()
         self.tabs.currentChanged.connect(self._on_tab_changed)
 
-        self.btn_negative = QPushButton("Mark as negative")
-        self.btn_negative.setToolTip(
+        self.negative_button = QPushButton("Mark as negative")
+        self.negative_button.setToolTip(
             "Store the selected regions as hard negatives for the next training and disable them"
         )
-        self.btn_negative.clicked.connect(self.mark_selected_negative)
-        self.btn_merge = QPushButton("Merge")
-        self.btn_merge.setToolTip("Join the selected regions into one spanning them all (the others are disabled)")
-        self.btn_merge.clicked.connect(self.merge_selected)
-        self.btn_merge.setEnabled(False)
+        self.negative_button.clicked.connect(self.mark_selected_negative)
+        self.merge_button = QPushButton("Merge")
+        self.merge_button.setToolTip("Join the selected regions into one spanning them all (the others are disabled)")
+        self.merge_button.clicked.connect(self.merge_selected)
+        self.merge_button.setEnabled(False)
 
-        self.spn_spread = QDoubleSpinBox()
-        self.spn_spread.setRange(0.5, 600.0)
-        self.spn_spread.setValue(4.0)
-        self.spn_spread.setSuffix(" s")
-        self.spn_spread.setToolTip("Distance between the starts of clips cut from one region")
-        self.spn_min_length = QDoubleSpinBox()
-        self.spn_min_length.setRange(0.0, 600.0)
-        self.spn_min_length.setValue(0.0)
-        self.spn_min_length.setSuffix(" s")
-        self.spn_min_length.setToolTip("Regions shorter than this are not exported")
-        for spin in (self.spn_spread, self.spn_min_length):
+        self.spread_spin = QDoubleSpinBox()
+        self.spread_spin.setRange(0.5, 600.0)
+        self.spread_spin.setValue(4.0)
+        self.spread_spin.setSuffix(" s")
+        self.spread_spin.setToolTip("Distance between the starts of clips cut from one region")
+        self.min_length_spin = QDoubleSpinBox()
+        self.min_length_spin.setRange(0.0, 600.0)
+        self.min_length_spin.setValue(0.0)
+        self.min_length_spin.setSuffix(" s")
+        self.min_length_spin.setToolTip("Regions shorter than this are not exported")
+        for spin in (self.spread_spin, self.min_length_spin):
             spin.valueChanged.connect(self._update_export_count)
-        self.chk_reexport = QCheckBox()
-        self.chk_reexport.setToolTip("Regions marked ✓ already gave clips; exporting them again writes new copies")
-        self.chk_reexport.toggled.connect(self._update_export_count)
-        self.btn_export = QPushButton()
-        self.btn_export.clicked.connect(self._request_export)
-        self.btn_export_selected = QPushButton("Export Selected")
-        self.btn_export_selected.setToolTip("Cut clips from the selected enabled regions only, exported or not")
-        self.btn_export_selected.clicked.connect(self._request_selected_export)
-        self.btn_export_selected.setEnabled(False)
+        self.reexport_check = QCheckBox()
+        self.reexport_check.setToolTip("Regions marked ✓ already gave clips; exporting them again writes new copies")
+        self.reexport_check.toggled.connect(self._update_export_count)
+        self.export_button = QPushButton()
+        self.export_button.clicked.connect(self._request_export)
+        self.export_selected_button = QPushButton("Export Selected")
+        self.export_selected_button.setToolTip("Cut clips from the selected enabled regions only, exported or not")
+        self.export_selected_button.clicked.connect(self._request_selected_export)
+        self.export_selected_button.setEnabled(False)
 
         export_form = QFormLayout()
-        export_form.addRow("Spread:", self.spn_spread)
-        export_form.addRow("Minimum length:", self.spn_min_length)
+        export_form.addRow("Spread:", self.spread_spin)
+        export_form.addRow("Minimum length:", self.min_length_spin)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.btn_negative)
-        buttons.addWidget(self.btn_merge)
+        buttons.addWidget(self.negative_button)
+        buttons.addWidget(self.merge_button)
         buttons.addStretch(1)
         export_buttons = QHBoxLayout()
-        export_buttons.addWidget(self.btn_export, 1)
-        export_buttons.addWidget(self.btn_export_selected)
+        export_buttons.addWidget(self.export_button, 1)
+        export_buttons.addWidget(self.export_selected_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.lbl_file)
+        layout.addWidget(self.file_label)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
         layout.addLayout(export_form)
-        layout.addWidget(self.chk_reexport)
+        layout.addWidget(self.reexport_check)
         layout.addLayout(export_buttons)
         self._update_export_count()
 
@@ -330,7 +332,7 @@ class ScanResultsPanel(QWidget):
     def load_for_file(self, filename: str, source_path: str = "") -> None:
         """Show the latest scan of every model for `filename` (a video's base name)."""
         self.filename, self.source_path = filename, source_path
-        self.lbl_file.setText(filename)
+        self.file_label.setText(filename)
         self.tabs.blockSignals(True)
         self._remove_tabs()
         scans = self._db.get_scan_results(filename, self.profile, source_path=self.source_path or None)
@@ -366,7 +368,7 @@ class ScanResultsPanel(QWidget):
 
     def clear(self) -> None:
         self.filename, self.source_path = None, ""
-        self.lbl_file.setText("No file loaded")
+        self.file_label.setText("No file loaded")
         self._remove_tabs()
         self.undo_stack.clear()
         self._on_tab_changed()
@@ -379,7 +381,7 @@ class ScanResultsPanel(QWidget):
     def _add_tab(self, model: str, rows: list[dict]) -> None:
         tab = ModelTab(model)
         tab.show_regions(rows)
-        tab.cmb_version.currentIndexChanged.connect(lambda idx, m=model: self._on_version_changed(m, idx))
+        tab.version_combo.currentIndexChanged.connect(lambda idx, m=model: self._on_version_changed(m, idx))
         tab.table.itemChanged.connect(lambda item, t=tab: self._on_cell_edited(t, item))
         tab.table.currentCellChanged.connect(lambda row, *_rest, t=tab: self._on_row_picked(t, row))
         tab.table.itemSelectionChanged.connect(lambda t=tab: self._on_selection_changed(t))
@@ -399,7 +401,7 @@ class ScanResultsPanel(QWidget):
         if index is None or idx < 0:
             return
         tab = self._tab(index)
-        timestamp = tab.cmb_version.itemData(idx)
+        timestamp = tab.version_combo.itemData(idx)
         rows = self._db.get_scan_results(
             self.filename, self.profile, scan_timestamp=timestamp, source_path=self.source_path or None
         ).get(model, [])
@@ -427,8 +429,8 @@ class ScanResultsPanel(QWidget):
         self._update_selection_buttons()
 
     def _update_selection_buttons(self) -> None:
-        self.btn_merge.setEnabled(len(self._selected_enabled()) > 1)
-        self.btn_export_selected.setEnabled(bool(self._selected_enabled()))
+        self.merge_button.setEnabled(len(self._selected_enabled()) > 1)
+        self.export_selected_button.setEnabled(bool(self._selected_enabled()))
 
     def _selected_enabled(self) -> list[ShownRegion]:
         tab = self._current_tab()
@@ -475,7 +477,7 @@ class ScanResultsPanel(QWidget):
 
     def enabled_regions(self) -> list[ShownRegion]:
         """The regions an export would cut: enabled, long enough, and not exported already (unless asked)."""
-        minimum, again = self.spn_min_length.value(), self.chk_reexport.isChecked()
+        minimum, again = self.min_length_spin.value(), self.reexport_check.isChecked()
         return [
             r
             for r in self.current_regions()
@@ -512,7 +514,9 @@ class ScanResultsPanel(QWidget):
             tab, row = found
             self.tabs.setCurrentWidget(tab)
             index = tab.table.model().index(row, 0)
-            tab.table.selectionModel().select(index, QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+            tab.table.selectionModel().select(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            )
             tab.table.scrollTo(index)
 
     def merge_selected(self) -> None:
@@ -603,7 +607,7 @@ class ScanResultsPanel(QWidget):
 
     def estimated_clip_count(self) -> int:
         return estimate_scan_clips(
-            [(r.start, r.end) for r in self.enabled_regions()], self.clip_length, self.spn_spread.value()
+            [(r.start, r.end) for r in self.enabled_regions()], self.clip_length, self.spread_spin.value()
         )
 
     def set_clip_length(self, seconds: float) -> None:
@@ -613,11 +617,11 @@ class ScanResultsPanel(QWidget):
     def _update_export_count(self) -> None:
         count = self.estimated_clip_count()
         exported = sum(r.exported and not r.disabled for r in self.current_regions())
-        self.chk_reexport.setText(f"Export the {plural(exported, 'region')} marked ✓ again")
-        self.chk_reexport.setVisible(exported > 0)
-        skipped = exported and not self.chk_reexport.isChecked()
-        self.btn_export.setText(f"Export Scan Results ({plural(count, 'new clip' if skipped else 'clip')})")
-        self.btn_export.setEnabled(count > 0)
+        self.reexport_check.setText(f"Export the {plural(exported, 'region')} marked ✓ again")
+        self.reexport_check.setVisible(exported > 0)
+        skipped = exported and not self.reexport_check.isChecked()
+        self.export_button.setText(f"Export Scan Results ({plural(count, 'new clip' if skipped else 'clip')})")
+        self.export_button.setEnabled(count > 0)
 
     def _request_export(self) -> None:
         regions = self.enabled_regions()

@@ -89,119 +89,119 @@ class ScanControls(QWidget):
         super().__init__(parent)
         self._home = home
         self._versions: dict[str, ClassifierVersion] = {}  # of the chosen classifier, by version
-        self.cmb_classifier = QComboBox()
-        self.cmb_classifier.currentIndexChanged.connect(self._fill_versions)
-        self.cmb_version = QComboBox()
-        self.cmb_version.currentIndexChanged.connect(self._on_version_chosen)
-        self.cmb_version.setToolTip("Scan with an older version; 'Roll Back' makes it the active one")
-        self.spn_threshold = QDoubleSpinBox()
-        self.spn_threshold.setRange(0.01, 0.99)
-        self.spn_threshold.setSingleStep(0.05)
-        self.spn_threshold.setValue(DEFAULT_THRESHOLD)
-        self.spn_threshold.setToolTip(
+        self.classifier_combo = QComboBox()
+        self.classifier_combo.currentIndexChanged.connect(self._fill_versions)
+        self.version_combo = QComboBox()
+        self.version_combo.currentIndexChanged.connect(self._on_version_chosen)
+        self.version_combo.setToolTip("Scan with an older version; 'Roll Back' makes it the active one")
+        self.threshold_spin = QDoubleSpinBox()
+        self.threshold_spin.setRange(0.01, 0.99)
+        self.threshold_spin.setSingleStep(0.05)
+        self.threshold_spin.setValue(DEFAULT_THRESHOLD)
+        self.threshold_spin.setToolTip(
             "Windows scoring at least this much become regions; it starts at the "
             "classifier version's own (chosen in training). Drag the line on the "
             "timeline to try others."
         )
-        self.spn_threshold.editingFinished.connect(lambda: self.threshold_chosen.emit(self.threshold()))
-        self.btn_trained_threshold = QToolButton()
-        self.btn_trained_threshold.setText("Trained")
-        self.btn_trained_threshold.setToolTip("Back to the threshold chosen when this version was trained")
-        self.btn_trained_threshold.clicked.connect(self._use_trained_threshold)
-        self.btn_scan = QPushButton("Scan")
-        self.btn_scan.setToolTip("Scan the current video")
-        self.btn_scan.clicked.connect(self.scan_requested)
-        self.btn_scan_all = QPushButton("Scan All")
-        self.btn_scan_all.setToolTip("Scan every video in the playlist")
-        self.btn_scan_all.clicked.connect(self.scan_all_requested)
-        self.btn_auto = QPushButton("Auto")
-        self.btn_auto.setToolTip(
+        self.threshold_spin.editingFinished.connect(lambda: self.threshold_chosen.emit(self.threshold()))
+        self.trained_threshold_button = QToolButton()
+        self.trained_threshold_button.setText("Trained")
+        self.trained_threshold_button.setToolTip("Back to the threshold chosen when this version was trained")
+        self.trained_threshold_button.clicked.connect(self._use_trained_threshold)
+        self.scan_button = QPushButton("Scan")
+        self.scan_button.setToolTip("Scan the current video")
+        self.scan_button.clicked.connect(self.scan_requested)
+        self.scan_all_button = QPushButton("Scan All")
+        self.scan_all_button.setToolTip("Scan every video in the playlist")
+        self.scan_all_button.clicked.connect(self.scan_all_requested)
+        self.auto_button = QPushButton("Auto")
+        self.auto_button.setToolTip(
             "Scan every video in the playlist, merge regions closer than the fuse gap, "
             "drop those shorter than a clip and export the rest at the spread"
         )
-        self.btn_auto.clicked.connect(self.auto_requested)
-        self.chk_force = QCheckBox("Rescan scanned files")
-        self.chk_force.setToolTip(
+        self.auto_button.clicked.connect(self.auto_requested)
+        self.force_check = QCheckBox("Rescan scanned files")
+        self.force_check.setToolTip(
             "Scan All and Auto skip files whose latest scan used this classifier version "
             "and threshold; tick to scan them again"
         )
-        self.chk_show_speech = QCheckBox("Mark speech")
-        self.chk_show_speech.setToolTip(
+        self.show_speech_check = QCheckBox("Mark speech")
+        self.show_speech_check.setToolTip(
             "Find where people speak in the loaded video (Silero VAD, offline) and "
             "mark it with a violet strip on the timeline"
         )
-        self.chk_skip_speech = QCheckBox("Leave speech out of scans")
-        self.chk_skip_speech.setToolTip("Scans drop regions that lie mostly in speech")
-        self.spn_merge_gap = QDoubleSpinBox()
-        self.spn_merge_gap.setRange(0.0, 600.0)
-        self.spn_merge_gap.setSingleStep(0.5)
-        self.spn_merge_gap.setValue(DEFAULT_MERGE_GAP)
-        self.spn_merge_gap.setSuffix(" s")
-        self.spn_merge_gap.setToolTip("Auto fuses regions less than this far apart before exporting")
-        self.btn_cancel = QPushButton("Cancel")
-        self.btn_cancel.clicked.connect(self.cancel_requested)
-        self.btn_cancel.hide()
+        self.skip_speech_check = QCheckBox("Leave speech out of scans")
+        self.skip_speech_check.setToolTip("Scans drop regions that lie mostly in speech")
+        self.merge_gap_spin = QDoubleSpinBox()
+        self.merge_gap_spin.setRange(0.0, 600.0)
+        self.merge_gap_spin.setSingleStep(0.5)
+        self.merge_gap_spin.setValue(DEFAULT_MERGE_GAP)
+        self.merge_gap_spin.setSuffix(" s")
+        self.merge_gap_spin.setToolTip("Auto fuses regions less than this far apart before exporting")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        self.cancel_button.hide()
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.hide()
-        self.lbl_status = QLabel()
-        self.lbl_status.setWordWrap(True)
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
 
         form = QFormLayout()
-        form.addRow("Classifier:", self.cmb_classifier)
-        form.addRow("Version:", self.cmb_version)
+        form.addRow("Classifier:", self.classifier_combo)
+        form.addRow("Version:", self.version_combo)
         threshold_row = QHBoxLayout()
-        threshold_row.addWidget(self.spn_threshold, 1)
-        threshold_row.addWidget(self.btn_trained_threshold)
+        threshold_row.addWidget(self.threshold_spin, 1)
+        threshold_row.addWidget(self.trained_threshold_button)
         form.addRow("Threshold:", threshold_row)
-        form.addRow("Fuse gap:", self.spn_merge_gap)
-        form.addRow("", self.chk_force)
+        form.addRow("Fuse gap:", self.merge_gap_spin)
+        form.addRow("", self.force_check)
         speech_row = QHBoxLayout()
-        speech_row.addWidget(self.chk_show_speech)
-        speech_row.addWidget(self.chk_skip_speech)
+        speech_row.addWidget(self.show_speech_check)
+        speech_row.addWidget(self.skip_speech_check)
         speech_row.addStretch(1)
         form.addRow("Speech:", speech_row)
         buttons = QHBoxLayout()
-        for button in (self.btn_scan, self.btn_scan_all, self.btn_auto, self.btn_cancel):
+        for button in (self.scan_button, self.scan_all_button, self.auto_button, self.cancel_button):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
-        layout.addWidget(self.lbl_status)
+        layout.addWidget(self.status_label)
         self.refresh_classifiers()
 
     def refresh_classifiers(self, select: str | None = None) -> None:
         chosen = select or self.classifier_name()
         infos = list_classifiers(self._home)
-        self.cmb_classifier.blockSignals(True)
-        self.cmb_classifier.clear()
+        self.classifier_combo.blockSignals(True)
+        self.classifier_combo.clear()
         for info in infos:
-            self.cmb_classifier.addItem(f"{info.name} ({info.embedding_model})", info.name)
-        self.cmb_classifier.setCurrentIndex(max(0, self.cmb_classifier.findData(chosen)))
-        self.cmb_classifier.blockSignals(False)
+            self.classifier_combo.addItem(f"{info.name} ({info.embedding_model})", info.name)
+        self.classifier_combo.setCurrentIndex(max(0, self.classifier_combo.findData(chosen)))
+        self.classifier_combo.blockSignals(False)
         self._fill_versions()
 
     def _fill_versions(self, *_args) -> None:
         name = self.classifier_name()
         self._versions = {meta.version: meta for meta in list_versions(self._home, name)} if name else {}
-        with QSignalBlocker(self.cmb_version):
-            self.cmb_version.clear()
+        with QSignalBlocker(self.version_combo):
+            self.version_combo.clear()
             if name:
                 active = active_version(self._home, name)
                 for meta in self._versions.values():
-                    self.cmb_version.addItem(classifier_version_label(meta, active), meta.version)
-                self.cmb_version.setCurrentIndex(max(0, self.cmb_version.findData(active)))
+                    self.version_combo.addItem(classifier_version_label(meta, active), meta.version)
+                self.version_combo.setCurrentIndex(max(0, self.version_combo.findData(active)))
         self.set_busy(False)
         self._on_version_chosen()
 
     def _on_version_chosen(self, *_args) -> None:
         meta = self.chosen_meta()
         if meta is not None:
-            with QSignalBlocker(self.spn_threshold):
-                self.spn_threshold.setValue(meta.threshold)
-            self.btn_trained_threshold.setToolTip(
+            with QSignalBlocker(self.threshold_spin):
+                self.threshold_spin.setValue(meta.threshold)
+            self.trained_threshold_button.setToolTip(
                 f"Back to {meta.threshold:.2f}, the threshold chosen when this version was trained"
             )
         self.selection_changed.emit()
@@ -214,37 +214,37 @@ class ScanControls(QWidget):
 
     def set_threshold(self, threshold: float) -> None:
         """Show another threshold without it counting as the user's edit (threshold_chosen is not sent)."""
-        with QSignalBlocker(self.spn_threshold):
-            self.spn_threshold.setValue(threshold)
+        with QSignalBlocker(self.threshold_spin):
+            self.threshold_spin.setValue(threshold)
 
     def classifier_name(self) -> str | None:
-        return self.cmb_classifier.currentData()
+        return self.classifier_combo.currentData()
 
     def version(self) -> str | None:
-        return self.cmb_version.currentData()
+        return self.version_combo.currentData()
 
     def chosen_meta(self) -> ClassifierVersion | None:
         return self._versions.get(self.version())
 
     def threshold(self) -> float:
-        return self.spn_threshold.value()
+        return self.threshold_spin.value()
 
     def set_busy(self, busy: bool) -> None:
         ready = not busy and self.classifier_name() is not None
-        self.btn_scan.setEnabled(ready)
-        self.btn_scan_all.setEnabled(ready)
-        self.btn_auto.setEnabled(ready)
-        self.btn_trained_threshold.setEnabled(ready)
-        self.btn_cancel.setVisible(busy)
+        self.scan_button.setEnabled(ready)
+        self.scan_all_button.setEnabled(ready)
+        self.auto_button.setEnabled(ready)
+        self.trained_threshold_button.setEnabled(ready)
+        self.cancel_button.setVisible(busy)
         self.progress.setVisible(busy)
         if busy:
             self.progress.setValue(0)
         elif self.classifier_name() is None:
-            self.lbl_status.setText("No classifier yet: train one (Scan ▸ Train classifier…).")
+            self.status_label.setText("No classifier yet: train one (Scan ▸ Train classifier…).")
 
     def show_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(fraction * 1000))
-        self.lbl_status.setText(message)
+        self.status_label.setText(message)
 
 
 class _FileDoneRelay(QObject):
@@ -275,24 +275,24 @@ class ScanWorkbench(QObject):
         self.dock = QDockWidget("Scan", window)
         self.dock.setObjectName("scan_dock")  # lets QMainWindow.saveState remember where it sits
         self.dock.setWidget(dock_body)
-        window.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         # A dock already on the right (export controls) would leave the region table a few rows high:
         # stand beside it at full height instead of below it.
         neighbour = next(
             (
                 d
                 for d in window.findChildren(QDockWidget)
-                if d is not self.dock and window.dockWidgetArea(d) == Qt.RightDockWidgetArea
+                if d is not self.dock and window.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea
             ),
             None,
         )
         if neighbour is not None:
-            window.splitDockWidget(neighbour, self.dock, Qt.Horizontal)
-        window.resizeDocks([self.dock], [DOCK_WIDTH], Qt.Horizontal)
+            window.splitDockWidget(neighbour, self.dock, Qt.Orientation.Horizontal)
+        window.resizeDocks([self.dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
 
         self._relay = _FileDoneRelay(self)
         self._relay.file_done.connect(self._on_file_scanned)
-        self._add_menu_actions(window.menu_scan)
+        self._add_menu_actions(window.scan_menu)
         self._keep_choices(window.settings)
         self._connect(window)
         if window.current_video is not None:
@@ -307,23 +307,23 @@ class ScanWorkbench(QObject):
             menu.addAction(act)
             return act
 
-        self.act_train = action("&Train classifier…", self.open_train_dialog, "train")
-        self.act_negatives = action("&Hard negatives…", self.open_hard_negatives)
+        self.train_action = action("&Train classifier…", self.open_train_dialog, "train")
+        self.negatives_action = action("&Hard negatives…", self.open_hard_negatives)
         menu.addSeparator()
-        self.act_scan = action("&Scan current file", self.scan_current, "scan")
-        self.act_scan_all = action("Scan &all files", self.scan_all, "scan_all")
-        self.act_auto = action("A&uto: scan all and export", self.auto)
-        self.act_cancel = action("&Cancel scan", self.cancel_scan)
-        self.act_rollback = action("&Roll back to the chosen version and rescan", self.rollback_and_rescan)
-        self.act_toggle_dock = self.dock.toggleViewAction()
-        self.act_toggle_dock.setText("Show scan &panel")
-        menu.addAction(self.act_toggle_dock)
+        self.scan_action = action("&Scan current file", self.scan_current, "scan")
+        self.scan_all_action = action("Scan &all files", self.scan_all, "scan_all")
+        self.auto_action = action("A&uto: scan all and export", self.auto)
+        self.cancel_action = action("&Cancel scan", self.cancel_scan)
+        self.rollback_action = action("&Roll back to the chosen version and rescan", self.rollback_and_rescan)
+        self.toggle_dock_action = self.dock.toggleViewAction()
+        self.toggle_dock_action.setText("Show scan &panel")
+        menu.addAction(self.toggle_dock_action)
         # Undo / Redo lead the Edit menu; Ctrl+Z must reach the scan edits also after a Shift+drag on the
         # timeline, outside the dock.
-        edit_menu = self.window.menu_edit
+        edit_menu = self.window.edit_menu
         first = edit_menu.actions()[0] if edit_menu.actions() else None
         for act in (self.panel.undo_action, self.panel.redo_action):
-            act.setShortcutContext(Qt.WindowShortcut)
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             edit_menu.insertAction(first, act)
         edit_menu.insertSeparator(first)
         self._set_busy(False)
@@ -332,16 +332,16 @@ class ScanWorkbench(QObject):
         """Classifier and export spread/minimum length as the user last left them (the threshold follows
         the classifier version)."""
         remembered = (
-            (self.panel.spn_spread, "scan/export_spread"),
-            (self.panel.spn_min_length, "scan/export_min_length"),
-            (self.controls.spn_merge_gap, "scan/merge_gap"),
+            (self.panel.spread_spin, "scan/export_spread"),
+            (self.panel.min_length_spin, "scan/export_min_length"),
+            (self.controls.merge_gap_spin, "scan/merge_gap"),
         )
         for spin, key in remembered:
             spin.setValue(settings.value(key, spin.value(), type=float))
             spin.valueChanged.connect(lambda value, key=key: settings.setValue(key, value))
         for box, key in (
-            (self.controls.chk_show_speech, "scan/show_speech"),
-            (self.controls.chk_skip_speech, "scan/skip_speech"),
+            (self.controls.show_speech_check, "scan/show_speech"),
+            (self.controls.skip_speech_check, "scan/skip_speech"),
         ):
             box.setChecked(settings.value(key, False, type=bool))
             box.toggled.connect(lambda on, key=key: settings.setValue(key, on))
@@ -371,10 +371,10 @@ class ScanWorkbench(QObject):
         self.controls.scan_requested.connect(self.scan_current)
         self.controls.scan_all_requested.connect(self.scan_all)
         self.controls.auto_requested.connect(self.auto)
-        self.controls.chk_show_speech.toggled.connect(self._show_speech)
+        self.controls.show_speech_check.toggled.connect(self._show_speech)
         self.controls.cancel_requested.connect(self.cancel_scan)
         self.controls.selection_changed.connect(self._on_classifier_chosen)
-        self.controls.spn_threshold.valueChanged.connect(self._preview_threshold)
+        self.controls.threshold_spin.valueChanged.connect(self._preview_threshold)
         self.controls.threshold_chosen.connect(self._store_threshold)
         window.timeline.threshold_dragged.connect(self._on_threshold_dragged)
         window.timeline.threshold_chosen.connect(self._on_threshold_dropped)
@@ -429,11 +429,11 @@ class ScanWorkbench(QObject):
         cached per file in the data home)."""
         video, home = self.window.current_video, self.window.home
         self.window.timeline.set_speech([])
-        if video is None or not self.controls.chk_show_speech.isChecked():
+        if video is None or not self.controls.show_speech_check.isChecked():
             return
 
         def shown(segments) -> None:
-            if self.window.current_video == video and self.controls.chk_show_speech.isChecked():
+            if self.window.current_video == video and self.controls.show_speech_check.isChecked():
                 self.window.timeline.set_speech([(s.start, s.end) for s in segments])
                 self.window.show_message(f"{Path(video).name}: {plural(len(segments), 'speech segment')}.")
 
@@ -534,7 +534,7 @@ class ScanWorkbench(QObject):
         if video is None or self._export_task is not None:
             return
         try:
-            settings = replace(self.window.export_panel.settings(), spread=self.panel.spn_spread.value())
+            settings = replace(self.window.export_panel.settings(), spread=self.panel.spread_spin.value())
         except FoleycutError as exc:
             self.window.show_error(str(exc))
             return
@@ -544,7 +544,7 @@ class ScanWorkbench(QObject):
         def work(progress, cancel):
             return export_scan_regions(db, video, spans, settings, profile, progress=progress, cancel=cancel)
 
-        self.panel.btn_export.setEnabled(False)
+        self.panel.export_button.setEnabled(False)
         self._export_task = run_in_background(
             work,
             on_success=lambda clips: self._on_exported(clips, len(spans)),
@@ -562,7 +562,7 @@ class ScanWorkbench(QObject):
 
     def _on_export_finished(self) -> None:
         self._export_task = None
-        self.panel.btn_export.setEnabled(self.panel.estimated_clip_count() > 0)
+        self.panel.export_button.setEnabled(self.panel.estimated_clip_count() > 0)
 
     # --- dialogs ---------------------------------------------------------------------------------
 
@@ -570,12 +570,12 @@ class ScanWorkbench(QObject):
         self.train_dialog = TrainDialog(
             self.window.db, self.window.home, self.window.profile, self.window, changes=self.window.changes
         )
-        self.train_dialog.setAttribute(Qt.WA_DeleteOnClose)
+        self.train_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.train_dialog.open()
 
     def open_hard_negatives(self) -> None:
         dialog = HardNegativesDialog(self.window.db, self.window.profile, self.window, changes=self.window.changes)
-        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
     # --- scanning --------------------------------------------------------------------------------
@@ -602,7 +602,7 @@ class ScanWorkbench(QObject):
             self.window.show_error("The playlist is empty: add videos, then run Auto.")
             return
         try:
-            settings = replace(self.window.export_panel.settings(), spread=self.panel.spn_spread.value())
+            settings = replace(self.window.export_panel.settings(), spread=self.panel.spread_spin.value())
         except FoleycutError as exc:
             self.window.show_error(str(exc))
             return
@@ -619,10 +619,10 @@ class ScanWorkbench(QObject):
             profile=self.window.profile,
             threshold=self.controls.threshold(),
             version=self.controls.version(),
-            skip_speech=self.controls.chk_skip_speech.isChecked(),
-            force=self.controls.chk_force.isChecked(),
+            skip_speech=self.controls.skip_speech_check.isChecked(),
+            force=self.controls.force_check.isChecked(),
         )
-        merge_gap = self.controls.spn_merge_gap.value()
+        merge_gap = self.controls.merge_gap_spin.value()
         relay = self._relay
 
         def work(progress, cancel):
@@ -678,7 +678,7 @@ class ScanWorkbench(QObject):
             ),
             on_failure=self._on_scan_failed,
             on_progress=lambda fraction, message: self._on_progress(videos, fraction, message),
-            on_cancelled=lambda: self.controls.lbl_status.setText("Scan cancelled; finished files are kept."),
+            on_cancelled=lambda: self.controls.status_label.setText("Scan cancelled; finished files are kept."),
             on_finished=lambda: self._on_scan_finished(videos),
         )
         self.window.show_task(self._task, label)
@@ -737,7 +737,7 @@ class ScanWorkbench(QObject):
                     f" {plural(self._up_to_date, 'video')} already scanned with these settings, skipped "
                     "(tick 'Rescan scanned files' to scan them again)."
                 )
-        self.controls.lbl_status.setText(" ".join([done, *self._skipped]))
+        self.controls.status_label.setText(" ".join([done, *self._skipped]))
         self.window.show_message(done)
 
     def _on_auto_done(self, results, classifier: str) -> None:
@@ -754,13 +754,13 @@ class ScanWorkbench(QObject):
             for result in results
             if result.error and result.outcome is not None
         ]  # scan failures are listed already
-        self.controls.lbl_status.setText(" ".join([done, *self._skipped, *problems]))
+        self.controls.status_label.setText(" ".join([done, *self._skipped, *problems]))
         self.window.show_message(done)
         if clips:
             self.window.changes.clips.emit()
 
     def _on_scan_failed(self, message: str) -> None:
-        self.controls.lbl_status.setText(message)
+        self.controls.status_label.setText(message)
         self.window.show_error(message)
 
     def _on_classifier_chosen(self) -> None:
@@ -777,6 +777,6 @@ class ScanWorkbench(QObject):
             self._task = None
         self.controls.set_busy(busy)
         ready = not busy and self.controls.classifier_name() is not None
-        for act in (self.act_scan, self.act_scan_all, self.act_auto, self.act_rollback):
+        for act in (self.scan_action, self.scan_all_action, self.auto_action, self.rollback_action):
             act.setEnabled(ready)
-        self.act_cancel.setEnabled(busy)
+        self.cancel_action.setEnabled(busy)

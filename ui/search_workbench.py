@@ -46,12 +46,14 @@ class SearchWorkbench(QObject):
 
         self.similar = SimilarSoundsPanel([model.name for model in list_models(window.home)])
         self.review = ReviewQueuePanel()
-        self.review.spn_retrain.setValue(window.settings.value("review/retrain_every", DEFAULT_RETRAIN_EVERY, type=int))
+        self.review.retrain_spin.setValue(
+            window.settings.value("review/retrain_every", DEFAULT_RETRAIN_EVERY, type=int)
+        )
         self.similar_dock = self._dock("Similar sounds", "similarSoundsDock", self.similar)
         self.review_dock = self._dock("Review queue", "reviewQueueDock", self.review)
         window.tabifyDockWidget(self.similar_dock, self.review_dock)
         self.similar_dock.raise_()
-        self._add_menu_actions(window.menu_scan)
+        self._add_menu_actions(window.scan_menu)
         self._connect()
 
     def _dock(self, title: str, name: str, widget) -> QDockWidget:
@@ -63,19 +65,19 @@ class SearchWorkbench(QObject):
 
     def _add_menu_actions(self, menu) -> None:
         menu.addSeparator()
-        self.act_find = QAction("Find si&milar sounds", self.window)
-        self.act_find.setShortcut(QKeySequence("Ctrl+Shift+F"))
-        self.act_find.triggered.connect(self.search_at_cursor)
-        self.act_find_clip = QAction("Find similar to a c&lip…", self.window)
-        self.act_find_clip.triggered.connect(self.search_clip)
-        self.act_review = QAction("Re&view queue from a classifier…", self.window)
-        self.act_review.triggered.connect(self.review_with_classifier)
-        self.act_index = QAction("&Index the library for search", self.window)
-        self.act_index.setToolTip(
+        self.find_action = QAction("Find si&milar sounds", self.window)
+        self.find_action.setShortcut(QKeySequence("Ctrl+Shift+F"))
+        self.find_action.triggered.connect(self.search_at_cursor)
+        self.find_clip_action = QAction("Find similar to a c&lip…", self.window)
+        self.find_clip_action.triggered.connect(self.search_clip)
+        self.review_queue_action = QAction("Re&view queue from a classifier…", self.window)
+        self.review_queue_action.triggered.connect(self.review_with_classifier)
+        self.index_action = QAction("&Index the library for search", self.window)
+        self.index_action.setToolTip(
             "Embed every video of the playlist and the database now, in the background, so the first search is quick"
         )
-        self.act_index.triggered.connect(self.index_library)
-        for act in (self.act_find, self.act_find_clip, self.act_review, self.act_index):
+        self.index_action.triggered.connect(self.index_library)
+        for act in (self.find_action, self.find_clip_action, self.review_queue_action, self.index_action):
             menu.addAction(act)
         for dock, text in ((self.similar_dock, "Show similar-sounds panel"), (self.review_dock, "Show review queue")):
             toggle = dock.toggleViewAction()
@@ -114,7 +116,7 @@ class SearchWorkbench(QObject):
         self.similar.set_busy(True, f"Indexing {len(library)} video(s)…")
         self._search_task = run_in_background(
             lambda progress, cancel: index.sync(library, progress, cancel),
-            on_success=lambda report: self.similar.lbl_status.setText(
+            on_success=lambda report: self.similar.status_label.setText(
                 f"Library indexed: {len(index)} windows of {len(index.files())} file(s)"
                 + (f"; {len(report.failed)} skipped" if report.failed else "")
                 + "."
@@ -194,8 +196,8 @@ class SearchWorkbench(QObject):
         regions, failed = result
         self.similar.show_results(regions, label)
         if failed:
-            self.similar.lbl_status.setText(
-                self.similar.lbl_status.text()
+            self.similar.status_label.setText(
+                self.similar.status_label.text()
                 + f" {len(failed)} file(s) skipped: "
                 + "; ".join(f"{path.name}: {why}" for path, why in failed[:3])
             )
@@ -220,7 +222,7 @@ class SearchWorkbench(QObject):
             model,
             window_length,
             hop,
-            self.review.spn_retrain.value(),
+            self.review.retrain_spin.value(),
             classifier,
         )
         return True

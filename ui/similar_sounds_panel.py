@@ -40,30 +40,30 @@ class SimilarSoundsPanel(QWidget):
     def __init__(self, models: list[str], parent: QWidget | None = None):
         super().__init__(parent)
         self._regions: list[SimilarRegion] = []
-        self.cmb_model = QComboBox()
-        self.cmb_model.addItems(models)
-        self.cmb_model.setToolTip("Embedding model the library is indexed with")
-        self.spn_top = QSpinBox()
-        self.spn_top.setRange(1, 1000)
-        self.spn_top.setValue(30)
-        self.spn_top.setToolTip("How many places to list, over all videos")
-        self.btn_at_cursor = QPushButton("Find similar")
-        self.btn_at_cursor.setToolTip(
+        self.model_combo = QComboBox()
+        self.model_combo.addItems(models)
+        self.model_combo.setToolTip("Embedding model the library is indexed with")
+        self.top_spin = QSpinBox()
+        self.top_spin.setRange(1, 1000)
+        self.top_spin.setValue(30)
+        self.top_spin.setToolTip("How many places to list, over all videos")
+        self.at_cursor_button = QPushButton("Find similar")
+        self.at_cursor_button.setToolTip(
             "Search the library for the sound under the cursor: the scan region there, "
             "else the second starting at the cursor"
         )
-        self.btn_at_cursor.clicked.connect(self.search_at_cursor_requested)
-        self.btn_clip = QPushButton("From clip…")
-        self.btn_clip.setToolTip("Search with an exported clip file as the example")
-        self.btn_clip.clicked.connect(self.search_clip_requested)
-        self.btn_review = QPushButton("Review these")
-        self.btn_review.setToolTip("Answer the hits one key at a time in the review queue")
-        self.btn_review.clicked.connect(self.review_requested)
-        self.btn_review.setEnabled(False)
-        self.lbl_status = QLabel(
+        self.at_cursor_button.clicked.connect(self.search_at_cursor_requested)
+        self.clip_button = QPushButton("From clip…")
+        self.clip_button.setToolTip("Search with an exported clip file as the example")
+        self.clip_button.clicked.connect(self.search_clip_requested)
+        self.review_button = QPushButton("Review these")
+        self.review_button.setToolTip("Answer the hits one key at a time in the review queue")
+        self.review_button.clicked.connect(self.review_requested)
+        self.review_button.setEnabled(False)
+        self.status_label = QLabel(
             "Put the cursor on a sound (or Shift+drag over it on the timeline) and press Find similar."
         )
-        self.lbl_status.setWordWrap(True)
+        self.status_label.setWordWrap(True)
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -78,33 +78,33 @@ class SimilarSoundsPanel(QWidget):
         self.table.itemSelectionChanged.connect(self._on_selection)
 
         form = QFormLayout()
-        form.addRow("Model:", self.cmb_model)
-        form.addRow("Places:", self.spn_top)
+        form.addRow("Model:", self.model_combo)
+        form.addRow("Places:", self.top_spin)
         buttons = QHBoxLayout()
-        for button in (self.btn_at_cursor, self.btn_clip, self.btn_review):
+        for button in (self.at_cursor_button, self.clip_button, self.review_button):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
         layout.addLayout(buttons)
-        layout.addWidget(self.lbl_status)
+        layout.addWidget(self.status_label)
         layout.addWidget(self.table, 1)
 
     def model(self) -> str:
-        return self.cmb_model.currentText()
+        return self.model_combo.currentText()
 
     def top(self) -> int:
-        return self.spn_top.value()
+        return self.top_spin.value()
 
     def regions(self) -> list[SimilarRegion]:
         return list(self._regions)
 
     def set_busy(self, busy: bool, message: str = "") -> None:
-        for button in (self.btn_at_cursor, self.btn_clip):
+        for button in (self.at_cursor_button, self.clip_button):
             button.setEnabled(not busy)
-        self.btn_review.setEnabled(not busy and bool(self._regions))
+        self.review_button.setEnabled(not busy and bool(self._regions))
         if message:
-            self.lbl_status.setText(message)
+            self.status_label.setText(message)
 
     def show_results(self, regions: list[SimilarRegion], example: str) -> None:
         self._regions = list(regions)
@@ -122,12 +122,12 @@ class SimilarSoundsPanel(QWidget):
                 if column == 2:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
-        self.lbl_status.setText(
+        self.status_label.setText(
             f"{len(regions)} place(s) sound like {example}; select one to play it."
             if regions
             else f"Nothing in the library sounds like {example}: add videos."
         )
-        self.btn_review.setEnabled(bool(regions))
+        self.review_button.setEnabled(bool(regions))
 
     def _on_selection(self) -> None:
         rows = self.table.selectionModel().selectedRows()

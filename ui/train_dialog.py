@@ -60,92 +60,92 @@ class TrainDialog(QDialog):
         self.negatives_dialog: HardNegativesDialog | None = None
 
         folders = db.get_export_folders(profile)
-        self.cmb_positive = QComboBox()
-        self.cmb_positive.addItems(folders)
+        self.positive_combo = QComboBox()
+        self.positive_combo.addItems(folders)
         # Further folders trained as the same class: ticked rows, the main folder's own row hidden.
-        self.lst_also_positive = QListWidget()
-        self.lst_also_positive.setToolTip("Tick other export folders holding the same sound: they train as one class")
+        self.also_positive_list = QListWidget()
+        self.also_positive_list.setToolTip("Tick other export folders holding the same sound: they train as one class")
         for folder in folders:
             item = QListWidgetItem(folder)
-            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-            item.setCheckState(Qt.Unchecked)
-            self.lst_also_positive.addItem(item)
-        self.lst_also_positive.setMaximumHeight(
-            self.lst_also_positive.sizeHintForRow(0) * min(4, max(1, len(folders))) + 6 if folders else 30
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.also_positive_list.addItem(item)
+        self.also_positive_list.setMaximumHeight(
+            self.also_positive_list.sizeHintForRow(0) * min(4, max(1, len(folders))) + 6 if folders else 30
         )
-        self.lst_also_positive.itemChanged.connect(self._on_also_positive_changed)
-        self.cmb_negative = QComboBox()
-        self.cmb_negative.addItem(AUTO_ONLY, None)
+        self.also_positive_list.itemChanged.connect(self._on_also_positive_changed)
+        self.negative_combo = QComboBox()
+        self.negative_combo.addItem(AUTO_ONLY, None)
         for folder in folders:
-            self.cmb_negative.addItem(folder, folder)
-        self.cmb_model = QComboBox()
+            self.negative_combo.addItem(folder, folder)
+        self.model_combo = QComboBox()
         for model in list_models(home):
-            self.cmb_model.addItem(model_label(model), model.name)
-        self.cmb_model.setCurrentIndex(max(0, self.cmb_model.findData(DEFAULT_MODEL)))
-        self.btn_model_folder = QPushButton("Model folder...")
-        self.btn_model_folder.setToolTip("Load the chosen model from a folder holding its config.json and weights")
-        self.btn_model_folder.clicked.connect(self._choose_model_folder)
-        self.cmb_model.currentIndexChanged.connect(self._update_model_folder_button)
+            self.model_combo.addItem(model_label(model), model.name)
+        self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(DEFAULT_MODEL)))
+        self.model_folder_button = QPushButton("Model folder...")
+        self.model_folder_button.setToolTip("Load the chosen model from a folder holding its config.json and weights")
+        self.model_folder_button.clicked.connect(self._choose_model_folder)
+        self.model_combo.currentIndexChanged.connect(self._update_model_folder_button)
         self._update_model_folder_button()
         model_row = QHBoxLayout()
-        model_row.addWidget(self.cmb_model, 1)
-        model_row.addWidget(self.btn_model_folder)
-        self.edt_name = QLineEdit()
-        self.edt_name.textEdited.connect(self._on_name_edited)
-        self.spn_margin = QDoubleSpinBox()
-        self.spn_margin.setRange(0.0, 3600.0)
-        self.spn_margin.setValue(DEFAULT_MARGIN)
-        self.spn_margin.setSuffix(" s")
-        self.spn_margin.setToolTip("Automatic negatives are taken at least this far from any exported clip")
-        self.spn_target = QDoubleSpinBox()
-        self.spn_target.setRange(0.0, 1.0)
-        self.spn_target.setSingleStep(0.05)
-        self.spn_target.setSpecialValueText("best balance (F0.5)")
-        self.spn_target.setValue(DEFAULT_TARGET_PRECISION)
-        self.spn_target.setToolTip(
+        model_row.addWidget(self.model_combo, 1)
+        model_row.addWidget(self.model_folder_button)
+        self.name_edit = QLineEdit()
+        self.name_edit.textEdited.connect(self._on_name_edited)
+        self.margin_spin = QDoubleSpinBox()
+        self.margin_spin.setRange(0.0, 3600.0)
+        self.margin_spin.setValue(DEFAULT_MARGIN)
+        self.margin_spin.setSuffix(" s")
+        self.margin_spin.setToolTip("Automatic negatives are taken at least this far from any exported clip")
+        self.target_spin = QDoubleSpinBox()
+        self.target_spin.setRange(0.0, 1.0)
+        self.target_spin.setSingleStep(0.05)
+        self.target_spin.setSpecialValueText("best balance (F0.5)")
+        self.target_spin.setValue(DEFAULT_TARGET_PRECISION)
+        self.target_spin.setToolTip(
             "Scans use the lowest threshold whose cross-validated precision reaches this, "
             "else (and at 'best balance') the one with the best F0.5 "
             "(precision weighs double)"
         )
-        self.chk_scan_exports = QCheckBox("Include scan exports")
-        self.chk_scan_exports.setToolTip("Also train on clips exported from scan results")
-        self.chk_per_video = QCheckBox("Normalise each video")
-        self.chk_per_video.setToolTip(
+        self.scan_exports_check = QCheckBox("Include scan exports")
+        self.scan_exports_check.setToolTip("Also train on clips exported from scan results")
+        self.per_video_check = QCheckBox("Normalise each video")
+        self.per_video_check.setToolTip(
             "Z-score every video's windows before training and scanning, for films mixed very differently "
             "(off by default: it lowered recall on real recordings)"
         )
-        self.chk_hard_negatives = QCheckBox("Use hard negatives in training")
-        self.chk_hard_negatives.setChecked(True)
-        self.btn_manage = QPushButton("Manage...")
-        self.btn_manage.clicked.connect(self._open_hard_negatives)
+        self.hard_negatives_check = QCheckBox("Use hard negatives in training")
+        self.hard_negatives_check.setChecked(True)
+        self.manage_button = QPushButton("Manage...")
+        self.manage_button.clicked.connect(self._open_hard_negatives)
         negatives_row = QHBoxLayout()
-        negatives_row.addWidget(self.chk_hard_negatives)
-        negatives_row.addWidget(self.btn_manage)
+        negatives_row.addWidget(self.hard_negatives_check)
+        negatives_row.addWidget(self.manage_button)
         negatives_row.addStretch(1)
 
-        self.lbl_stats = QLabel()
-        self.lbl_stats.setTextFormat(Qt.RichText)
-        self.lbl_stats.setWordWrap(True)
+        self.stats_label = QLabel()
+        self.stats_label.setTextFormat(Qt.TextFormat.RichText)
+        self.stats_label.setWordWrap(True)
         # Videos that moved (another drive letter, a renamed folder): found again by name and size.
-        self.lbl_missing = QLabel()
-        self.lbl_missing.setWordWrap(True)
-        self.btn_relink = QPushButton("Relink folder...")
-        self.btn_relink.setToolTip(
+        self.missing_label = QLabel()
+        self.missing_label.setWordWrap(True)
+        self.relink_button = QPushButton("Relink folder...")
+        self.relink_button.setToolTip(
             "Pick the folder the missing videos are in now: they are matched by file name and size, in sub-folders too"
         )
-        self.btn_relink.clicked.connect(self._relink)
-        self.btn_details = QPushButton("Details...")
-        self.btn_details.setToolTip("Clips, videos and hard negatives per export folder")
-        self.btn_details.clicked.connect(self._open_details)
+        self.relink_button.clicked.connect(self._relink)
+        self.details_button = QPushButton("Details...")
+        self.details_button.setToolTip("Clips, videos and hard negatives per export folder")
+        self.details_button.clicked.connect(self._open_details)
         self.details_dialog: TrainingDetailsDialog | None = None
         missing_row = QHBoxLayout()
-        missing_row.addWidget(self.lbl_missing, 1)
-        missing_row.addWidget(self.btn_relink)
-        missing_row.addWidget(self.btn_details)
-        self.lbl_result = QLabel()
-        self.lbl_result.setTextFormat(Qt.RichText)
-        self.lbl_result.setWordWrap(True)
-        self.lbl_result.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        missing_row.addWidget(self.missing_label, 1)
+        missing_row.addWidget(self.relink_button)
+        missing_row.addWidget(self.details_button)
+        self.result_label = QLabel()
+        self.result_label.setTextFormat(Qt.TextFormat.RichText)
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.plot = PrecisionRecallPlot()
         self.plot.setToolTip(
             "Cross-validated precision and recall at every threshold; the dashed line is the operating point scans use"
@@ -155,39 +155,39 @@ class TrainDialog(QDialog):
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
         self.progress.hide()
-        self.lbl_progress = QLabel()
+        self.progress_label = QLabel()
 
-        self.btn_train = QPushButton("Train")
-        self.btn_train.setDefault(True)
-        self.btn_train.clicked.connect(self.start_training)
-        self.btn_cancel = QPushButton("Cancel")
-        self.btn_cancel.clicked.connect(self._cancel_training)
-        self.btn_cancel.hide()
-        self.btn_close = QPushButton("Close")
-        self.btn_close.clicked.connect(self.reject)
+        self.train_button = QPushButton("Train")
+        self.train_button.setDefault(True)
+        self.train_button.clicked.connect(self.start_training)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self._cancel_training)
+        self.cancel_button.hide()
+        self.close_button = QPushButton("Close")
+        self.close_button.clicked.connect(self.reject)
 
         form = QFormLayout()
-        form.addRow("Positive folder:", self.cmb_positive)
-        form.addRow("Also positive:", self.lst_also_positive)
-        form.addRow("Negative folder:", self.cmb_negative)
+        form.addRow("Positive folder:", self.positive_combo)
+        form.addRow("Also positive:", self.also_positive_list)
+        form.addRow("Negative folder:", self.negative_combo)
         form.addRow("Embedding model:", model_row)
-        form.addRow("Classifier name:", self.edt_name)
-        form.addRow("Auto-negative margin:", self.spn_margin)
-        form.addRow("Target precision:", self.spn_target)
-        form.addRow("", self.chk_scan_exports)
-        form.addRow("", self.chk_per_video)
+        form.addRow("Classifier name:", self.name_edit)
+        form.addRow("Auto-negative margin:", self.margin_spin)
+        form.addRow("Target precision:", self.target_spin)
+        form.addRow("", self.scan_exports_check)
+        form.addRow("", self.per_video_check)
         form.addRow("", negatives_row)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.lbl_progress, 1)
-        buttons.addWidget(self.btn_train)
-        buttons.addWidget(self.btn_cancel)
-        buttons.addWidget(self.btn_close)
+        buttons.addWidget(self.progress_label, 1)
+        buttons.addWidget(self.train_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.lbl_stats)
+        layout.addWidget(self.stats_label)
         layout.addLayout(missing_row)
         layout.addWidget(self.progress)
-        layout.addWidget(self.lbl_result)
+        layout.addWidget(self.result_label)
         layout.addWidget(self.plot)
         layout.addStretch(1)
         layout.addLayout(buttons)
@@ -197,24 +197,24 @@ class TrainDialog(QDialog):
         self._stats_timer.setInterval(STATS_DELAY_MS)
         self._stats_timer.timeout.connect(self._update_stats)
         for signal in (
-            self.cmb_positive.currentIndexChanged,
-            self.cmb_negative.currentIndexChanged,
-            self.cmb_model.currentIndexChanged,
-            self.spn_margin.valueChanged,
-            self.chk_scan_exports.toggled,
-            self.chk_hard_negatives.toggled,
+            self.positive_combo.currentIndexChanged,
+            self.negative_combo.currentIndexChanged,
+            self.model_combo.currentIndexChanged,
+            self.margin_spin.valueChanged,
+            self.scan_exports_check.toggled,
+            self.hard_negatives_check.toggled,
         ):
             signal.connect(self._schedule_stats)
         self.changes.negatives.connect(self._schedule_stats)
         self.trained.connect(lambda result: self.changes.classifiers.emit(result.name))
-        self.cmb_positive.currentTextChanged.connect(self._on_main_positive_changed)
+        self.positive_combo.currentTextChanged.connect(self._on_main_positive_changed)
 
-        self._on_main_positive_changed(self.cmb_positive.currentText())
-        self.btn_train.setEnabled(bool(folders))
+        self._on_main_positive_changed(self.positive_combo.currentText())
+        self.train_button.setEnabled(bool(folders))
         if folders:
             self._update_stats()
         else:
-            self.lbl_stats.setText("No export folders in this profile yet: export some clips (E) first.")
+            self.stats_label.setText("No export folders in this profile yet: export some clips (E) first.")
 
     # --- options and live stats ------------------------------------------------------------------
 
@@ -222,30 +222,30 @@ class TrainDialog(QDialog):
         return TrainingOptions(
             profile=self.profile,
             positive_folder=self.positive_folders(),
-            negative_folder=self.cmb_negative.currentData(),
-            model_name=self.cmb_model.currentData(),
-            name=self.edt_name.text().strip(),
-            margin=self.spn_margin.value(),
-            use_hard_negatives=self.chk_hard_negatives.isChecked(),
-            include_scan_exports=self.chk_scan_exports.isChecked(),
-            normalise_per_video=self.chk_per_video.isChecked(),
-            target_precision=self.spn_target.value() or None,
+            negative_folder=self.negative_combo.currentData(),
+            model_name=self.model_combo.currentData(),
+            name=self.name_edit.text().strip(),
+            margin=self.margin_spin.value(),
+            use_hard_negatives=self.hard_negatives_check.isChecked(),
+            include_scan_exports=self.scan_exports_check.isChecked(),
+            normalise_per_video=self.per_video_check.isChecked(),
+            target_precision=self.target_spin.value() or None,
         )
 
     def positive_folders(self) -> tuple[str, ...]:
         """The main folder, then the ticked ones."""
-        main = self.cmb_positive.currentText()
+        main = self.positive_combo.currentText()
         ticked = [
-            self.lst_also_positive.item(row).text()
-            for row in range(self.lst_also_positive.count())
-            if not self.lst_also_positive.item(row).isHidden()
-            and self.lst_also_positive.item(row).checkState() == Qt.Checked
+            self.also_positive_list.item(row).text()
+            for row in range(self.also_positive_list.count())
+            if not self.also_positive_list.item(row).isHidden()
+            and self.also_positive_list.item(row).checkState() == Qt.CheckState.Checked
         ]
         return tuple(folder for folder in (main, *ticked) if folder)
 
     def _on_main_positive_changed(self, folder: str) -> None:
-        for row in range(self.lst_also_positive.count()):
-            item = self.lst_also_positive.item(row)
+        for row in range(self.also_positive_list.count()):
+            item = self.also_positive_list.item(row)
             item.setHidden(item.text() == folder)
         self._suggest_name()
 
@@ -255,13 +255,13 @@ class TrainDialog(QDialog):
 
     def _schedule_stats(self, *_args) -> None:
         # The same folder on both sides is refused at once; the preview's own checks follow the debounce.
-        if self.cmb_negative.currentData() in self.positive_folders():
+        if self.negative_combo.currentData() in self.positive_folders():
             self._show_invalid("The negative folder is the positive folder: pick another one or none.")
         self._stats_timer.start()  # restarts: one preview after the last change
 
     def _update_missing(self) -> None:
         missing = missing_videos(self._db, self.profile)
-        self.lbl_missing.setText(
+        self.missing_label.setText(
             error_html(
                 f"{plural(len(missing), 'training video')} not found where "
                 "last seen (moved, or on a drive not connected)."
@@ -269,7 +269,7 @@ class TrainDialog(QDialog):
             if missing
             else ""
         )
-        self.btn_relink.setVisible(bool(missing))
+        self.relink_button.setVisible(bool(missing))
 
     def _relink(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder holding the moved videos")
@@ -289,7 +289,7 @@ class TrainDialog(QDialog):
                 + ", ".join(Path(path).name for path in result.ambiguous[:5])
                 + "."
             )
-        self.lbl_result.setText(escape(" ".join(parts)))
+        self.result_label.setText(escape(" ".join(parts)))
         self._update_stats()
 
     def _open_details(self) -> None:
@@ -298,7 +298,7 @@ class TrainDialog(QDialog):
 
     def _update_stats(self) -> None:
         self._update_missing()
-        if not self.cmb_positive.currentText():
+        if not self.positive_combo.currentText():
             return
         try:
             preview = preview_training(self._db, self.options())
@@ -306,27 +306,27 @@ class TrainDialog(QDialog):
             self._show_invalid(str(exc))
             return
         self._options_valid = True
-        self.btn_train.setEnabled(self._task is None)
-        self.lbl_stats.setText(describe_preview(preview))
+        self.train_button.setEnabled(self._task is None)
+        self.stats_label.setText(describe_preview(preview))
 
     def _show_invalid(self, why: str) -> None:
         """Options that cannot train: say why, and Train waits until they are fixed."""
         self._options_valid = False
-        self.btn_train.setEnabled(False)
-        self.lbl_stats.setText(error_html(why))
+        self.train_button.setEnabled(False)
+        self.stats_label.setText(error_html(why))
 
     def _suggest_name(self, *_args) -> None:
         if not self._name_edited:
-            self.edt_name.setText("+".join(self.positive_folders()))
+            self.name_edit.setText("+".join(self.positive_folders()))
 
     def _on_name_edited(self, text: str) -> None:
         self._name_edited = bool(text)
 
     def _update_model_folder_button(self, *_args) -> None:
-        self.btn_model_folder.setEnabled(not get_spec(self.cmb_model.currentData()).builtin)
+        self.model_folder_button.setEnabled(not get_spec(self.model_combo.currentData()).builtin)
 
     def _choose_model_folder(self) -> None:
-        name = self.cmb_model.currentData()
+        name = self.model_combo.currentData()
         folder = QFileDialog.getExistingDirectory(self, f"Folder holding the {name} weights")
         if not folder:
             return
@@ -339,7 +339,7 @@ class TrainDialog(QDialog):
 
     def _refresh_model_labels(self) -> None:
         for model in list_models(self._home):
-            self.cmb_model.setItemText(self.cmb_model.findData(model.name), model_label(model))
+            self.model_combo.setItemText(self.model_combo.findData(model.name), model_label(model))
 
     def _open_hard_negatives(self) -> None:
         self.negatives_dialog = HardNegativesDialog(self._db, self.profile, self, changes=self.changes)
@@ -352,14 +352,14 @@ class TrainDialog(QDialog):
         options = self.options()
         db, home = self._db, self._home
         self._set_running(True)
-        self.lbl_result.clear()
+        self.result_label.clear()
         self.plot.hide()
         self._task = run_in_background(
             lambda progress, cancel: train_classifier(db, home, options, progress=progress, cancel=cancel),
             on_success=self._on_trained,
             on_failure=self._on_failed,
             on_progress=self._on_progress,
-            on_cancelled=lambda: self.lbl_result.setText("Training cancelled."),
+            on_cancelled=lambda: self.result_label.setText("Training cancelled."),
             on_finished=lambda: self._set_running(False),
         )
 
@@ -369,29 +369,29 @@ class TrainDialog(QDialog):
     def _cancel_training(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            self.lbl_progress.setText("Cancelling...")
+            self.progress_label.setText("Cancelling...")
 
     def _set_running(self, running: bool) -> None:
         if not running:
             self._task = None
-            self.lbl_progress.clear()
-        for widget in (self.btn_close, self.btn_manage):
+            self.progress_label.clear()
+        for widget in (self.close_button, self.manage_button):
             widget.setEnabled(not running)
-        self.btn_train.setEnabled(not running and self._options_valid)
-        self.btn_cancel.setVisible(running)
+        self.train_button.setEnabled(not running and self._options_valid)
+        self.cancel_button.setVisible(running)
         self.progress.setVisible(running)
         self.progress.setValue(0)
 
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(fraction * 1000))
-        self.lbl_progress.setText(message)
+        self.progress_label.setText(message)
 
     def _on_failed(self, message: str) -> None:
-        self.lbl_result.setText(error_html(f"Training failed: {message}"))
+        self.result_label.setText(error_html(f"Training failed: {message}"))
         self._fit_result()
 
     def _on_trained(self, result) -> None:
-        self.lbl_result.setText(describe_result(result))
+        self.result_label.setText(describe_result(result))
         self.plot.set_metrics(result.metrics)
         self._fit_result()
         self.trained.emit(result)

@@ -42,7 +42,7 @@ def window(qtbot, isolated_home, tmp_path, video):
 
 def trigger_from_edit_menu(qtbot, window, action) -> None:
     """Open the Edit menu with Alt+E and pick the action with its mnemonic, as a keyboard user would."""
-    menu = window.menu_edit
+    menu = window.edit_menu
     qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(menu.isVisible)
     mnemonic = action.text().split("&")[1][0]
@@ -79,7 +79,7 @@ def test_extract_audio_past_the_end_says_why(qtbot, window, tmp_path, monkeypatc
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "late.wav"), ""))
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
     window.player.seek(3.5)
-    trigger_from_edit_menu(qtbot, window, window.cut_tools.act_extract_audio)
+    trigger_from_edit_menu(qtbot, window, window.cut_tools.extract_audio_action)
     qtbot.waitUntil(lambda: idle(window) and bool(shown), timeout=20000)
     assert "does not fit" in shown[0] and not (tmp_path / "late.wav").exists()
 
@@ -104,9 +104,9 @@ def test_reexport_video_asks_first_then_applies_the_new_resize(qtbot, window, mo
 
     monkeypatch.setattr(QMessageBox, "question", question)
     window.export_panel.short_side_spin.setValue(32)
-    trigger_from_edit_menu(qtbot, window, window.cut_tools.act_reexport_video)
+    trigger_from_edit_menu(qtbot, window, window.cut_tools.reexport_video_action)
     assert {ffmpeg_facts(p)[2:] for p in clips} == {(64, 48)}  # No: nothing changed
-    trigger_from_edit_menu(qtbot, window, window.cut_tools.act_reexport_video)
+    trigger_from_edit_menu(qtbot, window, window.cut_tools.reexport_video_action)
     qtbot.waitUntil(lambda: idle(window) and "Re-encoded" in window.statusBar().currentMessage(), timeout=20000)
     assert "2 door.mp4's clip(s)" in questions[0][0] and questions[0][1] == No
     assert {ffmpeg_facts(p)[2:] for p in clips} == {(42, 32)}
@@ -121,7 +121,7 @@ def test_reexport_folder_in_ltx2_mode(qtbot, window, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", lambda *a: Yes)
     window.export_panel.ltx2_check.setChecked(True)
     window.export_panel.short_side_spin.setValue(64)
-    trigger_from_edit_menu(qtbot, window, window.cut_tools.act_reexport_folder)
+    trigger_from_edit_menu(qtbot, window, window.cut_tools.reexport_folder_action)
     qtbot.waitUntil(lambda: idle(window) and "Re-encoded" in window.statusBar().currentMessage(), timeout=20000)
     assert {ffmpeg_facts(p) for p in clips} == {(25, "25/1", 64, 64)}  # 85x64 → 64x64
 
@@ -129,5 +129,5 @@ def test_reexport_folder_in_ltx2_mode(qtbot, window, monkeypatch):
 def test_reexport_without_clips_explains_itself(qtbot, window, monkeypatch):
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
-    trigger_from_edit_menu(qtbot, window, window.cut_tools.act_reexport_folder)
+    trigger_from_edit_menu(qtbot, window, window.cut_tools.reexport_folder_action)
     assert shown and "No clips in" in shown[0]

@@ -43,8 +43,12 @@ def answer(monkeypatch, reply) -> list[str]:
 
 
 def test_lists_negatives_with_time_model_and_hidden_id(dialog, db):
-    assert [dialog.cmb_filter.itemText(i) for i in range(dialog.cmb_filter.count())] == ["(all)", "HUBERT_BASE", "MEL"]
-    assert dialog.lbl_summary.text() == "<b>3</b> hard negatives"
+    assert [dialog.filter_combo.itemText(i) for i in range(dialog.filter_combo.count())] == [
+        "(all)",
+        "HUBERT_BASE",
+        "MEL",
+    ]
+    assert dialog.summary_label.text() == "<b>3</b> hard negatives"
     assert dialog.table.isColumnHidden(COL_ID)
     times = sorted(dialog.table.item(r, COL_TIME).text() for r in range(3))
     assert times == ["12.3s", "20.0s", "5.0s"]
@@ -53,65 +57,65 @@ def test_lists_negatives_with_time_model_and_hidden_id(dialog, db):
 
 
 def test_filter_shows_one_model(qtbot, dialog):
-    dialog.cmb_filter.setCurrentText("MEL")
+    dialog.filter_combo.setCurrentText("MEL")
     assert sorted(shown_files(dialog)) == ["a.mp4", "a.mp4"]
-    assert dialog.lbl_summary.text() == "<b>2</b> hard negatives"
+    assert dialog.summary_label.text() == "<b>2</b> hard negatives"
     assert {dialog.table.item(r, COL_MODEL).text() for r in range(3) if not dialog.table.isRowHidden(r)} == {"MEL"}
 
 
 def test_delete_selected_skips_rows_hidden_by_the_filter(qtbot, dialog, db):
     dialog.table.selectAll()  # selects every row, also the ones the filter will hide
-    dialog.cmb_filter.setCurrentText("HUBERT_BASE")
-    qtbot.mouseClick(dialog.btn_delete, Qt.LeftButton)
+    dialog.filter_combo.setCurrentText("HUBERT_BASE")
+    qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
     assert sorted(row["source_model"] for row in db.get_hard_negatives("default")) == ["MEL", "MEL"]
     assert dialog.table.rowCount() == 2
-    assert dialog.cmb_filter.currentText() == "(all)"  # HUBERT_BASE has none left
+    assert dialog.filter_combo.currentText() == "(all)"  # HUBERT_BASE has none left
 
 
 def test_delete_selected_removes_only_the_chosen_rows(qtbot, dialog, db):
     first = dialog.table.visualItemRect(dialog.table.item(0, 0)).center()
-    qtbot.mouseClick(dialog.table.viewport(), Qt.LeftButton, pos=first)
+    qtbot.mouseClick(dialog.table.viewport(), Qt.MouseButton.LeftButton, pos=first)
     deleted_id = int(dialog.table.item(0, COL_ID).text())
-    qtbot.mouseClick(dialog.btn_delete, Qt.LeftButton)
+    qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
     remaining = {row["id"] for row in db.get_hard_negatives("default")}
     assert len(remaining) == 2 and deleted_id not in remaining
-    assert dialog.lbl_summary.text() == "<b>2</b> hard negatives"
+    assert dialog.summary_label.text() == "<b>2</b> hard negatives"
 
 
 def test_clear_all_with_a_filter_deletes_only_that_model(qtbot, monkeypatch, dialog, db):
-    asked = answer(monkeypatch, QMessageBox.Yes)
-    dialog.cmb_filter.setCurrentText("MEL")
-    qtbot.mouseClick(dialog.btn_clear, Qt.LeftButton)
+    asked = answer(monkeypatch, QMessageBox.StandardButton.Yes)
+    dialog.filter_combo.setCurrentText("MEL")
+    qtbot.mouseClick(dialog.clear_button, Qt.MouseButton.LeftButton)
     assert "2 hard negatives from model MEL" in asked[0]
     assert [row["source_model"] for row in db.get_hard_negatives("default")] == ["HUBERT_BASE"]
     assert db.get_hard_negatives("other")  # other profiles untouched
 
 
 def test_clear_all_unfiltered_deletes_everything_after_confirmation(qtbot, monkeypatch, dialog, db):
-    asked = answer(monkeypatch, QMessageBox.No)
-    qtbot.mouseClick(dialog.btn_clear, Qt.LeftButton)
+    asked = answer(monkeypatch, QMessageBox.StandardButton.No)
+    qtbot.mouseClick(dialog.clear_button, Qt.MouseButton.LeftButton)
     assert len(db.get_hard_negatives("default")) == 3  # declined: nothing deleted
 
-    asked = answer(monkeypatch, QMessageBox.Yes)
-    qtbot.mouseClick(dialog.btn_clear, Qt.LeftButton)
+    asked = answer(monkeypatch, QMessageBox.StandardButton.Yes)
+    qtbot.mouseClick(dialog.clear_button, Qt.MouseButton.LeftButton)
     assert "all 3 hard negatives" in asked[0]
     assert db.get_hard_negatives("default") == []
-    assert dialog.lbl_summary.text() == "<b>0</b> hard negatives"
+    assert dialog.summary_label.text() == "<b>0</b> hard negatives"
 
 
 def test_reload_keeps_filter_and_fires_no_filter_changes(qtbot, dialog):
-    dialog.cmb_filter.setCurrentText("MEL")
+    dialog.filter_combo.setCurrentText("MEL")
     changes: list[int] = []
-    dialog.cmb_filter.currentIndexChanged.connect(changes.append)
+    dialog.filter_combo.currentIndexChanged.connect(changes.append)
     dialog._load()
     assert changes == []
-    assert dialog.cmb_filter.currentText() == "MEL"
-    assert dialog.lbl_summary.text() == "<b>2</b> hard negatives"
+    assert dialog.filter_combo.currentText() == "MEL"
+    assert dialog.summary_label.text() == "<b>2</b> hard negatives"
 
 
 def test_close_button_closes(qtbot, dialog):
     with qtbot.waitSignal(dialog.finished):
-        qtbot.mouseClick(dialog.btn_close, Qt.LeftButton)
+        qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
 
 
@@ -121,9 +125,9 @@ def test_summary_counts_the_regions_the_windows_came_from(qtbot, db):
     dlg = HardNegativesDialog(db, "default")
     qtbot.addWidget(dlg)
     dlg.show()
-    assert dlg.lbl_summary.text() == "<b>8</b> hard negatives (5 from <b>1</b> scan region)"
-    dlg.cmb_filter.setCurrentText("MEL")
-    assert dlg.lbl_summary.text() == "<b>7</b> hard negatives (5 from <b>1</b> scan region)"
+    assert dlg.summary_label.text() == "<b>8</b> hard negatives (5 from <b>1</b> scan region)"
+    dlg.filter_combo.setCurrentText("MEL")
+    assert dlg.summary_label.text() == "<b>7</b> hard negatives (5 from <b>1</b> scan region)"
     row = next(r for r in range(dlg.table.rowCount()) if dlg.table.item(r, 0).text() == "d.mp4")
     assert dlg.table.item(row, COL_TIME).text() == "30.0s"  # the seed's {:.1f}s
     assert "gave 5 window(s)" in dlg.table.item(row, COL_TIME).toolTip()
@@ -135,8 +139,8 @@ def test_clear_all_defaults_to_no(qtbot, dialog, db):
     def press_enter():
         box = QApplication.activeModalWidget()
         assert isinstance(box, QMessageBox)
-        qtbot.keyClick(box, Qt.Key_Return)
+        qtbot.keyClick(box, Qt.Key.Key_Return)
 
     QTimer.singleShot(50, press_enter)
-    qtbot.mouseClick(dialog.btn_clear, Qt.LeftButton)
+    qtbot.mouseClick(dialog.clear_button, Qt.MouseButton.LeftButton)
     assert len(db.get_hard_negatives("default")) == 3

@@ -385,10 +385,10 @@ def test_help_is_the_whole_shortcut_table_and_undo_lives_in_edit(qtbot, window, 
         "K",
     ):
         assert key in keys
-    edit = [a.text().replace("&", "") for a in window.menu_edit.actions() if not a.isSeparator()]
+    edit = [a.text().replace("&", "") for a in window.edit_menu.actions() if not a.isSeparator()]
     assert edit[:2] == ["Undo", "Redo"]
     assert [s.toString() for s in reviewing.panel.redo_action.shortcuts()] == ["Ctrl+Shift+Z", "Ctrl+Y"]
-    assert not any("Undo" in a.text() for a in window.menu_scan.actions())
+    assert not any("Undo" in a.text() for a in window.scan_menu.actions())
 
     qtbot.keyClick(reviewing.panel._current_table(), Qt.Key.Key_Delete)
     assert reviewing.panel.current_regions()[0].disabled

@@ -15,29 +15,29 @@ from tests.ui.test_scan_workbench import (
 
 
 def tick(qtbot, checkbox):
-    qtbot.mouseClick(checkbox, Qt.LeftButton, pos=QPoint(6, checkbox.height() // 2))
+    qtbot.mouseClick(checkbox, Qt.MouseButton.LeftButton, pos=QPoint(6, checkbox.height() // 2))
 
 
 @pytest.mark.slow
 def test_a_second_scan_all_skips_and_rescan_forces(qtbot, window, bench, db, videos):
     ready_to_scan(window, bench)
     window.playlist.add_paths(list(videos))
-    qtbot.mouseClick(bench.controls.btn_scan_all, Qt.LeftButton)
+    qtbot.mouseClick(bench.controls.scan_all_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, bench)
-    assert "Scanned 2 of 2 videos" in bench.controls.lbl_status.text()
+    assert "Scanned 2 of 2 videos" in bench.controls.status_label.text()
     first = len(db.get_scan_versions("one.mp4", "default", "MEL"))
 
-    qtbot.mouseClick(bench.controls.btn_scan_all, Qt.LeftButton)
+    qtbot.mouseClick(bench.controls.scan_all_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, bench)
-    status = bench.controls.lbl_status.text()
+    status = bench.controls.status_label.text()
     assert "Scanned 0 of 2 videos" in status and "2 videos already scanned with these settings" in status
     assert "one.mp4: already scanned with these settings, skipped." in window.messages
 
-    tick(qtbot, bench.controls.chk_force)
-    assert bench.controls.chk_force.isChecked()
-    qtbot.mouseClick(bench.controls.btn_scan_all, Qt.LeftButton)
+    tick(qtbot, bench.controls.force_check)
+    assert bench.controls.force_check.isChecked()
+    qtbot.mouseClick(bench.controls.scan_all_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, bench)
-    assert "Scanned 2 of 2 videos" in bench.controls.lbl_status.text()
+    assert "Scanned 2 of 2 videos" in bench.controls.status_label.text()
     assert len(db.get_scan_versions("one.mp4", "default", "MEL")) == first  # same regions: not stored twice
 
 
@@ -48,35 +48,35 @@ def test_auto_scans_merges_and_exports_the_playlist(qtbot, tmp_path, window, ben
     window.export_panel.folder_edit.setText(str(tmp_path / "out"))
     window.export_panel.name_edit.setText("door")
     window.export_panel.length_spin.setValue(2.0)
-    spin = bench.controls.spn_merge_gap
+    spin = bench.controls.merge_gap_spin
     spin.setFocus()
     spin.selectAll()
     qtbot.keyClicks(spin, "3")
-    qtbot.keyClick(spin, Qt.Key_Enter)
+    qtbot.keyClick(spin, Qt.Key.Key_Enter)
     assert spin.value() == 3.0
     assert window.settings.value("scan/merge_gap", type=float) == 3.0
 
-    qtbot.mouseClick(bench.controls.btn_auto, Qt.LeftButton)
+    qtbot.mouseClick(bench.controls.auto_button, Qt.MouseButton.LeftButton)
     assert window.tasks[-1] == "Auto: scanning and exporting 2 videos"
     wait_idle(qtbot, bench)
     assert window.errors == []
-    status = bench.controls.lbl_status.text()
+    status = bench.controls.status_label.text()
     assert status.startswith("Auto with doors: ") and "exported from" in status
     written = sorted(p.name for p in (tmp_path / "out").rglob("*.mp4"))
     assert written and all(name.startswith("door_") for name in written)
     assert window.clip_refreshes == 1
 
-    qtbot.mouseClick(bench.controls.btn_auto, Qt.LeftButton)  # again: nothing scanned or written twice
+    qtbot.mouseClick(bench.controls.auto_button, Qt.MouseButton.LeftButton)  # again: nothing scanned or written twice
     wait_idle(qtbot, bench)
     assert sorted(p.name for p in (tmp_path / "out").rglob("*.mp4")) == written
-    assert "0 clips exported" in bench.controls.lbl_status.text()
-    assert "2 videos already scanned" in bench.controls.lbl_status.text()
+    assert "0 clips exported" in bench.controls.status_label.text()
+    assert "2 videos already scanned" in bench.controls.status_label.text()
 
 
 @pytest.mark.slow
 def test_auto_with_an_empty_playlist_explains(qtbot, window, bench):
     ready_to_scan(window, bench)
-    qtbot.mouseClick(bench.controls.btn_auto, Qt.LeftButton)
+    qtbot.mouseClick(bench.controls.auto_button, Qt.MouseButton.LeftButton)
     assert window.errors == ["The playlist is empty: add videos, then run Auto."]
 
 
@@ -102,8 +102,8 @@ def test_n_in_the_results_table_opens_the_next_file(qtbot, tmp_path, isolated_ho
         window.activateWindow()
     assert bench.panel.filename == "a.mp4"
     table = bench.panel._current_table()
-    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=table.visualItemRect(table.item(0, 2)).center())
-    qtbot.keyClick(table, Qt.Key_N)
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualItemRect(table.item(0, 2)).center())
+    qtbot.keyClick(table, Qt.Key.Key_N)
     qtbot.waitUntil(lambda: bench.panel.filename == "b.mp4", timeout=10_000)
     window.close()
     db.close()
@@ -119,10 +119,10 @@ def test_mark_speech_draws_the_strip_and_leave_speech_out_reaches_the_scan(qtbot
     )
     window.load(videos[0])
     assert window.timeline.speech() == []
-    tick(qtbot, bench.controls.chk_show_speech)
+    tick(qtbot, bench.controls.show_speech_check)
     qtbot.waitUntil(lambda: window.timeline.speech() == [(2.0, 5.0)], timeout=10_000)
     assert window.settings.value("scan/show_speech", type=bool)
-    tick(qtbot, bench.controls.chk_show_speech)
+    tick(qtbot, bench.controls.show_speech_check)
     assert window.timeline.speech() == []
 
     asked = []
@@ -134,7 +134,7 @@ def test_mark_speech_draws_the_strip_and_leave_speech_out_reaches_the_scan(qtbot
         ),
     )
     ready_to_scan(window, bench)
-    tick(qtbot, bench.controls.chk_skip_speech)
-    qtbot.mouseClick(bench.controls.btn_scan, Qt.LeftButton)
+    tick(qtbot, bench.controls.skip_speech_check)
+    qtbot.mouseClick(bench.controls.scan_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, bench)
     assert asked == [True]

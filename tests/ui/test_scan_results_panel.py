@@ -36,9 +36,9 @@ def latest_mel_rows(db):
     return sorted(db.get_scan_results(FILE, "default")["MEL"], key=lambda row: row["start_time"])
 
 
-def click_row(qtbot, table, row, modifier=Qt.NoModifier):
+def click_row(qtbot, table, row, modifier=Qt.KeyboardModifier.NoModifier):
     rect = table.visualItemRect(table.item(row, 2))
-    qtbot.mouseClick(table.viewport(), Qt.LeftButton, modifier, rect.center())
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
 
 
 def tab_titles(panel):
@@ -55,8 +55,8 @@ def test_one_tab_per_model_titled_with_its_region_count(panel):
 
 
 def test_version_combo_hidden_with_a_single_version(panel):
-    assert not panel._tab(panel._tab_index("HUBERT_BASE")).cmb_version.isVisible()
-    combo = panel._tab(panel._tab_index("MEL")).cmb_version
+    assert not panel._tab(panel._tab_index("HUBERT_BASE")).version_combo.isVisible()
+    combo = panel._tab(panel._tab_index("MEL")).version_combo
     assert combo.isVisible()
     assert combo.count() == 2
     assert combo.itemText(0).endswith("(2 regions, best: 0.95)")
@@ -78,10 +78,10 @@ def test_version_labels_read_timestamps_and_survive_odd_ones():
 def test_switching_version_repopulates_clears_undo_and_refreshes_timeline(qtbot, panel, db):
     table = panel._current_table()
     click_row(qtbot, table, 0)
-    qtbot.keyClick(table, Qt.Key_Delete)
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
     assert panel.undo_stack.count() == 1
 
-    combo = panel._tab(panel._tab_index("MEL")).cmb_version
+    combo = panel._tab(panel._tab_index("MEL")).version_combo
     with qtbot.waitSignal(panel.regions_edited):
         combo.setCurrentIndex(1)
     assert panel._current_table() is table  # repopulated in place
@@ -97,19 +97,19 @@ def test_tab_switch_refreshes_timeline_and_export_count(qtbot, panel):
     with qtbot.waitSignal(panel.regions_edited):
         panel.tabs.setCurrentIndex(panel._tab_index("HUBERT_BASE"))
     assert [r.score for r in panel.current_regions()] == [0.66]
-    assert panel.btn_export.text() == "Export Scan Results (1 clip)"
+    assert panel.export_button.text() == "Export Scan Results (1 clip)"
 
 
 def test_delete_and_backspace_toggle_disabled_and_ctrl_z_undoes(qtbot, panel, db):
     table = panel._current_table()
     click_row(qtbot, table, 0)
-    qtbot.keyClick(table, Qt.Key_Delete)
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
     assert [row["disabled"] for row in latest_mel_rows(db)] == [1, 0]
     assert panel.current_regions()[0].disabled
-    qtbot.keyClick(table, Qt.Key_Backspace)
+    qtbot.keyClick(table, Qt.Key.Key_Backspace)
     assert [row["disabled"] for row in latest_mel_rows(db)] == [0, 0]
-    qtbot.keyClick(table, Qt.Key_Delete)
-    qtbot.keyClick(table, Qt.Key_Z, Qt.ControlModifier)
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
+    qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert [row["disabled"] for row in latest_mel_rows(db)] == [0, 0]
     assert not panel.current_regions()[0].disabled
 
@@ -117,23 +117,23 @@ def test_delete_and_backspace_toggle_disabled_and_ctrl_z_undoes(qtbot, panel, db
 def test_toggle_applies_to_a_multi_selection(qtbot, panel, db):
     table = panel._current_table()
     click_row(qtbot, table, 0)
-    click_row(qtbot, table, 1, Qt.ControlModifier)
-    qtbot.keyClick(table, Qt.Key_Delete)
+    click_row(qtbot, table, 1, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
     assert [row["disabled"] for row in latest_mel_rows(db)] == [1, 1]
     assert panel.enabled_regions() == []
-    assert not panel.btn_export.isEnabled()
+    assert not panel.export_button.isEnabled()
 
 
 def edit_cell(qtbot, table, row, col, text):
     rect = table.visualItemRect(table.item(row, col))
-    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=rect.center())
-    qtbot.mouseDClick(table.viewport(), Qt.LeftButton, pos=rect.center())
-    qtbot.waitUntil(lambda: table.state() == QAbstractItemView.EditingState)
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: table.state() == QAbstractItemView.State.EditingState)
     editor = QApplication.focusWidget()
     editor.selectAll()
     qtbot.keyClicks(editor, text)
-    qtbot.keyClick(editor, Qt.Key_Return)
-    qtbot.waitUntil(lambda: table.state() != QAbstractItemView.EditingState)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: table.state() != QAbstractItemView.State.EditingState)
 
 
 def test_double_click_edits_start_and_end_undoably(qtbot, panel, db):
@@ -146,8 +146,8 @@ def test_double_click_edits_start_and_end_undoably(qtbot, panel, db):
     assert (region.start, region.end, region.original_start, region.original_end) == (72.5, 79.0, 70.0, 80.0)
     assert table.item(1, COL_START).text() == "1:12.50"
 
-    qtbot.keyClick(table, Qt.Key_Z, Qt.ControlModifier)
-    qtbot.keyClick(table, Qt.Key_Z, Qt.ControlModifier)
+    qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     row = latest_mel_rows(db)[1]
     assert (row["start_time"], row["end_time"]) == (70.0, 80.0)
     assert table.item(1, COL_END).text() == "1:20.00"
@@ -167,14 +167,14 @@ def test_timeline_resize_is_undoable(qtbot, panel, db):
     with qtbot.waitSignal(panel.regions_edited):
         panel.resize_region(region_id, 11.0, 17.0)
     assert latest_mel_rows(db)[0]["start_time"] == 11.0
-    qtbot.keyClick(panel._current_table(), Qt.Key_Z, Qt.ControlModifier)
+    qtbot.keyClick(panel._current_table(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert latest_mel_rows(db)[0]["start_time"] == 10.0
 
 
 def test_mark_as_negative_stores_the_tab_model_and_undo_removes_them(qtbot, panel, db):
     table = panel._current_table()
     click_row(qtbot, table, 1)  # 70-80 s
-    qtbot.mouseClick(panel.btn_negative, Qt.LeftButton)
+    qtbot.mouseClick(panel.negative_button, Qt.MouseButton.LeftButton)
     negatives = db.get_hard_negatives("default")
     assert negatives, "no hard negatives stored"
     assert {(n["filename"], n["source_model"], n["source_path"]) for n in negatives} == {
@@ -183,7 +183,7 @@ def test_mark_as_negative_stores_the_tab_model_and_undo_removes_them(qtbot, pane
     assert all(70.0 <= n["start_time"] + 4.0 <= 80.0 for n in negatives)  # the 8 s windows centred inside
     assert latest_mel_rows(db)[1]["disabled"] == 1
 
-    qtbot.keyClick(table, Qt.Key_Z, Qt.ControlModifier)
+    qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert db.get_hard_negatives("default") == []
     assert latest_mel_rows(db)[1]["disabled"] == 0
 
@@ -191,7 +191,7 @@ def test_mark_as_negative_stores_the_tab_model_and_undo_removes_them(qtbot, pane
 def test_negatives_from_another_tab_carry_that_model(qtbot, panel, db):
     panel.tabs.setCurrentIndex(panel._tab_index("HUBERT_BASE"))
     click_row(qtbot, panel._current_table(), 0)
-    qtbot.mouseClick(panel.btn_negative, Qt.LeftButton)
+    qtbot.mouseClick(panel.negative_button, Qt.MouseButton.LeftButton)
     assert {n["source_model"] for n in db.get_hard_negatives("default")} == {"HUBERT_BASE"}
 
 
@@ -200,7 +200,7 @@ def test_new_scan_adds_a_version_and_shows_it(qtbot, panel, db):
     with qtbot.waitSignal(panel.regions_edited):
         panel.add_scan_results(FILE, "MEL")
     assert tab_titles(panel) == ["HUBERT_BASE (1)", "MEL (1)"]
-    assert panel._tab(panel._tab_index("MEL")).cmb_version.count() == 3
+    assert panel._tab(panel._tab_index("MEL")).version_combo.count() == 3
     panel.add_scan_results("other.mp4", "MEL")  # results of another file wait until it is loaded
     assert tab_titles(panel) == ["HUBERT_BASE (1)", "MEL (1)"]
 
@@ -214,13 +214,13 @@ def test_new_model_gets_its_own_tab(qtbot, panel, db):
 
 def test_export_button_counts_clips_and_sends_enabled_regions(qtbot, panel):
     panel.set_clip_length(8.0)
-    panel.spn_spread.setValue(1.0)
+    panel.spread_spin.setValue(1.0)
     # 10-19 s -> 2 clips, 70-80 s -> 3 clips
-    assert panel.btn_export.text() == "Export Scan Results (5 clips)"
-    panel.spn_min_length.setValue(9.5)
-    assert panel.btn_export.text() == "Export Scan Results (3 clips)"
+    assert panel.export_button.text() == "Export Scan Results (5 clips)"
+    panel.min_length_spin.setValue(9.5)
+    assert panel.export_button.text() == "Export Scan Results (3 clips)"
     with qtbot.waitSignal(panel.export_requested) as sent:
-        qtbot.mouseClick(panel.btn_export, Qt.LeftButton)
+        qtbot.mouseClick(panel.export_button, Qt.MouseButton.LeftButton)
     assert [(r.start, r.end) for r in sent.args[0]] == [(70.0, 80.0)]
 
 
@@ -228,7 +228,7 @@ def test_profile_switch_and_empty_file(qtbot, panel):
     panel.set_profile("other")
     assert panel.tabs.count() == 0
     assert panel.current_model_name() is None
-    assert panel.btn_export.text() == "Export Scan Results (0 clips)"
+    assert panel.export_button.text() == "Export Scan Results (0 clips)"
 
 
 @pytest.mark.parametrize("text, seconds", [("75.5", 75.5), ("1:15.5", 75.5), ("1:00:00", 3600.0)])
@@ -280,14 +280,14 @@ def test_version_label_tells_threshold_and_classifier_version_apart(qtbot, db):
     tab = panel._tab(panel._tab_index("AST"))
     assert tab.history_row.isVisible()
     assert tab.history_row.findChild(QLabel).text() == "Scan history:"
-    labels = [tab.cmb_version.itemText(i) for i in range(tab.cmb_version.count())]
+    labels = [tab.version_combo.itemText(i) for i in range(tab.version_combo.count())]
     assert [label.split(" · ")[1] for label in labels] == ["threshold 0.60", "threshold 0.50"]
-    assert "with classifier door" in tab.cmb_version.itemData(0, Qt.ToolTipRole)
-    assert tab.cmb_version.toolTip().startswith(labels[0])  # the dock may cut the label: the tooltip has it whole
-    assert tab.lbl_version_detail.text() == "threshold 0.60, classifier of 04-18 09:15"
-    tab.cmb_version.setFocus()
-    qtbot.keyClick(tab.cmb_version, Qt.Key_Down)  # the older scan, chosen by key
-    assert tab.lbl_version_detail.text() == "threshold 0.50, classifier of 04-18 09:15"
+    assert "with classifier door" in tab.version_combo.itemData(0, Qt.ItemDataRole.ToolTipRole)
+    assert tab.version_combo.toolTip().startswith(labels[0])  # the dock may cut the label: the tooltip has it whole
+    assert tab.version_detail_label.text() == "threshold 0.60, classifier of 04-18 09:15"
+    tab.version_combo.setFocus()
+    qtbot.keyClick(tab.version_combo, Qt.Key.Key_Down)  # the older scan, chosen by key
+    assert tab.version_detail_label.text() == "threshold 0.50, classifier of 04-18 09:15"
 
 
 def test_a_trimmed_region_keeps_its_ghost_after_a_reload(qtbot, panel, db):
@@ -300,17 +300,17 @@ def test_a_trimmed_region_keeps_its_ghost_after_a_reload(qtbot, panel, db):
 
 def test_exported_regions_are_marked_and_skipped_unless_asked(qtbot, panel):
     panel.set_clip_length(8.0)
-    panel.spn_spread.setValue(1.0)
+    panel.spread_spin.setValue(1.0)
     panel.set_exported_clip_starts([10.0, 11.0])  # clips cut from 10-19 s earlier
     table = panel._current_table()
     assert [table.item(r, COL_EXPORTED).text() for r in range(2)] == ["✓", ""]
-    assert panel.btn_export.text() == "Export Scan Results (3 new clips)"
-    assert panel.chk_reexport.isVisible() and panel.chk_reexport.text() == "Export the 1 region marked ✓ again"
+    assert panel.export_button.text() == "Export Scan Results (3 new clips)"
+    assert panel.reexport_check.isVisible() and panel.reexport_check.text() == "Export the 1 region marked ✓ again"
     with qtbot.waitSignal(panel.export_requested) as sent:
-        qtbot.mouseClick(panel.btn_export, Qt.LeftButton)
+        qtbot.mouseClick(panel.export_button, Qt.MouseButton.LeftButton)
     assert [(r.start, r.end) for r in sent.args[0]] == [(70.0, 80.0)]
-    qtbot.mouseClick(panel.chk_reexport, Qt.LeftButton)
-    assert panel.btn_export.text() == "Export Scan Results (5 clips)"
+    qtbot.mouseClick(panel.reexport_check, Qt.MouseButton.LeftButton)
+    assert panel.export_button.text() == "Export Scan Results (5 clips)"
 
 
 def test_selecting_a_row_names_the_region_for_the_timeline(qtbot, panel):
@@ -324,23 +324,23 @@ def test_marking_a_region_says_how_many_windows_it_gave(qtbot, panel, db):
     messages = []
     panel.message.connect(messages.append)
     click_row(qtbot, panel._current_table(), 0)  # 10-19 s, 8 s windows every 1 s: centres 10..19
-    qtbot.mouseClick(panel.btn_negative, Qt.LeftButton)
+    qtbot.mouseClick(panel.negative_button, Qt.MouseButton.LeftButton)
     assert messages == ["10 hard negative windows (8 s each) stored from 1 region"]
     assert {n["region_id"] for n in db.get_hard_negatives("default")} == {panel.current_regions()[0].id}
 
 
 def test_merge_joins_the_selected_regions_in_one_undo_step(qtbot, panel, db):
     table = panel._current_table()
-    assert not panel.btn_merge.isEnabled()
+    assert not panel.merge_button.isEnabled()
     click_row(qtbot, table, 0)
-    click_row(qtbot, table, 1, Qt.ControlModifier)
-    assert panel.btn_merge.isEnabled()
-    qtbot.mouseClick(panel.btn_merge, Qt.LeftButton)
+    click_row(qtbot, table, 1, Qt.KeyboardModifier.ControlModifier)
+    assert panel.merge_button.isEnabled()
+    qtbot.mouseClick(panel.merge_button, Qt.MouseButton.LeftButton)
     rows = latest_mel_rows(db)
     assert [(r["start_time"], r["end_time"], r["disabled"]) for r in rows] == [(10.0, 80.0, False), (70.0, 80.0, True)]
     assert [(r.start, r.end, r.disabled) for r in panel.current_regions()] == [(10.0, 80.0, False), (70.0, 80.0, True)]
-    assert not panel.btn_merge.isEnabled()  # one enabled region left in the selection
-    qtbot.keyClick(table, Qt.Key_Z, Qt.ControlModifier)
+    assert not panel.merge_button.isEnabled()  # one enabled region left in the selection
+    qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert [(r["start_time"], r["end_time"], r["disabled"]) for r in latest_mel_rows(db)] == [
         (10.0, 19.0, False),
         (70.0, 80.0, False),
@@ -351,11 +351,11 @@ def test_export_selected_sends_only_the_selected_enabled_regions(qtbot, panel):
     sent = []
     panel.export_requested.connect(sent.append)
     table = panel._current_table()
-    assert not panel.btn_export_selected.isEnabled()
+    assert not panel.export_selected_button.isEnabled()
     click_row(qtbot, table, 1)
-    qtbot.mouseClick(panel.btn_export_selected, Qt.LeftButton)
+    qtbot.mouseClick(panel.export_selected_button, Qt.MouseButton.LeftButton)
     assert [(r.start, r.end) for r in sent[-1]] == [(70.0, 80.0)]
     panel.set_exported_clip_starts([70.0])  # already exported: still sent when picked by hand
     click_row(qtbot, table, 1)
-    qtbot.mouseClick(panel.btn_export_selected, Qt.LeftButton)
+    qtbot.mouseClick(panel.export_selected_button, Qt.MouseButton.LeftButton)
     assert table.item(1, COL_EXPORTED).text() == "✓" and [(r.start, r.end) for r in sent[-1]] == [(70.0, 80.0)]

@@ -51,7 +51,7 @@ def open_window(qtbot, home, db, videos, export_folder: Path):
 
 def search_at(qtbot, window, workbench, seconds: float):
     window.seek(seconds)
-    workbench.similar.btn_at_cursor.click()
+    workbench.similar.at_cursor_button.click()
     qtbot.waitUntil(lambda: workbench._search_task is None, timeout=TASK_MS)
     return workbench.similar.regions()
 
@@ -77,7 +77,7 @@ def test_review_keys_undo_and_persistence(qtbot, home, videos, tmp_path):
     with ProcessedDB(home.db_path) as db:
         window, workbench = open_window(qtbot, home, db, videos, export_folder)
         search_at(qtbot, window, workbench, 20.0)
-        workbench.similar.btn_review.click()
+        workbench.similar.review_button.click()
         review, session = workbench.review, workbench.session
         first, second, third = session.items[:3]
         assert window.current_video == first.video and window.player.position() == pytest.approx(first.start)
@@ -109,10 +109,10 @@ def test_review_keys_undo_and_persistence(qtbot, home, videos, tmp_path):
     with ProcessedDB(home.db_path) as db:  # after a restart
         window, workbench = open_window(qtbot, home, db, videos, export_folder)
         search_at(qtbot, window, workbench, 20.0)
-        workbench.similar.btn_review.click()
+        workbench.similar.review_button.click()
         queued = [(item.video, item.start) for item in workbench.session.items]
         assert (first.video, first.start) not in queued and (second.video, second.start) not in queued
-        assert workbench.review.btn_undo.isEnabled()
+        assert workbench.review.undo_button.isEnabled()
         qtbot.keyClick(workbench.review, Qt.Key.Key_U)  # the reject given before the restart
         assert db.get_hard_negatives() == []
         assert (workbench.session.current().video, workbench.session.current().start) == (second.video, second.start)
@@ -124,9 +124,9 @@ def test_retraining_starts_after_n_answers(qtbot, home, videos, tmp_path, monkey
     trained = []
     with ProcessedDB(home.db_path) as db:
         window, workbench = open_window(qtbot, home, db, videos, tmp_path / "mp4_Tone")
-        workbench.review.spn_retrain.setValue(2)
+        workbench.review.retrain_spin.setValue(2)
         search_at(qtbot, window, workbench, 20.0)
-        workbench.similar.btn_review.click()
+        workbench.similar.review_button.click()
         monkeypatch.setattr(workbench, "_retrain", lambda: trained.append(workbench.session.answers_since_training))
         qtbot.keyClick(workbench.review, Qt.Key.Key_R)
         qtbot.keyClick(workbench.review, Qt.Key.Key_S)
@@ -140,11 +140,11 @@ def test_retraining_starts_after_n_answers(qtbot, home, videos, tmp_path, monkey
 def test_indexing_the_library_from_the_menu(qtbot, home, videos, tmp_path):
     with ProcessedDB(home.db_path) as db:
         window, workbench = open_window(qtbot, home, db, videos, tmp_path / "mp4_Tone")
-        workbench.act_index.trigger()
+        workbench.index_action.trigger()
         qtbot.waitUntil(lambda: workbench._search_task is None, timeout=TASK_MS)
         index = workbench._index(workbench.similar.model())
         assert {f.path for f in index.files()} == {str(v.resolve()) for v in videos.values()}
-        assert "Library indexed" in workbench.similar.lbl_status.text()
+        assert "Library indexed" in workbench.similar.status_label.text()
         window.close()
 
 
@@ -168,12 +168,12 @@ def test_find_similar_from_a_range_selected_on_the_timeline(qtbot, home, videos,
         menu = timeline.range_menu
         qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(menu.actions()[0]).center())
         qtbot.waitUntil(lambda: workbench._search_task is None, timeout=TASK_MS)
-        assert SimilarSoundsPanel.example_label(videos["a"], start, end) in workbench.similar.lbl_status.text()
+        assert SimilarSoundsPanel.example_label(videos["a"], start, end) in workbench.similar.status_label.text()
         regions = workbench.similar.regions()
         repeats = [(videos[n].resolve(), t) for n in LIBRARY for t in planted(n) if (n, t) != ("a", 20.0)]
         assert all(any(r.video == v and covers(r.start, r.end, t) for r in regions[: len(repeats)]) for v, t in repeats)
 
-        workbench.act_find.trigger()  # the Scan menu's Find similar searches the selected range too
+        workbench.find_action.trigger()  # the Scan menu's Find similar searches the selected range too
         qtbot.waitUntil(lambda: workbench._search_task is None, timeout=TASK_MS)
-        assert SimilarSoundsPanel.example_label(videos["a"], start, end) in workbench.similar.lbl_status.text()
+        assert SimilarSoundsPanel.example_label(videos["a"], start, end) in workbench.similar.status_label.text()
         window.close()

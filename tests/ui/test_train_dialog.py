@@ -59,7 +59,7 @@ def dialog(qtbot, db, home):
 
 def tick(qtbot, checkbox):
     """Click a check box on its indicator (a stretched box does not react to clicks past its text)."""
-    qtbot.mouseClick(checkbox, Qt.LeftButton, pos=QPoint(6, checkbox.height() // 2))
+    qtbot.mouseClick(checkbox, Qt.MouseButton.LeftButton, pos=QPoint(6, checkbox.height() // 2))
 
 
 def combo_texts(combo):
@@ -71,52 +71,52 @@ def wait_for_stats(qtbot, dialog):
 
 
 def test_folders_exclude_scan_only_ghosts(dialog):
-    assert combo_texts(dialog.cmb_positive) == ["mp4_Door", "mp4_Wind"]
-    assert combo_texts(dialog.cmb_negative) == [AUTO_ONLY, "mp4_Door", "mp4_Wind"]
-    assert dialog.cmb_negative.currentData() is None
+    assert combo_texts(dialog.positive_combo) == ["mp4_Door", "mp4_Wind"]
+    assert combo_texts(dialog.negative_combo) == [AUTO_ONLY, "mp4_Door", "mp4_Wind"]
+    assert dialog.negative_combo.currentData() is None
 
 
 def test_models_not_downloaded_are_marked(dialog):
-    texts = combo_texts(dialog.cmb_model)
-    assert dialog.cmb_model.currentText() == "MEL"
+    texts = combo_texts(dialog.model_combo)
+    assert dialog.model_combo.currentText() == "MEL"
     assert "HUBERT_BASE (download)" in texts
     assert dialog.options().model_name == "MEL"
 
 
 def test_hard_negatives_toggle_sits_beside_manage_and_is_on_by_default(dialog):
-    assert dialog.chk_hard_negatives.text() == "Use hard negatives in training"
-    assert dialog.chk_hard_negatives.isChecked()
-    assert dialog.btn_manage.text() == "Manage..."
-    assert dialog.chk_hard_negatives.parentWidget() is dialog.btn_manage.parentWidget()
-    assert abs(dialog.chk_hard_negatives.y() - dialog.btn_manage.y()) < dialog.btn_manage.height()
+    assert dialog.hard_negatives_check.text() == "Use hard negatives in training"
+    assert dialog.hard_negatives_check.isChecked()
+    assert dialog.manage_button.text() == "Manage..."
+    assert dialog.hard_negatives_check.parentWidget() is dialog.manage_button.parentWidget()
+    assert abs(dialog.hard_negatives_check.y() - dialog.manage_button.y()) < dialog.manage_button.height()
 
 
 def test_stats_preview_follows_options_after_a_debounce(qtbot, dialog):
-    assert "<b>3</b> positive clips" in dialog.lbl_stats.text()
-    assert "<b>2</b> hard negatives" in dialog.lbl_stats.text()
+    assert "<b>3</b> positive clips" in dialog.stats_label.text()
+    assert "<b>2</b> hard negatives" in dialog.stats_label.text()
 
-    tick(qtbot, dialog.chk_hard_negatives)  # toggle off: negatives excluded
+    tick(qtbot, dialog.hard_negatives_check)  # toggle off: negatives excluded
     assert dialog._stats_timer.isActive()
-    assert "<b>2</b> hard negatives" in dialog.lbl_stats.text()  # not yet: the preview waits
+    assert "<b>2</b> hard negatives" in dialog.stats_label.text()  # not yet: the preview waits
     wait_for_stats(qtbot, dialog)
-    assert "<b>0</b> hard negatives" in dialog.lbl_stats.text()
+    assert "<b>0</b> hard negatives" in dialog.stats_label.text()
     assert dialog.options().use_hard_negatives is False
     assert dialog.options().feature_set == "context"
-    tick(qtbot, dialog.chk_per_video)
+    tick(qtbot, dialog.per_video_check)
     assert dialog.options().normalise_per_video and dialog.options().feature_set == "context_per_video"
 
-    dialog.cmb_negative.setCurrentText("mp4_Wind")
+    dialog.negative_combo.setCurrentText("mp4_Wind")
     wait_for_stats(qtbot, dialog)
-    assert "<b>1</b> negative-folder clip," in dialog.lbl_stats.text()
+    assert "<b>1</b> negative-folder clip," in dialog.stats_label.text()
 
 
 CHANGES = {
-    "positive": lambda qtbot, d: d.cmb_positive.setCurrentIndex(1),
-    "negative": lambda qtbot, d: d.cmb_negative.setCurrentIndex(1),
-    "model": lambda qtbot, d: d.cmb_model.setCurrentIndex(d.cmb_model.currentIndex() ^ 1),
-    "margin": lambda qtbot, d: d.spn_margin.setValue(12.0),
-    "scan exports": lambda qtbot, d: tick(qtbot, d.chk_scan_exports),
-    "hard negatives": lambda qtbot, d: tick(qtbot, d.chk_hard_negatives),
+    "positive": lambda qtbot, d: d.positive_combo.setCurrentIndex(1),
+    "negative": lambda qtbot, d: d.negative_combo.setCurrentIndex(1),
+    "model": lambda qtbot, d: d.model_combo.setCurrentIndex(d.model_combo.currentIndex() ^ 1),
+    "margin": lambda qtbot, d: d.margin_spin.setValue(12.0),
+    "scan exports": lambda qtbot, d: tick(qtbot, d.scan_exports_check),
+    "hard negatives": lambda qtbot, d: tick(qtbot, d.hard_negatives_check),
 }
 
 
@@ -128,55 +128,55 @@ def test_every_option_restarts_the_debounce(qtbot, dialog, option):
 
 
 def test_a_bad_choice_shows_why_in_the_stats(qtbot, dialog):
-    dialog.cmb_negative.setCurrentText("mp4_Door")  # same as the positive folder
+    dialog.negative_combo.setCurrentText("mp4_Door")  # same as the positive folder
     wait_for_stats(qtbot, dialog)
-    assert "negative folder is the positive folder" in dialog.lbl_stats.text()
+    assert "negative folder is the positive folder" in dialog.stats_label.text()
 
 
 def test_classifier_name_follows_the_folder_until_typed(qtbot, dialog):
-    assert dialog.edt_name.text() == "mp4_Door"
-    dialog.cmb_positive.setCurrentText("mp4_Wind")
-    assert dialog.edt_name.text() == "mp4_Wind"
-    dialog.edt_name.clear()
-    qtbot.keyClicks(dialog.edt_name, "doors")
-    dialog.cmb_positive.setCurrentText("mp4_Door")
+    assert dialog.name_edit.text() == "mp4_Door"
+    dialog.positive_combo.setCurrentText("mp4_Wind")
+    assert dialog.name_edit.text() == "mp4_Wind"
+    dialog.name_edit.clear()
+    qtbot.keyClicks(dialog.name_edit, "doors")
+    dialog.positive_combo.setCurrentText("mp4_Door")
     assert dialog.options().name == "doors"
 
 
 def test_manage_opens_hard_negatives_and_closing_refreshes_stats(qtbot, monkeypatch, dialog):
-    qtbot.mouseClick(dialog.btn_manage, Qt.LeftButton)
+    qtbot.mouseClick(dialog.manage_button, Qt.MouseButton.LeftButton)
     negatives = dialog.negatives_dialog
     assert negatives.isVisible()
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
-    qtbot.mouseClick(negatives.btn_clear, Qt.LeftButton)
-    assert "<b>2</b> hard negatives" in dialog.lbl_stats.text()
-    qtbot.mouseClick(negatives.btn_close, Qt.LeftButton)
-    assert "<b>0</b> hard negatives" in dialog.lbl_stats.text()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    qtbot.mouseClick(negatives.clear_button, Qt.MouseButton.LeftButton)
+    assert "<b>2</b> hard negatives" in dialog.stats_label.text()
+    qtbot.mouseClick(negatives.close_button, Qt.MouseButton.LeftButton)
+    assert "<b>0</b> hard negatives" in dialog.stats_label.text()
 
 
 def test_no_export_folders_explains_and_disables_train(qtbot, tmp_path, home):
     dlg = TrainDialog(ProcessedDB(tmp_path / "empty.db"), home, "default")
     qtbot.addWidget(dlg)
-    assert not dlg.btn_train.isEnabled()
-    assert "export some clips" in dlg.lbl_stats.text()
+    assert not dlg.train_button.isEnabled()
+    assert "export some clips" in dlg.stats_label.text()
 
 
 @pytest.mark.slow
 def test_train_runs_in_background_and_shows_cv_metrics(qtbot, dialog, home):
     trained = []
     dialog.trained.connect(trained.append)
-    qtbot.mouseClick(dialog.btn_train, Qt.LeftButton)
-    assert dialog.btn_cancel.isVisible() and not dialog.btn_train.isEnabled()
+    qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
+    assert dialog.cancel_button.isVisible() and not dialog.train_button.isEnabled()
     qtbot.waitUntil(lambda: not dialog.is_training(), timeout=120_000)
-    assert trained, dialog.lbl_result.text()
+    assert trained, dialog.result_label.text()
     assert [v.version for v in list_versions(home, "mp4_Door")] == [trained[0].version]
     assert trained[0].counts["marked_negative_windows"] > 0  # the two hard negatives
-    text = dialog.lbl_result.text()
+    text = dialog.result_label.text()
     assert "Cross-validated" in text and "precision" in text and "recall" in text
-    assert dialog.btn_train.isEnabled() and not dialog.btn_cancel.isVisible()
+    assert dialog.train_button.isEnabled() and not dialog.cancel_button.isVisible()
 
-    tick(qtbot, dialog.chk_hard_negatives)  # off: the retrained version leaves them out, they stay stored
-    qtbot.mouseClick(dialog.btn_train, Qt.LeftButton)
+    tick(qtbot, dialog.hard_negatives_check)  # off: the retrained version leaves them out, they stay stored
+    qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.is_training(), timeout=120_000)
     assert trained[1].counts["marked_negative_windows"] == 0
     assert list_versions(home, "mp4_Door")[0].folders["use_hard_negatives"] is False
@@ -184,34 +184,34 @@ def test_train_runs_in_background_and_shows_cv_metrics(qtbot, dialog, home):
 
 
 def test_training_failure_is_shown(qtbot, dialog, home):
-    dialog.spn_margin.setValue(3600.0)  # no automatic negatives anywhere: too few to train
-    tick(qtbot, dialog.chk_hard_negatives)
-    qtbot.mouseClick(dialog.btn_train, Qt.LeftButton)
+    dialog.margin_spin.setValue(3600.0)  # no automatic negatives anywhere: too few to train
+    tick(qtbot, dialog.hard_negatives_check)
+    qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.is_training(), timeout=120_000)
-    assert "Training failed: Too few examples" in dialog.lbl_result.text()
-    assert ERROR_COLOR in dialog.lbl_result.text()  # light red, readable on the dark grey
+    assert "Training failed: Too few examples" in dialog.result_label.text()
+    assert ERROR_COLOR in dialog.result_label.text()  # light red, readable on the dark grey
     # The failure lays out like a success: the wrapped message gets its full height below the form.
-    label = dialog.lbl_result
+    label = dialog.result_label
     assert label.height() >= label.heightForWidth(label.width())
-    assert label.geometry().top() >= dialog.lbl_stats.geometry().bottom()
-    assert dialog.cmb_positive.height() >= dialog.cmb_positive.minimumSizeHint().height()
+    assert label.geometry().top() >= dialog.stats_label.geometry().bottom()
+    assert dialog.positive_combo.height() >= dialog.positive_combo.minimumSizeHint().height()
 
 
 def test_cancel_stops_training_without_saving(qtbot, dialog, home):
-    qtbot.mouseClick(dialog.btn_train, Qt.LeftButton)
-    qtbot.mouseClick(dialog.btn_cancel, Qt.LeftButton)
+    qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.is_training(), timeout=120_000)
-    assert dialog.lbl_result.text() == "Training cancelled."
+    assert dialog.result_label.text() == "Training cancelled."
     assert not (home.models_dir / "mp4_Door").exists()
 
 
 def test_model_folder_button_saves_the_folder_and_drops_the_download_mark(qtbot, monkeypatch, dialog, home, tmp_path):
-    assert not dialog.btn_model_folder.isEnabled()  # MEL is built in
-    dialog.cmb_model.setCurrentIndex(dialog.cmb_model.findData("HUBERT_BASE"))
+    assert not dialog.model_folder_button.isEnabled()  # MEL is built in
+    dialog.model_combo.setCurrentIndex(dialog.model_combo.findData("HUBERT_BASE"))
     folder = save_tiny_hubert(tmp_path / "hubert")
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args, **kwargs: str(folder))
-    qtbot.mouseClick(dialog.btn_model_folder, Qt.LeftButton)
-    assert dialog.cmb_model.currentText() == "HUBERT_BASE"
+    qtbot.mouseClick(dialog.model_folder_button, Qt.MouseButton.LeftButton)
+    assert dialog.model_combo.currentText() == "HUBERT_BASE"
     assert model_folders(home) == {"HUBERT_BASE": folder.resolve()}
 
 
@@ -219,23 +219,23 @@ def test_model_folder_without_weights_warns_and_keeps_the_mark(qtbot, monkeypatc
     warnings = []
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args, **kwargs: str(tmp_path))
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warnings.append(text))
-    dialog.cmb_model.setCurrentIndex(dialog.cmb_model.findData("AST"))
-    qtbot.mouseClick(dialog.btn_model_folder, Qt.LeftButton)
+    dialog.model_combo.setCurrentIndex(dialog.model_combo.findData("AST"))
+    qtbot.mouseClick(dialog.model_folder_button, Qt.MouseButton.LeftButton)
     assert len(warnings) == 1 and "config.json is missing" in warnings[0]
-    assert dialog.cmb_model.currentText() == "AST (download)"
+    assert dialog.model_combo.currentText() == "AST (download)"
 
 
 def test_negative_folder_equal_to_positive_disables_train(qtbot, dialog):
-    assert dialog.btn_train.isEnabled()
-    dialog.cmb_negative.setFocus()
-    qtbot.keyClicks(dialog.cmb_negative, "mp4_Door")  # typed selection, as a keyboard user picks
-    assert dialog.cmb_negative.currentText() == "mp4_Door"
-    assert not dialog.btn_train.isEnabled()  # at once, not after the debounce
+    assert dialog.train_button.isEnabled()
+    dialog.negative_combo.setFocus()
+    qtbot.keyClicks(dialog.negative_combo, "mp4_Door")  # typed selection, as a keyboard user picks
+    assert dialog.negative_combo.currentText() == "mp4_Door"
+    assert not dialog.train_button.isEnabled()  # at once, not after the debounce
     wait_for_stats(qtbot, dialog)
-    assert not dialog.btn_train.isEnabled() and "negative folder is the positive folder" in dialog.lbl_stats.text()
-    dialog.cmb_negative.setCurrentText(AUTO_ONLY)
+    assert not dialog.train_button.isEnabled() and "negative folder is the positive folder" in dialog.stats_label.text()
+    dialog.negative_combo.setCurrentText(AUTO_ONLY)
     wait_for_stats(qtbot, dialog)
-    assert dialog.btn_train.isEnabled()
+    assert dialog.train_button.isEnabled()
 
 
 def test_preview_counts_the_videos_that_hold_positives():
@@ -280,19 +280,19 @@ def test_result_names_the_version_as_a_date_and_each_skipped_file_once():
 
 
 def test_ticking_another_folder_trains_both_as_one_class(qtbot, dialog):
-    listing = dialog.lst_also_positive
+    listing = dialog.also_positive_list
     rows = {listing.item(r).text(): listing.item(r) for r in range(listing.count())}
     assert rows["mp4_Door"].isHidden() and not rows["mp4_Wind"].isHidden()  # the main folder is not offered
     wind = rows["mp4_Wind"]
     rect = listing.visualItemRect(wind)
-    qtbot.mouseClick(listing.viewport(), Qt.LeftButton, pos=QPoint(rect.left() + 10, rect.center().y()))
-    assert wind.checkState() == Qt.Checked
+    qtbot.mouseClick(listing.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(rect.left() + 10, rect.center().y()))
+    assert wind.checkState() == Qt.CheckState.Checked
     assert dialog.positive_folders() == ("mp4_Door", "mp4_Wind")
-    assert dialog.edt_name.text() == "mp4_Door+mp4_Wind"
+    assert dialog.name_edit.text() == "mp4_Door+mp4_Wind"
     wait_for_stats(qtbot, dialog)
-    assert "<b>4</b> positive clips" in dialog.lbl_stats.text()
+    assert "<b>4</b> positive clips" in dialog.stats_label.text()
     assert dialog.options().positive_folder == ("mp4_Door", "mp4_Wind")
-    dialog.cmb_positive.setCurrentText("mp4_Wind")  # the ticked folder becomes the main one: listed once
+    dialog.positive_combo.setCurrentText("mp4_Wind")  # the ticked folder becomes the main one: listed once
     assert dialog.positive_folders() == ("mp4_Wind",)
 
 
@@ -312,18 +312,18 @@ def test_missing_videos_offer_a_relink_and_details_list_each_folder(qtbot, tmp_p
     dialog = TrainDialog(db, home, "default")
     qtbot.addWidget(dialog)
     dialog.show()
-    dialog.cmb_positive.setCurrentText("mp4_Slam")
+    dialog.positive_combo.setCurrentText("mp4_Slam")
     wait_for_stats(qtbot, dialog)
-    assert not dialog.btn_train.isEnabled() and "None of the source videos" in dialog.lbl_stats.text()
-    assert dialog.btn_relink.isVisible() and "1 training video not found" in dialog.lbl_missing.text()
+    assert not dialog.train_button.isEnabled() and "None of the source videos" in dialog.stats_label.text()
+    assert dialog.relink_button.isVisible() and "1 training video not found" in dialog.missing_label.text()
 
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "new_drive"))
-    qtbot.mouseClick(dialog.btn_relink, Qt.LeftButton)
-    assert dialog.lbl_result.text() == "Relinked 1 video."
-    assert not dialog.btn_relink.isVisible() and dialog.btn_train.isEnabled()
-    assert "<b>1</b> positive clip" in dialog.lbl_stats.text()
+    qtbot.mouseClick(dialog.relink_button, Qt.MouseButton.LeftButton)
+    assert dialog.result_label.text() == "Relinked 1 video."
+    assert not dialog.relink_button.isVisible() and dialog.train_button.isEnabled()
+    assert "<b>1</b> positive clip" in dialog.stats_label.text()
 
-    qtbot.mouseClick(dialog.btn_details, Qt.LeftButton)
+    qtbot.mouseClick(dialog.details_button, Qt.MouseButton.LeftButton)
     details = dialog.details_dialog
     assert isinstance(details, TrainingDetailsDialog) and details.isVisible()
     rows = [[details.table.item(r, c).text() for c in range(5)] for r in range(details.table.rowCount())]
@@ -332,5 +332,5 @@ def test_missing_videos_offer_a_relink_and_details_list_each_folder(qtbot, tmp_p
         ["mp4_Slam", "1", "1", "0", "0"],
         ["mp4_Wind", "1", "1", "0", "2"],
     ]
-    qtbot.keyClick(details, Qt.Key_Escape)
+    qtbot.keyClick(details, Qt.Key.Key_Escape)
     assert not details.isVisible()
