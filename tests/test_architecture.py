@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 QT_MODULES = ("PySide6", "PyQt5", "PyQt6", "shiboken6")
 
@@ -19,6 +21,7 @@ def _imported_modules(path: Path):
             yield node.module
 
 
+@pytest.mark.slow
 def test_core_never_imports_qt():
     offenders = {
         str(path.relative_to(ROOT)): name
@@ -29,6 +32,7 @@ def test_core_never_imports_qt():
     assert offenders == {}
 
 
+@pytest.mark.slow
 def test_importing_core_and_cli_loads_no_qt_torch_or_transformers():
     code = (
         "import sys, pkgutil, importlib, core, cli\n"

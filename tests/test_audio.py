@@ -105,6 +105,7 @@ def truncated(request, tmp_path):
     return cut_short(copy, tmp_path / f"cut{copy.suffix}")
 
 
+@pytest.mark.slow
 def test_audio_ending_before_the_announced_duration_is_a_truncated_file(truncated):
     expected = audio_duration(truncated)
     assert expected > 19
@@ -114,6 +115,7 @@ def test_audio_ending_before_the_announced_duration_is_a_truncated_file(truncate
     assert "\n" not in message and truncated.name in message and "truncated" in message
 
 
+@pytest.mark.slow
 def test_a_complete_file_decodes_to_its_announced_duration(tmp_path):
     video = make_video(tmp_path / "v.mp4", 20.0)
     expected = audio_duration(video)

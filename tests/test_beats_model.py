@@ -53,6 +53,7 @@ def test_beats_ml_concatenates_quartile_depths(home, tmp_path):
     assert np.allclose(features[:, -32:], last, atol=1e-5) and not np.allclose(features[:, :32], last, atol=1e-3)
 
 
+@pytest.mark.slow
 def test_the_pinned_file_name_is_found_in_a_chosen_folder(home, tmp_path):
     folder = save_tiny_beats(tmp_path / "beats", name=BEATS_CHECKPOINT)
     (folder / "notes.pt").write_bytes(b"")  # a second .pt: the pinned name still decides
@@ -99,12 +100,14 @@ def test_relative_position_buckets_split_directions_exact_then_logarithmic():
     assert (np.diff(row[:3000].numpy()) <= 0).all()  # farther to the left, never a nearer bucket
 
 
+@pytest.mark.slow
 def test_input_is_the_povey_fbank_of_16_bit_audio_normalised():
     audio = tone_burst_track(1.0, [0.2], seed=7)
     expected = (fbank.kaldi_fbank(audio * 32768, window="povey") - 15.41663) / (2 * 6.55582)
     assert np.allclose(beats_input(audio), expected) and beats_input(audio).shape == (98, 128)
 
 
+@pytest.mark.slow
 def test_a_checkpoint_resaved_with_weight_norm_parametrisations_loads_too(home, tmp_path):
     import torch
 

@@ -1,5 +1,6 @@
 """CHANGELOG.md parsing and 'what is new since the version I last saw'."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -52,6 +53,7 @@ def test_missing_changelog_means_no_entries(tmp_path):
     assert newest_version([]) is None
 
 
+@pytest.mark.slow
 @given(st.lists(st.integers(0, 999), min_size=1, max_size=4), st.lists(st.integers(0, 999), min_size=1, max_size=4))
 def test_version_order_is_numeric(a, b):
     left, right = ".".join(map(str, a)), ".".join(map(str, b))

@@ -73,6 +73,7 @@ def test_versions_are_listed_newest_first_and_rollback_keeps_them_all(home, fitt
     )
 
 
+@pytest.mark.slow
 def test_list_classifiers_covers_every_name(home, fitted):
     _save(home, fitted[0], name="door")
     _save(home, fitted[0], name="glass", model="HUBERT_BASE")
@@ -153,6 +154,7 @@ def test_a_version_is_saved_with_its_compact_scorer_which_scans_load(home, split
     assert store.load_classifier(home, "door").estimator is loaded.estimator
 
 
+@pytest.mark.slow
 def test_versions_without_an_intact_compact_scorer_load_the_skops_estimator(home, splitting):
     estimator, x = splitting
     damaged, missing = _save(home, estimator), _save(home, estimator)

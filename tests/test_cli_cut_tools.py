@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import wave
 
+import pytest
+
 from cli import run_cli
 from core.db import ProcessedDB
 from core.home import DataHome
@@ -51,6 +53,7 @@ def test_extract_audio_command_writes_exact_samples_and_keeps_existing_files(tmp
     assert run_cli(["extract-audio", str(video), "--at", "0", "--length", "1", "--out", str(out), "--force"]) == 0
 
 
+@pytest.mark.slow
 def test_reexport_command_resizes_a_folder_keeping_names(tmp_path, capsys):
     video = make_video(tmp_path / "car.mp4", 3)
     out = tmp_path / "cars"

@@ -116,6 +116,7 @@ def test_clamping_near_the_end_warns(db, video, tmp_path, capsys):
     assert "start 8.000 s" in captured.out
 
 
+@pytest.mark.slow
 def test_overwrite_flag_reuses_the_marker_names(db, video, tmp_path, capsys):
     argv = [str(video), "--at", "1", "--folder", str(tmp_path / "o"), "--length", "1"]
     run_export(db, argv)

@@ -46,6 +46,7 @@ def test_search_json_over_the_given_videos(home, library, capsys):
     assert all(-1.0 <= score <= 1.0 for score in scores)
 
 
+@pytest.mark.slow
 def test_search_defaults_to_every_video_the_database_knows(home, library, tmp_path, capsys):
     with ProcessedDB(home.db_path) as db:
         db.add(library["b"].name, 1.0, tmp_path / "mp4_X" / "vid_001" / "x_001_1.mp4", source_path=str(library["b"]))
@@ -56,6 +57,7 @@ def test_search_defaults_to_every_video_the_database_knows(home, library, tmp_pa
     assert any(covers(hit["start"], hit["end"], 70.0) for hit in found[str(library["a"])])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -97,6 +99,7 @@ def test_suggest_lists_a_queue_of_unlabelled_windows(tmp_path_factory, tmp_path,
     assert "No classifier named 'nope'" in one_error_line(capsys)
 
 
+@pytest.mark.slow
 def test_search_with_a_clip_file_as_the_example(home, library, tmp_path, capsys):
     from tests.media_factory import tone_burst_track, write_wav
 

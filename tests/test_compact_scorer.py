@@ -69,6 +69,7 @@ def test_probabilities_equal_predict_proba_on_random_models_and_windows(case):
     assert_same(scorer, estimator, np.vstack([fresh, np.full((1, x.shape[1]), np.inf), -fresh[:3]]))
 
 
+@pytest.mark.slow
 def test_probabilities_equal_predict_proba_for_the_training_modules_classifier():
     """Foleycut's own estimator (calibration folds, balanced repeats), over more windows than one chunk."""
     rng = np.random.default_rng(7)
@@ -84,6 +85,7 @@ def test_probabilities_equal_predict_proba_for_the_training_modules_classifier()
     assert scorer.positive_probability(windows[:0]).shape == (0,)
 
 
+@pytest.mark.slow
 def test_models_it_cannot_reproduce_are_not_exported():
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(80, 3)), np.arange(80) % 2

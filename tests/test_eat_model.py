@@ -40,6 +40,7 @@ def test_saved_tiny_eat_loads_back_through_the_real_loader_and_embeds_like_the_n
     )  # the weights really came from the file
 
 
+@pytest.mark.slow
 def test_position_table_is_computed_when_the_checkpoint_leaves_it_out(home, tmp_path):
     from safetensors.torch import load_file, save_file
 
@@ -51,6 +52,7 @@ def test_position_table_is_computed_when_the_checkpoint_leaves_it_out(home, tmp_
     assert load_embedder("EAT", home, device=CPU, local_dir=folder).frames(_chunks()[:1])[0][1].shape[1] == 32
 
 
+@pytest.mark.slow
 def test_eat_ml_concatenates_quartile_depths_and_ends_with_the_single_layer_vector(home, tmp_path):
     folder = save_tiny_eat(tmp_path / "eat", depth=8)
     single = load_embedder("EAT", home, device=CPU, local_dir=folder)

@@ -57,6 +57,7 @@ def test_changed_size_misses(home, video):
     assert cached_embeddings(video, "MEL", home) is None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "bad_shape"])
 def test_corrupt_entry_is_detected_and_recomputed(home, video, damage):
     first = embed_file(video, "MEL", home)

@@ -132,6 +132,7 @@ def test_mel_needs_no_weights(home):
     assert isinstance(load_embedder("MEL", home), MelEmbedder)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, save", [("HUBERT_BASE", save_tiny_hubert), ("WAV2VEC2_LARGE", save_tiny_wav2vec2)])
 def test_tiny_wav2vec2_style_models_load_from_a_folder_and_give_20ms_frames(home, tmp_path, name, save):
     embedder = load_embedder(name, home, device=CPU, local_dir=save(tmp_path / name))

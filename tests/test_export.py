@@ -99,6 +99,7 @@ def test_default_length_is_eight_seconds(db, tmp_path):
     assert frame_count(clip.path) == 200
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("marker, frame", [(0.52, 13), (2.0, 50), (3.24, 81)])
 def test_clip_starts_on_the_wanted_frame_and_sample(db, source, settings, marker, frame):
     (clip,) = export_marker(db, source, marker, settings)
@@ -118,6 +119,7 @@ def test_marker_between_frames_starts_with_the_frame_on_screen(db, source, setti
     assert frame_count(clip.path) == 50
 
 
+@pytest.mark.slow
 def test_paths_counters_and_db_rows(db, source, settings, tmp_path):
     settings.count = 2
     first = export_marker(db, source, 0.0, settings)
@@ -159,6 +161,7 @@ def test_vid_folder_on_disk_unknown_to_the_database_is_not_reused(db, source, se
     assert clip.path.parent.name == "vid_002"
 
 
+@pytest.mark.slow
 def test_dataset_json_lists_every_clip(db, source, settings, tmp_path):
     settings.count = 2
     export_marker(db, source, 0.0, settings)
@@ -222,6 +225,7 @@ def test_portrait_geometry_follows_centre():
     assert output_geometry(161, 121, None, 0.5, None) == ((160, 120, 0, 0), (160, 120))
 
 
+@pytest.mark.slow
 def test_clips_past_the_end_are_clamped(db, source, settings):
     settings.count, settings.spread = 4, 1.0
     plan = plan_marker(db, source, 3.4, settings)
@@ -260,6 +264,7 @@ def test_overwrite_without_existing_marker_exports_normally(db, source, settings
     assert clip.path.name == "door_001_01.mp4"
 
 
+@pytest.mark.slow
 def test_overwrite_webp_replaces_frame_folder(db, source, settings):
     settings.fmt = "webp"
     (first,) = export_marker(db, source, 1.0, settings)

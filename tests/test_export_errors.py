@@ -170,6 +170,7 @@ def ffmpeg_children() -> list:
     return [p for p in psutil.Process().children(recursive=True) if "ffmpeg" in p.name()]
 
 
+@pytest.mark.slow
 def test_cancel_kills_running_ffmpeg(db, settings, source, monkeypatch):
     monkeypatch.setattr(export_encode, "clip_command", lambda *args: endless_ffmpeg())
     cancel = threading.Event()

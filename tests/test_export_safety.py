@@ -75,6 +75,7 @@ def test_read_only_database_writes_nothing_and_leaves_no_export_folder(db, sourc
     assert_nothing_written(db, settings, source)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", ["read-only", "full"])
 def test_database_read_only_or_full_mid_export(db, source, settings, monkeypatch, fault):
     """The database turns read-only, or its disk fills, once the first clip has its final name."""
@@ -178,6 +179,7 @@ def test_dataset_json_failure_after_the_commit_is_one_line_and_keeps_the_clips(d
     assert all(c.path.is_file() for c in caught.value.clips)
 
 
+@pytest.mark.slow
 def test_cli_dataset_json_failure_does_not_skip_later_markers(db, source, tmp_path, monkeypatch, capsys):
     from tests.test_cli_export import run_export
 

@@ -32,6 +32,7 @@ def settings(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_two_regions_become_named_clips_of_exact_length(db, source, settings):
     # region 1: 2.0–5.5 s holds clips at 2.0 and 3.5; region 2: one clip, moved back to fit before 20 s
     clips = export_scan_regions(db, source, [(2.0, 5.5), (18.5, 19.5)], settings)

@@ -39,6 +39,7 @@ def test_names_follow_the_spec():
     assert parse_vid_folder("vid_012") == 12
 
 
+@pytest.mark.slow
 @given(names, numbers, numbers, st.none() | numbers, st.sampled_from(["", ".mp4", ".wav"]))
 def test_clip_names_round_trip(name, counter, sub, area, suffix):
     clip = ClipName(name, counter, sub, area)

@@ -180,6 +180,7 @@ legacy_groups = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(groups=legacy_groups, taken_on_disk=st.sets(st.integers(min_value=1, max_value=4), max_size=3))
 def test_plan_gives_every_clip_one_free_place_in_its_own_vid_folder(groups, taken_on_disk):
@@ -276,6 +277,7 @@ def _interrupt_after(monkeypatch, db, moves_allowed: int) -> None:
     monkeypatch.setattr(db, "finish_legacy_moves", finish)
 
 
+@pytest.mark.slow
 def test_interrupted_after_any_number_of_moves_then_rerun(tmp_path, monkeypatch):
     total = 15
     for k in range(total + 1):

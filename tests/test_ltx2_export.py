@@ -108,6 +108,7 @@ def test_random_crop_is_seeded_by_the_clip_name():
     assert all(random_crop(f"x{i}", 100) is not None for i in range(50))
 
 
+@pytest.mark.slow
 def test_random_crop_share_crops_the_drawn_clips_and_records_them(db, source, tmp_path):
     settings = ExportSettings(
         name="door",

@@ -79,6 +79,7 @@ def _event_windows(kind: str, seed: int, tmp_path) -> np.ndarray:
     return embed_stream([audio], MelEmbedder(), "MEL", window=8.0, hop=8.0).vectors
 
 
+@pytest.mark.slow
 def test_mel_windows_separate_tone_noise_speech_and_background(tmp_path):
     """Leave-one-out nearest class centre on standardised MEL vectors: every window finds its own kind."""
     kinds = ["tone", "noise", "speech", "background"]

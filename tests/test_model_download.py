@@ -46,6 +46,7 @@ def test_offline_model_fails_once_per_run_then_at_once_with_the_same_line(home, 
     assert out == "" and "Retry" not in err
 
 
+@pytest.mark.slow
 def test_a_folder_chosen_after_the_failure_loads_and_other_models_still_try(home, fetches, tmp_path):
     with pytest.raises(ModelUnavailable):
         load_embedder("HUBERT_BASE", home, device=CPU)

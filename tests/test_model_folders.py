@@ -103,6 +103,7 @@ def test_offline_message_tells_how_to_choose_a_folder(home):
     assert "Model folder..." in str(info.value) and "models folder HUBERT_LARGE DIR" in str(info.value)
 
 
+@pytest.mark.slow
 def test_reading_saved_folders_imports_no_torch(home, tmp_path):
     set_model_folder(home, "AST", fake_weights(tmp_path / "ast"))
     code = (

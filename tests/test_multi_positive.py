@@ -25,6 +25,7 @@ def test_a_single_folder_is_still_accepted_and_becomes_a_tuple():
     assert options.classifier_name == "mp4_Door+mp4_Slam"
 
 
+@pytest.mark.slow
 def test_two_folders_count_as_one_class(db, tmp_path, videos):
     first, second = TRAINING[:2]
     add_positive_clips(db, tmp_path, "mp4_Door", videos[first], SCENES[first].targets)

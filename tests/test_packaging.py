@@ -71,6 +71,7 @@ def _undeclared(paths, requirements):
     )
 
 
+@pytest.mark.slow
 def test_every_import_of_the_application_is_a_declared_dependency():
     code = [ROOT / "main.py", *(path for package in ("core", "cli", "ui") for path in (ROOT / package).rglob("*.py"))]
     assert _undeclared(code, RUNTIME) == [], "add these to pyproject.toml's dependencies and requirements.txt"

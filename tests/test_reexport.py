@@ -40,6 +40,7 @@ def sizes(rows) -> dict[str, tuple[int, int]]:
     return {row["output_path"]: one(Path(row["output_path"])) for row in rows}
 
 
+@pytest.mark.slow
 def test_reexport_of_a_video_keeps_names_and_rows_and_applies_the_resize(db, videos, exported):
     before = clips_of_video(db, videos[0], "default")
     car_before = sizes(clips_of_video(db, videos[1], "default"))
@@ -59,6 +60,7 @@ def test_reexport_of_a_video_keeps_names_and_rows_and_applies_the_resize(db, vid
     assert not [p for p in exported.export_folder.rglob(".*") if p.name != "dataset.json"]
 
 
+@pytest.mark.slow
 def test_reexport_of_a_folder_in_ltx2_mode(db, videos, exported):
     rows = clips_of_folder(db, exported.export_folder)
     reexport_clips(
@@ -85,6 +87,7 @@ def test_random_crop_reexport_is_reproducible(db, videos, exported):
         assert (size == (160, 120)) == (drawn is None)
 
 
+@pytest.mark.slow
 def test_a_failure_or_cancel_changes_nothing(db, videos, exported, monkeypatch):
     rows = clips_of_folder(db, exported.export_folder)
     before = sizes(rows)

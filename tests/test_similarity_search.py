@@ -37,6 +37,7 @@ def indexed(home, paths):
     return index
 
 
+@pytest.mark.slow
 def test_search_lists_the_planted_repeats_above_every_distractor(home, library):
     index = indexed(home, library.values())
     example = example_from_video(home, library["a"], 20.0 + BURST / 2 - 4, 8.0, "MEL")
@@ -48,6 +49,7 @@ def test_search_lists_the_planted_repeats_above_every_distractor(home, library):
     assert not any(r.video == library["a"].resolve() and r.start < 21 and r.end > 16 for r in regions)  # the example
 
 
+@pytest.mark.slow
 def test_search_from_a_clip_file_finds_the_repeats(home, library, tmp_path):
     index = indexed(home, library.values())
     clip = write_wav(tmp_path / "clip.wav", tone_burst_track(8.0, [3.5], freq=1200, burst=BURST, seed=9))
@@ -60,6 +62,7 @@ def test_search_from_a_clip_file_finds_the_repeats(home, library, tmp_path):
     assert found == 5
 
 
+@pytest.mark.slow
 def test_search_restricted_to_some_videos(home, library):
     index = indexed(home, library.values())
     example = example_from_video(home, library["a"], 16.5, 8.0, "MEL")
@@ -88,6 +91,7 @@ def test_a_changed_file_is_never_searched_stale_and_is_reindexed(home, tmp_path)
     assert {f.path for f in open_index(home, "MEL").files()} == {str(lib[n].resolve()) for n in "abd"}
 
 
+@pytest.mark.slow
 def test_adding_a_file_is_incremental_and_survives_a_reload(home, library):
     index = indexed(home, [library["a"], library["b"], library["c"]])
     before = len(index)
@@ -98,6 +102,7 @@ def test_adding_a_file_is_incremental_and_survives_a_reload(home, library):
     assert not reopened.was_discarded
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["index", "manifest"])
 def test_a_corrupt_index_is_discarded_and_rebuilt(home, library, damage):
     index = indexed(home, library.values())

@@ -50,6 +50,7 @@ def test_regions_mostly_in_speech_are_left_out():
     assert without_speech(regions, speech) == regions[1:]
 
 
+@pytest.mark.slow
 def test_noise_has_no_speech_and_results_are_cached(tmp_path):
     home = DataHome.resolve(tmp_path / "home")
     video = make_video(tmp_path / "noise.mp4", 12.0, size=(32, 24), fps=2)
@@ -62,6 +63,7 @@ def test_noise_has_no_speech_and_results_are_cached(tmp_path):
     assert len(probs) == int(np.ceil(len(noise) / 512)) and probs.max() < 0.5
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng makes the speech (apt install espeak-ng)")
 def test_synthesised_speech_is_found_where_it_is(tmp_path):
     import soundfile as sf

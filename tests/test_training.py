@@ -260,6 +260,7 @@ def test_source_videos_missing_from_disk_is_a_clear_error(db, tmp_path):
         preview_training(db, _options())
 
 
+@pytest.mark.slow
 def test_too_few_examples_is_a_clear_error_and_saves_nothing(db, home, tmp_path, videos):
     _add_training_clips(db, tmp_path, videos)
     with pytest.raises(FoleycutError, match=r"Too few examples to train: \d+ positive and 0 negative"):

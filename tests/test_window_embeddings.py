@@ -177,6 +177,7 @@ def test_cancel_stops_embedding(tmp_path):
     assert we.cached_embeddings(path, "MEL", DataHome.resolve()) is None
 
 
+@pytest.mark.slow
 def test_truncated_file_is_an_error_and_nothing_is_cached(tmp_path):
     whole = make_video(tmp_path / "whole.mp4", 20.0)
     mkv = tmp_path / "whole.mkv"

@@ -116,6 +116,7 @@ def test_reexport_video_asks_first_then_applies_the_new_resize(qtbot, window, mo
     assert len(window.timeline.markers()) == 2
 
 
+@pytest.mark.slow
 def test_reexport_folder_in_ltx2_mode(qtbot, window, monkeypatch):
     clips = export_two_markers(qtbot, window)
     monkeypatch.setattr(QMessageBox, "question", lambda *a: Yes)

@@ -247,6 +247,7 @@ def test_help_key_lists_shortcuts(qtbot, window, monkeypatch):
     assert len(shown) == 2 and shown[0] >= 10
 
 
+@pytest.mark.slow
 def test_window_opens_without_torch_or_transformers():
     code = (
         "import sys\n"

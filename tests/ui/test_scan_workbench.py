@@ -169,6 +169,7 @@ def test_export_estimate_follows_the_export_panel_clip_length(window, bench, db)
     assert bench.panel.export_button.text() == "Export Scan Results (2 clips)"
 
 
+@pytest.mark.slow
 def test_export_button_writes_scan_clips_in_the_background(qtbot, tmp_path, window, bench, db):
     video = make_video(tmp_path / "film.mp4", 20.0, size=(64, 48), fps=5)
     db.save_scan_results("film.mp4", "default", "MEL", [(2.0, 7.0, 0.9), (10.0, 10.5, 0.8), (14.0, 17.0, 0.7)])

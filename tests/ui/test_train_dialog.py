@@ -70,6 +70,7 @@ def wait_for_stats(qtbot, dialog):
     qtbot.waitUntil(lambda: not dialog._stats_timer.isActive(), timeout=STATS_DELAY_MS * 10)
 
 
+@pytest.mark.slow
 def test_folders_exclude_scan_only_ghosts(dialog):
     assert combo_texts(dialog.positive_combo) == ["mp4_Door", "mp4_Wind"]
     assert combo_texts(dialog.negative_combo) == [AUTO_ONLY, "mp4_Door", "mp4_Wind"]
@@ -120,6 +121,7 @@ CHANGES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("option", CHANGES)
 def test_every_option_restarts_the_debounce(qtbot, dialog, option):
     dialog._stats_timer.stop()
@@ -225,6 +227,7 @@ def test_model_folder_without_weights_warns_and_keeps_the_mark(qtbot, monkeypatc
     assert dialog.model_combo.currentText() == "AST (download)"
 
 
+@pytest.mark.slow
 def test_negative_folder_equal_to_positive_disables_train(qtbot, dialog):
     assert dialog.train_button.isEnabled()
     dialog.negative_combo.setFocus()
