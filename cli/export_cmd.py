@@ -6,13 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from core.defaults import DEFAULT_CLIP_LENGTH
+from cli.clip_options import add_clip_options, clip_settings
 from core.errors import FoleycutError
 from core.export import (
-    FORMATS,
     PORTRAIT_RATIOS,
     DatasetJsonError,
-    ExportSettings,
     default_workers,
     export_marker,
     plan_marker,
@@ -36,7 +34,6 @@ def register(subparsers) -> None:
         help="marker time in seconds; repeat for several markers",
     )
     parser.add_argument("--folder", required=True, help="export folder")
-    parser.add_argument("--name", help="clip name (default: the export folder's name)")
     parser.add_argument("--count", type=int, default=1, help="clips per marker (default: %(default)s)")
     parser.add_argument(
         "--spread",
@@ -44,18 +41,7 @@ def register(subparsers) -> None:
         default=1.0,
         help="seconds between the starts of a marker's clips (default: %(default)s)",
     )
-    parser.add_argument(
-        "--length", type=float, default=DEFAULT_CLIP_LENGTH, help="clip length in seconds (default: %(default)s)"
-    )
-    parser.add_argument("--label", default="", help="label stored with each clip")
-    parser.add_argument("--category", default="", help="category stored with each clip")
-    parser.add_argument(
-        "--format",
-        dest="fmt",
-        choices=FORMATS,
-        default="mp4",
-        help="mp4 (H.264 + PCM) or webp (frame folder + .wav) (default: %(default)s)",
-    )
+    add_clip_options(parser)
     add_picture_options(parser)
     parser.add_argument(
         "--overwrite",
@@ -116,18 +102,7 @@ def picture_settings(args: argparse.Namespace) -> dict:
 def run(args: argparse.Namespace, ctx) -> int:
     if not args.folder.strip():  # Path('') would be the current directory
         raise FoleycutError("--folder is empty: name the export folder the clips go to.")
-    folder = Path(args.folder)
-    settings = ExportSettings(
-        name=args.name or folder.resolve().name,
-        export_folder=folder,
-        label=args.label,
-        category=args.category,
-        fmt=args.fmt,
-        length=args.length,
-        count=args.count,
-        spread=args.spread,
-        **picture_settings(args),
-    )
+    settings = clip_settings(args, Path(args.folder), count=args.count, **picture_settings(args))
     # Every marker is checked before the first clip is encoded, so bad input writes nothing.
     for marker_time in args.at:
         for warning in plan_marker(ctx.db, args.video, marker_time, settings, ctx.profile, args.overwrite).warnings:

@@ -10,9 +10,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from core.defaults import DEFAULT_CLIP_LENGTH, DEFAULT_MERGE_GAP
+from cli.clip_options import add_clip_options, clip_settings
+from core.defaults import DEFAULT_MERGE_GAP
 from core.errors import FoleycutError
-from core.export_plan import FORMATS, ExportSettings
 from core.progress import Progress
 from core.scanning import ScanOptions, scan_files
 
@@ -62,19 +62,13 @@ def register(subparsers) -> None:
         help="fuse regions less than this far apart (default: %(default)s)",
     )
     auto.add_argument("--folder", help="export folder (required with --export)")
-    auto.add_argument("--name", help="clip name (default: the export folder's name)")
-    auto.add_argument(
-        "--length", type=float, default=DEFAULT_CLIP_LENGTH, help="clip length in seconds (default: %(default)s)"
-    )
+    add_clip_options(auto)
     auto.add_argument(
         "--spread",
         type=float,
         default=4.0,
         help="seconds between the starts of one region's clips (default: %(default)s)",
     )
-    auto.add_argument("--label", default="", help="label stored with each clip")
-    auto.add_argument("--category", default="", help="category stored with each clip")
-    auto.add_argument("--format", dest="fmt", choices=FORMATS, default="mp4", help="clip format (default: mp4)")
     parser.set_defaults(func=run)
 
 
@@ -125,16 +119,7 @@ def _run_auto(args: argparse.Namespace, ctx) -> int:
         raise FoleycutError(f"--merge-gap {args.merge_gap:g} is not a length: give seconds, 0 or more.")
     from core.auto_export import auto_export  # the export machinery, only when Auto runs
 
-    folder = Path(args.folder)
-    settings = ExportSettings(
-        name=args.name or folder.resolve().name,
-        export_folder=folder,
-        label=args.label,
-        category=args.category,
-        fmt=args.fmt,
-        length=args.length,
-        spread=args.spread,
-    )
+    settings = clip_settings(args, Path(args.folder))
     results = auto_export(
         ctx.db,
         ctx.home,
