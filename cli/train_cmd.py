@@ -7,10 +7,10 @@ import argparse
 import sys
 
 from cli.scan_cmd import terminal_progress
-from core.defaults import DEFAULT_MARGIN
+from core.defaults import DEFAULT_MARGIN, DEFAULT_TARGET_PRECISION
 from core.embedding_models import DEFAULT_MODEL
 from core.errors import FoleycutError
-from core.training import DEFAULT_TARGET_PRECISION, TrainingOptions, train_classifier
+from core.training import TrainingOptions, train_classifier
 
 
 def register(subparsers) -> None:

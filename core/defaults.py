@@ -16,5 +16,6 @@ CLIP_HOP = 1.0
 DEFAULT_CLIP_LENGTH = 8.0  # seconds per exported clip
 DEFAULT_MARGIN = 30.0  # seconds between an exported clip and the automatic negatives drawn for training
 DEFAULT_THRESHOLD = 0.5  # a classifier's operating point when training could not choose one
+DEFAULT_TARGET_PRECISION = 0.9  # the precision training's operating point aims at (core.training)
 DEFAULT_MERGE_GAP = 2.0  # seconds: one sound interrupted by a short dip stays one clip (Auto)
 DEFAULT_RETRAIN_EVERY = 10  # review answers between two retrainings

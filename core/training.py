@@ -47,7 +47,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from core import classifier_store
-from core.defaults import DEFAULT_HOP, DEFAULT_MARGIN, DEFAULT_THRESHOLD, DEFAULT_WINDOW
+from core.defaults import DEFAULT_HOP, DEFAULT_MARGIN, DEFAULT_TARGET_PRECISION, DEFAULT_THRESHOLD, DEFAULT_WINDOW
 from core.embedding_models import DEFAULT_MODEL, get_spec
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
@@ -61,7 +61,6 @@ UNUSED = -1
 CANDIDATE = 2  # inside a positive clip: may hold the sound (see pick_sound_windows)
 AGREEMENT_SLACK = 0.05
 MAX_BAGS_COMPARED = 64  # other clips a candidate is compared with (a fixed sample beyond)
-DEFAULT_TARGET_PRECISION = 0.9  # the operating point's aim (module docstring); None: best F0.5
 PRECISION_WEIGHT = 0.5  # the beta of the F-score that picks the threshold when no target is reached
 CURVE_POINTS = 40  # precision/recall points kept for the Train dialog's plot
 THRESHOLD_SMOOTHING = 5  # grid steps either side averaged before the best F0.5 is picked

@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from core.defaults import DEFAULT_MARGIN
+from core.defaults import DEFAULT_MARGIN, DEFAULT_TARGET_PRECISION
 from core.embedding_models import DEFAULT_MODEL, get_spec, list_models, set_model_folder
 from core.errors import FoleycutError
 from core.relink import missing_videos, relink_folder
-from core.training import DEFAULT_TARGET_PRECISION, TrainingOptions, preview_training, train_classifier
+from core.training import TrainingOptions, preview_training, train_classifier
 from ui.background import run_in_background
 from ui.changes import Changes
 from ui.hard_negatives_dialog import HardNegativesDialog
