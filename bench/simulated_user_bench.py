@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.classifier_store import load_classifier
+from core.classifier_store import LoadedClassifier, load_classifier
 from core.db import ProcessedDB
 from core.errors import FoleycutError
 from core.export import ExportSettings, export_marker
@@ -97,18 +97,18 @@ def has_event(scenario: Scenario, video: Path, start: float, end: float) -> bool
     )
 
 
-def scan_regions(home: DataHome, classifier: str, video: Path) -> list:
+def scan_regions(home: DataHome, loaded: LoadedClassifier, video: Path) -> list:
     """The regions a scan with the classifier's own threshold shows (the product's scoring and fusing)."""
-    loaded = load_classifier(home, classifier)
     return score_file(home, video, loaded).regions(loaded.meta.threshold)
 
 
 def evaluate(home: DataHome, classifier: str, scenario: Scenario) -> tuple[float, float]:
     """Event recall (an event touched by a region) and region precision (a region touching an event) of
     the classifier's scan of the held-out videos."""
+    loaded = load_classifier(home, classifier)
     found = total = good = regions_count = 0
     for video in scenario.held_out:
-        regions = scan_regions(home, classifier, video)
+        regions = scan_regions(home, loaded, video)
         events = scenario.events[video]
         total += len(events)
         found += sum(any(r.start < e1 and e0 < r.end for r in regions) for e0, e1 in events)
@@ -166,14 +166,14 @@ def todays_loop(scenario: Scenario, root: Path) -> tuple[int, float, float]:
         options = TrainingOptions(profile="default", positive_folder="mp4_Target", model_name=MODEL, name="today")
         train_classifier(db, home, options)
         negatives = 0
-        meta = load_classifier(home, "today").meta
+        loaded = load_classifier(home, "today")
         for video in scenario.library:
-            for region in scan_regions(home, "today", video):
+            for region in scan_regions(home, loaded, video):
                 if not any(region.start < e1 and e0 < region.end for e0, e1 in scenario.events[video]):
                     db.add_hard_negatives(
                         video.name,
                         "default",
-                        negative_times_for_region(region.start, region.end, meta.window, meta.hop),
+                        negative_times_for_region(region.start, region.end, loaded.meta.window, loaded.meta.hop),
                         source_path=str(video),
                         source_model=MODEL,
                     )
