@@ -75,6 +75,12 @@ def add_positive_clips(db, root: Path, folder: str, video: Path, events, profile
         )
 
 
+def add_training_clips(db, root: Path, videos: dict[str, Path], folder: str = "mp4_Tone") -> None:
+    """One clip per target of every training video, into `folder`."""
+    for name in TRAINING:
+        add_positive_clips(db, root, folder, videos[name], SCENES[name].targets)
+
+
 def covers(region, event: float) -> bool:
     """The region marks the burst at `event` (overlaps it, as the detection bench matches them)."""
     return region.start < event + BURST and event < region.end

@@ -15,7 +15,7 @@ from core.db import ProcessedDB
 from core.home import DataHome
 from core.scanning import negative_times_for_region
 from core.training import DEFAULT_HOP, DEFAULT_WINDOW
-from tests.scan_scenario import BURST, SCENES, TRAINING, add_positive_clips, scene_videos
+from tests.scan_scenario import BURST, SCENES, add_training_clips, scene_videos
 
 pytestmark = pytest.mark.slow  # every test here trains or scans a classifier (module fixtures)
 
@@ -33,8 +33,7 @@ def trained(tmp_path_factory, videos):
     root = tmp_path_factory.mktemp("cli_trained")
     home = DataHome.resolve(root / "home")
     with ProcessedDB(home.db_path) as db:
-        for name in TRAINING:
-            add_positive_clips(db, root, "mp4_Tone", videos[name], SCENES[name].targets)
+        add_training_clips(db, root, videos)
     assert (
         run_cli(["--home", str(home.root), "train", "--positive", "mp4_Tone", "--name", "tone", "--margin", "10"]) == 0
     )

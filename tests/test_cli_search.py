@@ -8,7 +8,7 @@ from cli import run_cli
 from core.db import ProcessedDB
 from core.home import DataHome
 from tests.media_factory import make_video
-from tests.scan_scenario import CLIP, SCENES, TRAINING, add_positive_clips, clip_start, scene_videos
+from tests.scan_scenario import CLIP, SCENES, TRAINING, add_training_clips, clip_start, scene_videos
 from tests.search_library import covers, make_library, planted
 
 
@@ -83,8 +83,7 @@ def test_suggest_lists_a_queue_of_unlabelled_windows(tmp_path_factory, tmp_path,
     videos = scene_videos(tmp_path_factory)
     home = DataHome.resolve(tmp_path / "home")
     with ProcessedDB(home.db_path) as db:
-        for name in TRAINING:
-            add_positive_clips(db, tmp_path, "mp4_Tone", videos[name], SCENES[name].targets)
+        add_training_clips(db, tmp_path, videos)
     assert cli(home, "train", "--positive", "mp4_Tone", "--name", "tone", "--margin", "10") == 0
     capsys.readouterr()
     assert cli(home, "suggest", "--classifier", "tone", "--top", 6, "--json") == 0

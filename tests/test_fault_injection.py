@@ -26,7 +26,7 @@ from core.db import ProcessedDB
 from core.home import DataHome
 from core.recovery import recover_at_start
 from tests.media_factory import make_video
-from tests.scan_scenario import SCENES, TRAINING, add_positive_clips, scene_videos
+from tests.scan_scenario import add_training_clips, scene_videos
 
 MAIN = Path(__file__).resolve().parents[1] / "main.py"
 ROOT = MAIN.parent
@@ -187,8 +187,7 @@ def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("trained")
     home = DataHome.resolve(root / "home")
     with ProcessedDB(home.db_path) as db:
-        for name in TRAINING:
-            add_positive_clips(db, root, "mp4_Tone", videos[name], SCENES[name].targets)
+        add_training_clips(db, root, videos)
     assert run(train_args(home)).returncode == 0
     return home, videos
 

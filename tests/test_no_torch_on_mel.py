@@ -11,7 +11,7 @@ import pytest
 
 from core.db import ProcessedDB
 from core.home import DataHome
-from tests.scan_scenario import SCENES, TRAINING, add_positive_clips, scene_videos
+from tests.scan_scenario import add_training_clips, scene_videos
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("torch", "transformers", "pytest")  # pytest: scikit-learn's test helpers, pulled in by skops
@@ -47,8 +47,7 @@ def run_cli(home: DataHome, *args) -> tuple[str, list[str]]:
 def test_mel_train_scan_and_rescan_load_no_torch_transformers_or_pytest_and_scans_no_sklearn(tmp_path, videos):
     home = DataHome.resolve(tmp_path / "home")
     with ProcessedDB(home.db_path) as db:
-        for name in TRAINING:
-            add_positive_clips(db, tmp_path, "mp4_Tone", videos[name], SCENES[name].targets)
+        add_training_clips(db, tmp_path, videos)
 
     _out, loaded = run_cli(home, "train", "--positive", "mp4_Tone", "--name", "tone", "--margin", "10")
     assert set(loaded) <= set(TRAINING_ONLY), "train"

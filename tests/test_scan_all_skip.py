@@ -19,7 +19,7 @@ from core.regions import Region, merge_regions, regions_for_export
 from core.scanning import ScanOptions, scan_files
 from core.training import TrainingOptions, train_classifier
 from core.window_embeddings import decode_ahead, embed_file
-from tests.scan_scenario import SCENES, TRAINING, add_positive_clips, scene_videos
+from tests.scan_scenario import SCENES, add_training_clips, scene_videos
 
 pytestmark = pytest.mark.slow  # every test here trains or scans a classifier (module fixtures)
 
@@ -36,8 +36,7 @@ def trained(tmp_path_factory, videos):
     root = tmp_path_factory.mktemp("trained_skip")
     home = DataHome.resolve(root / "home")
     with ProcessedDB(home.db_path) as db:
-        for name in TRAINING:
-            add_positive_clips(db, root, "mp4_Tone", videos[name], SCENES[name].targets)
+        add_training_clips(db, root, videos)
         train_classifier(db, home, TrainingOptions("default", "mp4_Tone", name="tone", margin=10.0))
     return home
 

@@ -15,7 +15,7 @@ from core.home import DataHome
 from core.scanning import ScanOptions, negative_times_for_region, scan_file, scan_files, score_file
 from core.training import DEFAULT_HOP, DEFAULT_WINDOW, TrainingOptions, train_classifier
 from tests.media_factory import make_video, tone_burst_track
-from tests.scan_scenario import BURST, SCENES, TRAINING, add_positive_clips, covers, scene_videos
+from tests.scan_scenario import BURST, SCENES, add_training_clips, covers, scene_videos
 
 OPTIONS = TrainingOptions(profile="default", positive_folder="mp4_Tone", name="tone", margin=10.0)
 
@@ -31,8 +31,7 @@ def trained(tmp_path_factory, videos):
     root = tmp_path_factory.mktemp("trained")
     home = DataHome.resolve(root / "home")
     db = ProcessedDB(home.db_path)
-    for name in TRAINING:
-        add_positive_clips(db, root, "mp4_Tone", videos[name], SCENES[name].targets)
+    add_training_clips(db, root, videos)
     train_classifier(db, home, OPTIONS)
     db.close()
     return home

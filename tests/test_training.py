@@ -30,7 +30,7 @@ from core.training import (
     real_probabilities,
     train_classifier,
 )
-from tests.scan_scenario import SCENES, TRAINING, add_positive_clips, scene_videos
+from tests.scan_scenario import add_positive_clips, add_training_clips, scene_videos
 
 WINDOW = 8.0
 STARTS = np.arange(0, 93, 1.0)  # a 100 s video, hop 1 s
@@ -215,8 +215,7 @@ def _options(**overrides):
 
 
 def _add_training_clips(db, tmp_path, videos):
-    for name in TRAINING:
-        add_positive_clips(db, tmp_path, "mp4_Tone", videos[name], SCENES[name].targets)
+    add_training_clips(db, tmp_path, videos)
 
 
 def test_preview_counts_videos_clips_and_switchable_hard_negatives(db, tmp_path, videos):
