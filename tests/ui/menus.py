@@ -1,7 +1,8 @@
-"""Choosing an entry of a popup menu with a real click, for menus opened by exec() (which blocks)."""
+"""Answering a popup menu or a message box with a real click or key, for those opened by exec() (which
+blocks)."""
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
 
 def click_menu_item_soon(qtbot, text: str, seen: list | None = None) -> None:
@@ -20,3 +21,18 @@ def click_menu_item_soon(qtbot, text: str, seen: list | None = None) -> None:
         qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
 
     QTimer.singleShot(20, click)
+
+
+def press_enter_on_message_box_soon(qtbot, seen: list | None = None) -> None:
+    """Once the next message box is open, press Enter on it (its default button); `seen` gets its text."""
+
+    def press():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, press)
+            return
+        if seen is not None:
+            seen.append(box.text())
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    QTimer.singleShot(50, press)

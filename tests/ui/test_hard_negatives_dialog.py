@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
 from core.db import ProcessedDB
+from tests.ui.menus import press_enter_on_message_box_soon
 from ui.hard_negatives_dialog import COL_ID, COL_MODEL, COL_TIME, HardNegativesDialog
 
 
@@ -136,11 +137,6 @@ def test_summary_counts_the_regions_the_windows_came_from(qtbot, db):
 def test_clear_all_defaults_to_no(qtbot, dialog, db):
     """Enter on the confirmation keeps the negatives: destructive answers are never the default."""
 
-    def press_enter():
-        box = QApplication.activeModalWidget()
-        assert isinstance(box, QMessageBox)
-        qtbot.keyClick(box, Qt.Key.Key_Return)
-
-    QTimer.singleShot(50, press_enter)
+    press_enter_on_message_box_soon(qtbot)
     qtbot.mouseClick(dialog.clear_button, Qt.MouseButton.LeftButton)
     assert len(db.get_hard_negatives("default")) == 3

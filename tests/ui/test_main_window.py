@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 from core.db import ProcessedDB
 from core.home import DataHome
 from tests.media_factory import make_video
+from tests.ui.menus import press_enter_on_message_box_soon
 from ui.main_window import MainWindow
 from ui.playlist import PROGRESS_COLUMN, PROGRESS_ROLE
 from ui.startup import ui_settings
@@ -406,17 +407,10 @@ def test_e_in_review_mode_says_why_it_does_not_export(qtbot, window, tmp_path):
 
 def test_enter_deleting_a_marker_keeps_it(qtbot, window, tmp_path):
     """The confirmation defaults to No: Enter must not delete files from disk."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
 
     export_with_e(qtbot, window)
 
-    def press_enter():
-        box = QApplication.activeModalWidget()
-        assert isinstance(box, QMessageBox)
-        qtbot.keyClick(box, Qt.Key.Key_Return)
-
-    QTimer.singleShot(50, press_enter)
+    press_enter_on_message_box_soon(qtbot)
     qtbot.mouseClick(window.timeline, Qt.MouseButton.RightButton, pos=marker_point(window, 0.0))
     assert len(clip_files(tmp_path)) == 1 and len(window.timeline.markers()) == 1
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from tests.media_factory import make_video
-from tests.ui.menus import click_menu_item_soon
+from tests.ui.menus import click_menu_item_soon, press_enter_on_message_box_soon
 from tests.ui.test_main_window import LEFT, db, export_with_e, home, open_window, videos, window
 from ui.playlist import FILE_COLUMN, SEPARATOR_ROLE
 
@@ -121,17 +121,8 @@ def test_delete_from_disk_asks_with_no_as_default(qtbot, window, monkeypatch, tm
     shutil.copy(videos[1], copy)
     window.add_to_playlist([copy])
     playlist = window.playlist
-    asked = []
-
-    def press_enter():
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(20, press_enter)
-            return
-        asked.append(box.text())
-        qtbot.keyClick(box, Qt.Key.Key_Return)
-
-    QTimer.singleShot(50, press_enter)
+    asked: list[str] = []
+    press_enter_on_message_box_soon(qtbot, asked)
     context_menu(qtbot, playlist, 2, "Delete 1 file(s) from disk")
     assert "copy.mp4" in asked[0] and copy.exists()  # Enter = No
 

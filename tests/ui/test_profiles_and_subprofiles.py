@@ -3,7 +3,7 @@
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
-from tests.ui.menus import click_menu_item_soon
+from tests.ui.menus import click_menu_item_soon, press_enter_on_message_box_soon
 from tests.ui.test_main_window import LEFT, db, export_with_e, home, open_window, press, videos, window
 from ui.subprofiles import subprofile_colour
 
@@ -57,18 +57,9 @@ def test_delete_asks_with_no_as_default_then_forgets_the_profile(qtbot, window, 
     window.profiles.add_profile("birds")
     window.export_panel.folder_edit.setText(str(tmp_path / "export"))
     export_with_e(qtbot, window)
-    asked = []
-
-    def press_enter():
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(20, press_enter)
-            return
-        asked.append(box.text())
-        qtbot.keyClick(box, Qt.Key.Key_Return)
-
+    asked: list[str] = []
     click_menu_item_soon(qtbot, "Delete")
-    QTimer.singleShot(50, press_enter)
+    press_enter_on_message_box_soon(qtbot, asked)
     qtbot.mouseClick(window.profiles.menu_button, LEFT)
     assert "1 clip record" in asked[0]
     assert window.profile == "birds" and db.get_clip_counts("birds")  # Enter = No: kept
