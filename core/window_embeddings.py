@@ -26,6 +26,7 @@ from core.defaults import CLIP_HOP, CLIP_WINDOW
 from core.embedding_models import FrameEmbedder, get_spec, load_embedder
 from core.errors import FoleycutError
 from core.home import DataHome
+from core.last_result import LastResult
 from core.progress import Progress, check_cancel
 
 _EPS = 1e-6
@@ -264,10 +265,30 @@ def cached_embeddings(
 
 
 def _from_cache(home: DataHome, key: embedding_cache.CacheKey) -> WindowEmbeddings | None:
+    """The entry's embeddings; the last ones loaded are kept (read-only) while the entry file is the same."""
+    path = embedding_cache.entry_path(home, key)
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    identity = (key, str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    embeddings = _last_loaded.get(identity)
+    if embeddings is None:
+        embeddings = _load(home, key)
+        if embeddings is not None:
+            _last_loaded.keep(identity, embeddings)
+    return embeddings
+
+
+def _load(home: DataHome, key: embedding_cache.CacheKey) -> WindowEmbeddings | None:
     entry = embedding_cache.load(home, key)
     if entry is None or entry.vectors.shape[1:] != (get_spec(key.model).dim,):
         return None  # absent, or written by a version that pooled this model's frames differently
+    entry.times.flags.writeable = entry.vectors.flags.writeable = False  # shared through `_last_loaded`
     return WindowEmbeddings(entry.times, entry.vectors, key.model, key.window, key.hop, entry.duration)
+
+
+_last_loaded: LastResult[WindowEmbeddings] = LastResult(lambda embeddings: embeddings.vectors.nbytes)
 
 
 def embed_file(
