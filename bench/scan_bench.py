@@ -13,7 +13,8 @@ Sections:
 - rescan:  the same CLI scan of a 2-hour video from the cache (a whole process: interpreter, imports,
            classifier load, classifier, database) and `scan_file` in a process that has scanned before
            (the window's case), each with the classifier's compact scorer and with the same classifier
-           saved without it (skops + scikit-learn, as before).
+           saved without it (skops + scikit-learn, as before); warm, also a file other than the last one
+           (whose embeddings and features the process does not keep).
 - memory:  peak RSS above the idle process while a fresh process scans a 3-hour video with MEL: idle is
            measured after the imports a scan needs and before the classifier or any model is loaded.
 - chunked: embedding throughput, chunked (pooled frame features) vs per-window, with a random HuBERT
@@ -102,20 +103,24 @@ def _ffmpeg(args: list[str]) -> None:
 def bench_home(workdir: Path, name: str, legacy: bool = False) -> DataHome:
     """A data home holding one MEL classifier as training saves one (the default window, hop and context
     features; a calibrated booster fitted on random vectors: its trees are full-sized, so scoring costs
-    what it costs at most). `legacy`: also the same classifier saved as before the compact scorer existed
-    (skops only), named `LEGACY`."""
+    what it costs at most; an exemplar gate of 5,000 negatives, the most training keeps). `legacy`: also
+    the same classifier saved as before the compact scorer existed (skops only), named `LEGACY`."""
     import json
 
     from core import classifier_store
+    from core.exemplar_gate import MAX_NEGATIVE_EXEMPLARS, ExemplarGate
     from core.mel import MelEmbedder
     from core.training import DEFAULT_HOP, DEFAULT_WINDOW, fit_balanced
     from core.window_context import CONTEXT
 
     home = DataHome.resolve(tempfile.mkdtemp(prefix=f"{name}_", dir=workdir))
     rng = np.random.default_rng(0)
-    features = rng.standard_normal((2000, 2 * MelEmbedder.dim)).astype(np.float32)
+    features = rng.standard_normal((MAX_NEGATIVE_EXEMPLARS + 200, 2 * MelEmbedder.dim)).astype(np.float32)
     labels = (np.arange(len(features)) % 37 < 2).astype(int)
     estimator = fit_balanced(features, labels)
+    gate = ExemplarGate.fit(
+        features, labels == 1, labels == 0, np.zeros(len(labels), int), ("elsewhere",), first_column=MelEmbedder.dim
+    )
     for classifier in (CLASSIFIER, LEGACY) if legacy else (CLASSIFIER,):
         saved = classifier_store.save_version(
             home,
@@ -128,6 +133,7 @@ def bench_home(workdir: Path, name: str, legacy: bool = False) -> DataHome:
             counts={},
             metrics={},
             feature_set=CONTEXT,
+            gate=gate,
         )
         if classifier == LEGACY:
             folder = home.models_dir / LEGACY
@@ -214,16 +220,24 @@ def bench_scan(args) -> None:
 
 def bench_rescan(args) -> None:
     """A cached rescan with the compact scorer against the same classifier saved without it (skops and
-    scikit-learn), each as a whole CLI process and as `scan_file` in a process that has scanned before."""
+    scikit-learn), each as a whole CLI process and as `scan_file` in a process that has scanned before;
+    in that warm process also the file scanned last again (its features kept) against another file."""
+    import shutil
+
     from core.db import ProcessedDB
     from core.scanning import scan_file
 
     video = long_video(args.workdir, args.rescan_hours * 60)
+    other = video.with_name(f"{video.stem}_other{video.suffix}")  # same audio, its own cache entry
+    if not other.exists():
+        shutil.copyfile(video, other)
     home = bench_home(args.workdir, "rescan", legacy=True)
-    subprocess.run(cli_scan(home, video), cwd=ROOT, check=True, capture_output=True)  # fills the cache
+    for path in (video, other):  # fills the cache
+        subprocess.run(cli_scan(home, path), cwd=ROOT, check=True, capture_output=True)
     cold = {CLASSIFIER: [], LEGACY: []}
     warm = {CLASSIFIER: [], LEGACY: []}
     warm_cpu = {CLASSIFIER: [], LEGACY: []}
+    switched: list[float] = []
     with ProcessedDB(home.db_path) as db:
         for classifier in cold:  # the window has scanned before: imports done, classifiers loaded
             outcome = scan_file(db, home, video, classifier)
@@ -235,6 +249,10 @@ def bench_rescan(args) -> None:
                 scan_file(db, home, video, classifier)
                 warm[classifier].append((time.perf_counter() - started) * 1000)
                 warm_cpu[classifier].append((time.process_time() - cpu) * 1000)
+            started = time.perf_counter()
+            scan_file(db, home, other, CLASSIFIER)  # not the file scanned last: loaded and computed
+            switched.append((time.perf_counter() - started) * 1000)
+            scan_file(db, home, video, CLASSIFIER)  # the next round's files are the last ones again
     scoring = _interleaved_scoring(home, video, args.rounds)
     print(
         f"rescan of a {args.rescan_hours:g}-hour video from the cache ({windows} windows), {args.rounds} "
@@ -244,9 +262,11 @@ def bench_rescan(args) -> None:
         print(f"  {label}")
         print(f"    `main.py scan`, whole process     {spread(cold[classifier], 'ms')}  (bar < 1000)")
         print(
-            f"    scan_file in a warm process       {spread(warm[classifier], 'ms')}  (bar < 100); "
+            f"    scan_file, the file scanned last  {spread(warm[classifier], 'ms')}  (bar < 100); "
             f"CPU {spread(warm_cpu[classifier], 'ms')}"
         )
+        if classifier == CLASSIFIER:
+            print(f"    scan_file, another cached file    {spread(switched, 'ms')}")
         print(
             f"    of which scoring the features     {spread(scoring[classifier][0], 'ms')}; "
             f"CPU {spread(scoring[classifier][1], 'ms')}"

@@ -4,6 +4,8 @@
     <models_dir>/<name>/<version>.npz      the same model as plain arrays (core.compact_scorer), which
                                            scans load and score without scikit-learn; its SHA-256 is in
                                            the metadata. Versions saved before it have none: skops then.
+    <models_dir>/<name>/<version>.gate.npz the exemplars that weigh the booster's scores (core.exemplar_gate),
+                                           SHA-256 in the metadata; versions saved before it have none
     <models_dir>/<name>/<version>.json     what it was trained on: embedding model, window, hop,
                                            folders, counts, metrics, created
     <models_dir>/<name>/ACTIVE             the version scans use (absent: the newest)
@@ -28,6 +30,7 @@ from core import compact_scorer
 from core.atomic_write import write_atomically
 from core.defaults import DEFAULT_THRESHOLD
 from core.errors import FoleycutError
+from core.exemplar_gate import ExemplarGate, ExemplarGateError
 from core.home import DataHome
 from core.window_context import FEATURE_SETS
 
@@ -64,6 +67,7 @@ class ClassifierVersion:
     feature_set: str = "raw"  # core.window_context
     prior_shift: float = 0.0  # log-odds added by class balancing, taken off again when scoring
     scorer_sha256: str = ""  # of <version>.npz; empty: the version has none (saved before it existed)
+    gate_sha256: str = ""  # of <version>.gate.npz; empty: scored by the booster alone (saved before it existed)
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,7 @@ class ClassifierInfo:
 class LoadedClassifier:
     estimator: Any
     meta: ClassifierVersion
+    gate: ExemplarGate | None = None
 
 
 def validate_name(name: str) -> str:
@@ -103,10 +108,12 @@ def save_version(
     threshold: float = DEFAULT_THRESHOLD,
     feature_set: str = "raw",
     prior_shift: float = 0.0,
+    gate: ExemplarGate | None = None,
 ) -> ClassifierVersion:
     skops_io = _skops_io()
     arrays = compact_scorer.export_arrays(estimator)
     compact = None if arrays is None else compact_scorer.to_bytes(arrays)
+    gate_bytes = None if gate is None else gate.to_bytes()
 
     folder = home.models_dir / validate_name(name)
     folder.mkdir(exist_ok=True)
@@ -125,11 +132,14 @@ def save_version(
         feature_set=feature_set,
         prior_shift=float(prior_shift),
         scorer_sha256="" if compact is None else hashlib.sha256(compact).hexdigest(),
+        gate_sha256="" if gate_bytes is None else hashlib.sha256(gate_bytes).hexdigest(),
     )
     # The model files go first: a version only exists once its metadata does.
     write_atomically(folder / f"{version}.skops", skops_io.dumps(estimator))
     if compact is not None:
         write_atomically(folder / f"{version}.npz", compact)
+    if gate_bytes is not None:
+        write_atomically(folder / f"{version}.gate.npz", gate_bytes)
     meta_fields = {key: value for key, value in vars(meta).items() if key not in ("name", "version")}
     write_atomically(folder / f"{version}.json", json.dumps(meta_fields, indent=2).encode())
     write_atomically(folder / ACTIVE_FILE, version.encode())
@@ -195,7 +205,23 @@ def load_classifier(home: DataHome, name: str, version: str | None = None) -> Lo
     folder = _existing_folder(home, name)
     version = version or active_version(home, name)
     meta = _read_meta(folder, name, version)
-    return LoadedClassifier(_load_estimator(folder / f"{version}.skops", meta.scorer_sha256), meta)
+    estimator = _load_estimator(folder / f"{version}.skops", meta.scorer_sha256)
+    return LoadedClassifier(estimator, meta, _load_gate(folder / f"{version}.gate.npz", meta.gate_sha256))
+
+
+def _load_gate(path: Path, sha256: str) -> ExemplarGate | None:
+    if not sha256:
+        return None
+
+    def parse(data: bytes) -> ExemplarGate:
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise ExemplarGateError("the file does not match its metadata")
+        return ExemplarGate.from_bytes(data)
+
+    try:
+        return _load_once(path, parse)
+    except (OSError, ExemplarGateError) as exc:
+        raise FoleycutError(f"Classifier file {path} is missing or damaged ({exc}): train it again.") from exc
 
 
 def _load_estimator(path: Path, scorer_sha256: str = "") -> Any:
@@ -213,7 +239,7 @@ def _load_estimator(path: Path, scorer_sha256: str = "") -> Any:
 # Models this process loaded, by file identity: a rescan in the window (another threshold, the next video)
 # skips the parse (skops: 0.3-0.6 s on a 2-core machine). Versions are never rewritten; size and mtime
 # still catch a file replaced by hand. Models are only read (predict_proba), so sharing one is safe.
-_LOADED_ESTIMATORS = 4
+_LOADED_ESTIMATORS = 8  # files: a classifier's scorer and its gate are two
 _loaded: dict[tuple[str, int, int], Any] = {}
 _loaded_lock = threading.Lock()
 
@@ -338,8 +364,10 @@ def _checked(meta: ClassifierVersion) -> ClassifierVersion:
         raise ValueError(f"feature set {meta.feature_set!r} is not one Foleycut writes")
     if not isinstance(meta.prior_shift, (int, float)) or not abs(meta.prior_shift) < float("inf"):
         raise ValueError(f"prior_shift {meta.prior_shift!r} is not a finite number")
-    if not isinstance(meta.scorer_sha256, str) or not re.fullmatch(r"([0-9a-f]{64})?", meta.scorer_sha256):
-        raise ValueError(f"scorer_sha256 {meta.scorer_sha256!r} is not a SHA-256 in hex")
+    for field_name in ("scorer_sha256", "gate_sha256"):
+        value = getattr(meta, field_name)
+        if not isinstance(value, str) or not re.fullmatch(r"([0-9a-f]{64})?", value):
+            raise ValueError(f"{field_name} {value!r} is not a SHA-256 in hex")
     for key in ("precision", "recall", "average_precision", "threshold"):
         value = meta.metrics.get(key, 0.0)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:

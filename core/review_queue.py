@@ -335,7 +335,7 @@ def rank_library(
             raise
         except FoleycutError:
             continue  # a file that cannot be embedded has nothing to review
-        probabilities = window_probabilities(classifier, embeddings)
+        probabilities = window_probabilities(classifier, embeddings, video)
         resolved = video.resolve()
         scored += [
             WindowHit(resolved, float(t), float(p))

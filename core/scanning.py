@@ -284,8 +284,8 @@ def negative_times_for_region(start: float, end: float, window: float, hop: floa
     return [round(round(centred / hop) * hop, 6)]
 
 
-def window_probabilities(classifier: LoadedClassifier, embeddings) -> np.ndarray:
-    """The classifier's probability for each window of a file's embeddings (in time order)."""
+def window_probabilities(classifier: LoadedClassifier, embeddings, video) -> np.ndarray:
+    """The classifier's probability for each window of `video`'s embeddings (in time order)."""
     meta = classifier.meta
     features = window_features(embeddings.vectors, meta.hop, meta.feature_set)
     expected = classifier.estimator.n_features_in_
@@ -301,6 +301,8 @@ def window_probabilities(classifier: LoadedClassifier, embeddings) -> np.ndarray
     else:  # a version saved before the compact form: scikit-learn's estimator
         with boosting_threads():
             balanced = classifier.estimator.predict_proba(features)[:, 1]
+    if classifier.gate is not None:
+        return classifier.gate.probabilities(balanced, features, str(Path(video).resolve()))
     return real_probabilities(balanced, meta.prior_shift)
 
 
@@ -330,7 +332,7 @@ def score_file(
         audio=audio,
     )
     check_cancel(cancel)
-    return WindowScores(embeddings.times, window_probabilities(classifier, embeddings), meta.window, meta.hop)
+    return WindowScores(embeddings.times, window_probabilities(classifier, embeddings, video), meta.window, meta.hop)
 
 
 def _scan_with(

@@ -21,19 +21,23 @@ labelled mostly film as sound: a third of every held-out video was flagged.
 The model is a HistGradientBoostingClassifier wrapped in a sigmoid-calibrated CalibratedClassifierCV.
 Classes are balanced by repeating each positive window (the weighted binning HistGradientBoosting does
 with sample weights costs ~20x the whole fit here); the copies of one window share a cross-validation
-group so calibration never scores a window the booster trained on. Repeating positives r times multiplies
-the calibrated odds by r, so probabilities are divided back by r in odds (`prior_shift` = log r, stored
-with the classifier): they then hold for the real class balance.
+group so calibration never scores a window the booster trained on. Its balanced probability is weighed
+by the exemplar gate (core.exemplar_gate: is the window more like a training sound than like the nearest
+negatives?), and a sigmoid fitted on the out-of-fold gate scores at the training windows' real class
+balance turns the result into a probability. (Versions saved before the gate divide the booster's odds
+by the number of repeats instead: `prior_shift` = log r.)
 
 Metrics come from an outer cross-validation, grouped by video when two or more videos hold positives,
 else by blocks of a few windows' length. Its out-of-fold probabilities also choose the operating point
 stored with the classifier, counted as a scan is judged (event_precision_recall: a clip's sound found or
-not, false regions rather than false windows): the lowest threshold whose precision reaches the target
-(`DEFAULT_TARGET_PRECISION`, 0.9: nine regions in ten hold the sound, so listening to every region pays),
-or, where no threshold reaches it, the one with the best F0.5 (precision weighs double: every false region
-costs the user a listen, a missed event is found by the next round). The lowest threshold rather than the
-best F-score, because folds hold a third fewer examples than the final fit: their scores on new sounds
-run low, and on the real-sound benchmark the F0.5 point sat above half the held-out events.
+not, false regions rather than false windows): from the lowest threshold whose precision reaches the
+target (`DEFAULT_TARGET_PRECISION`, 0.9: nine regions in ten hold the sound, so listening to every region
+pays) up to the highest that still finds as many events, the highest; where no threshold reaches the
+target, the one with the best F0.5 (precision weighs double: every false region costs the user a listen,
+a missed event is found by the next round). The highest of that stretch, because the final fit sees a
+third more examples than each fold, so its sounds score higher than the folds' did, while sounds no fold
+met (a voice line, a click) are what a margin guards against: on the real-sound benchmark the lowest
+threshold of the stretch let three such regions through on `distinct`, the highest none.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ import math
 import os
 import threading
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -50,6 +55,7 @@ from core import classifier_store
 from core.defaults import DEFAULT_HOP, DEFAULT_MARGIN, DEFAULT_TARGET_PRECISION, DEFAULT_THRESHOLD, DEFAULT_WINDOW
 from core.embedding_models import DEFAULT_MODEL, get_spec
 from core.errors import Cancelled, FoleycutError
+from core.exemplar_gate import ExemplarGate, calibrated, fit_calibration
 from core.home import DataHome
 from core.progress import Progress, check_cancel
 from core.store.training_data import TrainingVideo
@@ -345,8 +351,9 @@ def boosting_threads():
 def out_of_fold_probabilities(
     data: LabelledWindows, window: float, cancel: threading.Event | None = None, progress: Progress | None = None
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Each window's probability from a classifier that never saw its video (or its time block), at the
-    real class balance; NaN where a fold could not be learnt. Also how the folds were made."""
+    """Each window's probability from a classifier (booster and exemplar gate) that never saw its video (or
+    its time block); NaN where a fold could not be learnt. Also how the folds were made, and the gate
+    scores' calibration fitted on these windows (at their real class balance)."""
     from sklearn.model_selection import StratifiedGroupKFold
 
     labels = data.labels
@@ -367,8 +374,32 @@ def out_of_fold_probabilities(
         if np.bincount(labels[train], minlength=2).min() < 2:
             continue  # a fold the booster cannot learn from; its windows stay unscored
         balanced = fit_balanced(data.features[train], labels[train]).predict_proba(data.features[test])[:, 1]
-        scores[test] = real_probabilities(balanced, prior_shift(labels[train]))
-    return scores, {"folds": folds, "grouped_by": "video" if by_video else "time block"}
+        gate = fit_gate(data, train)
+        for video in np.unique(data.groups[test]):  # as a scan of that video would weigh them
+            own = data.groups[test] == video
+            scores[test[own]] = gate.scores(balanced[own], data.features[test[own]], str(video))
+    scored = ~np.isnan(scores)
+    sound = labels[scored] == POSITIVE
+    calibration = fit_calibration(scores[scored], sound) if 0 < sound.sum() < len(sound) else (1.0, 0.0)
+    scores[scored] = calibrated(scores[scored], calibration)
+    return scores, {"folds": folds, "grouped_by": "video" if by_video else "time block", "calibration": calibration}
+
+
+def fit_gate(
+    data: LabelledWindows, rows: np.ndarray | slice = slice(None), videos: list[str] | None = None
+) -> ExemplarGate:
+    """The exemplar gate of these training windows (the foreground: the context half of the features);
+    `videos` names each group (default: its number, as out-of-fold scoring names them)."""
+    names = videos if videos is not None else [str(group) for group in range(int(data.groups.max(initial=-1)) + 1)]
+    return ExemplarGate.fit(
+        data.features[rows],
+        data.labels[rows] == POSITIVE,
+        data.automatic[rows],
+        data.groups[rows],
+        tuple(names),
+        first_column=data.features.shape[1] // 2,
+        seed=SEED,
+    )
 
 
 def event_precision_recall(
@@ -406,11 +437,14 @@ def choose_threshold(
     smoothing: int = 0,
 ) -> float:
     """The operating point (module docstring): best F0.5 (averaged over `smoothing` thresholds either
-    side), or the lowest threshold reaching the target."""
+    side), or the highest threshold that keeps the recall of the lowest one reaching the target."""
     if target_precision is not None:
-        reaching = np.flatnonzero((precision >= target_precision) & (recall > 0))
-        if len(reaching):
-            return float(thresholds[reaching[0]])
+        reaching = (precision >= target_precision) & (recall > 0)
+        if reaching.any():
+            last = first = int(np.flatnonzero(reaching)[0])
+            while last + 1 < len(thresholds) and reaching[last + 1] and recall[last + 1] >= recall[first]:
+                last += 1
+            return float(thresholds[last])
     beta2 = PRECISION_WEIGHT**2
     f_score = (1 + beta2) * precision * recall / np.maximum(beta2 * precision + recall, 1e-12)
     # a few dozen events make a jagged curve: the middle of a broad good stretch holds on new videos
@@ -475,7 +509,12 @@ def cross_validated_metrics(
 ) -> dict[str, Any]:
     """Out-of-fold metrics at the operating point chosen from the same out-of-fold probabilities."""
     scores, folds = out_of_fold_probabilities(data, window, cancel, progress)
-    return {**threshold_metrics(scores, data, window, target_precision), **folds, "target_precision": target_precision}
+    return {
+        **threshold_metrics(scores, data, window, target_precision),
+        **folds,
+        "calibration": list(folds["calibration"]),
+        "target_precision": target_precision,
+    }
 
 
 # ------------------------------------------------------------------------------------ end to end
@@ -512,6 +551,8 @@ def train_classifier(
     check_cancel(cancel)
     report(final_fit_from, "Fitting the final classifier")
     estimator = fit_balanced(data.features, data.labels)
+    sources = [str(Path(record.source_path).resolve()) for record in records]
+    gate = fit_gate(data, videos=sources).with_calibration(tuple(metrics["calibration"]))
     saved = classifier_store.save_version(
         home,
         name,
@@ -533,6 +574,7 @@ def train_classifier(
         threshold=metrics["threshold"],
         feature_set=options.feature_set,
         prior_shift=prior_shift(data.labels),
+        gate=gate,
     )
     report(1.0, "Done")
     return TrainResult(name, saved.version, metrics, counts, skipped)

@@ -69,11 +69,14 @@ def test_held_out_events_are_found_and_nothing_else(db, home, videos):
 
 @pytest.mark.slow
 def test_hard_negatives_remove_a_chosen_false_positive(db, home, videos):
+    # The chords share the target's 1200 Hz band; the exemplar gate already keeps them below the
+    # operating point, so they are looked for, and marked, far below it.
+    low = ScanOptions(threshold=0.02)
     chords = SCENES["chords_held_out"]
-    before = scan_file(db, home, videos["chords_held_out"], "tone").regions
+    before = scan_file(db, home, videos["chords_held_out"], "tone", low).regions
     assert _covered(before, chords.chords) == chords.chords  # the chord is mistaken for the target
 
-    for region in scan_file(db, home, videos["chords"], "tone").regions:
+    for region in scan_file(db, home, videos["chords"], "tone", low).regions:
         if _covered([region], SCENES["chords"].chords):
             db.add_hard_negatives(
                 "chords.mp4",
@@ -85,7 +88,7 @@ def test_hard_negatives_remove_a_chosen_false_positive(db, home, videos):
     result = train_classifier(db, home, OPTIONS)
     assert result.counts["marked_negative_windows"] > 0
 
-    after = scan_file(db, home, videos["chords_held_out"], "tone").regions
+    after = scan_file(db, home, videos["chords_held_out"], "tone", low).regions
     assert _covered(after, chords.chords) == []  # the marked chords and their near-duplicates are gone
     # (the target that shares the chords' 1200 Hz band, in the same video, is not promised yet: with six
     # clips it is sometimes lost with them; bench/README.md, detection, tracks the real-sound figures)

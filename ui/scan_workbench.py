@@ -475,7 +475,8 @@ class ScanWorkbench(QObject):
             if embeddings is None:
                 return None
             classifier = load_classifier(home, meta.name, meta.version)
-            return WindowScores(embeddings.times, window_probabilities(classifier, embeddings), meta.window, meta.hop)
+            probabilities = window_probabilities(classifier, embeddings, video)
+            return WindowScores(embeddings.times, probabilities, meta.window, meta.hop)
 
         def loaded(scores) -> None:
             if scores is not None:
