@@ -172,6 +172,7 @@ def cli_scan(home: DataHome, video: Path, classifier: str = CLASSIFIER) -> list[
         str(video),
         "--classifier",
         classifier,
+        "--force",  # a rescan, not the skip of a file already scanned with these settings
         "--json",
     ]
 

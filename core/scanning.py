@@ -287,7 +287,12 @@ def negative_times_for_region(start: float, end: float, window: float, hop: floa
 def window_probabilities(classifier: LoadedClassifier, embeddings, video) -> np.ndarray:
     """The classifier's probability for each window of `video`'s embeddings (in time order)."""
     meta = classifier.meta
-    features = window_features(embeddings.vectors, meta.hop, meta.feature_set)
+    return feature_probabilities(classifier, window_features(embeddings.vectors, meta.hop, meta.feature_set), video)
+
+
+def feature_probabilities(classifier: LoadedClassifier, features: np.ndarray, video) -> np.ndarray:
+    """The same, from the windows' features (`core.window_context.window_features`)."""
+    meta = classifier.meta
     expected = classifier.estimator.n_features_in_
     if features.shape[1] != expected:
         raise FoleycutError(
@@ -332,7 +337,9 @@ def score_file(
         audio=audio,
     )
     check_cancel(cancel)
-    return WindowScores(embeddings.times, window_probabilities(classifier, embeddings, video), meta.window, meta.hop)
+    times, features = embeddings.times, window_features(embeddings.vectors, meta.hop, meta.feature_set)
+    del embeddings  # a freshly embedded file's vectors go before the classifier runs (3 hours: 33 MB)
+    return WindowScores(times, feature_probabilities(classifier, features, video), meta.window, meta.hop)
 
 
 def _scan_with(

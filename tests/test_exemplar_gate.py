@@ -71,7 +71,7 @@ def test_marked_negatives_are_kept_before_automatic_ones(training, monkeypatch):
     monkeypatch.setattr(exemplar_gate, "MAX_NEGATIVE_EXEMPLARS", 50)
     gate = _fit(training)
     assert gate.positives.shape == (20, WIDTH) and gate.negatives.shape == (50, WIDTH)
-    marked = exemplar_gate._unit(features[20:30], WIDTH, gate.mean, gate.scale)
+    marked = exemplar_gate._unit(features[20:30], WIDTH, gate.mean, gate.scale, gate.basis)
     assert all(any(np.array_equal(row, kept) for kept in gate.negatives) for row in marked)
     assert np.allclose(np.linalg.norm(gate.negatives, axis=1), 1.0)
     assert (gate.negative_video[:10] == -1).all() and set(gate.negative_video[10:]) == {0, 1}
@@ -116,7 +116,14 @@ def test_a_gate_survives_the_round_trip_and_damage_is_refused(training):
         ExemplarGate.from_bytes(b"not an array file")
     with pytest.raises(ExemplarGateError, match="sizes"):
         broken = ExemplarGate(
-            WIDTH, gate.mean, gate.scale, gate.positives[:, :2], gate.negatives, gate.negative_video, gate.videos
+            WIDTH,
+            gate.mean,
+            gate.scale,
+            gate.basis,
+            gate.positives[:, :2],
+            gate.negatives,
+            gate.negative_video,
+            gate.videos,
         )
         ExemplarGate.from_bytes(broken.to_bytes())
 
@@ -145,3 +152,18 @@ def test_a_version_keeps_its_gate_and_a_damaged_one_asks_for_retraining(training
     gate_file.write_bytes(gate_file.read_bytes()[:-10])
     with pytest.raises(FoleycutError, match="damaged.*train it again"):
         classifier_store.load_classifier(home, "drops")
+
+
+def test_wide_windows_are_compared_along_their_main_directions(rng):
+    """MEL's 192-number foreground is compared in DIMENSIONS principal directions of the training windows."""
+    wide = 2 * exemplar_gate.DIMENSIONS
+    sound = np.zeros(wide)
+    sound[:4] = 3.0
+    features = np.hstack([np.zeros((300, wide)), rng.standard_normal((300, wide))]).astype(np.float32)
+    features[:30, wide:] += sound
+    is_sound, automatic = np.arange(300) < 30, np.arange(300) >= 30
+    gate = ExemplarGate.fit(features, is_sound, automatic, np.zeros(300, int), ("a.mp4",), first_column=wide)
+    assert gate.basis.shape == (wide, exemplar_gate.DIMENSIONS) and gate.negatives.shape[1] == exemplar_gate.DIMENSIONS
+    probe = np.hstack([np.zeros((2, wide)), np.vstack([sound, np.zeros(wide)]) + 0.1 * rng.standard_normal((2, wide))])
+    scores = gate.scores([0.9, 0.9], probe.astype(np.float32))
+    assert scores[0] > 0.8 > scores[1]
