@@ -18,24 +18,37 @@ import numpy as np
 from core.last_result import LastResult
 
 BACKGROUND_SECONDS = 10.0
+_COLUMNS = 16  # features whose running sums are taken at once
 RAW = "raw"  # the window's vector alone (classifiers trained before context existed)
 CONTEXT = "context"  # [vector, vector - local background mean]
 CONTEXT_PER_VIDEO = "context_per_video"  # the same, of vectors z-scored over their file's windows
 FEATURE_SETS = (RAW, CONTEXT, CONTEXT_PER_VIDEO)
 
 
-def local_background(vectors: np.ndarray, hop: float, seconds: float = BACKGROUND_SECONDS) -> np.ndarray:
-    """Mean of the windows within `seconds` of each window (fewer at the ends of the file), in float32."""
-    from scipy.ndimage import uniform_filter1d  # 45 ms to import: only where features are computed
-
+def local_background(
+    vectors: np.ndarray, hop: float, seconds: float = BACKGROUND_SECONDS, out: np.ndarray | None = None
+) -> np.ndarray:
+    """Mean of the windows within `seconds` of each window (fewer at the ends of the file), in float32
+    (written into `out` when given)."""
     vectors = np.asarray(vectors, np.float32)
-    count, reach = len(vectors), max(1, round(seconds / hop))
-    # A running sum (scipy keeps it in float64) down the time axis, zeros beyond the ends: twice as fast
-    # as a cumulative sum of 28,800 x 192 floats, strided (bench/README.md)
-    background = uniform_filter1d(vectors, 2 * reach + 1, axis=0, mode="constant", cval=0.0, output=np.float32)
+    count, width = vectors.shape
+    reach = max(1, round(seconds / hop))
+    background = np.empty((count, width), np.float32) if out is None else out
+    # Running sums in float64 along time, a few features at a time laid out contiguously: 1.5x faster than
+    # one cumulative sum down all 28,800 x 192 rows, and a 3-hour file's temporaries stay a few MB
+    sums = np.zeros((_COLUMNS, count + 1))
+    inner = np.empty((_COLUMNS, max(0, count - 2 * reach)))  # rows whose whole neighbourhood is in the file
     edges = np.r_[0 : min(reach, count), max(reach, count - reach) : count]
-    within = np.minimum(edges + reach + 1, count) - np.maximum(edges - reach, 0)
-    background[edges] *= ((2 * reach + 1) / within)[:, None].astype(np.float32)
+    lo, hi = np.maximum(edges - reach, 0), np.minimum(edges + reach + 1, count)
+    for first in range(0, width, _COLUMNS):
+        columns = min(_COLUMNS, width - first)
+        np.cumsum(vectors[:, first : first + columns].T, axis=1, dtype=np.float64, out=sums[:columns, 1:])
+        block = background[:, first : first + columns]
+        if count > 2 * reach:
+            np.subtract(sums[:columns, 2 * reach + 1 :], sums[:columns, : count - 2 * reach], out=inner[:columns])
+            inner[:columns] /= 2 * reach + 1
+            block[reach : count - reach] = inner[:columns].T
+        block[edges] = ((sums[:columns, hi] - sums[:columns, lo]) / (hi - lo)).T
     return background
 
 
@@ -71,7 +84,8 @@ def _features(vectors: np.ndarray, hop: float, feature_set: str) -> np.ndarray:
     width = vectors.shape[1]
     features = np.empty((len(vectors), 2 * width), np.float32)
     features[:, :width] = vectors
-    np.subtract(vectors, local_background(vectors, hop), out=features[:, width:])
+    local_background(vectors, hop, out=features[:, width:])  # no third copy of a file's windows
+    np.subtract(vectors, features[:, width:], out=features[:, width:])
     return features
 
 

@@ -16,6 +16,8 @@ def test_background_is_the_mean_of_the_windows_within_reach(count, hop):
     background = local_background(vectors, hop, seconds=4.0)
     assert background.dtype == np.float32
     assert np.allclose(background, expected, rtol=0, atol=1e-6)  # float32 rounding of float64 sums
+    into = np.empty_like(vectors)
+    assert local_background(vectors, hop, seconds=4.0, out=into) is into and np.array_equal(into, background)
 
 
 def test_context_features_are_the_vector_beside_its_difference_from_the_background():
