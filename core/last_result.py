@@ -1,4 +1,4 @@
-"""A one-entry memo: the result of the last call, kept while its key stays the same.
+"""A one-entry memo: the last value kept, handed back while it is asked for under the same key.
 
 Rescanning the file on screen is what the window does most (scan, retrain, scan again; move the
 threshold; open the review queue): loading its cached embeddings and computing their context features

@@ -382,7 +382,8 @@ def out_of_fold_probabilities(
     sound = labels[scored] == POSITIVE
     calibration = fit_calibration(scores[scored], sound) if 0 < sound.sum() < len(sound) else (1.0, 0.0)
     scores[scored] = calibrated(scores[scored], calibration)
-    return scores, {"folds": folds, "grouped_by": "video" if by_video else "time block", "calibration": calibration}
+    grouped_by = "video" if by_video else "time block"
+    return scores, {"folds": folds, "grouped_by": grouped_by, "calibration": list(calibration)}
 
 
 def fit_gate(
@@ -509,12 +510,7 @@ def cross_validated_metrics(
 ) -> dict[str, Any]:
     """Out-of-fold metrics at the operating point chosen from the same out-of-fold probabilities."""
     scores, folds = out_of_fold_probabilities(data, window, cancel, progress)
-    return {
-        **threshold_metrics(scores, data, window, target_precision),
-        **folds,
-        "calibration": list(folds["calibration"]),
-        "target_precision": target_precision,
-    }
+    return {**threshold_metrics(scores, data, window, target_precision), **folds, "target_precision": target_precision}
 
 
 # ------------------------------------------------------------------------------------ end to end
