@@ -17,6 +17,8 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import cast
 
+from filelock import FileLock, Timeout
+
 from core.errors import FoleycutError
 from core.store import migrations
 
@@ -46,6 +48,15 @@ class Store:
 
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Instances starting together take turns: sqlite does not wait (busy timeout or not) when one
+        # connection switches the file to WAL while another holds it open in rollback mode.
+        try:
+            with FileLock(self.path.with_name(f"{self.path.name}.lock"), timeout=BUSY_TIMEOUT_S):
+                return self._connect()
+        except Timeout as exc:
+            raise self._busy() from exc
+
+    def _connect(self) -> sqlite3.Connection:
         try:
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
@@ -85,9 +96,7 @@ class Store:
 
     def error(self, exc: sqlite3.Error) -> DatabaseError:
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-            return DatabaseError(
-                f"The database {self.path} is busy (another Foleycut is writing to it): try again in a moment."
-            )
+            return self._busy()
         if isinstance(exc, sqlite3.OperationalError):  # cannot open or write: disk full, read-only, …
             return DatabaseError(
                 f"The database {self.path} could not be used ({exc}): check that its disk has "
@@ -96,6 +105,11 @@ class Store:
         return DatabaseError(
             f"Cannot read the database {self.path} ({exc}); it was left untouched: restore "
             "a backup (*.bak next to it) or move it aside to start a new one."
+        )
+
+    def _busy(self) -> DatabaseError:
+        return DatabaseError(
+            f"The database {self.path} is busy (another Foleycut is writing to it): try again in a moment."
         )
 
     @contextmanager
