@@ -28,7 +28,9 @@ class) to 1.00 / 1.00, 1.00 / 1.00 and 1.00 / 0.95.
 from __future__ import annotations
 
 import io
+import os
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -39,7 +41,8 @@ TOP_NEGATIVES = 3
 FLOOR = 0.02
 DIMENSIONS = 32  # principal components compared: a sixth of the cost of MEL's 192, as good on the benchmark
 MAX_NEGATIVE_EXEMPLARS = 5000  # marked negatives first, then a sample of the automatic ones
-_CHUNK = 1024  # windows compared at once: 1024 x 5000 similarities are 20 MB
+_CHUNK = 256  # windows compared at once: their 256 x 5000 similarities (5 MB) stay in the CPU's caches
+_THREADS = min(2, os.cpu_count() or 1)
 _BASIS_SAMPLE = 4000  # training windows the principal directions are found from
 
 
@@ -109,11 +112,18 @@ class ExemplarGate:
         near = np.flatnonzero(balanced >= FLOOR)
         own = self.videos.index(video) if video in self.videos else None
         negatives = self.negatives if own is None else self.negatives[self.negative_video != own]
-        for start in range(0, len(near), _CHUNK):
+
+        def compare(start: int) -> None:
             rows = near[start : start + _CHUNK]
             z = _unit(features[rows], self.first_column, self.mean, self.scale, self.basis)
             best_sound = (z @ self.positives.T).max(axis=1)
             scores[rows] = balanced[rows] / (1.0 + np.exp(-BETA * (best_sound - _nearest_mean(z @ negatives.T))))
+
+        # Chunks side by side on one BLAS thread each: 1.4x faster than BLAS's own threads on small products
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(_THREADS) as pool:
+            list(pool.map(compare, range(0, len(near), _CHUNK)))
         return scores
 
     def probabilities(self, balanced: np.ndarray, features: np.ndarray, video: str | None = None) -> np.ndarray:
