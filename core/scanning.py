@@ -25,7 +25,7 @@ from core.home import DataHome
 from core.progress import Progress, check_cancel
 from core.regions import Region, fuse_windows
 from core.training import boosting_threads, real_probabilities
-from core.window_context import window_features
+from core.window_context import feature_blocks
 
 if TYPE_CHECKING:  # both pull in more than a scan of cached files needs
     from core.audio import ReadAhead
@@ -287,7 +287,8 @@ def negative_times_for_region(start: float, end: float, window: float, hop: floa
 def window_probabilities(classifier: LoadedClassifier, embeddings, video) -> np.ndarray:
     """The classifier's probability for each window of `video`'s embeddings (in time order)."""
     meta = classifier.meta
-    return feature_probabilities(classifier, window_features(embeddings.vectors, meta.hop, meta.feature_set), video)
+    blocks = feature_blocks(embeddings.vectors, meta.hop, meta.feature_set)
+    return np.concatenate([feature_probabilities(classifier, block, video) for block in blocks])
 
 
 def feature_probabilities(classifier: LoadedClassifier, features: np.ndarray, video) -> np.ndarray:
@@ -337,9 +338,7 @@ def score_file(
         audio=audio,
     )
     check_cancel(cancel)
-    times, features = embeddings.times, window_features(embeddings.vectors, meta.hop, meta.feature_set)
-    del embeddings  # a freshly embedded file's vectors go before the classifier runs (3 hours: 33 MB)
-    return WindowScores(times, feature_probabilities(classifier, features, video), meta.window, meta.hop)
+    return WindowScores(embeddings.times, window_probabilities(classifier, embeddings, video), meta.window, meta.hop)
 
 
 def _scan_with(

@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.window_context import CONTEXT, CONTEXT_PER_VIDEO, RAW, local_background, window_features
+from core import window_context
+from core.window_context import CONTEXT, CONTEXT_PER_VIDEO, RAW, feature_blocks, local_background, window_features
 
 
 @given(st.integers(1, 60), st.sampled_from([0.25, 0.5, 1.0]))
@@ -27,6 +28,23 @@ def test_context_features_are_the_vector_beside_its_difference_from_the_backgrou
     assert np.array_equal(features[:, :4], vectors)
     assert np.allclose(features[:, 4:], vectors - local_background(vectors, 0.25), atol=1e-6)
     assert window_features(vectors, 0.25, RAW) is not None and window_features(vectors[:0], 0.25).shape == (0, 8)
+
+
+@given(st.integers(0, 400), st.sampled_from([CONTEXT, CONTEXT_PER_VIDEO]), st.booleans())
+def test_features_made_a_block_at_a_time_are_those_of_the_whole_file(count, feature_set, cached):
+    vectors = np.random.default_rng(count).standard_normal((count, 3)).astype(np.float32)
+    whole = window_features(vectors, 0.25, feature_set)
+    vectors.flags.writeable = not cached  # the cache's vectors are read-only and their features kept whole
+    blocks = list(feature_blocks(vectors, 0.25, feature_set))
+
+    assert np.array_equal(np.concatenate(blocks), whole)  # the same numbers to the last bit
+    assert [len(block) for block in blocks[:-1]] == [window_context.BLOCK_WINDOWS] * (len(blocks) - 1)
+    assert len(blocks) == (1 if cached else max(1, -(-count // window_context.BLOCK_WINDOWS)))
+
+
+@pytest.fixture(autouse=True)
+def small_blocks(monkeypatch):
+    monkeypatch.setattr(window_context, "BLOCK_WINDOWS", 64)  # files of a few hundred windows span blocks
 
 
 def test_an_unknown_feature_set_is_refused():
