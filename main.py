@@ -11,6 +11,9 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    from core.allocator import keep_block_sized_arrays
+
+    keep_block_sized_arrays()
     if not argv:
         from ui.app import run_app
 
