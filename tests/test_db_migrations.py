@@ -6,6 +6,7 @@ import sqlite3
 import threading
 
 import pytest
+from filelock import FileLock
 
 from core.db import SCHEMA_VERSION, DatabaseError, ProcessedDB
 from core.store import migrations
@@ -190,3 +191,13 @@ def test_schema_13_lists_the_profiles_already_in_use_and_starts_without_tabs(tmp
         db.rename_profile("steps", "footsteps")
         assert db.get_profiles() == ["default", "footsteps"]
         assert [n["filename"] for n in db.get_hard_negatives("footsteps")] == ["b.mp4"]
+
+
+def test_a_database_whose_lock_cannot_be_made_gives_one_clear_line(tmp_path, monkeypatch):
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self.lock_file))
+
+    monkeypatch.setattr(FileLock, "acquire", refuse)  # as a read-only folder refuses it (root ignores chmod)
+
+    with pytest.raises(DatabaseError, match=r"could not be used .*Permission denied.*folder is writable"):
+        ProcessedDB(tmp_path / "foleycut.db")

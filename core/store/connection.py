@@ -55,6 +55,8 @@ class Store:
                 return self._connect()
         except Timeout as exc:
             raise self._busy() from exc
+        except OSError as exc:  # the lock or the backup cannot be written: a read-only folder, a full disk
+            raise self._unusable(exc) from exc
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -98,13 +100,16 @@ class Store:
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
             return self._busy()
         if isinstance(exc, sqlite3.OperationalError):  # cannot open or write: disk full, read-only, …
-            return DatabaseError(
-                f"The database {self.path} could not be used ({exc}): check that its disk has "
-                "free space and its folder is writable, then try again."
-            )
+            return self._unusable(exc)
         return DatabaseError(
             f"Cannot read the database {self.path} ({exc}); it was left untouched: restore "
             "a backup (*.bak next to it) or move it aside to start a new one."
+        )
+
+    def _unusable(self, exc: Exception) -> DatabaseError:
+        return DatabaseError(
+            f"The database {self.path} could not be used ({exc}): check that its disk has "
+            "free space and its folder is writable, then try again."
         )
 
     def _busy(self) -> DatabaseError:
