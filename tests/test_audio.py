@@ -45,6 +45,28 @@ def test_video_audio_is_resampled_to_16k(tmp_path):
     assert abs(audio_duration(video) - 2.0) < 0.1
 
 
+@pytest.mark.parametrize(
+    ("source", "rate"),
+    [
+        ("sine=f=440:d=4.3,aformat=channel_layouts=stereo", 44100),
+        ("sine=f=300:d=3.1,pan=5.1|c0=c0|c1=0.5*c0|c2=c0|c3=c0|c4=c0|c5=c0", 48000),
+    ],
+)
+@pytest.mark.parametrize(("start", "duration"), [(0.0, None), (1.3, 1.1)])
+def test_decoded_samples_are_ffmpegs_own_downmix_and_resampling(tmp_path, source, rate, start, duration):
+    # the decoder regroups ffmpeg's frames for speed: the samples must be those of the plain command
+    media = tmp_path / "m.m4a"
+    assert run_ffmpeg(["-y", "-f", "lavfi", "-i", source, "-ar", str(rate), "-c:a", "aac", str(media)]).returncode == 0
+    plain = tmp_path / "plain.f32"
+    window = (["-ss", str(start)] if start else []) + ["-i", str(media)] + (["-t", str(duration)] if duration else [])
+    args = ["-y", *window, "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", str(plain)]
+    assert run_ffmpeg(args).returncode == 0
+
+    decoded = decode_audio(media, start=start, duration=duration)
+
+    assert len(decoded) > SAMPLE_RATE and np.array_equal(decoded, np.fromfile(plain, np.float32))
+
+
 def test_start_and_duration_select_a_part(wav):
     path, samples = wav
     part = decode_audio(path, start=1.0, duration=0.5)
