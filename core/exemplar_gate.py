@@ -110,6 +110,8 @@ class ExemplarGate:
         balanced = np.asarray(balanced, np.float64)
         scores = np.zeros(len(balanced))
         near = np.flatnonzero(balanced >= FLOOR)
+        if len(near) == 0:
+            return scores
         own = self.videos.index(video) if video in self.videos else None
         negatives = self.negatives if own is None else self.negatives[self.negative_video != own]
 

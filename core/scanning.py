@@ -288,11 +288,12 @@ def window_probabilities(classifier: LoadedClassifier, embeddings, video) -> np.
     """The classifier's probability for each window of `video`'s embeddings (in time order)."""
     meta = classifier.meta
     blocks = feature_blocks(embeddings.vectors, meta.hop, meta.feature_set)
-    return np.concatenate([feature_probabilities(classifier, block, video) for block in blocks])
+    resolved = str(Path(video).resolve())  # the gate knows its training videos by resolved path
+    return np.concatenate([_feature_probabilities(classifier, block, resolved) for block in blocks])
 
 
-def feature_probabilities(classifier: LoadedClassifier, features: np.ndarray, video) -> np.ndarray:
-    """The same, from the windows' features (`core.window_context.window_features`)."""
+def _feature_probabilities(classifier: LoadedClassifier, features: np.ndarray, video: str) -> np.ndarray:
+    """The same, for one block of the windows' features."""
     meta = classifier.meta
     expected = classifier.estimator.n_features_in_
     if features.shape[1] != expected:
@@ -308,7 +309,7 @@ def feature_probabilities(classifier: LoadedClassifier, features: np.ndarray, vi
         with boosting_threads():
             balanced = classifier.estimator.predict_proba(features)[:, 1]
     if classifier.gate is not None:
-        return classifier.gate.probabilities(balanced, features, str(Path(video).resolve()))
+        return classifier.gate.probabilities(balanced, features, video)
     return real_probabilities(balanced, meta.prior_shift)
 
 
