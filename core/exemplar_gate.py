@@ -12,7 +12,11 @@ window with them:
     s+ = the highest cosine with a sound window, s- = the mean of the `TOP_NEGATIVES` highest with negatives
     score = balanced booster probability x sigmoid(BETA (s+ - s-))
 
-Windows the booster gives less than `FLOOR` are not compared (score 0). A marked hard negative becomes an
+Windows the booster gives less than `FLOOR` are not compared (score 0), nor, once calibrated, those that
+could not reach `PROBABILITY_FLOOR` even if the gate agreed fully (calibration rises with the score and the
+gate only lowers it, so the calibrated balanced probability bounds the result): their probability is 0.
+On a 2-hour real-sound film that skips 85 % of the windows, where `FLOOR` alone skips none (balancing the
+classes lifts every balanced probability above it). A marked hard negative becomes an
 exemplar itself, so its near-duplicates lose their score at once. Automatic negatives are a guess (windows
 far from every clip are taken not to hold the sound) and may hold occurrences nobody cut yet: a video's
 windows are never judged by its own automatic negatives, or scanning a training video would only repeat
@@ -28,6 +32,7 @@ class) to 1.00 / 1.00, 1.00 / 1.00 and 1.00 / 0.95.
 from __future__ import annotations
 
 import io
+import math
 import os
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +44,7 @@ FORMAT_VERSION = 1
 BETA = 10.0
 TOP_NEGATIVES = 3
 FLOOR = 0.02
+PROBABILITY_FLOOR = 0.001  # a tenth of the lowest threshold the window offers: shown as 0 anyway
 DIMENSIONS = 32  # principal components compared: a sixth of the cost of MEL's 192, as good on the benchmark
 MAX_NEGATIVE_EXEMPLARS = 5000  # marked negatives first, then a sample of the automatic ones
 _CHUNK = 256  # windows compared at once: their 256 x 5000 similarities (5 MB) stay in the CPU's caches
@@ -104,12 +110,14 @@ class ExemplarGate:
     def with_calibration(self, calibration: tuple[float, float]) -> ExemplarGate:
         return replace(self, calibration=calibration)
 
-    def scores(self, balanced: np.ndarray, features: np.ndarray, video: str | None = None) -> np.ndarray:
+    def scores(
+        self, balanced: np.ndarray, features: np.ndarray, video: str | None = None, floor: float = FLOOR
+    ) -> np.ndarray:
         """The booster's balanced probabilities of `video`'s windows weighed by their likeness to the
-        exemplars (none of that video's own automatic negatives among them)."""
+        exemplars (none of that video's own automatic negatives among them); 0 below `floor`."""
         balanced = np.asarray(balanced, np.float64)
         scores = np.zeros(len(balanced))
-        near = np.flatnonzero(balanced >= FLOOR)
+        near = np.flatnonzero(balanced >= floor)
         if len(near) == 0:
             return scores
         own = self.videos.index(video) if video in self.videos else None
@@ -129,7 +137,14 @@ class ExemplarGate:
         return scores
 
     def probabilities(self, balanced: np.ndarray, features: np.ndarray, video: str | None = None) -> np.ndarray:
-        return calibrated(self.scores(balanced, features, video), self.calibration)
+        """Calibrated scores; a window whose bound stays under `PROBABILITY_FLOOR` is not compared."""
+        return calibrated(self.scores(balanced, features, video, max(FLOOR, self._score_reaching())), self.calibration)
+
+    def _score_reaching(self) -> float:
+        """The score whose calibrated probability is `PROBABILITY_FLOOR` (calibration's inverse)."""
+        a, b = self.calibration
+        logit = (math.log(PROBABILITY_FLOOR / (1 - PROBABILITY_FLOOR)) - b) / a
+        return 1.0 / (1.0 + math.exp(-min(max(logit, -700.0), 700.0)))
 
     # ------------------------------------------------------------------------------------ on disk
 

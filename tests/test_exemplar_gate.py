@@ -66,6 +66,25 @@ def test_windows_the_booster_rules_out_are_not_compared(rng, training, monkeypat
     assert compared == [2]
 
 
+def test_windows_whose_probability_cannot_reach_the_floor_are_not_compared(rng, training, monkeypatch):
+    *_, sound, marked = training
+    gate = _fit(training).with_calibration((2.0, -1.0))
+    features = np.vstack([_windows(rng, sound, 100), _windows(rng, marked, 100)])
+    balanced = np.linspace(0.0, 1.0, 200)
+    exact = calibrated(gate.scores(balanced, features), gate.calibration)
+    compared = []
+    real_unit = exemplar_gate._unit
+    monkeypatch.setattr(
+        exemplar_gate, "_unit", lambda rows, *args: compared.append(len(rows)) or real_unit(rows, *args)
+    )
+    probabilities = gate.probabilities(balanced, features)
+    bound = calibrated(balanced, gate.calibration)  # what a window would reach if the gate agreed fully
+    assert sum(compared) == (bound >= exemplar_gate.PROBABILITY_FLOOR).sum() < (balanced >= FLOOR).sum()
+    reachable = exact >= exemplar_gate.PROBABILITY_FLOOR
+    assert reachable.any() and np.allclose(probabilities[reachable], exact[reachable], rtol=0, atol=1e-6)
+    assert (probabilities[~reachable] < exemplar_gate.PROBABILITY_FLOOR).all()
+
+
 def test_marked_negatives_are_kept_before_automatic_ones(training, monkeypatch):
     features = training[0]
     monkeypatch.setattr(exemplar_gate, "MAX_NEGATIVE_EXEMPLARS", 50)
