@@ -273,11 +273,13 @@ def _file_progress(progress: Progress | None, index: int, videos: list[Path]) ->
 
 
 def negative_times_for_region(start: float, end: float, window: float, hop: float) -> list[float]:
-    """Starts of the scan windows whose centres lie inside [start, end], to store as hard negatives: the
-    windows whose firing made the region (core.regions). Windows start on the hop grid. A region narrower
-    than the hop gives the one grid window centred closest on it."""
-    first = max(0, math.ceil(round((start - window / 2) / hop, 6)))
-    last = math.floor(round((end - window / 2) / hop, 6))
+    """Starts of the scan windows whose centres lie inside (start, end), to store as hard negatives: the
+    windows whose firing made the region (core.regions). Windows start on the hop grid. A centre on the
+    edge is outside: a review hit spans exactly one window, whose neighbours are centred on its edges and
+    may hold the very sound the hit only touched. A region narrower than the hop gives the one grid window
+    centred closest on it."""
+    first = max(0, math.floor(round((start - window / 2) / hop, 6)) + 1)
+    last = math.ceil(round((end - window / 2) / hop, 6)) - 1
     if last >= first:
         return [round(k * hop, 6) for k in range(first, last + 1)]
     centred = max(0.0, (start + end - window) / 2)

@@ -43,10 +43,11 @@ def test_accept_reject_skip_write_what_they_say(db, home, tmp_path, video):
     assert [c["start_time"] for c in db.get_clips("film.mp4")] == [1.0, 2.0]
     assert Path(db.get_clips("film.mp4")[0]["output_path"]).is_file()
     rejected = queue.answer(REJECT)
-    # every half-second classifier window centred on the 8 s hit, as Mark as negative stores a region
+    # every half-second classifier window centred inside the 8 s hit (not on its edges), as Mark as negative
+    # stores a region
     negatives = db.get_hard_negatives()
-    assert {n["source_model"] for n in negatives} == {"MEL"} and len(negatives) == len(rejected.negative_ids) == 33
-    assert (negatives[0]["start_time"], negatives[-1]["start_time"]) == (20.75, 28.75)
+    assert {n["source_model"] for n in negatives} == {"MEL"} and len(negatives) == len(rejected.negative_ids) == 31
+    assert (negatives[0]["start_time"], negatives[-1]["start_time"]) == (21.0, 28.5)
     queue.answer(SKIP)
     assert queue.current() is None
     assert [a.answer for a in queue.log.answers] == [ACCEPT, REJECT, SKIP]

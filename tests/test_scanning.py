@@ -170,14 +170,19 @@ def test_cancelled_scan_stores_nothing(db, home, videos):
 @pytest.mark.parametrize(
     "start, end, expected",
     [
-        (10.0, 20.0, [6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0]),  # centres inside
-        (10.5, 14.0, [7.0, 8.0, 9.0, 10.0]),  # starts on the hop grid only
+        (10.0, 20.0, [7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0]),  # centres inside, not on the edges
+        (10.5, 14.0, [7.0, 8.0, 9.0]),  # starts on the hop grid only
         (10.1, 10.6, [6.0]),  # narrower than the hop: the grid window centred closest on it
-        (0.0, 5.0, [0.0, 1.0]),  # never before the start of the file
+        (0.0, 5.0, [0.0]),  # never before the start of the file
     ],
 )
 def test_negative_times_for_a_region(start, end, expected):
     assert negative_times_for_region(start, end, 8.0, 1.0) == expected
+
+
+def test_a_review_hit_of_one_window_marks_that_window_and_not_its_neighbours():
+    # a half-second hit that only touches a sound: the neighbour centred on its end holds the sound
+    assert negative_times_for_region(179.5, 180.0, 0.5, 0.25) == [179.5]
 
 
 @given(st.floats(0, 500), st.floats(0.1, 60), st.sampled_from([0.5, 1.0, 2.0]))
@@ -185,6 +190,6 @@ def test_negative_times_lie_on_the_hop_grid_and_are_the_windows_centred_in_the_r
     window, end = 8.0, start + length
     times = negative_times_for_region(start, end, window, hop)
     assert times and all(t >= 0 and abs(t / hop - round(t / hop)) < 1e-6 for t in times)
-    centred_inside = [t for t in times if start - 1e-6 <= t + window / 2 <= end + 1e-6]
+    centred_inside = [t for t in times if start < t + window / 2 < end]
     if centred_inside != times:  # only a region narrower than the hop, or one reaching back past 0 s
         assert len(times) == 1 and (length < hop or start < window / 2)

@@ -323,9 +323,9 @@ def test_selecting_a_row_names_the_region_for_the_timeline(qtbot, panel):
 def test_marking_a_region_says_how_many_windows_it_gave(qtbot, panel, db):
     messages = []
     panel.message.connect(messages.append)
-    click_row(qtbot, panel._current_table(), 0)  # 10-19 s, 8 s windows every 1 s: centres 10..19
+    click_row(qtbot, panel._current_table(), 0)  # 10-19 s, 8 s windows every 1 s: centres 11..18 (not on the edges)
     qtbot.mouseClick(panel.negative_button, Qt.MouseButton.LeftButton)
-    assert messages == ["10 hard negative windows (8 s each) stored from 1 region"]
+    assert messages == ["8 hard negative windows (8 s each) stored from 1 region"]
     assert {n["region_id"] for n in db.get_hard_negatives("default")} == {panel.current_regions()[0].id}
 
 
