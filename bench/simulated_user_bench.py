@@ -89,11 +89,16 @@ def generated_scenario(workdir: Path) -> Scenario:
     )
 
 
+AUDIBLE = 0.05  # seconds of a sound inside a hit that a listener hears (a droplet's onset is shorter)
+
+
 def has_event(scenario: Scenario, video: Path, start: float, end: float) -> bool:
-    """The simulated user's answer: the span and an event overlap by half the shorter of the two."""
+    """The simulated user's answer: the hit holds an audible part of an event (`AUDIBLE`, or the whole of
+    a shorter one). The review queue plays a hit from its start on: a half-second hit whose last 0.09 s
+    hold a droplet's onset sounds like the droplet to a listener, and accepting it cuts a clip holding the
+    whole sound."""
     return any(
-        min(end, e1) - max(start, e0) >= min(end - start, e1 - e0) / 2
-        for e0, e1 in scenario.events[Path(video).resolve()]
+        min(end, e1) - max(start, e0) >= min(AUDIBLE, e1 - e0) for e0, e1 in scenario.events[Path(video).resolve()]
     )
 
 
