@@ -129,6 +129,9 @@ class ExemplarGate:
             best_sound = (z @ self.positives.T).max(axis=1)
             scores[rows] = balanced[rows] / (1.0 + np.exp(-BETA * (best_sound - _nearest_mean(z @ negatives.T))))
 
+        if len(near) <= _CHUNK:  # one chunk: setting up threads and BLAS limits (~2 ms) would cost more
+            compare(0)
+            return scores
         # Chunks side by side on one BLAS thread each: 1.4x faster than BLAS's own threads on small products
         from threadpoolctl import threadpool_limits
 
