@@ -67,6 +67,19 @@ def test_decoded_samples_are_ffmpegs_own_downmix_and_resampling(tmp_path, source
     assert len(decoded) > SAMPLE_RATE and np.array_equal(decoded, np.fromfile(plain, np.float32))
 
 
+@pytest.mark.parametrize("name", ["a b,c;[d]'e:f=g%h ü.m4a", "-x\\y.m4a", "http:z.m4a"])
+def test_a_whole_track_decodes_whatever_characters_its_name_holds(tmp_path, name):
+    # a whole track goes through a filtergraph, where `,;[]:'\` would otherwise split or end the name
+    media = tmp_path / name
+    made = run_ffmpeg(["-y", "-f", "lavfi", "-i", "sine=f=440:d=1.5", "-c:a", "aac", "-f", "mp4", f"file:{media}"])
+    assert made.returncode == 0
+    plain = tmp_path / "plain.f32"
+    args = ["-y", "-i", f"file:{media}", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", str(plain)]
+    assert run_ffmpeg(args).returncode == 0
+
+    assert np.array_equal(decode_audio(media), np.fromfile(plain, np.float32))
+
+
 def test_start_and_duration_select_a_part(wav):
     path, samples = wav
     part = decode_audio(path, start=1.0, duration=0.5)
