@@ -534,7 +534,7 @@ def train_classifier(
     report = progress or (lambda fraction, message: None)
 
     videos, skipped = _embed_and_label(home, records, options, report, cancel)
-    data = _thin_automatic_negatives(_with_sound_windows(videos, get_spec(options.model_name).dim))
+    data = _training_windows(videos, options)
     skipped_sources = {video.source_path for video in skipped}
     counts = _counts(data, [record for record in records if record.source_path not in skipped_sources])
     _check_enough(counts, skipped)
@@ -560,15 +560,7 @@ def train_classifier(
         embedding_model=options.model_name,
         window=options.window,
         hop=options.hop,
-        folders={
-            "positive": " + ".join(options.positive_folder),
-            "positives": list(options.positive_folder),
-            "negative": options.negative_folder,
-            "profile": options.profile,
-            "margin": options.margin,
-            "use_hard_negatives": options.use_hard_negatives,
-            "include_scan_exports": options.include_scan_exports,
-        },
+        folders=_folders_record(options),
         counts=counts,
         metrics=metrics,
         threshold=metrics["threshold"],
@@ -578,6 +570,45 @@ def train_classifier(
     )
     report(1.0, "Done")
     return TrainResult(name, saved.version, metrics, counts, skipped)
+
+
+def labelled_training_windows(
+    db, home: DataHome, options: TrainingOptions, cancel: threading.Event | None = None
+) -> LabelledWindows:
+    """The windows and labels a training with `options` learns from now (embeddings from the cache)."""
+    videos, _skipped = _embed_and_label(home, _training_records(db, options), options, lambda f, m: None, cancel)
+    return _training_windows(videos, options)
+
+
+def _folders_record(options: TrainingOptions) -> dict[str, Any]:
+    """What a saved version records of the labels it learnt from (`options_of` reads it back)."""
+    return {
+        "positive": " + ".join(options.positive_folder),
+        "positives": list(options.positive_folder),
+        "negative": options.negative_folder,
+        "profile": options.profile,
+        "margin": options.margin,
+        "use_hard_negatives": options.use_hard_negatives,
+        "include_scan_exports": options.include_scan_exports,
+    }
+
+
+def options_of(version: classifier_store.ClassifierVersion) -> TrainingOptions:
+    """The options a saved classifier version was trained with, from its metadata."""
+    folders = version.folders
+    return TrainingOptions(
+        profile=folders.get("profile", "default"),
+        positive_folder=tuple(folders.get("positives") or [folders.get("positive", "")]),
+        negative_folder=folders.get("negative"),
+        model_name=version.embedding_model,
+        name=version.name,
+        margin=folders.get("margin", DEFAULT_MARGIN),
+        use_hard_negatives=folders.get("use_hard_negatives", True),
+        include_scan_exports=folders.get("include_scan_exports", False),
+        window=version.window,
+        hop=version.hop,
+        normalise_per_video=version.feature_set == CONTEXT_PER_VIDEO,
+    )
 
 
 @dataclass
@@ -658,6 +689,10 @@ def _embed_and_label(
             )
         )
     return videos, skipped
+
+
+def _training_windows(videos: list[_VideoWindows], options: TrainingOptions) -> LabelledWindows:
+    return _thin_automatic_negatives(_with_sound_windows(videos, get_spec(options.model_name).dim))
 
 
 def _with_sound_windows(videos: list[_VideoWindows], dim: int) -> LabelledWindows:

@@ -24,6 +24,7 @@ from core.training import (
     label_windows,
     marked_windows,
     merged_clips,
+    options_of,
     pick_sound_windows,
     preview_training,
     prior_shift,
@@ -305,6 +306,7 @@ def test_training_saves_a_version_and_skips_unreadable_videos(db, home, tmp_path
     gate = classifier_store.load_classifier(home, "tone").gate
     assert meta.gate_sha256 and list(gate.calibration) == result.metrics["calibration"]
     assert meta.folders["positive"] == "mp4_Tone" and meta.counts == result.counts
+    assert options_of(meta) == _options(name="tone")  # what the review queue relabels with
     assert updates == sorted(updates) and updates[-1] == 1.0
 
 
