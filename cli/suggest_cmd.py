@@ -15,8 +15,9 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "suggest",
         help="list the windows most worth a human answer (the review queue)",
-        description="Rank every video the database knows with a classifier: uncertain windows and confident "
-        "unlabelled hits, alternately (already exported, negative or answered ones left out).",
+        description="Rank every video the database knows with a classifier: broad matches (what a linear model "
+        "of the same labels ranks highest: kinds of the sound no answer has reached yet), uncertain windows and "
+        "confident unlabelled hits, in turn (already exported, negative or answered occurrences left out).",
     )
     parser.add_argument("--classifier", required=True, metavar="NAME", help="classifier name (see `models list`)")
     parser.add_argument(

@@ -1,13 +1,18 @@
 """The review queue: the library's windows most worth a human answer, answered with one key each.
 
-Ranking with a classifier: every window of the library is scored; per file, a window overlapping a better
-one belongs to the same occurrence, so each occurrence is one item (clip-length, as `E` would cut it).
+Ranking with a classifier: every window of the library is scored; per file, a window starting closer to a
+better one than `SEPARATION` (search's rule) belongs to the same occurrence, so each occurrence is one item
+at its best window. An answer covers its whole occurrence the same way: on the real-sound benchmark a
+voice line or a kiss rejected at one half-second window came back at its neighbour, and a fifth of the
+rejects were the same sound asked twice.
 Windows already labelled (covered half by an exported clip, near a hard negative, or answered here) are
-left out. The queue alternates two lists of these occurrences, starting with the first: the most
-uncertain (best-window probability closest to the classifier's threshold: the answers that move its
-decision boundary most) and the most confident unlabelled hits (confirming them adds positives fast;
-rejecting them removes the false positives a scan would show first). Without a classifier (from a
-search) the items are the search hits in similarity order.
+left out. The queue takes one occurrence from each of three lists in turn: the broad matches
+(core.linear_ranking: kinds of the sound no answer has reached yet, which the classifier learnt as
+negatives; first, as on the real-sound benchmark they were the list most often accepted), the most uncertain
+(best-window probability closest to the classifier's threshold: the answers that move its decision
+boundary most) and the most confident unlabelled hits (confirming them adds positives fast; rejecting them
+removes the false positives a scan would show first). Without a classifier (from a search) the items are
+the search hits in similarity order.
 
 Answers: accept exports clips with the given export settings, exactly as `E` does, from the clip-length
 window centred on the item (a search hit is a short window on the sound: the clip is centred on it);
@@ -27,13 +32,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
+
 from core.atomic_write import write_json_atomically
 from core.defaults import DEFAULT_HOP, DEFAULT_RETRAIN_EVERY, DEFAULT_WINDOW
 from core.errors import Cancelled, FoleycutError
 from core.home import DataHome
 from core.library_index import WindowHit
 from core.progress import Progress, check_cancel
-from core.similarity_search import SimilarRegion, fuse_hits
+from core.similarity_search import SEPARATION, SimilarRegion, fuse_hits
 
 ACCEPT, REJECT, SKIP = "accept", "reject", "skip"
 DEFAULT_QUEUE_LENGTH = 50
@@ -45,7 +52,7 @@ class ReviewItem:
     start: float
     end: float
     score: float  # classifier probability, or similarity for search hits
-    reason: str  # "uncertain", "top hit" or "similar"
+    reason: str  # "broad match", "uncertain", "top hit" or "similar"
 
 
 @dataclass
@@ -87,16 +94,20 @@ class AnswerLog:
         return answer
 
     def covers(self, video: Path, start: float, end: float) -> bool:
-        """Whether an answer was given on this span: either one's centre lies inside the other."""
+        """Whether an answer was given on this span's occurrence (`same_occurrence`)."""
         video = Path(video).resolve()
-        return any(
-            Path(a.video) == video and (start <= (a.start + a.end) / 2 <= end or a.start <= (start + end) / 2 <= a.end)
-            for a in self.answers
-        )
+        return any(Path(a.video) == video and same_occurrence(a.start, a.end, start, end) for a in self.answers)
 
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_json_atomically(self.path, [asdict(a) for a in self.answers], indent=1)
+
+
+def same_occurrence(start: float, end: float, other_start: float, other_end: float) -> bool:
+    """Two spans of one file hold the same occurrence when their centres lie closer than the longer span
+    or `SEPARATION` (how search and ranking fuse hits)."""
+    reach = max(end - start, other_end - other_start, SEPARATION)
+    return abs((start + end) - (other_start + other_end)) / 2 < reach - 1e-6
 
 
 def answer_log_path(home: DataHome, profile: str) -> Path:
@@ -310,15 +321,18 @@ def rank_library(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> list[ReviewItem]:
-    """Uncertain windows and top hits of `classifier_name` over `videos`, alternately (module docstring)."""
+    """Broad matches, uncertain windows and top hits of `classifier_name` over `videos`, in turn (module
+    docstring)."""
     from core.classifier_store import load_classifier
     from core.scanning import window_probabilities
+    from core.window_context import window_features
     from core.window_embeddings import embed_file
 
     classifier = load_classifier(home, classifier_name)
     meta = classifier.meta
-    threshold = meta.threshold
+    linear = _linear_ranking(db, home, meta, cancel)
     scored: list[WindowHit] = []
+    broad: list[WindowHit] = []
     for number, video in enumerate(map(Path, videos)):
         check_cancel(cancel)
         try:
@@ -337,27 +351,48 @@ def rank_library(
             continue  # a file that cannot be embedded has nothing to review
         probabilities = window_probabilities(classifier, embeddings, video)
         resolved = video.resolve()
-        scored += [
-            WindowHit(resolved, float(t), float(p))
-            for t, p in zip(embeddings.times, probabilities)
-            if not labelled(resolved, float(t), float(t) + meta.window)
-        ]
+        unlabelled = np.array([not labelled(resolved, float(t), float(t) + meta.window) for t in embeddings.times])
+        times = embeddings.times[unlabelled].tolist()
+        scored += [WindowHit(resolved, t, float(p)) for t, p in zip(times, probabilities[unlabelled])]
+        if linear is not None:
+            features = window_features(embeddings.vectors, meta.hop, meta.feature_set)[unlabelled]
+            broad += [WindowHit(resolved, t, float(s)) for t, s in zip(times, linear.score(features))]
     # One item per occurrence, at its best window: a peak of the probabilities lies on the sound, where an
     # arbitrary window scoring near the threshold often holds only its edge (and an accept there would
     # teach the classifier the neighbouring sounds as positives).
-    peaks = fuse_hits(scored, meta.window)
+    peaks = fuse_hits(scored, meta.window, separation=SEPARATION)
     top_hits = [ReviewItem(r.video, r.start, r.end, r.score, "top hit") for r in peaks]
     unsure = [
         ReviewItem(r.video, r.start, r.end, r.score, "uncertain")
-        for r in sorted(peaks, key=lambda r: abs(r.score - threshold))
+        for r in sorted(peaks, key=lambda r: abs(r.score - meta.threshold))
     ]
-    return _alternate(unsure, top_hits, meta.window, length)
+    probability = {(hit.path, hit.start): hit.score for hit in scored}
+    broad_matches = [
+        ReviewItem(r.video, r.start, r.end, probability[r.video, r.start], "broad match")
+        for r in fuse_hits(broad, meta.window, separation=SEPARATION)
+    ]
+    return _in_turn([broad_matches, unsure, top_hits], meta.window, length)
 
 
-def _alternate(first: list[ReviewItem], second: list[ReviewItem], window: float, limit: int) -> list[ReviewItem]:
+def _linear_ranking(db, home: DataHome, meta, cancel: threading.Event | None):
+    """The broad view (core.linear_ranking) of the labels `meta`'s classifier would learn from now; None
+    where they cannot be gathered (its export folder emptied meanwhile, say): the queue then has two lists."""
+    from core.linear_ranking import fit_linear_ranking
+    from core.training import labelled_training_windows, options_of
+
+    try:
+        return fit_linear_ranking(labelled_training_windows(db, home, options_of(meta), cancel))
+    except Cancelled:
+        raise
+    except FoleycutError:
+        return None
+
+
+def _in_turn(lists: list[list[ReviewItem]], window: float, limit: int) -> list[ReviewItem]:
+    """One item from each list in turn, an occurrence another list gave already left out."""
     queue: list[ReviewItem] = []
     taken: dict[Path, list[float]] = {}
-    sources = [iter(first), iter(second)]
+    sources = [iter(items) for items in lists]
     turn = 0
     while len(queue) < limit and sources:
         source = sources[turn % len(sources)]
@@ -366,8 +401,8 @@ def _alternate(first: list[ReviewItem], second: list[ReviewItem], window: float,
             sources.remove(source)
             continue
         starts = taken.setdefault(item.video, [])
-        if any(abs(item.start - s) < window - 1e-6 for s in starts):
-            continue  # both lists picked the same occurrence
+        if any(abs(item.start - s) < max(window, SEPARATION) - 1e-6 for s in starts):
+            continue  # another list gave this occurrence
         starts.append(item.start)
         queue.append(item)
         turn += 1

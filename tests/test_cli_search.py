@@ -88,8 +88,7 @@ def test_suggest_lists_a_queue_of_unlabelled_windows(tmp_path_factory, tmp_path,
     capsys.readouterr()
     assert cli(home, "suggest", "--classifier", "tone", "--top", 6, "--json") == 0
     queue = json.loads(capsys.readouterr().out)
-    assert len(queue) == 6 and {item["reason"] for item in queue} == {"uncertain", "top hit"}
-    assert queue[0]["reason"] == "uncertain" and queue[1]["reason"] == "top hit"
+    assert [item["reason"] for item in queue[:3]] == ["broad match", "uncertain", "top hit"] and len(queue) == 6
     for item in queue:  # no window half covered by a training clip
         scene = SCENES[item["video"].rsplit("/", 1)[-1].removesuffix(".mp4")]
         clips = [clip_start(t) for t in scene.targets] if scene.name in TRAINING else []

@@ -7,7 +7,7 @@ import pytest
 
 from core.export import ExportSettings
 from core.home import DataHome
-from core.review_queue import ACCEPT, REJECT, SKIP, ReviewItem, ReviewSession, _alternate
+from core.review_queue import ACCEPT, REJECT, SKIP, ReviewItem, ReviewSession, _in_turn
 from core.similarity_search import SimilarRegion
 from tests.media_factory import make_video, tone_burst_track
 from tests.search_library import LIBRARY, library_track
@@ -88,6 +88,18 @@ def test_already_exported_windows_are_not_queued(db, home, tmp_path, video):
     assert [item.start for item in queue.items] == [21.0, 12.0]
 
 
+def test_an_answer_covers_its_whole_occurrence_not_only_its_window(db, home, tmp_path, video):
+    """A voice line rejected at one half-second window is not asked again at the next one."""
+    queue = session(db, home, tmp_path)
+    short = [SimilarRegion(video.resolve(), t, t + 0.5, 0.9) for t in (10.0, 30.0)]
+    queue.rank_hits(short)
+    queue.answer(REJECT)
+    queue.answer(SKIP)
+    neighbours = [SimilarRegion(video.resolve(), t, t + 0.5, 0.8) for t in (10.5, 10.75, 11.9, 12.0, 28.25, 32.5)]
+    queue.rank_hits(neighbours)
+    assert [item.start for item in queue.items] == [12.0, 32.5]
+
+
 def test_retraining_is_due_every_n_answers_skips_not_counted(db, home, tmp_path, video):
     queue = session(db, home, tmp_path, retrain_every=2)
     queue.rank_hits(hits(video))
@@ -98,16 +110,19 @@ def test_retraining_is_due_every_n_answers_skips_not_counted(db, home, tmp_path,
     assert queue.due_for_training()
 
 
-def test_the_queue_alternates_uncertain_and_top_hits_without_repeating_an_occurrence():
+def test_the_queue_takes_its_lists_in_turn_without_repeating_an_occurrence():
     v = Path("/v.mp4")
     unsure = [ReviewItem(v, t, t + 8, 0.5, "uncertain") for t in (0.0, 30.0, 60.0)]
     top = [ReviewItem(v, t, t + 8, 0.9, "top hit") for t in (31.0, 90.0)]
-    queue = _alternate(unsure, top, 8.0, 10)
+    broad = [ReviewItem(v, t, t + 8, 0.2, "broad match") for t in (1.0, 120.0, 150.0)]
+    queue = _in_turn([unsure, top, broad], 8.0, 10)
     assert [(i.start, i.reason) for i in queue] == [
         (0.0, "uncertain"),
         (31.0, "top hit"),
+        (120.0, "broad match"),
         (60.0, "uncertain"),
         (90.0, "top hit"),
+        (150.0, "broad match"),
     ]
 
 
@@ -124,6 +139,6 @@ def test_retrain_trains_on_the_answers_and_the_new_classifier_ranks_the_library(
     result = queue.retrain()
     assert result.name == "mp4_Door" and queue.classifier == "mp4_Door" and not queue.due_for_training()
     queue.rank_with_classifier([video], length=6)
-    assert queue.items and {item.reason for item in queue.items} <= {"uncertain", "top hit"}
+    assert queue.items and {item.reason for item in queue.items} <= {"uncertain", "top hit", "broad match"}
     # no answered occurrence comes back (an answer covers its 8 s item)
     assert not any(item.start < t + 8 and item.end > t for item in queue.items for t, _kind in answers)
