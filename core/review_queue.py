@@ -165,7 +165,7 @@ class ReviewSession:
         progress: Progress | None = None,
         cancel: threading.Event | None = None,
     ) -> None:
-        """Score the library with `self.classifier` and queue uncertain windows and top hits alternately."""
+        """Score the library with `self.classifier` and queue broad matches, uncertain windows and top hits in turn."""
         if self.classifier is None:
             raise FoleycutError("There is no classifier to rank the library with yet: train one first.")
         items = rank_library(self.db, self.home, self.classifier, videos, self._labelled(), length, progress, cancel)

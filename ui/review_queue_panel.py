@@ -28,6 +28,13 @@ from ui.timeline import format_time
 
 KEYS = {ACCEPT: ("A", "Accept"), REJECT: ("R", "Reject"), SKIP: ("S", "Skip")}
 UNDO_KEY = "U"
+REASONS = (
+    "Why each place is asked (in brackets):\n"
+    "broad match: ranked high by a simple model of your answers; it finds kinds of the sound not met yet\n"
+    "uncertain: the classifier is least sure about it\n"
+    "top hit: the classifier's most confident place nobody has answered\n"
+    "similar: a search hit, most similar first"
+)
 
 
 def item_text(item: ReviewItem) -> str:
@@ -82,6 +89,8 @@ class ReviewQueuePanel(QWidget):
         self.upcoming = QListWidget()
         self.upcoming.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.upcoming.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.upcoming.setToolTip(REASONS)
+        self.current_label.setToolTip(REASONS)
 
         form = QFormLayout()
         form.addRow("Retrain every:", self.retrain_spin)

@@ -268,7 +268,9 @@ class SearchWorkbench(QObject):
 
     def _on_ranked(self, session: ReviewSession) -> None:
         if session is self.session:
-            self._show_queue(f"Ranked with {session.classifier}: uncertain windows and top hits, alternately.")
+            self._show_queue(
+                f"Ranked with {session.classifier}: broad matches, uncertain windows and top hits, in turn."
+            )
             self._start_reviewing()
 
     def _start_reviewing(self) -> None:
