@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -41,6 +42,10 @@ from core.home import DataHome
 from core.library_index import WindowHit
 from core.progress import Progress, check_cancel
 from core.similarity_search import SEPARATION, SimilarRegion, fuse_hits
+
+if TYPE_CHECKING:
+    from core.classifier_store import ClassifierVersion
+    from core.linear_ranking import LinearRanking
 
 ACCEPT, REJECT, SKIP = "accept", "reject", "skip"
 DEFAULT_QUEUE_LENGTH = 50
@@ -351,7 +356,9 @@ def rank_library(
             continue  # a file that cannot be embedded has nothing to review
         probabilities = window_probabilities(classifier, embeddings, video)
         resolved = video.resolve()
-        unlabelled = np.array([not labelled(resolved, float(t), float(t) + meta.window) for t in embeddings.times])
+        unlabelled = np.array(
+            [not labelled(resolved, float(t), float(t) + meta.window) for t in embeddings.times], dtype=bool
+        )
         times = embeddings.times[unlabelled].tolist()
         scored += [WindowHit(resolved, t, float(p)) for t, p in zip(times, probabilities[unlabelled])]
         if linear is not None:
@@ -374,7 +381,9 @@ def rank_library(
     return _in_turn([broad_matches, unsure, top_hits], meta.window, length)
 
 
-def _linear_ranking(db, home: DataHome, meta, cancel: threading.Event | None):
+def _linear_ranking(
+    db, home: DataHome, meta: ClassifierVersion, cancel: threading.Event | None
+) -> LinearRanking | None:
     """The broad view (core.linear_ranking) of the labels `meta`'s classifier would learn from now; None
     where they cannot be gathered (its export folder emptied meanwhile, say): the queue then has two lists."""
     from core.linear_ranking import fit_linear_ranking
