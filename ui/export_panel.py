@@ -210,7 +210,7 @@ class ExportPanel(QWidget):
         """The settings `E` would use now; FoleycutError names what is missing or wrong."""
         folder = self.export_folder()
         if folder is None:
-            raise FoleycutError("No export folder chosen: pick one under Destination → Folder, then press E again.")
+            raise FoleycutError("No export folder chosen: pick one under Destination → Folder, then try again.")
         portrait = self.portrait_combo.currentText()
         settings = ExportSettings(
             name=self.name_edit.text().strip(),
