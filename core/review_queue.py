@@ -378,7 +378,7 @@ def rank_library(
         ReviewItem(r.video, r.start, r.end, probability[r.video, r.start], "broad match")
         for r in fuse_hits(broad, meta.window, separation=SEPARATION)
     ]
-    return _in_turn([broad_matches, unsure, top_hits], meta.window, length)
+    return _in_turn([broad_matches, unsure, top_hits], length)
 
 
 def _linear_ranking(
@@ -397,10 +397,9 @@ def _linear_ranking(
         return None
 
 
-def _in_turn(lists: list[list[ReviewItem]], window: float, limit: int) -> list[ReviewItem]:
+def _in_turn(lists: list[list[ReviewItem]], limit: int) -> list[ReviewItem]:
     """One item from each list in turn, an occurrence another list gave already left out."""
     queue: list[ReviewItem] = []
-    taken: dict[Path, list[float]] = {}
     sources = [iter(items) for items in lists]
     turn = 0
     while len(queue) < limit and sources:
@@ -409,10 +408,8 @@ def _in_turn(lists: list[list[ReviewItem]], window: float, limit: int) -> list[R
         if item is None:
             sources.remove(source)
             continue
-        starts = taken.setdefault(item.video, [])
-        if any(abs(item.start - s) < max(window, SEPARATION) - 1e-6 for s in starts):
+        if any(q.video == item.video and same_occurrence(q.start, q.end, item.start, item.end) for q in queue):
             continue  # another list gave this occurrence
-        starts.append(item.start)
         queue.append(item)
         turn += 1
     return queue

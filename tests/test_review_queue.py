@@ -115,7 +115,7 @@ def test_the_queue_takes_its_lists_in_turn_without_repeating_an_occurrence():
     unsure = [ReviewItem(v, t, t + 8, 0.5, "uncertain") for t in (0.0, 30.0, 60.0)]
     top = [ReviewItem(v, t, t + 8, 0.9, "top hit") for t in (31.0, 90.0)]
     broad = [ReviewItem(v, t, t + 8, 0.2, "broad match") for t in (1.0, 120.0, 150.0)]
-    queue = _in_turn([unsure, top, broad], 8.0, 10)
+    queue = _in_turn([unsure, top, broad], 10)
     assert [(i.start, i.reason) for i in queue] == [
         (0.0, "uncertain"),
         (31.0, "top hit"),
