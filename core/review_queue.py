@@ -15,7 +15,8 @@ removes the false positives a scan would show first). Without a classifier (from
 the search hits in similarity order.
 
 Answers: accept exports clips with the given export settings, exactly as `E` does, from the clip-length
-window centred on the item (a search hit is a short window on the sound: the clip is centred on it);
+window centred on the item (a search hit is a short window on the sound: the clip is centred on it), and
+the item's span tells training where in that clip the sound is (`heard_spans`);
 reject stores the classifier's windows centred on the item as hard negatives (as *Mark as negative* does
 for a scan region); skip only records the skip. Every answer, with what
 it wrote, goes to `<home>/review/<profile>.json` (rewritten atomically), so answered items stay out of
@@ -106,6 +107,16 @@ class AnswerLog:
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_json_atomically(self.path, [asdict(a) for a in self.answers], indent=1)
+
+
+def heard_spans(home: DataHome, profile: str, folders: Sequence[str]) -> dict[Path, list[tuple[float, float]]]:
+    """Where the user heard the sound: per video, the (start, end) of each item accepted into one of
+    `folders`. Training looks for the sound there rather than anywhere in the clip (core.training)."""
+    heard: dict[Path, list[tuple[float, float]]] = {}
+    for answer in AnswerLog(home, profile).answers:
+        if answer.answer == ACCEPT and Path(answer.export_folder or "").name in folders:
+            heard.setdefault(Path(answer.video), []).append((answer.start, answer.end))
+    return heard
 
 
 def same_occurrence(start: float, end: float, other_start: float, other_end: float) -> bool:

@@ -7,8 +7,9 @@ import pytest
 
 from core.export import ExportSettings
 from core.home import DataHome
-from core.review_queue import ACCEPT, REJECT, SKIP, ReviewItem, ReviewSession, _in_turn
+from core.review_queue import ACCEPT, REJECT, SKIP, ReviewItem, ReviewSession, _in_turn, heard_spans
 from core.similarity_search import SimilarRegion
+from core.training import POSITIVE, TrainingOptions, labelled_training_windows
 from tests.media_factory import make_video, tone_burst_track
 from tests.search_library import LIBRARY, library_track
 
@@ -100,6 +101,18 @@ def test_an_answer_covers_its_whole_occurrence_not_only_its_window(db, home, tmp
     assert [item.start for item in queue.items] == [12.0, 32.5]
 
 
+def test_accepts_say_where_the_sound_was_heard_until_undone(db, home, tmp_path, video):
+    queue = session(db, home, tmp_path)
+    queue.rank_hits([SimilarRegion(video.resolve(), t, t + 0.5, 0.9) for t in (5.0, 25.0, 15.0)])
+    queue.answer(ACCEPT)
+    queue.answer(REJECT)
+    queue.answer(ACCEPT)
+    assert heard_spans(home, "default", ["mp4_Door"]) == {video.resolve(): [(5.0, 5.5), (15.0, 15.5)]}
+    assert heard_spans(home, "default", ["mp4_Other"]) == {}
+    queue.undo()
+    assert heard_spans(home, "default", ["mp4_Door"]) == {video.resolve(): [(5.0, 5.5)]}
+
+
 def test_retraining_is_due_every_n_answers_skips_not_counted(db, home, tmp_path, video):
     queue = session(db, home, tmp_path, retrain_every=2)
     queue.rank_hits(hits(video))
@@ -142,3 +155,17 @@ def test_retrain_trains_on_the_answers_and_the_new_classifier_ranks_the_library(
     assert queue.items and {item.reason for item in queue.items} <= {"uncertain", "top hit", "broad match"}
     # no answered occurrence comes back (an answer covers its 8 s item)
     assert not any(item.start < t + 8 and item.end > t for item in queue.items for t, _kind in answers)
+
+
+def test_training_looks_for_an_accepted_sound_where_it_was_heard(db, home, tmp_path):
+    """Of an accepted 8 s clip, only the windows around the half second the user heard are sound candidates."""
+    video = make_video(tmp_path / "long.mp4", 100, audio=library_track(*LIBRARY["b"], seed=1), size=(32, 24), fps=2)
+    queue = session(db, home, tmp_path)
+    queue.settings.count = 1
+    heard = (15.25, 50.25)  # the planted bursts start at 15 and 50 s
+    queue.rank_hits([SimilarRegion(video.resolve(), t, t + 0.5, 1.0) for t in heard])
+    queue.answer(ACCEPT)
+    queue.answer(ACCEPT)
+    data = labelled_training_windows(db, home, TrainingOptions("default", "mp4_Door", model_name="MEL"))
+    sound = data.times[data.labels == POSITIVE]
+    assert len(sound) and all(any(t - 0.25 <= start <= t + 0.25 for t in heard) for start in sound)

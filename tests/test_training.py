@@ -29,6 +29,7 @@ from core.training import (
     preview_training,
     prior_shift,
     real_probabilities,
+    sound_candidates,
     train_classifier,
 )
 from tests.scan_scenario import add_positive_clips, add_training_clips, scene_videos
@@ -73,6 +74,16 @@ def test_a_clip_shorter_than_a_window_takes_the_windows_containing_it():
 
 def test_overlapping_clips_of_one_marker_are_one_bag():
     assert merged_clips([(12.0, 8.0), (10.0, 8.0), (11.0, 8.0), (40.0, 8.0)]) == [(10.0, 10.0), (40.0, 8.0)]
+
+
+def test_a_heard_span_narrows_its_clip_to_the_windows_around_it():
+    starts = np.arange(0, 60, 0.25)
+    heard, cut_by_hand, merged = sound_candidates(
+        starts, 0.5, [(10.0, 8.0), (30.0, 8.0), (40.0, 8.0), (44.0, 8.0)], [(13.5, 14.0), (41.0, 41.5)]
+    )
+    assert starts[heard].tolist() == [13.25, 13.5, 13.75]  # overlapping the span by half a window or more
+    assert starts[cut_by_hand].tolist() == np.arange(30.0, 37.51, 0.25).tolist()  # no span: the whole clip
+    assert len(merged) == 47  # one of its clips holds no span: the sound may lie anywhere in the bag
 
 
 def _bag(rng, sound_at, length=7, dim=8):
