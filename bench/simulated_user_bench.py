@@ -3,7 +3,7 @@ uses find-similar and the review queue; how many answers until the classifier re
 and region precision >= 0.90 on held-out videos, beside the answers today's loop needs (one exported clip
 per event + one round of hard negatives on the scan's false positives).
 
-    .venv/bin/python bench/simulated_user_bench.py [--scenarios DIR …] [--retrain-every 5] [--budget 80]
+    .venv/bin/python bench/simulated_user_bench.py [--scenarios DIR …] [--retrain-every 5] [--budget 80] [--example 0]
 
 A scenario is anything with the `Scenario` fields below. `--scenarios` reads folders holding videos and a
 `truth.json` (`[{"path", "events": [[start, end], …]}, …]`, as the real-sound scenarios of the detection
@@ -50,17 +50,19 @@ class Scenario:
     example: tuple[Path, float]  # the one example: a video of the library and an event's start in it
 
 
-def load_scenarios(workdir: Path, folders: list[Path]) -> list[Scenario]:
-    return [scenario_from_truth(folder) for folder in folders] if folders else [generated_scenario(workdir)]
+def load_scenarios(workdir: Path, folders: list[Path], example: int = 0) -> list[Scenario]:
+    return [scenario_from_truth(f, example) for f in folders] if folders else [generated_scenario(workdir)]
 
 
-def scenario_from_truth(folder: Path) -> Scenario:
+def scenario_from_truth(folder: Path, example: int = 0) -> Scenario:
+    """The scenario of a truth.json folder; the one example is the `example`th event of the library (in
+    video, then time order)."""
     truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
     videos = [Path(entry["path"]).resolve() for entry in truth]
     events = {Path(entry["path"]).resolve(): [tuple(event[:2]) for event in entry["events"]] for entry in truth}
     half = len(videos) // 2
-    first = next(video for video in videos[:half] if events[video])
-    return Scenario(folder.name, videos[:half], videos[half:], events, (first, events[first][0][0]))
+    library_events = [(video, event[0]) for video in videos[:half] for event in events[video]]
+    return Scenario(folder.name, videos[:half], videos[half:], events, library_events[example % len(library_events)])
 
 
 def generated_scenario(workdir: Path) -> Scenario:
@@ -200,10 +202,16 @@ def main() -> int:
     )
     parser.add_argument("--retrain-every", type=int, default=5)
     parser.add_argument("--budget", type=int, default=80, help="answers before the simulated user gives up")
+    parser.add_argument(
+        "--example",
+        type=int,
+        default=0,
+        help="which library event is the one example (0: the first of the first video)",
+    )
     args = parser.parse_args()
     met = True
     with tempfile.TemporaryDirectory(prefix="foleycut_simulated_user_") as tmp:
-        for number, scenario in enumerate(load_scenarios(Path(tmp), args.scenarios)):
+        for number, scenario in enumerate(load_scenarios(Path(tmp), args.scenarios, args.example)):
             root = Path(tmp) / f"scenario_{number}"
             answers, trail = simulated_user(scenario, root, args.retrain_every, args.budget)
             today, recall, precision = todays_loop(scenario, root)
