@@ -3,7 +3,8 @@ uses find-similar and the review queue; how many answers until the classifier re
 and region precision >= 0.90 on held-out videos, beside the answers today's loop needs (one exported clip
 per event + one round of hard negatives on the scan's false positives).
 
-    .venv/bin/python bench/simulated_user_bench.py [--scenarios DIR …] [--retrain-every 5] [--budget 80] [--example 0]
+    .venv/bin/python bench/simulated_user_bench.py [--scenarios DIR …] [--retrain-every 5] [--budget 80]
+        [--example 0 …] [--model MEL]
 
 A scenario is anything with the `Scenario` fields below. `--scenarios` reads folders holding videos and a
 `truth.json` (`[{"path", "events": [[start, end], …]}, …]`, as the real-sound scenarios of the detection
@@ -11,7 +12,8 @@ benchmark write them): the first half of the videos is the library, the rest hel
 generated scenario (tone bursts among other tones) checks the loop end to end; its figures say nothing
 about real recorded sounds. Everything runs through core functions, as the window does: `find_similar`,
 `ReviewSession.answer` (accept = a real export, reject = a hard negative), `ReviewSession.retrain`,
-`rank_with_classifier`.
+`rank_with_classifier`. `--model` runs the same user on another embedding model (its weights must be in
+the data home or downloadable); `--example` with several numbers starts once from each of those events.
 """
 
 from __future__ import annotations
@@ -32,12 +34,13 @@ from core.db import ProcessedDB
 from core.errors import FoleycutError
 from core.export import ExportSettings, export_marker
 from core.home import DataHome
+from core.model_registry import get_spec
 from core.review_queue import ACCEPT, REJECT, ReviewSession
 from core.scanning import negative_times_for_region, score_file
 from core.similarity_search import DEFAULT_EXAMPLE_SECONDS, example_from_video, find_similar, open_index
 from core.training import TrainingOptions, train_classifier
 
-MODEL, CLIP_LENGTH = "MEL", 8.0
+CLIP_LENGTH = 8.0
 RECALL_GOAL, PRECISION_GOAL = 0.95, 0.90
 
 
@@ -51,7 +54,7 @@ class Scenario:
 
 
 def load_scenarios(workdir: Path, folders: list[Path], example: int = 0) -> list[Scenario]:
-    return [scenario_from_truth(f, example) for f in folders] if folders else [generated_scenario(workdir)]
+    return [scenario_from_truth(f, example) for f in folders] if folders else [generated_scenario(workdir, example)]
 
 
 def scenario_from_truth(folder: Path, example: int = 0) -> Scenario:
@@ -65,7 +68,7 @@ def scenario_from_truth(folder: Path, example: int = 0) -> Scenario:
     return Scenario(folder.name, videos[:half], videos[half:], events, library_events[example % len(library_events)])
 
 
-def generated_scenario(workdir: Path) -> Scenario:
+def generated_scenario(workdir: Path, example: int = 0) -> Scenario:
     from tests.media_factory import make_video, tone_burst_track
 
     rng = np.random.default_rng(0)
@@ -82,12 +85,13 @@ def generated_scenario(workdir: Path) -> Scenario:
         video = make_video(workdir / f"scene_{number}.mp4", seconds, audio=track, size=(32, 24), fps=2)
         videos.append(video.resolve())
         events[video.resolve()] = [(t, t + 1.0) for t in targets]
+    library_events = [(video, start) for video in videos[:4] for start, _ in events[video]]
     return Scenario(
         "generated tones (loop check, not real sounds)",
         videos[:4],
         videos[4:],
         events,
-        (videos[0], events[videos[0]][0][0]),
+        library_events[example % len(library_events)],
     )
 
 
@@ -124,18 +128,20 @@ def evaluate(home: DataHome, classifier: str, scenario: Scenario) -> tuple[float
     return found / max(1, total), good / regions_count if regions_count else 0.0
 
 
-def simulated_user(scenario: Scenario, root: Path, retrain_every: int, budget: int) -> tuple[int | None, list]:
+def simulated_user(
+    scenario: Scenario, root: Path, retrain_every: int, budget: int, model: str = "MEL"
+) -> tuple[int | None, list]:
     home = DataHome.resolve(root / "home_search")
     trail = []
     with ProcessedDB(home.db_path) as db:
         settings = ExportSettings(
             name="target", export_folder=root / "export_search" / "mp4_Target", length=CLIP_LENGTH, count=1
         )
-        session = ReviewSession(db, home, "default", settings, MODEL, retrain_every=retrain_every)
-        index = open_index(home, MODEL)
+        session = ReviewSession(db, home, "default", settings, model, retrain_every=retrain_every)
+        index = open_index(home, model)
         index.sync(scenario.library)
         video, at = scenario.example
-        example = example_from_video(home, video, at, DEFAULT_EXAMPLE_SECONDS, MODEL)
+        example = example_from_video(home, video, at, DEFAULT_EXAMPLE_SECONDS, model)
         export_marker(db, video, max(0.0, at - CLIP_LENGTH / 2), settings)  # the example, cut with E: answer one
         session.rank_hits(find_similar(index, example, top=budget, only=scenario.library))
         answers = 1
@@ -157,7 +163,7 @@ def simulated_user(scenario: Scenario, root: Path, retrain_every: int, budget: i
     return None, trail
 
 
-def todays_loop(scenario: Scenario, root: Path) -> tuple[int, float, float]:
+def todays_loop(scenario: Scenario, root: Path, model: str = "MEL") -> tuple[int, float, float]:
     """One exported clip per library event, train, scan the library, mark every false-positive region as
     hard negatives (one answer each, as Mark as negative stores it), retrain; answers = clips + regions."""
     home = DataHome.resolve(root / "home_today")
@@ -170,7 +176,7 @@ def todays_loop(scenario: Scenario, root: Path) -> tuple[int, float, float]:
             for e0, e1 in scenario.events[video]:
                 export_marker(db, video, max(0.0, (e0 + e1) / 2 - CLIP_LENGTH / 2), settings)
                 clips += 1
-        options = TrainingOptions(profile="default", positive_folder="mp4_Target", model_name=MODEL, name="today")
+        options = TrainingOptions(profile="default", positive_folder="mp4_Target", model_name=model, name="today")
         train_classifier(db, home, options)
         negatives = 0
         loaded = load_classifier(home, "today")
@@ -182,7 +188,7 @@ def todays_loop(scenario: Scenario, root: Path) -> tuple[int, float, float]:
                         "default",
                         negative_times_for_region(region.start, region.end, loaded.meta.window, loaded.meta.hop),
                         source_path=str(video),
-                        source_model=MODEL,
+                        source_model=model,
                     )
                     negatives += 1
         train_classifier(db, home, options)
@@ -205,17 +211,31 @@ def main() -> int:
     parser.add_argument(
         "--example",
         type=int,
-        default=0,
-        help="which library event is the one example (0: the first of the first video)",
+        nargs="+",
+        default=[0],
+        help="which library event is the one example (0: the first of the first video); several: one run each",
     )
+    parser.add_argument("--model", default="MEL", help="embedding model (default: MEL)")
     args = parser.parse_args()
+    try:
+        get_spec(args.model)
+    except FoleycutError as exc:
+        parser.error(str(exc))
     met = True
     with tempfile.TemporaryDirectory(prefix="foleycut_simulated_user_") as tmp:
-        for number, scenario in enumerate(load_scenarios(Path(tmp), args.scenarios, args.example)):
-            root = Path(tmp) / f"scenario_{number}"
-            answers, trail = simulated_user(scenario, root, args.retrain_every, args.budget)
-            today, recall, precision = todays_loop(scenario, root)
-            print(f"\n{scenario.name}: {len(scenario.library)} library + {len(scenario.held_out)} held-out videos")
+        runs = [
+            (scenario, example)
+            for example in args.example
+            for scenario in load_scenarios(Path(tmp), args.scenarios, example)
+        ]
+        for number, (scenario, example) in enumerate(runs):
+            root = Path(tmp) / f"run_{number}"
+            answers, trail = simulated_user(scenario, root, args.retrain_every, args.budget, args.model)
+            today, recall, precision = todays_loop(scenario, root, args.model)
+            print(
+                f"\n{scenario.name} ({args.model}, example {example}): "
+                f"{len(scenario.library)} library + {len(scenario.held_out)} held-out videos"
+            )
             for step in trail:
                 print(
                     f"  after {step[0]} answers: "
@@ -239,4 +259,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except FoleycutError as exc:  # a model whose weights are neither in the data home nor downloadable
+        sys.exit(f"simulated_user_bench: {exc}")
