@@ -12,8 +12,9 @@ benchmark write them): the first half of the videos is the library, the rest hel
 generated scenario (tone bursts among other tones) checks the loop end to end; its figures say nothing
 about real recorded sounds. Everything runs through core functions, as the window does: `find_similar`,
 `ReviewSession.answer` (accept = a real export, reject = a hard negative), `ReviewSession.retrain`,
-`rank_with_classifier`. `--model` runs the same user on another embedding model (its weights must be in
-the data home or downloadable); `--example` with several numbers starts once from each of those events.
+`rank_with_classifier`. `--model` runs the same user on another embedding model (its weights in
+`$FOLEYCUT_<NAME>_DIR` or downloadable: the bench's data home is a temporary folder); `--example` with
+several numbers starts once from each of those events.
 """
 
 from __future__ import annotations
