@@ -23,7 +23,7 @@ import argparse
 import json
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -54,22 +54,26 @@ class Scenario:
     example: tuple[Path, float]  # the one example: a video of the library and an event's start in it
 
 
-def load_scenarios(workdir: Path, folders: list[Path], example: int = 0) -> list[Scenario]:
-    return [scenario_from_truth(f, example) for f in folders] if folders else [generated_scenario(workdir, example)]
+def load_scenarios(workdir: Path, folders: list[Path]) -> list[Scenario]:
+    return [scenario_from_truth(f) for f in folders] if folders else [generated_scenario(workdir)]
 
 
-def scenario_from_truth(folder: Path, example: int = 0) -> Scenario:
-    """The scenario of a truth.json folder; the one example is the `example`th event of the library (in
-    video, then time order)."""
+def starting_from(scenario: Scenario, example: int) -> Scenario:
+    """The scenario whose one example is the `example`th event of the library (in video, then time order)."""
+    library_events = [(video, start) for video in scenario.library for start, _ in scenario.events[video]]
+    return replace(scenario, example=library_events[example % len(library_events)])
+
+
+def scenario_from_truth(folder: Path) -> Scenario:
+    """The scenario of a truth.json folder, starting from the library's first event."""
     truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
     videos = [Path(entry["path"]).resolve() for entry in truth]
     events = {Path(entry["path"]).resolve(): [tuple(event[:2]) for event in entry["events"]] for entry in truth}
     half = len(videos) // 2
-    library_events = [(video, event[0]) for video in videos[:half] for event in events[video]]
-    return Scenario(folder.name, videos[:half], videos[half:], events, library_events[example % len(library_events)])
+    return Scenario(folder.name, videos[:half], videos[half:], events, (videos[0], events[videos[0]][0][0]))
 
 
-def generated_scenario(workdir: Path, example: int = 0) -> Scenario:
+def generated_scenario(workdir: Path) -> Scenario:
     from tests.media_factory import make_video, tone_burst_track
 
     rng = np.random.default_rng(0)
@@ -86,13 +90,12 @@ def generated_scenario(workdir: Path, example: int = 0) -> Scenario:
         video = make_video(workdir / f"scene_{number}.mp4", seconds, audio=track, size=(32, 24), fps=2)
         videos.append(video.resolve())
         events[video.resolve()] = [(t, t + 1.0) for t in targets]
-    library_events = [(video, start) for video in videos[:4] for start, _ in events[video]]
     return Scenario(
         "generated tones (loop check, not real sounds)",
         videos[:4],
         videos[4:],
         events,
-        library_events[example % len(library_events)],
+        (videos[0], events[videos[0]][0][0]),
     )
 
 
@@ -224,11 +227,8 @@ def main() -> int:
         parser.error(str(exc))
     met = True
     with tempfile.TemporaryDirectory(prefix="foleycut_simulated_user_") as tmp:
-        runs = [
-            (scenario, example)
-            for example in args.example
-            for scenario in load_scenarios(Path(tmp), args.scenarios, example)
-        ]
+        scenarios = load_scenarios(Path(tmp), args.scenarios)
+        runs = [(starting_from(scenario, example), example) for example in args.example for scenario in scenarios]
         for number, (scenario, example) in enumerate(runs):
             root = Path(tmp) / f"run_{number}"
             answers, trail = simulated_user(scenario, root, args.retrain_every, args.budget, args.model)
